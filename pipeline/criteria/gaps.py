@@ -1,0 +1,276 @@
+"""Gaps: what a firm lacks, in numbers, for every failing / uncertain / missing item.
+
+Each gap is ``{"code", "what", "amount", "unit", "explain"}``. ``code`` is a condition id
+("H1".."H10"), a score item ("ip_quantity", "ip_acquisition", "ip_standards", "ip_advancement",
+"ip_core_support", "conversion", "growth_net_assets", "growth_sales"), one missing R&D
+management piece ("rd_management.<key>", e.g. "rd_management.ledger"), or "tsme".
+``unit`` is "万元", "人", "项", "次/年" or None; ``amount`` is a number in that unit or None.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, ROUND_CEILING
+
+from .hnte import BAN, GUIDE, PASS_SCORE
+from .model import RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS, RD_MANAGEMENT_GROUPS
+from . import score as S
+
+TSME = "《科技型中小企业评价办法》"
+_CENT = Decimal("0.01")
+_ART_IP = f"{GUIDE}三（七）1"
+_ART_CONV = f"{GUIDE}三（七）2"
+_ART_RDM = f"{GUIDE}三（七）3"
+_ART_GROWTH = f"{GUIDE}三（七）4"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    code: str
+    what: str
+    amount: object
+    unit: object
+    explain: str
+
+    def to_dict(self):
+        a = self.amount
+        if isinstance(a, Decimal):
+            a = int(a) if a == a.to_integral_value() else float(a)
+        return {"code": self.code, "what": self.what, "amount": a, "unit": self.unit,
+                "explain": self.explain}
+
+
+def ceil_cent(x):
+    """Round a Decimal up to 0.01 万元 (so adding the amount is enough)."""
+    x = Decimal(x)
+    return x.quantize(_CENT, rounding=ROUND_CEILING)
+
+
+def staff_to_hire(staff, tech):
+    """Least x ≥ 0 with (tech + x)·10 ≥ staff + x: new tech hires also add to headcount."""
+    need = staff - 10 * tech
+    if need <= 0:
+        return 0
+    return (need + 8) // 9
+
+
+def _fmt(x):
+    if isinstance(x, Decimal):
+        x = x.normalize()
+        if x == x.to_integral_value():
+            return str(x.to_integral_value())
+        return format(x, "f")
+    return str(x)
+
+
+def _next_growth_target(rate):
+    """Next threshold (percent) above a rate (num, den); 0 means 'above zero'."""
+    num, den = rate
+    if num <= 0:
+        return 0
+    for pct in (5, 15, 25, 35):
+        if num * 100 < pct * den:
+            return pct
+    return None
+
+
+def _growth_band_name(pct):
+    return {0: "1–2", 5: "3–4", 15: "5–6", 25: "7–8", 35: "9–10"}[pct]
+
+
+def find_gaps(a):
+    p = a.profile
+    f = a.facts
+    c = a.conditions
+    Y = a.application_year
+    out = []
+    add = out.append
+
+    # H1
+    if c["H1"].status == "fail":
+        ready_on = p.registered_on + timedelta(days=365)
+        add(Gap("H1", f"还需{365 - f.days}天才满一年，{ready_on.isoformat()}起可申请", None, None,
+                f"申请时须注册成立满365个日历天（{BAN}第十一条（一）、{GUIDE}三（一）），"
+                f"最早于{ready_on.isoformat()}提交"))
+
+    ipc = f.ipc
+    # H2
+    if c["H2"].status == "fail":
+        hint = []
+        if ipc.class1 + ipc.class2 > ipc.core:
+            hint.append(f"现有{ipc.class1 + ipc.class2 - ipc.core}项可计知识产权未对主要产品起核心支持作用，可梳理其与主要产品的关联")
+        if ipc.filed:
+            hint.append(f"{ipc.filed}项申请中的知识产权须在申报前取得授权")
+        add(Gap("H2", "至少需要1项已授权、对主要产品起核心支持作用的知识产权", 1, "项",
+                f"企业须通过自主研发、受让、受赠、并购等方式获得对主要产品起核心支持作用的知识产权"
+                f"（{BAN}第十一条（二）、{GUIDE}三（二））；Ⅱ类知识产权仅可用于一次高企申请"
+                + ("；" + "；".join(hint) if hint else "")))
+    # H3
+    st = c["H3"].status
+    if st != "pass":
+        what = "需确定核心技术所属的三级技术领域代码" if st == "missing" else f"技术领域代码“{p.tech_domain}”无效"
+        add(Gap("H3", what, None, None,
+                f"核心技术须属于《国家重点支持的高新技术领域》（{BAN}第十一条（三）），"
+                f"应对照领域目录选定到三级代码（如10101 基础软件）"))
+    # H4
+    st = c["H4"].status
+    last = f.last
+    if st == "fail" and last is not None and last.staff is not None and last.tech_staff is not None and last.staff > 0:
+        x = staff_to_hire(last.staff, last.tech_staff)
+        add(Gap("H4", f"需增加科技人员{x}人（按新增人员同时计入职工总数）", x, "人",
+                f"{Y - 1}年度科技人员{last.tech_staff}人、职工{last.staff}人；科技人员占职工总数须不低于10%"
+                f"（{BAN}第十一条（四）），按全年月平均数计算、累计工作183天以上（{GUIDE}三（五））"))
+    elif st in ("missing", "fail"):
+        add(Gap("H4", f"需补充{Y - 1}年度职工总数与科技人员数", None, None,
+                f"科技人员占比按{Y - 1}年度全年月平均数计算（{BAN}第十一条（四）、{GUIDE}三（五））"))
+    # H5
+    st = c["H5"].status
+    if st == "missing":
+        add(Gap("H5", f"需补充{'、'.join(map(str, f.missing_rd))}年度的研发费用和销售收入", None, None,
+                f"研发费用占比按近三个会计年度（经营不满三年按实际经营时间）计算（{BAN}第十一条（五）、{GUIDE}三（六））"))
+    elif st == "fail":
+        if f.sales_sum:
+            short = ceil_cent(f.sales_sum * f.pct / Decimal(100) - f.rd_sum)
+            add(Gap("H5", f"近三年研发费用合计还差{_fmt(short)}万元（按现有销售收入）", short, "万元",
+                    f"销售收入合计{_fmt(f.sales_sum)}万元，最近一年销售收入适用{f.pct}%档，研发费用合计须达到"
+                    f"{_fmt(ceil_cent(f.sales_sum * f.pct / Decimal(100)))}万元，现为{_fmt(f.rd_sum)}万元"
+                    f"（{BAN}第十一条（五）、{GUIDE}三（六））"))
+        else:
+            add(Gap("H5", "需开展并归集研发活动", None, None,
+                    f"近三个会计年度须有研发费用并达到销售收入的规定比例（{BAN}第十一条（五））"))
+    # H6
+    if c["H6"].status == "fail" and f.rd_sum:
+        x = ceil_cent((f.rd_sum * 6 - f.dom_sum * 10) / Decimal(4))
+        add(Gap("H6", f"境内研发费用需再增加{_fmt(x)}万元（或相应减少境外委托研发）", x, "万元",
+                f"境内研发费用{_fmt(f.dom_sum)}万元，占研发费用总额{_fmt(f.rd_sum)}万元不足60%；新增境内研发同时计入总额，"
+                f"故需增加(6×总额−10×境内)/4（{BAN}第十一条（五）、{GUIDE}三（六））"))
+    # H7
+    st = c["H7"].status
+    if st == "fail" and last is not None and last.hightech_income is not None and last.income:
+        inc = last.income
+        x = ceil_cent(inc * 6 / Decimal(10) - last.hightech_income)
+        y = ceil_cent((inc * 6 - last.hightech_income * 10) / Decimal(4))
+        add(Gap("H7", f"{Y - 1}年度高新技术产品（服务）收入还差{_fmt(x)}万元（总收入不变时）", x, "万元",
+                f"总收入{_fmt(inc)}万元，高新技术产品（服务）收入须不低于60%；若新增收入全部为高新收入，需新增"
+                f"{_fmt(y)}万元（{BAN}第十一条（六）、{GUIDE}三（四））"))
+    elif st == "missing":
+        add(Gap("H7", f"需补充{Y - 1}年度高新技术产品（服务）收入和总收入", None, None,
+                f"高新技术产品（服务）收入占比按最近一年计算（{BAN}第十一条（六））"))
+
+    # score items
+    items = a.items
+    for key, name in (("tech_advancement", "ip_advancement"), ("core_support", "ip_core_support")):
+        if p.grades.get(key) not in S.GRADE_BANDS:
+            label = "技术先进程度" if key == "tech_advancement" else "对主要产品的核心支持作用"
+            add(Gap(name, f"需评定知识产权{label}等级（A–E）", None, None,
+                    f"该项由技术专家评判，未评定时按0–8分估计（{_ART_IP}）"))
+    if not ipc.class1:
+        c2 = ipc.class2
+        nxt = 1 if c2 == 0 else (3 - c2 if c2 < 3 else (5 - c2 if c2 < 5 else None))
+        band = {1: "1–2", 3: "3–4", 5: "5–6"}
+        if nxt is not None:
+            add(Gap("ip_quantity", f"再获得{nxt}项Ⅱ类知识产权（实用新型、外观设计、软件著作权）可升至"
+                                   f"{band[c2 + nxt if c2 + nxt in band else 5]}分，或获得1项Ⅰ类（发明专利等）直接达7–8分",
+                    nxt, "项",
+                    f"知识产权数量：1项及以上Ⅰ类7–8分，5项及以上Ⅱ类5–6分，3–4项3–4分，1–2项1–2分；"
+                    f"现有可计Ⅱ类{c2}项（{_ART_IP}）"))
+        else:
+            add(Gap("ip_quantity", "获得1项Ⅰ类知识产权（发明专利等）可由5–6分升至7–8分", 1, "项",
+                    f"知识产权数量：1项及以上Ⅰ类知识产权得7–8分（{_ART_IP}）"))
+    if not ipc.own and ipc.transferred:
+        add(Gap("ip_acquisition", "通过自主研发获得知识产权，获得方式分可由1–3分升至1–6分", 1, "项",
+                f"知识产权获得方式：有自主研发1–6分，仅受让、受赠、并购1–3分（{_ART_IP}）"))
+    if not p.standards:
+        add(Gap("ip_standards", "参与编制国家或行业标准、检测方法、技术规范可加1–2分", None, None,
+                f"企业参与编制国家标准、行业标准、检测方法、技术规范的情况加1–2分，知识产权总分不超过30分（{_ART_IP}）"))
+    # conversion
+    n = f.conv_n if f.conv_n > 0 else 1
+    total = f.conv_total
+    target = next((k for k in (1, 2, 3, 4, 5) if total < k * n), None)
+    if target is not None:
+        extra = target * n - total
+        band = dict(S.CONVERSION_BANDS)[target]
+        add(Gap("conversion", f"科技成果转化年均需达到{target}项，可升至{band[0]}–{band[1]}分", target, "次/年",
+                f"近三年（实际经营{n}年）科技成果转化合计{total}项，年均{total / n:.2f}项；再增加{extra}项可达年均"
+                f"{target}项。年均5项以上25–30分，4项19–24分，3项13–18分，2项7–12分，1项1–6分（{_ART_CONV}）"))
+    # R&D management pieces
+    have = p.rd_management
+    for key, pts in RD_MANAGEMENT_POINTS.items():
+        if key not in have:
+            add(Gap(f"rd_management.{key}", f"建立{RD_MANAGEMENT_NAMES[key]}（{pts}分）", None, None,
+                    f"研究开发组织管理水平第{RD_MANAGEMENT_GROUPS[key]}项要求{RD_MANAGEMENT_NAMES[key]}，"
+                    f"具备可得{pts}分（{_ART_RDM}）"))
+    # growth
+    for key, label in (("growth_net_assets", "净资产"), ("growth_sales", "销售收入")):
+        g = f.growth.get(key)
+        if g is None:
+            miss = [y for y in f.operated
+                    if p.years.get(y) is None
+                    or getattr(p.years[y], "net_assets" if key == "growth_net_assets" else "sales") is None]
+            add(Gap(key, f"需补充{'、'.join(map(str, miss))}年度的{label}数据", None, None,
+                    f"缺少数据时{label}增长率按0–10分估计（{_ART_GROWTH}）"))
+            continue
+        rate, vals = g
+        if rate == "short":
+            add(Gap(key, f"实际经营不足两个会计年度，{label}增长率得0分", None, None,
+                    f"企业成长性按实际经营时间计算，仅有一年数据时无法计算增长率（{_ART_GROWTH}）"))
+            continue
+        if rate == "v2":
+            add(Gap(key, f"{label}基数年为零或负数，{label}增长率得0分", None, None,
+                    f"第二年{label}为零或负数时该项得0分（{_ART_GROWTH}）"))
+            continue
+        pct = _next_growth_target(rate)
+        if pct is None:
+            continue
+        v2 = Decimal(vals[-2])
+        factor = 1 + Decimal(pct) / 100
+        if len(vals) >= 3 and vals[-3] > 0:
+            need = v2 * (2 * factor - v2 / Decimal(vals[-3]))
+        else:
+            need = v2 * factor
+        x = ceil_cent(need - Decimal(vals[-1]))
+        if pct == 0:
+            x += _CENT
+        if x <= 0:
+            x = _CENT
+        add(Gap(key, f"最近一年{label}需再增加{_fmt(x)}万元，{label}增长率可升至{_growth_band_name(pct)}分",
+                x, "万元",
+                f"{label}增长率{rate[0] / rate[1] * 100:.2f}%；≥35%得9–10分，≥25%得7–8分，≥15%得5–6分，"
+                f"≥5%得3–4分，>0得1–2分（{_ART_GROWTH}）"))
+    # H8
+    st = c["H8"].status
+    if st != "pass":
+        short = PASS_SCORE - a.score_min
+        add(Gap("H8", f"创新能力评价按下限估算还差{short}分（预计{a.score_min}–{a.score_max}分）", None, None,
+                f"企业创新能力评价须高于70分（{BAN}第十一条（七）、{GUIDE}三（七）），可从上述知识产权、成果转化、"
+                f"研发组织管理和成长性各项补足"))
+    if c["H9"].status == "fail":
+        add(Gap("H9", "须待事故或违法行为发生满一年后再申请", None, None,
+                f"申请认定前一年内不得发生重大安全、重大质量事故或严重环境违法行为（{BAN}第十一条（八））"))
+    if c["H10"].status == "fail":
+        add(Gap("H10", "本年度不得再次申请，最早于次年申请", None, None,
+                f"被取消高新技术企业资格的，当年不得再次申请（{GUIDE}五（六））"))
+
+    # tech SME
+    t = a.tsme
+    if t is not None and not t.eligible:
+        why = []
+        cd = t.conditions
+        if cd["size"] != "pass":
+            why.append("规模条件（职工≤500人、年销售收入≤2亿元、资产总额≤2亿元）" + ("缺少数据" if cd["size"] == "missing" else "不满足"))
+        if cd["no_incident"] != "pass":
+            why.append("上一年度至当年发生过重大事故或违法行为")
+        if t.restricted:
+            why.append("产品属于限制、淘汰类")
+        if t.dishonest:
+            why.append("被列入经营异常名录或严重违法失信名单")
+        if not t.direct:
+            if cd["staff_nonzero"] != "pass":
+                why.append("科技人员指标得分为0（科技人员占比须不低于10%）")
+            if t.score < 60:
+                why.append(f"评价得分{t.score}分，还差{60 - t.score}分")
+        add(Gap("tsme", "暂不符合科技型中小企业条件：" + "；".join(why), None, None,
+                f"须满足{TSME}第六条各项条件，且评价得分不低于60分、科技人员指标得分不为0，"
+                f"或符合第八条任一直接认定条件（{TSME}第六、七、八条）"))
+    return out

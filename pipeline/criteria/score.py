@@ -1,0 +1,145 @@
+"""Innovation-capacity score (《工作指引》三（七）) as [min, max] bands, exact arithmetic only.
+
+Every function here is pure and cheap; ratios are compared by cross-multiplication on
+int/Decimal, never through floats.
+"""
+
+from __future__ import annotations
+
+from .model import CLASS_I, RD_MANAGEMENT_POINTS
+
+GRADE_BANDS = {"A": (7, 8), "B": (5, 6), "C": (3, 4), "D": (1, 2), "E": (0, 0)}
+UNKNOWN_GRADE = (0, 8)
+UNKNOWN_GROWTH = (0, 10)
+ZERO = (0, 0)
+
+#: (minimum annual average conversions, band), best first.
+CONVERSION_BANDS = ((5, (25, 30)), (4, (19, 24)), (3, (13, 18)), (2, (7, 12)), (1, (1, 6)))
+#: (rate threshold in percent, band), best first; the last band is "> 0".
+GROWTH_BANDS = ((35, (9, 10)), (25, (7, 8)), (15, (5, 6)), (5, (3, 4)))
+
+
+class IPCounts:
+    """One pass over the IP list; every count the HNTE and tech-SME scores need."""
+
+    __slots__ = ("class1", "class2", "own", "transferred", "core", "filed", "used_class2",
+                 "core_uncountable", "tsme_class1", "tsme_class2")
+
+    def __init__(self, items):
+        class1 = class2 = own = transferred = core = filed = used2 = core_unc = 0
+        t1 = t2 = 0
+        for it in items:
+            if it.status != "granted":
+                filed += 1
+                continue
+            is1 = it.kind in CLASS_I
+            if it.related:
+                if is1:
+                    t1 += 1
+                else:
+                    t2 += 1
+            if not is1 and it.used_in_hnte:
+                used2 += 1
+                if it.core:
+                    core_unc += 1
+                continue
+            if is1:
+                class1 += 1
+            else:
+                class2 += 1
+            if it.acquired == "own":
+                own += 1
+            else:
+                transferred += 1
+            if it.core:
+                core += 1
+        self.class1 = class1
+        self.class2 = class2
+        self.own = own
+        self.transferred = transferred
+        self.core = core
+        self.filed = filed
+        self.used_class2 = used2
+        self.core_uncountable = core_unc
+        self.tsme_class1 = t1
+        self.tsme_class2 = t2
+
+
+def grade_band(grade):
+    """A/B/C/D/E → 7–8/5–6/3–4/1–2/0; anything else (not assessed) → [0, 8]."""
+    return GRADE_BANDS.get(grade, UNKNOWN_GRADE)
+
+
+def quantity_band(class1, class2):
+    """知识产权数量: any Class I → 7–8; Class II ≥5 → 5–6, 3–4 → 3–4, 1–2 → 1–2; none → 0."""
+    if class1:
+        return (7, 8)
+    if class2 >= 5:
+        return (5, 6)
+    if class2 >= 3:
+        return (3, 4)
+    if class2 >= 1:
+        return (1, 2)
+    return ZERO
+
+
+def acquisition_band(own, transferred):
+    """获得方式: any own-R&D IP → 1–6; only transferred → 1–3; none → 0."""
+    if own:
+        return (1, 6)
+    if transferred:
+        return (1, 3)
+    return ZERO
+
+
+def conversion_band(total, n_years):
+    """Annual average total/n (n ≥ 1) banded ≥5, ≥4, ≥3, ≥2, ≥1; compared as total ≥ k·n."""
+    n = n_years if n_years > 0 else 1
+    for k, band in CONVERSION_BANDS:
+        if total >= k * n:
+            return band
+    return ZERO
+
+
+def rd_management_points(keys):
+    """Sum of the points of the evidence pieces present."""
+    pts = RD_MANAGEMENT_POINTS
+    return sum(pts[k] for k in keys if k in pts)
+
+
+def growth_rate(values):
+    """Exact growth rate of the operated window year-end values, oldest first.
+
+    Returns ``(num, den)`` with den > 0 (rate = num/den), or a reason string when no rate
+    exists: ``"short"`` (fewer than two years), ``"v2"`` (second-to-last basis ≤ 0).
+    Three years: ½(V₂/V₁ + V₃/V₂) − 1, with V₁ ≤ 0 → V₃/V₂ − 1; two years: V₃/V₂ − 1.
+    """
+    n = len(values)
+    if n < 2:
+        return "short"
+    a2, b2 = values[-2].as_integer_ratio()
+    if a2 <= 0:
+        return "v2"
+    a3, b3 = values[-1].as_integer_ratio()
+    if n >= 3:
+        a1, b1 = values[-3].as_integer_ratio()
+        if a1 > 0:
+            # V2/V1 + V3/V2 = (a2 b1)/(b2 a1) + (a3 b2)/(b3 a2)
+            num = a2 * b1 * b3 * a2 + a3 * b2 * b2 * a1
+            den = b2 * a1 * b3 * a2
+            return (num - 2 * den, 2 * den)
+    return (a3 * b2 - b3 * a2, b3 * a2)
+
+
+def growth_band(rate):
+    """Band of a rate ``(num, den)``: ≥35% 9–10, ≥25% 7–8, ≥15% 5–6, ≥5% 3–4, >0 1–2, else 0."""
+    if rate.__class__ is str:
+        return ZERO
+    num, den = rate
+    if num <= 0:
+        return ZERO
+    n100 = num * 100
+    for pct, band in GROWTH_BANDS:
+        if n100 >= pct * den:
+            return band
+    return (1, 2)

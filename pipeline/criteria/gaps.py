@@ -9,7 +9,6 @@ management piece ("rd_management.<key>", e.g. "rd_management.ledger"), or "tsme"
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, ROUND_CEILING
 
@@ -25,17 +24,27 @@ _ART_RDM = f"{GUIDE}三（七）3"
 _ART_GROWTH = f"{GUIDE}三（七）4"
 
 
-@dataclass(frozen=True, slots=True)
 class Gap:
-    code: str
-    what: str
-    amount: object
-    unit: object
-    explain: str
+    """One gap. ``amount`` is a number in ``unit`` ("万元"/"人"/"项"/"次/年") or None."""
+
+    __slots__ = ("code", "what", "amount", "unit", "explain")
+
+    def __init__(self, code, what, amount, unit, explain):
+        self.code = code
+        self.what = what
+        self.amount = amount
+        self.unit = unit
+        self.explain = explain
+
+    def __repr__(self):
+        return f"Gap({self.code!r}, {self.what!r}, {self.amount!r}, {self.unit!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, Gap) and self.to_dict() == other.to_dict()
 
     def to_dict(self):
         a = self.amount
-        if isinstance(a, Decimal):
+        if a.__class__ is Decimal:
             a = int(a) if a == a.to_integral_value() else float(a)
         return {"code": self.code, "what": self.what, "amount": a, "unit": self.unit,
                 "explain": self.explain}
@@ -77,6 +86,26 @@ def _next_growth_target(rate):
 
 def _growth_band_name(pct):
     return {0: "1–2", 5: "3–4", 15: "5–6", 25: "7–8", 35: "9–10"}[pct]
+
+
+_RDM_GAPS = tuple(
+    (key, Gap(f"rd_management.{key}", f"建立{RD_MANAGEMENT_NAMES[key]}（{pts}分）", None, None,
+              f"研究开发组织管理水平第{RD_MANAGEMENT_GROUPS[key]}项要求{RD_MANAGEMENT_NAMES[key]}，"
+              f"具备可得{pts}分（{_ART_RDM}）"))
+    for key, pts in RD_MANAGEMENT_POINTS.items())
+_STANDARDS_GAP = Gap("ip_standards", "参与编制国家或行业标准、检测方法、技术规范可加1–2分", None, None,
+                     f"企业参与编制国家标准、行业标准、检测方法、技术规范的情况加1–2分，知识产权总分不超过30分（{_ART_IP}）")
+_GRADE_GAPS = {
+    key: Gap(name, f"需评定知识产权{label}等级（A–E）", None, None,
+             f"该项由技术专家评判，未评定时按0–8分估计（{_ART_IP}）")
+    for key, name, label in (("tech_advancement", "ip_advancement", "技术先进程度"),
+                             ("core_support", "ip_core_support", "对主要产品的核心支持作用"))}
+_H9_GAP = Gap("H9", "须待事故或违法行为发生满一年后再申请", None, None,
+              f"申请认定前一年内不得发生重大安全、重大质量事故或严重环境违法行为（{BAN}第十一条（八））")
+_H10_GAP = Gap("H10", "本年度不得再次申请，最早于次年申请", None, None,
+               f"被取消高新技术企业资格的，当年不得再次申请（{GUIDE}五（六））")
+_ACQ_GAP = Gap("ip_acquisition", "通过自主研发获得知识产权，获得方式分可由1–3分升至1–6分", 1, "项",
+               f"知识产权获得方式：有自主研发1–6分，仅受让、受赠、并购1–3分（{_ART_IP}）")
 
 
 def find_gaps(a):
@@ -160,11 +189,10 @@ def find_gaps(a):
 
     # score items
     items = a.items
-    for key, name in (("tech_advancement", "ip_advancement"), ("core_support", "ip_core_support")):
-        if p.grades.get(key) not in S.GRADE_BANDS:
-            label = "技术先进程度" if key == "tech_advancement" else "对主要产品的核心支持作用"
-            add(Gap(name, f"需评定知识产权{label}等级（A–E）", None, None,
-                    f"该项由技术专家评判，未评定时按0–8分估计（{_ART_IP}）"))
+    grades = p.grades
+    for key, gap in _GRADE_GAPS.items():
+        if grades.get(key) not in S.GRADE_BANDS:
+            add(gap)
     if not ipc.class1:
         c2 = ipc.class2
         nxt = 1 if c2 == 0 else (3 - c2 if c2 < 3 else (5 - c2 if c2 < 5 else None))
@@ -179,11 +207,9 @@ def find_gaps(a):
             add(Gap("ip_quantity", "获得1项Ⅰ类知识产权（发明专利等）可由5–6分升至7–8分", 1, "项",
                     f"知识产权数量：1项及以上Ⅰ类知识产权得7–8分（{_ART_IP}）"))
     if not ipc.own and ipc.transferred:
-        add(Gap("ip_acquisition", "通过自主研发获得知识产权，获得方式分可由1–3分升至1–6分", 1, "项",
-                f"知识产权获得方式：有自主研发1–6分，仅受让、受赠、并购1–3分（{_ART_IP}）"))
+        add(_ACQ_GAP)
     if not p.standards:
-        add(Gap("ip_standards", "参与编制国家或行业标准、检测方法、技术规范可加1–2分", None, None,
-                f"企业参与编制国家标准、行业标准、检测方法、技术规范的情况加1–2分，知识产权总分不超过30分（{_ART_IP}）"))
+        add(_STANDARDS_GAP)
     # conversion
     n = f.conv_n if f.conv_n > 0 else 1
     total = f.conv_total
@@ -196,11 +222,9 @@ def find_gaps(a):
                 f"{target}项。年均5项以上25–30分，4项19–24分，3项13–18分，2项7–12分，1项1–6分（{_ART_CONV}）"))
     # R&D management pieces
     have = p.rd_management
-    for key, pts in RD_MANAGEMENT_POINTS.items():
+    for key, gap in _RDM_GAPS:
         if key not in have:
-            add(Gap(f"rd_management.{key}", f"建立{RD_MANAGEMENT_NAMES[key]}（{pts}分）", None, None,
-                    f"研究开发组织管理水平第{RD_MANAGEMENT_GROUPS[key]}项要求{RD_MANAGEMENT_NAMES[key]}，"
-                    f"具备可得{pts}分（{_ART_RDM}）"))
+            add(gap)
     # growth
     for key, label in (("growth_net_assets", "净资产"), ("growth_sales", "销售收入")):
         g = f.growth.get(key)
@@ -246,11 +270,9 @@ def find_gaps(a):
                 f"企业创新能力评价须高于70分（{BAN}第十一条（七）、{GUIDE}三（七）），可从上述知识产权、成果转化、"
                 f"研发组织管理和成长性各项补足"))
     if c["H9"].status == "fail":
-        add(Gap("H9", "须待事故或违法行为发生满一年后再申请", None, None,
-                f"申请认定前一年内不得发生重大安全、重大质量事故或严重环境违法行为（{BAN}第十一条（八））"))
+        add(_H9_GAP)
     if c["H10"].status == "fail":
-        add(Gap("H10", "本年度不得再次申请，最早于次年申请", None, None,
-                f"被取消高新技术企业资格的，当年不得再次申请（{GUIDE}五（六））"))
+        add(_H10_GAP)
 
     # tech SME
     t = a.tsme

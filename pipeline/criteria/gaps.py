@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal, ROUND_CEILING
 
-from .hnte import BAN, GUIDE, PASS_SCORE
+from .hnte import BAN, GUIDE, PASS_SCORE, money
 from .model import RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS, RD_MANAGEMENT_GROUPS
 from . import score as S
 
@@ -64,13 +64,7 @@ def staff_to_hire(staff, tech):
     return (need + 8) // 9
 
 
-def _fmt(x):
-    if isinstance(x, Decimal):
-        x = x.normalize()
-        if x == x.to_integral_value():
-            return str(x.to_integral_value())
-        return format(x, "f")
-    return str(x)
+_fmt = money
 
 
 def _next_growth_target(rate):

@@ -67,6 +67,15 @@ class Facts:
 
 # ---------------------------------------------------------------- explanations (lazy)
 
+def money(x):
+    """Plain Chinese-report form of an amount: 1000, 1000.5, 0.01 (no exponent)."""
+    if x.__class__ is int:
+        return str(x)
+    if x == x.to_integral_value():
+        return str(int(x))
+    return format(x.normalize(), "f")
+
+
 def _pct(a, b):
     return f"{float(a) * 100 / float(b):.2f}%"
 
@@ -123,10 +132,10 @@ def _x_h5(st, f):
     if f.missing_rd:
         return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用或销售收入数据，无法计算研发费用占比" + art
     if not f.sales_sum:
-        return (f"{f.span}销售收入合计为0，研发费用合计{f.rd_sum}万元，"
+        return (f"{f.span}销售收入合计为0，研发费用合计{money(f.rd_sum)}万元，"
                 f"{'比例视为满足' if st == 'pass' else '无研发费用，不满足要求'}" + art)
-    return (f"{f.span}研发费用合计{f.rd_sum}万元，占销售收入合计{f.sales_sum}万元的{_pct(f.rd_sum, f.sales_sum)}；"
-            f"最近一年销售收入{f.last.sales}万元，适用{_band_text(f.pct)}档，要求不低于{f.pct}%，"
+    return (f"{f.span}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{_pct(f.rd_sum, f.sales_sum)}；"
+            f"最近一年销售收入{money(f.last.sales)}万元，适用{_band_text(f.pct)}档，要求不低于{f.pct}%，"
             f"{'满足' if st == 'pass' else '不满足'}要求" + art)
 
 
@@ -138,7 +147,7 @@ def _x_h6(st, f):
         return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用数据，无法计算境内研发费用占比" + art
     if not f.rd_sum:
         return f"{f.span}无研发费用，无法满足境内研发费用占比不低于60%的要求" + art
-    return (f"{f.span}境内研发费用{f.dom_sum}万元，占研发费用总额{f.rd_sum}万元的{_pct(f.dom_sum, f.rd_sum)}，"
+    return (f"{f.span}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{_pct(f.dom_sum, f.rd_sum)}，"
             f"{'不低于' if st == 'pass' else '低于'}60%" + art)
 
 
@@ -151,7 +160,7 @@ def _x_h7(st, y, last):
     inc = last.income
     if not inc:
         return f"{y}年度总收入为0" + art
-    return (f"{y}年度高新技术产品（服务）收入{last.hightech_income}万元，占总收入{inc}万元的"
+    return (f"{y}年度高新技术产品（服务）收入{money(last.hightech_income)}万元，占总收入{money(inc)}万元的"
             f"{_pct(last.hightech_income, inc)}，{'不低于' if st == 'pass' else '低于'}60%" + art)
 
 

@@ -1,0 +1,45 @@
+# Two commands: `make run` (set up, migrate, seed the demo city, serve) and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app app.py
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: setup system-deps run test test-fast db seed scheduler bench clean
+
+setup: system-deps $(VENV)/.installed
+
+system-deps:
+	@./scripts/system-deps.sh
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	$(VENV)/bin/pybabel compile -f -d pipeline/translations >/dev/null 2>&1 || true
+	touch $@
+
+db: setup
+	$(FLASK) db upgrade
+
+seed: db
+	$(FLASK) seed-demo
+
+run: seed
+	@echo "小升高培育平台: http://$(HOST):$(PORT)  (演示账号见上方)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+scheduler: db
+	$(FLASK) reminders run
+
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not e2e" $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) instance/pipeline.db .pytest_cache .hypothesis

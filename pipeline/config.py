@@ -1,0 +1,123 @@
+"""Settings, all read from the environment so one build serves laptops, CI and production."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one kept in instance/ so sessions survive restarts."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    INSTANCE.mkdir(exist_ok=True)
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept the usual spellings and use the psycopg 3 driver for PostgreSQL."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Production-leaning defaults; every value can be overridden by an environment variable."""
+
+    def __init__(self) -> None:
+        INSTANCE.mkdir(exist_ok=True)
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = normalise_db_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'pipeline.db'}")
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SQLALCHEMY_TRACK_MODIFICATIONS = False
+        # Sessions and cookies
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_HOURS", 12) * 3600
+        self.WTF_CSRF_TIME_LIMIT = None  # long forms must not expire while an officer types
+        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 10) * 1024 * 1024
+        # Login lockout (kept in the database)
+        self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)
+        # i18n
+        self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh")
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "pipeline" / "translations")
+        self.LANGUAGES = ["zh", "en"]
+        # Mail (reminders)
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "小升高培育平台 <noreply@localhost>")
+        self.MAIL_ENABLED = _bool("MAIL_ENABLED", True)
+        self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+        # Links in e-mails and webhooks
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+        # Reminders
+        self.REMINDER_MAX_ATTEMPTS = _int("REMINDER_MAX_ATTEMPTS", 5)
+        self.SCHEDULER_TIMEZONE = "Asia/Shanghai"
+        # PDFs
+        self.PDF_MAX_PAGES = _int("PDF_MAX_PAGES", 200)
+        self.EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE / "exports"))
+        # Excel import limits
+        self.IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 5000)
+        self.IMPORT_MAX_MB = _int("IMPORT_MAX_MB", 5)
+        self.PAGE_SIZE = _int("PAGE_SIZE", 50)
+
+
+class TestConfig(Config):
+    """Used by the test suite: TEST_DATABASE_URL picks PostgreSQL, else an in-memory-like temp SQLite."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret"
+        url = database_url or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+        self.SQLALCHEMY_DATABASE_URI = normalise_db_url(url)
+        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite://"):
+            self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        self.WTF_CSRF_ENABLED = False
+        self.MAIL_ENABLED = True
+
+
+def load_config(config=None):
+    """Return a settings object: a mapping of overrides, a Config instance, or the default."""
+    if config is None:
+        return Config()
+    if isinstance(config, dict):
+        base = TestConfig(config.get("SQLALCHEMY_DATABASE_URI")) if config.get("TESTING") else Config()
+        for key, value in config.items():
+            setattr(base, key, value)
+        return base
+    return config

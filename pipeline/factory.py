@@ -1,0 +1,113 @@
+"""The application factory, as a list of named steps."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+
+from pipeline.config import ROOT, load_config
+
+
+def create_app(config=None) -> Flask:
+    """Build the app: config, extensions, blueprints, error pages, CLI, Jinja.
+
+    ``config`` is None (environment), a mapping of overrides (tests pass ``{"TESTING": True, ...}``)
+    or a settings object.
+    """
+    app = Flask("pipeline", template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"))
+    register_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_commands(app)
+    register_jinja(app)
+    register_security_headers(app)
+    configure_logging(app)
+    return app
+
+
+def register_config(app: Flask, config) -> None:
+    app.config.from_object(load_config(config))
+
+
+def register_extensions(app: Flask) -> None:
+    from pipeline import models  # noqa: F401  (every model must be known before migrations run)
+    from pipeline.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from pipeline.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    def select_locale():
+        from flask_login import current_user
+
+        if getattr(current_user, "is_authenticated", False) and current_user.locale:
+            return current_user.locale
+        return request.accept_languages.best_match(app.config["LANGUAGES"]) or app.config["BABEL_DEFAULT_LOCALE"]
+
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def register_blueprints(app: Flask) -> None:
+    from pipeline.web import register_blueprints as register
+
+    register(app)
+
+
+def register_error_pages(app: Flask) -> None:
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        if request.path.startswith("/api/"):
+            from pipeline.web.errors import api_error_body
+
+            return api_error_body(code), code
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+
+def register_commands(app: Flask) -> None:
+    from pipeline.cli import register_commands as register
+
+    register(app)
+
+
+def register_jinja(app: Flask) -> None:
+    from pipeline.web.filters import register_filters
+
+    register_filters(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+           "font-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+           "form-action 'self'")
+
+    @app.after_request
+    def set_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

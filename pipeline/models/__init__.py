@@ -1,0 +1,17 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+from pipeline.models.audit import AuditLog
+from pipeline.models.county import County, Target
+from pipeline.models.firm import (Assessment, Conversion, FigureSubmission, FiscalYear, Firm, Incident,
+                                  IPAsset, RdEvidence, StageChange)
+from pipeline.models.job import Job, Snapshot
+from pipeline.models.reminder import (Delivery, DeliveryAttempt, Reminder, ScanRun, SchedulerLease,
+                                      Setting)
+from pipeline.models.roadmap import ApplicationBatch, LeadTime, Milestone, Roadmap
+from pipeline.models.user import ApiToken, User
+
+__all__ = [
+    "ApiToken", "ApplicationBatch", "Assessment", "AuditLog", "Conversion", "County", "Delivery",
+    "DeliveryAttempt", "FigureSubmission", "FiscalYear", "Firm", "Incident", "IPAsset", "Job",
+    "LeadTime", "Milestone", "RdEvidence", "Reminder", "Roadmap", "ScanRun", "SchedulerLease",
+    "Setting", "Snapshot", "StageChange", "Target", "User",
+]

@@ -1,0 +1,45 @@
+"""Counties and functional districts (县区/功能板块) and their yearly targets."""
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pipeline.extensions import db
+
+COUNTY_KINDS = {"district": "区", "county": "县", "zone": "功能板块"}
+
+
+class County(db.Model):
+    __tablename__ = "county"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="district")
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+    # Optional WeCom/DingTalk group robot for reminders of this county.
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+
+    targets: Mapped[list["Target"]] = relationship(back_populates="county", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<County {self.code} {self.name}>"
+
+
+class Target(db.Model):
+    """Target for a year: per county, or for the whole city when ``county_id`` is NULL.
+
+    Set by the city admin; nothing in the code assumes a year.
+    """
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("county_id", "year", name="uq_target_county_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id", ondelete="CASCADE"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    hnte_target: Mapped[int] = mapped_column(Integer, default=0)
+    tsme_target: Mapped[int] = mapped_column(Integer, default=0)
+    plan_name: Mapped[str | None] = mapped_column(String(100))
+
+    county: Mapped[County | None] = relationship(back_populates="targets")

@@ -1,0 +1,94 @@
+"""Roadmaps (一企一策) with their milestones, and the planner's editable data: batches, lead times."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pipeline.extensions import db
+from pipeline.models.base import utcnow
+
+MILESTONE_STATUSES = {"todo": "待办", "doing": "进行中", "done": "已完成", "waived": "已免除"}
+MILESTONE_OWNERS = {"firm": "企业", "officer": "专员"}
+
+
+class ApplicationBatch(db.Model):
+    """An HNTE application batch of the provincial calendar, entered by the city admin."""
+
+    __tablename__ = "application_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # e.g. "2027-1"
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    opens_on: Mapped[date | None] = mapped_column(Date)
+    cutoff: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class LeadTime(db.Model):
+    """How long an IP kind takes from filing to grant, with the basis for the figure."""
+
+    __tablename__ = "lead_time"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24), unique=True)
+    months: Mapped[int] = mapped_column(Integer)
+    basis: Mapped[str | None] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class Roadmap(db.Model):
+    __tablename__ = "roadmap"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"), unique=True)
+    target_batch: Mapped[str | None] = mapped_column(String(20), index=True)
+    target_cutoff: Mapped[date | None] = mapped_column(Date)
+    target_year: Mapped[int | None] = mapped_column(Integer, index=True)
+    projected_min: Mapped[int | None] = mapped_column(Integer)
+    projected_max: Mapped[int | None] = mapped_column(Integer)
+    generated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    generated_for: Mapped[date] = mapped_column(Date)  # the `today` the plan was made for
+    rules_version: Mapped[str] = mapped_column(String(40))
+    calendar_version: Mapped[str] = mapped_column(String(40))
+    plan: Mapped[dict] = mapped_column(JSON)  # the planner's full output
+    changes: Mapped[list | None] = mapped_column(JSON)  # what moved at the last regeneration, and why
+
+    firm = relationship("Firm")
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="roadmap", cascade="all, delete-orphan", order_by="Milestone.due")
+
+
+class Milestone(db.Model):
+    __tablename__ = "milestone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmap.id", ondelete="CASCADE"), index=True)
+    firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(String(300))
+    addresses: Mapped[list] = mapped_column(JSON, default=list)
+    basis: Mapped[str | None] = mapped_column(String(300))
+    due: Mapped[date] = mapped_column(Date, index=True)
+    owner: Mapped[str] = mapped_column(String(10), default="firm")
+    status: Mapped[str] = mapped_column(String(10), default="todo", index=True)
+    evidence_note: Mapped[str | None] = mapped_column(Text)
+    progress_note: Mapped[str | None] = mapped_column(Text)  # what the firm reported
+    progress_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)  # added by hand, never regenerated away
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    roadmap = relationship("Roadmap", back_populates="milestones")
+    done_by = relationship("User")
+
+    @property
+    def status_label(self) -> str:
+        return MILESTONE_STATUSES.get(self.status, self.status)
+
+    @property
+    def owner_label(self) -> str:
+        return MILESTONE_OWNERS.get(self.owner, self.owner)

@@ -1,0 +1,334 @@
+"""A deterministic, realistic demo city, generated relative to ``today``.
+
+Same ``seed`` and ``today`` → the same firms, figures and logins. Running it again adds nothing that
+is already there (firms are keyed by credit code, users by username). Bulk rows go in with Core
+``executemany`` so ``--firms 20000`` takes seconds, not minutes.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from faker import Faker
+from sqlalchemy import func, insert, select
+from werkzeug.security import generate_password_hash
+
+from pipeline import uscc
+from pipeline.extensions import db
+from pipeline.models import (ApplicationBatch, Conversion, County, FiscalYear, Firm, Incident, IPAsset,
+                             LeadTime, RdEvidence, Target, User)
+from pipeline.models.firm import RD_PIECES
+
+# 连云港: the nine 县区/功能板块, with their administrative division codes.
+COUNTIES = [
+    ("320706", "海州区", "district", 0.17),
+    ("320703", "连云区", "district", 0.08),
+    ("320707", "赣榆区", "district", 0.12),
+    ("320722", "东海县", "county", 0.12),
+    ("320723", "灌云县", "county", 0.08),
+    ("320724", "灌南县", "county", 0.07),
+    ("320771", "经济技术开发区", "zone", 0.16),
+    ("320772", "高新区", "zone", 0.14),
+    ("320773", "徐圩新区", "zone", 0.06),
+]
+COUNTY_PINYIN = {
+    "海州区": "haizhou", "连云区": "lianyun", "赣榆区": "ganyu", "东海县": "donghai", "灌云县": "guanyun",
+    "灌南县": "guannan", "经济技术开发区": "kaifaqu", "高新区": "gaoxin", "徐圩新区": "xuwei",
+}
+# The plan's industries, each with tech-domain codes (3rd level where the catalogue has them) and
+# words that make believable firm names.
+INDUSTRIES = [
+    ("新医药", ["20101", "20201", "20301", "20401", "20501"], ["医药", "生物", "药业", "医疗器械", "制药"]),
+    ("新材料", ["40101", "40201", "40301", "40501"], ["新材料", "硅材料", "复合材料", "精细化工", "石英"]),
+    ("新能源", ["60101", "60301", "60401"], ["新能源", "光伏", "储能", "电气", "风电"]),
+    ("高端装备", ["80401", "80501", "80301", "80101"], ["装备", "机械", "智能装备", "仪器", "自动化"]),
+    ("石化", ["40501", "70701", "70301"], ["石化", "化工", "新材料科技", "环保"]),
+    ("海洋", ["80801", "20701", "70601"], ["海洋科技", "船舶", "海工装备", "水产科技"]),
+    ("数字经济", ["10101", "10301", "10401", "50301", "10701"], ["软件", "信息技术", "网络科技", "数据科技", "智能科技"]),
+]
+DEMO_PASSWORD = "Demo@2345"
+PIECES = list(RD_PIECES)
+
+
+@dataclass
+class SeedResult:
+    counties: int
+    firms_created: int
+    firms_total: int
+    users_created: int
+    logins: list[tuple[str, str, str]]
+
+
+def seed_demo(today: date, firms: int = 1450, seed: int = 42) -> SeedResult:
+    """Create the demo city. Idempotent; returns what it created and the demo logins."""
+    fake = Faker("zh_CN")
+
+    counties = _seed_counties()
+    _seed_targets(counties, today)
+    _seed_calendar(today)
+    logins, users_created = _seed_officers_and_admin(counties)
+    created = _seed_firms(seed, fake, counties, today, firms)
+    firm_logins, firm_users = _seed_firm_users(counties)
+    db.session.commit()
+    total = db.session.scalar(select(func.count()).select_from(Firm))
+    return SeedResult(len(counties), created, total, users_created + firm_users, logins + firm_logins)
+
+
+def _seed_counties() -> list[County]:
+    existing = {c.code: c for c in db.session.scalars(select(County))}
+    for sort, (code, name, kind, _) in enumerate(COUNTIES):
+        if code not in existing:
+            county = County(code=code, name=name, kind=kind, sort=sort)
+            db.session.add(county)
+            existing[code] = county
+    db.session.flush()
+    return [existing[code] for code, *_ in COUNTIES]
+
+
+def _seed_targets(counties: list[County], today: date) -> None:
+    """The closed five-year plan (1000 HNTE / 2000 tech SMEs at its last year) and a follow-on plan.
+
+    Years are relative to today: the last plan ended the year before, the next one runs five years.
+    """
+    have = {(t.county_id, t.year) for t in db.session.scalars(select(Target))}
+    last_plan_end = today.year - 1
+    plans = [(last_plan_end, 1000, 2000, f"{last_plan_end - 4}–{last_plan_end}年规划")]
+    for i in range(1, 6):
+        year = last_plan_end + i
+        plans.append((year, 1000 + 100 * i, 2000 + 200 * i, f"{last_plan_end + 1}–{last_plan_end + 5}年规划"))
+    weights = {c.code: w for c_code, _, _, w in COUNTIES for c in counties if c.code == c_code}
+    for year, hnte, tsme, plan in plans:
+        if (None, year) not in have:
+            db.session.add(Target(county_id=None, year=year, hnte_target=hnte, tsme_target=tsme, plan_name=plan))
+        for county in counties:
+            if (county.id, year) not in have:
+                w = weights[county.code]
+                db.session.add(Target(county_id=county.id, year=year, hnte_target=round(hnte * w),
+                                      tsme_target=round(tsme * w), plan_name=plan))
+
+
+def _seed_calendar(today: date) -> None:
+    """Default batches (Jiangsu practice) for this year and the next three, and the IP lead times."""
+    try:
+        from pipeline.roadmap.calendar import DEFAULT_LEAD_TIMES, default_calendar
+    except ImportError:  # planner not installed yet: nothing to seed
+        return
+    have = set(db.session.scalars(select(ApplicationBatch.code)))
+    for batch in default_calendar(date(today.year, 1, 1)).batches:
+        if batch.id not in have:
+            db.session.add(ApplicationBatch(code=batch.id, year=batch.year, cutoff=batch.cutoff,
+                                            note="默认批次（按江苏省往年惯例，请按当年苏高企协办通知修改）"))
+    kinds = set(db.session.scalars(select(LeadTime.kind)))
+    lead_times = DEFAULT_LEAD_TIMES.values() if isinstance(DEFAULT_LEAD_TIMES, dict) else DEFAULT_LEAD_TIMES
+    for lt in lead_times:
+        if lt.kind not in kinds:
+            db.session.add(LeadTime(kind=lt.kind, months=lt.months, basis=lt.basis))
+
+
+def _user(username, display, role, county_id=None, firm_id=None, email=None) -> User:
+    return User(username=username, display_name=display, role=role, county_id=county_id, firm_id=firm_id,
+                email=email or f"{username}@demo.local",
+                password_hash=generate_password_hash(DEMO_PASSWORD, method="scrypt"))
+
+
+def _seed_officers_and_admin(counties: list[County]) -> tuple[list, int]:
+    existing = set(db.session.scalars(select(User.username)))
+    logins, created = [("admin", DEMO_PASSWORD, "市科技局管理员")], 0
+    if "admin" not in existing:
+        db.session.add(_user("admin", "市科技局管理员", "admin"))
+        created += 1
+    for county in counties:
+        name = f"officer_{COUNTY_PINYIN[county.name]}"
+        logins.append((name, DEMO_PASSWORD, f"{county.name}专员"))
+        if name not in existing:
+            db.session.add(_user(name, f"{county.name}科技局专员", "officer", county_id=county.id))
+            created += 1
+    db.session.flush()
+    return logins, created
+
+
+def _seed_firm_users(counties: list[County]) -> tuple[list, int]:
+    """A firm login for the first pool firm in each of three counties."""
+    logins, created = [], 0
+    existing = set(db.session.scalars(select(User.username)))
+    for county in counties[:3]:
+        firm = db.session.scalars(
+            select(Firm).where(Firm.county_id == county.id, Firm.stage.in_(("coaching", "to_apply")))
+            .order_by(Firm.id).limit(1)).first()
+        if firm is None:
+            continue
+        name = f"firm_{COUNTY_PINYIN[county.name]}"
+        logins.append((name, DEMO_PASSWORD, f"企业：{firm.name}"))
+        if name not in existing:
+            db.session.add(_user(name, firm.contact_name or firm.name, "firm", firm_id=firm.id,
+                                 email=firm.contact_email))
+            created += 1
+    return logins, created
+
+
+def _credit_code(rng: random.Random, division: str) -> str:
+    body = "".join(rng.choice(uscc.CHARSET) for _ in range(9))
+    return uscc.make("91", division, body)
+
+
+def _money(x: float) -> Decimal:
+    return Decimal(str(round(max(x, 0.0), 2)))
+
+
+def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: int) -> int:
+    existing = set(db.session.scalars(select(Firm.credit_code)))
+    officers = {u.county_id: u.id for u in db.session.scalars(select(User).where(User.role == "officer"))}
+    weights = [w for *_, w in COUNTIES]
+    firm_rows, plans = [], []
+    seen_codes, seen_names = set(existing), set(db.session.scalars(select(Firm.name)))
+    hnte_share = 450 / 1450
+    for i in range(n):
+        # Each firm draws from its own stream, so its identity depends only on (seed, i): a rerun on
+        # another day, or with more firms, finds the same credit codes and adds nothing twice.
+        rng = random.Random((seed << 32) + i)
+        fake.seed_instance((seed << 32) + i)
+        county = rng.choices(counties, weights)[0]
+        industry, domains, words = rng.choice(INDUSTRIES)
+        code = _credit_code(rng, county.code)
+        name = f"连云港{fake.company_prefix()}{rng.choice(words)}有限公司"
+        if name in seen_names:
+            name = name.replace("有限公司", f"{county.name[:2]}分公司") if rng.random() < 0.5 else \
+                f"江苏{fake.company_prefix()}{rng.choice(words)}股份有限公司"
+        if name in seen_names:
+            name = name.replace("有限公司", f"（{i}）有限公司")
+        profile = _firm_profile(rng, fake, today, hnte_share)
+        contact = fake.name()
+        row = dict(credit_code=code, name=name, county_id=county.id, industry=industry,
+                   tech_domain=rng.choice(domains), officer_id=officers.get(county.id),
+                   contact_name=contact, contact_phone=fake.phone_number(),
+                   contact_email=f"contact{i}@{fake.domain_word()}.demo.local",
+                   address=f"江苏省连云港市{county.name}{fake.street_name()}{rng.randint(1, 300)}号",
+                   **profile["firm"])
+        if code in seen_codes:  # same seed, second run: already there
+            continue
+        seen_codes.add(code)
+        seen_names.add(name)
+        firm_rows.append(row)
+        plans.append(profile)
+    if not firm_rows:
+        return 0
+    db.session.execute(insert(Firm), firm_rows)
+    ids = dict(db.session.execute(select(Firm.credit_code, Firm.id).where(
+        Firm.credit_code.in_([r["credit_code"] for r in firm_rows]))).all()) if len(firm_rows) < 900 else \
+        dict(db.session.execute(select(Firm.credit_code, Firm.id)).all())
+    years, ips, convs, evid, incs = [], [], [], [], []
+    for row, profile in zip(firm_rows, plans):
+        fid = ids[row["credit_code"]]
+        for y in profile["years"]:
+            years.append({"firm_id": fid, **y})
+        for ip in profile["ip"]:
+            ips.append({"firm_id": fid, **ip})
+        for c in profile["conversions"]:
+            convs.append({"firm_id": fid, **c})
+        for e in profile["evidence"]:
+            evid.append({"firm_id": fid, **e})
+        for inc in profile["incidents"]:
+            incs.append({"firm_id": fid, **inc})
+    for model, rows in ((FiscalYear, years), (IPAsset, ips), (Conversion, convs), (RdEvidence, evid),
+                        (Incident, incs)):
+        for start in range(0, len(rows), 5000):
+            db.session.execute(insert(model), rows[start:start + 5000])
+    return len(firm_rows)
+
+
+def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: float) -> dict:
+    """One firm's stage, certificate, figures, IP, conversions and evidence, all coherent."""
+    certified = rng.random() < hnte_share
+    young = not certified and rng.random() < 0.08
+    if young:
+        registered = today - timedelta(days=rng.randint(120, 700))
+    else:
+        registered = date(today.year - rng.randint(3, 18), rng.randint(1, 12), rng.randint(1, 28))
+    firm: dict = {"registered_on": registered, "pool_level": None, "grade_advancement": rng.choice("ABBCCD"),
+                  "grade_core_support": rng.choice("ABBCCD"), "standards": rng.random() < 0.1}
+    if certified:
+        # Certificates issued Nov–Dec of one of the last three years; a few lapsed ones too.
+        cert_year = today.year - rng.choice((1, 1, 2, 2, 3, 3, 4))
+        cert_date = date(cert_year, rng.choice((11, 12)), rng.randint(1, 28))
+        firm.update(stage="certified", hnte_cert_date=cert_date,
+                    hnte_cert_expiry=date(cert_date.year + 3, cert_date.month, cert_date.day) - timedelta(days=1),
+                    hnte_cert_no=f"GR{cert_year}32{rng.randint(0, 999999):06d}")
+        quality = rng.uniform(0.75, 1.0)
+    else:
+        stage = rng.choices(["candidate", "pool", "coaching", "to_apply", "applied", "failed", "exited"],
+                            [18, 28, 24, 12, 6, 6, 6])[0]
+        firm.update(stage=stage, pool_level=None if stage == "candidate" else rng.choice(("city", "city", "province")))
+        quality = rng.uniform(0.3, 0.95)
+    if rng.random() < 0.7 or certified:
+        firm.update(tsme_year=today.year - rng.choice((0, 0, 1)),
+                    tsme_reg_no=f"{today.year}3207{rng.randint(0, 99):02d}A{rng.randint(0, 99999):05d}")
+    # Figures: closed years up to last year, plus this year's expectations.
+    base_sales = rng.lognormvariate(7.6, 1.0)  # median ≈ 2000 万元
+    growth = rng.uniform(-0.05, 0.35)
+    staff0 = max(8, int(base_sales / rng.uniform(40, 120)))
+    rd_ratio = rng.uniform(0.015, 0.08) * (0.6 + 0.5 * quality)
+    years = []
+    first_year = max(registered.year, today.year - 3)
+    missing_last = rng.random() < 0.06  # stale: last year not reported yet
+    for y in range(first_year, today.year + 1):
+        if y == today.year - 1 and missing_last:
+            continue
+        k = y - first_year
+        sales = base_sales * (1 + growth) ** k * rng.uniform(0.92, 1.08)
+        if y == registered.year:
+            sales *= (12 - registered.month + 1) / 12
+        rd = sales * rd_ratio * rng.uniform(0.85, 1.15)
+        staff = int(staff0 * (1 + growth / 2) ** k) + rng.randint(0, 3)
+        tech = max(1, int(staff * rng.uniform(0.06, 0.35) * (0.7 + 0.4 * quality)))
+        total_assets = sales * rng.uniform(0.8, 1.6)
+        net_assets = total_assets * rng.uniform(0.25, 0.7) * (1 + 0.1 * k)
+        total_income = sales * rng.uniform(1.0, 1.04)
+        ht_share = min(0.98, rng.uniform(0.35, 0.95) * (0.8 + 0.3 * quality))
+        years.append(dict(
+            year=y, sales=_money(sales), total_income=_money(total_income),
+            hightech_income=_money(total_income * ht_share), rd_total=_money(rd),
+            rd_domestic=_money(rd * rng.choice((1, 1, 1, 0.95, 0.8, 0.55))), rd_deductible=_money(rd * 0.93),
+            net_assets=_money(net_assets), total_assets=_money(total_assets),
+            total_cost=_money(sales * rng.uniform(0.75, 0.98)), staff=staff, tech_staff=min(tech, staff),
+            tech_staff_tsme=None, is_estimate=(y == today.year)))
+    # IP portfolio.
+    ip = []
+    n_inv = rng.choices((0, 1, 2, 3), (45, 30, 15, 10) if not certified else (15, 35, 30, 20))[0]
+    n_um = rng.choices((0, 1, 2, 3, 5, 8), (20, 20, 20, 15, 15, 10))[0]
+    n_sc = rng.choices((0, 1, 2, 4), (40, 25, 20, 15))[0]
+    for kind, count in (("invention_patent", n_inv), ("utility_model", n_um), ("software_copyright", n_sc)):
+        for j in range(count):
+            filed = today - timedelta(days=rng.randint(60, 2200))
+            lead = {"invention_patent": 540, "utility_model": 300, "software_copyright": 60}[kind]
+            granted_on = filed + timedelta(days=int(lead * rng.uniform(0.7, 1.3)))
+            granted = granted_on <= today
+            prefix = {"invention_patent": "ZL", "utility_model": "ZL", "software_copyright": "软著登字第"}[kind]
+            ip.append(dict(kind=kind, title=f"一种{fake.word()}{rng.choice(('装置', '方法', '系统', '工艺', '平台'))}",
+                           number=f"{prefix}{filed.year}{rng.randint(10 ** 7, 10 ** 8 - 1)}",
+                           status="granted" if granted else "filed", filed_on=filed,
+                           granted_on=granted_on if granted else None,
+                           acquired="own" if rng.random() < 0.85 else "transferred",
+                           core=rng.random() < 0.8, related=True,
+                           used_in_application=(f"{firm['hnte_cert_date'].year}-1"
+                                                if certified and kind != "invention_patent" and rng.random() < 0.5
+                                                else None)))
+    conversions = []
+    per_year = quality * rng.uniform(0.5, 5.5)
+    for y in range(first_year, today.year):
+        for j in range(int(per_year + rng.random())):
+            conversions.append(dict(year=y, title=f"{fake.word()}成果转化项目{j + 1}",
+                                    form=rng.choice(("own", "own", "transfer", "license", "joint"))))
+    evidence = []
+    for piece in PIECES:
+        if rng.random() < 0.25 + 0.7 * quality:
+            evidence.append(dict(piece=piece, present=True,
+                                 dated=today - timedelta(days=rng.randint(30, 900)), note=None))
+    incidents = []
+    if rng.random() < 0.02:
+        incidents.append(dict(occurred_on=today - timedelta(days=rng.randint(10, 500)),
+                              kind=rng.choice(("safety", "quality", "environment")),
+                              description="演示数据：事故记录"))
+    return {"firm": firm, "years": years, "ip": ip, "conversions": conversions, "evidence": evidence,
+            "incidents": incidents}

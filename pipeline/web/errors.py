@@ -1,0 +1,17 @@
+"""Error bodies shared by pages and the JSON API."""
+from __future__ import annotations
+
+MESSAGES = {
+    400: "请求有误或表单已过期，请刷新页面后重试。",
+    401: "需要登录或有效的访问令牌。",
+    403: "没有执行此操作的权限。",
+    404: "未找到该页面或记录，或您无权查看。",
+    405: "不支持该请求方式。",
+    413: "上传的文件过大。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器内部错误，请稍后再试或联系管理员。",
+}
+
+
+def api_error_body(code: int, message: str | None = None) -> dict:
+    return {"error": {"code": code, "message": message or MESSAGES.get(code, "请求失败")}}

@@ -1,0 +1,40 @@
+"""Jinja filters and globals: money, dates in Asia/Shanghai, labels."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def wan(value, places: int = 2) -> str:
+    """A 万元 amount with thousands separators, '—' for missing."""
+    if value is None or value == "":
+        return "—"
+    return f"{Decimal(str(value)):,.{places}f}"
+
+
+def pct(value, places: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{float(value) * 100:.{places}f}%"
+
+
+def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Stored naive UTC shown in Asia/Shanghai."""
+    if value is None:
+        return "—"
+    return value.replace(tzinfo=timezone.utc).astimezone(SHANGHAI).strftime(fmt)
+
+
+def cn_date(value: date | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date)

@@ -1,0 +1,87 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+
+The schema is made by the migrations (never ``create_all``), once per session; each test that uses
+the database starts from empty tables.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url(tmp_dir: str) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
+
+
+@pytest.fixture(scope="session")
+def app():
+    from flask_migrate import upgrade
+
+    from pipeline import create_app
+
+    tmp = tempfile.mkdtemp(prefix="pipeline-test-")
+    url = _database_url(tmp)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "EXPORT_DIR": f"{tmp}/exports",
+                      "SERVER_NAME": None})
+    with app.app_context():
+        from pipeline.extensions import db
+
+        _drop_everything(db)
+        upgrade(directory=str(ROOT / "migrations"))
+    yield app
+    with app.app_context():
+        from pipeline.extensions import db
+
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _drop_everything(db) -> None:
+    """Start a PostgreSQL test database from nothing (a previous run may have left tables)."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def db(app):
+    """The database with empty tables, inside an app context."""
+    from pipeline.extensions import db as _db
+
+    with app.app_context():
+        _truncate(_db)
+        yield _db
+        _db.session.rollback()
+        _db.session.remove()
+
+
+def _truncate(db) -> None:
+    from sqlalchemy import text
+
+    db.session.rollback()  # an open transaction would hold locks that TRUNCATE waits for
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+            conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()

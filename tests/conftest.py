@@ -85,3 +85,10 @@ def client(app, db):
 @pytest.fixture
 def runner(app, db):
     return app.test_cli_runner()
+
+
+def login(client, user) -> None:
+    """Log ``user`` in on the test client without going through the login form."""
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(user.id)
+        sess["_fresh"] = True

@@ -89,6 +89,12 @@ def runner(app, db):
 
 def login(client, user) -> None:
     """Log ``user`` in on the test client without going through the login form."""
+    from flask_login.utils import _create_identifier
+
+    # Flask-Login's "strong" session protection compares this identifier with the request's.
+    with client.application.test_request_context(environ_base=client.environ_base):
+        ident = _create_identifier()
     with client.session_transaction() as sess:
         sess["_user_id"] = str(user.id)
         sess["_fresh"] = True
+        sess["_id"] = ident

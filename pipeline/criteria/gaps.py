@@ -9,6 +9,7 @@ management piece ("rd_management.<key>", e.g. "rd_management.ledger"), or "tsme"
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from decimal import Decimal, ROUND_CEILING
 
@@ -57,11 +58,17 @@ def ceil_cent(x):
 
 
 def staff_to_hire(staff, tech):
-    """Least x ≥ 0 with (tech + x)·10 ≥ staff + x: new tech hires also add to headcount."""
+    """Least whole x ≥ 0 with (tech + x)·10 ≥ staff + x: new tech hires add to headcount too.
+
+    With no staff at all one tech hire is needed (H4 has no ratio without staff)."""
+    if staff <= 0:
+        return 1
     need = staff - 10 * tech
     if need <= 0:
         return 0
-    return (need + 8) // 9
+    if need.__class__ is int:
+        return (need + 8) // 9
+    return math.ceil(need / 9)  # fractional monthly averages
 
 
 _fmt = money
@@ -139,7 +146,9 @@ def find_gaps(a):
     # H4
     st = c["H4"].status
     last = f.last
-    if st == "fail" and last is not None and last.staff is not None and last.tech_staff is not None and last.staff > 0:
+    if not f.operated:
+        pass  # a firm with no operated year: the H1 gap says when it can apply
+    elif st == "fail" and last is not None and last.staff is not None and last.tech_staff is not None:
         x = staff_to_hire(last.staff, last.tech_staff)
         add(Gap("H4", f"需增加科技人员{x}人（按新增人员同时计入职工总数）", x, "人",
                 f"{Y - 1}年度科技人员{last.tech_staff}人、职工{last.staff}人；科技人员占职工总数须不低于10%"

@@ -6,6 +6,8 @@ built on first access (``Condition.explain``), so assessing 20,000 firms stays c
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from .domains import CODES, domain_name
 from . import score as S
 from .tsme import evaluate as _tsme_evaluate
@@ -20,42 +22,33 @@ ITEM_ORDER = ("ip_advancement", "ip_core_support", "ip_quantity", "ip_acquisitio
               "growth_net_assets", "growth_sales")
 
 
+@dataclass(slots=True)
 class Condition:
     """One hard condition.
 
     status    "pass" | "fail" | "uncertain" | "missing".
     value     the measured value (ratio rounded to 4 places, years, count, code, bool) or None.
     required  the threshold (0.1, 0.05, 71, …) or None.
-    explain   one Chinese sentence citing the article (built lazily).
+    explain   one Chinese sentence citing the article (property, built on first access).
     """
 
-    __slots__ = ("status", "value", "required", "_why", "_explain")
-
-    def __init__(self, status, value, required, why):
-        self.status = status
-        self.value = value
-        self.required = required
-        self._why = why  # (builder, args) for the explanation
-        self._explain = None
+    status: str
+    value: object
+    required: object
+    why: tuple = field(repr=False, compare=False)       # (builder, args) of the explanation
+    _explain: object = field(default=None, repr=False, compare=False)
 
     @property
     def explain(self):
         e = self._explain
         if e is None:
-            fn, args = self._why
+            fn, args = self.why
             e = self._explain = fn(self.status, *args)
         return e
 
     def to_dict(self):
         return {"status": self.status, "value": self.value, "required": self.required,
                 "explain": self.explain}
-
-    def __repr__(self):
-        return f"Condition({self.status!r}, {self.value!r}, {self.required!r})"
-
-    def __eq__(self, other):
-        return (isinstance(other, Condition) and self.status == other.status
-                and self.value == other.value and self.required == other.required)
 
 
 class Facts:
@@ -367,41 +360,33 @@ def assess(profile):
     return Assessment(p, Y, verdict, cond, smin, smax, items, tsme, f)
 
 
+@dataclass(slots=True)
 class Assessment:
     """Result of :func:`assess`. ``to_dict()`` gives the contract JSON plus ``gaps``.
 
-    rules_version     RULES_VERSION.
     profile           the assessed Profile.
     application_year  Y.
     verdict           "ready" | "marginal" | "not_ready" | "incomplete".
     conditions        "H1".."H10" → Condition(status, value, required, explain).
     score_min/max     innovation score band (integers).
-    items             score item → (min, max), keys in ITEM_ORDER.
+    items             score item → (min, max) tuple, keys in ITEM_ORDER.
     tsme              TsmeResult or None (no figures for Y−1).
-    gaps              list of Gap, computed on first access.
-    facts             intermediate numbers (internal).
+    facts             intermediate numbers (internal, for explanations and gaps).
+    rules_version     RULES_VERSION.
+    gaps              (property) list of Gap, computed on first access.
     """
 
-    __slots__ = ("profile", "application_year", "verdict", "conditions", "score_min",
-                 "score_max", "items", "tsme", "facts", "_gaps")
-    rules_version = RULES_VERSION
-
-    def __init__(self, profile, application_year, verdict, conditions, score_min, score_max,
-                 items, tsme, facts):
-        self.profile = profile
-        self.application_year = application_year
-        self.verdict = verdict
-        self.conditions = conditions
-        self.score_min = score_min
-        self.score_max = score_max
-        self.items = items
-        self.tsme = tsme
-        self.facts = facts
-        self._gaps = None
-
-    def __repr__(self):
-        return (f"Assessment(year={self.application_year}, verdict={self.verdict!r}, "
-                f"score=[{self.score_min}, {self.score_max}])")
+    profile: object = field(repr=False)
+    application_year: int
+    verdict: str
+    conditions: dict = field(repr=False)
+    score_min: int
+    score_max: int
+    items: dict = field(repr=False)
+    tsme: object = field(repr=False)
+    facts: Facts = field(repr=False, compare=False)
+    rules_version: str = RULES_VERSION
+    _gaps: object = field(default=None, repr=False, compare=False)
 
     @property
     def gaps(self):

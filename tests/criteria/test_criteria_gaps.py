@@ -150,3 +150,22 @@ def test_h8_gap_and_tsme_gap():
     assert "H8" in g and "还差" in g["H8"]["what"]
     p = with_year(good_profile(), 2025, staff=600, tech_staff=100)
     assert "tsme" in gaps(p)
+
+
+def test_h4_no_staff_and_fractional_averages():
+    from decimal import Decimal
+    from pipeline.criteria.gaps import staff_to_hire
+    assert staff_to_hire(0, 0) == 1
+    assert staff_to_hire(100, 10) == 0
+    # monthly averages may be fractional: 100.5 staff, 9.5 tech → need 5.5 → 1 hire
+    # (10.5·10 = 105 ≥ 101.5), 0 hires fails (95 < 100.5)
+    assert staff_to_hire(Decimal("100.5"), Decimal("9.5")) == 1
+    assert staff_to_hire(Decimal("100.5"), Decimal("9")) == 2       # need 10.5 → 2
+
+
+def test_assessment_is_dataclass():
+    import dataclasses
+    a = assess(good_profile())
+    assert dataclasses.is_dataclass(a)
+    assert a.rules_version == "hnte-2016/tsme-2017"
+    assert a.conditions["H1"].explain.startswith("注册成立")

@@ -238,7 +238,8 @@ def find_gaps(a):
             add(Gap(key, f"需补充{'、'.join(map(str, miss))}年度的{label}数据", None, None,
                     f"缺少数据时{label}增长率按0–10分估计（{_ART_GROWTH}）"))
             continue
-        rate, vals = g
+        vals = g
+        rate = S.growth_rate(vals)
         if rate == "short":
             add(Gap(key, f"实际经营不足两个会计年度，{label}增长率得0分", None, None,
                     f"企业成长性按实际经营时间计算，仅有一年数据时无法计算增长率（{_ART_GROWTH}）"))

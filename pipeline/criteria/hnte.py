@@ -55,7 +55,7 @@ class Facts:
     """Intermediate numbers kept for explanations and the gap finder (not in the contract)."""
 
     __slots__ = ("window", "operated", "reg_year", "days", "missing_rd", "rd_sum", "sales_sum",
-                 "dom_sum", "pct", "last", "ipc", "conv_total", "conv_n", "growth", "span")
+                 "dom_sum", "pct", "last", "ipc", "conv_total", "conv_n", "growth")
 
 
 # ---------------------------------------------------------------- explanations (lazy)
@@ -118,6 +118,12 @@ def _band_text(pct):
     return {5: "不高于5000万元", 4: "5000万元至2亿元", 3: "2亿元以上"}[pct]
 
 
+def _span(ops):
+    if not ops:
+        return ""
+    return f"{ops[0]}–{ops[-1]}年度" if len(ops) > 1 else f"{ops[0]}年度"
+
+
 def _x_h5(st, f):
     art = f"（{BAN}第十一条（五）、{GUIDE}三（六））"
     if not f.operated:
@@ -125,9 +131,9 @@ def _x_h5(st, f):
     if f.missing_rd:
         return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用或销售收入数据，无法计算研发费用占比" + art
     if not f.sales_sum:
-        return (f"{f.span}销售收入合计为0，研发费用合计{money(f.rd_sum)}万元，"
+        return (f"{_span(f.operated)}销售收入合计为0，研发费用合计{money(f.rd_sum)}万元，"
                 f"{'比例视为满足' if st == 'pass' else '无研发费用，不满足要求'}" + art)
-    return (f"{f.span}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{_pct(f.rd_sum, f.sales_sum)}；"
+    return (f"{_span(f.operated)}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{_pct(f.rd_sum, f.sales_sum)}；"
             f"最近一年销售收入{money(f.last.sales)}万元，适用{_band_text(f.pct)}档，要求不低于{f.pct}%，"
             f"{'满足' if st == 'pass' else '不满足'}要求" + art)
 
@@ -139,8 +145,8 @@ def _x_h6(st, f):
     if f.missing_rd:
         return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用数据，无法计算境内研发费用占比" + art
     if not f.rd_sum:
-        return f"{f.span}无研发费用，无法满足境内研发费用占比不低于60%的要求" + art
-    return (f"{f.span}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{_pct(f.dom_sum, f.rd_sum)}，"
+        return f"{_span(f.operated)}无研发费用，无法满足境内研发费用占比不低于60%的要求" + art
+    return (f"{_span(f.operated)}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{_pct(f.dom_sum, f.rd_sum)}，"
             f"{'不低于' if st == 'pass' else '低于'}60%" + art)
 
 
@@ -199,7 +205,6 @@ def assess(profile):
     figs = [years.get(y) for y in operated]
     last = figs[-1] if operated else None
     f.last = last
-    f.span = (f"{operated[0]}–{operated[-1]}年度" if len(operated) > 1 else f"{operated[0]}年度") if operated else ""
     f.growth = {}
     f.rd_sum = f.sales_sum = f.dom_sum = None
     f.missing_rd = ()
@@ -324,9 +329,8 @@ def assess(profile):
             growth[key] = None
             g_items.append(S.UNKNOWN_GROWTH)
         else:
-            rate = S.growth_rate(vals)
-            growth[key] = (rate, vals)
-            g_items.append(S.growth_band(rate))
+            growth[key] = vals
+            g_items.append(S.growth_band_of(vals))
     gna, gs = g_items
     items = {
         "ip_advancement": adv, "ip_core_support": sup, "ip_quantity": qty,

@@ -143,3 +143,40 @@ def growth_band(rate):
         if n100 >= pct * den:
             return band
     return (1, 2)
+
+
+_EDGES = (0.35, 0.25, 0.15, 0.05, 0.0)
+
+
+def growth_band_of(values):
+    """Band of the growth of ``values`` (oldest first, ≥ 2 values, all not None).
+
+    Fast path in floats when the rate is clearly away from every band edge (> 1e-9); at an
+    edge the exact rational rate of :func:`growth_rate` decides, so boundaries stay exact.
+    """
+    n = len(values)
+    if n < 2:
+        return ZERO
+    v2 = float(values[-2])
+    if v2 <= 0:
+        return ZERO
+    v3 = float(values[-1])
+    if n >= 3:
+        v1 = float(values[-3])
+        r = (v2 / v1 + v3 / v2) * 0.5 - 1.0 if v1 > 0 else v3 / v2 - 1.0
+    else:
+        r = v3 / v2 - 1.0
+    for e in _EDGES:
+        if -1e-9 < r - e < 1e-9:
+            return growth_band(growth_rate(values))
+    if r >= 0.35:
+        return (9, 10)
+    if r >= 0.25:
+        return (7, 8)
+    if r >= 0.15:
+        return (5, 6)
+    if r >= 0.05:
+        return (3, 4)
+    if r > 0:
+        return (1, 2)
+    return ZERO

@@ -201,3 +201,21 @@ def test_applying_a_gap_closes_it(p):
             if g.amount > 1:
                 q = _bump(p, ly, staff=g.amount - 1, tech_staff=g.amount - 1)
                 assert assess(q).conditions["H4"].status == "fail"
+
+
+@SETTINGS
+@given(st.lists(st.one_of(money(-1_000_00, 10_000_00), st.integers(-5, 5).map(Decimal)),
+                min_size=2, max_size=3))
+def test_growth_fast_path_equals_exact(values):
+    from pipeline.criteria import score as S
+    assert S.growth_band_of(values) == S.growth_band(S.growth_rate(values))
+
+
+@SETTINGS
+@given(st.integers(1, 10**6), st.sampled_from([5, 15, 25, 35, 0]), st.integers(-2, 2))
+def test_growth_exact_at_edges(v1, pct, nudge):
+    """Series whose two ratios are both exactly 1 + pct/100 (± a cent) land on the exact band."""
+    from pipeline.criteria import score as S
+    f = Decimal(100 + pct) / 100
+    vals = [Decimal(v1), Decimal(v1) * f, Decimal(v1) * f * f + Decimal(nudge) / 100]
+    assert S.growth_band_of(vals) == S.growth_band(S.growth_rate(vals))

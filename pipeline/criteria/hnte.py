@@ -64,6 +64,8 @@ def money(x):
     """Plain Chinese-report form of an amount: 1000, 1000.5, 0.01 (no exponent)."""
     if x.__class__ is int:
         return str(x)
+    if x.__class__ is float:  # floats are not the documented type; still print them plainly
+        return f"{x:.2f}".rstrip("0").rstrip(".")
     if x == x.to_integral_value():
         return str(int(x))
     return format(x.normalize(), "f")

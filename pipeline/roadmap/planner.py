@@ -1,0 +1,1121 @@
+"""The roadmap planner (``spec/plan-io.md``): one firm → target batch, plans and milestones.
+
+Pure: no Flask, no database, no clock – ``today`` is an argument. The same function serves the
+web roadmap, the PDF, the reminders, the forecast and ``python -m pipeline.plan``.
+
+How a plan is made
+------------------
+For every batch of the calendar whose cutoff is after ``today``, in order, the firm is projected
+to that cutoff (application year Y = ``batch.year``, window FY Y−3..Y−1):
+
+* **Facts and projections.** A fiscal year that ended before ``today`` is *closed*: its figures
+  are facts and are never changed. The current year uses the firm's expected figures where the
+  profile has them; later years (and missing fields) are projected from the previous year with
+  ``sales_growth`` (money fields) and ``net_assets_growth`` (net assets); head counts stay flat.
+* **Levers on open years** (what the firm can still change before the cutoff):
+  R&D spend (H5/H6), tech-staff hires (H4, only if hired by 30 June of Y−1 so they work
+  ≥183 days that year), high-tech income share of Y−1 (H7), conversions per open window year
+  and new IP filings (H2, H8), the missing R&D-management pieces (H8: always all of them).
+  The current year can change only in the part that is left: with a fraction *f* of the year
+  remaining, R&D can reach at most (1−f)·planned + f·``max_rd_ratio``·sales and the high-tech
+  share at most (1−f)·share + f; conversions add at most ⌊f·``max_conversions_per_year``⌋.
+* **Time-bound conditions move the target, they are not "fixed":** H1 (registered ≥365 days
+  before the cutoff), H9 (no incident in the year before the cutoff), H10 (revoked this year),
+  a valid HNTE certificate (re-apply in its expiry year).
+* The batch is the **target** when the planned firm, assessed at the cutoff by the criteria
+  engine, passes every hard condition with ``score.min ≥ 71`` (verdict ``ready``). Otherwise it
+  goes to ``earlier_batches`` with the blocking codes and a Chinese ``why`` with numbers.
+
+With no feasible batch, ``target`` is null, every batch is explained, and ``projected``,
+``plans`` and ``milestones`` are the best effort for the *last* batch of the calendar (due dates
+within its cutoff).
+
+Optional planning keys read from the profile JSON (``parse_plan_input``), besides the contract's
+``assumptions``: ``tsme_registered`` (bool, default false: the firm is not yet in the tech-SME
+database, so ``tsme.register`` comes first), ``hnte_cert_expiry`` (date: the HNTE certificate
+is valid until then; the firm re-applies in that year), ``incident_date`` (date of the latest
+major incident; without it ``incident_within_year: true`` is taken as an incident today).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Dict, List, Mapping, Optional, Tuple
+
+from pipeline.criteria import (CLASS_I, IP_KINDS, RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS,
+                               IPItem, Profile, ProfileError, YearFigures, assess, parse_profile)
+from pipeline.criteria import score as S
+
+from .calendar import (DEFAULT_LEAD_TIMES, IP_KIND_NAMES, PLANNER_DATA_VERSION, Batch, Calendar,
+                       LeadTime, add_months, default_calendar)
+
+__all__ = [
+    "plan", "what_if", "parse_plan_input", "Plan", "PlanExtras", "Overrides", "Blocked",
+    "RDPlan", "StaffPlan", "HightechPlan", "Milestone", "WhatIfError", "DEFAULT_ASSUMPTIONS",
+    "WHAT_IF_KEYS", "PASS_SCORE",
+]
+
+PASS_SCORE = 71
+Q = Decimal("0.01")
+ZERO = Decimal(0)
+SIX = Decimal("0.6")
+BAN = "《高新技术企业认定管理办法》"
+GUIDE = "《高新技术企业认定管理工作指引》"
+ALL_RDM = frozenset(RD_MANAGEMENT_POINTS)
+#: Tie-break weight of one extra conversion against IP cost (万元-equivalent), [U] house value.
+CONVERSION_WEIGHT = Decimal("0.2")
+
+#: Planning assumptions and their defaults (overridable per firm in ``assumptions``).
+#: sales_growth              yearly growth of sales and the other money figures (0.10 = 10%).
+#: net_assets_growth         yearly growth of net assets; default = sales_growth.
+#: max_rd_ratio              the highest R&D / sales the planner asks of a future year.
+#: max_conversions_per_year  the most conversions the planner asks of one year.
+DEFAULT_ASSUMPTIONS = {"sales_growth": Decimal("0.10"), "net_assets_growth": None,
+                       "max_rd_ratio": Decimal("0.10"), "max_conversions_per_year": 5}
+
+CODE_ORDER = ("cert_valid", "H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10")
+
+
+# ==================================================================== input
+
+
+@dataclass(frozen=True, slots=True)
+class PlanExtras:
+    """Facts the criteria profile does not carry (optional profile keys, see module doc)."""
+
+    tsme_registered: bool = False
+    hnte_cert_expiry: Optional[date] = None
+    incident_date: Optional[date] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    """In-memory changes to open years (built by :func:`what_if`).
+
+    fixed_rd      year → R&D / sales fixed for that year (the planner no longer adjusts it).
+    staff_add     tech staff hired ``today`` (added to tech staff and headcount of every open
+                  year from the first year in which they work ≥183 days).
+    ht_share      year → high-tech income share of total income for that year.
+    """
+
+    fixed_rd: Mapping[int, Decimal] = field(default_factory=dict)
+    staff_add: int = 0
+    ht_share: Mapping[int, Decimal] = field(default_factory=dict)
+
+
+def _opt_date(data, key):
+    v = data.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise ProfileError(key, "必须是“YYYY-MM-DD”格式的日期字符串")
+    try:
+        return date.fromisoformat(v.strip())
+    except ValueError:
+        raise ProfileError(key, f"“{v}”不是有效日期") from None
+
+
+def _dec(v, path, name, lo=None, hi=None):
+    if isinstance(v, bool) or v is None:
+        raise ProfileError(path, f"{name}必须是数字")
+    try:
+        d = Decimal(str(v).strip()) if not isinstance(v, Decimal) else v
+    except InvalidOperation:
+        raise ProfileError(path, f"{name}不是有效数字：“{v}”") from None
+    if not d.is_finite() or (lo is not None and d <= lo) or (hi is not None and d > hi):
+        raise ProfileError(path, f"{name}超出合理范围：“{v}”")
+    return d
+
+
+def normalize_assumptions(raw) -> Dict[str, object]:
+    """Defaults + ``raw`` (a dict, may be None), validated; raises ProfileError."""
+    out = dict(DEFAULT_ASSUMPTIONS)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ProfileError("assumptions", "规划假设必须是对象")
+    for k, v in raw.items():
+        path = f"assumptions.{k}"
+        if k in ("sales_growth", "net_assets_growth"):
+            out[k] = None if (v is None and k == "net_assets_growth") else \
+                _dec(v, path, "增长率", lo=Decimal(-1), hi=Decimal(10))
+        elif k == "max_rd_ratio":
+            out[k] = _dec(v, path, "研发费用占比上限", lo=ZERO, hi=Decimal(1))
+        elif k == "max_conversions_per_year":
+            d = _dec(v, path, "年成果转化数上限", lo=ZERO, hi=Decimal(1000))
+            if d != d.to_integral_value():
+                raise ProfileError(path, "年成果转化数上限必须是整数")
+            out[k] = int(d)
+        # unknown keys are ignored (forward compatible)
+    if out["net_assets_growth"] is None:
+        out["net_assets_growth"] = out["sales_growth"]
+    return out
+
+
+def parse_plan_input(data):
+    """Decoded profile JSON → ``(Profile, PlanExtras, assumptions dict)``; ProfileError on bad input."""
+    profile = parse_profile(data)
+    t = data.get("tsme_registered")
+    if t is not None and not isinstance(t, bool):
+        raise ProfileError("tsme_registered", "必须是true或false")
+    extras = PlanExtras(tsme_registered=bool(t), hnte_cert_expiry=_opt_date(data, "hnte_cert_expiry"),
+                        incident_date=_opt_date(data, "incident_date"))
+    return profile, extras, normalize_assumptions(data.get("assumptions"))
+
+
+# ==================================================================== output
+
+
+@dataclass(frozen=True, slots=True)
+class Blocked:
+    batch: Batch
+    blocked_by: Tuple[str, ...]
+    why: str
+
+    def to_dict(self):
+        return {"batch": self.batch.id, "blocked_by": list(self.blocked_by), "why": self.why}
+
+
+@dataclass(frozen=True, slots=True)
+class RDPlan:
+    year: int
+    sales: Decimal
+    rd_total_min: Decimal
+
+    def to_dict(self):
+        return {"year": self.year, "sales": _money(self.sales), "rd_total_min": _money(self.rd_total_min)}
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPlan:
+    year: int
+    staff: object  # int (or Decimal monthly average) or None when unknown
+    tech_staff_min: Optional[int]
+    hire_by: Optional[date]
+
+    def to_dict(self):
+        return {"year": self.year, "staff": _count(self.staff), "tech_staff_min": self.tech_staff_min,
+                "hire_by": None if self.hire_by is None else self.hire_by.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class HightechPlan:
+    year: int
+    share_min: Decimal
+
+    def to_dict(self):
+        return {"year": self.year, "share_min": float(self.share_min)}
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    code: str
+    addresses: Tuple[str, ...]
+    due: date
+    owner: str  # "firm" | "officer"
+    title: str
+    basis: str
+
+    def to_dict(self):
+        return {"code": self.code, "addresses": list(self.addresses), "due": self.due.isoformat(),
+                "owner": self.owner, "title": self.title, "basis": self.basis}
+
+
+@dataclass(slots=True)
+class Plan:
+    """Result of :func:`plan`; ``to_dict()`` is exactly the contract JSON.
+
+    today, target (Batch or None), earlier_batches (list of Blocked), assumptions (dict used),
+    projected (criteria Assessment at the target cutoff, or the best effort at the last batch),
+    rd (list of RDPlan), tech_staff (StaffPlan or None), hightech_income (HightechPlan or None),
+    milestones (list of Milestone, sorted by due date).
+    Not in the JSON: projected_profile (the planned Profile), calendar_version, data_version.
+    """
+
+    today: date
+    target: Optional[Batch]
+    earlier_batches: List[Blocked]
+    assumptions: Dict[str, object]
+    projected: object
+    rd: List[RDPlan]
+    tech_staff: Optional[StaffPlan]
+    hightech_income: Optional[HightechPlan]
+    milestones: List[Milestone]
+    projected_profile: Optional[Profile] = None
+    calendar_version: str = ""
+    data_version: str = PLANNER_DATA_VERSION
+
+    def to_dict(self):
+        proj = None
+        if self.projected is not None:
+            proj = self.projected.to_dict()
+            proj.pop("gaps", None)  # the assess-io contract has no gaps
+        t = self.target
+        return {
+            "today": self.today.isoformat(),
+            "target": None if t is None else {"batch": t.id, "cutoff": t.cutoff.isoformat(), "year": t.year},
+            "earlier_batches": [b.to_dict() for b in self.earlier_batches],
+            "assumptions": {k: (float(v) if isinstance(v, Decimal) else v)
+                            for k, v in self.assumptions.items()},
+            "projected": proj,
+            "plans": {
+                "rd": [r.to_dict() for r in self.rd],
+                "tech_staff": None if self.tech_staff is None else self.tech_staff.to_dict(),
+                "hightech_income": None if self.hightech_income is None else self.hightech_income.to_dict(),
+            },
+            "milestones": [m.to_dict() for m in self.milestones],
+        }
+
+
+# ==================================================================== helpers
+
+
+def _money(x):
+    return None if x is None else float(x)
+
+
+def _count(x):
+    if x is None:
+        return None
+    if isinstance(x, Decimal):
+        return int(x) if x == x.to_integral_value() else float(x)
+    return x
+
+
+def _D(x):
+    return x if x.__class__ is Decimal else Decimal(x)
+
+
+def _q(x):
+    return x.quantize(Q, ROUND_HALF_UP)
+
+
+def _ceil(x):
+    return x.quantize(Q, ROUND_CEILING)
+
+
+def _floor(x):
+    return x.quantize(Q, ROUND_FLOOR)
+
+
+def _fmt(x):
+    """Amount for a Chinese sentence: 215, 3960.5, 12.34."""
+    if x is None:
+        return "?"
+    x = _D(x)
+    if x == x.to_integral_value():
+        return str(int(x))
+    return format(x.normalize(), "f")
+
+
+def _pct(num, den):
+    if not den:
+        return "—"
+    return f"{float(num) * 100 / float(den):.2f}%"
+
+
+def _span(years):
+    if not years:
+        return ""
+    return f"{years[0]}–{years[-1]}年度" if len(years) > 1 else f"{years[0]}年度"
+
+
+_MONEY = ("sales", "total_income", "hightech_income", "rd_total", "rd_domestic", "total_assets",
+          "total_cost", "rd_deductible")
+_FIELDS = YearFigures.__dataclass_fields__.keys()
+
+
+def _grow(prev: YearFigures, factor: Decimal, na_factor: Decimal) -> YearFigures:
+    kw = {}
+    for k in _MONEY:
+        v = getattr(prev, k)
+        kw[k] = None if v is None else _q(_D(v) * factor)
+    na = prev.net_assets
+    kw["net_assets"] = None if na is None else (_q(_D(na) * na_factor) if na > 0 else _D(na))
+    kw["staff"] = prev.staff
+    kw["tech_staff"] = prev.tech_staff
+    kw["tech_staff_tsme"] = prev.tech_staff_tsme
+    return YearFigures(**kw)
+
+
+def _merge(given: Optional[YearFigures], est: Optional[YearFigures]) -> Optional[YearFigures]:
+    if given is None:
+        return est
+    if est is None:
+        return given
+    if all(getattr(given, k) is not None for k in _FIELDS):
+        return given
+    if given.sales is not None and est.sales and given.sales != est.sales:
+        ratio = _D(given.sales) / _D(est.sales)
+        est = YearFigures(**{k: (None if getattr(est, k) is None else
+                                 (_q(_D(getattr(est, k)) * ratio) if k in _MONEY or k == "net_assets"
+                                  else getattr(est, k))) for k in _FIELDS})
+    kw = {k: (getattr(given, k) if getattr(given, k) is not None else getattr(est, k)) for k in _FIELDS}
+    inc = kw["total_income"] if kw["total_income"] is not None else kw["sales"]
+    if kw["hightech_income"] is not None and inc is not None and kw["hightech_income"] > inc:
+        kw["hightech_income"] = inc
+    if kw["rd_domestic"] is not None and kw["rd_total"] is not None and kw["rd_domestic"] > kw["rd_total"]:
+        kw["rd_domestic"] = kw["rd_total"]
+    if kw["tech_staff"] is not None and kw["staff"] is not None and kw["tech_staff"] > kw["staff"]:
+        kw["tech_staff"] = kw["staff"]
+    return YearFigures(**kw)
+
+
+def _hires(staff, tech):
+    """Least x ≥ 0 with (tech + x)·10 ≥ staff + x (a new tech hire also adds to headcount)."""
+    need = staff - 10 * tech
+    if need <= 0:
+        return 0
+    return int(math.ceil(Decimal(need) / 9)) if isinstance(need, Decimal) else (need + 8) // 9
+
+
+def _ceil_int(x):
+    return int(math.ceil(_D(x))) if not isinstance(x, int) else x
+
+
+# ==================================================================== batch evaluation
+
+
+class _Result:
+    __slots__ = ("batch", "codes", "profile", "assessment", "rd", "rd_info", "staff", "hires",
+                 "ht", "ht_need", "ht_raised", "ip_add", "conv_extra", "conv_total", "all_domestic",
+                 "smin_plan", "open_window", "operated")
+
+    def __init__(self, batch):
+        self.batch = batch
+        self.codes = {}
+        self.profile = None
+        self.assessment = None
+        self.rd = []
+        self.rd_info = None
+        self.staff = None
+        self.hires = 0
+        self.ht = None
+        self.ht_need = None
+        self.ht_raised = False
+        self.ip_add = ()
+        self.conv_extra = {}
+        self.conv_total = {}
+        self.all_domestic = False
+        self.smin_plan = None
+        self.open_window = ()
+        self.operated = ()
+
+
+class _Planner:
+    def __init__(self, profile, today, lead_times, assumptions, extras, overrides):
+        self.p = profile
+        self.today = today
+        self.lts = lead_times
+        self.A = assumptions
+        self.ex = extras
+        self.ov = overrides
+        self.reg_year = profile.registered_on.year
+        ylen = 366 if (today.year % 4 == 0 and (today.year % 100 != 0 or today.year % 400 == 0)) else 365
+        self.days_left = (date(today.year, 12, 31) - today).days
+        self.f = Decimal(self.days_left) / Decimal(ylen)
+        self.today_assessment = assess(replace(profile, application_date=today))
+        self.fail_today = tuple(c for c, cond in self.today_assessment.conditions.items()
+                                if cond.status != "pass")
+        self.certified = bool(extras.hnte_cert_expiry and extras.hnte_cert_expiry > today)
+        self._base = None
+        self.ipc = S.IPCounts(profile.ip)
+
+    # ---------------------------------------------------------- projection
+
+    def closed(self, y):
+        return y < self.today.year
+
+    def baseline(self, last_year):
+        """Year → YearFigures|None up to ``last_year``: closed years as given, open ones projected."""
+        if self._base is not None and self._base[0] >= last_year:
+            return self._base[1]
+        p = self.p
+        years = p.years
+        g = 1 + self.A["sales_growth"]
+        gna = 1 + self.A["net_assets_growth"]
+        start = min(min(years) if years else self.today.year, self.today.year)
+        start = max(start, self.reg_year)
+        base = {}
+        prev = None
+        prev_y = None
+        for y in range(start, last_year + 1):
+            given = years.get(y)
+            if self.closed(y):
+                base[y] = given
+            else:
+                est = None
+                if prev is not None:
+                    n = y - prev_y
+                    est = _grow(prev, g ** n, gna ** n)
+                base[y] = _merge(given, est)
+            fy = base[y]
+            if fy is not None and fy.sales is not None:
+                prev, prev_y = fy, y
+        # what-if overrides on open years
+        ov = self.ov
+        if ov is not None:
+            eff = self.today.year if self.today <= date(self.today.year, 6, 30) else self.today.year + 1
+            for y, fy in list(base.items()):
+                if fy is None or self.closed(y):
+                    continue
+                kw = {}
+                if y in ov.fixed_rd and fy.sales is not None:
+                    rd = _q(_D(fy.sales) * ov.fixed_rd[y])
+                    dom_share = (_D(fy.rd_dom) / _D(fy.rd_total)) if fy.rd_total else Decimal(1)
+                    kw["rd_total"] = rd
+                    kw["rd_domestic"] = _q(rd * dom_share)
+                if y in ov.ht_share and fy.income is not None:
+                    kw["hightech_income"] = _q(_D(fy.income) * ov.ht_share[y])
+                if ov.staff_add and y >= eff and fy.staff is not None and fy.tech_staff is not None:
+                    kw["staff"] = fy.staff + ov.staff_add
+                    kw["tech_staff"] = fy.tech_staff + ov.staff_add
+                if kw:
+                    base[y] = replace(fy, **kw)
+        self._base = (last_year, base)
+        return base
+
+    # ---------------------------------------------------------- one batch
+
+    def evaluate(self, batch: Batch) -> _Result:
+        p, today, ex = self.p, self.today, self.ex
+        r = _Result(batch)
+        codes = r.codes
+        Y, cutoff = batch.year, batch.cutoff
+        ly = Y - 1
+        window = (Y - 3, Y - 2, ly)
+        operated = tuple(y for y in window if y >= self.reg_year)
+        r.operated = operated
+        open_window = tuple(y for y in operated if not self.closed(y))
+        r.open_window = open_window
+        base = self.baseline(max(ly, today.year))
+        years = dict(p.years)
+        for y in operated:
+            if base.get(y) is not None:
+                years[y] = base[y]
+
+        # ---- time-bound conditions: they move the target
+        exp = ex.hnte_cert_expiry
+        if self.certified and Y < exp.year:
+            codes["cert_valid"] = (f"高企证书有效期至{exp.isoformat()}，有效期内无需重新认定，"
+                                   f"应在证书到期当年（{exp.year}年）重新申请认定")
+        days = (cutoff - p.registered_on).days
+        if days < 365:
+            ok_on = p.registered_on + timedelta(days=365)
+            codes["H1"] = (f"{p.registered_on.isoformat()}注册成立，至截止日{cutoff.isoformat()}仅{days}天，"
+                           f"不满365天，{ok_on.isoformat()}起方可申请（{BAN}第十一条（一））")
+        incident = ex.incident_date or (today if p.incident_within_year else None)
+        h9_block = False
+        if incident is not None and incident <= cutoff and (cutoff - incident).days <= 365:
+            h9_block = True
+            note = "" if ex.incident_date else "（未提供发生日期，按今日计）"
+            codes["H9"] = (f"{incident.isoformat()}{note}发生重大安全、质量事故或严重环境违法行为，"
+                           f"距截止日{cutoff.isoformat()}不满一年，{(incident + timedelta(days=366)).isoformat()}"
+                           f"起方可申请（{BAN}第十一条（八））")
+        revoked = bool(p.revoked_this_year and Y == today.year)
+        if revoked:
+            codes["H10"] = f"{today.year}年被取消高新技术企业资格，当年不得再次申请（{GUIDE}五（六））"
+        h3 = self.today_assessment.conditions["H3"]
+        if h3.status != "pass":
+            codes["H3"] = h3.explain
+
+        # ---- levers on figures
+        self._plan_rd(r, operated, open_window, years, ly)
+        self._plan_staff(r, years, ly)
+        self._plan_hightech(r, years, ly)
+
+        proj = replace(p, application_date=cutoff, years=years, rd_management=ALL_RDM,
+                       incident_within_year=h9_block, revoked_this_year=revoked)
+        pre = assess(proj)
+        self._plan_score(r, proj, pre, operated, open_window, cutoff)
+        conv = dict(p.conversions)
+        for y, n in r.conv_extra.items():
+            conv[y] = conv.get(y, 0) + n
+        new_ip = tuple(IPItem(kind=k, status="granted", acquired="own", core=True)
+                       for k, n, _due, _lt, _core in r.ip_add for _ in range(n))
+        proj = replace(proj, ip=p.ip + new_ip, conversions=conv)
+        a = assess(proj)
+        r.profile = proj
+        r.assessment = a
+        for c, cond in a.conditions.items():
+            if cond.status != "pass" and c not in codes:
+                codes[c] = cond.explain
+        return r
+
+    # ---------------------------------------------------------- R&D (H5, H6)
+
+    def _plan_rd(self, r, operated, open_window, years, ly):
+        codes = r.codes
+        if not operated:
+            return
+        missing = [y for y in operated
+                   if years.get(y) is None or years[y].sales is None or years[y].rd_total is None]
+        if missing:
+            codes["H5"] = (f"缺少{'、'.join(map(str, missing))}年度的研发费用或销售收入数据，"
+                           f"无法计算研发费用占比（{BAN}第十一条（五））")
+            return
+        last_sales = _D(years[ly].sales)
+        pct = 5 if last_sales <= 5000 else (4 if last_sales <= 20000 else 3)
+        sales_sum = sum(_D(years[y].sales) for y in operated)
+        required = sales_sum * pct / 100
+        closed_rd = sum((_D(years[y].rd_total) for y in operated if self.closed(y)), ZERO)
+        M = self.A["max_rd_ratio"]
+        fixed = self.ov.fixed_rd if self.ov is not None else {}
+        rows = []  # (y, S, baseline, cap, is_fixed)
+        for y in open_window:
+            fy = years[y]
+            s, b = _D(fy.sales), _D(fy.rd_total)
+            if y in fixed:
+                cap = b
+            elif y == self.today.year:
+                cap = max(b, _floor((1 - self.f) * b + self.f * M * s))
+            else:
+                cap = max(b, _floor(M * s))
+            rows.append((y, s, b, cap, y in fixed))
+        need = required - closed_rd - sum((row[2] for row in rows if row[4]), ZERO)
+        free = [row for row in rows if not row[4]]
+        max_total = closed_rd + sum(row[3] for row in rows)
+        mins = {row[0]: row[2] for row in rows if row[4]}
+        feasible = max_total >= required
+        if feasible:
+            # water-filling: one R&D ratio for all free open years, capped year by year
+            left = list(free)
+            rest = need
+            while left:
+                s_sum = sum(row[1] for row in left)
+                ratio = (rest / s_sum) if (s_sum > 0 and rest > 0) else ZERO
+                capped = [row for row in left if ratio * row[1] > row[3]]
+                if not capped:
+                    for row in left:
+                        mins[row[0]] = min(_ceil(ratio * row[1]), row[3])
+                    break
+                for row in capped:
+                    mins[row[0]] = row[3]
+                    rest -= row[3]
+                left = [row for row in left if row not in capped]
+            short = closed_rd + sum(mins.values()) - required
+            if short < 0:  # cent rounding against a cap: top up where there is room
+                for row in free:
+                    room = row[3] - mins[row[0]]
+                    add = min(room, -short)
+                    if add > 0:
+                        mins[row[0]] += add
+                        short += add
+        else:
+            for row in free:
+                mins[row[0]] = row[3]
+            yrs = [row[0] for row in rows]
+            why = (f"{_span(operated)}研发费用合计须达到销售收入合计{_fmt(_q(sales_sum))}万元的{pct}%"
+                   f"（最近一年销售收入{_fmt(last_sales)}万元），即{_fmt(_ceil(required))}万元")
+            closed_yrs = [y for y in operated if self.closed(y)]
+            if closed_yrs:
+                why += f"；已结束的{_span(closed_yrs)}合计仅{_fmt(closed_rd)}万元"
+            if yrs:
+                extra = ""
+                if self.today.year in yrs:
+                    extra = f"，{self.today.year}年仅剩{self.days_left}天"
+                why += (f"；{'、'.join(map(str, yrs))}年按研发投入最多达销售收入的{float(M) * 100:g}%计{extra}，"
+                        f"合计最多{_fmt(max_total)}万元，占比{_pct(max_total, sales_sum)}，无法达到{pct}%")
+            else:
+                why += f"，占比{_pct(closed_rd, sales_sum)}，窗口年度均已结束，无法达到{pct}%"
+            codes["H5"] = why + f"（{BAN}第十一条（五））"
+        # project: each free year spends max(baseline, minimum); added spend is domestic
+        new = {}
+        for y, s, b, cap, is_fixed in rows:
+            fy = years[y]
+            rd = b if is_fixed else max(b, mins[y])
+            dom = _D(fy.rd_dom) + (rd - b)
+            new[y] = (rd, min(dom, rd))
+        rd_sum = closed_rd + sum(v[0] for v in new.values())
+        dom_sum = sum((_D(years[y].rd_dom) for y in operated if self.closed(y)
+                       if years[y].rd_dom is not None), ZERO) + sum(v[1] for v in new.values())
+        if rd_sum > 0 and dom_sum * 10 < rd_sum * 6:
+            # not enough domestic R&D: all R&D of the open years in China from now on
+            closed_dom = dom_sum - sum(v[1] for v in new.values())
+            new = {y: (rd, rd) for y, (rd, _dom) in new.items()}
+            r.all_domestic = bool(new)
+            dom_max = closed_dom + sum(v[0] for v in new.values())
+            if dom_max * 10 < rd_sum * 6:
+                codes["H6"] = (f"{_span(operated)}境内研发费用最多{_fmt(dom_max)}万元，占研发费用合计"
+                               f"{_fmt(rd_sum)}万元的{_pct(dom_max, rd_sum)}，即使今后研发全部在境内开展"
+                               f"也低于60%（{BAN}第十一条（五））")
+        for y, (rd, dom) in new.items():
+            years[y] = replace(years[y], rd_total=rd, rd_domestic=dom)
+        r.rd = [RDPlan(y, s, mins[y]) for y, s, b, cap, is_fixed in rows]
+        r.rd_info = (pct, _q(sales_sum), _ceil(required), last_sales)
+
+    # ---------------------------------------------------------- staff (H4)
+
+    def _plan_staff(self, r, years, ly):
+        if ly < self.reg_year:
+            return
+        fy = years.get(ly)
+        hire_deadline = date(ly, 6, 30)
+        hire_by = hire_deadline if (not self.closed(ly) and self.today <= hire_deadline) else None
+        if fy is None or fy.staff is None or fy.tech_staff is None:
+            r.codes["H4"] = f"缺少{ly}年度职工总数或科技人员数，无法判断科技人员比例（{BAN}第十一条（四））"
+            r.staff = StaffPlan(ly, None, None, hire_by)
+            return
+        staff, tech = fy.staff, fy.tech_staff
+        x = _hires(staff, tech) if staff > 0 else 0
+        if x > 0 and hire_by is None:
+            ratio = _pct(tech, staff)
+            if self.closed(ly):
+                r.codes["H4"] = (f"{ly}年度已结束，科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人={ratio}，"
+                                 f"低于10%（{BAN}第十一条（四））")
+            else:
+                r.codes["H4"] = (f"{ly}年6月30日已过，此后新聘科技人员在{ly}年度工作不满183天，不能计入；"
+                                 f"{ly}年度科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人={ratio}，"
+                                 f"还差{x}人才达10%（{GUIDE}三（五））")
+            x = 0
+        if staff <= 0:
+            r.codes["H4"] = f"{ly}年度职工总数为0（{BAN}第十一条（四））"
+        if x:
+            years[ly] = replace(fy, staff=staff + x, tech_staff=tech + x)
+        r.hires = x
+        r.staff = StaffPlan(ly, staff + x, _ceil_int(Decimal(staff + x) / 10), hire_by)
+
+    # ---------------------------------------------------------- high-tech income (H7)
+
+    def _plan_hightech(self, r, years, ly):
+        if ly < self.reg_year:
+            return
+        r.ht = HightechPlan(ly, SIX)
+        fy = years.get(ly)
+        if fy is None or fy.hightech_income is None or fy.income is None:
+            r.codes["H7"] = f"缺少{ly}年度高新技术产品（服务）收入或总收入数据（{BAN}第十一条（六））"
+            return
+        ht, inc = _D(fy.hightech_income), _D(fy.income)
+        if inc <= 0:
+            r.codes["H7"] = f"{ly}年度总收入为0（{BAN}第十一条（六））"
+            return
+        need = _ceil(inc * SIX)
+        r.ht_need = (need, inc)
+        if ht * 10 >= inc * 6:
+            return
+        if self.closed(ly):
+            r.codes["H7"] = (f"{ly}年度已结束，高新技术产品（服务）收入{_fmt(ht)}万元占总收入{_fmt(inc)}万元的"
+                             f"{_pct(ht, inc)}，低于60%（{BAN}第十一条（六））")
+            return
+        if ly == self.today.year:
+            best = _floor((1 - self.f) * ht + self.f * inc)
+            if best < need:
+                r.codes["H7"] = (f"{ly}年仅剩{self.days_left}天，高新技术产品（服务）收入占比最多由"
+                                 f"{_pct(ht, inc)}提高到{_pct(best, inc)}，达不到60%（{BAN}第十一条（六））")
+                years[ly] = replace(fy, hightech_income=best)
+                return
+        years[ly] = replace(fy, hightech_income=need)
+        r.ht_raised = True
+
+    # ---------------------------------------------------------- score (H2, H8): IP + conversions
+
+    def _ip_options(self, cutoff):
+        today, ipc, domain = self.today, self.ipc, self.p.tech_domain
+        avail = []
+        for kind, lt in sorted(self.lts.items()):
+            if kind not in IP_KINDS or not lt.auto or not lt.suits(domain):
+                continue
+            due = add_months(cutoff, -lt.months)
+            if due >= today:
+                avail.append((lt.cost, lt.months, kind, due, lt))
+        avail.sort(key=lambda t: (t[0], t[1], t[2]))
+        need_core = ipc.core == 0
+        c2 = [t for t in avail if t[2] not in CLASS_I]
+        c2_core = [t for t in c2 if t[4].core_ok]
+        c1_core = [t for t in avail if t[2] in CLASS_I and t[4].core_ok]
+        opts = []  # (additions: tuple of (cost, months, kind, due, lt, n, gives_core))
+
+        def mk(parts):
+            return tuple(parts)
+
+        if not need_core:
+            opts.append(())
+        else:
+            for t in c2_core + c1_core:
+                opts.append(mk([t + (1, True)]))
+        if not ipc.class1 and c2:
+            for target in (1, 3, 5):
+                n = target - ipc.class2
+                if n < 1:
+                    continue
+                cheap = c2[0]
+                if need_core and not cheap[4].core_ok:
+                    if not c2_core:
+                        continue
+                    parts = [c2_core[0] + (1, True)]
+                    if n > 1:
+                        parts.append(cheap + (n - 1, False))
+                    opts.append(mk(parts))
+                else:
+                    opts.append(mk([cheap + (n, need_core)]))
+        if not ipc.class1:
+            for t in c1_core:
+                opts.append(mk([t + (1, need_core)]))
+        return opts, avail
+
+    def _plan_score(self, r, proj, pre, operated, open_window, cutoff):
+        p, ipc = self.p, self.ipc
+        opts, avail = self._ip_options(cutoff)
+        if not opts:
+            cands = [(lt.months, k, lt) for k, lt in sorted(self.lts.items())
+                     if k in IP_KINDS and lt.auto and lt.core_ok and lt.suits(p.tech_domain)]
+            why = "尚无已授权、可计入且对主要产品起核心支持作用的知识产权"
+            if cands:
+                m, k, lt = min(cands)
+                due = add_months(cutoff, -m)
+                why += (f"；最快的{IP_KIND_NAMES.get(k, k)}授权需{m}个月，须于{due.isoformat()}前提交申请，"
+                        f"已来不及")
+            else:
+                why += "；没有可在截止日前获得授权的知识产权类型"
+            r.codes["H2"] = why + f"（{BAN}第十一条（二））"
+            opts = [()]
+        items = pre.items
+        adv, sup, std = items["ip_advancement"][0], items["ip_core_support"][0], items["ip_standards"][0]
+        fixed_rest = 20 + items["growth_net_assets"][0] + items["growth_sales"][0]
+        # conversions: closed window years fixed, open ones can add up to a yearly cap
+        conv = p.conversions
+        n_years = len(operated) or 1
+        total0 = sum(conv.get(y, 0) or 0 for y in operated)
+        Mc = self.A["max_conversions_per_year"]
+        caps = {}
+        for y in open_window:
+            have = conv.get(y, 0) or 0
+            caps[y] = int(self.f * Mc) if y == self.today.year else max(0, Mc - have)
+        cap_sum = sum(caps.values())
+        conv_opts = [0]
+        for k in (1, 2, 3, 4, 5):
+            extra = k * n_years - total0
+            if 0 < extra <= cap_sum:
+                conv_opts.append(extra)
+        best = None
+        for opt in opts:
+            add1 = sum(part[5] for part in opt if part[2] in CLASS_I)
+            add2 = sum(part[5] for part in opt if part[2] not in CLASS_I)
+            cost = sum(part[0] * part[5] for part in opt)
+            qty = S.quantity_band(ipc.class1 + add1, ipc.class2 + add2)[0]
+            acq = S.acquisition_band(ipc.own + add1 + add2, ipc.transferred)[0]
+            ip_lo = min(30, adv + sup + qty + acq + std)
+            for extra in conv_opts:
+                cv = S.conversion_band(total0 + extra, n_years)[0]
+                smin = ip_lo + cv + fixed_rest
+                ok = smin >= PASS_SCORE
+                key = (0 if ok else 1, (cost + CONVERSION_WEIGHT * extra) if ok else -smin,
+                       add1 + add2, extra, cost, tuple((part[2], part[5]) for part in opt))
+                if best is None or key < best[0]:
+                    best = (key, opt, extra, smin, ip_lo, cv)
+        key, opt, extra, smin, ip_lo, cv = best
+        r.smin_plan = smin
+        r.ip_add = tuple((part[2], part[5], part[3], part[4], part[6]) for part in opt)
+        # spread the extra conversions, latest open year first, round robin under the caps
+        alloc = {y: 0 for y in open_window}
+        left = extra
+        order = sorted(open_window, reverse=True)
+        while left > 0:
+            moved = False
+            for y in order:
+                if left and alloc[y] < caps[y]:
+                    alloc[y] += 1
+                    left -= 1
+                    moved = True
+            if not moved:
+                break
+        r.conv_extra = {y: n for y, n in alloc.items() if n}
+        r.conv_total = {y: (conv.get(y, 0) or 0) + alloc[y] for y in open_window}
+        if smin < PASS_SCORE:
+            g = items["growth_net_assets"][0] + items["growth_sales"][0]
+            why = (f"按计划可达到的创新能力评价下限为{smin}分（知识产权{ip_lo}、成果转化{cv}、"
+                   f"研究开发组织管理20、成长性{g}），低于71分")
+            unknown = [n for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
+                       if p.grades.get(k) not in S.GRADE_BANDS]
+            if unknown:
+                why += f"；知识产权{'、'.join(unknown)}尚未评定，按0分计"
+            r.codes["H8"] = why + f"（{GUIDE}三（七））"
+
+    # ---------------------------------------------------------- milestones
+
+    def milestones(self, r: _Result) -> List[Milestone]:
+        p, today, ex = self.p, self.today, self.ex
+        b = r.batch
+        cut = b.cutoff
+        ly = b.year - 1
+        ft = set(self.fail_today)
+        ms = []
+
+        def clamp(d):
+            return min(max(d, today), cut)
+
+        def add(code, addresses, due, owner, title, basis):
+            ms.append(Milestone(code, tuple(addresses), clamp(due), owner, title, basis))
+
+        if not ex.tsme_registered:
+            add("tsme.register", ["tsme"], today + timedelta(days=60), "firm",
+                "完成科技型中小企业评价入库（自主评价、填报，取得入库登记编号）",
+                "《科技型中小企业评价办法》（国科发政〔2017〕115号）：公示10个工作日后入库，每年3月底前更新；"
+                "江苏省高企培育库入库通常要求已是科技型中小企业")
+        if "H3" in ft or "H3" in r.codes:
+            add("domain.select", ["H3"], today + timedelta(days=30), "officer",
+                "确定核心技术所属的《国家重点支持的高新技术领域》三级领域代码（如10101 基础软件）",
+                f"{BAN}第十一条（三）及附件《国家重点支持的高新技术领域》")
+        miss_codes = sorted({c for c, cond in self.today_assessment.conditions.items()
+                             if cond.status == "missing" and c != "H3"}
+                            | {c for c, why in r.codes.items() if why.startswith("缺少")},
+                            key=CODE_ORDER.index)
+        if miss_codes:
+            yrs = sorted({y for y in set(self.today_assessment.facts.operated) | set(r.operated)
+                          if self.closed(y) and (p.years.get(y) is None or any(
+                              getattr(p.years[y], k) is None
+                              for k in ("sales", "rd_total", "staff", "tech_staff", "hightech_income")))})
+            what = f"{'、'.join(map(str, yrs))}年度" if yrs else "近三个会计年度"
+            add("data.complete", miss_codes, today + timedelta(days=14), "officer",
+                f"补充{what}财务与人员数据（销售收入、研发费用、高新技术产品收入、职工与科技人员数）",
+                "研发费用占比、科技人员占比和高新收入占比须按近三个会计年度的财务报表和所得税年度申报数据计算")
+        unknown = [k for k in ("tech_advancement", "core_support") if p.grades.get(k) not in S.GRADE_BANDS]
+        if unknown:
+            names = {"tech_advancement": ("ip_advancement", "技术先进程度"),
+                     "core_support": ("ip_core_support", "对主要产品的核心支持作用")}
+            add("ip.evaluate", [names[k][0] for k in unknown] + ["H8"], today + timedelta(days=30),
+                "officer", f"组织专家预评知识产权的{'和'.join(names[k][1] for k in unknown)}等级（A–E），"
+                           f"未评定时按0分计",
+                f"{GUIDE}三（七）1：技术先进程度、核心支持作用各0–8分，由技术专家评判")
+        for kind, n, due, lt, gives_core in r.ip_add:
+            addr = (["H2"] if gives_core else []) + ["H8", "ip_quantity"]
+            name = IP_KIND_NAMES.get(kind, kind)
+            add(f"ip.file.{kind}", addr, due, "firm",
+                f"申请{name}{n}项（与主营产品相关），{due.isoformat()}前提交，须于{cut.isoformat()}前获得授权",
+                lt.basis)
+        if r.rd and r.rd_info:
+            pct, sales_sum, required, last_sales = r.rd_info
+            span = _span(r.operated)
+            addr = ["H5"] + (["H6"] if ("H6" in ft or r.all_domestic) else [])
+            for rp in r.rd:
+                tail = "，全部在境内开展（不再委托境外研发）" if r.all_domestic else ""
+                add("rd.spend", addr, date(rp.year, 12, 31), "firm",
+                    f"{rp.year}年度研发费用不低于{_fmt(rp.rd_total_min)}万元（预计销售收入{_fmt(rp.sales)}万元的"
+                    f"{_pct(rp.rd_total_min, rp.sales)}）{tail}",
+                    f"{span}研发费用合计须不低于销售收入合计{_fmt(sales_sum)}万元的{pct}%即{_fmt(required)}万元"
+                    f"（最近一年销售收入{_fmt(last_sales)}万元适用{pct}%档；{BAN}第十一条（五））")
+        if r.operated:
+            add("rd.ledger", ["H5", "H6"], today + timedelta(days=30), "firm",
+                f"按高企口径建立并完善{_span(r.operated)}研发费用辅助账（按研发项目RD01、RD02…归集，"
+                f"与财务报表、所得税年度申报一致）",
+                f"{GUIDE}三（六）：研发费用按项目归集，设置高新技术企业研发费用辅助账")
+        if r.staff is not None and not self.closed(ly) and (r.hires > 0 or "H4" in ft):
+            st = r.staff
+            if r.hires:
+                title = (f"{st.hire_by.isoformat()}前新聘科技人员{r.hires}人（{ly}年度科技人员不少于"
+                         f"{st.tech_staff_min}人、职工约{_fmt(st.staff)}人，占比不低于10%，全年在岗183天以上）")
+            elif st.tech_staff_min is not None:
+                title = (f"保持{ly}年度科技人员不少于{st.tech_staff_min}人（职工约{_fmt(st.staff)}人，"
+                         f"占比不低于10%，全年累计工作183天以上）")
+            else:
+                title = f"统计{ly}年度职工总数和科技人员数，科技人员占比须不低于10%"
+            add("staff.hire", ["H4"], st.hire_by or date(ly, 12, 31), "firm", title,
+                f"{GUIDE}三（五）：科技人员须在{ly}年度累计工作183天以上，按全年月平均数计算；"
+                f"{BAN}第十一条（四）")
+        if r.ht is not None and not self.closed(ly) and (r.ht_raised or "H7" in ft):
+            if r.ht_need:
+                need, inc = r.ht_need
+                title = (f"{ly}年度高新技术产品（服务）收入不低于{_fmt(need)}万元"
+                         f"（预计总收入{_fmt(inc)}万元的60%），产品与知识产权、研发项目对应")
+            else:
+                title = f"{ly}年度高新技术产品（服务）收入占总收入不低于60%"
+            add("hightech.revenue", ["H7"], date(ly, 12, 31), "firm", title,
+                f"{BAN}第十一条（六）、{GUIDE}三（四）：按最近一年（{ly}年度）计算")
+        for y in sorted(r.conv_extra):
+            add("conversion.record", ["conversion", "H8"], date(y, 12, 31), "firm",
+                f"{y}年度完成科技成果转化不少于{r.conv_total[y]}项（新增{r.conv_extra[y]}项），"
+                f"留存转化合同、产品检测报告、销售发票等证明",
+                f"{GUIDE}三（七）2：按近三年年均转化数评分，年均5项以上25–30分")
+        for key in RD_MANAGEMENT_POINTS:
+            if key not in p.rd_management:
+                add(f"mgmt.{key}", ["rd_management", "H8"], today + timedelta(days=90), "firm",
+                    f"建立{RD_MANAGEMENT_NAMES[key]}并留存文件（研究开发组织管理水平{RD_MANAGEMENT_POINTS[key]}分）",
+                    f"{GUIDE}三（七）3：研究开发组织管理水平")
+        a = r.assessment
+        add("score.selfcheck", ["H8"], cut - timedelta(days=60), "officer",
+            f"组织创新能力评价预评（按计划预计{a.score_min}–{a.score_max}分，下限须不低于71分）",
+            f"{BAN}第十一条（七）、{GUIDE}三（七）")
+        add("audit.special", ["H5", "H6", "H7"], cut - timedelta(days=30), "firm",
+            f"委托符合条件的中介机构出具{_span(r.operated)}研发费用和{ly}年度高新技术产品（服务）收入专项审计"
+            f"（鉴证）报告",
+            f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告")
+        if self.certified:
+            for year in range(today.year, cut.year + 1):
+                d = date(year, 5, 31)
+                if today <= d <= cut and d <= ex.hnte_cert_expiry:
+                    add("annual.report", ["cert_valid"], d, "firm",
+                        f"报送{year - 1}年度高新技术企业年报（知识产权、科技人员、研发费用、经营收入）",
+                        f"{BAN}第十三条：每年5月底前报送；累计两年未报取消资格（第十九条）")
+        timing = [c for c in ("H1", "H9", "H10") if c in ft or c in r.codes]
+        notes = []
+        if "H1" in timing:
+            notes.append(f"注册满一年：{(p.registered_on + timedelta(days=365)).isoformat()}起")
+        if "H9" in timing:
+            inc = ex.incident_date or today
+            notes.append(f"事故满一年：{(inc + timedelta(days=366)).isoformat()}起")
+        add("apply.submit", timing, cut, "firm",
+            f"在{b.id}批次截止日{cut.isoformat()}前通过高新技术企业认定管理工作网提交认定申请"
+            + (f"（{'；'.join(notes)}）" if notes else ""),
+            f"{BAN}第十二条；江苏省按批次受理，截止日期以当年苏高企协办通知为准")
+        ms.sort(key=lambda m: (m.due, m.code, m.title))
+        return ms
+
+
+# ==================================================================== entry points
+
+
+def plan(profile, today: date, calendar: Optional[Calendar] = None,
+         lead_times: Optional[Mapping[str, LeadTime]] = None, assumptions=None,
+         extras: Optional[PlanExtras] = None, overrides: Optional[Overrides] = None) -> Plan:
+    """Plan one firm. ``profile`` is a criteria ``Profile`` or the decoded contract JSON (then
+    ``assumptions``/``extras`` default to the JSON's). ``calendar`` defaults to
+    ``default_calendar(today)``, ``lead_times`` to ``DEFAULT_LEAD_TIMES``."""
+    if isinstance(profile, dict):
+        profile, ex2, as2 = parse_plan_input(profile)
+        extras = extras if extras is not None else ex2
+        if assumptions is None:
+            assumptions = as2
+    A = normalize_assumptions(assumptions)
+    cal = calendar if calendar is not None else default_calendar(today)
+    lts = lead_times if lead_times is not None else DEFAULT_LEAD_TIMES
+    pl = _Planner(profile, today, lts, A, extras or PlanExtras(), overrides)
+    batches = [b for b in cal.batches if b.cutoff > today]
+    earlier = []
+    res = None
+    target = None
+    for b in batches:
+        res = pl.evaluate(b)
+        if not res.codes:
+            target = b
+            break
+        codes = tuple(sorted(res.codes, key=lambda c: CODE_ORDER.index(c) if c in CODE_ORDER else 99))
+        earlier.append(Blocked(b, codes, "；".join(res.codes[c] for c in codes)))
+    if res is None:
+        return Plan(today, None, [], A, None, [], None, None, [], None, cal.version)
+    return Plan(today, target, earlier, A, res.assessment, res.rd, res.staff, res.ht,
+                pl.milestones(res), res.profile, cal.version)
+
+
+# ==================================================================== what-if
+
+
+class WhatIfError(ValueError):
+    """A what-if change that cannot be applied; ``str`` is one Chinese line."""
+
+
+#: The what-if vocabulary (all keys optional, all in memory):
+#:   add_ip            {kind: n}   n granted, own-R&D, core IP items of that kind, as if held now
+#:   rd_ratio          {year: r}   R&D = r × sales in that open year, fixed (no planner change)
+#:   hightech_share    {year: s}   high-tech income = s × total income in that open year
+#:   add_tech_staff    n           n tech staff hired today (also added to headcount)
+#:   conversions       {year: n}   conversions in that open year (replaces the figure)
+#:   sales_growth      g           the sales_growth assumption (also other assumption keys:
+#:                                 net_assets_growth, max_rd_ratio, max_conversions_per_year)
+#:   grades            {"tech_advancement"|"core_support": "A".."E"}
+#:   rd_management     [key, ...]  R&D-management pieces now in place
+#:   standards         bool        took part in drafting standards
+#:   tsme_registered   bool        already in the tech-SME database
+#: Closed years (ended before today) are facts: changing them is refused.
+WHAT_IF_KEYS = ("add_ip", "rd_ratio", "hightech_share", "add_tech_staff", "conversions",
+                "sales_growth", "net_assets_growth", "max_rd_ratio", "max_conversions_per_year",
+                "grades", "rd_management", "standards", "tsme_registered")
+
+
+def _wi_year(key, y, today):
+    try:
+        yi = int(str(y))
+    except ValueError:
+        raise WhatIfError(f"{key}.{y}：年份无效") from None
+    if yi < today.year:
+        raise WhatIfError(f"{key}.{y}：{yi}年度已结束，是既成事实，不能假设变更")
+    return yi
+
+
+def _wi_num(key, v, lo, hi):
+    try:
+        d = Decimal(str(v))
+    except InvalidOperation:
+        raise WhatIfError(f"{key}：“{v}”不是有效数字") from None
+    if isinstance(v, bool) or not d.is_finite() or d < lo or d > hi:
+        raise WhatIfError(f"{key}：“{v}”超出范围{lo}–{hi}")
+    return d
+
+
+def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar] = None,
+            lead_times: Optional[Mapping[str, LeadTime]] = None, assumptions=None,
+            extras: Optional[PlanExtras] = None) -> Plan:
+    """A new plan for ``profile`` with ``changes`` (see :data:`WHAT_IF_KEYS`) applied in memory.
+    Nothing passed in is modified. Raises :class:`WhatIfError` for a change it cannot apply."""
+    if isinstance(profile, dict):
+        profile, ex2, as2 = parse_plan_input(profile)
+        extras = extras if extras is not None else ex2
+        if assumptions is None:
+            assumptions = as2
+    if not isinstance(changes, Mapping):
+        raise WhatIfError("假设变更必须是对象")
+    extras = extras or PlanExtras()
+    A = dict(assumptions or {})
+    if "sales_growth" in changes and "net_assets_growth" not in changes \
+            and A.get("net_assets_growth") == A.get("sales_growth"):
+        A.pop("net_assets_growth", None)  # it followed sales_growth: keep following
+    p = profile
+    fixed_rd, ht_share, staff_add = {}, {}, 0
+    for key, val in changes.items():
+        if key == "add_ip":
+            if not isinstance(val, Mapping):
+                raise WhatIfError("add_ip：必须是{类型: 数量}对象")
+            items = []
+            for kind, n in sorted(val.items()):
+                if kind not in IP_KINDS:
+                    raise WhatIfError(f"add_ip.{kind}：未知的知识产权类型")
+                n = int(_wi_num(f"add_ip.{kind}", n, 0, 1000))
+                items += [IPItem(kind=kind, status="granted", acquired="own", core=True)] * n
+            p = replace(p, ip=p.ip + tuple(items))
+        elif key in ("rd_ratio", "hightech_share"):
+            if not isinstance(val, Mapping):
+                raise WhatIfError(f"{key}：必须是{{年份: 比例}}对象")
+            tgt = fixed_rd if key == "rd_ratio" else ht_share
+            for y, v in val.items():
+                tgt[_wi_year(key, y, today)] = _wi_num(f"{key}.{y}", v, 0, 1)
+        elif key == "add_tech_staff":
+            staff_add = int(_wi_num(key, val, 0, 100000))
+        elif key == "conversions":
+            if not isinstance(val, Mapping):
+                raise WhatIfError("conversions：必须是{年份: 次数}对象")
+            conv = dict(p.conversions)
+            for y, v in val.items():
+                conv[_wi_year(key, y, today)] = int(_wi_num(f"conversions.{y}", v, 0, 1000))
+            p = replace(p, conversions=conv)
+        elif key in ("sales_growth", "net_assets_growth", "max_rd_ratio", "max_conversions_per_year"):
+            A[key] = val
+        elif key == "grades":
+            if not isinstance(val, Mapping):
+                raise WhatIfError("grades：必须是对象")
+            g = dict(p.grades)
+            for k, v in val.items():
+                if k not in ("tech_advancement", "core_support") or not isinstance(v, str) \
+                        or v.upper() not in S.GRADE_BANDS:
+                    raise WhatIfError(f"grades.{k}：等级必须是A–E")
+                g[k] = v.upper()
+            p = replace(p, grades=g)
+        elif key == "rd_management":
+            keys = list(val) if isinstance(val, (list, tuple, set, frozenset)) else None
+            if keys is None or any(k not in RD_MANAGEMENT_POINTS for k in keys):
+                raise WhatIfError("rd_management：必须是研发组织管理要素键名数组")
+            p = replace(p, rd_management=p.rd_management | frozenset(keys))
+        elif key == "standards":
+            p = replace(p, standards=bool(val))
+        elif key == "tsme_registered":
+            extras = replace(extras, tsme_registered=bool(val))
+        else:
+            raise WhatIfError(f"{key}：未知的假设变更（可用：{'、'.join(WHAT_IF_KEYS)}）")
+    try:
+        A = normalize_assumptions({k: v for k, v in A.items() if v is not None})
+    except ProfileError as e:
+        raise WhatIfError(str(e)) from None
+    ov = Overrides(fixed_rd=fixed_rd, staff_add=staff_add, ht_share=ht_share) \
+        if (fixed_rd or staff_add or ht_share) else None
+    return plan(p, today, calendar, lead_times, A, extras, ov)

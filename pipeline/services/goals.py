@@ -1,0 +1,339 @@
+"""The 1000-firm goal: live figures, targets, daily snapshots and the forecast, for a user's scope.
+
+Everything is aggregated in SQL (GROUP BY county) or over cached assessment and roadmap rows, in a
+fixed number of queries whatever the number of firms. Definitions (stated on the dashboard too):
+
+* **有效高企 (active HNTE certificate)** on ``today``: a firm whose certificate expiry date is on or
+  after ``today`` (the certificate is valid through its expiry day) and whose certificate date, if
+  known, is not after ``today``.
+* **即将到期**: active certificates expiring within the next 12 months (``today`` ≤ expiry <
+  ``today`` + 12 months); their re-certification status comes from the firm's roadmap.
+* **科技型中小企业 (registered tech SME)**: a firm whose 入库登记 year (``Firm.tsme_year``) is the
+  current year or the previous one — a registration stays valid until the yearly update (by end of
+  March) replaces it.
+* **培育中**: firms in a cultivation stage (candidate … applied, or failed and kept in the pool).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, true
+
+from pipeline.extensions import db
+from pipeline.forecast import FirmOutlook, forecast_with_scenarios
+from pipeline.models import (ApplicationBatch, Assessment, County, Firm, Milestone, Roadmap, Snapshot,
+                             Target, User)
+from pipeline.models.firm import STAGES
+from pipeline.services.scope import scope_filter
+
+CULTIVATION_STAGES = ("candidate", "pool", "coaching", "to_apply", "applied", "failed")
+VERDICTS = {"ready": "达标", "marginal": "接近达标", "not_ready": "未达标", "incomplete": "数据不全",
+            "unassessed": "未评估"}
+FUNNEL = ("candidate", "pool", "coaching", "to_apply", "applied", "certified")
+RECERT = {"scheduled": "已安排到期当年重新申报", "late": "计划到期后再申报（将中断）", "none": "未安排重新申报"}
+FORECAST_YEARS = 5
+BATCH_FIRMS_SHOWN = 30
+
+
+def add_months(d: date, months: int) -> date:
+    from pipeline.roadmap.calendar import add_months as _add
+
+    return _add(d, months)
+
+
+# ------------------------------------------------------------------ scope
+
+@dataclass(frozen=True)
+class GoalScope:
+    """What a goal view covers: the whole city (``county_id`` None) or one county."""
+
+    county_id: int | None
+    label: str
+    where: object  # SQL clause on Firm
+
+    @property
+    def is_city(self) -> bool:
+        return self.county_id is None
+
+
+class NotAllowed(Exception):
+    """The user may not see this goal view (firm users; officers asking for another county)."""
+
+
+def goal_scope(user: User, county_id: int | None = None) -> GoalScope:
+    """City admins see the city or any one county; officers only their own county."""
+    if user is None or user.role not in ("admin", "officer"):
+        raise NotAllowed
+    if user.role == "officer":
+        if county_id is not None and county_id != user.county_id:
+            raise NotAllowed
+        county_id = user.county_id
+        if county_id is None:
+            raise NotAllowed
+    where = scope_filter(user)
+    if county_id is not None:
+        county = db.session.get(County, county_id)
+        if county is None:
+            raise NotAllowed
+        return GoalScope(county_id, county.name, and_(where, Firm.county_id == county_id))
+    return GoalScope(None, "全市", where)
+
+
+def _active_clause(today: date):
+    return and_(Firm.hnte_cert_expiry >= today,
+                or_(Firm.hnte_cert_date.is_(None), Firm.hnte_cert_date <= today))
+
+
+def _tsme_clause(today: date):
+    return Firm.tsme_year >= today.year - 1
+
+
+# ------------------------------------------------------------------ figures
+
+def county_figures(today: date, where=true()) -> dict[int, dict]:
+    """Per county: active, tsme, cultivating, stage counts and verdict counts (3 queries)."""
+    out: dict[int, dict] = defaultdict(lambda: {"active": 0, "tsme": 0, "pool": 0, "by_stage": {},
+                                                 "by_verdict": {}})
+    active = func.sum(case((_active_clause(today), 1), else_=0))
+    tsme = func.sum(case((_tsme_clause(today), 1), else_=0))
+    for cid, stage, n, a, t in db.session.execute(
+            select(Firm.county_id, Firm.stage, func.count(), active, tsme).where(where)
+            .group_by(Firm.county_id, Firm.stage)):
+        row = out[cid]
+        row["by_stage"][stage] = n
+        row["active"] += int(a or 0)
+        row["tsme"] += int(t or 0)
+        if stage in CULTIVATION_STAGES:
+            row["pool"] += n
+    verdict = func.coalesce(Assessment.verdict, literal("unassessed"))
+    for cid, v, n in db.session.execute(
+            select(Firm.county_id, verdict, func.count()).select_from(Firm)
+            .outerjoin(Assessment, Assessment.firm_id == Firm.id)
+            .where(where, Firm.stage.in_(CULTIVATION_STAGES)).group_by(Firm.county_id, verdict)):
+        out[cid]["by_verdict"][v] = n
+    return out
+
+
+def _sum(rows) -> dict:
+    total = {"active": 0, "tsme": 0, "pool": 0, "by_stage": {}, "by_verdict": {}}
+    for r in rows:
+        for k in ("active", "tsme", "pool"):
+            total[k] += r[k]
+        for k in ("by_stage", "by_verdict"):
+            for key, n in r[k].items():
+                total[k][key] = total[k].get(key, 0) + n
+    return total
+
+
+def targets_for(county_id: int | None) -> dict[int, Target]:
+    rows = db.session.scalars(select(Target).where(
+        Target.county_id.is_(None) if county_id is None else Target.county_id == county_id).order_by(Target.year))
+    return {t.year: t for t in rows}
+
+
+def current_target(targets: dict[int, Target], today: date) -> Target | None:
+    """This year's target, else the nearest later one."""
+    if today.year in targets:
+        return targets[today.year]
+    later = [y for y in targets if y > today.year]
+    return targets[min(later)] if later else None
+
+
+def expiring(scope: GoalScope, today: date, limit: int = 200) -> tuple[int, list[dict]]:
+    """Active certificates expiring within 12 months with their re-certification status."""
+    until = add_months(today, 12)
+    clause = and_(scope.where, _active_clause(today), Firm.hnte_cert_expiry < until)
+    total = db.session.scalar(select(func.count()).select_from(Firm).where(clause))
+    rows = db.session.execute(
+        select(Firm.id, Firm.name, Firm.county_id, Firm.hnte_cert_expiry, Roadmap.target_batch,
+               Roadmap.target_year, County.name)
+        .join(County, County.id == Firm.county_id)
+        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id).where(clause)
+        .order_by(Firm.hnte_cert_expiry, Firm.name).limit(limit))
+    items = []
+    for fid, name, cid, exp, batch, tyear, cname in rows:
+        if tyear is None:
+            status = "none"
+        elif tyear <= exp.year:
+            status = "scheduled"
+        else:
+            status = "late"
+        items.append({"firm_id": fid, "name": name, "county": cname, "expiry": exp, "target_batch": batch,
+                      "recert": status, "recert_label": RECERT[status]})
+    return total, items
+
+
+def recert_summary(scope: GoalScope, today: date) -> dict[str, int]:
+    until = add_months(today, 12)
+    status = case((Roadmap.target_year.is_(None), "none"),
+                  (Roadmap.target_year <= func.extract("year", Firm.hnte_cert_expiry), "scheduled"),
+                  else_="late")
+    rows = db.session.execute(
+        select(status, func.count()).select_from(Firm).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+        .where(scope.where, _active_clause(today), Firm.hnte_cert_expiry < until).group_by(status))
+    out = {k: 0 for k in RECERT}
+    out.update({k: int(n) for k, n in rows})
+    return out
+
+
+def batches_ahead(scope: GoalScope, today: date) -> list[dict]:
+    """Upcoming batches (cutoff ≥ today) with how many firms target each, and the first of them."""
+    batches = list(db.session.scalars(
+        select(ApplicationBatch).where(ApplicationBatch.cutoff >= today).order_by(ApplicationBatch.cutoff)))
+    if not batches:
+        return []
+    codes = [b.code for b in batches]
+    counts: dict[str, dict] = defaultdict(dict)
+    verdict = func.coalesce(Assessment.verdict, literal("unassessed"))
+    for code, v, n in db.session.execute(
+            select(Roadmap.target_batch, verdict, func.count()).select_from(Roadmap)
+            .join(Firm, Firm.id == Roadmap.firm_id).outerjoin(Assessment, Assessment.firm_id == Firm.id)
+            .where(scope.where, Roadmap.target_batch.in_(codes)).group_by(Roadmap.target_batch, verdict)):
+        counts[code][v] = n
+    rn = func.row_number().over(partition_by=Roadmap.target_batch,
+                                order_by=(Roadmap.projected_min.desc(), Firm.name)).label("rn")
+    sub = (select(Roadmap.target_batch.label("batch"), Firm.id.label("firm_id"), Firm.name.label("name"),
+                  Roadmap.projected_min.label("pmin"), Roadmap.projected_max.label("pmax"), rn)
+           .join(Firm, Firm.id == Roadmap.firm_id)
+           .where(scope.where, Roadmap.target_batch.in_(codes)).subquery())
+    firms: dict[str, list] = defaultdict(list)
+    for batch, fid, name, pmin, pmax, _ in db.session.execute(
+            select(sub).where(sub.c.rn <= BATCH_FIRMS_SHOWN).order_by(sub.c.batch, sub.c.rn)):
+        firms[batch].append({"firm_id": fid, "name": name, "projected_min": pmin, "projected_max": pmax})
+    return [{"code": b.code, "year": b.year, "cutoff": b.cutoff, "note": b.note,
+             "firms": sum(counts[b.code].values()), "by_verdict": counts[b.code], "first_firms": firms[b.code]}
+            for b in batches]
+
+
+def trend(scope: GoalScope, today: date, days: int = 365) -> list[dict]:
+    since = today - timedelta(days=days)
+    rows = db.session.scalars(
+        select(Snapshot).where(Snapshot.county_id.is_(None) if scope.is_city else Snapshot.county_id == scope.county_id,
+                               Snapshot.day >= since, Snapshot.day <= today).order_by(Snapshot.day))
+    return [{"day": s.day.isoformat(), "active": s.active_hnte, "tsme": s.tsme, "pool": s.pool} for s in rows]
+
+
+def goal_figures(user: User, today: date, county_id: int | None = None) -> dict:
+    """Everything the dashboard and ``GET /api/v1/goals`` show, for the user's scope."""
+    scope = goal_scope(user, county_id)
+    per_county = county_figures(today, scope.where)
+    totals = _sum(per_county.values())
+    targets = targets_for(scope.county_id)
+    target = current_target(targets, today)
+    counties = {c.id: c for c in db.session.scalars(select(County).order_by(County.sort, County.id))}
+    league = []
+    if scope.is_city:
+        ctargets = defaultdict(dict)
+        for t in db.session.scalars(select(Target).where(Target.county_id.isnot(None))):
+            ctargets[t.county_id][t.year] = t
+        for cid, c in counties.items():
+            fig = per_county.get(cid) or {"active": 0, "tsme": 0, "pool": 0, "by_verdict": {}, "by_stage": {}}
+            t = current_target(ctargets.get(cid, {}), today)
+            league.append({
+                "county_id": cid, "county": c.name, "active": fig["active"], "tsme": fig["tsme"],
+                "pool": fig["pool"], "ready": fig["by_verdict"].get("ready", 0),
+                "marginal": fig["by_verdict"].get("marginal", 0),
+                "target_year": t.year if t else None, "hnte_target": t.hnte_target if t else None,
+                "tsme_target": t.tsme_target if t else None,
+                "hnte_pct": (fig["active"] / t.hnte_target) if t and t.hnte_target else None,
+                "tsme_pct": (fig["tsme"] / t.tsme_target) if t and t.tsme_target else None})
+        league.sort(key=lambda r: (-(r["hnte_pct"] or 0), r["county"]))
+        for i, r in enumerate(league, 1):
+            r["rank"] = i
+    exp_total, exp_items = expiring(scope, today)
+    return {
+        "today": today, "scope": {"county_id": scope.county_id, "label": scope.label},
+        "active": totals["active"], "tsme": totals["tsme"], "pool": totals["pool"],
+        "target": None if target is None else {"year": target.year, "hnte": target.hnte_target,
+                                               "tsme": target.tsme_target, "plan": target.plan_name},
+        "targets": [{"year": t.year, "hnte": t.hnte_target, "tsme": t.tsme_target, "plan": t.plan_name}
+                    for t in targets.values()],
+        "expiring_total": exp_total, "expiring": exp_items, "recert": recert_summary(scope, today),
+        "funnel": [{"stage": s, "label": STAGES[s], "firms": totals["by_stage"].get(s, 0)} for s in FUNNEL],
+        "by_stage": {s: totals["by_stage"].get(s, 0) for s in STAGES},
+        "readiness": [{"verdict": v, "label": VERDICTS[v], "firms": totals["by_verdict"].get(v, 0)} for v in VERDICTS],
+        "league": league, "batches": batches_ahead(scope, today), "trend": trend(scope, today),
+    }
+
+
+# ------------------------------------------------------------------ forecast
+
+def outlooks(where) -> list[FirmOutlook]:
+    """One FirmOutlook per firm in ``where`` (2 queries)."""
+    rd = set(db.session.scalars(
+        select(Milestone.firm_id).join(Firm, Firm.id == Milestone.firm_id)
+        .where(where, Milestone.code.like("rd.%"), Milestone.status.in_(("todo", "doing"))).distinct()))
+    rows = db.session.execute(
+        select(Firm.id, Firm.county_id, Firm.hnte_cert_expiry, Assessment.verdict, Roadmap.target_batch,
+               Roadmap.target_year, Roadmap.projected_min, Roadmap.projected_max)
+        .outerjoin(Assessment, Assessment.firm_id == Firm.id).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+        .where(where))
+    return [FirmOutlook(fid, cid, verdict, batch, year, pmin, pmax, expiry, fid in rd)
+            for fid, cid, expiry, verdict, batch, year, pmin, pmax in rows]
+
+
+def forecast_for(user: User, today: date, county_id: int | None = None):
+    """The forecast (with scenarios) for the user's goal scope, against its targets."""
+    scope = goal_scope(user, county_id)
+    targets = targets_for(scope.county_id)
+    last = max([today.year + FORECAST_YEARS - 1] + [y for y in targets if y <= today.year + 9])
+    years = list(range(today.year, last + 1))
+    first_batch_year = db.session.scalar(
+        select(func.min(ApplicationBatch.year)).where(ApplicationBatch.cutoff >= today))
+    return forecast_with_scenarios(outlooks(scope.where), today, years,
+                                   {y: t.hnte_target for y, t in targets.items()},
+                                   first_batch_year=first_batch_year)
+
+
+# ------------------------------------------------------------------ writes
+
+def take_snapshot(today: date) -> int:
+    """Store today's figures per county and for the city; running twice a day replaces them."""
+    per_county = county_figures(today)
+    counties = list(db.session.scalars(select(County.id)))
+    rows = []
+    for cid in counties + [None]:
+        fig = _sum(per_county.values()) if cid is None else per_county.get(cid) or _sum([])
+        rows.append({"day": today, "county_id": cid, "active_hnte": fig["active"], "tsme": fig["tsme"],
+                     "pool": fig["pool"], "by_stage": fig["by_stage"], "by_verdict": fig["by_verdict"]})
+    db.session.execute(delete(Snapshot).where(Snapshot.day == today))
+    db.session.execute(insert(Snapshot), rows)
+    db.session.commit()
+    return len(rows)
+
+
+class TargetError(ValueError):
+    """A target that cannot be saved; ``str`` says what and where, in Chinese."""
+
+
+def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: int,
+               plan_name: str | None = None) -> Target:
+    """Create or change one target (city when ``county_id`` is None); admins only; audited; commits."""
+    from pipeline.services.audit import record, snapshot
+
+    if user is None or user.role != "admin":
+        raise TargetError("只有市级管理员可以设置目标。")
+    if county_id is not None and db.session.get(County, county_id) is None:
+        raise TargetError(f"县区 {county_id} 不存在。")
+    if not (2000 <= year <= 2100):
+        raise TargetError(f"年份 {year} 不在 2000–2100 之间。")
+    if hnte < 0 or tsme < 0:
+        raise TargetError("目标数不能为负数。")
+    fields = ("county_id", "year", "hnte_target", "tsme_target", "plan_name")
+    target = db.session.scalars(select(Target).where(
+        Target.county_id.is_(None) if county_id is None else Target.county_id == county_id,
+        Target.year == year)).first()
+    before = None if target is None else snapshot(target, fields)
+    if target is None:
+        target = Target(county_id=county_id, year=year)
+        db.session.add(target)
+    target.hnte_target, target.tsme_target = hnte, tsme
+    if plan_name is not None:
+        target.plan_name = plan_name.strip() or None
+    db.session.flush()
+    record(user, "create" if before is None else "update", "target", target.id, None, before,
+           snapshot(target, fields))
+    db.session.commit()
+    return target

@@ -1,0 +1,129 @@
+"""Send what is pending: claim a delivery, try its channel, log the attempt, retry with back-off.
+
+A delivery is claimed by a conditional UPDATE (attempts = attempts + 1 where attempts is still what
+we read), so two senders never both try the same row; the claim pushes ``next_attempt_at`` out so a
+sender that dies mid-send is retried later instead of lost. After ``REMINDER_MAX_ATTEMPTS`` tries a
+delivery is ``gave_up`` with its last error, and the health page shows it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from pipeline.extensions import db
+from pipeline.models import County, Delivery, DeliveryAttempt, Reminder, User
+from pipeline.models.base import utcnow
+from pipeline.reminders import channels
+from pipeline.reminders.settings import delivery_value, load_values
+
+CLAIM_TTL = timedelta(minutes=10)
+RETRYABLE = ("pending", "failed")
+
+
+@dataclass
+class DeliverResult:
+    sent: int = 0
+    failed: int = 0
+    gave_up: int = 0
+    skipped: int = 0
+    errors: list = field(default_factory=list)
+
+
+def backoff(attempts: int, base_minutes: int, max_minutes: int) -> timedelta:
+    """Wait before try ``attempts + 1``: base, 2×base, 4×base, ... capped."""
+    return timedelta(minutes=min(base_minutes * 2 ** max(attempts - 1, 0), max_minutes))
+
+
+def _claim(delivery_id: int, seen_attempts: int, now: datetime) -> bool:
+    res = db.session.execute(
+        update(Delivery).where(Delivery.id == delivery_id, Delivery.attempts == seen_attempts,
+                               Delivery.status.in_(RETRYABLE))
+        .values(attempts=seen_attempts + 1, next_attempt_at=now + CLAIM_TTL))
+    db.session.commit()
+    return res.rowcount == 1
+
+
+def _record(delivery_id: int, channel: str, attempts: int, now: datetime, error: str | None, permanent: bool,
+            max_attempts: int, base: int, cap: int) -> str:
+    if error is None:
+        values = dict(status="sent", sent_at=now, last_error=None, next_attempt_at=None)
+    elif permanent or attempts >= max_attempts:
+        values = dict(status="gave_up", last_error=error, next_attempt_at=None)
+    else:
+        values = dict(status="failed", last_error=error, next_attempt_at=now + backoff(attempts, base, cap))
+    db.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
+    db.session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, channel=channel,
+                                   result="ok" if error is None else "error", error=error))
+    db.session.commit()
+    return values["status"]
+
+
+def deliver_pending(now: datetime | None = None, limit: int = 1000, channels_only: tuple[str, ...] | None = None
+                    ) -> DeliverResult:
+    """Try every delivery whose time has come (pending, or failed and due for a retry)."""
+    cfg = current_app.config
+    now = now or utcnow()
+    settings = load_values(db.session)
+    base = delivery_value(settings, "reminders.backoff_minutes")
+    cap = delivery_value(settings, "reminders.backoff_max_minutes")
+    max_attempts = int(cfg.get("REMINDER_MAX_ATTEMPTS", 5))
+    wanted = channels_only or tuple(c for c in ("inapp", "email", "webhook")
+                                    if c != "email" or cfg.get("MAIL_ENABLED", True))
+    rows = db.session.execute(
+        select(Delivery.id, Delivery.channel, Delivery.attempts, Reminder.title, Reminder.body, Reminder.due_on,
+               Reminder.link, Reminder.county_id, User.email, User.display_name, User.active, County.webhook_url)
+        .join(Reminder, Reminder.id == Delivery.reminder_id)
+        .outerjoin(User, User.id == Reminder.user_id)
+        .outerjoin(County, County.id == Reminder.county_id)
+        .where(Delivery.status.in_(RETRYABLE), Delivery.channel.in_(wanted),
+               or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)).all()
+    db.session.commit()  # end the read transaction before talking to the network
+    result = DeliverResult()
+    mailer = channels.Mailer(cfg)
+    base_url = cfg.get("BASE_URL", "")
+    settings_link = channels.full_link(base_url, "/notifications/settings")
+    try:
+        for r in rows:
+            if not _claim(r.id, r.attempts, now):
+                result.skipped += 1
+                continue
+            attempts = r.attempts + 1
+            error, permanent = None, False
+            link = channels.full_link(base_url, r.link)
+            try:
+                if r.channel == "inapp":
+                    if r.active is False:
+                        raise channels.PermanentError("账号已停用")
+                elif r.channel == "email":
+                    text = channels.message_text(greeting=r.display_name, title=r.title, body=r.body,
+                                                 due_on=r.due_on, link=link, settings_link=settings_link)
+                    msg = channels.build_email(cfg, to_addr=r.email or "", to_name=r.display_name,
+                                               subject=f"【小升高提醒】{r.title}", text=text)
+                    if r.active is False:
+                        raise channels.PermanentError("账号已停用")
+                    mailer.send(msg, r.email or "")
+                elif r.channel == "webhook":
+                    text = f"{r.title}\n{r.body}\n详情：{link}"
+                    channels.post_webhook(r.webhook_url, text, timeout=cfg.get("MAIL_TIMEOUT", 10))
+                else:
+                    raise channels.PermanentError(f"未知渠道：{r.channel}")
+            except channels.PermanentError as exc:
+                error, permanent = str(exc), True
+            except Exception as exc:  # network, SMTP, HTTP: retried
+                error = f"{type(exc).__name__}: {exc}"[:1000]
+            status = _record(r.id, r.channel, attempts, now, error, permanent, max_attempts, base, cap)
+            if status == "sent":
+                result.sent += 1
+            elif status == "failed":
+                result.failed += 1
+            else:
+                result.gave_up += 1
+            if error:
+                result.errors.append((r.id, r.channel, error))
+    finally:
+        mailer.close()
+    return result

@@ -1,0 +1,357 @@
+"""Reminder rules: PURE functions of plain data and ``today`` (no Flask, no SQLAlchemy, no clock).
+
+Each rule looks at one kind of subject and returns :class:`Hit` objects: "this subject needs a
+reminder of this kind for this period". A hit fires on every day of its window, and its
+``period`` is the same on each of those days, so the outbox's unique dedupe key
+(rule|subject|period|recipient) turns a daily scan into exactly one reminder per window, even
+when the scan missed days or ran twice.
+
+Windows (thresholds come from :class:`Thresholds`, i.e. the settings):
+
+* milestone due in 14 / 3 days, overdue;
+* application batch cutoff in 30 / 7 days (firms whose roadmap targets the batch);
+* HNTE 年报 by 31 May in each year after certification while the certificate is valid;
+* certificate expiry in 12 / 6 / 3 months (re-apply in the expiry year);
+* tech-SME yearly update by 31 March;
+* stale data: no figures for the last fiscal year from 1 April;
+* a stage unchanged for more than N days.
+
+Statutory deadlines (年报, tech-SME update) that fall on a Chinese public holiday or weekend move
+to the next working day (``chinese_calendar``), and the reminder states that real deadline.
+"""
+from __future__ import annotations
+
+import calendar as _cal
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Iterable, Mapping, Sequence
+
+# ------------------------------------------------------------------ settings
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every number a rule uses; the scan fills it from the ``setting`` table (defaults here)."""
+
+    milestone_days: tuple[int, ...] = (14, 3)
+    batch_days: tuple[int, ...] = (30, 7)
+    annual_report_due: tuple[int, int] = (5, 31)     # month, day
+    annual_report_from: tuple[int, int] = (5, 1)
+    expiry_months: tuple[int, ...] = (12, 6, 3)
+    tsme_due: tuple[int, int] = (3, 31)
+    tsme_from: tuple[int, int] = (3, 1)
+    stale_from: tuple[int, int] = (4, 1)
+    stage_stuck_days: int = 180
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, object]) -> "Thresholds":
+        """Build from ``{setting key: JSON value}``; unknown keys are ignored, bad values fall back."""
+        base = cls()
+        kw = {}
+        for name in cls.__dataclass_fields__:
+            raw = values.get(f"reminders.{name}")
+            if raw is None:
+                continue
+            default = getattr(base, name)
+            try:
+                if isinstance(default, tuple):
+                    val = tuple(int(x) for x in raw)
+                    if name in ("annual_report_due", "annual_report_from", "tsme_due", "tsme_from",
+                                "stale_from"):
+                        date(2000, *val)  # a valid month/day (2000 is a leap year)
+                    else:
+                        val = tuple(sorted((v for v in val if v > 0), reverse=True))
+                        if not val:
+                            continue
+                else:
+                    val = int(raw)
+                    if val <= 0:
+                        continue
+            except (TypeError, ValueError):
+                continue
+            kw[name] = val
+        return cls(**{**base.__dict__, **kw})
+
+    def as_settings(self) -> dict[str, object]:
+        return {f"reminders.{k}": list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+
+
+SETTING_LABELS = {
+    "reminders.milestone_days": "里程碑到期前提醒（天，多个用逗号分隔）",
+    "reminders.batch_days": "申报批次截止前提醒（天）",
+    "reminders.annual_report_due": "高企年报截止（月, 日）",
+    "reminders.annual_report_from": "高企年报开始提醒（月, 日）",
+    "reminders.expiry_months": "证书到期前提醒（月）",
+    "reminders.tsme_due": "科技型中小企业年度更新截止（月, 日）",
+    "reminders.tsme_from": "科技型中小企业年度更新开始提醒（月, 日）",
+    "reminders.stale_from": "上年度数据缺失开始提醒（月, 日）",
+    "reminders.stage_stuck_days": "阶段停留超过（天）提醒",
+}
+
+# ------------------------------------------------------------------ working days
+
+def is_workday(d: date) -> bool:
+    """China's working-day calendar (make-up workdays included); weekdays outside its data range."""
+    try:
+        import chinese_calendar
+
+        return chinese_calendar.is_workday(d)
+    except (NotImplementedError, ImportError):
+        return d.weekday() < 5
+
+
+def next_workday(d: date) -> date:
+    """``d`` itself if it is a working day, else the first working day after it."""
+    while not is_workday(d):
+        d += timedelta(days=1)
+    return d
+
+
+def add_months(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    y = d.year + m // 12
+    m = m % 12 + 1
+    return date(y, m, min(d.day, _cal.monthrange(y, m)[1]))
+
+
+def _md(year: int, md: tuple[int, int]) -> date:
+    month, day = md
+    return date(year, month, min(day, _cal.monthrange(year, month)[1]))
+
+
+def cn(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _deadline_text(nominal: date, real: date) -> str:
+    if real == nominal:
+        return cn(real)
+    return f"{cn(real)}（{cn(nominal)}为节假日，顺延至下一工作日）"
+
+
+# ------------------------------------------------------------------ inputs and outputs
+
+@dataclass(frozen=True)
+class FirmFacts:
+    id: int
+    name: str
+    county_id: int
+    stage: str
+    hnte_cert_date: date | None = None
+    hnte_cert_expiry: date | None = None
+    tsme_reg_no: str | None = None
+    tsme_year: int | None = None
+    stage_changed_on: date | None = None
+    has_last_year_figures: bool = True
+    stage_label: str = ""
+
+
+@dataclass(frozen=True)
+class MilestoneFacts:
+    id: int
+    firm_id: int
+    title: str
+    due: date
+    owner: str  # firm | officer
+    status: str  # todo | doing | done | waived
+
+
+@dataclass(frozen=True)
+class BatchFacts:
+    code: str
+    cutoff: date
+
+
+FIRM, OFFICER, BOTH = "firm", "officer", "both"
+TERMINAL_STAGES = frozenset({"certified", "failed", "exited"})
+OPEN_MILESTONE = frozenset({"todo", "doing"})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One reminder before recipients are known. ``audience`` is firm, officer or both."""
+
+    rule: str
+    subject_type: str  # firm | milestone | batch
+    subject_id: int
+    period: str
+    firm_id: int
+    audience: str
+    due_on: date | None
+    title: str
+    body: str
+    link: str  # a path under BASE_URL
+    urgent: bool = False  # also posted to the county's group robot
+
+
+RULE_LABELS = {
+    "milestone_due": "里程碑即将到期",
+    "milestone_overdue": "里程碑已逾期",
+    "batch_cutoff": "申报批次即将截止",
+    "annual_report": "高企年报",
+    "cert_expiry": "高企证书即将到期",
+    "tsme_update": "科技型中小企业年度更新",
+    "stale_data": "上年度数据未填报",
+    "stage_stuck": "阶段停留过久",
+    "digest": "每周待办汇总",
+}
+
+
+def _firm_link(firm_id: int) -> str:
+    return f"/firms/{firm_id}"
+
+
+def _window(days_left: int, marks: Sequence[int]) -> int | None:
+    """The mark whose window holds ``days_left``: marks (14, 3) → 14 for 4..14, 3 for 0..3."""
+    marks = sorted(marks)
+    for m in marks:
+        if 0 <= days_left <= m:
+            return m
+    return None
+
+
+# ------------------------------------------------------------------ rules
+
+def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
+    if ms.status not in OPEN_MILESTONE or firm.stage == "exited":
+        return []
+    left = (ms.due - today).days
+    link = f"/firms/{firm.id}/roadmap#m{ms.id}"
+    if left < 0:
+        return [Hit("milestone_overdue", "milestone", ms.id, f"overdue:{ms.due.isoformat()}", firm.id, BOTH,
+                    ms.due, f"【已逾期】{firm.name}：{ms.title}",
+                    f"{firm.name}的里程碑“{ms.title}”原定于{cn(ms.due)}完成，已逾期{-left}天，请尽快处理并更新进度。",
+                    link, urgent=True)]
+    mark = _window(left, th.milestone_days)
+    if mark is None:
+        return []
+    audience = OFFICER if ms.owner == "officer" else FIRM
+    when = "今天" if left == 0 else f"{left}天后"
+    return [Hit("milestone_due", "milestone", ms.id, f"d{mark}:{ms.due.isoformat()}", firm.id, audience,
+                ms.due, f"【{when}到期】{firm.name}：{ms.title}",
+                f"{firm.name}的里程碑“{ms.title}”将于{cn(ms.due)}到期（{when}），"
+                f"负责方：{'县区专员' if audience == OFFICER else '企业'}。",
+                link, urgent=mark == min(th.milestone_days))]
+
+
+def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds) -> list[Hit]:
+    if firm.stage in TERMINAL_STAGES or firm.stage == "applied":
+        return []
+    left = (batch.cutoff - today).days
+    mark = _window(left, th.batch_days)
+    if mark is None:
+        return []
+    when = "今天截止" if left == 0 else f"还有{left}天截止"
+    return [Hit("batch_cutoff", "batch", firm.id, f"{batch.code}:d{mark}:{batch.cutoff.isoformat()}", firm.id, BOTH,
+                batch.cutoff, f"【申报{when}】{firm.name}：{batch.code}批次",
+                f"{firm.name}的目标申报批次{batch.code}将于{cn(batch.cutoff)}截止（{when}），"
+                f"请确认申报材料、专项审计报告和知识产权证明已齐备。",
+                f"/firms/{firm.id}/roadmap", urgent=mark == min(th.batch_days))]
+
+
+def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
+    """年报 by 31 May of each year after the certificate year while the certificate is valid."""
+    cert = firm.hnte_cert_date
+    if cert is None or firm.stage == "exited":
+        return []
+    y = today.year
+    if not (cert.year < y and (firm.hnte_cert_expiry is None or firm.hnte_cert_expiry.year >= y)):
+        return []
+    nominal = _md(y, th.annual_report_due)
+    real = next_workday(nominal)
+    if not (_md(y, th.annual_report_from) <= today <= real):
+        return []
+    return [Hit("annual_report", "firm", firm.id, str(y), firm.id, BOTH, real,
+                f"【高企年报】{firm.name}：请于{cn(real)}前填报{y - 1}年度发展情况报表",
+                f"{firm.name}是有效期内的高新技术企业，须在{_deadline_text(nominal, real)}前在"
+                f"高新技术企业认定管理工作网填报{y - 1}年度知识产权、科技人员、研发费用和经营收入等年度发展情况。"
+                f"累计两年未填报将被取消高企资格。",
+                _firm_link(firm.id))]
+
+
+def cert_expiry_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
+    exp = firm.hnte_cert_expiry
+    if exp is None or firm.stage == "exited" or today > exp:
+        return []
+    marks = sorted(th.expiry_months)
+    for m in marks:
+        if today >= add_months(exp, -m):
+            return [Hit("cert_expiry", "firm", firm.id, f"m{m}:{exp.isoformat()}", firm.id, BOTH, exp,
+                        f"【证书{m}个月内到期】{firm.name}：高企证书{cn(exp)}到期",
+                        f"{firm.name}的高新技术企业证书将于{cn(exp)}到期。没有复审，须在{exp.year}年按认定条件"
+                        f"重新申报；请对照路线图准备材料，并留意{exp.year}年的申报批次。",
+                        f"/firms/{firm.id}/roadmap", urgent=m == marks[0])]
+    return []
+
+
+def tsme_update_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
+    """Registered tech SMEs update their record every year by 31 March."""
+    if not firm.tsme_reg_no or firm.stage == "exited":
+        return []
+    y = today.year
+    if firm.tsme_year is not None and firm.tsme_year >= y:
+        return []  # already evaluated / updated this year
+    nominal = _md(y, th.tsme_due)
+    real = next_workday(nominal)
+    if not (_md(y, th.tsme_from) <= today <= real):
+        return []
+    return [Hit("tsme_update", "firm", firm.id, str(y), firm.id, BOTH, real,
+                f"【科技型中小企业】{firm.name}：请于{cn(real)}前完成{y}年度信息更新",
+                f"{firm.name}已入库科技型中小企业（登记编号{firm.tsme_reg_no}），须在{_deadline_text(nominal, real)}"
+                f"前更新年度信息并重新自评，逾期未更新将被移出名单。",
+                _firm_link(firm.id))]
+
+
+def stale_data_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
+    if firm.has_last_year_figures or firm.stage in ("exited", "failed"):
+        return []
+    if today < _md(today.year, th.stale_from):
+        return []
+    last = today.year - 1
+    return [Hit("stale_data", "firm", firm.id, str(last), firm.id, BOTH, None,
+                f"【数据待补】{firm.name}：尚未填报{last}年度财务与人员数据",
+                f"{firm.name}还没有{last}年度的销售收入、研发费用、人员等数据，评估和路线图仍按旧数据计算。"
+                f"请尽快补充{last}年度数据。",
+                f"/firms/{firm.id}")]
+
+
+def stage_stuck_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
+    if firm.stage in TERMINAL_STAGES or firm.stage_changed_on is None:
+        return []
+    days = (today - firm.stage_changed_on).days
+    if days <= th.stage_stuck_days:
+        return []
+    return [Hit("stage_stuck", "firm", firm.id, f"{firm.stage}:{firm.stage_changed_on.isoformat()}", firm.id,
+                OFFICER, None, f"【阶段停留过久】{firm.name}：已{days}天未推进",
+                f"{firm.name}自{cn(firm.stage_changed_on)}起一直处于“{firm.stage_label or firm.stage}”阶段，"
+                f"已超过{th.stage_stuck_days}天，请跟进或调整阶段。",
+                f"/firms/{firm.id}")]
+
+
+@dataclass
+class Inputs:
+    firms: Sequence[FirmFacts]
+    milestones: Iterable[MilestoneFacts] = ()
+    batches: Sequence[BatchFacts] = ()
+    target_batch: Mapping[int, str] = field(default_factory=dict)  # firm id -> batch code
+
+
+def evaluate(inputs: Inputs, today: date, th: Thresholds | None = None) -> list[Hit]:
+    """Every hit for ``today``: the whole rule set over the whole input, no I/O."""
+    th = th or Thresholds()
+    hits: list[Hit] = []
+    by_id = {f.id: f for f in inputs.firms}
+    batches = {b.code: b for b in inputs.batches}
+    for f in inputs.firms:
+        hits += annual_report_rule(f, today, th)
+        hits += cert_expiry_rule(f, today, th)
+        hits += tsme_update_rule(f, today, th)
+        hits += stale_data_rule(f, today, th)
+        hits += stage_stuck_rule(f, today, th)
+        code = inputs.target_batch.get(f.id)
+        if code and code in batches:
+            hits += batch_rules(f, batches[code], today, th)
+    for ms in inputs.milestones:
+        f = by_id.get(ms.firm_id)
+        if f is not None:
+            hits += milestone_rules(ms, f, today, th)
+    return hits

@@ -1,0 +1,222 @@
+"""The outbox scan: evaluate every rule for ``today`` and write reminder + delivery rows.
+
+Reads with Core in a fixed number of queries (settings, firms, last-year figures, open milestones,
+roadmap targets, batches, users, counties), runs the pure rules, then inserts reminders with
+``INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`` in chunks; a reminder and its
+deliveries are written in the same transaction. So:
+
+* a scan run twice, or two scans at once, creates nothing twice (the unique key decides);
+* a scan killed mid-way leaves whole chunks behind; the rerun inserts exactly what is missing.
+"""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from pipeline.extensions import db
+from pipeline.models import (ApplicationBatch, County, Delivery, FiscalYear, Firm, Milestone, Reminder,
+                             Roadmap, ScanRun, User)
+from pipeline.models.base import utcnow
+from pipeline.models.firm import STAGES
+from pipeline.reminders import rules
+from pipeline.reminders.settings import thresholds as load_thresholds
+
+CHUNK = 2000
+STALE_RUN = timedelta(hours=2)  # a "running" scan older than this was killed
+
+
+@dataclass
+class ScanResult:
+    scan_id: int
+    today: date
+    hits: int = 0
+    candidates: int = 0  # reminder rows wanted (hits × recipients)
+    created: int = 0  # new reminder rows
+    deliveries: int = 0  # new delivery rows
+    by_rule: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _insert(table):
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+# ------------------------------------------------------------------ loading (fixed number of queries)
+
+def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
+    with_figures = set(conn.execute(select(FiscalYear.firm_id).where(
+        FiscalYear.year == today.year - 1, FiscalYear.is_estimate.is_(False)).distinct()).scalars())
+    firms = [
+        rules.FirmFacts(id=r.id, name=r.name, county_id=r.county_id, stage=r.stage,
+                        hnte_cert_date=r.hnte_cert_date, hnte_cert_expiry=r.hnte_cert_expiry,
+                        tsme_reg_no=r.tsme_reg_no, tsme_year=r.tsme_year,
+                        stage_changed_on=r.stage_changed_at.date() if r.stage_changed_at else None,
+                        has_last_year_figures=r.id in with_figures, stage_label=STAGES.get(r.stage, r.stage))
+        for r in conn.execute(select(Firm.id, Firm.name, Firm.county_id, Firm.stage, Firm.hnte_cert_date,
+                                     Firm.hnte_cert_expiry, Firm.tsme_reg_no, Firm.tsme_year,
+                                     Firm.stage_changed_at))
+    ]
+    horizon = today + timedelta(days=max(th.milestone_days))
+    milestones = [
+        rules.MilestoneFacts(*r)
+        for r in conn.execute(select(Milestone.id, Milestone.firm_id, Milestone.title, Milestone.due,
+                                     Milestone.owner, Milestone.status)
+                              .where(Milestone.status.in_(rules.OPEN_MILESTONE), Milestone.due <= horizon))
+    ]
+    batches = [rules.BatchFacts(code, cutoff) for code, cutoff in conn.execute(
+        select(ApplicationBatch.code, ApplicationBatch.cutoff).where(
+            ApplicationBatch.cutoff >= today, ApplicationBatch.cutoff <= today + timedelta(days=max(th.batch_days))))]
+    target = {}
+    if batches:
+        target = dict(conn.execute(select(Roadmap.firm_id, Roadmap.target_batch).where(
+            Roadmap.target_batch.in_([b.code for b in batches]))).all())
+    return rules.Inputs(firms=firms, milestones=milestones, batches=batches, target_batch=target)
+
+
+@dataclass
+class Recipients:
+    """Who gets what: firm users by firm, officers by id and by county, county robots."""
+
+    firm_users: dict = field(default_factory=lambda: defaultdict(list))
+    officers: dict = field(default_factory=dict)
+    county_officers: dict = field(default_factory=lambda: defaultdict(list))
+    firm_officer: dict = field(default_factory=dict)
+    webhooks: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, conn) -> "Recipients":
+        r = cls()
+        for u in conn.execute(select(User.id, User.role, User.county_id, User.firm_id, User.email,
+                                     User.notify_inapp, User.notify_email)
+                              .where(User.active.is_(True), User.role.in_(("officer", "firm")))):
+            channels = tuple(c for c, on in (("inapp", u.notify_inapp), ("email", u.notify_email and bool(u.email)))
+                             if on)
+            if u.role == "firm" and u.firm_id is not None:
+                r.firm_users[u.firm_id].append((u.id, channels))
+            elif u.role == "officer" and u.county_id is not None:
+                r.officers[u.id] = (u.county_id, channels)
+                r.county_officers[u.county_id].append((u.id, channels))
+        r.firm_officer = dict(conn.execute(select(Firm.id, Firm.officer_id).where(Firm.officer_id.isnot(None))).all())
+        r.webhooks = dict(conn.execute(select(County.id, County.webhook_url).where(
+            County.webhook_url.isnot(None), County.webhook_url != "")).all())
+        return r
+
+    def officers_of(self, firm_id: int, county_id: int) -> list:
+        """The firm's own officer if active and in its county, else every officer of the county."""
+        oid = self.firm_officer.get(firm_id)
+        if oid in self.officers and self.officers[oid][0] == county_id:
+            return [(oid, self.officers[oid][1])]
+        return list(self.county_officers.get(county_id, ()))
+
+    def users_for(self, hit: rules.Hit, county_id: int) -> list:
+        users = []
+        if hit.audience in (rules.FIRM, rules.BOTH):
+            users += self.firm_users.get(hit.firm_id, ())
+        if hit.audience in (rules.OFFICER, rules.BOTH):
+            users += self.officers_of(hit.firm_id, county_id)
+        return users
+
+
+def dedupe_key(rule: str, subject_type: str, subject_id, period: str, recipient: str) -> str:
+    return f"{rule}|{subject_type}:{subject_id}|{period}|{recipient}"
+
+
+def expand(hits, firms_county: dict, recips: Recipients, scan_id: int | None, now: datetime) -> list[tuple[dict, tuple]]:
+    """Hits → (reminder row, channels) for each recipient; webhook rows for urgent hits of a county with a robot."""
+    out = []
+    for h in hits:
+        county_id = firms_county[h.firm_id]
+        base = dict(rule=h.rule, subject_type=h.subject_type, subject_id=h.subject_id, period=h.period,
+                    firm_id=h.firm_id, county_id=county_id, due_on=h.due_on, title=h.title, body=h.body,
+                    link=h.link, created_at=now, scan_id=scan_id)
+        for uid, channels in recips.users_for(h, county_id):
+            out.append(({**base, "user_id": uid,
+                         "dedupe_key": dedupe_key(h.rule, h.subject_type, h.subject_id, h.period, f"u{uid}")},
+                        channels))
+        if h.urgent and county_id in recips.webhooks:
+            out.append(({**base, "user_id": None,
+                         "dedupe_key": dedupe_key(h.rule, h.subject_type, h.subject_id, h.period, f"c{county_id}")},
+                        ("webhook",)))
+    return out
+
+
+def write_outbox(rows: list[tuple[dict, tuple]], now: datetime, chunk: int = CHUNK,
+                 pause: float = 0.0) -> tuple[int, int, Counter]:
+    """Insert reminders (ON CONFLICT DO NOTHING) and, for the new ones, their deliveries; one transaction per chunk."""
+    created = deliveries = 0
+    by_rule: Counter = Counter()
+    ins_rem = _insert(Reminder.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
+        Reminder.__table__.c.id, Reminder.__table__.c.dedupe_key)
+    ins_del = _insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["reminder_id", "channel"])
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        channels = {r["dedupe_key"]: (r["rule"], ch) for r, ch in part}
+        with db.engine.begin() as conn:
+            new = conn.execute(ins_rem, [r for r, _ in part]).all()
+            dels = []
+            for rid, key in new:
+                rule, chs = channels[key]
+                by_rule[rule] += 1
+                dels += [{"reminder_id": rid, "channel": c, "status": "pending", "attempts": 0,
+                          "next_attempt_at": now} for c in chs]
+            if dels:
+                conn.execute(ins_del, dels)
+        created += len(new)
+        deliveries += len(dels)
+        if pause:
+            time.sleep(pause)
+    return created, deliveries, by_rule
+
+
+# ------------------------------------------------------------------ the use case
+
+def _start(today: date, now: datetime) -> int:
+    with db.engine.begin() as conn:
+        conn.execute(update(ScanRun).where(ScanRun.status == "running", ScanRun.started_at < now - STALE_RUN)
+                     .values(status="error", finished_at=now, error="扫描中断（进程被终止或崩溃），未正常结束"))
+        return conn.execute(ScanRun.__table__.insert().values(started_at=now, today=today, status="running",
+                                                               created=0)).inserted_primary_key[0]
+
+
+def _finish(scan_id: int, **values) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(update(ScanRun).where(ScanRun.id == scan_id).values(finished_at=utcnow(), **values))
+
+
+def run_scan(today: date, *, chunk: int | None = None) -> ScanResult:
+    """One scan for ``today``: returns what it created. Safe to run twice or concurrently."""
+    db.session.remove()  # the scan works on its own connections; no stale session state
+    started = time.perf_counter()
+    now = utcnow()
+    chunk = chunk or int(os.environ.get("PIPELINE_SCAN_CHUNK", CHUNK))
+    pause = float(os.environ.get("PIPELINE_TEST_SCAN_PAUSE", "0"))  # tests: time to kill the process mid-way
+    scan_id = _start(today, now)
+    result = ScanResult(scan_id=scan_id, today=today)
+    try:
+        with db.engine.connect() as conn:
+            th = load_thresholds(conn)
+            inputs = load_inputs(conn, today, th)
+            recips = Recipients.load(conn)
+        hits = rules.evaluate(inputs, today, th)
+        rows = expand(hits, {f.id: f.county_id for f in inputs.firms}, recips, scan_id, now)
+        result.hits, result.candidates = len(hits), len(rows)
+        result.created, result.deliveries, by_rule = write_outbox(rows, now, chunk, pause)
+        result.by_rule = dict(sorted(by_rule.items()))
+        result.seconds = time.perf_counter() - started
+        _finish(scan_id, status="ok", created=result.created,
+                summary={"hits": result.hits, "candidates": result.candidates, "deliveries": result.deliveries,
+                         "by_rule": result.by_rule, "seconds": round(result.seconds, 3)})
+    except Exception as exc:
+        _finish(scan_id, status="error", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000])
+        raise
+    return result

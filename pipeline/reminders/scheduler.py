@@ -1,0 +1,210 @@
+"""``flask reminders run``: the one scheduler process (APScheduler 3.x, Asia/Shanghai, jobs in code).
+
+Exactly one process works. At start it takes the ``scheduler_lease`` row named ``reminders`` (free,
+or its holder's heartbeat is older than LEASE_TTL) and, on PostgreSQL, also a session advisory lock;
+a second process started by mistake finds the lease held, says so and exits without running
+anything. The holder renews the heartbeat every HEARTBEAT seconds and stops if it ever loses the
+lease. Web workers never import this module.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import socket
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, text, update
+
+from pipeline.extensions import db
+from pipeline.models import SchedulerLease
+from pipeline.models.base import utcnow
+
+log = logging.getLogger("pipeline.reminders.scheduler")
+
+LEASE_NAME = "reminders"
+LEASE_TTL = timedelta(seconds=90)
+HEARTBEAT = 20  # seconds
+ADVISORY_KEY = 0x5853_4758  # "XSGX": any constant shared by every scheduler process
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EPOCH = datetime(2000, 1, 1)
+
+
+def today_shanghai():
+    return datetime.now(SHANGHAI).date()
+
+
+def new_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _insert(table):
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def acquire_lease(holder: str, now: datetime | None = None, force: bool = False) -> bool:
+    """Take the lease if it is free or stale (or ``force``: we hold the PostgreSQL advisory lock)."""
+    now = now or utcnow()
+    with db.engine.begin() as conn:
+        conn.execute(_insert(SchedulerLease.__table__).on_conflict_do_nothing(index_elements=["name"]),
+                     {"name": LEASE_NAME, "holder": "", "heartbeat_at": EPOCH})
+    with db.engine.begin() as conn:
+        res = conn.execute(update(SchedulerLease).where(
+            SchedulerLease.name == LEASE_NAME,
+            or_(SchedulerLease.holder == holder, SchedulerLease.heartbeat_at < now - LEASE_TTL,
+                text("1 = 1") if force else text("1 = 0")))
+            .values(holder=holder, heartbeat_at=now))
+        return res.rowcount == 1
+
+
+def renew_lease(holder: str, now: datetime | None = None) -> bool:
+    with db.engine.begin() as conn:
+        res = conn.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME,
+                                                        SchedulerLease.holder == holder)
+                           .values(heartbeat_at=now or utcnow()))
+        return res.rowcount == 1
+
+
+def release_lease(holder: str) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder)
+                     .values(heartbeat_at=EPOCH))
+
+
+def current_lease() -> tuple[str, datetime] | None:
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT holder, heartbeat_at FROM scheduler_lease WHERE name = :n"),
+                           {"n": LEASE_NAME}).first()
+    return (row[0], row[1]) if row else None
+
+
+def _advisory_lock():
+    """PostgreSQL only: a session-level advisory lock held on a dedicated connection for the process's life."""
+    if db.engine.dialect.name != "postgresql":
+        return None, True
+    conn = db.engine.connect()
+    ok = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
+    conn.commit()
+    if not ok:
+        conn.close()
+        return None, False
+    return conn, True
+
+
+def _optional(module: str, attr: str):
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as exc:
+        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
+            return None
+        raise
+    except AttributeError:
+        return None
+
+
+def build_scheduler(app, holder: str, echo=print):
+    """The BlockingScheduler with every job defined in code (MemoryJobStore: nothing is pickled)."""
+    from apscheduler.jobstores.memory import MemoryJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    sched = BlockingScheduler(
+        timezone=SHANGHAI, jobstores={"default": MemoryJobStore()},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
+
+    def in_app(fn):
+        def job():
+            with app.app_context():
+                try:
+                    return fn()
+                finally:
+                    db.session.remove()
+        job.__name__ = fn.__name__
+        return job
+
+    def heartbeat():
+        if not renew_lease(holder):
+            echo("调度锁已被其他进程取得，本进程停止。")
+            sched.shutdown(wait=False)
+
+    def scan_and_deliver():
+        from pipeline.reminders.deliver import deliver_pending
+        from pipeline.reminders.scan import run_scan
+
+        r = run_scan(today_shanghai())
+        log.info("scan %s: created %s reminders (%s deliveries) in %.1f s", r.today, r.created, r.deliveries, r.seconds)
+        deliver_pending()
+
+    def deliver():
+        from pipeline.reminders.deliver import deliver_pending
+
+        deliver_pending()
+
+    def digest():
+        from pipeline.reminders.deliver import deliver_pending
+        from pipeline.reminders.digest import run_digest
+
+        run_digest(today_shanghai())
+        deliver_pending()
+
+    sched.add_job(in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat")
+    sched.add_job(in_app(scan_and_deliver), "cron", hour=6, minute=30, id="reminders-scan")
+    sched.add_job(in_app(deliver), "interval", minutes=1, id="reminders-deliver")
+    sched.add_job(in_app(digest), "cron", day_of_week="mon", hour=8, minute=0, id="reminders-digest")
+    run_jobs = _optional("pipeline.reports.jobs", "run_pending_jobs")
+    if run_jobs is not None:
+        sched.add_job(in_app(run_jobs), "interval", seconds=15, id="report-jobs")
+    take_snapshot = _optional("pipeline.services.goals", "take_snapshot")
+    if take_snapshot is not None:
+        sched.add_job(in_app(lambda: take_snapshot(today_shanghai())), "cron", hour=1, minute=10, id="goal-snapshot")
+    # Catch up at start-up: a scheduler that was down over 06:30 scans now rather than tomorrow.
+    with app.app_context():
+        from pipeline.reminders.health import scan_overdue
+
+        if scan_overdue(utcnow() + timedelta(hours=2)):
+            sched.add_job(in_app(scan_and_deliver), "date", run_date=datetime.now(SHANGHAI), id="catch-up-scan")
+    return sched
+
+
+def run(app, echo=print, max_seconds: float | None = None) -> int:
+    """Run until stopped. Returns 0; a second process returns at once having done nothing."""
+    holder = new_holder()
+    with app.app_context():
+        pg_conn, pg_ok = _advisory_lock()
+        # Holding the advisory lock proves no other scheduler lives, so a stale lease may be taken over.
+        if not pg_ok or not acquire_lease(holder, force=pg_conn is not None):
+            lease = current_lease()
+            who = f"{lease[0]}，最近心跳 {lease[1]:%Y-%m-%d %H:%M:%S} UTC" if lease and lease[0] else "另一进程"
+            echo(f"另一个提醒调度进程正在运行（{who}），本进程不执行任何任务，退出。")
+            if pg_conn is not None:
+                pg_conn.close()
+            return 0
+    echo(f"已取得调度锁（{holder}），提醒调度进程开始运行（时区 Asia/Shanghai）。")
+    sched = build_scheduler(app, holder, echo)
+    for job in sched.get_jobs():
+        echo(f"  任务 {job.id}: {job.trigger}")
+
+    def stop(signum, frame):
+        echo("收到停止信号，正在退出……")
+        sched.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if max_seconds:
+        sched.add_job(lambda: sched.shutdown(wait=False), "date",
+                      run_date=datetime.now(SHANGHAI) + timedelta(seconds=max_seconds), id="stop-after")
+    try:
+        sched.start()
+    finally:
+        with app.app_context():
+            release_lease(holder)
+            if pg_conn is not None:
+                pg_conn.close()
+        echo("提醒调度进程已退出，调度锁已释放。")
+    return 0

@@ -1,19 +1,119 @@
-"""The pool list (培育库). Issue 5 grows this into the full pool pages."""
+"""The pool (培育库): the filtered list, the kanban by stage, stage moves and bulk actions."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
-from sqlalchemy import select
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
 
 from pipeline.extensions import db
+from pipeline.forms import BulkForm, StageForm
 from pipeline.models import County, Firm
+from pipeline.models.firm import POOL_LEVELS, STAGES
+from pipeline.services import firms as firm_service
+from pipeline.services.scope import get_firm_or_404, scope_filter, visible_firms
+from pipeline.web.auth import staff_required
 
-bp = Blueprint("pool", __name__)
+bp = Blueprint("pool", __name__, url_prefix="/pool")
+
+KANBAN_LIMIT = 30
+
+
+def _counties():
+    q = select(County).order_by(County.sort, County.code)
+    if current_user.role == "officer":
+        q = q.where(County.id == current_user.county_id)
+    return list(db.session.scalars(q))
+
+
+def _filter_args() -> dict:
+    """The current list's filters without paging, for links that keep them (sort, export)."""
+    return {k: v for k, v in request.args.items() if k not in ("page",) and v}
 
 
 @bp.get("/")
+@staff_required
 def index():
+    today = date.today()
     page = request.args.get("page", 1, type=int)
-    query = select(Firm).order_by(Firm.county_id, Firm.name)
-    firms = db.paginate(query, page=page, per_page=50, error_out=False)
-    counties = {c.id: c.name for c in db.session.scalars(select(County))}
-    return render_template("pool/index.html", firms=firms, counties=counties)
+    query = firm_service.pool_query(current_user, request.args, today)
+    per_page = current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    items = [tuple(r) for r in db.session.execute(query.limit(per_page).offset((page - 1) * per_page))]
+    bulk = BulkForm()
+    bulk.officer_id.choices = [(o.id, f"{o.display_name}（{o.county.name if o.county else ''}）")
+                               for o in firm_service.assignable_officers(current_user)]
+    return render_template("pool/index.html", items=items, total=total, page=page, pages=pages, counties=_counties(),
+        stages=STAGES, levels=POOL_LEVELS, verdicts=firm_service.VERDICTS, args=_filter_args(), bulk=bulk,
+        today=today, expiry_days=firm_service.EXPIRY_DAYS)
+
+
+@bp.post("/bulk")
+@staff_required
+def bulk():
+    form = BulkForm()
+    form.officer_id.choices = [(o.id, o.display_name) for o in firm_service.assignable_officers(current_user)]
+    back = request.form.get("back") or ""
+    back = back if back.startswith("/pool") and not back.startswith("//") else url_for("pool.index")
+    ids = [int(i) for i in request.form.getlist("firm_ids") if i.isdigit()]
+    if not ids:
+        flash("请先勾选要批量处理的企业。", "warning")
+        return redirect(back)
+    firms = list(db.session.scalars(visible_firms(current_user).where(Firm.id.in_(ids))))
+    if len(firms) != len(set(ids)):
+        flash("所选企业中有不在您管辖范围内的企业，未做任何修改。", "danger")
+        return redirect(back)
+    if not form.validate():
+        flash("；".join(f"{form[k].label.text}：{'、'.join(v)}" for k, v in form.errors.items()), "danger")
+        return redirect(back)
+    try:
+        if form.action.data == "assign":
+            n = firm_service.bulk_assign(current_user, firms, form.officer_id.data)
+            flash(f"已为 {n} 家企业指派专员。", "success")
+        else:
+            n = firm_service.bulk_stage(current_user, firms, form.stage.data, form.reason.data)
+            flash(f"已将 {n} 家企业移至“{STAGES[form.stage.data]}”。", "success")
+    except firm_service.FirmError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(back)
+
+
+@bp.get("/kanban")
+@staff_required
+def kanban():
+    scope = scope_filter(current_user)
+    county = request.args.get("county", type=int)
+    where = [scope] + ([Firm.county_id == county] if county else [])
+    counts = dict(db.session.execute(select(Firm.stage, func.count()).where(*where).group_by(Firm.stage)).all())
+    columns = []
+    for code, label in STAGES.items():
+        firms = list(db.session.scalars(select(Firm).where(*where, Firm.stage == code)
+                                        .order_by(Firm.stage_changed_at.desc().nulls_last(), Firm.name)
+                                        .limit(KANBAN_LIMIT)))
+        columns.append({"code": code, "label": label, "count": counts.get(code, 0), "firms": firms})
+    return render_template("pool/kanban.html", columns=columns, form=StageForm(), counties=_counties(),
+                           county=county, limit=KANBAN_LIMIT)
+
+
+@bp.post("/firms/<int:firm_id>/stage")
+@staff_required
+def move(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = StageForm()
+    back = url_for("pool.kanban") if request.form.get("from") == "kanban" else url_for("firm.show", firm_id=firm.id)
+    if not form.validate():
+        flash(f"未能调整“{firm.name}”的阶段：" + "；".join("、".join(v) for v in form.errors.values()), "danger")
+        return redirect(back)
+    try:
+        if firm_service.move_stage(current_user, firm, form.stage.data, form.reason.data):
+            flash(f"已将“{firm.name}”移至“{STAGES[form.stage.data]}”。", "success")
+        else:
+            flash(f"“{firm.name}”已在“{STAGES[form.stage.data]}”阶段。", "info")
+    except firm_service.FirmError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    return redirect(back)

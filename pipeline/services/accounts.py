@@ -1,0 +1,131 @@
+"""Accounts: creating, disabling and authenticating users, with a lockout kept in the database."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from pipeline.extensions import db
+from pipeline.models import County, Firm, User
+from pipeline.models.base import utcnow
+from pipeline.models.user import ROLES
+from pipeline.services.audit import record
+
+# One message for every failure, so the login form never tells whether an account exists.
+LOGIN_FAILED = "用户名或密码错误，或账号已被停用/临时锁定。"
+# Checked against when the user does not exist, so both paths cost one scrypt.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+class AccountError(ValueError):
+    """A Chinese message saying what is wrong with the account request."""
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < 8:
+        raise AccountError("密码至少8位")
+    kinds = sum([any(c.isdigit() for c in password), any(c.isalpha() for c in password),
+                 any(not c.isalnum() for c in password)])
+    if kinds < 2:
+        raise AccountError("密码须包含字母、数字、符号中的至少两类")
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    locked: bool = False
+
+
+def authenticate(username: str, password: str) -> LoginResult:
+    """Check the password; count failures and lock the account for a while after too many (commits)."""
+    cfg = current_app.config
+    user = db.session.scalars(select(User).where(func.lower(User.username) == (username or "").strip().lower())).first()
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return LoginResult(None)
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        return LoginResult(None, locked=True)
+    if not check_password_hash(user.password_hash, password or ""):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        locked = False
+        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
+            user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+            locked = True
+            record(user, "lock", "user", user.id, after={"locked_until": user.locked_until})
+        db.session.commit()
+        return LoginResult(None, locked=locked)
+    if not user.active:
+        return LoginResult(None)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.commit()
+    return LoginResult(user)
+
+
+def create_user(actor, username: str, password: str, role: str, display_name: str | None = None,
+                county_code: str | None = None, firm_code: str | None = None, email: str | None = None) -> User:
+    """A new account; officers need a county, firm users a firm (by credit code). Commits."""
+    username = (username or "").strip()
+    if not username:
+        raise AccountError("用户名不能为空")
+    if role not in ROLES:
+        raise AccountError(f"角色应为 {'/'.join(ROLES)} 之一")
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise AccountError(f"用户名“{username}”已被使用")
+    check_password_strength(password)
+    county_id = firm_id = None
+    if role == "officer":
+        county = db.session.scalars(select(County).where((County.code == county_code) | (County.name == county_code))).first()
+        if county is None:
+            raise AccountError("县区专员须指定存在的县区（代码或名称）")
+        county_id = county.id
+    if role == "firm":
+        firm = db.session.scalars(select(Firm).where(Firm.credit_code == (firm_code or "").strip().upper())).first()
+        if firm is None:
+            raise AccountError("企业用户须指定已在库企业的统一社会信用代码")
+        firm_id, county_id = firm.id, firm.county_id
+    user = User(username=username, display_name=display_name or username, role=role, county_id=county_id,
+                firm_id=firm_id, email=email, password_hash=hash_password(password), active=True)
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "create", "user", user.id,
+           after={"username": username, "role": role, "county_id": county_id, "firm_id": firm_id})
+    db.session.commit()
+    return user
+
+
+def _get(username: str) -> User:
+    user = db.session.scalars(select(User).where(func.lower(User.username) == (username or "").strip().lower())).first()
+    if user is None:
+        raise AccountError(f"用户“{username}”不存在")
+    return user
+
+
+def set_active(actor, username: str, active: bool) -> User:
+    user = _get(username)
+    before = user.active
+    user.active = active
+    record(actor, "update", "user", user.id, before={"active": before}, after={"active": active})
+    db.session.commit()
+    return user
+
+
+def reset_password(actor, username: str, password: str) -> User:
+    user = _get(username)
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(actor, "reset_password", "user", user.id)
+    db.session.commit()
+    return user

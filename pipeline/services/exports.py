@@ -1,0 +1,160 @@
+"""Excel out: the pool sheet's columns, the template, and the export of a filtered list.
+
+The export has exactly the import's columns (plus read-only ones the import ignores), so a sheet
+exported, edited and imported back loses nothing. Text cells that a spreadsheet would run as a
+formula (starting with = + - @, tab or CR) are written with a leading apostrophe.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import select
+
+from pipeline.extensions import db
+from pipeline.models import County
+from pipeline.models.firm import POOL_LEVELS, STAGES
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    kind: str = "text"  # text | date | county | stage | level
+    required: bool = False
+    width: int = 14
+    note: str = ""
+
+
+COLUMNS = (
+    Column("credit_code", "统一社会信用代码", required=True, width=22, note="18位，按此更新或新增"),
+    Column("name", "企业名称", required=True, width=30),
+    Column("county", "县区", "county", required=True, width=12, note="县区名称或行政区划代码"),
+    Column("registered_on", "注册日期", "date", width=12, note="如 2020-05-18"),
+    Column("tech_domain", "技术领域代码", width=12, note="《国家重点支持的高新技术领域》代码，如 10101"),
+    Column("industry", "行业", width=12),
+    Column("stage", "阶段", "stage", width=10, note="、".join(STAGES.values()) + "；空白=不变（新企业为候选）"),
+    Column("pool_level", "入库级别", "level", width=10, note="、".join(POOL_LEVELS.values()) + "或空白"),
+    Column("contact_name", "联系人", width=10),
+    Column("contact_phone", "联系电话", width=16),
+    Column("contact_email", "联系邮箱", width=22),
+    Column("address", "地址", width=30),
+    Column("hnte_cert_no", "高企证书编号", width=18),
+    Column("hnte_cert_date", "发证日期", "date", width=12),
+    Column("hnte_cert_expiry", "证书到期日", "date", width=12),
+    Column("tsme_reg_no", "科小入库编号", width=20),
+    Column("notes", "备注", width=30),
+)
+READONLY_HEADERS = ("评估结论", "预计得分下限", "预计得分上限")
+SHEET_TITLE = "培育库"
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text that Excel would evaluate gets a leading apostrophe (OWASP CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(_DANGEROUS):
+        return "'" + value
+    return value
+
+
+def _cell_value(column: Column, firm, counties: dict[int, str]):
+    if column.kind == "county":
+        return counties.get(firm.county_id, "")
+    value = getattr(firm, column.key)
+    if column.kind == "stage":
+        return STAGES.get(value, value)
+    if column.kind == "level":
+        return POOL_LEVELS.get(value or "", "")
+    return value
+
+
+def _sheet(wb: Workbook):
+    ws = wb.active
+    ws.title = SHEET_TITLE
+    head_fill = PatternFill("solid", fgColor="1F4E8C")
+    headers = [c.header for c in COLUMNS]
+    ws.append(headers)
+    for i, column in enumerate(COLUMNS, start=1):
+        cell = ws.cell(row=1, column=i)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = head_fill
+        cell.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[cell.column_letter].width = column.width
+    ws.freeze_panes = "B2"
+    return ws
+
+
+def _validations(ws, rows: int) -> None:
+    last = max(rows + 1, 1000)
+    for key, values in (("stage", STAGES.values()), ("pool_level", POOL_LEVELS.values())):
+        idx = [c.key for c in COLUMNS].index(key) + 1
+        letter = ws.cell(row=1, column=idx).column_letter
+        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="取值不在列表中", error="请从下拉列表中选择")
+        dv.add(f"{letter}2:{letter}{last}")
+        ws.add_data_validation(dv)
+    for key in ("credit_code", "contact_phone"):  # text format keeps leading zeros and long digits
+        idx = [c.key for c in COLUMNS].index(key) + 1
+        for row in ws.iter_rows(min_row=2, max_row=last, min_col=idx, max_col=idx):
+            row[0].number_format = "@"
+
+
+def _notes_sheet(wb: Workbook) -> None:
+    ws = wb.create_sheet("填写说明")
+    ws.append(["列名", "是否必填", "说明"])
+    for c in COLUMNS:
+        ws.append([c.header, "必填" if c.required else "", c.note])
+    ws.append([])
+    ws.append(["导入规则", "", "整表校验通过才写入（全部成功或全部不写）；按统一社会信用代码更新已有企业或新增企业；"
+                             "只能导入本人管辖县区的企业。“评估结论”等只读列导入时忽略。"])
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["C"].width = 80
+
+
+def template_bytes() -> bytes:
+    wb = Workbook()
+    ws = _sheet(wb)
+    _validations(ws, 0)
+    _notes_sheet(wb)
+    return _save(wb)
+
+
+def export_bytes(rows) -> bytes:
+    """``rows`` are (Firm, Assessment|None) pairs, e.g. from ``firms.pool_query``."""
+    counties = {c.id: c.name for c in db.session.scalars(select(County))}
+    wb = Workbook()
+    ws = _sheet(wb)
+    start = len(COLUMNS) + 1
+    for j, header in enumerate(READONLY_HEADERS):
+        cell = ws.cell(row=1, column=start + j, value=header)
+        cell.font = Font(bold=True, color="6B7483")
+        ws.column_dimensions[cell.column_letter].width = 12
+    verdicts = {"ready": "达标", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全"}
+    n = 0
+    for firm, assessment in rows:
+        values = [neutralise(_cell_value(c, firm, counties)) for c in COLUMNS]
+        if assessment is not None:
+            values += [verdicts.get(assessment.verdict, assessment.verdict), assessment.score_min, assessment.score_max]
+        ws.append(values)
+        n += 1
+    for i, c in enumerate(COLUMNS, start=1):
+        if c.kind == "date":
+            for row in ws.iter_rows(min_row=2, max_row=n + 1, min_col=i, max_col=i):
+                row[0].number_format = "yyyy-mm-dd"
+    _validations(ws, n)
+    _notes_sheet(wb)
+    return _save(wb)
+
+
+def _save(wb: Workbook) -> bytes:
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def export_filename(today: date) -> str:
+    return f"培育库企业_{today.isoformat()}.xlsx"

@@ -1,0 +1,382 @@
+"""Firm use-cases: edit a firm's data, move it through the pipeline, update its roadmap.
+
+Every function takes the acting user and a firm already fetched through ``scope``; child rows are
+looked up only under that firm (an id from another firm is a 404). Each function is one
+transaction: it records the audit rows, refreshes the cached assessment and commits.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from flask import abort
+from sqlalchemy import select
+
+from pipeline.extensions import db
+from pipeline.models import (Conversion, FigureSubmission, FiscalYear, Firm, Incident, IPAsset, Milestone,
+                             RdEvidence, StageChange, User)
+from pipeline.models.base import to_decimal, utcnow
+from pipeline.models.firm import RD_PIECES, STAGES
+from pipeline.models.roadmap import MILESTONE_STATUSES
+from pipeline.services.audit import record, snapshot
+
+log = logging.getLogger(__name__)
+
+FIRM_FIELDS = ("name", "credit_code", "registered_on", "tech_domain", "industry", "pool_level", "contact_name",
+               "contact_phone", "contact_email", "address", "hnte_cert_no", "hnte_cert_date", "hnte_cert_expiry",
+               "tsme_reg_no", "tsme_year", "grade_advancement", "grade_core_support", "standards",
+               "revoked_this_year", "national_award_5y", "provincial_rd_institution", "led_standard_5y",
+               "restricted_industry", "listed_dishonest", "notes")
+YEAR_FIELDS = ("year",) + FiscalYear.FIELDS + ("is_estimate",)
+IP_FIELDS = ("kind", "title", "number", "status", "filed_on", "granted_on", "acquired", "core", "related",
+             "used_in_application")
+_INT_FIELDS = {"staff", "tech_staff", "tech_staff_tsme", "year", "tsme_year"}
+
+
+class FirmError(ValueError):
+    """A Chinese message: the request cannot be carried out as asked."""
+
+
+def _blank_to_none(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def refresh(firm_ids, today: date, user=None) -> None:
+    """Re-assess (and re-plan, when the planner service exists) inside the current transaction."""
+    firm_ids = list(firm_ids)
+    try:
+        from pipeline.services.assessments import refresh_firms
+    except ImportError:  # pragma: no cover - the lead's module not there yet
+        refresh_firms = None
+    if refresh_firms is not None:
+        refresh_firms(firm_ids, today)
+    try:
+        from pipeline.services.roadmaps import regenerate
+    except ImportError:
+        return
+    try:
+        regenerate(firm_ids, today, user)
+    except TypeError:  # an older signature without commit control
+        log.exception("roadmap regeneration failed")
+
+
+def update_firm(user: User, firm: Firm, data: dict, today: date) -> bool:
+    """Save the profile form; False when nothing changed. The credit code must stay unique."""
+    data = {k: _blank_to_none(v) for k, v in data.items() if k in FIRM_FIELDS}
+    code = data.get("credit_code")
+    if code and code != firm.credit_code:
+        if db.session.scalar(select(Firm.id).where(Firm.credit_code == code, Firm.id != firm.id)):
+            raise FirmError(f"统一社会信用代码 {code} 已被库内另一家企业使用")
+    before = snapshot(firm, FIRM_FIELDS)
+    for key, value in data.items():
+        if key in {"standards", "revoked_this_year", "national_award_5y", "provincial_rd_institution",
+                   "led_standard_5y", "restricted_industry", "listed_dishonest"}:
+            value = bool(value)
+        setattr(firm, key, value)
+    row = record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, FIRM_FIELDS))
+    if row is None:
+        db.session.rollback()
+        return False
+    refresh([firm.id], today, user)
+    db.session.commit()
+    return True
+
+
+def _coerce_year(data: dict) -> dict:
+    out = {}
+    for key in YEAR_FIELDS:
+        if key not in data:
+            continue
+        value = _blank_to_none(data[key])
+        if key == "is_estimate":
+            out[key] = bool(value)
+        elif key in _INT_FIELDS:
+            out[key] = None if value is None else int(value)
+        else:
+            out[key] = to_decimal(value)
+    return out
+
+
+def save_year(user: User, firm: Firm, data: dict, today: date, commit: bool = True) -> FiscalYear:
+    """Create or update the firm's figures for ``data['year']``."""
+    data = _coerce_year(data)
+    year = data["year"]
+    if firm.registered_on and year < firm.registered_on.year:
+        raise FirmError(f"{year}年早于企业注册年份（{firm.registered_on.year}年），不能填报该年度数据")
+    if year > today.year:
+        raise FirmError(f"{year}年尚未开始，最多填报到{today.year}年（预计数）")
+    fy = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)).first()
+    if fy is None:
+        fy = FiscalYear(firm_id=firm.id, year=year)
+        db.session.add(fy)
+        before = None
+    else:
+        before = snapshot(fy, YEAR_FIELDS)
+    for key, value in data.items():
+        setattr(fy, key, value)
+    db.session.flush()
+    record(user, "create" if before is None else "update", "fiscal_year", fy.id, firm.id, before,
+           snapshot(fy, YEAR_FIELDS))
+    refresh([firm.id], today, user)
+    if commit:
+        db.session.commit()
+    return fy
+
+
+def _child_or_404(model, firm: Firm, child_id: int):
+    row = db.session.scalars(select(model).where(model.id == child_id, model.firm_id == firm.id)).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def delete_child(user: User, firm: Firm, model, child_id: int, fields, today: date) -> None:
+    row = _child_or_404(model, firm, child_id)
+    record(user, "delete", model.__tablename__, row.id, firm.id, snapshot(row, fields), None)
+    db.session.delete(row)
+    refresh([firm.id], today, user)
+    db.session.commit()
+
+
+def add_ip(user: User, firm: Firm, data: dict, today: date) -> IPAsset:
+    values = {k: _blank_to_none(data.get(k)) for k in IP_FIELDS}
+    values["core"] = bool(values["core"])
+    values["related"] = bool(values["related"])
+    asset = IPAsset(firm_id=firm.id, **values)
+    db.session.add(asset)
+    db.session.flush()
+    record(user, "create", "ip_asset", asset.id, firm.id, None, snapshot(asset, IP_FIELDS))
+    refresh([firm.id], today, user)
+    db.session.commit()
+    return asset
+
+
+def add_conversion(user: User, firm: Firm, year: int, title: str, form: str, today: date) -> Conversion:
+    conv = Conversion(firm_id=firm.id, year=int(year), title=title.strip(), form=form)
+    db.session.add(conv)
+    db.session.flush()
+    record(user, "create", "conversion", conv.id, firm.id, None, snapshot(conv, ("year", "title", "form")))
+    refresh([firm.id], today, user)
+    db.session.commit()
+    return conv
+
+
+def add_incident(user: User, firm: Firm, occurred_on: date, kind: str, description: str | None,
+                 today: date) -> Incident:
+    inc = Incident(firm_id=firm.id, occurred_on=occurred_on, kind=kind, description=_blank_to_none(description))
+    db.session.add(inc)
+    db.session.flush()
+    record(user, "create", "incident", inc.id, firm.id, None, snapshot(inc, ("occurred_on", "kind", "description")))
+    refresh([firm.id], today, user)
+    db.session.commit()
+    return inc
+
+
+def set_evidence(user: User, firm: Firm, present: set[str], today: date) -> None:
+    """Mark which of the 11 R&D-management pieces the firm has evidence for."""
+    unknown = present - set(RD_PIECES)
+    if unknown:
+        raise FirmError(f"未知的研发管理项：{', '.join(sorted(unknown))}")
+    rows = {e.piece: e for e in db.session.scalars(select(RdEvidence).where(RdEvidence.firm_id == firm.id))}
+    before = sorted(p for p, e in rows.items() if e.present)
+    for piece in RD_PIECES:
+        row = rows.get(piece)
+        if piece in present:
+            if row is None:
+                db.session.add(RdEvidence(firm_id=firm.id, piece=piece, present=True, dated=today))
+            elif not row.present:
+                row.present, row.dated = True, today
+        elif row is not None and row.present:
+            row.present = False
+    if record(user, "update", "rd_evidence", None, firm.id, {"present": before}, {"present": sorted(present)}):
+        refresh([firm.id], today, user)
+    db.session.commit()
+
+
+def _stage_change(user: User, firm: Firm, to_stage: str, reason: str | None) -> bool:
+    if to_stage not in STAGES:
+        raise FirmError(f"未知阶段：{to_stage}")
+    if firm.stage == to_stage:
+        return False
+    now = utcnow()
+    db.session.add(StageChange(firm_id=firm.id, from_stage=firm.stage, to_stage=to_stage, user_id=user.id,
+                               at=now, reason=reason))
+    record(user, "stage", "firm", firm.id, firm.id, {"stage": firm.stage}, {"stage": to_stage, "reason": reason})
+    firm.stage = to_stage
+    firm.stage_changed_at = now
+    return True
+
+
+def move_stage(user: User, firm: Firm, to_stage: str, reason: str) -> bool:
+    """Move one firm on the kanban; who, when and why are kept in ``stage_change``."""
+    if not (reason or "").strip():
+        raise FirmError("请说明调整阶段的原因")
+    changed = _stage_change(user, firm, to_stage, reason.strip())
+    db.session.commit()
+    return changed
+
+
+def bulk_stage(user: User, firms: list[Firm], to_stage: str, reason: str) -> int:
+    if not (reason or "").strip():
+        raise FirmError("批量调整阶段须填写原因")
+    n = sum(_stage_change(user, f, to_stage, reason.strip()) for f in firms)
+    db.session.commit()
+    return n
+
+
+def assignable_officers(user: User) -> list[User]:
+    q = select(User).where(User.role == "officer", User.active.is_(True)).order_by(User.county_id, User.display_name)
+    if user.role == "officer":
+        q = q.where(User.county_id == user.county_id)
+    return list(db.session.scalars(q))
+
+
+def bulk_assign(user: User, firms: list[Firm], officer_id: int) -> int:
+    """Assign an officer of the firms' own county to each firm."""
+    officer = db.session.get(User, officer_id)
+    if officer is None or officer.role != "officer" or not officer.active:
+        raise FirmError("请选择一位有效的县区专员")
+    wrong = [f.name for f in firms if f.county_id != officer.county_id]
+    if wrong:
+        raise FirmError(f"专员{officer.display_name}不负责以下企业所在县区：{'、'.join(wrong[:5])}"
+                        + ("等" if len(wrong) > 5 else ""))
+    n = 0
+    for f in firms:
+        if f.officer_id != officer.id:
+            record(user, "update", "firm", f.id, f.id, {"officer_id": f.officer_id}, {"officer_id": officer.id})
+            f.officer_id = officer.id
+            n += 1
+    db.session.commit()
+    return n
+
+
+def milestone_of(firm: Firm, milestone_id: int) -> Milestone:
+    return _child_or_404(Milestone, firm, milestone_id)
+
+
+def update_milestone(user: User, firm: Firm, milestone_id: int, status: str, note: str | None, today: date) -> Milestone:
+    """An officer sets a milestone's status; done records who and when; a firm's pending report is cleared."""
+    if status not in MILESTONE_STATUSES:
+        raise FirmError(f"未知的里程碑状态：{status}")
+    ms = milestone_of(firm, milestone_id)
+    fields = ("status", "evidence_note", "done_on", "progress_pending")
+    before = snapshot(ms, fields)
+    ms.status = status
+    if note is not None and note.strip():
+        ms.evidence_note = note.strip()
+    if status == "done":
+        ms.done_on = ms.done_on or today
+        ms.done_by_id = user.id
+    else:
+        ms.done_on = None
+        ms.done_by_id = None
+    ms.progress_pending = False
+    record(user, "update", "milestone", ms.id, firm.id, before, snapshot(ms, fields))
+    db.session.commit()
+    return ms
+
+
+def report_progress(user: User, firm: Firm, milestone_id: int, note: str) -> Milestone:
+    """A firm user reports progress; the officer sees it as pending until it is reviewed."""
+    ms = milestone_of(firm, milestone_id)
+    before = snapshot(ms, ("progress_note", "progress_pending", "status"))
+    ms.progress_note = note.strip()
+    ms.progress_pending = True
+    if ms.status == "todo":
+        ms.status = "doing"
+    record(user, "progress", "milestone", ms.id, firm.id, before,
+           snapshot(ms, ("progress_note", "progress_pending", "status")))
+    db.session.commit()
+    return ms
+
+
+def submit_figures(user: User, firm: Firm, data: dict) -> FigureSubmission:
+    values = _coerce_year(data)
+    sub = FigureSubmission(firm_id=firm.id, year=values.pop("year"), submitted_by_id=user.id,
+                           data={k: (str(v) if v is not None and not isinstance(v, (bool, int)) else v)
+                                 for k, v in values.items()})
+    db.session.add(sub)
+    db.session.flush()
+    record(user, "submit", "figure_submission", sub.id, firm.id, None, {"year": sub.year, **sub.data})
+    db.session.commit()
+    return sub
+
+
+def review_submission(user: User, firm: Firm, submission_id: int, decision: str, note: str | None,
+                      today: date) -> FigureSubmission:
+    """Accept (the figures become the firm's year, as if the officer typed them) or reject."""
+    sub = _child_or_404(FigureSubmission, firm, submission_id)
+    if sub.status != "pending":
+        raise FirmError("该报送已审核过")
+    if decision == "accept":
+        save_year(user, firm, {"year": sub.year, **sub.data}, today, commit=False)
+    sub.status = "accepted" if decision == "accept" else "rejected"
+    sub.reviewed_by_id = user.id
+    sub.reviewed_at = utcnow()
+    sub.review_note = _blank_to_none(note)
+    record(user, "review", "figure_submission", sub.id, firm.id, {"status": "pending"},
+           {"status": sub.status, "note": sub.review_note})
+    db.session.commit()
+    return sub
+
+
+# ---- the pool list: filters, search, sort (shared by the page and the Excel export) ----------------
+
+VERDICTS = {"ready": "达标", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全"}
+SORTS = {
+    "name": (Firm.name,), "code": (Firm.credit_code,), "county": (Firm.county_id, Firm.name),
+    "stage": (Firm.stage, Firm.name), "score": ("score",), "expiry": (Firm.hnte_cert_expiry,),
+    "updated": (Firm.updated_at,),
+}
+EXPIRY_DAYS = 180
+
+
+def pool_query(user: User, params, today: date):
+    """``SELECT Firm, Assessment`` in the user's scope with the list's filters and sort applied.
+
+    ``params`` is a mapping like ``request.args``: county, stage, domain (code prefix), verdict,
+    level, expiring (certificate expires within 180 days), officer, q (name or credit code), sort, dir.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import or_
+
+    from pipeline.models import Assessment
+    from pipeline.services.scope import scope_filter
+
+    q = select(Firm, Assessment).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(scope_filter(user))
+    county = params.get("county", type=int) if hasattr(params, "getlist") else params.get("county")
+    if county:
+        q = q.where(Firm.county_id == int(county))
+    if params.get("stage") in STAGES:
+        q = q.where(Firm.stage == params.get("stage"))
+    domain = (params.get("domain") or "").strip()
+    if domain.isdigit():
+        q = q.where(Firm.tech_domain.startswith(domain))
+    if params.get("verdict") in VERDICTS:
+        q = q.where(Assessment.verdict == params.get("verdict"))
+    if params.get("level") == "none":
+        q = q.where(Firm.pool_level.is_(None))
+    elif params.get("level"):
+        q = q.where(Firm.pool_level == params.get("level"))
+    if params.get("expiring"):
+        q = q.where(Firm.hnte_cert_expiry.between(today, today + timedelta(days=EXPIRY_DAYS)))
+    officer = params.get("officer")
+    if officer == "me":
+        q = q.where(Firm.officer_id == user.id)
+    elif officer == "none":
+        q = q.where(Firm.officer_id.is_(None))
+    text = (params.get("q") or "").strip()
+    if text:
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        q = q.where(or_(Firm.name.ilike(like), Firm.credit_code.ilike(like.upper())))
+    key = params.get("sort") if params.get("sort") in SORTS else "name"
+    cols = [Assessment.score_min if c == "score" else c for c in SORTS[key]]
+    desc = params.get("dir") == "desc"
+    order = [c.desc() if desc else c.asc() for c in cols]
+    if key in ("score", "expiry"):
+        order = [o.nulls_last() for o in order]
+    return q.order_by(*order, Firm.id)

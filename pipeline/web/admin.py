@@ -1,0 +1,63 @@
+"""City admin: accounts (create, disable/enable, reset password)."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+from pipeline.extensions import db
+from pipeline.models import County, User
+from pipeline.models.user import ROLES
+from pipeline.services import accounts
+from pipeline.web.auth import admin_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class UserForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=64)])
+    display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64)])
+    role = SelectField("角色", choices=list(ROLES.items()))
+    county = SelectField("县区（专员必填）", choices=[], validators=[Optional()])
+    firm_code = StringField("企业统一社会信用代码（企业用户必填）", validators=[Optional(), Length(max=18)])
+    email = StringField("邮箱", validators=[Optional(), Length(max=120)])
+    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码")])
+
+
+class ActionForm(FlaskForm):
+    pass
+
+
+@bp.route("/", methods=["GET", "POST"])
+@admin_required
+def index():
+    form = UserForm()
+    form.county.choices = [("", "—")] + [(c.code, c.name) for c in db.session.scalars(select(County).order_by(County.sort))]
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(current_user, form.username.data, form.password.data, form.role.data,
+                                        form.display_name.data, form.county.data or None, form.firm_code.data or None,
+                                        form.email.data or None)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            flash(f"已创建账号 {user.username}。", "success")
+            return redirect(url_for("admin.index"))
+    users = list(db.session.scalars(select(User).order_by(User.role, User.county_id, User.username).limit(500)))
+    return render_template("admin/index.html", form=form, users=users, action=ActionForm())
+
+
+@bp.post("/users/<int:user_id>/toggle")
+@admin_required
+def toggle(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.id == current_user.id:
+        flash("不能停用自己的账号。", "warning")
+    else:
+        accounts.set_active(current_user, user.username, not user.active)
+        flash(f"账号 {user.username} 已{'启用' if user.active else '停用'}。", "success")
+    return redirect(url_for("admin.index"))

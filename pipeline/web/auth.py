@@ -1,0 +1,88 @@
+"""Login, logout and the home redirect; the role decorators the other blueprints use."""
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from pipeline.forms import LoginForm
+from pipeline.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.app_template_global()
+def has_endpoint(name: str) -> bool:
+    """True when a blueprint providing ``name`` is registered (nav items of features not yet built hide)."""
+    return name in current_app.view_functions
+
+
+def staff_required(view):
+    """Officers and admins only; a firm user gets 404 like any other out-of-scope address."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role not in ("admin", "officer"):
+            abort(404)
+        return view(*args, **kwargs)
+    wrapped.staff_only = True  # the scope matrix test reads this: firm users get 404 even for their own firm
+    return wrapped
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role != "admin":
+            abort(404)
+        return view(*args, **kwargs)
+    wrapped.admin_only = True
+    return wrapped
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go back to after login, or None (no other host, no scheme, no '//' or '\\')."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_for(user) -> str:
+    if user.role == "firm":
+        return url_for("portal.index") if "portal.index" in current_app.view_functions else url_for("auth.login")
+    return url_for("pool.index")
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(home_for(current_user))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm(next=request.args.get("next", ""))
+    error = None
+    if form.validate_on_submit():
+        result = accounts.authenticate(form.username.data, form.password.data)
+        if result.user is not None:
+            login_user(result.user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data) or home_for(result.user))
+        error = accounts.LOGIN_FAILED
+    return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,245 @@
+"""The firm page: profile, figures, IP, 成果转化, evidence, incidents, assessment, roadmap, history.
+
+Every route fetches the firm through ``scope.get_firm_or_404``; child rows are reached only under it.
+Firm users may read their own firm's page; editing is for officers and admins.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from pipeline.extensions import db
+from pipeline.forms import (ConversionForm, DeleteForm, EvidenceForm, FirmForm, IncidentForm, IPForm,
+                            MilestoneForm, ProgressForm, ReviewForm, StageForm, WhatIfForm, YearForm)
+from pipeline.models import AuditLog, Conversion, FigureSubmission, FiscalYear, Incident, IPAsset, Roadmap
+from pipeline.models.firm import RD_PIECES, STAGES
+from pipeline.services import firms as firm_service
+from pipeline.services.scope import can_edit_firm, get_firm_or_404
+from pipeline.web.auth import staff_required
+
+bp = Blueprint("firm", __name__, url_prefix="/firms")
+
+CONDITION_NAMES = {
+    "H1": "注册满一年", "H2": "拥有核心知识产权", "H3": "属于重点支持技术领域", "H4": "科技人员占比",
+    "H5": "研发费用占比", "H6": "境内研发费用占比", "H7": "高新技术收入占比", "H8": "创新能力评价≥71分",
+    "H9": "无重大安全质量事故及环境违法", "H10": "本年度未被撤销资格",
+}
+CONDITION_STATUS = {"pass": "满足", "fail": "不满足", "uncertain": "待定", "missing": "缺数据"}
+SCORE_ITEMS = [  # (key, label, max points)
+    ("ip_total", "知识产权（合计）", 30), ("ip_advancement", "· 技术先进程度", 8),
+    ("ip_core_support", "· 核心支持作用", 8), ("ip_quantity", "· 知识产权数量", 8),
+    ("ip_acquisition", "· 获得方式", 6), ("ip_standards", "· 参与标准制定", 2),
+    ("conversion", "科技成果转化能力", 30), ("rd_management", "研究开发组织管理水平", 20),
+    ("growth_net_assets", "净资产增长率", 10), ("growth_sales", "销售收入增长率", 10),
+]
+TSME_ITEMS = [("staff", "科技人员", 20), ("rd", "研发投入", 50), ("ip", "科技成果", 30)]
+RATIO_CONDITIONS = {"H4", "H5", "H6", "H7"}
+
+
+def _step(points, out_of) -> int:
+    """A bar width as a CSS class step (0, 5, … 100): CSP forbids inline style attributes."""
+    if not out_of:
+        return 0
+    return max(0, min(100, int(round(float(points) / out_of * 20)) * 5))
+
+
+def assessment_view(result: dict | None) -> dict | None:
+    """The cached engine output arranged for the page: conditions, score bars, tech-SME, gaps."""
+    if not result:
+        return None
+    conditions = []
+    for code, c in (result.get("conditions") or {}).items():
+        value, required = c.get("value"), c.get("required")
+        if code in RATIO_CONDITIONS:
+            value = None if value is None else f"{float(value) * 100:.2f}%"
+            required = None if required is None else f"≥{float(required) * 100:.0f}%"
+        elif isinstance(value, bool):
+            value, required = ("有" if value else "无"), ("无" if required is False else required)
+        conditions.append({"code": code, "name": CONDITION_NAMES.get(code, code), "status": c.get("status"),
+                           "status_label": CONDITION_STATUS.get(c.get("status"), c.get("status")),
+                           "value": value, "required": required, "explain": c.get("explain")})
+    score = result.get("score") or {}
+    items = score.get("items") or {}
+    bars = []
+    for key, label, top in SCORE_ITEMS:
+        lo, hi = items.get(key, [0, 0])
+        bars.append({"key": key, "label": label, "min": lo, "max": hi, "top": top,
+                     "w_min": _step(lo, top), "w_max": _step(hi, top), "sub": label.startswith("·")})
+    tsme = result.get("tsme")
+    tsme_bars = []
+    if tsme:
+        for key, label, top in TSME_ITEMS:
+            v = (tsme.get("items") or {}).get(key, 0)
+            tsme_bars.append({"label": label, "value": v, "top": top, "w": _step(v, top)})
+    return {"verdict": result.get("verdict"), "verdict_label": firm_service.VERDICTS.get(result.get("verdict"), ""),
+            "application_year": result.get("application_year"), "rules_version": result.get("rules_version"),
+            "conditions": conditions, "score_min": score.get("min"), "score_max": score.get("max"),
+            "w_total_min": _step(score.get("min", 0), 100), "w_total_max": _step(score.get("max", 0), 100),
+            "bars": bars, "tsme": tsme, "tsme_bars": tsme_bars, "gaps": result.get("gaps") or []}
+
+
+def _latest_assessment(firm_id: int):
+    from pipeline.models import Assessment
+
+    return db.session.scalars(select(Assessment).where(Assessment.firm_id == firm_id)).first()
+
+
+def _roadmap(firm_id: int) -> Roadmap | None:
+    return db.session.scalars(select(Roadmap).where(Roadmap.firm_id == firm_id)).first()
+
+
+def _form_errors(form) -> str:
+    return "；".join(f"{form[k].label.text}：{'、'.join(v)}" for k, v in form.errors.items())
+
+
+@bp.get("/<int:firm_id>")
+@login_required
+def show(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    assessment = _latest_assessment(firm.id)
+    roadmap = _roadmap(firm.id)
+    evidence_form = EvidenceForm()
+    present = {e.piece for e in firm.evidence if e.present}
+    for key in RD_PIECES:
+        evidence_form[f"piece_{key}"].data = key in present
+    history = list(db.session.scalars(select(AuditLog).where(AuditLog.firm_id == firm.id)
+                                      .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(50)))
+    submissions = list(db.session.scalars(select(FigureSubmission).where(FigureSubmission.firm_id == firm.id)
+                                          .order_by(FigureSubmission.submitted_at.desc()).limit(20)))
+    return render_template(
+        "firm/show.html", firm=firm, assessment=assessment,
+        view=assessment_view(assessment.result if assessment else None), roadmap=roadmap,
+        editable=can_edit_firm(current_user), evidence_form=evidence_form, present=present, pieces=RD_PIECES,
+        stage_form=StageForm(stage=firm.stage), milestone_form=MilestoneForm(), progress_form=ProgressForm(),
+        whatif_form=WhatIfForm(), review_form=ReviewForm(), delete_form=DeleteForm(), history=history,
+        submissions=submissions, stages=STAGES, today=date.today())
+
+
+def _save(form, action, title: str, firm, anchor: str):
+    """The shared GET/POST of an edit page: validate, call the service, flash, back to the section."""
+    if form.validate_on_submit():
+        try:
+            action(form)
+        except firm_service.FirmError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            flash(f"已保存：{title}。", "success")
+            return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
+    return render_template("firm/form.html", form=form, firm=firm, title=title,
+                           back=url_for("firm.show", firm_id=firm.id, _anchor=anchor))
+
+
+@bp.route("/<int:firm_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = FirmForm(obj=firm)
+    return _save(form, lambda f: firm_service.update_firm(current_user, firm, f.data, date.today()),
+                 "企业基本信息", firm, "profile")
+
+
+@bp.route("/<int:firm_id>/years/new", methods=["GET", "POST"])
+@staff_required
+def year_new(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = YearForm()
+    if request.method == "GET" and form.year.data is None:
+        form.year.data = date.today().year - 1
+    return _save(form, lambda f: firm_service.save_year(current_user, firm, f.data, date.today()),
+                 "年度财务与人员数据", firm, "years")
+
+
+@bp.route("/<int:firm_id>/years/<int:year>/edit", methods=["GET", "POST"])
+@staff_required
+def year_edit(firm_id: int, year: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    fy = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)).first()
+    if fy is None:
+        abort(404)
+    form = YearForm(obj=fy)
+    return _save(form, lambda f: firm_service.save_year(current_user, firm, {**f.data, "year": year}, date.today()),
+                 f"{year}年度数据", firm, "years")
+
+
+@bp.route("/<int:firm_id>/ip/new", methods=["GET", "POST"])
+@staff_required
+def ip_new(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    return _save(IPForm(), lambda f: firm_service.add_ip(current_user, firm, f.data, date.today()),
+                 "知识产权", firm, "ip")
+
+
+@bp.route("/<int:firm_id>/conversions/new", methods=["GET", "POST"])
+@staff_required
+def conversion_new(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = ConversionForm()
+    if request.method == "GET":
+        form.year.data = date.today().year
+    return _save(form, lambda f: firm_service.add_conversion(current_user, firm, f.year.data, f.title.data,
+                                                             f.method.data, date.today()),
+                 "科技成果转化", firm, "conversions")
+
+
+@bp.route("/<int:firm_id>/incidents/new", methods=["GET", "POST"])
+@staff_required
+def incident_new(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    return _save(IncidentForm(), lambda f: firm_service.add_incident(
+        current_user, firm, f.occurred_on.data, f.kind.data, f.description.data, date.today()),
+        "事故/违法记录", firm, "incidents")
+
+
+_CHILDREN = {
+    "years": (FiscalYear, firm_service.YEAR_FIELDS, "years"),
+    "ip": (IPAsset, firm_service.IP_FIELDS, "ip"),
+    "conversions": (Conversion, ("year", "title", "form"), "conversions"),
+    "incidents": (Incident, ("occurred_on", "kind", "description"), "incidents"),
+}
+
+
+@bp.post("/<int:firm_id>/<kind>/<int:child_id>/delete")
+@staff_required
+def delete_child(firm_id: int, kind: str, child_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    if kind not in _CHILDREN or not DeleteForm().validate():
+        abort(404 if kind not in _CHILDREN else 400)
+    model, fields, anchor = _CHILDREN[kind]
+    firm_service.delete_child(current_user, firm, model, child_id, fields, date.today())
+    flash("已删除该记录。", "success")
+    return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
+
+
+@bp.post("/<int:firm_id>/evidence")
+@staff_required
+def evidence(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = EvidenceForm()
+    if not form.validate():
+        abort(400)
+    present = {key for key in RD_PIECES if form[f"piece_{key}"].data}
+    firm_service.set_evidence(current_user, firm, present, date.today())
+    flash(f"已更新研发组织管理佐证（{len(present)}/{len(RD_PIECES)}项）。", "success")
+    return redirect(url_for("firm.show", firm_id=firm.id, _anchor="evidence"))
+
+
+@bp.post("/<int:firm_id>/submissions/<int:submission_id>/review")
+@staff_required
+def review(firm_id: int, submission_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = ReviewForm()
+    if not form.validate():
+        flash("审核未完成：" + _form_errors(form), "danger")
+    else:
+        try:
+            sub = firm_service.review_submission(current_user, firm, submission_id, form.decision.data,
+                                                 form.review_note.data, date.today())
+            flash(f"已{'采纳' if sub.status == 'accepted' else '退回'}{sub.year}年度数据报送。", "success")
+        except firm_service.FirmError as exc:
+            db.session.rollback()
+            flash(f"未能采纳：{exc}", "danger")
+    return redirect(url_for("firm.show", firm_id=firm.id, _anchor="submissions"))

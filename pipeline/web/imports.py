@@ -1,0 +1,103 @@
+"""Excel in and out for the pool: template, upload → preview → confirm, export of the current list."""
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+from pipeline.extensions import db
+from pipeline.services import exports, imports
+from pipeline.services.firms import pool_query
+from pipeline.web.auth import staff_required
+
+bp = Blueprint("imports", __name__, url_prefix="/pool")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Excel 文件（.xlsx）", validators=[FileRequired("请选择要上传的 Excel 文件")])
+
+
+class ConfirmForm(FlaskForm):
+    pass
+
+
+def _staging_dir() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _download(data: bytes, filename: str) -> Response:
+    from urllib.parse import quote
+
+    resp = Response(data, mimetype=XLSX)
+    resp.headers["Content-Disposition"] = f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}"
+    return resp
+
+
+@bp.get("/import/template.xlsx")
+@staff_required
+def template():
+    return _download(exports.template_bytes(), "培育库导入模板.xlsx")
+
+
+@bp.get("/export.xlsx")
+@staff_required
+def export():
+    today = date.today()
+    rows = db.session.execute(pool_query(current_user, request.args, today)).all()
+    return _download(exports.export_bytes(rows), exports.export_filename(today))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@staff_required
+def upload():
+    form = UploadForm()
+    result, refused = None, None
+    if form.validate_on_submit():
+        storage = form.file.data
+        max_bytes = current_app.config["IMPORT_MAX_MB"] * 1024 * 1024
+        data = storage.read(max_bytes + 1)
+        name = Path(storage.filename or "upload.xlsx").name
+        try:
+            result = imports.check(current_user, data, name)
+        except imports.ImportRefused as exc:
+            refused = str(exc)
+        else:
+            if result.ok:
+                token = secrets.token_hex(16)
+                (_staging_dir() / f"{token}.xlsx").write_bytes(data)
+                session["import"] = {"token": token, "name": name, "user": current_user.id}
+    return render_template("imports/upload.html", form=form, result=result, refused=refused,
+                           confirm=ConfirmForm(), max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                           max_mb=current_app.config["IMPORT_MAX_MB"])
+
+
+@bp.post("/import/confirm")
+@staff_required
+def confirm():
+    staged = session.pop("import", None)
+    path = _staging_dir() / f"{staged['token']}.xlsx" if staged and staged.get("user") == current_user.id else None
+    if path is None or not path.exists():
+        flash("导入预览已失效，请重新上传文件。", "warning")
+        return redirect(url_for("imports.upload"))
+    data = path.read_bytes()
+    path.unlink(missing_ok=True)
+    try:
+        result = imports.apply(current_user, data, staged["name"], date.today())
+    except imports.ImportRefused as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("imports.upload"))
+    if not result.ok:  # data changed between preview and confirm
+        flash(f"导入未执行：校验发现 {len(result.errors)} 处错误，请重新上传。", "danger")
+        return redirect(url_for("imports.upload"))
+    flash(f"导入完成：新增 {result.new} 家，更新 {result.updated} 家，未变化 {result.unchanged} 家。", "success")
+    return redirect(url_for("pool.index"))

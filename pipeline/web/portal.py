@@ -1,0 +1,64 @@
+"""The firm portal: a firm user's own roadmap, what is due, its assessment, progress and new figures."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from pipeline.extensions import db
+from pipeline.forms import FigureForm, ProgressForm
+from pipeline.models import FigureSubmission
+from pipeline.services import firms as firm_service
+from pipeline.services.scope import get_firm_or_404
+from pipeline.web.firm import _latest_assessment, _roadmap, assessment_view
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+DUE_SOON_DAYS = 60
+
+
+def _own_firm():
+    """The firm of the logged-in firm user (through scope, like every other firm access)."""
+    if current_user.role != "firm" or current_user.firm_id is None:
+        abort(404)
+    return get_firm_or_404(current_user, current_user.firm_id)
+
+
+@bp.get("/")
+@login_required
+def index():
+    if current_user.role != "firm":
+        return redirect(url_for("pool.index"))
+    firm = _own_firm()
+    today = date.today()
+    roadmap = _roadmap(firm.id)
+    milestones = list(roadmap.milestones) if roadmap else []
+    open_ms = [m for m in milestones if m.status in ("todo", "doing")]
+    due = [m for m in open_ms if m.due <= today + timedelta(days=DUE_SOON_DAYS)]
+    assessment = _latest_assessment(firm.id)
+    submissions = list(db.session.scalars(select(FigureSubmission).where(FigureSubmission.firm_id == firm.id)
+                                          .order_by(FigureSubmission.submitted_at.desc()).limit(10)))
+    return render_template("portal/index.html", firm=firm, roadmap=roadmap, milestones=milestones, due=due,
+                           today=today, view=assessment_view(assessment.result if assessment else None),
+                           progress_form=ProgressForm(), submissions=submissions, due_days=DUE_SOON_DAYS)
+
+
+@bp.route("/figures", methods=["GET", "POST"])
+@login_required
+def figures():
+    firm = _own_firm()
+    form = FigureForm()
+    if form.validate_on_submit():
+        if firm.registered_on and form.year.data < firm.registered_on.year:
+            form.year.errors.append(f"{form.year.data}年早于企业注册年份（{firm.registered_on.year}年）")
+        elif form.year.data > date.today().year:
+            form.year.errors.append(f"最多报送到{date.today().year}年（预计数）")
+        else:
+            sub = firm_service.submit_figures(current_user, firm, form.data)
+            flash(f"已报送{sub.year}年度数据，专员审核后生效。", "success")
+            return redirect(url_for("portal.index", _anchor="submissions"))
+    elif form.year.data is None:
+        form.year.data = date.today().year - 1
+    return render_template("portal/figures.html", form=form, firm=firm)

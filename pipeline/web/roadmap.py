@@ -1,0 +1,90 @@
+"""Roadmap actions on the firm page: milestone status, firm progress reports, what-if, regeneration."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from pipeline.extensions import db
+from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
+from pipeline.models.roadmap import MILESTONE_STATUSES
+from pipeline.services import firms as firm_service
+from pipeline.services.scope import get_firm_or_404
+from pipeline.web.auth import staff_required
+
+bp = Blueprint("roadmap", __name__, url_prefix="/firms")
+
+
+def _back(firm_id: int):
+    if current_user.role == "firm" and request.form.get("from") == "portal":
+        return redirect(url_for("portal.index", _anchor="roadmap"))
+    return redirect(url_for("firm.show", firm_id=firm_id, _anchor="roadmap"))
+
+
+@bp.post("/<int:firm_id>/milestones/<int:milestone_id>/status")
+@staff_required
+def status(firm_id: int, milestone_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = MilestoneForm()
+    if not form.validate():
+        flash("未能更新里程碑：" + "；".join("、".join(v) for v in form.errors.values()), "danger")
+        return _back(firm.id)
+    ms = firm_service.update_milestone(current_user, firm, milestone_id, form.status.data,
+                                       form.evidence_note.data, date.today())
+    flash(f"里程碑“{ms.title}”已更新为“{MILESTONE_STATUSES[ms.status]}”。", "success")
+    return _back(firm.id)
+
+
+@bp.post("/<int:firm_id>/milestones/<int:milestone_id>/progress")
+@login_required
+def progress(firm_id: int, milestone_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = ProgressForm()
+    if not form.validate():
+        flash("未能提交进展：" + "；".join("、".join(v) for v in form.errors.values()), "danger")
+        return _back(firm.id)
+    ms = firm_service.report_progress(current_user, firm, milestone_id, form.progress_note.data)
+    flash(f"已提交“{ms.title}”的进展，等待专员确认。", "success")
+    return _back(firm.id)
+
+
+@bp.post("/<int:firm_id>/whatif")
+@login_required
+def whatif(firm_id: int):
+    """Plan again with the given changes and show the result; nothing is saved."""
+    firm = get_firm_or_404(current_user, firm_id)
+    form = WhatIfForm()
+    plan, error = None, None
+    if form.validate():
+        changes = {"add_ip": {"utility_model": form.add_utility_models.data or 0,
+                              "invention_patent": form.add_invention_patents.data or 0},
+                   "rd_ratio": None if form.rd_ratio.data is None else float(form.rd_ratio.data) / 100,
+                   "add_tech_staff": form.add_tech_staff.data or 0}
+        try:
+            from pipeline.services.roadmaps import what_if
+        except ImportError:
+            error = "推演功能尚未启用（规划服务未部署）。"
+        else:
+            try:
+                plan = what_if(firm, changes, date.today())
+            except ValueError as exc:
+                error = f"无法推演：{exc}"
+    from pipeline.web.firm import _roadmap
+
+    return render_template("roadmap/whatif.html", firm=firm, form=form, plan=plan, error=error,
+                           current=_roadmap(firm.id))
+
+
+@bp.post("/<int:firm_id>/roadmap/regenerate")
+@staff_required
+def regenerate(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    try:
+        from pipeline.services.roadmaps import regenerate as regen
+    except ImportError:
+        abort(404)
+    regen([firm.id], date.today(), current_user)
+    db.session.commit()
+    flash("已按最新数据重新生成培育路线图。", "success")
+    return _back(firm.id)

@@ -51,7 +51,6 @@ def compose(county_name: str, overdue: list, soon: list, today: date) -> tuple[s
 
 def run_digest(today: date) -> dict:
     """Write this week's digest reminders; returns counts. Deliveries go out with the next ``deliver``."""
-    db.session.remove()
     now = utcnow()
     with db.engine.connect() as conn:
         counties = {c.id: (c.name, c.webhook_url) for c in conn.execute(select(County.id, County.name, County.webhook_url))}

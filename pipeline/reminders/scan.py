@@ -195,7 +195,6 @@ def _finish(scan_id: int, **values) -> None:
 
 def run_scan(today: date, *, chunk: int | None = None) -> ScanResult:
     """One scan for ``today``: returns what it created. Safe to run twice or concurrently."""
-    db.session.remove()  # the scan works on its own connections; no stale session state
     started = time.perf_counter()
     now = utcnow()
     chunk = chunk or int(os.environ.get("PIPELINE_SCAN_CHUNK", CHUNK))

@@ -17,7 +17,7 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, text, update
+from sqlalchemy import or_, select, text, update
 
 from pipeline.extensions import db
 from pipeline.models import SchedulerLease
@@ -80,8 +80,8 @@ def release_lease(holder: str) -> None:
 
 def current_lease() -> tuple[str, datetime] | None:
     with db.engine.connect() as conn:
-        row = conn.execute(text("SELECT holder, heartbeat_at FROM scheduler_lease WHERE name = :n"),
-                           {"n": LEASE_NAME}).first()
+        row = conn.execute(select(SchedulerLease.holder, SchedulerLease.heartbeat_at)
+                           .where(SchedulerLease.name == LEASE_NAME)).first()
     return (row[0], row[1]) if row else None
 
 

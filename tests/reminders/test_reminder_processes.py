@@ -1,0 +1,134 @@
+"""Real processes: a scan killed with SIGKILL mid-way then rerun; two schedulers started, one works."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import milestone
+from sqlalchemy import create_engine, func, select, text
+
+from pipeline.models import Delivery, Reminder, ScanRun
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = [sys.executable, "-m", "flask", "--app", "app.py"]
+TODAY = date(2026, 6, 10)
+
+
+def _env(app, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIPELINE_TEST_", "PIPELINE_SCAN_"))}
+    env.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+def _count(engine, sql: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).scalar()
+
+
+def _wait(predicate, timeout: float, what: str):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def watcher(app):
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    yield engine
+    engine.dispose()
+
+
+def test_scan_killed_mid_way_then_rerun_loses_nothing_and_doubles_nothing(app, db, city, watcher):
+    for i in range(60):
+        milestone(city.firm_a1, TODAY - timedelta(days=i + 1), title=f"逾期任务{i}")
+    db.session.commit()
+    expected = 120  # 60 overdue milestones × (firm user + firm's officer)
+
+    proc = subprocess.Popen(FLASK + ["reminders", "scan", "--today", TODAY.isoformat()], cwd=ROOT,
+                            env=_env(app, PIPELINE_SCAN_CHUNK="10", PIPELINE_TEST_SCAN_PAUSE="0.4"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait(lambda: _count(watcher, "SELECT count(*) FROM reminder") >= 20, 30, "the first chunks")
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    partial = _count(watcher, "SELECT count(*) FROM reminder")
+    assert 0 < partial < expected
+    # whole chunks only: every reminder written has both its deliveries
+    assert _count(watcher, "SELECT count(*) FROM delivery") == partial * 2
+
+    done = subprocess.run(FLASK + ["reminders", "scan", "--today", TODAY.isoformat()], cwd=ROOT, env=_env(app),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"新建提醒 {expected - partial} 条" in done.stdout
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Reminder)) == expected
+    assert db.session.scalar(select(func.count(func.distinct(Reminder.dedupe_key)))) == expected
+    assert db.session.scalar(select(func.count()).select_from(Delivery)) == expected * 2
+    statuses = db.session.scalars(select(ScanRun.status).order_by(ScanRun.id)).all()
+    assert statuses == ["running", "ok"]  # the killed run never claimed success
+
+
+def test_two_scheduler_processes_only_one_works(app, db, watcher):
+    first = subprocess.Popen(FLASK + ["reminders", "run", "--max-seconds", "60"], cwd=ROOT, env=_env(app),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait(lambda: _count(watcher, "SELECT count(*) FROM scan_run WHERE status = 'ok'") == 1, 30,
+              "the first scheduler's catch-up scan")
+        holder = _count(watcher, "SELECT holder FROM scheduler_lease WHERE name = 'reminders'")
+        assert f":{first.pid}:" in holder
+
+        second = subprocess.run(FLASK + ["reminders", "run", "--max-seconds", "30"], cwd=ROOT, env=_env(app),
+                                capture_output=True, text=True, timeout=30)
+        assert second.returncode == 0, second.stderr
+        assert "另一个提醒调度进程正在运行" in second.stdout and "已取得调度锁" not in second.stdout
+        # the second process ran nothing: still one scan, same holder
+        assert _count(watcher, "SELECT count(*) FROM scan_run") == 1
+        assert _count(watcher, "SELECT holder FROM scheduler_lease WHERE name = 'reminders'") == holder
+    finally:
+        first.send_signal(signal.SIGTERM)
+        out, _ = first.communicate(timeout=30)
+    assert "已取得调度锁" in out and "调度锁已释放" in out
+
+    # once the first has stopped, a new one takes over at once
+    third = subprocess.run(FLASK + ["reminders", "run", "--max-seconds", "1"], cwd=ROOT, env=_env(app),
+                           capture_output=True, text=True, timeout=30)
+    assert "已取得调度锁" in third.stdout, third.stdout + third.stderr
+
+
+def test_lease_is_taken_over_only_when_stale(db):
+    from pipeline.models.base import utcnow
+    from pipeline.reminders.scheduler import LEASE_TTL, acquire_lease, renew_lease
+
+    now = utcnow()
+    assert acquire_lease("host:1:a", now)
+    assert acquire_lease("host:1:a", now + timedelta(seconds=5))  # re-entrant for its holder
+    assert not acquire_lease("host:2:b", now + timedelta(seconds=5))
+    assert not acquire_lease("host:2:b", now + LEASE_TTL - timedelta(seconds=1))
+    assert acquire_lease("host:2:b", now + LEASE_TTL + timedelta(seconds=6))  # holder died: heartbeat stale
+    assert not renew_lease("host:1:a")  # the old holder learns it lost the lease
+
+
+def test_scheduler_jobs_are_defined_in_code(app, db):
+    from pipeline.reminders.scheduler import build_scheduler
+
+    sched = build_scheduler(app, "test-holder", echo=lambda m: None)
+    jobs = {j.id: j for j in sched.get_jobs()}
+    assert {"lease-heartbeat", "reminders-scan", "reminders-deliver", "reminders-digest"} <= set(jobs)
+    assert str(sched.timezone) == "Asia/Shanghai"
+    assert sched._job_defaults["coalesce"] is True and sched._job_defaults["max_instances"] == 1
+    assert sched._job_defaults["misfire_grace_time"] >= 3600
+    assert "hour='6'" in str(jobs["reminders-scan"].trigger)
+    assert "catch-up-scan" in jobs  # no scan yet: the scheduler scans at start-up

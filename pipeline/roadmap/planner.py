@@ -527,16 +527,20 @@ class _Planner:
         self._plan_staff(r, years, ly)
         self._plan_hightech(r, years, ly)
 
-        proj = replace(p, application_date=cutoff, years=years, rd_management=ALL_RDM,
-                       incident_within_year=h9_block, revoked_this_year=revoked)
-        pre = assess(proj)
-        self._plan_score(r, proj, pre, operated, open_window, cutoff)
+        growth = []
+        for attr in ("net_assets", "sales"):
+            vals = [getattr(years.get(y), attr, None) for y in operated]
+            growth.append(S.UNKNOWN_GROWTH if None in vals
+                          else S.growth_band(S.growth_rate([_D(v) for v in vals])))
+        self._plan_score(r, growth, operated, open_window, cutoff)
         conv = dict(p.conversions)
         for y, n in r.conv_extra.items():
             conv[y] = conv.get(y, 0) + n
         new_ip = tuple(IPItem(kind=k, status="granted", acquired="own", core=True)
                        for k, n, _due, _lt, _core in r.ip_add for _ in range(n))
-        proj = replace(proj, ip=p.ip + new_ip, conversions=conv)
+        proj = replace(p, application_date=cutoff, years=years, rd_management=ALL_RDM,
+                       incident_within_year=h9_block, revoked_this_year=revoked,
+                       ip=p.ip + new_ip, conversions=conv)
         a = assess(proj)
         r.profile = proj
         r.assessment = a
@@ -756,7 +760,7 @@ class _Planner:
                 opts.append(mk([t + (1, need_core)]))
         return opts, avail
 
-    def _plan_score(self, r, proj, pre, operated, open_window, cutoff):
+    def _plan_score(self, r, growth, operated, open_window, cutoff):
         p, ipc = self.p, self.ipc
         opts, avail = self._ip_options(cutoff)
         if not opts:
@@ -772,9 +776,12 @@ class _Planner:
                 why += "；没有可在截止日前获得授权的知识产权类型"
             r.codes["H2"] = why + f"（{BAN}第十一条（二））"
             opts = [()]
-        items = pre.items
-        adv, sup, std = items["ip_advancement"][0], items["ip_core_support"][0], items["ip_standards"][0]
-        fixed_rest = 20 + items["growth_net_assets"][0] + items["growth_sales"][0]
+        grades = p.grades
+        adv = S.GRADE_BANDS.get(grades.get("tech_advancement"), S.UNKNOWN_GRADE)[0]
+        sup = S.GRADE_BANDS.get(grades.get("core_support"), S.UNKNOWN_GRADE)[0]
+        std = 1 if p.standards else 0
+        g = growth[0][0] + growth[1][0]
+        fixed_rest = S.rd_management_points(ALL_RDM) + g
         # conversions: closed window years fixed, open ones can add up to a yearly cap
         conv = p.conversions
         n_years = len(operated) or 1
@@ -825,7 +832,6 @@ class _Planner:
         r.conv_extra = {y: n for y, n in alloc.items() if n}
         r.conv_total = {y: (conv.get(y, 0) or 0) + alloc[y] for y in open_window}
         if smin < PASS_SCORE:
-            g = items["growth_net_assets"][0] + items["growth_sales"][0]
             why = (f"按计划可达到的创新能力评价下限为{smin}分（知识产权{ip_lo}、成果转化{cv}、"
                    f"研究开发组织管理20、成长性{g}），低于71分")
             unknown = [n for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
@@ -851,7 +857,7 @@ class _Planner:
             ms.append(Milestone(code, tuple(addresses), clamp(due), owner, title, basis))
 
         if not ex.tsme_registered:
-            add("tsme.register", ["tsme"], today + timedelta(days=60), "firm",
+            add("tsme.register", ["tsme"], today + timedelta(days=21), "firm",
                 "完成科技型中小企业评价入库（自主评价、填报，取得入库登记编号）",
                 "《科技型中小企业评价办法》（国科发政〔2017〕115号）：公示10个工作日后入库，每年3月底前更新；"
                 "江苏省高企培育库入库通常要求已是科技型中小企业")
@@ -864,7 +870,9 @@ class _Planner:
                             | {c for c, why in r.codes.items() if why.startswith("缺少")},
                             key=CODE_ORDER.index)
         if miss_codes:
-            yrs = sorted({y for y in set(self.today_assessment.facts.operated) | set(r.operated)
+            ty = today.year
+            today_window = {y for y in (ty - 3, ty - 2, ty - 1) if y >= self.reg_year}
+            yrs = sorted({y for y in today_window | set(r.operated)
                           if self.closed(y) and (p.years.get(y) is None or any(
                               getattr(p.years[y], k) is None
                               for k in ("sales", "rd_total", "staff", "tech_staff", "hightech_income")))})

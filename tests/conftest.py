@@ -18,20 +18,44 @@ def _database_url(tmp_dir: str) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
 
 
+def _private_pg_database(url: str, suffix: str = "suite"):
+    """A database of this test process's own on the TEST_DATABASE_URL server.
+
+    Several suites (and developers) may share one server; each run gets a fresh database and
+    drops it at the end, so runs never see each other's rows or schema changes.
+    """
+    from sqlalchemy import create_engine, text
+
+    base, _, name = url.rpartition("/")
+    private = f"{name}_{suffix}_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{private}"'))
+        conn.execute(text(f'CREATE DATABASE "{private}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{private}" WITH (FORCE)'))
+        admin.dispose()
+
+    return f"{base}/{private}", drop
+
+
 @pytest.fixture(scope="session")
 def app():
     from flask_migrate import upgrade
 
     from pipeline import create_app
+    from pipeline.config import normalise_db_url
 
     tmp = tempfile.mkdtemp(prefix="pipeline-test-")
-    url = _database_url(tmp)
+    url = normalise_db_url(_database_url(tmp))
+    drop = None
+    if url.startswith("postgresql"):
+        url, drop = _private_pg_database(url)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "EXPORT_DIR": f"{tmp}/exports",
                       "SERVER_NAME": None})
     with app.app_context():
-        from pipeline.extensions import db
-
-        _drop_everything(db)
         upgrade(directory=str(ROOT / "migrations"))
     yield app
     with app.app_context():
@@ -39,15 +63,8 @@ def app():
 
         db.session.remove()
         db.engine.dispose()
-
-
-def _drop_everything(db) -> None:
-    """Start a PostgreSQL test database from nothing (a previous run may have left tables)."""
-    from sqlalchemy import text
-
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    if drop is not None:
+        drop()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ def _targets(tmp_path):
     urls = [("sqlite", f"sqlite:///{tmp_path}/migrations.db")]
     pg = os.environ.get("TEST_DATABASE_URL")
     if pg and pg.startswith("postgresql"):
-        urls.append(("postgresql", pg.rsplit("/", 1)[0] + "/pipeline_migrations"))
+        urls.append(("postgresql", pg))
     return urls
 
 
@@ -39,10 +39,18 @@ def _run(url, fn):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
+    from pipeline.config import normalise_db_url
+    from tests.conftest import _private_pg_database
+
     urls = dict(_targets(tmp_path))
     if request.param not in urls:
         pytest.skip("TEST_DATABASE_URL does not point at PostgreSQL")
-    return urls[request.param]
+    if request.param == "sqlite":
+        yield urls["sqlite"]
+        return
+    url, drop = _private_pg_database(normalise_db_url(urls["postgresql"]), suffix="migrations")
+    yield url
+    drop()
 
 
 def test_upgrade_from_empty_matches_models_and_downgrade_removes_everything(database_url):

@@ -45,7 +45,7 @@ INDUSTRIES = [
     ("新能源", ["60101", "60301", "60401"], ["新能源", "光伏", "储能", "电气", "风电"]),
     ("高端装备", ["80401", "80501", "80301", "80101"], ["装备", "机械", "智能装备", "仪器", "自动化"]),
     ("石化", ["40501", "70701", "70301"], ["石化", "化工", "新材料科技", "环保"]),
-    ("海洋", ["80801", "20701", "70601"], ["海洋科技", "船舶", "海工装备", "水产科技"]),
+    ("海洋", ["80801", "20701", "80802"], ["海洋科技", "船舶", "海工装备", "水产科技"]),
     ("数字经济", ["10101", "10301", "10401", "50301", "10701"], ["软件", "信息技术", "网络科技", "数据科技", "智能科技"]),
 ]
 DEMO_PASSWORD = "Demo@2345"
@@ -204,8 +204,8 @@ def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: 
                    tech_domain=rng.choice(domains), officer_id=officers.get(county.id),
                    contact_name=contact, contact_phone=fake.phone_number(),
                    contact_email=f"contact{i}@{fake.domain_word()}.demo.local",
-                   address=f"江苏省连云港市{county.name}{fake.street_name()}{rng.randint(1, 300)}号",
-                   **profile["firm"])
+                   address=f"江苏省连云港市{county.name}{fake.street_name()}{rng.randint(1, 300)}号")
+        row.update(profile["firm"])
         if code in seen_codes:  # same seed, second run: already there
             continue
         seen_codes.add(code)
@@ -246,46 +246,60 @@ def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: floa
         registered = today - timedelta(days=rng.randint(120, 700))
     else:
         registered = date(today.year - rng.randint(3, 18), rng.randint(1, 12), rng.randint(1, 28))
-    firm: dict = {"registered_on": registered, "pool_level": None, "grade_advancement": rng.choice("ABBCCD"),
-                  "grade_core_support": rng.choice("ABBCCD"), "standards": rng.random() < 0.1}
+    if certified:
+        stage = "certified"
+    else:
+        stage = rng.choices(["candidate", "pool", "coaching", "to_apply", "applied", "failed", "exited"],
+                            [18, 28, 24, 12, 6, 6, 6])[0]
+    # How far along the firm is (0..1): it drives every figure below, so stages look like stages.
+    lo, hi = {"candidate": (0.15, 0.6), "pool": (0.3, 0.8), "coaching": (0.45, 0.95), "to_apply": (0.7, 1.0),
+              "applied": (0.75, 1.0), "failed": (0.4, 0.8), "exited": (0.1, 0.5), "certified": (0.65, 1.0)}[stage]
+    quality = rng.uniform(lo, hi)
+
+    def grade() -> str:
+        return "ABCDE"[min(4, max(0, int((1 - quality) * 4 + rng.uniform(-0.6, 0.9))))]
+
+    firm: dict = {"registered_on": registered, "pool_level": None, "grade_advancement": grade(),
+                  "grade_core_support": grade(), "standards": rng.random() < 0.05 + 0.15 * quality,
+                  "stage": stage}
     if certified:
         # Certificates issued Nov–Dec of one of the last three years; a few lapsed ones too.
         cert_year = today.year - rng.choice((1, 1, 2, 2, 3, 3, 4))
         cert_date = date(cert_year, rng.choice((11, 12)), rng.randint(1, 28))
-        firm.update(stage="certified", hnte_cert_date=cert_date,
+        firm.update(hnte_cert_date=cert_date,
                     hnte_cert_expiry=date(cert_date.year + 3, cert_date.month, cert_date.day) - timedelta(days=1),
                     hnte_cert_no=f"GR{cert_year}32{rng.randint(0, 999999):06d}")
-        quality = rng.uniform(0.75, 1.0)
-    else:
-        stage = rng.choices(["candidate", "pool", "coaching", "to_apply", "applied", "failed", "exited"],
-                            [18, 28, 24, 12, 6, 6, 6])[0]
-        firm.update(stage=stage, pool_level=None if stage == "candidate" else rng.choice(("city", "city", "province")))
-        quality = rng.uniform(0.3, 0.95)
-    if rng.random() < 0.7 or certified:
+    elif stage != "candidate":
+        firm["pool_level"] = rng.choice(("city", "city", "province"))
+    if rng.random() < 0.4 + 0.6 * quality or certified:
         firm.update(tsme_year=today.year - rng.choice((0, 0, 1)),
                     tsme_reg_no=f"{today.year}3207{rng.randint(0, 99):02d}A{rng.randint(0, 99999):05d}")
+    if rng.random() < 0.03:
+        firm["tech_domain"] = None  # not classified yet: shows up as incomplete data
     # Figures: closed years up to last year, plus this year's expectations.
     base_sales = rng.lognormvariate(7.6, 1.0)  # median ≈ 2000 万元
-    growth = rng.uniform(-0.05, 0.35)
+    growth = rng.uniform(-0.04, 0.06) + 0.36 * quality * rng.uniform(0.5, 1.15)
     staff0 = max(8, int(base_sales / rng.uniform(40, 120)))
-    rd_ratio = rng.uniform(0.015, 0.08) * (0.6 + 0.5 * quality)
+    rd_ratio = max(0.005, 0.02 + 0.05 * quality + rng.gauss(0, 0.012))
+    tech_ratio = max(0.02, 0.05 + 0.2 * quality + rng.uniform(-0.04, 0.08))
+    ht_share_base = 0.4 + 0.45 * quality
     years = []
     first_year = max(registered.year, today.year - 3)
-    missing_last = rng.random() < 0.06  # stale: last year not reported yet
+    missing_last = rng.random() < 0.04  # stale: last year not reported yet
     for y in range(first_year, today.year + 1):
         if y == today.year - 1 and missing_last:
             continue
         k = y - first_year
-        sales = base_sales * (1 + growth) ** k * rng.uniform(0.92, 1.08)
+        sales = base_sales * (1 + growth) ** k * rng.uniform(0.95, 1.05)
         if y == registered.year:
             sales *= (12 - registered.month + 1) / 12
-        rd = sales * rd_ratio * rng.uniform(0.85, 1.15)
+        rd = sales * rd_ratio * rng.uniform(0.9, 1.1)
         staff = int(staff0 * (1 + growth / 2) ** k) + rng.randint(0, 3)
-        tech = max(1, int(staff * rng.uniform(0.06, 0.35) * (0.7 + 0.4 * quality)))
+        tech = max(1, round(staff * tech_ratio * rng.uniform(0.9, 1.1)))
         total_assets = sales * rng.uniform(0.8, 1.6)
-        net_assets = total_assets * rng.uniform(0.25, 0.7) * (1 + 0.1 * k)
-        total_income = sales * rng.uniform(1.0, 1.04)
-        ht_share = min(0.98, rng.uniform(0.35, 0.95) * (0.8 + 0.3 * quality))
+        net_assets = total_assets * rng.uniform(0.3, 0.5) * (1 + growth) ** k
+        total_income = sales * rng.uniform(1.0, 1.03)
+        ht_share = min(0.98, ht_share_base + rng.uniform(-0.08, 0.08))
         years.append(dict(
             year=y, sales=_money(sales), total_income=_money(total_income),
             hightech_income=_money(total_income * ht_share), rd_total=_money(rd),
@@ -295,7 +309,7 @@ def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: floa
             tech_staff_tsme=None, is_estimate=(y == today.year)))
     # IP portfolio.
     ip = []
-    n_inv = rng.choices((0, 1, 2, 3), (45, 30, 15, 10) if not certified else (15, 35, 30, 20))[0]
+    n_inv = rng.choices((0, 1, 2, 3), (70 - 50 * quality, 20, 10 + 10 * quality, 5 + 15 * quality))[0]
     n_um = rng.choices((0, 1, 2, 3, 5, 8), (20, 20, 20, 15, 15, 10))[0]
     n_sc = rng.choices((0, 1, 2, 4), (40, 25, 20, 15))[0]
     for kind, count in (("invention_patent", n_inv), ("utility_model", n_um), ("software_copyright", n_sc)):
@@ -315,14 +329,14 @@ def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: floa
                                                 if certified and kind != "invention_patent" and rng.random() < 0.5
                                                 else None)))
     conversions = []
-    per_year = quality * rng.uniform(0.5, 5.5)
+    per_year = max(0.0, 5.6 * quality * rng.uniform(0.75, 1.2) - 0.4)
     for y in range(first_year, today.year):
         for j in range(int(per_year + rng.random())):
             conversions.append(dict(year=y, title=f"{fake.word()}成果转化项目{j + 1}",
                                     form=rng.choice(("own", "own", "transfer", "license", "joint"))))
     evidence = []
     for piece in PIECES:
-        if rng.random() < 0.25 + 0.7 * quality:
+        if rng.random() < 0.1 + 0.95 * quality:
             evidence.append(dict(piece=piece, present=True,
                                  dated=today - timedelta(days=rng.randint(30, 900)), note=None))
     incidents = []

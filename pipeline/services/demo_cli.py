@@ -31,6 +31,11 @@ def register(app: Flask) -> None:
             if assess_all is not None:
                 stats = assess_all(day)
                 click.echo(f"已评估 {stats['assessed']} 家企业，用时 {stats['seconds']:.1f} 秒")
+            from pipeline.services.roadmaps import planned_firm_ids, regenerate
+
+            started = time.perf_counter()
+            stats = regenerate(planned_firm_ids(), day)
+            click.echo(f"已生成路线图 {stats['planned']} 家，用时 {time.perf_counter() - started:.1f} 秒")
         click.echo("演示账号（密码相同）：")
         for username, password, who in result.logins:
             click.echo(f"  {username:<18} {password}   {who}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from decimal import Decimal
 
 from pipeline.criteria import ProfileError
 from pipeline.roadmap import CalendarError, calendar_from_json, parse_plan_input, plan
@@ -39,7 +38,9 @@ def _read_json(arg, what):
     except UnicodeDecodeError:
         raise _InputError(f"{what}：不是UTF-8编码的文本") from None
     try:
-        return json.loads(text, parse_float=Decimal)
+        # floats as their exact decimal text: parse_profile takes decimal strings, but (criteria
+        # engine as of this writing) rejects decimal.Decimal values
+        return json.loads(text, parse_float=str)
     except json.JSONDecodeError as e:
         raise _InputError(f"{what}：不是有效的JSON（第{e.lineno}行第{e.colno}列：{e.msg}）") from None
 

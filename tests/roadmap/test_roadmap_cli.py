@@ -114,3 +114,17 @@ def test_planner_is_pure():
     for path in (ROOT / "pipeline" / "roadmap").glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "date.today(" not in text and "datetime.now(" not in text
+
+
+def test_fractional_numbers_are_read_exactly(tmp_path):
+    f = ready_firm()
+    f["years"]["2026"]["sales"] = 4400.5
+    f["years"]["2026"]["rd_total"] = 240.25
+    f["assumptions"] = {"sales_growth": 0.15}
+    p = tmp_path / "f.json"
+    p.write_text(json.dumps(f))
+    r = run([str(p), "--today", "2026-11-27"])
+    assert r.returncode == 0, r.stderr.decode()
+    d = json.loads(r.stdout)
+    assert d["plans"]["rd"][0]["sales"] == 4400.5
+    assert d["assumptions"]["sales_growth"] == 0.15

@@ -57,10 +57,7 @@ def refresh(firm_ids, today: date, user=None) -> None:
         from pipeline.services.roadmaps import regenerate
     except ImportError:
         return
-    try:
-        regenerate(firm_ids, today, user)
-    except TypeError:  # an older signature without commit control
-        log.exception("roadmap regeneration failed")
+    regenerate(firm_ids, today, user, commit=False)
 
 
 def update_firm(user: User, firm: Firm, data: dict, today: date) -> bool:

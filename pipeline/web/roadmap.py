@@ -57,10 +57,15 @@ def whatif(firm_id: int):
     form = WhatIfForm()
     plan, error = None, None
     if form.validate():
-        changes = {"add_ip": {"utility_model": form.add_utility_models.data or 0,
-                              "invention_patent": form.add_invention_patents.data or 0},
-                   "rd_ratio": None if form.rd_ratio.data is None else float(form.rd_ratio.data) / 100,
-                   "add_tech_staff": form.add_tech_staff.data or 0}
+        changes: dict = {}
+        add_ip = {k: n for k, n in (("utility_model", form.add_utility_models.data),
+                                    ("invention_patent", form.add_invention_patents.data)) if n}
+        if add_ip:
+            changes["add_ip"] = add_ip
+        if form.rd_ratio.data is not None:  # "next year": the first fiscal year not yet closed after today's
+            changes["rd_ratio"] = {str(date.today().year + 1): float(form.rd_ratio.data) / 100}
+        if form.add_tech_staff.data:
+            changes["add_tech_staff"] = form.add_tech_staff.data
         try:
             from pipeline.services.roadmaps import what_if
         except ImportError:
@@ -84,7 +89,7 @@ def regenerate(firm_id: int):
         from pipeline.services.roadmaps import regenerate as regen
     except ImportError:
         abort(404)
-    regen([firm.id], date.today(), current_user)
+    regen([firm.id], date.today(), current_user, commit=False)
     db.session.commit()
     flash("已按最新数据重新生成培育路线图。", "success")
     return _back(firm.id)

@@ -179,7 +179,7 @@ class Hit:
     due_on: date | None
     title: str
     body: str
-    link: str  # a path under BASE_URL
+    anchor: str  # where on the firm's page: "ms-<id>" (a milestone), "roadmap" or "" (the page)
     urgent: bool = False  # also posted to the county's group robot
 
 
@@ -196,8 +196,10 @@ RULE_LABELS = {
 }
 
 
-def _firm_link(firm_id: int) -> str:
-    return f"/firms/{firm_id}"
+def link_for(firm_id: int, anchor: str, firm_user: bool) -> str:
+    """The path a recipient opens: staff the firm page, firm users their portal."""
+    path = "/portal/" if firm_user else f"/firms/{firm_id}"
+    return f"{path}#{anchor}" if anchor else path
 
 
 def _window(days_left: int, marks: Sequence[int]) -> int | None:
@@ -215,12 +217,12 @@ def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresh
     if ms.status not in OPEN_MILESTONE or firm.stage == "exited":
         return []
     left = (ms.due - today).days
-    link = f"/firms/{firm.id}/roadmap#m{ms.id}"
+    anchor = f"ms-{ms.id}"
     if left < 0:
         return [Hit("milestone_overdue", "milestone", ms.id, f"overdue:{ms.due.isoformat()}", firm.id, BOTH,
                     ms.due, f"【已逾期】{firm.name}：{ms.title}",
                     f"{firm.name}的里程碑“{ms.title}”原定于{cn(ms.due)}完成，已逾期{-left}天，请尽快处理并更新进度。",
-                    link, urgent=True)]
+                    anchor, urgent=True)]
     mark = _window(left, th.milestone_days)
     if mark is None:
         return []
@@ -230,7 +232,7 @@ def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresh
                 ms.due, f"【{when}到期】{firm.name}：{ms.title}",
                 f"{firm.name}的里程碑“{ms.title}”将于{cn(ms.due)}到期（{when}），"
                 f"负责方：{'县区专员' if audience == OFFICER else '企业'}。",
-                link, urgent=mark == min(th.milestone_days))]
+                anchor, urgent=mark == min(th.milestone_days))]
 
 
 def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -245,7 +247,7 @@ def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds)
                 batch.cutoff, f"【申报{when}】{firm.name}：{batch.code}批次",
                 f"{firm.name}的目标申报批次{batch.code}将于{cn(batch.cutoff)}截止（{when}），"
                 f"请确认申报材料、专项审计报告和知识产权证明已齐备。",
-                f"/firms/{firm.id}/roadmap", urgent=mark == min(th.batch_days))]
+                "roadmap", urgent=mark == min(th.batch_days))]
 
 
 def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -265,7 +267,7 @@ def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit
                 f"{firm.name}是有效期内的高新技术企业，须在{_deadline_text(nominal, real)}前在"
                 f"高新技术企业认定管理工作网填报{y - 1}年度知识产权、科技人员、研发费用和经营收入等年度发展情况。"
                 f"累计两年未填报将被取消高企资格。",
-                _firm_link(firm.id))]
+                "")]
 
 
 def cert_expiry_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -279,7 +281,7 @@ def cert_expiry_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
                         f"【证书{m}个月内到期】{firm.name}：高企证书{cn(exp)}到期",
                         f"{firm.name}的高新技术企业证书将于{cn(exp)}到期。没有复审，须在{exp.year}年按认定条件"
                         f"重新申报；请对照路线图准备材料，并留意{exp.year}年的申报批次。",
-                        f"/firms/{firm.id}/roadmap", urgent=m == marks[0])]
+                        "roadmap", urgent=m == marks[0])]
     return []
 
 
@@ -298,7 +300,7 @@ def tsme_update_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
                 f"【科技型中小企业】{firm.name}：请于{cn(real)}前完成{y}年度信息更新",
                 f"{firm.name}已入库科技型中小企业（登记编号{firm.tsme_reg_no}），须在{_deadline_text(nominal, real)}"
                 f"前更新年度信息并重新自评，逾期未更新将被移出名单。",
-                _firm_link(firm.id))]
+                "")]
 
 
 def stale_data_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -311,7 +313,7 @@ def stale_data_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
                 f"【数据待补】{firm.name}：尚未填报{last}年度财务与人员数据",
                 f"{firm.name}还没有{last}年度的销售收入、研发费用、人员等数据，评估和路线图仍按旧数据计算。"
                 f"请尽快补充{last}年度数据。",
-                f"/firms/{firm.id}")]
+                "")]
 
 
 def stage_stuck_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -324,7 +326,7 @@ def stage_stuck_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
                 OFFICER, None, f"【阶段停留过久】{firm.name}：已{days}天未推进",
                 f"{firm.name}自{cn(firm.stage_changed_on)}起一直处于“{firm.stage_label or firm.stage}”阶段，"
                 f"已超过{th.stage_stuck_days}天，请跟进或调整阶段。",
-                f"/firms/{firm.id}")]
+                "")]
 
 
 @dataclass

@@ -121,9 +121,9 @@ class Recipients:
     def users_for(self, hit: rules.Hit, county_id: int) -> list:
         users = []
         if hit.audience in (rules.FIRM, rules.BOTH):
-            users += self.firm_users.get(hit.firm_id, ())
+            users += [(uid, chs, True) for uid, chs in self.firm_users.get(hit.firm_id, ())]
         if hit.audience in (rules.OFFICER, rules.BOTH):
-            users += self.officers_of(hit.firm_id, county_id)
+            users += [(uid, chs, False) for uid, chs in self.officers_of(hit.firm_id, county_id)]
         return users
 
 
@@ -138,13 +138,13 @@ def expand(hits, firms_county: dict, recips: Recipients, scan_id: int | None, no
         county_id = firms_county[h.firm_id]
         base = dict(rule=h.rule, subject_type=h.subject_type, subject_id=h.subject_id, period=h.period,
                     firm_id=h.firm_id, county_id=county_id, due_on=h.due_on, title=h.title, body=h.body,
-                    link=h.link, created_at=now, scan_id=scan_id)
-        for uid, channels in recips.users_for(h, county_id):
-            out.append(({**base, "user_id": uid,
+                    created_at=now, scan_id=scan_id)
+        for uid, channels, firm_user in recips.users_for(h, county_id):
+            out.append(({**base, "user_id": uid, "link": rules.link_for(h.firm_id, h.anchor, firm_user),
                          "dedupe_key": dedupe_key(h.rule, h.subject_type, h.subject_id, h.period, f"u{uid}")},
                         channels))
         if h.urgent and county_id in recips.webhooks:
-            out.append(({**base, "user_id": None,
+            out.append(({**base, "user_id": None, "link": rules.link_for(h.firm_id, h.anchor, False),
                          "dedupe_key": dedupe_key(h.rule, h.subject_type, h.subject_id, h.period, f"c{county_id}")},
                         ("webhook",)))
     return out

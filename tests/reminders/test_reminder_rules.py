@@ -49,7 +49,8 @@ def test_milestone_due_windows(today, period):
     else:
         h = one(hits)
         assert (h.rule, h.period, h.audience) == ("milestone_due", f"{period}:{DUE.isoformat()}", "firm")
-        assert "2026年6月15日" in h.body and h.link == "/firms/1/roadmap#m11"
+        assert "2026年6月15日" in h.body and h.anchor == "ms-11"
+        assert rules.link_for(1, h.anchor, True) == "/portal/#ms-11" and rules.link_for(1, h.anchor, False) == "/firms/1#ms-11"
 
 
 def test_milestone_overdue_from_the_day_after_and_goes_to_both():

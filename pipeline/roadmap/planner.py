@@ -26,6 +26,15 @@ to that cutoff (application year Y = ``batch.year``, window FY Y−3..Y−1):
   engine, passes every hard condition with ``score.min ≥ 71`` (verdict ``ready``). Otherwise it
   goes to ``earlier_batches`` with the blocking codes and a Chinese ``why`` with numbers.
 
+Milestones (codes of the contract, plus ``score.selfcheck``, ``domain.select``,
+``data.complete`` and ``ip.evaluate``) are all due within [today, target cutoff]; an ``ip.file.*``
+is due at cutoff − lead time (the latest filing date that still gives a grant in time).
+Conventions where the rules leave room: hires by 30 June of Y−1 count in full for H4 (the
+monthly-average effect of a mid-year hire is not modelled); ``annual.report`` milestones are
+listed only for a firm that already holds a certificate and only for 31 May dates up to the
+target cutoff and the certificate's expiry – the first 年报 after a new certificate falls after
+the cutoff, so it is left to the post-certification reminders.
+
 With no feasible batch, ``target`` is null, every batch is explained, and ``projected``,
 ``plans`` and ``milestones`` are the best effort for the *last* batch of the calendar (due dates
 within its cutoff).
@@ -900,9 +909,13 @@ class _Planner:
             addr = ["H5"] + (["H6"] if ("H6" in ft or r.all_domestic) else [])
             for rp in r.rd:
                 tail = "，全部在境内开展（不再委托境外研发）" if r.all_domestic else ""
-                add("rd.spend", addr, date(rp.year, 12, 31), "firm",
-                    f"{rp.year}年度研发费用不低于{_fmt(rp.rd_total_min)}万元（预计销售收入{_fmt(rp.sales)}万元的"
-                    f"{_pct(rp.rd_total_min, rp.sales)}）{tail}",
+                if rp.rd_total_min > 0:
+                    title = (f"{rp.year}年度研发费用不低于{_fmt(rp.rd_total_min)}万元（预计销售收入"
+                             f"{_fmt(rp.sales)}万元的{_pct(rp.rd_total_min, rp.sales)}）{tail}")
+                else:
+                    title = (f"{rp.year}年度继续按项目归集研发费用（其他年度已使{span}占比达标，"
+                             f"本年度无最低金额要求）{tail}")
+                add("rd.spend", addr, date(rp.year, 12, 31), "firm", title,
                     f"{span}研发费用合计须不低于销售收入合计{_fmt(sales_sum)}万元的{pct}%即{_fmt(required)}万元"
                     f"（最近一年销售收入{_fmt(last_sales)}万元适用{pct}%档；{BAN}第十一条（五））")
         if r.operated:

@@ -6,7 +6,7 @@ import pytest
 
 from pipeline.roadmap import (DEFAULT_LEAD_TIMES, PLANNER_DATA_VERSION, Batch, CalendarError,
                               add_months, calendar_from_json, calendar_to_json, default_calendar,
-                              lead_times_from_json, make_calendar)
+                              lead_times_from_json)
 
 
 def test_default_calendar_from_pattern_no_fixed_year():

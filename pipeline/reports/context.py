@@ -1,0 +1,443 @@
+"""What the PDF templates show, gathered in a fixed number of queries however many firms there are.
+
+``roadmap_contexts`` serves one firm (in the request) and a county's batch alike; ``briefing_context``
+serves the county and the city pack. Labels and defaults for the documents live here too.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from typing import Iterable
+
+from sqlalchemy import and_, case, exists, func, select
+
+from pipeline.extensions import db
+from pipeline.models import (ApplicationBatch, Assessment, County, FiscalYear, Firm, IPAsset, Milestone,
+                             Roadmap, Setting, Target, User)
+from pipeline.models.firm import IP_KINDS, IP_STATUSES, STAGES
+from pipeline.models.roadmap import MILESTONE_OWNERS, MILESTONE_STATUSES
+
+VERDICTS = {
+    "ready": "具备申报条件",
+    "marginal": "基本具备，存在待定项",
+    "not_ready": "尚不具备申报条件",
+    "incomplete": "资料不全，暂无法判定",
+}
+VERDICT_ORDER = ("ready", "marginal", "not_ready", "incomplete")
+CONDITIONS = {
+    "H1": "注册成立满一年",
+    "H2": "拥有核心自主知识产权",
+    "H3": "属于国家重点支持的高新技术领域",
+    "H4": "科技人员占职工总数比例不低于10%",
+    "H5": "近三年研发费用占销售收入比例达标",
+    "H6": "境内研发费用占比不低于60%",
+    "H7": "高新技术产品（服务）收入占比不低于60%",
+    "H8": "创新能力评价不低于71分",
+    "H9": "申请前一年内无重大安全、质量事故或严重环境违法行为",
+    "H10": "本年度未被撤销高企资格",
+}
+CONDITION_STATUSES = {"pass": "满足", "fail": "不满足", "uncertain": "待定", "missing": "缺数据"}
+SCORE_ITEM_LABELS = {
+    "ip_advancement": ("知识产权·技术的先进程度", 8),
+    "ip_core_support": ("知识产权·对主要产品的核心支持作用", 8),
+    "ip_quantity": ("知识产权·数量", 8),
+    "ip_acquisition": ("知识产权·获得方式", 6),
+    "ip_standards": ("知识产权·参与标准制定（加分）", 2),
+    "ip_total": ("知识产权小计（上限30分）", 30),
+    "conversion": ("科技成果转化能力", 30),
+    "rd_management": ("研究开发组织管理水平", 20),
+    "growth_net_assets": ("净资产增长率", 10),
+    "growth_sales": ("销售收入增长率", 10),
+}
+YEAR_FIELDS = (
+    ("sales", "销售收入（万元）", True), ("total_income", "总收入（万元）", True),
+    ("hightech_income", "高新技术产品（服务）收入（万元）", True), ("rd_total", "研发费用（万元）", True),
+    ("rd_domestic", "其中境内研发费用（万元）", True), ("net_assets", "净资产（万元）", True),
+    ("staff", "职工总数（人）", False), ("tech_staff", "科技人员（人）", False),
+)
+RISK_STAGES = ("candidate", "pool", "coaching", "to_apply")  # firms the bureau still cultivates
+OPEN_STAGES = ("candidate", "pool", "coaching", "to_apply", "applied", "failed")
+
+# Policy money shown in "what the firm gains". The city admin edits the ``report.benefits``
+# setting; these defaults follow hnte-rules.md §5–6 and say that they are configurable.
+BENEFITS_KEY = "report.benefits"
+DEFAULT_BENEFITS = {
+    "tax": {"hnte_rate": 15, "standard_rate": 25,
+            "note": "高新技术企业减按15%的税率征收企业所得税（《企业所得税法》第二十八条），自证书颁发年度起享受。"},
+    "rewards": [
+        {"name": "入库培育奖励", "amount": 5, "note": "进入省高企培育库，省、市、县区共同奖励"},
+        {"name": "认定培育奖励", "amount": 15, "note": "培育库企业通过高企认定后奖励"},
+        {"name": "培育期贡献奖励", "amount": None, "note": "培育期内上年度贡献达到规定额度的入库企业按比例分享"},
+    ],
+    "others": [
+        "研发费用按100%加计扣除（财政部 税务总局公告2023年第7号）",
+        "亏损结转年限由5年延长至10年（财税〔2018〕76号）",
+        "优先推荐各级科技计划项目与人才项目",
+    ],
+    "footnote": "奖励金额为默认参考值，以当年省、市、县区政策文件为准；市局可在系统设置中修改。",
+}
+
+BRIEFING_KEY = "briefing.last.{scope}"
+
+
+def benefits() -> dict:
+    row = db.session.get(Setting, BENEFITS_KEY)
+    if row is None or not isinstance(row.value, dict):
+        return DEFAULT_BENEFITS
+    return {**DEFAULT_BENEFITS, **row.value}
+
+
+GAP_AREAS = {"tsme": "科技型中小企业评价", "rd_management": "研究开发组织管理", "conversion": "科技成果转化",
+             "growth_sales": "销售收入增长", "growth_net_assets": "净资产增长"}
+
+
+def gap_label(code: str | None) -> str:
+    """A reader's name for a gap's code: H1..H10, a score item, ``rd_management.<piece>``, ``tsme``."""
+    if not code:
+        return "—"
+    if code in CONDITIONS:
+        return f"{code} {CONDITIONS[code]}"
+    head = code.split(".")[0]
+    if head in GAP_AREAS:
+        return GAP_AREAS[head]
+    if head in SCORE_ITEM_LABELS:
+        return SCORE_ITEM_LABELS[head][0]
+    return code
+
+
+def condition_value(code: str, cond: dict) -> tuple[str, str]:
+    """(value, threshold) as a reader expects them: percentages for ratios, units for the rest."""
+    value, required = cond.get("value"), cond.get("required")
+
+    def pct(v):
+        return "—" if v is None else f"{float(v) * 100:.2f}%"
+
+    if code in ("H4", "H5", "H6", "H7"):
+        return pct(value), ("≥ " + pct(required)) if required is not None else "—"
+    if code == "H1":
+        return ("—" if value is None else f"{value} 年"), "≥ 1 年"
+    if code == "H2":
+        return ("—" if value is None else f"{value} 项"), "≥ 1 项"
+    if code == "H8":
+        return ("—" if value is None else str(value)), "≥ 71 分"
+    if code == "H3":
+        return ("—" if value in (None, "") else str(value)), "重点领域目录"
+    if isinstance(value, bool):
+        return ("是" if value else "否"), "—"
+    return ("—" if value is None else str(value)), ("—" if required is None else str(required))
+
+
+def _fmt_condition_rows(result: dict) -> list[dict]:
+    rows = []
+    for code, label in CONDITIONS.items():
+        cond = (result.get("conditions") or {}).get(code)
+        if cond is None:
+            continue
+        value, threshold = condition_value(code, cond)
+        rows.append({"code": code, "label": label, "status": cond.get("status"),
+                     "status_label": CONDITION_STATUSES.get(cond.get("status"), cond.get("status")),
+                     "value": value, "threshold": threshold, "explain": cond.get("explain") or ""})
+    return rows
+
+
+def _compute_assessment(firm_ids: list[int], today: date) -> dict[int, dict]:
+    """Assess in memory (nothing stored) the firms that have no cached assessment yet."""
+    try:
+        from pipeline.criteria import assess
+        from pipeline.services.profiles import load_profiles, next_application_date
+    except ImportError:  # pragma: no cover - engine not installed
+        return {}
+    profiles = load_profiles(next_application_date(today), firm_ids)
+    return {fid: assess(p).to_dict() for fid, p in profiles.items()}
+
+
+def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
+    """``firm id → template context`` for the roadmap PDF, in eight queries for any number of firms.
+
+    The caller has already applied the user's scope to ``firm_ids``.
+    """
+    ids = list(firm_ids)
+    if not ids:
+        return {}
+    s = db.session
+    firms = {f.id: f for f in s.scalars(select(Firm).where(Firm.id.in_(ids)))}
+    counties = {c.id: c for c in s.scalars(select(County))}
+    officer_ids = {f.officer_id for f in firms.values() if f.officer_id}
+    officers = {u.id: u for u in s.scalars(select(User).where(User.id.in_(officer_ids)))} if officer_ids else {}
+    # Firms without an assigned officer: the county's first officer is the contact.
+    county_officer = {}
+    for u in s.scalars(select(User).where(User.role == "officer", User.active.is_(True)).order_by(User.id)):
+        county_officer.setdefault(u.county_id, u)
+    assessments = {a.firm_id: a for a in s.scalars(select(Assessment).where(Assessment.firm_id.in_(ids)))}
+    roadmaps = {r.firm_id: r for r in s.scalars(select(Roadmap).where(Roadmap.firm_id.in_(ids)))}
+    milestones: dict[int, list] = defaultdict(list)
+    for m in s.scalars(select(Milestone).where(Milestone.firm_id.in_(ids)).order_by(Milestone.due, Milestone.id)):
+        milestones[m.firm_id].append(m)
+    years: dict[int, list] = defaultdict(list)
+    for y in s.scalars(select(FiscalYear).where(FiscalYear.firm_id.in_(ids), FiscalYear.year >= today.year - 4)
+                       .order_by(FiscalYear.year)):
+        years[y.firm_id].append(y)
+    ip_counts: dict[int, Counter] = defaultdict(Counter)
+    for fid, kind, status, n in s.execute(select(IPAsset.firm_id, IPAsset.kind, IPAsset.status, func.count())
+                                          .where(IPAsset.firm_id.in_(ids))
+                                          .group_by(IPAsset.firm_id, IPAsset.kind, IPAsset.status)):
+        ip_counts[fid][(kind, status)] += n
+    missing = [fid for fid in ids if fid not in assessments and fid in firms]
+    computed = _compute_assessment(missing, today) if missing else {}
+    gains = benefits()
+
+    out = {}
+    for fid in ids:
+        firm = firms.get(fid)
+        if firm is None:
+            continue
+        a = assessments.get(fid)
+        result = a.result if a is not None else computed.get(fid)
+        roadmap = roadmaps.get(fid)
+        ms = milestones.get(fid, [])
+        officer = officers.get(firm.officer_id) or county_officer.get(firm.county_id)
+        plan = (roadmap.plan or {}) if roadmap else {}
+        ip_rows = [{"kind": IP_KINDS.get(k, k), "status": IP_STATUSES.get(st, st), "count": n}
+                   for (k, st), n in sorted(ip_counts[fid].items())]
+        cutoff = roadmap.target_cutoff if roadmap else None
+        out[fid] = {
+            "firm": firm,
+            "county": counties.get(firm.county_id),
+            "officer": officer,
+            "today": today,
+            "result": result,
+            "assessed_live": a is None and result is not None,
+            "verdict": (result or {}).get("verdict"),
+            "verdict_label": VERDICTS.get((result or {}).get("verdict"), "尚未评估"),
+            "conditions": _fmt_condition_rows(result) if result else [],
+            "score": (result or {}).get("score"),
+            "gaps": (result or {}).get("gaps") or [],
+            "tsme": (result or {}).get("tsme"),
+            "years": years.get(fid, []),
+            "ip_rows": ip_rows,
+            "roadmap": roadmap,
+            "plan": plan,
+            "plans": plan.get("plans") or {},
+            "ip_plan": [m for m in ms if m.code.startswith("ip.file.")],
+            "milestones": ms,
+            "overdue": [m for m in ms if m.status in ("todo", "doing") and m.due < today],
+            "gantt_rows": [{"title": m.title, "due": m.due, "owner": m.owner, "status": m.status}
+                           for m in ms[:26]],
+            "cutoff": cutoff,
+            "benefits": gains,
+            "stage_label": STAGES.get(firm.stage, firm.stage),
+            "milestone_statuses": MILESTONE_STATUSES,
+            "milestone_owners": MILESTONE_OWNERS,
+            "score_labels": SCORE_ITEM_LABELS,
+            "year_fields": YEAR_FIELDS,
+            "condition_labels": CONDITIONS,
+            "gap_label": gap_label,
+        }
+    return out
+
+
+# ----------------------------------------------------------------------------------- briefing
+
+def _scope_key(county: County | None) -> str:
+    return BRIEFING_KEY.format(scope=county.code if county else "city")
+
+
+def _county_where(county_id: int | None):
+    return Firm.county_id == county_id if county_id is not None else True
+
+
+def briefing_context(county: County | None, today: date, list_limit: int = 40) -> dict:
+    """Figures for a county pack (``county``) or the city pack (``None``), in about fifteen queries."""
+    s = db.session
+    county_id = county.id if county else None
+    where = _county_where(county_id)
+    counties = list(s.scalars(select(County).order_by(County.sort, County.id)))
+    year_end = date(today.year, 12, 31)
+    horizon = today + timedelta(days=365)
+
+    # Certificates, stages and pool per county (one query).
+    per_county: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    stmt = (select(Firm.county_id, Firm.stage,
+                   func.sum(case((Firm.hnte_cert_expiry >= today, 1), else_=0)),
+                   func.sum(case((and_(Firm.hnte_cert_expiry >= today, Firm.hnte_cert_expiry <= horizon), 1), else_=0)),
+                   func.sum(case((and_(Firm.hnte_cert_expiry >= today, Firm.hnte_cert_expiry <= year_end), 1), else_=0)),
+                   func.count())
+            .where(where).group_by(Firm.county_id, Firm.stage))
+    for cid, stage, active, expiring, expiring_ye, n in s.execute(stmt):
+        row = per_county[cid]
+        row["active"] += int(active or 0)
+        row["expiring"] += int(expiring or 0)
+        row["expiring_ye"] += int(expiring_ye or 0)
+        row["firms"] += n
+        row["stage:" + stage] += n
+        if stage in RISK_STAGES:
+            row["pool"] += n
+
+    # Readiness of firms still in cultivation (one query).
+    for cid, verdict, n in s.execute(
+            select(Firm.county_id, Assessment.verdict, func.count()).join(Assessment, Assessment.firm_id == Firm.id)
+            .where(where, Firm.stage.in_(RISK_STAGES)).group_by(Firm.county_id, Assessment.verdict)):
+        per_county[cid]["verdict:" + verdict] += n
+    assessed_pool = {cid: sum(v for k, v in row.items() if k.startswith("verdict:")) for cid, row in per_county.items()}
+    for cid, row in per_county.items():
+        row["verdict:none"] = row["pool"] - assessed_pool.get(cid, 0)
+
+    # Firms aiming at this year's batches (forecast input) (one query).
+    for cid, n in s.execute(select(Firm.county_id, func.count()).join(Roadmap, Roadmap.firm_id == Firm.id)
+                            .where(where, Firm.stage.in_(("to_apply", "applied")),
+                                   Roadmap.target_year == today.year).group_by(Firm.county_id)):
+        per_county[cid]["this_year_apply"] += n
+    for cid, n in s.execute(select(Firm.county_id, func.count()).where(where, Firm.stage == "applied")
+                            .group_by(Firm.county_id)):
+        per_county[cid]["applied"] += n
+
+    # Overdue milestones per firm and stale data (two queries).
+    overdue_rows = list(s.execute(
+        select(Firm.id, Firm.name, Firm.county_id, Firm.stage, func.count(Milestone.id), func.min(Milestone.due))
+        .join(Milestone, Milestone.firm_id == Firm.id)
+        .where(where, Milestone.status.in_(("todo", "doing")), Milestone.due < today, Firm.stage.in_(OPEN_STAGES))
+        .group_by(Firm.id, Firm.name, Firm.county_id, Firm.stage)
+        .order_by(func.count(Milestone.id).desc(), func.min(Milestone.due), Firm.id)))
+    last_year = today.year - 1
+    has_last_year = exists().where(FiscalYear.firm_id == Firm.id, FiscalYear.year == last_year)
+    stale_rows = list(s.execute(select(Firm.id, Firm.name, Firm.county_id, Firm.stage)
+                                .where(where, Firm.stage.in_(RISK_STAGES), ~has_last_year)
+                                .order_by(Firm.county_id, Firm.id)))
+    for r in overdue_rows:
+        per_county[r[2]]["overdue_firms"] += 1
+        per_county[r[2]]["overdue_milestones"] += r[4]
+    for r in stale_rows:
+        per_county[r[2]]["stale"] += 1
+
+    # Firms ready for the next batch (one query), the batch itself (one query).
+    next_batch = s.scalars(select(ApplicationBatch).where(ApplicationBatch.cutoff >= today)
+                           .order_by(ApplicationBatch.cutoff)).first()
+    ready_stmt = (select(Firm.id, Firm.name, Firm.county_id, Firm.stage, Assessment.verdict, Assessment.score_min,
+                         Assessment.score_max, Roadmap.target_batch)
+                  .join(Assessment, Assessment.firm_id == Firm.id)
+                  .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+                  .where(where, Firm.stage.in_(RISK_STAGES), Assessment.verdict.in_(("ready", "marginal")))
+                  .order_by(case((Assessment.verdict == "ready", 0), else_=1), Assessment.score_min.desc(), Firm.id))
+    ready_all = list(s.execute(ready_stmt))
+    for r in ready_all:
+        per_county[r[2]]["ready" if r[4] == "ready" else "marginal"] += 1
+
+    # Targets of this year (one query).
+    targets = {t.county_id: t for t in s.scalars(select(Target).where(Target.year == today.year))}
+
+    # Officer workload (two queries).
+    officers = list(s.scalars(select(User).where(User.role == "officer", User.active.is_(True),
+                                                 (User.county_id == county_id) if county_id else True)
+                              .order_by(User.county_id, User.id)))
+    load: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    for oid, stage, n in s.execute(select(Firm.officer_id, Firm.stage, func.count())
+                                   .where(where, Firm.officer_id.isnot(None)).group_by(Firm.officer_id, Firm.stage)):
+        load[oid]["firms"] += n
+        if stage in RISK_STAGES:
+            load[oid]["pool"] += n
+    for oid, open_n, overdue_n in s.execute(
+            select(Firm.officer_id, func.count(Milestone.id),
+                   func.sum(case((Milestone.due < today, 1), else_=0)))
+            .join(Milestone, Milestone.firm_id == Firm.id)
+            .where(where, Firm.officer_id.isnot(None), Milestone.status.in_(("todo", "doing")))
+            .group_by(Firm.officer_id)):
+        load[oid]["open"] += open_n
+        load[oid]["overdue"] += int(overdue_n or 0)
+    unassigned = s.scalar(select(func.count()).select_from(Firm)
+                          .where(where, Firm.officer_id.is_(None), Firm.stage.in_(RISK_STAGES)))
+    workload = [{"name": o.display_name, "county": o.county.name if o.county else "—", "phone": o.phone,
+                 **{k: load[o.id][k] for k in ("firms", "pool", "open", "overdue")}} for o in officers]
+
+    scope_ids = [county_id] if county_id else [c.id for c in counties]
+    county_names = {c.id: c.name for c in counties}
+
+    def total(key: str) -> int:
+        return sum(per_county[c][key] for c in scope_ids)
+
+    def forecast(cids) -> int:
+        return sum(per_county[c]["active"] - per_county[c]["expiring_ye"] + per_county[c]["applied"] for c in cids)
+
+    city_target = targets.get(None)
+    scope_target = targets.get(county_id) if county_id else city_target
+    summary = {
+        "active": total("active"), "expiring": total("expiring"), "pool": total("pool"),
+        "ready": total("ready"), "marginal": total("marginal"), "applied": total("applied"),
+        "overdue_firms": total("overdue_firms"), "overdue_milestones": total("overdue_milestones"),
+        "stale": total("stale"), "forecast": forecast(scope_ids),
+    }
+    stages = [(code, label, total("stage:" + code)) for code, label in STAGES.items()]
+    verdicts = [(code, VERDICTS[code], total("verdict:" + code)) for code in VERDICT_ORDER]
+    verdicts.append(("none", "尚未评估", total("verdict:none")))
+
+    league = []
+    for c in counties:
+        row = per_county[c.id]
+        t = targets.get(c.id)
+        target = t.hnte_target if t else None
+        league.append({"county": c, "active": row["active"], "target": target,
+                       "rate": (row["active"] / target) if target else None, "expiring": row["expiring"],
+                       "forecast": forecast([c.id]), "pool": row["pool"], "ready": row["ready"],
+                       "marginal": row["marginal"], "overdue_firms": row["overdue_firms"], "stale": row["stale"]})
+    league.sort(key=lambda r: (-(r["rate"] or 0), -r["active"], r["county"].sort))
+    for i, r in enumerate(league, 1):
+        r["rank"] = i
+
+    city_active = sum(per_county[c.id]["active"] for c in counties)
+    previous = s.get(Setting, _scope_key(county))
+    changes = _changes(previous.value if previous else None, summary, stages, verdicts)
+
+    def firm_rows(rows, n):
+        return [dict(zip(("id", "name", "county_id", "stage"), r[:4]),
+                     county=county_names.get(r[2], "—"), stage_label=STAGES.get(r[3], r[3]), extra=r[4:])
+                for r in rows[:n]]
+
+    return {
+        "today": today, "county": county, "is_city": county is None, "counties": counties,
+        "summary": summary, "stages": stages, "verdicts": verdicts,
+        "target": scope_target, "city_target": city_target, "city_active": city_active,
+        "city_forecast": forecast([c.id for c in counties]),
+        "next_batch": next_batch,
+        "ready": firm_rows(ready_all, list_limit), "ready_total": len(ready_all),
+        "overdue": firm_rows(overdue_rows, list_limit), "overdue_total": len(overdue_rows),
+        "stale": firm_rows(stale_rows, list_limit), "stale_total": len(stale_rows), "stale_year": last_year,
+        "workload": workload, "unassigned": unassigned,
+        "league": league, "changes": changes,
+        "previous": previous.value if previous else None,
+        "verdict_labels": VERDICTS,
+    }
+
+
+_CHANGE_LABELS = (
+    ("active", "有效高企"), ("expiring", "12个月内到期"), ("forecast", "年末预计有效高企"), ("pool", "在培企业"),
+    ("ready", "具备申报条件"), ("marginal", "基本具备"), ("applied", "已申报"),
+    ("overdue_firms", "有逾期任务的企业"), ("overdue_milestones", "逾期任务"), ("stale", "缺上年数据企业"),
+)
+
+
+def _changes(previous: dict | None, summary: dict, stages, verdicts) -> list[dict]:
+    """Rows of (label, before, now, delta) against the last issued pack; empty for the first pack."""
+    if not previous or "summary" not in previous:
+        return []
+    before = previous["summary"]
+    rows = [{"label": label, "before": before.get(key), "now": summary[key],
+             "delta": None if before.get(key) is None else summary[key] - before[key]}
+            for key, label in _CHANGE_LABELS]
+    old_stages = previous.get("stages") or {}
+    for code, label, n in stages:
+        if code in old_stages and old_stages[code] != n:
+            rows.append({"label": "阶段·" + label, "before": old_stages[code], "now": n,
+                         "delta": n - old_stages[code]})
+    return rows
+
+
+def record_pack(county: County | None, ctx: dict) -> None:
+    """Keep this pack's figures so that the next pack can show what changed (caller commits)."""
+    key = _scope_key(county)
+    value = {"issued_on": ctx["today"].isoformat(), "summary": ctx["summary"],
+             "stages": {code: n for code, _, n in ctx["stages"]},
+             "verdicts": {code: n for code, _, n in ctx["verdicts"]}}
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

@@ -1,0 +1,254 @@
+"""PDF batch jobs: queued as ``Job`` rows by the web page, run by the scheduler process.
+
+``run_pending_jobs()`` claims queued jobs one at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+an atomic ``UPDATE ... WHERE status='queued'`` on SQLite), so several scheduler processes never run
+a job twice. A county's roadmaps render in a pool of worker processes (both cores), each building
+its own app; progress goes to the row after every chunk, the zip (or the PDF) under ``EXPORT_DIR``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import socket
+import tempfile
+import zipfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+from flask import abort, current_app
+from sqlalchemy import Select, false, select, update
+
+from pipeline.extensions import db
+from pipeline.models import County, Firm, Job, User
+from pipeline.models.base import utcnow
+from pipeline.reports.context import OPEN_STAGES
+
+log = logging.getLogger(__name__)
+
+KINDS = {
+    "roadmaps_county": "县区全部企业路线图（压缩包）",
+    "briefing_county": "县区工作简报",
+    "briefing_city": "全市工作简报",
+}
+CHUNK = 10
+
+
+class JobError(ValueError):
+    """A job request the user may not make; ``str`` is a Chinese sentence."""
+
+
+# ----------------------------------------------------------------------------- queue and scope
+
+def visible_jobs(user: User) -> Select:
+    """Jobs the user may see: admins all, officers their county's (never the city pack), firms none."""
+    stmt = select(Job).order_by(Job.id.desc())
+    if user.role == "admin":
+        return stmt
+    if user.role == "officer" and user.county_id is not None:
+        return stmt.where(Job.county_id == user.county_id, Job.kind != "briefing_city")
+    return stmt.where(false())
+
+
+def get_job_or_404(user: User, job_id: int) -> Job:
+    job = db.session.scalars(visible_jobs(user).where(Job.id == job_id)).first()
+    if job is None:
+        abort(404)
+    return job
+
+
+def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:
+    """Queue a batch for the background process and commit; raises JobError when not allowed."""
+    if kind not in KINDS:
+        raise JobError("未知的导出类型。")
+    if kind == "briefing_city":
+        if user.role != "admin":
+            raise JobError("只有市级管理员可以生成全市简报。")
+        county = None
+    else:
+        if county is None:
+            raise JobError("请选择县区。")
+        if not (user.role == "admin" or (user.role == "officer" and user.county_id == county.id)):
+            raise JobError("只能为本县区生成导出。")
+    total = 1
+    if kind == "roadmaps_county":
+        total = len(_county_firm_ids(county.id))
+        if total == 0:
+            raise JobError(f"{county.name}没有在培企业，无需导出路线图。")
+    job = Job(kind=kind, params={"today": today.isoformat()}, status="queued", progress=0, total=total,
+              created_by_id=user.id, county_id=county.id if county else None)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def _county_firm_ids(county_id: int) -> list[int]:
+    return list(db.session.scalars(select(Firm.id).where(Firm.county_id == county_id, Firm.stage.in_(OPEN_STAGES))
+                                   .order_by(Firm.id)))
+
+
+def job_to_dict(job: Job) -> dict:
+    from pipeline.models.job import JOB_STATUSES
+
+    return {"id": job.id, "kind": job.kind, "kind_label": KINDS.get(job.kind, job.kind), "status": job.status,
+            "status_label": JOB_STATUSES.get(job.status, job.status), "progress": job.progress, "total": job.total,
+            "percent": int(100 * job.progress / job.total) if job.total else 0, "error": job.error,
+            "done": job.status == "done", "finished": job.status in ("done", "failed")}
+
+
+# ----------------------------------------------------------------------------- claiming
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def claim_next(holder: str | None = None) -> Job | None:
+    """Take the oldest queued job for this process; None when there is none (or another took it)."""
+    holder = holder or worker_name()
+    s = db.session
+    if s.get_bind().dialect.name == "postgresql":
+        job = s.scalars(select(Job).where(Job.status == "queued").order_by(Job.id).limit(1)
+                        .with_for_update(skip_locked=True)).first()
+        if job is None:
+            s.rollback()
+            return None
+        job.status, job.claimed_by, job.started_at = "running", holder, utcnow()
+        s.commit()
+        return job
+    while True:
+        job_id = s.scalar(select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1))
+        if job_id is None:
+            s.rollback()
+            return None
+        taken = s.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
+                          .values(status="running", claimed_by=holder, started_at=utcnow())).rowcount
+        s.commit()
+        if taken == 1:
+            return s.get(Job, job_id)
+
+
+def run_pending_jobs(max_jobs: int | None = None, workers: int | None = None) -> int:
+    """Claim and run queued jobs until none is left (or ``max_jobs``); returns how many ran.
+
+    Called every ~15 s by the scheduler process (``flask reminders run``) and by ``flask export run-jobs``.
+    """
+    ran = 0
+    while max_jobs is None or ran < max_jobs:
+        job = claim_next()
+        if job is None:
+            break
+        run_job(job, workers=workers)
+        ran += 1
+    return ran
+
+
+# ----------------------------------------------------------------------------- running
+
+def _export_dir() -> Path:
+    path = Path(current_app.config["EXPORT_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _set_progress(job: Job, progress: int) -> None:
+    db.session.execute(update(Job).where(Job.id == job.id).values(progress=progress))
+    db.session.commit()
+
+
+def run_job(job: Job, workers: int | None = None) -> Job:
+    """Run one claimed job to done or failed; the row says which, and why."""
+    from pipeline.reports.documents import briefing_filename, render_briefing
+
+    today = date.fromisoformat((job.params or {}).get("today") or date.today().isoformat())
+    try:
+        county = db.session.get(County, job.county_id) if job.county_id else None
+        if job.kind == "roadmaps_county":
+            path = _run_roadmaps(job, county, today, workers)
+        elif job.kind in ("briefing_county", "briefing_city"):
+            pdf = render_briefing(county, today, record=True)
+            path = _export_dir() / f"job-{job.id}-{briefing_filename(county, today)}"
+            path.write_bytes(pdf)
+            job.progress = 1
+        else:
+            raise JobError("未知的导出类型。")
+        job.result_path = str(path)
+        job.status = "done"
+    except Exception as exc:  # the row must say that the job failed, whatever happened
+        log.exception("job %s failed", job.id)
+        db.session.rollback()
+        job = db.session.get(Job, job.id)
+        job.status = "failed"
+        job.error = str(exc) if isinstance(exc, JobError) else f"导出失败：{type(exc).__name__}: {exc}"[:2000]
+    job.finished_at = utcnow()
+    db.session.commit()
+    return job
+
+
+def safe_filename(text: str) -> str:
+    return re.sub(r"[^\w\u4e00-\u9fff（）()-]+", "_", text)[:60] or "firm"
+
+
+def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) -> Path:
+    ids = _county_firm_ids(county.id)
+    job.total = len(ids)
+    db.session.commit()
+    tmp = Path(tempfile.mkdtemp(prefix=f"job-{job.id}-", dir=_export_dir()))
+    try:
+        workers = workers or min(2, os.cpu_count() or 1)
+        chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        done = 0
+        if workers <= 1 or len(ids) <= CHUNK:
+            for chunk in chunks:
+                done += render_chunk(chunk, today.isoformat(), str(tmp))
+                _set_progress(job, done)
+        else:
+            cfg = _worker_config()
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                                     initializer=_init_worker, initargs=(cfg,)) as pool:
+                futures = [pool.submit(_render_chunk_in_worker, chunk, today.isoformat(), str(tmp)) for chunk in chunks]
+                for fut in as_completed(futures):
+                    done += fut.result()
+                    _set_progress(job, done)
+        out = _export_dir() / f"job-{job.id}-roadmaps-{county.code}-{today.isoformat()}.zip"
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+            for pdf in sorted(tmp.glob("*.pdf")):
+                zf.write(pdf, arcname=pdf.name)
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def render_chunk(firm_ids: list[int], today_iso: str, out_dir: str) -> int:
+    """Render the roadmaps of ``firm_ids`` into ``out_dir``; returns how many were written."""
+    from pipeline.reports.documents import render_roadmaps
+
+    n = 0
+    for firm, pdf in render_roadmaps(firm_ids, date.fromisoformat(today_iso)):
+        Path(out_dir, f"{firm.credit_code}-{safe_filename(firm.name)}.pdf").write_bytes(pdf)
+        n += 1
+    db.session.remove()
+    return n
+
+
+def _worker_config() -> dict:
+    keys = ("SQLALCHEMY_DATABASE_URI", "PDF_MAX_PAGES", "EXPORT_DIR", "TESTING", "SECRET_KEY")
+    return {k: current_app.config.get(k) for k in keys}
+
+
+_worker_app = None
+
+
+def _init_worker(cfg: dict) -> None:
+    """Each worker process builds its own app (and its own database connections and fonts)."""
+    global _worker_app
+    from pipeline import create_app
+
+    _worker_app = create_app(cfg)
+
+
+def _render_chunk_in_worker(firm_ids: list[int], today_iso: str, out_dir: str) -> int:
+    with _worker_app.app_context():
+        return render_chunk(firm_ids, today_iso, out_dir)

@@ -1,0 +1,139 @@
+"""Reports: the firm's roadmap PDF, county and city briefing PDFs, batch export jobs."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   send_file, url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from pipeline.extensions import db
+from pipeline.models import County
+from pipeline.services.scope import can_see_county, get_firm_or_404
+
+bp = Blueprint("reports", __name__)
+
+
+def _pdf_response(data: bytes, filename: str) -> Response:
+    resp = Response(data, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _county_or_404(county_id: int) -> County:
+    county = db.session.get(County, county_id)
+    if county is None or not can_see_county(current_user, county.id):
+        abort(404)
+    return county
+
+
+@bp.get("/reports/")
+@login_required
+def index():
+    from pipeline.reports.jobs import KINDS, job_to_dict, visible_jobs
+
+    jobs = db.session.scalars(visible_jobs(current_user).limit(30)).all()
+    if current_user.role == "admin":
+        counties = db.session.scalars(select(County).order_by(County.sort, County.id)).all()
+    elif current_user.role == "officer" and current_user.county_id:
+        counties = [db.session.get(County, current_user.county_id)]
+    else:
+        counties = []
+    names = {c.id: c.name for c in db.session.scalars(select(County))}
+    return render_template("reports/index.html", jobs=[(j, job_to_dict(j)) for j in jobs], counties=counties,
+                           kinds=KINDS, county_names=names)
+
+
+@bp.get("/firms/<int:firm_id>/roadmap.pdf")
+@login_required
+def roadmap_pdf(firm_id: int):
+    """The firm's 一企一策 roadmap; a firm user gets only its own firm (others are 404)."""
+    from pipeline.reports.documents import render_roadmap, roadmap_filename
+
+    firm = get_firm_or_404(current_user, firm_id)
+    pdf = render_roadmap(firm.id, date.today())
+    return _pdf_response(pdf, roadmap_filename(firm))
+
+
+@bp.get("/reports/briefing/county/<int:county_id>.pdf")
+@login_required
+def county_briefing_pdf(county_id: int):
+    """A preview of the county pack; only a queued pack counts as an issued one (see the job)."""
+    from pipeline.reports.documents import briefing_filename, render_briefing
+
+    county = _county_or_404(county_id)
+    today = date.today()
+    return _pdf_response(render_briefing(county, today), briefing_filename(county, today))
+
+
+@bp.get("/reports/briefing/city.pdf")
+@login_required
+def city_briefing_pdf():
+    from pipeline.reports.documents import briefing_filename, render_briefing
+
+    if current_user.role != "admin":
+        abort(404)
+    today = date.today()
+    return _pdf_response(render_briefing(None, today), briefing_filename(None, today))
+
+
+@bp.post("/reports/jobs")
+@login_required
+def queue():
+    from pipeline.reports.jobs import JobError, queue_job
+
+    kind = request.form.get("kind", "")
+    county = None
+    county_id = request.form.get("county_id", type=int)
+    if kind != "briefing_city":
+        if county_id is None:
+            flash("请选择县区。", "error")
+            return redirect(url_for("reports.index"))
+        county = _county_or_404(county_id)
+    try:
+        job = queue_job(current_user, kind, county, date.today())
+    except JobError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("reports.index"))
+    flash("导出任务已排队，后台处理完成后可在本页下载。", "success")
+    return redirect(url_for("reports.job", job_id=job.id))
+
+
+@bp.get("/reports/jobs/<int:job_id>")
+@login_required
+def job(job_id: int):
+    from pipeline.reports.jobs import get_job_or_404, job_to_dict
+
+    j = get_job_or_404(current_user, job_id)
+    return render_template("reports/job.html", job=j, info=job_to_dict(j))
+
+
+@bp.get("/reports/jobs/<int:job_id>.json")
+@login_required
+def job_status(job_id: int):
+    from pipeline.reports.jobs import get_job_or_404, job_to_dict
+
+    info = job_to_dict(get_job_or_404(current_user, job_id))
+    if info["done"]:
+        info["download_url"] = url_for("reports.download", job_id=job_id)
+    return jsonify(info)
+
+
+@bp.get("/reports/jobs/<int:job_id>/download")
+@login_required
+def download(job_id: int):
+    from pipeline.reports.jobs import get_job_or_404
+
+    j = get_job_or_404(current_user, job_id)
+    if j.status != "done" or not j.result_path:
+        abort(404)
+    export_dir = Path(current_app.config["EXPORT_DIR"]).resolve()
+    path = Path(j.result_path).resolve()
+    if export_dir not in path.parents or not path.is_file():
+        abort(404)
+    mimetype = "application/zip" if path.suffix == ".zip" else "application/pdf"
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=path.name.split("-", 2)[-1])

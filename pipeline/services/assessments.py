@@ -11,6 +11,7 @@ never lags the figures.
 """
 from __future__ import annotations
 
+import os
 import time
 from datetime import date
 from typing import Iterable
@@ -20,7 +21,7 @@ from sqlalchemy import delete, insert, select
 from pipeline.criteria import RULES_VERSION, assess
 from pipeline.criteria.hnte import ITEM_ORDER
 from pipeline.extensions import db
-from pipeline.models import Assessment
+from pipeline.models import Assessment, Firm
 from pipeline.models.base import utcnow
 from pipeline.services.profiles import load_profiles, next_application_date
 
@@ -56,22 +57,69 @@ def _row(fid, result, application_date, now, with_text: bool) -> dict:
             "tsme_eligible": None if tsme is None else bool(tsme.eligible), "result": data}
 
 
+def _assess_rows(application_date: date, firm_ids, now, with_text: bool) -> tuple[list, float]:
+    started = time.perf_counter()
+    profiles = load_profiles(application_date, firm_ids)
+    loaded = time.perf_counter() - started
+    return [_row(fid, assess(p), application_date, now, with_text) for fid, p in profiles.items()], loaded
+
+
+_FORK_APP = None
+
+
+def _assess_part(args) -> tuple[list, float]:
+    """In a forked worker: load and assess one share of the firms with its own connection."""
+    application_date, ids, now = args
+    with _FORK_APP.app_context():
+        db.engine.dispose(close=False)  # never reuse the parent's connections
+        try:
+            return _assess_rows(application_date, ids, now, False)
+        finally:
+            db.session.remove()
+
+
+def _parallel_rows(application_date: date, now, workers: int) -> tuple[list, float] | None:
+    """Both cores: each worker loads and assesses a share of the firms; None if fork is unavailable."""
+    import multiprocessing
+
+    from flask import current_app
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    global _FORK_APP
+    _FORK_APP = current_app._get_current_object()
+    ids = list(db.session.scalars(select(Firm.id).order_by(Firm.id)))
+    shares = [ids[i::workers] for i in range(workers)]
+    db.session.commit()  # release this session's connection; its objects stay usable
+    db.engine.dispose()  # no pooled connection crosses the fork
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_assess_part, [(application_date, share, now) for share in shares])
+    return [row for rows, _ in parts for row in rows], max(t for _, t in parts)
+
+
 def assess_firms(today: date, firm_ids: Iterable[int] | None = None, commit: bool = True,
-                 with_text: bool = False) -> dict:
-    """(Re)assess the firms (all when None) as of the next application batch; returns counts and time."""
+                 with_text: bool = False, workers: int | None = None) -> dict:
+    """(Re)assess the firms (all when None) as of the next application batch; returns counts and time.
+
+    A run over every firm uses every core (forked workers, each with its own connection); a few
+    firms are assessed in-process inside the caller's transaction.
+    """
     started = time.perf_counter()
     application_date = next_application_date(today)
-    profiles = load_profiles(application_date, firm_ids)
-    loaded = time.perf_counter()
     now = utcnow()
-    rows = []
-    verdicts: dict[str, int] = {}
-    for fid, profile in profiles.items():
-        result = assess(profile)
-        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
-        rows.append(_row(fid, result, application_date, now, with_text))
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    result = None
+    if firm_ids is None and workers > 1 and commit:
+        db.session.commit()  # the workers must see what the caller wrote
+        result = _parallel_rows(application_date, now, workers)
+    if result is None:
+        result = _assess_rows(application_date, firm_ids, now, with_text)
+    rows, load_seconds = result
     computed = time.perf_counter()
-    ids = list(profiles) if firm_ids is None else list(firm_ids)
+    verdicts: dict[str, int] = {}
+    for row in rows:
+        verdicts[row["verdict"]] = verdicts.get(row["verdict"], 0) + 1
+    ids = [r["firm_id"] for r in rows] if firm_ids is None else list(firm_ids)
     if firm_ids is None:
         db.session.execute(delete(Assessment))
     else:
@@ -83,8 +131,8 @@ def assess_firms(today: date, firm_ids: Iterable[int] | None = None, commit: boo
         db.session.commit()
     done = time.perf_counter()
     return {"assessed": len(rows), "application_date": application_date, "verdicts": verdicts,
-            "seconds": done - started, "load_seconds": loaded - started,
-            "engine_seconds": computed - loaded, "write_seconds": done - computed}
+            "seconds": done - started, "load_seconds": load_seconds,
+            "engine_seconds": computed - started - load_seconds, "write_seconds": done - computed}
 
 
 def assess_all(today: date) -> dict:

@@ -57,7 +57,7 @@ def test_incident_within_365_days_of_the_application_is_loaded(db):
 
 
 def test_assess_all_stores_verdicts_with_rules_version_in_fixed_queries(db):
-    from pipeline.services.assessments import assess_all
+    from pipeline.services.assessments import assess_firms
 
     db.session.add(ApplicationBatch(code="2027-1", year=2027, cutoff=CUTOFF))
     county = f.county()
@@ -71,7 +71,7 @@ def test_assess_all_stores_verdicts_with_rules_version_in_fixed_queries(db):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        stats = assess_all(TODAY)
+        stats = assess_firms(TODAY, workers=1)  # in-process, so every query is seen here
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert stats["assessed"] == 2 and stats["application_date"] == CUTOFF
@@ -90,7 +90,7 @@ def test_assess_all_stores_verdicts_with_rules_version_in_fixed_queries(db):
     statements.clear()
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
-        assert assess_all(TODAY)["assessed"] == 20
+        assert assess_firms(TODAY, workers=1)["assessed"] == 20
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == few
@@ -133,3 +133,23 @@ def test_refresh_after_a_change_updates_only_that_firm(db):
     assert mine.verdict == "not_ready" and mine.result["conditions"]["H2"]["status"] == "fail"
     assert "explain" in mine.result["conditions"]["H2"]  # a single firm's row carries the text too
     assert db.session.scalars(select(Assessment).where(Assessment.firm_id == other.id)).one().assessed_at == before_other
+
+
+def test_both_cores_give_the_same_rows_as_one(db):
+    from pipeline.services.assessments import assess_firms
+
+    db.session.add(ApplicationBatch(code="2027-1", year=2027, cutoff=CUTOFF))
+    county = f.county()
+    for i in range(7):
+        firm = _ready_firm(db, county) if i % 2 else f.firm(county, registered_on=date(2020, 1, 1))
+    db.session.commit()
+
+    def rows():
+        return sorted((a.firm_id, a.verdict, a.score_min, a.score_max, a.result["conditions"]["H5"]["status"])
+                      for a in db.session.scalars(select(Assessment)))
+
+    assert assess_firms(TODAY, workers=1)["assessed"] == 7
+    serial = rows()
+    assert assess_firms(TODAY, workers=2)["assessed"] == 7
+    db.session.expire_all()
+    assert rows() == serial

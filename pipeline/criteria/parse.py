@@ -41,6 +41,10 @@ def _number(value, path, name):
         raise ProfileError(path, f"{name}必须是数字")
     if isinstance(value, int):
         return Decimal(value)
+    if isinstance(value, Decimal):  # JSON read with parse_float=Decimal (the CLI door does)
+        if not value.is_finite():
+            raise ProfileError(path, f"{name}不是有效数字")
+        return value
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise ProfileError(path, f"{name}不是有效数字")

@@ -330,8 +330,9 @@ def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: floa
                                                 else None)))
     conversions = []
     per_year = max(0.0, 5.6 * quality * rng.uniform(0.75, 1.2) - 0.4)
-    for y in range(first_year, today.year):
-        for j in range(int(per_year + rng.random())):
+    for y in range(first_year, today.year + 1):
+        share = 1.0 if y < today.year else (today.timetuple().tm_yday / 366)  # this year: so far
+        for j in range(int(per_year * share + rng.random())):
             conversions.append(dict(year=y, title=f"{fake.word()}成果转化项目{j + 1}",
                                     form=rng.choice(("own", "own", "transfer", "license", "joint"))))
     evidence = []

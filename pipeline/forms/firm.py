@@ -113,11 +113,15 @@ class IPForm(FlaskForm):
     used_in_application = StringField("已用于高企申报批次", validators=[Optional(), Length(max=20)],
                                       description="如 2024-1；Ⅱ类知识产权仅可使用一次")
 
-    def validate_granted_on(self, field):
-        if self.status.data == "granted" and field.data is None:
-            raise ValidationError("已授权的知识产权请填写授权日")
-        if field.data and self.filed_on.data and field.data < self.filed_on.data:
-            raise ValidationError("授权日不能早于申请日")
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.status.data == "granted" and self.granted_on.data is None and not self.granted_on.errors:
+            self.granted_on.errors.append("已授权的知识产权请填写授权日")
+            ok = False
+        if self.granted_on.data and self.filed_on.data and self.granted_on.data < self.filed_on.data:
+            self.granted_on.errors.append("授权日不能早于申请日")
+            ok = False
+        return ok
 
 
 class ConversionForm(FlaskForm):

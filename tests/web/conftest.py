@@ -25,8 +25,15 @@ class World:
     admin: User
 
 
+def last_year() -> int:
+    """The last fiscal year of the window the next application batch looks at."""
+    from pipeline.services.profiles import next_application_date
+
+    return next_application_date(TODAY).year - 1
+
+
 def _figures(firm):
-    y = TODAY.year
+    y = last_year() + 1
     for i, yr in enumerate(range(y - 3, y)):
         f.year(firm, yr, sales=3000 + 300 * i, rd=110 + 10 * i, ht=2000 + 200 * i, staff=60, tech=5)
     f.ip(firm, "utility_model", title="一种输送装置")

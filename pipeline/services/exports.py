@@ -99,7 +99,8 @@ def _validations(ws, rows: int) -> None:
         ws.add_data_validation(dv)
     for key in ("credit_code", "contact_phone"):  # text format keeps leading zeros and long digits
         idx = [c.key for c in COLUMNS].index(key) + 1
-        for row in ws.iter_rows(min_row=2, max_row=last, min_col=idx, max_col=idx):
+        # Text format on the filled rows (an export) or on the first 500 blank rows (the template).
+        for row in ws.iter_rows(min_row=2, max_row=rows + 1 if rows else 501, min_col=idx, max_col=idx):
             row[0].number_format = "@"
 
 

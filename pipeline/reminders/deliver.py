@@ -127,3 +127,18 @@ def deliver_pending(now: datetime | None = None, limit: int = 1000, channels_onl
     finally:
         mailer.close()
     return result
+
+
+def requeue(delivery_id: int, user, now: datetime | None = None) -> bool:
+    """An admin sends a given-up (or failing) delivery again from scratch; audited. False if not found."""
+    from pipeline.services.audit import record
+
+    now = now or utcnow()
+    d = db.session.get(Delivery, delivery_id)
+    if d is None or d.status not in ("gave_up", "failed"):
+        return False
+    before = {"status": d.status, "attempts": d.attempts, "last_error": d.last_error}
+    d.status, d.attempts, d.next_attempt_at = "pending", 0, now
+    record(user, "requeue", "delivery", d.id, None, before, {"status": "pending", "attempts": 0})
+    db.session.commit()
+    return True

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import factories as f
 import pytest
 
-from pipeline.models import Milestone, Roadmap
 
 
 @dataclass
@@ -44,20 +42,3 @@ def city(db):
     user_b = f.user("firm_b", "firm", county=b, firm=firm_b)
     f.db.session.commit()
     return City(a, b, officer_a, officer_a2, officer_b, admin, firm_a1, firm_a2, firm_b, user_a1, user_a2, user_b)
-
-
-def milestone(firm, due: date, owner: str = "firm", title: str = "申请发明专利", status: str = "todo",
-              target_batch: str | None = None) -> Milestone:
-    from pipeline.extensions import db
-
-    rm = db.session.query(Roadmap).filter_by(firm_id=firm.id).first()
-    if rm is None:
-        rm = Roadmap(firm_id=firm.id, generated_for=due, rules_version="t", calendar_version="t", plan={},
-                     target_batch=target_batch)
-        db.session.add(rm)
-        db.session.flush()
-    m = Milestone(roadmap_id=rm.id, firm_id=firm.id, code=f"m{due.isoformat()}{title}", title=title, due=due,
-                  owner=owner, status=status, addresses=[])
-    db.session.add(m)
-    db.session.flush()
-    return m

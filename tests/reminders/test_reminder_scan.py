@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
-from conftest import milestone
+from reminder_helpers import milestone
 from sqlalchemy import func, select
 
 from pipeline.models import ApplicationBatch, Delivery, Reminder, Roadmap, ScanRun, Setting

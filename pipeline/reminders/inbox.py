@@ -1,0 +1,67 @@
+"""A user's in-app notifications and channel choices (the service behind the bell and its pages).
+
+A user sees only reminders addressed to them; a firm user, in addition, only those of their own
+firm (so a user moved to another firm stops seeing the old firm's reminders).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+
+from pipeline.extensions import db
+from pipeline.models import Delivery, Reminder, User
+from pipeline.services.audit import record, snapshot
+
+
+def _mine(user: User):
+    cond = [Reminder.user_id == user.id, Delivery.channel == "inapp", Delivery.status == "sent"]
+    if user.role == "firm":
+        cond.append(Reminder.firm_id == user.firm_id)
+    return and_(*cond)
+
+
+def unread_count(user: User) -> int:
+    """One query; used by the bell on every page."""
+    return db.session.scalar(select(func.count()).select_from(Delivery).join(Reminder, Reminder.id == Delivery.reminder_id)
+                             .where(_mine(user), Delivery.read_at.is_(None))) or 0
+
+
+def inbox(user: User, unread_only: bool = False):
+    """A Select of (Delivery, Reminder) newest first; the view paginates it."""
+    q = select(Delivery, Reminder).join(Reminder, Reminder.id == Delivery.reminder_id).where(_mine(user))
+    if unread_only:
+        q = q.where(Delivery.read_at.is_(None))
+    return q.order_by(Delivery.sent_at.desc(), Delivery.id.desc())
+
+
+def _find(user: User, delivery_id: int) -> tuple[Delivery, Reminder] | None:
+    return db.session.execute(select(Delivery, Reminder).join(Reminder, Reminder.id == Delivery.reminder_id)
+                              .where(_mine(user), Delivery.id == delivery_id)).first()
+
+
+def mark_read(user: User, delivery_id: int, now: datetime) -> Reminder | None:
+    """Mark one of the user's notifications read; None if it is not theirs (the view answers 404)."""
+    row = _find(user, delivery_id)
+    if row is None:
+        return None
+    delivery, reminder = row
+    if delivery.read_at is None:
+        delivery.read_at = now
+        db.session.commit()
+    return reminder
+
+
+def mark_all_read(user: User, now: datetime) -> int:
+    ids = select(Delivery.id).join(Reminder, Reminder.id == Delivery.reminder_id).where(
+        _mine(user), Delivery.read_at.is_(None))
+    n = db.session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(read_at=now)).rowcount
+    db.session.commit()
+    return n
+
+
+def set_channels(user: User, inapp: bool, email: bool) -> None:
+    before = snapshot(user, ["notify_inapp", "notify_email"])
+    user.notify_inapp, user.notify_email = bool(inapp), bool(email)
+    record(user, "update", "user", user.id, None, before, snapshot(user, ["notify_inapp", "notify_email"]))
+    db.session.commit()

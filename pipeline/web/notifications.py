@@ -1,0 +1,74 @@
+"""The bell: a user's in-app notifications, marking them read, and their channel choices."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from pipeline.models.base import utcnow
+from pipeline.reminders import inbox
+from pipeline.reminders.rules import RULE_LABELS
+from pipeline.web.reminders import RowPage
+
+bp = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@bp.app_context_processor
+def bell_context():
+    """``unread_notifications()`` for the bell: one COUNT, only when a page actually shows the bell."""
+    def unread_notifications() -> int:
+        if not getattr(current_user, "is_authenticated", False):
+            return 0
+        return inbox.unread_count(current_user)
+    return {"unread_notifications": unread_notifications}
+
+
+def _local_path(link: str | None) -> str:
+    """Reminder links are our own paths; anything else goes back to the list."""
+    if link and link.startswith("/") and not link.startswith("//") and "\\" not in link:
+        return link
+    return url_for("notifications.index")
+
+
+@bp.get("/")
+@login_required
+def index():
+    unread_only = request.args.get("unread") == "1"
+    page = request.args.get("page", 1, type=int)
+    items = RowPage(inbox.inbox(current_user, unread_only), page, 30)
+    return render_template("notifications/index.html", items=items, unread_only=unread_only,
+                           rule_labels=RULE_LABELS)
+
+
+@bp.post("/<int:delivery_id>/read")
+@login_required
+def read(delivery_id: int):
+    reminder = inbox.mark_read(current_user, delivery_id, utcnow())
+    if reminder is None:
+        abort(404)
+    if request.form.get("open") == "1":
+        return redirect(_local_path(reminder.link))
+    return redirect(url_for("notifications.index", unread=request.form.get("unread") or None))
+
+
+@bp.post("/read-all")
+@login_required
+def read_all():
+    n = inbox.mark_all_read(current_user, utcnow())
+    flash(f"已将 {n} 条通知标为已读。", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    if request.method == "POST":
+        inapp, email = request.form.get("notify_inapp") == "1", request.form.get("notify_email") == "1"
+        inbox.set_channels(current_user, inapp, email)
+        if email and not current_user.email:
+            flash("已保存。但您的账号还没有邮箱地址，邮件提醒暂时无法送达，请联系管理员补充邮箱。", "warning")
+        elif not inapp and not email:
+            flash("已保存。您关闭了全部提醒渠道，将不会收到任何提醒。", "warning")
+        else:
+            flash("提醒方式已保存。", "success")
+        return redirect(url_for("notifications.settings"))
+    return render_template("notifications/settings.html")

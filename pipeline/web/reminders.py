@@ -1,0 +1,97 @@
+"""The reminders health page (admins): last scan, scheduler lease, counts per channel, delivery log."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from pipeline.extensions import db
+from pipeline.models.base import utcnow
+from pipeline.models.reminder import CHANNELS, DELIVERY_STATUSES
+from pipeline.reminders import health
+from pipeline.reminders.rules import RULE_LABELS
+from pipeline.reminders.scheduler import LEASE_TTL, today_shanghai
+from pipeline.web.auth import admin_required
+
+bp = Blueprint("reminders", __name__, url_prefix="/admin/reminders")
+
+
+@bp.app_context_processor
+def banner_context():
+    """``reminder_scan_overdue()`` for the admin banner in base.html (one query, only for admins)."""
+    def reminder_scan_overdue() -> bool:
+        if not getattr(current_user, "is_authenticated", False) or current_user.role != "admin":
+            return False
+        return health.scan_overdue(utcnow())
+    return {"reminder_scan_overdue": reminder_scan_overdue}
+
+
+class RowPage:
+    """A page of multi-column rows (``db.paginate`` keeps only the first entity), same attributes as Pagination."""
+
+    def __init__(self, query, page: int, per_page: int) -> None:
+        from sqlalchemy import func, select
+
+        self.total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+        self.per_page = per_page
+        self.pages = max((self.total + per_page - 1) // per_page, 1)
+        self.page = min(max(page, 1), self.pages)
+        self.items = db.session.execute(query.limit(per_page).offset((self.page - 1) * per_page)).all()
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+
+def _day(name: str) -> date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        flash(f"日期“{raw}”格式不对，请用 年-月-日，例如 {today_shanghai().isoformat()}；已忽略该条件。", "warning")
+        return None
+
+
+@bp.get("/", endpoint="health")
+@admin_required
+def health_page():
+    now = utcnow()
+    channel = request.args.get("channel") or None
+    status = request.args.get("status") or None
+    day_from, day_to = _day("from"), _day("to")
+    page = request.args.get("page", 1, type=int)
+    log = RowPage(health.delivery_log(channel, status, day_from, day_to), page, 50)
+    ids = [row[0].id for row in log.items]
+    lease = health.lease()
+    lease_alive = bool(lease and lease.holder and now - lease.heartbeat_at <= LEASE_TTL)
+    return render_template(
+        "reminders/health.html", now=now, overdue=health.scan_overdue(now), last=health.last_scan(),
+        last_ok_at=health.last_ok_scan_at(), scans=health.recent_scans(), counts=health.counts_by_channel(),
+        lease=lease, lease_alive=lease_alive, log=log, attempts=health.attempts_for(ids), channels=CHANNELS,
+        statuses=DELIVERY_STATUSES, rule_labels=RULE_LABELS,
+        filters={"channel": channel, "status": status, "from": request.args.get("from", ""),
+                 "to": request.args.get("to", "")})
+
+
+@bp.post("/scan")
+@admin_required
+def scan_now():
+    from pipeline.reminders.deliver import deliver_pending
+    from pipeline.reminders.scan import run_scan
+
+    r = run_scan(today_shanghai())
+    d = deliver_pending(channels_only=("inapp",))  # e-mail and robots go out with the scheduler's next run
+    flash(f"扫描完成：新建提醒 {r.created} 条，站内通知已送达 {d.sent} 条，用时 {r.seconds:.1f} 秒。", "success")
+    return redirect(url_for("reminders.health"))
+
+
+@bp.post("/deliveries/<int:delivery_id>/retry")
+@admin_required
+def retry(delivery_id: int):
+    from pipeline.reminders.deliver import requeue
+
+    if not requeue(delivery_id, current_user):
+        abort(404)
+    flash(f"发送记录 {delivery_id} 已重新排队，将在下一次发送时重试。", "success")
+    return redirect(url_for("reminders.health", status="gave_up"))

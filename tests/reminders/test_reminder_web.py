@@ -1,0 +1,159 @@
+"""The bell, the notification pages, channel choices and the admins' health page."""
+from __future__ import annotations
+
+import socket
+from datetime import date, timedelta
+
+from reminder_helpers import milestone
+from sqlalchemy import select
+
+from pipeline.models import AuditLog, Delivery, Reminder, ScanRun
+from pipeline.models.base import utcnow
+from pipeline.reminders.deliver import deliver_pending
+from pipeline.reminders.scan import run_scan
+from tests.conftest import login
+
+TODAY = date(2026, 6, 10)
+
+
+def _log_in(client, user):
+    """Log in as ``user``; requests share the test's app context, so drop Flask-Login's cached user too."""
+    from flask import g
+
+    g.pop("_login_user", None)
+    login(client, user)
+
+
+def _overdue_for_a1(db, city, title="提交研发费用专项审计报告"):
+    m = milestone(city.firm_a1, TODAY - timedelta(days=2), title=title)
+    db.session.commit()
+    run_scan(TODAY)
+    deliver_pending(channels_only=("inapp",))
+    return m
+
+
+def _inapp(db, user):
+    return db.session.scalars(select(Delivery).join(Reminder).where(Reminder.user_id == user.id,
+                                                                      Delivery.channel == "inapp")).one()
+
+
+def test_bell_shows_unread_count_and_the_list_shows_the_reminder(client, db, city):
+    _overdue_for_a1(db, city)
+    _log_in(client, city.user_a1)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "提交研发费用专项审计报告" in page and "已逾期2天" in page
+    assert 'class="bell-count">1<' in page
+
+
+def test_firm_users_see_only_their_own_firms_reminders(client, db, city):
+    _overdue_for_a1(db, city)
+    d = _inapp(db, city.user_a1)
+    _log_in(client, city.user_a2)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert "提交研发费用专项审计报告" not in page and "bell-count" not in page
+    assert client.post(f"/notifications/{d.id}/read").status_code == 404  # not theirs: 404
+    db.session.refresh(d)
+    assert d.read_at is None
+    # a firm user moved to another firm no longer sees the old firm's reminders
+    city.user_a1.firm_id = city.firm_a2.id
+    db.session.commit()
+    _log_in(client, city.user_a1)
+    assert "提交研发费用专项审计报告" not in client.get("/notifications/").get_data(as_text=True)
+
+
+def test_mark_read_open_and_read_all(client, db, city):
+    m = _overdue_for_a1(db, city)
+    milestone(city.firm_a1, TODAY - timedelta(days=1), title="第二件事")
+    db.session.commit()
+    run_scan(TODAY)
+    deliver_pending(channels_only=("inapp",))
+    _log_in(client, city.user_a1)
+    first = db.session.scalars(select(Delivery).join(Reminder).where(
+        Reminder.user_id == city.user_a1.id, Reminder.subject_id == m.id, Delivery.channel == "inapp")).one()
+    resp = client.post(f"/notifications/{first.id}/read", data={"open": "1"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/portal/#ms-{m.id}")
+    db.session.refresh(first)
+    assert first.read_at is not None
+    assert 'class="bell-count">1<' in client.get("/notifications/").get_data(as_text=True)
+    client.post("/notifications/read-all")
+    assert "bell-count" not in client.get("/notifications/").get_data(as_text=True)
+
+
+def test_channel_choices_are_saved_audited_and_honoured_by_the_next_scan(client, db, city):
+    _log_in(client, city.user_a1)
+    assert "站内通知" in client.get("/notifications/settings").get_data(as_text=True)
+    resp = client.post("/notifications/settings", data={"notify_inapp": "1"}, follow_redirects=True)
+    assert "提醒方式已保存" in resp.get_data(as_text=True)
+    db.session.refresh(city.user_a1)
+    assert (city.user_a1.notify_inapp, city.user_a1.notify_email) == (True, False)
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "user")).one()
+    assert audit.before == {"notify_email": True} and audit.after == {"notify_email": False}
+    milestone(city.firm_a1, TODAY - timedelta(days=2))
+    db.session.commit()
+    run_scan(TODAY)
+    assert db.session.scalars(select(Delivery.channel).join(Reminder).where(
+        Reminder.user_id == city.user_a1.id)).all() == ["inapp"]
+
+
+def test_post_without_csrf_token_is_refused(app, client, db, city, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    _overdue_for_a1(db, city)
+    d = _inapp(db, city.user_a1)
+    _log_in(client, city.user_a1)
+    assert client.post(f"/notifications/{d.id}/read").status_code == 400
+    assert client.post("/notifications/settings", data={"notify_inapp": "1"}).status_code == 400
+    db.session.refresh(d)
+    assert d.read_at is None
+
+
+def test_health_page_is_for_admins_only(client, db, city):
+    for user in (city.officer_a, city.user_a1):
+        _log_in(client, user)
+        assert client.get("/admin/reminders/").status_code == 404
+    _log_in(client, city.admin)
+    assert client.get("/admin/reminders/").status_code == 200
+
+
+def test_health_page_shows_gave_up_deliveries_with_their_errors(app, client, db, city, monkeypatch):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", dead_port)
+    monkeypatch.setitem(app.config, "REMINDER_MAX_ATTEMPTS", 2)
+    _overdue_for_a1(db, city)
+    now = utcnow()
+    deliver_pending(now=now, channels_only=("email",))
+    deliver_pending(now=now + timedelta(hours=1), channels_only=("email",))
+    _log_in(client, city.admin)
+    page = client.get("/admin/reminders/?status=gave_up").get_data(as_text=True)
+    assert "已放弃" in page and "ConnectionRefusedError" in page and "甲公司联系人" in page
+    assert page.count("重新发送") == 2  # the firm user's and the officer's e-mail
+    email_only = client.get("/admin/reminders/?channel=inapp&status=gave_up").get_data(as_text=True)
+    assert "没有符合条件的发送记录" in email_only
+    future = (date.today() + timedelta(days=2)).isoformat()
+    assert "没有符合条件的发送记录" in client.get(f"/admin/reminders/?from={future}").get_data(as_text=True)
+    assert "格式不对" in client.get("/admin/reminders/?from=2026-13-45", follow_redirects=True).get_data(as_text=True)
+    # an admin sends one again
+    d = db.session.scalars(select(Delivery).where(Delivery.status == "gave_up")).first()
+    assert client.post(f"/admin/reminders/deliveries/{d.id}/retry").status_code == 302
+    db.session.refresh(d)
+    assert (d.status, d.attempts) == ("pending", 0)
+
+
+def test_red_warning_when_no_scan_in_26_hours_for_admins_only(client, db, city):
+    _log_in(client, city.admin)
+    assert "超过 26 小时" in client.get("/notifications/").get_data(as_text=True)  # never scanned
+    assert "最近 26 小时内没有成功的提醒扫描" in client.get("/admin/reminders/").get_data(as_text=True)
+    db.session.add(ScanRun(started_at=utcnow() - timedelta(hours=27), finished_at=utcnow() - timedelta(hours=27),
+                           today=TODAY, status="ok", created=0))
+    db.session.add(ScanRun(started_at=utcnow() - timedelta(hours=1), finished_at=utcnow() - timedelta(hours=1),
+                           today=TODAY, status="error", error="boom"))
+    db.session.commit()
+    assert "超过 26 小时" in client.get("/notifications/").get_data(as_text=True)  # an error does not count
+    _log_in(client, city.officer_a)
+    assert "超过 26 小时" not in client.get("/notifications/").get_data(as_text=True)
+    run_scan(TODAY)
+    _log_in(client, city.admin)
+    page = client.get("/admin/reminders/").get_data(as_text=True)
+    assert "26 小时" not in page and "成功" in page

@@ -17,6 +17,7 @@ BLUEPRINT_MODULES = (
     "pipeline.web.portal",
     "pipeline.web.imports",
     "pipeline.web.admin",
+    "pipeline.web.planning",
     "pipeline.web.notifications",
     "pipeline.web.reminders",
     "pipeline.web.reports",

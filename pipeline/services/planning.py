@@ -1,0 +1,64 @@
+"""The planner's editable data: application batches and IP lead times (city admin only).
+
+Every change is audited; the calendar's version (a hash of its contents) is what each roadmap
+records, so a roadmap made under an older calendar can be told apart.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from pipeline.extensions import db
+from pipeline.models import ApplicationBatch, LeadTime
+from pipeline.services.audit import record, snapshot
+
+BATCH_FIELDS = ("code", "year", "opens_on", "cutoff", "note")
+
+
+class PlanningError(ValueError):
+    """A change that cannot be right; the message is Chinese and names the field."""
+
+
+def save_batch(user, data: dict, batch: ApplicationBatch | None = None) -> ApplicationBatch:
+    code = (data.get("code") or "").strip()
+    cutoff: date = data["cutoff"]
+    opens_on: date | None = data.get("opens_on")
+    if opens_on and opens_on > cutoff:
+        raise PlanningError("开始受理日期不能晚于截止日期")
+    clash = db.session.scalars(select(ApplicationBatch).where(ApplicationBatch.code == code)).first()
+    if clash is not None and clash is not batch:
+        raise PlanningError(f"批次编号“{code}”已存在")
+    before = snapshot(batch, BATCH_FIELDS) if batch else None
+    if batch is None:
+        batch = ApplicationBatch(code=code, year=data["year"], cutoff=cutoff)
+        db.session.add(batch)
+    batch.code, batch.year, batch.cutoff, batch.opens_on, batch.note = (
+        code, data["year"], cutoff, opens_on, (data.get("note") or "").strip() or None)
+    db.session.flush()
+    record(user, "update" if before else "create", "application_batch", batch.id, None, before,
+           snapshot(batch, BATCH_FIELDS))
+    db.session.commit()
+    return batch
+
+
+def delete_batch(user, batch: ApplicationBatch) -> None:
+    record(user, "delete", "application_batch", batch.id, None, snapshot(batch, BATCH_FIELDS), None)
+    db.session.delete(batch)
+    db.session.commit()
+
+
+def save_lead_time(user, kind: str, months: int, basis: str) -> LeadTime:
+    if not 0 < months <= 120:
+        raise PlanningError("周期应为1–120个月")
+    row = db.session.scalars(select(LeadTime).where(LeadTime.kind == kind)).first()
+    before = snapshot(row, ("kind", "months", "basis")) if row else None
+    if row is None:
+        row = LeadTime(kind=kind, months=months, basis=basis)
+        db.session.add(row)
+    row.months, row.basis = months, basis.strip() or None
+    db.session.flush()
+    record(user, "update" if before else "create", "lead_time", row.id, None, before,
+           snapshot(row, ("kind", "months", "basis")))
+    db.session.commit()
+    return row

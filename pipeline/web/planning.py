@@ -1,0 +1,101 @@
+"""City admin: the application calendar (batches and cutoffs) and IP lead times the planner uses."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from pipeline.extensions import db
+from pipeline.models import ApplicationBatch, Roadmap
+from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
+from pipeline.services import planning
+from pipeline.services.roadmaps import planner_calendar, planner_lead_times
+from pipeline.web.auth import admin_required
+
+bp = Blueprint("planning", __name__, url_prefix="/admin/planning")
+
+
+class BatchForm(FlaskForm):
+    code = StringField("批次编号", validators=[DataRequired("请填写批次编号"), Length(max=20),
+                                             Regexp(r"^\d{4}-\w{1,10}$", message="批次编号格式如 2027-1（年份-序号）")],
+                       description="年份-序号，如 2027-1")
+    year = IntegerField("申报年度", validators=[DataRequired("请填写申报年度"),
+                                            NumberRange(2000, 2100, "申报年度应为四位年份")])
+    opens_on = DateField("开始受理", validators=[Optional()])
+    cutoff = DateField("系统截止日期", validators=[DataRequired("请填写截止日期（格式 YYYY-MM-DD）")])
+    note = StringField("说明（如苏高企协办通知文号）", validators=[Optional(), Length(max=200)])
+
+
+class LeadTimeForm(FlaskForm):
+    months = IntegerField("周期（月）", validators=[DataRequired("请填写周期"), NumberRange(1, 120, "周期应为1–120个月")])
+    basis = StringField("依据", validators=[Optional(), Length(max=300)])
+
+
+class ActionForm(FlaskForm):
+    pass
+
+
+@bp.get("/")
+@admin_required
+def index():
+    today = date.today()
+    batches = db.session.scalars(select(ApplicationBatch).order_by(ApplicationBatch.cutoff)).all()
+    cal = planner_calendar(today)
+    targeted = dict(db.session.execute(
+        select(Roadmap.target_batch, db.func.count()).group_by(Roadmap.target_batch)).all())
+    lead_times = planner_lead_times()
+    return render_template("planning/index.html", batches=batches, calendar=cal, today=today, targeted=targeted,
+                           lead_times=lead_times, kind_names=IP_KIND_NAMES, defaults=DEFAULT_LEAD_TIMES,
+                           form=BatchForm(), action=ActionForm(), lt_form=LeadTimeForm())
+
+
+@bp.route("/batches/new", methods=["GET", "POST"])
+@bp.route("/batches/<int:batch_id>", methods=["GET", "POST"])
+@admin_required
+def batch(batch_id: int | None = None):
+    row = db.session.get(ApplicationBatch, batch_id) if batch_id else None
+    if batch_id and row is None:
+        abort(404)
+    form = BatchForm(obj=row)
+    if form.validate_on_submit():
+        try:
+            planning.save_batch(current_user, form.data, row)
+        except planning.PlanningError as exc:
+            form.code.errors.append(str(exc)) if "编号" in str(exc) else form.cutoff.errors.append(str(exc))
+        else:
+            flash("批次已保存。已有路线图将在下次重新生成时按新日历规划。", "success")
+            return redirect(url_for("planning.index"))
+    return render_template("planning/batch.html", form=form, row=row)
+
+
+@bp.post("/batches/<int:batch_id>/delete")
+@admin_required
+def delete(batch_id: int):
+    row = db.session.get(ApplicationBatch, batch_id)
+    if row is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        planning.delete_batch(current_user, row)
+        flash(f"已删除批次 {row.code}。", "success")
+    return redirect(url_for("planning.index"))
+
+
+@bp.post("/lead-times/<kind>")
+@admin_required
+def lead_time(kind: str):
+    if kind not in DEFAULT_LEAD_TIMES:
+        abort(404)
+    form = LeadTimeForm()
+    if form.validate_on_submit():
+        planning.save_lead_time(current_user, kind, form.months.data, form.basis.data or "")
+        flash(f"已更新{IP_KIND_NAMES.get(kind, kind)}的周期。", "success")
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                flash(f"{IP_KIND_NAMES.get(kind, kind)}：{e}", "danger")
+    return redirect(url_for("planning.index"))

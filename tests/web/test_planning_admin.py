@@ -1,0 +1,72 @@
+"""The city admin edits the application calendar and lead times; nobody else can."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from pipeline.models import ApplicationBatch, AuditLog, LeadTime
+from tests import factories as f
+from tests.conftest import login
+
+
+def _users(db):
+    county = f.county()
+    admin = f.user("admin1", "admin")
+    officer = f.user("off1", "officer", county=county)
+    db.session.commit()
+    return admin, officer
+
+
+def test_admin_adds_edits_and_deletes_a_batch_with_audit(client, db):
+    admin, _ = _users(db)
+    login(client, admin)
+    r = client.post("/admin/planning/batches/new", data={"code": "2027-1", "year": "2027", "cutoff": "2027-05-29",
+                                                          "note": "苏高企协办〔2027〕1号"})
+    assert r.status_code == 302
+    batch = db.session.scalars(select(ApplicationBatch)).one()
+    assert batch.cutoff == date(2027, 5, 29)
+    page = client.get("/admin/planning/").get_data(as_text=True)
+    assert "2027-1" in page and "2027年5月29日" in page
+    client.post(f"/admin/planning/batches/{batch.id}", data={"code": "2027-1", "year": "2027", "cutoff": "2027-06-05"})
+    db.session.expire_all()
+    assert db.session.get(ApplicationBatch, batch.id).cutoff == date(2027, 6, 5)
+    audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "application_batch")).all()
+    assert [a.action for a in audit] == ["create", "update"]
+    assert audit[1].before == {"cutoff": "2027-05-29"} and audit[1].after == {"cutoff": "2027-06-05"}
+    client.post(f"/admin/planning/batches/{batch.id}/delete")
+    assert db.session.scalars(select(ApplicationBatch)).first() is None
+
+
+def test_bad_batch_input_is_named_in_chinese_and_nothing_is_saved(client, db):
+    admin, _ = _users(db)
+    login(client, admin)
+    r = client.post("/admin/planning/batches/new", data={"code": "第一批", "year": "2027", "cutoff": "2027-13-01"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "批次编号格式如 2027-1" in html and "截止日期" in html
+    r = client.post("/admin/planning/batches/new", data={"code": "2027-1", "year": "2027", "cutoff": "2027-05-31",
+                                                          "opens_on": "2027-06-30"})
+    assert "开始受理日期不能晚于截止日期" in r.get_data(as_text=True)
+    assert db.session.scalars(select(ApplicationBatch)).first() is None
+
+
+def test_lead_time_edit_changes_what_the_planner_uses(client, db):
+    from pipeline.services.roadmaps import planner_lead_times
+
+    admin, _ = _users(db)
+    login(client, admin)
+    client.post("/admin/planning/lead-times/utility_model", data={"months": "7", "basis": "2027年实审周期约7个月"})
+    row = db.session.scalars(select(LeadTime).where(LeadTime.kind == "utility_model")).one()
+    assert row.months == 7
+    assert planner_lead_times()["utility_model"].months == 7
+    assert planner_lead_times()["utility_model"].basis == "2027年实审周期约7个月"
+
+
+def test_officers_cannot_see_or_change_the_calendar(client, db):
+    _, officer = _users(db)
+    login(client, officer)
+    assert client.get("/admin/planning/").status_code == 404
+    assert client.post("/admin/planning/batches/new", data={"code": "2027-1", "year": "2027",
+                                                            "cutoff": "2027-05-31"}).status_code == 404
+    assert db.session.scalars(select(ApplicationBatch)).first() is None

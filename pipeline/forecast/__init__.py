@@ -256,7 +256,7 @@ def _rd_slip(o: FirmOutlook, first_year: int | None) -> FirmOutlook:
 
 
 SCENARIOS = {
-    "close_gaps": ("若所有“接近达标”企业补齐短板", _close_gaps),
+    "close_gaps": ("若所有“临界”企业补齐短板", _close_gaps),
     "rd_slip": ("若研发投入计划推迟一年", _rd_slip),
 }
 

@@ -29,7 +29,7 @@ from pipeline.models.firm import STAGES
 from pipeline.services.scope import scope_filter
 
 CULTIVATION_STAGES = ("candidate", "pool", "coaching", "to_apply", "applied", "failed")
-VERDICTS = {"ready": "达标", "marginal": "接近达标", "not_ready": "未达标", "incomplete": "数据不全",
+VERDICTS = {"ready": "可申报", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全",
             "unassessed": "未评估"}
 FUNNEL = ("candidate", "pool", "coaching", "to_apply", "applied", "certified")
 RECERT = {"scheduled": "已安排到期当年重新申报", "late": "计划到期后再申报（将中断）", "none": "未安排重新申报"}

@@ -1,0 +1,67 @@
+"""``flask goals …``: the daily snapshot (run by the scheduler or cron) and setting targets."""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask import Flask
+
+
+def _today(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，收到“{value}”", param_hint="--today") from None
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("goals", help="目标进展：每日快照、年度目标。")
+    def goals():
+        pass
+
+    @goals.command("snapshot", help="记录今天（或 --today 指定日）各县区与全市的目标数据；同一天重复运行会覆盖。")
+    @click.option("--today", "today_", default=None, help="快照日期 YYYY-MM-DD，默认今天")
+    def snapshot(today_):
+        from pipeline.services.goals import take_snapshot
+
+        day = _today(today_)
+        n = take_snapshot(day)
+        click.echo(f"已记录 {day.isoformat()} 的快照：{n} 行（各县区 + 全市）。")
+
+    @goals.group("targets", help="年度目标。")
+    def targets():
+        pass
+
+    @targets.command("set", help="设置全市（不给 --county）或某县区某年的目标，以市级管理员身份记入操作日志。")
+    @click.option("--county", default=None, help="县区代码或名称；不填为全市")
+    @click.option("--year", type=int, required=True, help="年份")
+    @click.option("--hnte", type=click.IntRange(0), required=True, help="有效高企目标（家）")
+    @click.option("--tsme", type=click.IntRange(0), required=True, help="科技型中小企业目标（家）")
+    @click.option("--plan", default=None, help="所属规划名称")
+    @click.option("--as-user", "as_user", default=None, help="以哪个市级管理员账号记录（默认第一个管理员）")
+    def set_target(county, year, hnte, tsme, plan, as_user):
+        from sqlalchemy import or_, select
+
+        from pipeline.extensions import db
+        from pipeline.models import County, User
+        from pipeline.services.goals import TargetError, set_target as do_set
+
+        q = select(User).where(User.role == "admin", User.active.is_(True))
+        if as_user:
+            q = q.where(User.username == as_user)
+        admin = db.session.scalars(q.order_by(User.id)).first()
+        if admin is None:
+            raise click.ClickException("找不到可用的市级管理员账号" + (f"“{as_user}”" if as_user else "") + "。")
+        cid = None
+        if county:
+            c = db.session.scalars(select(County).where(or_(County.code == county, County.name == county))).first()
+            if c is None:
+                raise click.ClickException(f"找不到县区“{county}”（可用代码或名称）。")
+            cid = c.id
+        try:
+            t = do_set(admin, cid, year, hnte, tsme, plan)
+        except TargetError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"已设置{county or '全市'} {t.year} 年目标：有效高企 {t.hnte_target} 家，科小 {t.tsme_target} 家。")

@@ -1,0 +1,287 @@
+"""JSON API ``/api/v1``: personal bearer tokens, the same scopes as the pages, Chinese errors.
+
+Token auth only — a browser session cookie never authenticates here, so the blueprint is exempt
+from CSRF. Every firm is fetched through ``services.scope``; out of scope is 404. Errors are always
+``{"error": {"code", "message"}}``; the OpenAPI document is ``pipeline/web/openapi.py``.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import func, or_, select
+from werkzeug.exceptions import HTTPException
+
+from pipeline.extensions import csrf, db
+from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
+from pipeline.models.firm import STAGES
+from pipeline.models.roadmap import MILESTONE_STATUSES
+from pipeline.services.scope import get_firm_or_404, scope_filter
+from pipeline.web.errors import api_error_body
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+MAX_PER_PAGE = 200
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")  # tab, LF and CR are fine in notes
+MAX_ID = 2**31 - 1  # ids are 32-bit in PostgreSQL; larger ones cannot exist
+VERDICT_FILTERS = ("ready", "marginal", "not_ready", "incomplete", "unassessed")
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, message: str | None):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def _error(code: int, message: str | None = None):
+    resp = jsonify(api_error_body(code, message))
+    resp.status_code = code
+    if code == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return resp
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return _error(exc.code, exc.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return _error(exc.code or 500, None)
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        from pipeline.services.tokens import user_for_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return _error(401, "缺少访问令牌：请在请求头 Authorization 中提供 “Bearer <令牌>”。")
+        user = user_for_token(raw.strip())
+        if user is None:
+            return _error(401, "访问令牌无效、已撤销或账号已停用。")
+        g.api_user = user
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _today() -> date:
+    return date.today()
+
+
+def _int_arg(name: str, default: int | None, lo: int | None = None, hi: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(422, f"参数 {name} 必须是整数，收到“{raw[:20]}”。") from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        rng = f"{lo}–{hi}" if hi is not None else f"≥{lo}"
+        raise ApiError(422, f"参数 {name} 超出范围（{rng}），收到 {value}。")
+    return value
+
+
+def _iso(d) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def _firm_summary(firm: Firm, county: str | None, assessment: Assessment | None, roadmap: Roadmap | None) -> dict:
+    return {"id": firm.id, "name": firm.name, "credit_code": firm.credit_code, "county_id": firm.county_id,
+            "county": county, "stage": firm.stage, "stage_label": STAGES.get(firm.stage, firm.stage),
+            "pool_level": firm.pool_level, "tech_domain": firm.tech_domain,
+            "hnte_cert_expiry": _iso(firm.hnte_cert_expiry), "tsme_year": firm.tsme_year,
+            "verdict": assessment.verdict if assessment else None,
+            "score_min": assessment.score_min if assessment else None,
+            "score_max": assessment.score_max if assessment else None,
+            "target_batch": roadmap.target_batch if roadmap else None}
+
+
+def _milestone(ms: Milestone) -> dict:
+    return {"id": ms.id, "code": ms.code, "title": ms.title, "addresses": ms.addresses or [], "basis": ms.basis,
+            "due": _iso(ms.due), "owner": ms.owner, "status": ms.status,
+            "status_label": MILESTONE_STATUSES.get(ms.status, ms.status), "evidence_note": ms.evidence_note,
+            "progress_note": ms.progress_note, "progress_pending": bool(ms.progress_pending),
+            "done_on": _iso(ms.done_on), "manual": bool(ms.manual)}
+
+
+# ------------------------------------------------------------------ firms
+
+@bp.get("/firms")
+@token_required
+def firms():
+    user = g.api_user
+    page = _int_arg("page", 1, 1, 100000)
+    per_page = _int_arg("per_page", 50, 1, MAX_PER_PAGE)
+    county_id = _int_arg("county", None, 1, MAX_ID)
+    stage = request.args.get("stage") or None
+    verdict = request.args.get("verdict") or None
+    q = (request.args.get("q") or "").strip()
+    if stage is not None and stage not in STAGES:
+        raise ApiError(422, f"参数 stage 取值无效：“{stage[:20]}”，可选：{', '.join(STAGES)}。")
+    if verdict is not None and verdict not in VERDICT_FILTERS:
+        raise ApiError(422, f"参数 verdict 取值无效：“{verdict[:20]}”，可选：{', '.join(VERDICT_FILTERS)}。")
+    if len(q) > 100:
+        raise ApiError(422, "参数 q 过长（最多 100 个字符）。")
+    if _CONTROL.search(q):
+        raise ApiError(422, "参数 q 含有不可见的控制字符。")
+    where = [scope_filter(user)]
+    if county_id is not None:
+        where.append(Firm.county_id == county_id)
+    if stage:
+        where.append(Firm.stage == stage)
+    if verdict == "unassessed":
+        where.append(Assessment.id.is_(None))
+    elif verdict:
+        where.append(Assessment.verdict == verdict)
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(or_(Firm.name.like(like, escape="\\"), Firm.credit_code.like(like, escape="\\")))
+    base = (select(Firm, County.name, Assessment, Roadmap).join(County, County.id == Firm.county_id)
+            .outerjoin(Assessment, Assessment.firm_id == Firm.id).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+            .where(*where))
+    total = db.session.scalar(select(func.count()).select_from(
+        select(Firm.id).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(*where).subquery()))
+    rows = db.session.execute(base.order_by(Firm.id).limit(per_page).offset((page - 1) * per_page)).all()
+    return jsonify({"items": [_firm_summary(*r) for r in rows], "page": page, "per_page": per_page,
+                    "total": total, "pages": (total + per_page - 1) // per_page})
+
+
+def _check_ids(*ids: int) -> None:
+    if any(i > MAX_ID for i in ids):
+        raise ApiError(404, None)
+
+
+def _firm_row(firm_id: int):
+    _check_ids(firm_id)
+    firm = get_firm_or_404(g.api_user, firm_id)
+    assessment = db.session.scalars(select(Assessment).where(Assessment.firm_id == firm.id)).first()
+    roadmap = db.session.scalars(select(Roadmap).where(Roadmap.firm_id == firm.id)).first()
+    return firm, assessment, roadmap
+
+
+@bp.get("/firms/<int:firm_id>")
+@token_required
+def firm(firm_id: int):
+    f, assessment, roadmap = _firm_row(firm_id)
+    county = db.session.get(County, f.county_id)
+    body = _firm_summary(f, county.name if county else None, assessment, roadmap)
+    body.update({"registered_on": _iso(f.registered_on), "industry": f.industry, "address": f.address,
+                 "contact_name": f.contact_name, "hnte_cert_no": f.hnte_cert_no,
+                 "hnte_cert_date": _iso(f.hnte_cert_date), "tsme_reg_no": f.tsme_reg_no})
+    return jsonify(body)
+
+
+@bp.get("/firms/<int:firm_id>/assessment")
+@token_required
+def assessment(firm_id: int):
+    f, a, _ = _firm_row(firm_id)
+    if a is None:
+        raise ApiError(404, f"企业 {f.id} 尚无评估结果。")
+    return jsonify({"firm_id": f.id, "rules_version": a.rules_version, "assessed_at": a.assessed_at.isoformat(),
+                    "application_date": _iso(a.application_date), "verdict": a.verdict,
+                    "score_min": a.score_min, "score_max": a.score_max, "tsme_eligible": a.tsme_eligible,
+                    "result": a.result or {}})
+
+
+@bp.get("/firms/<int:firm_id>/roadmap")
+@token_required
+def roadmap(firm_id: int):
+    f, _, rm = _firm_row(firm_id)
+    if rm is None:
+        raise ApiError(404, f"企业 {f.id} 尚无培育路线图。")
+    milestones = db.session.scalars(select(Milestone).where(Milestone.roadmap_id == rm.id, Milestone.firm_id == f.id)
+                                    .order_by(Milestone.due, Milestone.id))
+    return jsonify({"firm_id": f.id, "target_batch": rm.target_batch, "target_cutoff": _iso(rm.target_cutoff),
+                    "target_year": rm.target_year, "projected_min": rm.projected_min,
+                    "projected_max": rm.projected_max, "generated_for": _iso(rm.generated_for),
+                    "rules_version": rm.rules_version, "calendar_version": rm.calendar_version,
+                    "milestones": [_milestone(m) for m in milestones]})
+
+
+@bp.route("/firms/<int:firm_id>/milestones/<int:milestone_id>", methods=["PATCH", "POST"])
+@token_required
+def milestone(firm_id: int, milestone_id: int):
+    """Officers/admins set ``status`` (and ``evidence_note``); firm users report ``progress_note`` only."""
+    from pipeline.services import firms as firm_service
+
+    user = g.api_user
+    _check_ids(firm_id, milestone_id)
+    f = get_firm_or_404(user, firm_id)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(422, "请求体必须是 JSON 对象，例如 {\"progress_note\": \"...\"}。")
+    allowed = {"status", "evidence_note", "progress_note"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ApiError(422, f"不支持的字段：{', '.join(unknown)}；可用字段：status、evidence_note、progress_note。")
+    for name in allowed & set(data):
+        if data[name] is not None and not isinstance(data[name], str):
+            raise ApiError(422, f"字段 {name} 必须是字符串。")
+        if data[name] is not None and len(data[name]) > 2000:
+            raise ApiError(422, f"字段 {name} 过长（最多 2000 个字符）。")
+        if data[name] is not None and _CONTROL.search(data[name]):
+            raise ApiError(422, f"字段 {name} 含有不可见的控制字符，请删除后重试。")
+    status, note = data.get("status"), data.get("progress_note")
+    if status is None and note is None:
+        raise ApiError(422, "请至少提供 status（专员）或 progress_note（企业）之一。")
+    if user.role == "firm":
+        if status is not None or data.get("evidence_note") is not None:
+            raise ApiError(403, "企业用户只能填报进展说明（progress_note），状态由县区专员确认。")
+    if status is not None and status not in MILESTONE_STATUSES:
+        raise ApiError(422, f"字段 status 取值无效：“{status[:20]}”，可选：{', '.join(MILESTONE_STATUSES)}。")
+    if note is not None and not re.search(r"\S", note):
+        raise ApiError(422, "字段 progress_note 不能为空。")
+    try:
+        if status is not None:
+            ms = firm_service.update_milestone(user, f, milestone_id, status, data.get("evidence_note"), _today())
+        if note is not None:
+            ms = firm_service.report_progress(user, f, milestone_id, note)
+    except firm_service.FirmError as exc:
+        raise ApiError(422, str(exc)) from None
+    return jsonify(_milestone(ms))
+
+
+# ------------------------------------------------------------------ goals
+
+@bp.get("/goals")
+@token_required
+def goals():
+    from pipeline.services import goals as goal_service
+
+    county_id = _int_arg("county", None, 1, MAX_ID)
+    try:
+        fig = goal_service.goal_figures(g.api_user, _today(), county_id)
+        fc = goal_service.forecast_for(g.api_user, _today(), county_id)
+    except goal_service.NotAllowed:
+        raise ApiError(404, "目标统计仅对市级管理员和本县区专员开放，或该县区不存在。") from None
+    return jsonify(goal_json(fig, fc))
+
+
+def goal_json(fig: dict, fc) -> dict:
+    """Goal figures as JSON-friendly data (dates as ISO strings)."""
+    def conv(v):
+        if isinstance(v, date):
+            return v.isoformat()
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        return v
+    body = conv({k: v for k, v in fig.items()})
+    body["forecast"] = fc.to_dict()
+    return body
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from pipeline.web.openapi import SPEC
+
+    return jsonify(SPEC)

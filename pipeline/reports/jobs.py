@@ -229,7 +229,6 @@ def render_chunk(firm_ids: list[int], today_iso: str, out_dir: str) -> int:
     for firm, pdf in render_roadmaps(firm_ids, date.fromisoformat(today_iso)):
         Path(out_dir, f"{firm.credit_code}-{safe_filename(firm.name)}.pdf").write_bytes(pdf)
         n += 1
-    db.session.remove()
     return n
 
 
@@ -251,4 +250,7 @@ def _init_worker(cfg: dict) -> None:
 
 def _render_chunk_in_worker(firm_ids: list[int], today_iso: str, out_dir: str) -> int:
     with _worker_app.app_context():
-        return render_chunk(firm_ids, today_iso, out_dir)
+        try:
+            return render_chunk(firm_ids, today_iso, out_dir)
+        finally:
+            db.session.remove()

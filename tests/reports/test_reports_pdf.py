@@ -85,13 +85,15 @@ def test_hostile_firm_name_renders_as_text_and_fetches_nothing(world, db, tmp_pa
     port = local_server
     name = f'<b>x</b><img src="file:///etc/passwd"> http://127.0.0.1:{port}/x'
     firm = f.firm(world["hz"], name=name)
-    firm.contact_name = f'<img src="http://127.0.0.1:{port}/contact.png"><link rel="attachment" href="file:///etc/passwd">'
+    firm.contact_name = f'<img src="http://127.0.0.1:{port}/c.png">'
+    firm.address = '<link rel="attachment" href="file:///etc/passwd"><style>@import url(http://127.0.0.1:9/);</style>'
     db.session.commit()
     fetcher = SafeFetcher()
     pdf = render_roadmap(firm.id, TODAY, fetcher=fetcher)
     flat = "".join(pdftext(pdf, tmp_path).split())
     assert "<b>x</b><imgsrc=" in flat  # the markup is shown as text, not interpreted
     assert "root:x:0:0" not in flat
+    assert '<linkrel="attachment"' in flat  # the address is shown, as text
     assert _Recorder.hits == []  # nothing reached the local HTTP server
     assert not any(u.startswith(("http", "file:///etc")) for u in fetcher.fetched)
 

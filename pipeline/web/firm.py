@@ -39,6 +39,28 @@ TSME_ITEMS = [("staff", "科技人员", 20), ("rd", "研发投入", 50), ("ip", 
 RATIO_CONDITIONS = {"H4", "H5", "H6", "H7"}
 
 
+ITEM_LABELS = {key: label.lstrip("· ") for key, label, _ in SCORE_ITEMS}
+
+
+def item_label(code: str) -> str:
+    """A condition, score item or R&D-management piece code in Chinese (gaps, milestone targets)."""
+    if code in CONDITION_NAMES:
+        return f"{code} {CONDITION_NAMES[code]}"
+    if code in ITEM_LABELS:
+        return ITEM_LABELS[code]
+    if code.startswith("rd_management"):
+        piece = code.partition(".")[2]
+        return "研发管理" + (f"·{RD_PIECES[piece][0]}" if piece in RD_PIECES else "")
+    if code == "tsme":
+        return "科技型中小企业"
+    return code
+
+
+@bp.app_template_filter("item_label")
+def _item_label_filter(code: str) -> str:
+    return item_label(str(code))
+
+
 def _step(points, out_of) -> int:
     """A bar width as a CSS class step (0, 5, … 100): CSP forbids inline style attributes."""
     if not out_of:

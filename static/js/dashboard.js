@@ -16,7 +16,7 @@
   if (el("chart-forecast") && fc && fc.years.length) {
     var years = fc.years.map(function (y) { return String(y.year); });
     var sets = [
-      {label: "预测区间（高）", data: fc.years.map(function (y) { return y.active_high; }), borderColor: "transparent",
+      {label: "预测区间（低–高）", data: fc.years.map(function (y) { return y.active_high; }), borderColor: "transparent",
        backgroundColor: BLUE_L, pointRadius: 0, fill: "+1", order: 3},
       {label: "预测区间（低）", data: fc.years.map(function (y) { return y.active_low; }), borderColor: "transparent",
        backgroundColor: BLUE_L, pointRadius: 0, fill: false, order: 3},

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar as _cal
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Iterable, Mapping, Sequence
 
@@ -89,8 +90,12 @@ SETTING_LABELS = {
 
 # ------------------------------------------------------------------ working days
 
+@lru_cache(maxsize=4096)
 def is_workday(d: date) -> bool:
-    """China's working-day calendar (make-up workdays included); weekdays outside its data range."""
+    """China's working-day calendar (make-up workdays included); weekdays outside its data range.
+
+    Cached: the library scans its whole holiday table on every call.
+    """
     try:
         import chinese_calendar
 
@@ -99,6 +104,7 @@ def is_workday(d: date) -> bool:
         return d.weekday() < 5
 
 
+@lru_cache(maxsize=4096)
 def next_workday(d: date) -> date:
     """``d`` itself if it is a working day, else the first working day after it."""
     while not is_workday(d):
@@ -130,7 +136,7 @@ def _deadline_text(nominal: date, real: date) -> str:
 
 # ------------------------------------------------------------------ inputs and outputs
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FirmFacts:
     id: int
     name: str
@@ -145,7 +151,7 @@ class FirmFacts:
     stage_label: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MilestoneFacts:
     id: int
     firm_id: int
@@ -166,7 +172,7 @@ TERMINAL_STAGES = frozenset({"certified", "failed", "exited"})
 OPEN_MILESTONE = frozenset({"todo", "doing"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Hit:
     """One reminder before recipients are known. ``audience`` is firm, officer or both."""
 
@@ -203,9 +209,13 @@ def link_for(firm_id: int, anchor: str, firm_user: bool) -> str:
 
 
 def _window(days_left: int, marks: Sequence[int]) -> int | None:
-    """The mark whose window holds ``days_left``: marks (14, 3) → 14 for 4..14, 3 for 0..3."""
-    marks = sorted(marks)
-    for m in marks:
+    """The mark whose window holds ``days_left``: marks (14, 3) → 14 for 4..14, 3 for 0..3.
+
+    ``marks`` are in descending order (Thresholds keeps them so).
+    """
+    if days_left < 0 or days_left > marks[0]:
+        return None
+    for m in reversed(marks):
         if 0 <= days_left <= m:
             return m
     return None
@@ -232,7 +242,7 @@ def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresh
                 ms.due, f"【{when}到期】{firm.name}：{ms.title}",
                 f"{firm.name}的里程碑“{ms.title}”将于{cn(ms.due)}到期（{when}），"
                 f"负责方：{'县区专员' if audience == OFFICER else '企业'}。",
-                anchor, urgent=mark == min(th.milestone_days))]
+                anchor, urgent=mark == th.milestone_days[-1])]
 
 
 def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -247,7 +257,7 @@ def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds)
                 batch.cutoff, f"【申报{when}】{firm.name}：{batch.code}批次",
                 f"{firm.name}的目标申报批次{batch.code}将于{cn(batch.cutoff)}截止（{when}），"
                 f"请确认申报材料、专项审计报告和知识产权证明已齐备。",
-                "roadmap", urgent=mark == min(th.batch_days))]
+                "roadmap", urgent=mark == th.batch_days[-1])]
 
 
 def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:

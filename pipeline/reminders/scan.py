@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 
 from pipeline.extensions import db
-from pipeline.models import (ApplicationBatch, County, Delivery, FiscalYear, Firm, Milestone, Reminder,
+from pipeline.models import (ApplicationBatch, County, FiscalYear, Firm, Milestone, Reminder,
                              Roadmap, ScanRun, User)
 from pipeline.models.base import utcnow
 from pipeline.models.firm import STAGES
@@ -41,14 +41,7 @@ class ScanResult:
     deliveries: int = 0  # new delivery rows
     by_rule: dict = field(default_factory=dict)
     seconds: float = 0.0
-
-
-def _insert(table):
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+    timings: dict = field(default_factory=dict)  # read / rules / write seconds
 
 
 # ------------------------------------------------------------------ loading (fixed number of queries)
@@ -150,27 +143,68 @@ def expand(hits, firms_county: dict, recips: Recipients, scan_id: int | None, no
     return out
 
 
+REMINDER_COLS = ("dedupe_key", "rule", "subject_type", "subject_id", "period", "firm_id", "county_id", "user_id",
+                 "due_on", "title", "body", "link", "created_at", "scan_id")
+ROWS_PER_STATEMENT = 500  # 14 parameters a row: well inside SQLite's 32,766 and PostgreSQL's 65,535
+
+
+def _driver_value(v, sqlite: bool):
+    """SQLite stores dates as text in SQLAlchemy's formats; PostgreSQL takes the objects."""
+    if sqlite:
+        if isinstance(v, datetime):
+            return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(v, date):
+            return v.isoformat()
+    return v
+
+
+def existing_keys(conn, keys: list[str]) -> set[str]:
+    """Which of ``keys`` are already in the outbox (most of them, on every daily scan after the first)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 900):
+        found.update(conn.execute(select(Reminder.dedupe_key).where(
+            Reminder.dedupe_key.in_(keys[start:start + 900]))).scalars())
+    return found
+
+
 def write_outbox(rows: list[tuple[dict, tuple]], now: datetime, chunk: int = CHUNK,
                  pause: float = 0.0) -> tuple[int, int, Counter]:
-    """Insert reminders (ON CONFLICT DO NOTHING) and, for the new ones, their deliveries; one transaction per chunk."""
+    """Insert reminders (ON CONFLICT DO NOTHING) and, for the new ones, their deliveries; one transaction per chunk.
+
+    Keys already present are skipped up front; the conflict clause still settles races with a
+    concurrent scan. The inserts go through the driver (multi-row VALUES ... RETURNING for
+    reminders, executemany for deliveries): SQLAlchemy's per-row parameter processing cost more
+    than the database work here (measured: ~1.5 s of a 4 s scan over 46k reminders).
+    """
     created = deliveries = 0
     by_rule: Counter = Counter()
-    ins_rem = _insert(Reminder.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
-        Reminder.__table__.c.id, Reminder.__table__.c.dedupe_key)
-    ins_del = _insert(Delivery.__table__).on_conflict_do_nothing(index_elements=["reminder_id", "channel"])
+    sqlite = db.engine.dialect.name == "sqlite"
+    ph = "?" if sqlite else "%s"
+    with db.engine.connect() as conn:
+        have = existing_keys(conn, [r["dedupe_key"] for r, _ in rows])
+    rows = [x for x in rows if x[0]["dedupe_key"] not in have]
+    row_sql = "(" + ",".join([ph] * len(REMINDER_COLS)) + ")"
+    del_sql = (f"INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
+               f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}) ON CONFLICT (reminder_id, channel) DO NOTHING")
+    next_at = _driver_value(now, sqlite)
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         channels = {r["dedupe_key"]: (r["rule"], ch) for r, ch in part}
+        new = []
+        dels = []
         with db.engine.begin() as conn:
-            new = conn.execute(ins_rem, [r for r, _ in part]).all()
-            dels = []
+            for s in range(0, len(part), ROWS_PER_STATEMENT):
+                piece = part[s:s + ROWS_PER_STATEMENT]
+                sql = (f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) VALUES {','.join([row_sql] * len(piece))} "
+                       f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
+                params = tuple(_driver_value(r[c], sqlite) for r, _ in piece for c in REMINDER_COLS)
+                new += conn.exec_driver_sql(sql, params).all()
             for rid, key in new:
                 rule, chs = channels[key]
                 by_rule[rule] += 1
-                dels += [{"reminder_id": rid, "channel": c, "status": "pending", "attempts": 0,
-                          "next_attempt_at": now} for c in chs]
+                dels += [(rid, c, "pending", 0, next_at) for c in chs]
             if dels:
-                conn.execute(ins_del, dels)
+                conn.exec_driver_sql(del_sql, dels)
         created += len(new)
         deliveries += len(dels)
         if pause:
@@ -206,15 +240,19 @@ def run_scan(today: date, *, chunk: int | None = None) -> ScanResult:
             th = load_thresholds(conn)
             inputs = load_inputs(conn, today, th)
             recips = Recipients.load(conn)
+        t_read = time.perf_counter()
         hits = rules.evaluate(inputs, today, th)
         rows = expand(hits, {f.id: f.county_id for f in inputs.firms}, recips, scan_id, now)
+        t_rules = time.perf_counter()
         result.hits, result.candidates = len(hits), len(rows)
         result.created, result.deliveries, by_rule = write_outbox(rows, now, chunk, pause)
         result.by_rule = dict(sorted(by_rule.items()))
         result.seconds = time.perf_counter() - started
+        result.timings = {"read": round(t_read - started, 3), "rules": round(t_rules - t_read, 3),
+                          "write": round(time.perf_counter() - t_rules, 3)}
         _finish(scan_id, status="ok", created=result.created,
                 summary={"hits": result.hits, "candidates": result.candidates, "deliveries": result.deliveries,
-                         "by_rule": result.by_rule, "seconds": round(result.seconds, 3)})
+                         "by_rule": result.by_rule, "seconds": round(result.seconds, 3), "timings": result.timings})
     except Exception as exc:
         _finish(scan_id, status="error", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000])
         raise

@@ -140,15 +140,32 @@ def _fmt_condition_rows(result: dict) -> list[dict]:
     return rows
 
 
-def _compute_assessment(firm_ids: list[int], today: date) -> dict[int, dict]:
-    """Assess in memory (nothing stored) the firms that have no cached assessment yet."""
+def _explained_results(firm_ids: list[int], assessments: dict, today: date) -> dict[int, dict]:
+    """Full engine output (every explanation and gap) for firms whose cached row is compact or missing.
+
+    The nightly cache keeps verdicts and bands only; a document needs the sentences. Firms are
+    assessed as of their cached application date (so the PDF explains the cached verdict), or the
+    next batch when they have no row: one profile load per distinct date, nothing stored.
+    """
     try:
         from pipeline.criteria import assess
         from pipeline.services.profiles import load_profiles, next_application_date
     except ImportError:  # pragma: no cover - engine not installed
         return {}
-    profiles = load_profiles(next_application_date(today), firm_ids)
-    return {fid: assess(p).to_dict() for fid, p in profiles.items()}
+    by_date: dict[date, list[int]] = defaultdict(list)
+    fallback = None
+    for fid in firm_ids:
+        a = assessments.get(fid)
+        if a is not None:
+            by_date[a.application_date].append(fid)
+        else:
+            fallback = fallback or next_application_date(today)
+            by_date[fallback].append(fid)
+    out = {}
+    for application_date, ids in by_date.items():
+        for fid, profile in load_profiles(application_date, ids).items():
+            out[fid] = assess(profile).to_dict()
+    return out
 
 
 def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
@@ -182,8 +199,9 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
                                           .where(IPAsset.firm_id.in_(ids))
                                           .group_by(IPAsset.firm_id, IPAsset.kind, IPAsset.status)):
         ip_counts[fid][(kind, status)] += n
-    missing = [fid for fid in ids if fid not in assessments and fid in firms]
-    computed = _compute_assessment(missing, today) if missing else {}
+    unexplained = [fid for fid in ids if fid in firms and not (fid in assessments and (
+        assessments[fid].result or {}).get("explained", "gaps" in (assessments[fid].result or {})))]
+    computed = _explained_results(unexplained, assessments, today) if unexplained else {}
     gains = benefits()
 
     out = {}
@@ -192,7 +210,7 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
         if firm is None:
             continue
         a = assessments.get(fid)
-        result = a.result if a is not None else computed.get(fid)
+        result = computed.get(fid) or (a.result if a is not None else None)
         roadmap = roadmaps.get(fid)
         ms = milestones.get(fid, [])
         officer = officers.get(firm.officer_id) or county_officer.get(firm.county_id)

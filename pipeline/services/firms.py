@@ -344,7 +344,10 @@ def pool_query(user: User, params, today: date):
     from pipeline.models import Assessment
     from pipeline.services.scope import scope_filter
 
-    q = select(Firm, Assessment).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(scope_filter(user))
+    from sqlalchemy.orm import joinedload
+
+    q = (select(Firm, Assessment).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(scope_filter(user))
+         .options(joinedload(Firm.county), joinedload(Firm.officer)))
     county = params.get("county", type=int) if hasattr(params, "getlist") else params.get("county")
     if county:
         q = q.where(Firm.county_id == int(county))

@@ -17,7 +17,7 @@ from pipeline.web.auth import staff_required
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 
-KANBAN_LIMIT = 30
+KANBAN_LIMIT = 20
 
 
 def _counties():

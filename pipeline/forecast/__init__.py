@@ -103,6 +103,7 @@ class FirmOutlook:
     projected_max: int | None = None
     cert_expiry: date | None = None       # current certificate's expiry (None: none or lapsed)
     rd_dependent: bool = False            # roadmap still needs R&D spending before its target
+    weight: int = 1                       # how many identical firms this row stands for (grouped loads)
 
 
 @dataclass(slots=True)
@@ -183,8 +184,9 @@ def forecast(outlooks: Iterable[FirmOutlook], today: date, years: Sequence[int],
     active_today = 0
     for o in outlooks:
         expiry = o.cert_expiry if o.cert_expiry is not None and o.cert_expiry >= today else None
+        w = o.weight
         if expiry is not None:
-            active_today += 1
+            active_today += w
         t = o.target_year
         # A target batch already behind us (or before today's year) cannot certify any more.
         if t is not None and t < today.year:
@@ -195,38 +197,38 @@ def forecast(outlooks: Iterable[FirmOutlook], today: date, years: Sequence[int],
             bf = batches.get(o.target_batch)
             if bf is None:
                 bf = batches[o.target_batch] = BatchForecast(o.target_batch, t)
-            bf.firms += 1
-            bf.expected += band.expected
-            bf.low += band.low
-            bf.high += band.high
+            bf.firms += w
+            bf.expected += w * band.expected
+            bf.low += w * band.low
+            bf.high += w * band.high
         if expiry is not None and expiry.year in rows:
-            rows[expiry.year].expiring += 1
+            rows[expiry.year].expiring += w
             if not renews:
-                rows[expiry.year].expiring_without_reapplication += 1
+                rows[expiry.year].expiring_without_reapplication += w
         for y, row in rows.items():
             if t is not None and t == y:
                 if renews:
-                    row.renewals_expected += band.expected
+                    row.renewals_expected += w * band.expected
                 else:
-                    row.new_expected += band.expected
-                    row.new_low += band.low
-                    row.new_high += band.high
+                    row.new_expected += w * band.expected
+                    row.new_low += w * band.low
+                    row.new_high += w * band.high
             if expiry is not None and expiry >= _year_end(y):
-                row.active_expected += 1
-                row.active_low += 1
-                row.active_high += 1
+                row.active_expected += w
+                row.active_low += w
+                row.active_high += w
                 continue
             if t is None or y < t:
                 continue
             # Covered by the new certificate from the target year on.
             if y < t + a.validity_years:
-                row.active_expected += band.expected
-                row.active_low += band.low
-                row.active_high += band.high
+                row.active_expected += w * band.expected
+                row.active_low += w * band.low
+                row.active_high += w * band.high
             else:
-                row.active_expected += band.expected * a.renewal.expected
-                row.active_low += band.low * a.renewal.low
-                row.active_high += band.high * a.renewal.high
+                row.active_expected += w * band.expected * a.renewal.expected
+                row.active_low += w * band.low * a.renewal.low
+                row.active_high += w * band.high * a.renewal.high
     return Forecast(today=today, active_today=active_today, years=[rows[y] for y in years],
                     batches=sorted(batches.values(), key=lambda b: (b.year, b.batch)),
                     assumptions=a.statements(), scenario=scenario)

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, true
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, true
 
 from pipeline.extensions import db
 from pipeline.forecast import FirmOutlook, forecast_with_scenarios
@@ -260,18 +260,29 @@ def goal_figures(user: User, today: date, county_id: int | None = None) -> dict:
 
 # ------------------------------------------------------------------ forecast
 
-def outlooks(where) -> list[FirmOutlook]:
-    """One FirmOutlook per firm in ``where`` (2 queries)."""
-    rd = set(db.session.scalars(
-        select(Milestone.firm_id).join(Firm, Firm.id == Milestone.firm_id)
-        .where(where, Milestone.code.like("rd.%"), Milestone.status.in_(("todo", "doing"))).distinct()))
+def outlooks(where, today: date) -> list[FirmOutlook]:
+    """FirmOutlooks for the firms in ``where``, grouped in SQL (one query): firms that look the same
+    to the forecast share one row with a ``weight``. A current certificate's expiry is kept as its
+    year and whether it is 31 December (all the forecast compares it with), so the group stands in
+    with 30 or 31 December of that year."""
+    rd = exists().where(Milestone.firm_id == Firm.id, Milestone.code.like("rd.%"),
+                        Milestone.status.in_(("todo", "doing")))
+    valid = Firm.hnte_cert_expiry >= today
+    exp_year = case((valid, func.extract("year", Firm.hnte_cert_expiry)), else_=None)
+    dec31 = case((and_(valid, func.extract("month", Firm.hnte_cert_expiry) == 12,
+                       func.extract("day", Firm.hnte_cert_expiry) == 31), 1), else_=0)
+    rd_flag = case((rd, 1), else_=0)
+    cols = (Assessment.verdict, Roadmap.target_batch, Roadmap.target_year, Roadmap.projected_min,
+            Roadmap.projected_max, exp_year, dec31, rd_flag)
     rows = db.session.execute(
-        select(Firm.id, Firm.county_id, Firm.hnte_cert_expiry, Assessment.verdict, Roadmap.target_batch,
-               Roadmap.target_year, Roadmap.projected_min, Roadmap.projected_max)
+        select(*cols, func.count()).select_from(Firm)
         .outerjoin(Assessment, Assessment.firm_id == Firm.id).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
-        .where(where))
-    return [FirmOutlook(fid, cid, verdict, batch, year, pmin, pmax, expiry, fid in rd)
-            for fid, cid, expiry, verdict, batch, year, pmin, pmax in rows]
+        .where(where).group_by(*cols))
+    out = []
+    for i, (verdict, batch, year, pmin, pmax, ey, d31, rdf, n) in enumerate(rows):
+        expiry = None if ey is None else date(int(ey), 12, 31 if d31 else 30)
+        out.append(FirmOutlook(i, None, verdict, batch, year, pmin, pmax, expiry, bool(rdf), int(n)))
+    return out
 
 
 def forecast_for(user: User, today: date, county_id: int | None = None):
@@ -282,7 +293,7 @@ def forecast_for(user: User, today: date, county_id: int | None = None):
     years = list(range(today.year, last + 1))
     first_batch_year = db.session.scalar(
         select(func.min(ApplicationBatch.year)).where(ApplicationBatch.cutoff >= today))
-    return forecast_with_scenarios(outlooks(scope.where), today, years,
+    return forecast_with_scenarios(outlooks(scope.where, today), today, years,
                                    {y: t.hnte_target for y, t in targets.items()},
                                    first_batch_year=first_batch_year)
 

@@ -126,3 +126,13 @@ def test_forecast_module_is_pure():
     assert not {m for m in imported if m and m.split(".")[0] in {"flask", "sqlalchemy", "pipeline"}}
     calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     assert not calls & {"date.today", "datetime.now", "datetime.utcnow"}
+
+
+def test_weighted_rows_equal_repeated_firms():
+    from dataclasses import replace
+
+    repeated = [o for o in pool() for _ in range(3)]
+    weighted = [replace(o, weight=3) for o in pool()]
+    a = forecast_with_scenarios(repeated, TODAY, YEARS, {2026: 5}, first_batch_year=2026).to_dict()
+    b = forecast_with_scenarios(weighted, TODAY, YEARS, {2026: 5}, first_batch_year=2026).to_dict()
+    assert a == b

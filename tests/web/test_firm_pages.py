@@ -54,11 +54,17 @@ def test_firm_user_cannot_use_pool_pages(app, world):
     assert fresh(app, c, "get", "/pool/export.xlsx").status_code == 404
 
 
-def test_firm_page_shows_assessment_conditions_bars_and_gaps(app, world):
+def test_firm_page_shows_assessment_conditions_bars_and_gaps(app, world, db):
     c = _client(app, world.officer)
     html = fresh(app, c, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     for text in ("H1", "H5", "研发费用占比", "创新能力评价", "差距与改进", "科技型中小企业评价", "bar-min w-"):
         assert text in html, text
+    from markupsafe import escape
+
+    result = db.session.scalar(select(Assessment.result).where(Assessment.firm_id == world.own.id))
+    assert str(escape(result["conditions"]["H5"]["explain"])) in html
+    assert str(escape(result["gaps"][0]["what"])) in html
+    assert ">None<" not in html
     assert "style=" not in html
 
 

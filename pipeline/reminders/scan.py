@@ -27,7 +27,7 @@ from pipeline.models.firm import STAGES
 from pipeline.reminders import rules
 from pipeline.reminders.settings import thresholds as load_thresholds
 
-CHUNK = 2000
+CHUNK = 5000  # rows per transaction: a killed scan loses at most one uncommitted chunk, redone on rerun
 STALE_RUN = timedelta(hours=2)  # a "running" scan older than this was killed
 
 
@@ -113,11 +113,17 @@ class Recipients:
 
     def users_for(self, hit: rules.Hit, county_id: int) -> list:
         users = []
+        firm_users = self.firm_users.get(hit.firm_id, ())
         if hit.audience in (rules.FIRM, rules.BOTH):
-            users += [(uid, chs, True) for uid, chs in self.firm_users.get(hit.firm_id, ())]
-        if hit.audience in (rules.OFFICER, rules.BOTH):
-            users += [(uid, chs, False) for uid, chs in self.officers_of(hit.firm_id, county_id)]
+            users += [(uid, chs, True, False) for uid, chs in firm_users]
+        # A firm without an active account cannot be reminded itself: its officer gets the reminder instead.
+        if hit.audience in (rules.OFFICER, rules.BOTH) or not firm_users:
+            stand_in = hit.audience == rules.FIRM  # the firm has no account: the officer passes it on
+            users += [(uid, chs, False, stand_in) for uid, chs in self.officers_of(hit.firm_id, county_id)]
         return users
+
+
+NO_ACCOUNT_NOTE = "（该企业还没有平台账号，此提醒发给县区专员，请代为转告企业。）"
 
 
 def dedupe_key(rule: str, subject_type: str, subject_id, period: str, recipient: str) -> str:
@@ -132,8 +138,9 @@ def expand(hits, firms_county: dict, recips: Recipients, scan_id: int | None, no
         base = dict(rule=h.rule, subject_type=h.subject_type, subject_id=h.subject_id, period=h.period,
                     firm_id=h.firm_id, county_id=county_id, due_on=h.due_on, title=h.title, body=h.body,
                     created_at=now, scan_id=scan_id)
-        for uid, channels, firm_user in recips.users_for(h, county_id):
-            out.append(({**base, "user_id": uid, "link": rules.link_for(h.firm_id, h.anchor, firm_user),
+        for uid, channels, firm_user, stand_in in recips.users_for(h, county_id):
+            extra = {"body": h.body + NO_ACCOUNT_NOTE} if stand_in else {}
+            out.append(({**base, **extra, "user_id": uid, "link": rules.link_for(h.firm_id, h.anchor, firm_user),
                          "dedupe_key": dedupe_key(h.rule, h.subject_type, h.subject_id, h.period, f"u{uid}")},
                         channels))
         if h.urgent and county_id in recips.webhooks:

@@ -158,3 +158,17 @@ def test_a_failing_scan_is_recorded(db, city, monkeypatch):
         run_scan(TODAY)
     run = db.session.scalars(select(ScanRun)).one()
     assert run.status == "error" and "数据读取失败" in run.error and run.finished_at is not None
+
+
+def test_a_firm_without_an_account_has_its_reminders_sent_to_its_officer(db, city):
+    import factories as f
+
+    lonely = f.firm(city.a, "连云港无账号科技有限公司", officer_id=city.officer_a2.id)
+    f.year(lonely, 2025)
+    milestone(lonely, TODAY + timedelta(days=3), owner="firm")
+    db.session.commit()
+    run_scan(TODAY)
+    assert reminders(db) == [("milestone_due", lonely.id, city.officer_a2.id, city.a.id)]
+    link, body = db.session.execute(select(Reminder.link, Reminder.body)).one()
+    assert link.startswith(f"/firms/{lonely.id}#ms-")  # the officer opens the firm page, not a portal
+    assert "还没有平台账号" in body

@@ -77,14 +77,14 @@ class Thresholds:
 
 
 SETTING_LABELS = {
-    "reminders.milestone_days": "里程碑到期前提醒（天，多个用逗号分隔）",
+    "reminders.milestone_days": "里程碑到期前提醒（天）",
     "reminders.batch_days": "申报批次截止前提醒（天）",
-    "reminders.annual_report_due": "高企年报截止（月, 日）",
-    "reminders.annual_report_from": "高企年报开始提醒（月, 日）",
+    "reminders.annual_report_due": "高企年报截止（月-日）",
+    "reminders.annual_report_from": "高企年报开始提醒（月-日）",
     "reminders.expiry_months": "证书到期前提醒（月）",
-    "reminders.tsme_due": "科技型中小企业年度更新截止（月, 日）",
-    "reminders.tsme_from": "科技型中小企业年度更新开始提醒（月, 日）",
-    "reminders.stale_from": "上年度数据缺失开始提醒（月, 日）",
+    "reminders.tsme_due": "科技型中小企业年度更新截止（月-日）",
+    "reminders.tsme_from": "科技型中小企业年度更新开始提醒（月-日）",
+    "reminders.stale_from": "上年度数据缺失开始提醒（月-日）",
     "reminders.stage_stuck_days": "阶段停留超过（天）提醒",
 }
 

@@ -29,3 +29,71 @@ def delivery_value(values: dict, key: str) -> int:
         return v if v > 0 else DELIVERY_DEFAULTS[key]
     except (TypeError, ValueError):
         return DELIVERY_DEFAULTS[key]
+
+
+MONTH_DAY = ("annual_report_due", "annual_report_from", "tsme_due", "tsme_from", "stale_from")
+
+
+def form_values(th: Thresholds) -> dict[str, str]:
+    """Thresholds as the strings the settings form shows: "14, 3", "5-31", "180"."""
+    out = {}
+    for name, value in th.__dict__.items():
+        if name in MONTH_DAY:
+            out[name] = f"{value[0]}-{value[1]}"
+        elif isinstance(value, tuple):
+            out[name] = ", ".join(str(v) for v in value)
+        else:
+            out[name] = str(value)
+    return out
+
+
+def parse_form(form) -> tuple[dict[str, object], list[str]]:
+    """Form strings → setting values, with a Chinese message per bad field (nothing saved if any)."""
+    from datetime import date
+
+    from pipeline.reminders.rules import SETTING_LABELS
+
+    values, errors = {}, []
+    for name in Thresholds.__dataclass_fields__:
+        key = f"reminders.{name}"
+        label = SETTING_LABELS.get(key, name)
+        raw = (form.get(name) or "").strip().replace("，", ",").replace("－", "-")
+        if not raw:
+            errors.append(f"“{label}”不能为空")
+            continue
+        try:
+            if name in MONTH_DAY:
+                month, day = (int(x) for x in raw.split("-"))
+                date(2000, month, day)
+                values[key] = [month, day]
+            elif name == "stage_stuck_days":
+                n = int(raw)
+                if not 1 <= n <= 3650:
+                    raise ValueError
+                values[key] = n
+            else:
+                nums = sorted({int(x) for x in raw.split(",") if x.strip()}, reverse=True)
+                if not nums or nums[-1] < 1 or nums[0] > 400:
+                    raise ValueError
+                values[key] = nums
+        except ValueError:
+            hint = "月-日，例如 5-31" if name in MONTH_DAY else ("1 到 3650 之间的天数" if name == "stage_stuck_days"
+                                                             else "用逗号分隔的正整数，例如 14, 3")
+            errors.append(f"“{label}”填写为“{raw}”，格式不对：应为{hint}")
+    return values, errors
+
+
+def save(values: dict[str, object], user) -> None:
+    """Store the thresholds (one transaction, audited)."""
+    from pipeline.extensions import db
+    from pipeline.services.audit import record
+
+    before = load_values(db.session)
+    for key, value in values.items():
+        row = db.session.get(Setting, key)
+        if row is None:
+            db.session.add(Setting(key=key, value=value))
+        elif row.value != value:
+            row.value = value
+    record(user, "update", "setting", None, None, {k: before.get(k) for k in values}, values)
+    db.session.commit()

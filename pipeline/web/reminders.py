@@ -10,7 +10,8 @@ from pipeline.extensions import db
 from pipeline.models.base import utcnow
 from pipeline.models.reminder import CHANNELS, DELIVERY_STATUSES
 from pipeline.reminders import health
-from pipeline.reminders.rules import RULE_LABELS
+from pipeline.reminders import settings as settings_service
+from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS
 from pipeline.reminders.scheduler import LEASE_TTL, today_shanghai
 from pipeline.web.auth import admin_required
 
@@ -69,7 +70,8 @@ def health_page():
         "reminders/health.html", now=now, overdue=health.scan_overdue(now), last=health.last_scan(),
         last_ok_at=health.last_ok_scan_at(), scans=health.recent_scans(), counts=health.counts_by_channel(),
         lease=lease, lease_alive=lease_alive, log=log, attempts=health.attempts_for(ids), channels=CHANNELS,
-        statuses=DELIVERY_STATUSES, rule_labels=RULE_LABELS,
+        statuses=DELIVERY_STATUSES, rule_labels=RULE_LABELS, setting_labels=SETTING_LABELS,
+        thresholds=settings_service.form_values(settings_service.thresholds(db.session)),
         filters={"channel": channel, "status": status, "from": request.args.get("from", ""),
                  "to": request.args.get("to", "")})
 
@@ -95,3 +97,17 @@ def retry(delivery_id: int):
         abort(404)
     flash(f"发送记录 {delivery_id} 已重新排队，将在下一次发送时重试。", "success")
     return redirect(url_for("reminders.health", status="gave_up"))
+
+
+@bp.post("/settings")
+@admin_required
+def save_settings():
+    values, errors = settings_service.parse_form(request.form)
+    if errors:
+        for e in errors:
+            flash(e, "danger")
+        flash("提醒阈值没有保存，请改正后重新提交。", "danger")
+    else:
+        settings_service.save(values, current_user)
+        flash("提醒阈值已保存，下一次扫描起生效。", "success")
+    return redirect(url_for("reminders.health") + "#thresholds")

@@ -157,3 +157,26 @@ def test_red_warning_when_no_scan_in_26_hours_for_admins_only(client, db, city):
     _log_in(client, city.admin)
     page = client.get("/admin/reminders/").get_data(as_text=True)
     assert "26 小时" not in page and "成功" in page
+
+
+def test_admin_sets_thresholds_and_the_next_scan_uses_them(client, db, city):
+    from pipeline.models import Setting
+
+    _log_in(client, city.admin)
+    page = client.get("/admin/reminders/").get_data(as_text=True)
+    assert 'name="milestone_days" value="14, 3"' in page and 'name="annual_report_due" value="5-31"' in page
+    form = {"milestone_days": "21，3", "batch_days": "30, 7", "annual_report_due": "5-31",
+            "annual_report_from": "5-1", "expiry_months": "12, 6, 3", "tsme_due": "3-31", "tsme_from": "3-1",
+            "stale_from": "4-1", "stage_stuck_days": "abc"}
+    page = client.post("/admin/reminders/settings", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "“阶段停留超过（天）提醒”填写为“abc”，格式不对" in page and "没有保存" in page
+    assert db.session.scalar(select(Setting).where(Setting.key == "reminders.milestone_days")) is None
+    form["stage_stuck_days"] = "90"
+    assert "已保存" in client.post("/admin/reminders/settings", data=form, follow_redirects=True).get_data(as_text=True)
+    assert db.session.get(Setting, "reminders.milestone_days").value == [21, 3]
+    assert db.session.get(Setting, "reminders.stage_stuck_days").value == 90
+    assert db.session.scalars(select(AuditLog).where(AuditLog.entity == "setting")).one().after[
+        "reminders.milestone_days"] == [21, 3]
+    milestone(city.firm_a1, TODAY + timedelta(days=20))
+    db.session.commit()
+    assert run_scan(TODAY).created == 1  # 20 days ahead: inside the new 21-day window

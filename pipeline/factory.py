@@ -54,9 +54,14 @@ def register_extensions(app: Flask) -> None:
     def select_locale():
         from flask_login import current_user
 
+        # Chinese unless the user chose otherwise (or asks with ?lang=en): a browser's English
+        # Accept-Language must not switch a county officer's screen to a partial translation.
         if getattr(current_user, "is_authenticated", False) and current_user.locale:
             return current_user.locale
-        return request.accept_languages.best_match(app.config["LANGUAGES"]) or app.config["BABEL_DEFAULT_LOCALE"]
+        wanted = request.args.get("lang")
+        if wanted in app.config["LANGUAGES"]:
+            return wanted
+        return app.config["BABEL_DEFAULT_LOCALE"]
 
     babel.init_app(app, locale_selector=select_locale)
 

@@ -90,6 +90,7 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
             milestones[m.roadmap_id].append(m)
     version = f"{cal.version}/{lead_times_version(lts)}"
     stats = {"planned": 0, "created": 0, "updated": 0, "with_target": 0}
+    audited: list[tuple[Roadmap, int, int]] = []
     for fid, (firm, result) in planned.items():
         data = result.to_dict()
         roadmap = existing.get(fid)
@@ -104,11 +105,10 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
                       or "hnte-2016/tsme-2017", calendar_version=version, plan=data)
         if roadmap is None:
             roadmap = Roadmap(firm_id=fid, **fields)
+            # Through the relationship: one flush at the end writes every firm's rows together.
+            roadmap.milestones = [_new_milestone(None, fid, m) for m in data["milestones"]]
             db.session.add(roadmap)
-            db.session.flush()
             changes = [{"kind": "created", "text": _target_text(None, data)}]
-            for m in data["milestones"]:
-                db.session.add(_new_milestone(roadmap, fid, m))
             stats["created"] += 1
         else:
             previous_target = roadmap.target_batch
@@ -123,8 +123,11 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
         stats["planned"] += 1
         stats["with_target"] += target is not None
         if user is not None:
-            record(user, "regenerate", "roadmap", roadmap.id, fid, None,
-                   {"target_batch": roadmap.target_batch, "changes": len(changes)})
+            audited.append((roadmap, fid, len(changes)))
+    db.session.flush()
+    for roadmap, fid, n in audited:
+        record(user, "regenerate", "roadmap", roadmap.id, fid, None,
+               {"target_batch": roadmap.target_batch, "changes": n})
     if commit:
         db.session.commit()
     return stats
@@ -141,8 +144,8 @@ def _target_text(previous: str | None, data: dict) -> str:
     return head + (f"；更早批次不可行：{why}" if why else "")
 
 
-def _new_milestone(roadmap: Roadmap, firm_id: int, m: dict) -> Milestone:
-    return Milestone(roadmap_id=roadmap.id, firm_id=firm_id, code=m["code"], title=m["title"],
+def _new_milestone(roadmap: Roadmap | None, firm_id: int, m: dict) -> Milestone:
+    return Milestone(roadmap_id=roadmap.id if roadmap is not None else None, firm_id=firm_id, code=m["code"], title=m["title"],
                      addresses=list(m["addresses"]), basis=m.get("basis"), due=date.fromisoformat(m["due"]),
                      owner=m["owner"], status="todo", manual=False)
 

@@ -109,6 +109,15 @@ def _latest_assessment(firm_id: int):
     return db.session.scalars(select(Assessment).where(Assessment.firm_id == firm_id)).first()
 
 
+def explained(assessment) -> dict | None:
+    """The cached assessment with its Chinese explanations and gaps (computed for this one firm)."""
+    if assessment is None:
+        return None
+    from pipeline.services.assessments import full_result
+
+    return full_result(assessment.firm_id) or assessment.result
+
+
 def _roadmap(firm_id: int) -> Roadmap | None:
     return db.session.scalars(select(Roadmap).where(Roadmap.firm_id == firm_id)).first()
 
@@ -133,7 +142,7 @@ def show(firm_id: int):
                                           .order_by(FigureSubmission.submitted_at.desc()).limit(20)))
     return render_template(
         "firm/show.html", firm=firm, assessment=assessment,
-        view=assessment_view(assessment.result if assessment else None), roadmap=roadmap,
+        view=assessment_view(explained(assessment)), roadmap=roadmap,
         editable=can_edit_firm(current_user), evidence_form=evidence_form, present=present, pieces=RD_PIECES,
         stage_form=StageForm(stage=firm.stage), milestone_form=MilestoneForm(), progress_form=ProgressForm(),
         whatif_form=WhatIfForm(), review_form=ReviewForm(), delete_form=DeleteForm(), history=history,

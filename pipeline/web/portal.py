@@ -12,7 +12,7 @@ from pipeline.forms import FigureForm, ProgressForm
 from pipeline.models import FigureSubmission
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404
-from pipeline.web.firm import _latest_assessment, _roadmap, assessment_view
+from pipeline.web.firm import _latest_assessment, _roadmap, assessment_view, explained
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -41,7 +41,7 @@ def index():
     submissions = list(db.session.scalars(select(FigureSubmission).where(FigureSubmission.firm_id == firm.id)
                                           .order_by(FigureSubmission.submitted_at.desc()).limit(10)))
     return render_template("portal/index.html", firm=firm, roadmap=roadmap, milestones=milestones, due=due,
-                           today=today, view=assessment_view(assessment.result if assessment else None),
+                           today=today, view=assessment_view(explained(assessment)),
                            progress_form=ProgressForm(), submissions=submissions, due_days=DUE_SOON_DAYS)
 
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, or_, select, true
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, true
 
 from pipeline.extensions import db
 from pipeline.forecast import FirmOutlook, forecast_with_scenarios
@@ -265,19 +265,20 @@ def outlooks(where, today: date) -> list[FirmOutlook]:
     to the forecast share one row with a ``weight``. A current certificate's expiry is kept as its
     year and whether it is 31 December (all the forecast compares it with), so the group stands in
     with 30 or 31 December of that year."""
-    rd = exists().where(Milestone.firm_id == Firm.id, Milestone.code.like("rd.%"),
-                        Milestone.status.in_(("todo", "doing")))
+    rd = (select(Milestone.firm_id.label("firm_id")).where(Milestone.code.like("rd.%"),
+                                                           Milestone.status.in_(("todo", "doing")))
+          .group_by(Milestone.firm_id).subquery())
     valid = Firm.hnte_cert_expiry >= today
     exp_year = case((valid, func.extract("year", Firm.hnte_cert_expiry)), else_=None)
     dec31 = case((and_(valid, func.extract("month", Firm.hnte_cert_expiry) == 12,
                        func.extract("day", Firm.hnte_cert_expiry) == 31), 1), else_=0)
-    rd_flag = case((rd, 1), else_=0)
+    rd_flag = case((rd.c.firm_id.isnot(None), 1), else_=0)
     cols = (Assessment.verdict, Roadmap.target_batch, Roadmap.target_year, Roadmap.projected_min,
             Roadmap.projected_max, exp_year, dec31, rd_flag)
     rows = db.session.execute(
         select(*cols, func.count()).select_from(Firm)
         .outerjoin(Assessment, Assessment.firm_id == Firm.id).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
-        .where(where).group_by(*cols))
+        .outerjoin(rd, rd.c.firm_id == Firm.id).where(where).group_by(*cols))
     out = []
     for i, (verdict, batch, year, pmin, pmax, ey, d31, rdf, n) in enumerate(rows):
         expiry = None if ey is None else date(int(ey), 12, 31 if d31 else 30)
@@ -348,3 +349,44 @@ def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: in
            snapshot(target, fields))
     db.session.commit()
     return target
+
+
+# ------------------------------------------------------------------ cache
+
+_CACHE: dict = {}
+_CACHE_SIZE = 64
+
+
+def data_stamp() -> tuple:
+    """A cheap fingerprint of everything the goal figures read (one query). Any write that changes
+    a firm, an assessment, a roadmap, a milestone, a target, a batch or a snapshot changes it."""
+    from pipeline.models import ApplicationBatch as B
+
+    def sub(*cols):
+        return select(*cols).scalar_subquery()
+
+    q = select(sub(func.count(Firm.id)), sub(func.max(Firm.updated_at)),
+               sub(func.count(Assessment.id)), sub(func.max(Assessment.assessed_at)),
+               sub(func.count(Roadmap.id)), sub(func.max(Roadmap.generated_at)),
+               sub(func.count(Milestone.id)), sub(func.max(Milestone.updated_at)),
+               sub(func.count(Target.id)), sub(func.coalesce(func.sum(Target.hnte_target * 7 + Target.tsme_target), 0)),
+               sub(func.count(B.id)), sub(func.max(B.updated_at)), sub(func.count(Snapshot.id)),
+               sub(func.max(Snapshot.day)))
+    return tuple(db.session.execute(q).one())
+
+
+def dashboard_data(user: User, today: date, county_id: int | None = None):
+    """``(goal_figures, forecast)`` for the user's goal scope, recomputed whenever the data changes.
+
+    The access check runs on every call; only the computed figures are shared (per process) between
+    users who see the same scope on the same day with the same data.
+    """
+    scope = goal_scope(user, county_id)
+    key = (scope.county_id, today, data_stamp())
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = (goal_figures(user, today, scope.county_id), forecast_for(user, today, scope.county_id))
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = hit
+    return hit

@@ -258,8 +258,7 @@ def goals():
 
     county_id = _int_arg("county", None, 1, MAX_ID)
     try:
-        fig = goal_service.goal_figures(g.api_user, _today(), county_id)
-        fc = goal_service.forecast_for(g.api_user, _today(), county_id)
+        fig, fc = goal_service.dashboard_data(g.api_user, _today(), county_id)
     except goal_service.NotAllowed:
         raise ApiError(404, "目标统计仅对市级管理员和本县区专员开放，或该县区不存在。") from None
     return jsonify(goal_json(fig, fc))

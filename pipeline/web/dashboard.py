@@ -44,8 +44,7 @@ def index():
     county_id = request.args.get("county", type=int)
     today = _today()
     try:
-        fig = goal_service.goal_figures(current_user, today, county_id)
-        fc = goal_service.forecast_for(current_user, today, county_id)
+        fig, fc = goal_service.dashboard_data(current_user, today, county_id)
     except goal_service.NotAllowed:
         abort(404)
     counties = list(db.session.scalars(select(County).order_by(County.sort, County.id))) \

@@ -217,3 +217,21 @@ def test_set_target_is_admin_only_and_audited(db, city):
         goals.set_target(city["officer"], city["hz"].id, 2027, 1, 1)
     with pytest.raises(goals.TargetError, match="负数"):
         goals.set_target(city["admin"], None, 2027, -1, 1)
+
+
+def test_dashboard_data_follows_every_write_and_checks_access_each_time(db, city):
+    fm = f.firm(city["hz"], stage="certified", hnte_cert_expiry=date(2028, 1, 1))
+    db.session.commit()
+    fig, _ = goals.dashboard_data(city["admin"], TODAY)
+    assert fig["active"] == 1
+    fm.hnte_cert_expiry = date(2026, 1, 1)  # an edit: the certificate lapsed
+    db.session.commit()
+    assert goals.dashboard_data(city["admin"], TODAY)[0]["active"] == 0
+    f.firm(city["gy"], stage="certified", hnte_cert_expiry=date(2028, 1, 1))
+    db.session.commit()
+    assert goals.dashboard_data(city["admin"], TODAY)[0]["active"] == 1
+    goals.set_target(city["admin"], None, 2026, 77, 1)
+    assert goals.dashboard_data(city["admin"], TODAY)[1].year(2026).target == 77
+    goals.dashboard_data(city["admin"], TODAY, county_id=city["gy"].id)  # cached for the county now
+    with pytest.raises(goals.NotAllowed):
+        goals.dashboard_data(city["officer"], TODAY, county_id=city["gy"].id)

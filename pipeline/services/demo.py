@@ -253,7 +253,7 @@ def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: floa
                             [18, 28, 24, 12, 6, 6, 6])[0]
     # How far along the firm is (0..1): it drives every figure below, so stages look like stages.
     lo, hi = {"candidate": (0.15, 0.6), "pool": (0.3, 0.8), "coaching": (0.45, 0.95), "to_apply": (0.7, 1.0),
-              "applied": (0.75, 1.0), "failed": (0.4, 0.8), "exited": (0.1, 0.5), "certified": (0.65, 1.0)}[stage]
+              "applied": (0.75, 1.0), "failed": (0.4, 0.8), "exited": (0.1, 0.5), "certified": (0.78, 1.0)}[stage]
     quality = rng.uniform(lo, hi)
 
     def grade() -> str:

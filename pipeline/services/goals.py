@@ -358,20 +358,25 @@ _CACHE_SIZE = 64
 
 
 def data_stamp() -> tuple:
-    """A cheap fingerprint of everything the goal figures read (one query). Any write that changes
-    a firm, an assessment, a roadmap, a milestone, a target, a batch or a snapshot changes it."""
+    """A cheap fingerprint of everything the goal figures read (one query, ~ms at 20,000 firms).
+
+    Every write through the services leaves an audit row (``max(audit_log.id)``: firm edits,
+    milestone updates, targets, calendar edits, regeneration by a user). Bulk jobs that leave none
+    change primary keys: assess-all rewrites the assessment rows, a regeneration that adds
+    milestones raises ``max(milestone.id)``, a snapshot adds rows. Firm rows are also fingerprinted by
+    ``max(updated_at)``. Known blind spot: a regeneration run without a user that moves only target
+    batches (no new milestones, no audit) — it always follows assess-all in the nightly job, which
+    does change the fingerprint. Primary-key maxima are O(1); the big tables are never scanned."""
     from pipeline.models import ApplicationBatch as B
+    from pipeline.models import AuditLog
 
     def sub(*cols):
         return select(*cols).scalar_subquery()
 
-    q = select(sub(func.count(Firm.id)), sub(func.max(Firm.updated_at)),
-               sub(func.count(Assessment.id)), sub(func.max(Assessment.assessed_at)),
-               sub(func.count(Roadmap.id)), sub(func.max(Roadmap.generated_at)),
-               sub(func.count(Milestone.id)), sub(func.max(Milestone.updated_at)),
+    q = select(sub(func.max(AuditLog.id)), sub(func.count(Firm.id)), sub(func.max(Firm.updated_at)),
+               sub(func.max(Assessment.id)), sub(func.max(Roadmap.id)), sub(func.max(Milestone.id)),
                sub(func.count(Target.id)), sub(func.coalesce(func.sum(Target.hnte_target * 7 + Target.tsme_target), 0)),
-               sub(func.count(B.id)), sub(func.max(B.updated_at)), sub(func.count(Snapshot.id)),
-               sub(func.max(Snapshot.day)))
+               sub(func.count(B.id)), sub(func.max(B.updated_at)), sub(func.max(Snapshot.id)))
     return tuple(db.session.execute(q).one())
 
 

@@ -165,8 +165,15 @@ def _driver_value(v, sqlite: bool):
     return v
 
 
+PG_TYPES = ("text", "text", "text", "int", "text", "int", "int", "int", "date", "text", "text", "text", "timestamp",
+            "int")  # REMINDER_COLS as PostgreSQL array element types
+
+
 def existing_keys(conn, keys: list[str]) -> set[str]:
     """Which of ``keys`` are already in the outbox (most of them, on every daily scan after the first)."""
+    if conn.dialect.name == "postgresql":  # one query with an array parameter
+        return set(conn.exec_driver_sql("SELECT dedupe_key FROM reminder WHERE dedupe_key = ANY(%s)",
+                                        (keys,)).scalars())
     found: set[str] = set()
     for start in range(0, len(keys), 900):
         found.update(conn.execute(select(Reminder.dedupe_key).where(
@@ -179,51 +186,77 @@ def write_outbox(rows: list[tuple[dict, tuple]], now: datetime, chunk: int = CHU
     """Insert reminders (ON CONFLICT DO NOTHING) and, for the new ones, their deliveries; one transaction per chunk.
 
     Keys already present are skipped up front; the conflict clause still settles races with a
-    concurrent scan. The inserts go through the driver (multi-row VALUES ... RETURNING for
-    reminders, executemany for deliveries): SQLAlchemy's per-row parameter processing cost more
-    than the database work here (measured: ~1.5 s of a 4 s scan over 46k reminders).
+    concurrent scan. Every row's ``created_at`` is ``now``. The inserts go through the driver
+    (SQLite: multi-row VALUES ... RETURNING and executemany; PostgreSQL: INSERT ... SELECT FROM
+    unnest(arrays)): SQLAlchemy's per-row parameter processing cost more than the database work
+    (measured: ~1.5 s of a 4 s scan over 46k reminders), and unnest halved PostgreSQL's round trips.
     """
     created = deliveries = 0
     by_rule: Counter = Counter()
     sqlite = db.engine.dialect.name == "sqlite"
-    ph = "?" if sqlite else "%s"
     with db.engine.connect() as conn:
         have = existing_keys(conn, [r["dedupe_key"] for r, _ in rows])
     rows = [x for x in rows if x[0]["dedupe_key"] not in have]
-    row_sql = "(" + ",".join([ph] * len(REMINDER_COLS)) + ")"
-    del_sql = (f"INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
-               f"VALUES ({ph}, {ph}, {ph}, {ph}, {ph}) ON CONFLICT (reminder_id, channel) DO NOTHING")
-    next_at = created_at = _driver_value(now, sqlite)
+    created_at = _driver_value(now, sqlite)
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
         channels = {r["dedupe_key"]: (r["rule"], ch) for r, ch in part}
-        new = []
-        dels = []
         with db.engine.begin() as conn:
-            for s in range(0, len(part), ROWS_PER_STATEMENT):
-                piece = part[s:s + ROWS_PER_STATEMENT]
-                sql = (f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) VALUES {','.join([row_sql] * len(piece))} "
-                       f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
-                params = []
-                for r, _ in piece:
-                    due = r["due_on"]
-                    params += (r["dedupe_key"], r["rule"], r["subject_type"], r["subject_id"], r["period"],
-                               r["firm_id"], r["county_id"], r["user_id"],
-                               due.isoformat() if sqlite and due is not None else due, r["title"], r["body"],
-                               r["link"], created_at if r["created_at"] is now else _driver_value(r["created_at"], sqlite),
-                               r["scan_id"])
-                new += conn.exec_driver_sql(sql, tuple(params)).all()
-            for rid, key in new:
-                rule, chs = channels[key]
-                by_rule[rule] += 1
-                dels += [(rid, c, "pending", 0, next_at) for c in chs]
-            if dels:
-                conn.exec_driver_sql(del_sql, dels)
-        created += len(new)
-        deliveries += len(dels)
+            if sqlite:
+                n_new, n_dels = _write_sqlite(conn, part, channels, by_rule, created_at)
+            else:  # PostgreSQL: one INSERT ... SELECT FROM unnest(arrays) per table and chunk
+                n_new, n_dels = _write_pg(conn, part, channels, by_rule, now)
+        created += n_new
+        deliveries += n_dels
         if pause:
             time.sleep(pause)
     return created, deliveries, by_rule
+
+
+def _write_sqlite(conn, part, channels, by_rule, now_text: str) -> tuple[int, int]:
+    row_sql = "(" + ",".join(["?"] * len(REMINDER_COLS)) + ")"
+    new = []
+    for s in range(0, len(part), ROWS_PER_STATEMENT):
+        piece = part[s:s + ROWS_PER_STATEMENT]
+        sql = (f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) VALUES {','.join([row_sql] * len(piece))} "
+               f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
+        params = []
+        for r, _ in piece:
+            due = r["due_on"]
+            params += (r["dedupe_key"], r["rule"], r["subject_type"], r["subject_id"], r["period"], r["firm_id"],
+                       r["county_id"], r["user_id"], due.isoformat() if due is not None else None, r["title"],
+                       r["body"], r["link"], now_text, r["scan_id"])
+        new += conn.exec_driver_sql(sql, tuple(params)).all()
+    dels = []
+    for rid, key in new:
+        rule, chs = channels[key]
+        by_rule[rule] += 1
+        dels += [(rid, c, "pending", 0, now_text) for c in chs]
+    if dels:
+        conn.exec_driver_sql("INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
+                             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (reminder_id, channel) DO NOTHING", dels)
+    return len(new), len(dels)
+
+
+def _write_pg(conn, part, channels, by_rule, now) -> tuple[int, int]:
+    arrays = tuple([r[c] for r, _ in part] for c in REMINDER_COLS)
+    sql = (f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) "
+           f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in PG_TYPES)}) "
+           f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
+    new = conn.exec_driver_sql(sql, arrays).all()
+    ids, chs = [], []
+    for rid, key in new:
+        rule, wanted = channels[key]
+        by_rule[rule] += 1
+        for c in wanted:
+            ids.append(rid)
+            chs.append(c)
+    if ids:
+        conn.exec_driver_sql(
+            "INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
+            "SELECT r, c, 'pending', 0, %s FROM unnest(%s::int[], %s::text[]) AS u(r, c) "
+            "ON CONFLICT (reminder_id, channel) DO NOTHING", (now, ids, chs))
+    return len(new), len(ids)
 
 
 # ------------------------------------------------------------------ the use case

@@ -180,3 +180,16 @@ def test_admin_sets_thresholds_and_the_next_scan_uses_them(client, db, city):
     milestone(city.firm_a1, TODAY + timedelta(days=20))
     db.session.commit()
     assert run_scan(TODAY).created == 1  # 20 days ahead: inside the new 21-day window
+
+
+def test_admin_can_scan_now_and_in_app_notices_arrive_at_once(client, db, city):
+    milestone(city.firm_a1, date.today() - timedelta(days=1), title="立即扫描测试")
+    db.session.commit()
+    _log_in(client, city.officer_a)
+    assert client.post("/admin/reminders/scan").status_code == 404
+    assert db.session.scalar(select(ScanRun.id)) is None
+    _log_in(client, city.admin)
+    page = client.post("/admin/reminders/scan", follow_redirects=True).get_data(as_text=True)
+    assert "扫描完成：新建提醒 2 条，站内通知已送达 2 条" in page
+    _log_in(client, city.user_a1)
+    assert "立即扫描测试" in client.get("/notifications/").get_data(as_text=True)

@@ -153,22 +153,22 @@ def build_scheduler(app, holder: str, echo=print):
         run_digest(today_shanghai())
         deliver_pending()
 
-    sched.add_job(in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat")
-    sched.add_job(in_app(scan_and_deliver), "cron", hour=6, minute=30, id="reminders-scan")
-    sched.add_job(in_app(deliver), "interval", minutes=1, id="reminders-deliver")
-    sched.add_job(in_app(digest), "cron", day_of_week="mon", hour=8, minute=0, id="reminders-digest")
+    sched.add_job(in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat", name="lease-heartbeat")
+    sched.add_job(in_app(scan_and_deliver), "cron", hour=6, minute=30, id="reminders-scan", name="reminders-scan")
+    sched.add_job(in_app(deliver), "interval", minutes=1, id="reminders-deliver", name="reminders-deliver")
+    sched.add_job(in_app(digest), "cron", day_of_week="mon", hour=8, minute=0, id="reminders-digest", name="reminders-digest")
     run_jobs = _optional("pipeline.reports.jobs", "run_pending_jobs")
     if run_jobs is not None:
-        sched.add_job(in_app(run_jobs), "interval", seconds=15, id="report-jobs")
+        sched.add_job(in_app(run_jobs), "interval", seconds=15, id="report-jobs", name="report-jobs")
     take_snapshot = _optional("pipeline.services.goals", "take_snapshot")
     if take_snapshot is not None:
-        sched.add_job(in_app(lambda: take_snapshot(today_shanghai())), "cron", hour=1, minute=10, id="goal-snapshot")
+        sched.add_job(in_app(lambda: take_snapshot(today_shanghai())), "cron", hour=1, minute=10, id="goal-snapshot", name="goal-snapshot")
     # Catch up at start-up: a scheduler that was down over 06:30 scans now rather than tomorrow.
     with app.app_context():
         from pipeline.reminders.health import scan_overdue
 
         if scan_overdue(utcnow() + timedelta(hours=2)):
-            sched.add_job(in_app(scan_and_deliver), "date", run_date=datetime.now(SHANGHAI), id="catch-up-scan")
+            sched.add_job(in_app(scan_and_deliver), "date", run_date=datetime.now(SHANGHAI), id="catch-up-scan", name="catch-up-scan")
     return sched
 
 
@@ -198,7 +198,7 @@ def run(app, echo=print, max_seconds: float | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     if max_seconds:
         sched.add_job(lambda: sched.shutdown(wait=False), "date",
-                      run_date=datetime.now(SHANGHAI) + timedelta(seconds=max_seconds), id="stop-after")
+                      run_date=datetime.now(SHANGHAI) + timedelta(seconds=max_seconds), id="stop-after", name="stop-after")
     try:
         sched.start()
     finally:

@@ -9,8 +9,10 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from pipeline.forms import LoginForm
 from pipeline.services import accounts
+from pipeline.web.labels import tl
 
 bp = Blueprint("auth", __name__)
+bp.add_app_template_filter(tl, "tl")
 
 
 @bp.app_template_global()

@@ -61,3 +61,75 @@ def test_login_page_in_chinese_by_default_and_english_when_asked(app, db, compil
     assert "登录小升高培育平台" in browser_en
     zh_cn = fresh(app, c, "get", "/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
     assert "登录小升高培育平台" in zh_cn
+
+
+import re
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chinese_data_labels_map_to_themselves_in_zh_and_to_english_in_en(lang):
+    """Data labels (stage, IP kind, ...) have their Chinese text as msgid; every other msgid is English."""
+    for m in _catalog(lang):
+        if not m.id:
+            continue
+        if lang == "zh" and CJK.search(m.id):
+            assert m.string == m.id, m.id
+        if lang == "en":
+            assert not CJK.search(m.string), f"en: {m.id!r} -> {m.string!r}"
+
+
+def test_every_chinese_label_dict_is_marked_for_translation():
+    from pipeline.models.firm import (CONVERSION_FORMS, GRADES, INCIDENT_KINDS, IP_ACQUIRED, IP_KINDS, IP_STATUSES,
+                                      POOL_LEVELS, RD_PIECES, STAGES)
+    from pipeline.models.roadmap import MILESTONE_OWNERS, MILESTONE_STATUSES
+    from pipeline.models.user import ROLES
+    from pipeline.roadmap.calendar import IP_KIND_NAMES
+    from pipeline.services.firms import VERDICTS
+    from pipeline.web.firm import CONDITION_NAMES, CONDITION_STATUS, SCORE_ITEMS, TSME_ITEMS
+    from pipeline.web.labels import DATA_LABELS
+
+    labels = set()
+    for d in (STAGES, POOL_LEVELS, IP_KINDS, IP_STATUSES, IP_ACQUIRED, CONVERSION_FORMS, INCIDENT_KINDS, GRADES,
+              MILESTONE_STATUSES, MILESTONE_OWNERS, ROLES, VERDICTS, IP_KIND_NAMES, CONDITION_NAMES, CONDITION_STATUS):
+        labels |= set(d.values())
+    labels |= {label for label, _ in RD_PIECES.values()} | {label for _, label, _ in SCORE_ITEMS + TSME_ITEMS}
+    en = {m.id: m.string for m in _catalog("en") if m.id}
+    assert not labels - set(DATA_LABELS), sorted(labels - set(DATA_LABELS))
+    assert not {label for label in labels if not en.get(label)}
+
+
+def _chrome(html: str) -> str:
+    """Headings, table headers and buttons: the page's own text, not data rows."""
+    parts = re.findall(r"<(h2|h3|th|button|dt)\b[^>]*>(.*?)</\1>", html, flags=re.S)
+    return "\n".join(re.sub(r"<[^>]+>", "", text) for _, text in parts)
+
+
+PAGES = [  # (who, url, Chinese seen by default, English seen with ?lang=en)
+    ("officer", "/pool/", "导出当前列表", "Export this list"),
+    ("officer", "/pool/kanban", "培育看板", "Pipeline kanban"),
+    ("officer", "/firms/{own}", "年度财务与人员数据（万元 / 人）", "Annual finance and staff figures"),
+    ("firm_user", "/portal/", "我的数据报送", "My submissions"),
+    ("officer", "/pool/import", "Excel 导入培育库企业", "Import pool firms from Excel"),
+    ("admin", "/admin/", "新建账号", "New account"),
+    ("admin", "/admin/planning/", "申报日历与知识产权周期", "Application calendar and IP lead times"),
+]
+
+
+@pytest.mark.parametrize("who,url,zh_text,en_text", PAGES)
+def test_key_pages_chinese_by_default_and_english_when_asked(app, world, compiled, who, url, zh_text, en_text):
+    from tests.conftest import login
+    from tests.web.conftest import fresh
+
+    c = app.test_client()
+    login(c, getattr(world, who))
+    url = url.format(own=world.own.id)
+    zh = fresh(app, c, "get", url).get_data(as_text=True)
+    assert zh_text in zh
+    en = fresh(app, c, "get", url + "?lang=en").get_data(as_text=True)
+    assert en_text in en and zh_text not in en
+    nav = re.search(r'<nav class="mainnav".*?</nav>', en, flags=re.S)
+    assert nav is None or not CJK.search(nav.group(0))
+    leftover = CJK.findall(_chrome(en))
+    assert not leftover, f"{url}: Chinese left in the English headings/buttons: {''.join(leftover)}"

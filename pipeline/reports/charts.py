@@ -158,8 +158,8 @@ def gantt_svg(rows: list[dict], today: date, cutoff: date | None) -> str:
     end = date(end.year + (end.month == 12), end.month % 12 + 1, 1) - timedelta(days=1)
     days = max((end - start).days, 1)
     label_w, w, row_h, top = 230, 680, 22, 34
-    plot = w - label_w - 12
-    h = top + row_h * len(rows) + 26
+    plot = w - label_w - 14
+    h = top + row_h * len(rows) + 40
 
     def x(d: date) -> float:
         return label_w + plot * ((d - start).days / days)
@@ -168,11 +168,13 @@ def gantt_svg(rows: list[dict], today: date, cutoff: date | None) -> str:
              f'font-family="{FONT}" font-size="11">']
     months = _month_starts(start, end)
     step = 1 if len(months) <= 14 else (2 if len(months) <= 28 else 3)
+    last_year, last_x = None, -99.0
     for i, m in enumerate(months):
-        parts.append(f'<line x1="{x(m):.1f}" y1="{top - 6}" x2="{x(m):.1f}" y2="{h - 22}" stroke="#e1e6ec"/>')
-        if i % step == 0:
-            text = f"{m.year}.{m.month}" if (m.month == 1 or i == 0) else f"{m.month}月"
+        parts.append(f'<line x1="{x(m):.1f}" y1="{top - 6}" x2="{x(m):.1f}" y2="{h - 36}" stroke="#e1e6ec"/>')
+        if i % step == 0 and x(m) - last_x >= 34:
+            text = f"{m.year}.{m.month}" if m.year != last_year else f"{m.month}月"
             parts.append(f'<text x="{x(m) + 2:.1f}" y="{top - 10}" fill="#56616d">{text}</text>')
+            last_year, last_x = m.year, x(m)
     for i, r in enumerate(rows):
         y = top + i * row_h
         if i % 2 == 0:
@@ -191,7 +193,7 @@ def gantt_svg(rows: list[dict], today: date, cutoff: date | None) -> str:
         cx, cy = bar_end, y + 11
         parts.append(f'<path d="M{cx:.1f} {cy - 6} L{cx + 6:.1f} {cy} L{cx:.1f} {cy + 6} L{cx - 6:.1f} {cy} Z" '
                      f'fill="{colour}"/>')
-    ty = h - 22
+    ty = h - 36
     tx = x(today)
     parts.append(f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{ty}" stroke="{INK}" stroke-width="1.2"/>'
                  f'<text x="{tx + 3:.1f}" y="{ty + 14}" fill="{INK}">今天</text>')

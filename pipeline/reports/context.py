@@ -400,7 +400,16 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
     for i, r in enumerate(league, 1):
         r["rank"] = i
 
-    city_active = sum(per_county[c.id]["active"] for c in counties)
+    if county_id is None:
+        city_active = sum(per_county[c.id]["active"] for c in counties)
+        city_forecast = forecast([c.id for c in counties])
+    else:  # the county pack still shows the city's progress: one unrestricted aggregate
+        c_active, c_expiring_ye, c_applied = s.execute(select(
+            func.sum(case((Firm.hnte_cert_expiry >= today, 1), else_=0)),
+            func.sum(case((and_(Firm.hnte_cert_expiry >= today, Firm.hnte_cert_expiry <= year_end), 1), else_=0)),
+            func.sum(case((Firm.stage == "applied", 1), else_=0)))).one()
+        city_active = int(c_active or 0)
+        city_forecast = city_active - int(c_expiring_ye or 0) + int(c_applied or 0)
     previous = s.get(Setting, _scope_key(county))
     changes = _changes(previous.value if previous else None, summary, stages, verdicts)
 
@@ -413,7 +422,7 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
         "today": today, "county": county, "is_city": county is None, "counties": counties,
         "summary": summary, "stages": stages, "verdicts": verdicts,
         "target": scope_target, "city_target": city_target, "city_active": city_active,
-        "city_forecast": forecast([c.id for c in counties]),
+        "city_forecast": city_forecast,
         "next_batch": next_batch,
         "ready": firm_rows(ready_all, list_limit), "ready_total": len(ready_all),
         "overdue": firm_rows(overdue_rows, list_limit), "overdue_total": len(overdue_rows),

@@ -15,7 +15,7 @@ import socket
 import tempfile
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from datetime import date
+from datetime import date, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -34,7 +34,8 @@ KINDS = {
     "briefing_county": "县区工作简报",
     "briefing_city": "全市工作简报",
 }
-CHUNK = 10
+CHUNK = 4
+STALE = timedelta(hours=1)  # a job "running" longer than this lost its process: queue it again
 
 
 class JobError(ValueError):
@@ -130,11 +131,23 @@ def claim_next(holder: str | None = None) -> Job | None:
             return s.get(Job, job_id)
 
 
+def requeue_stale(now=None) -> int:
+    """Queue again the jobs whose process died mid-run (still "running" after ``STALE``)."""
+    now = now or utcnow()
+    n = db.session.execute(update(Job).where(Job.status == "running", Job.started_at < now - STALE)
+                           .values(status="queued", claimed_by=None, progress=0)).rowcount
+    db.session.commit()
+    if n:
+        log.warning("re-queued %s stale report jobs", n)
+    return n
+
+
 def run_pending_jobs(max_jobs: int | None = None, workers: int | None = None) -> int:
     """Claim and run queued jobs until none is left (or ``max_jobs``); returns how many ran.
 
     Called every ~15 s by the scheduler process (``flask reminders run``) and by ``flask export run-jobs``.
     """
+    requeue_stale()
     ran = 0
     while max_jobs is None or ran < max_jobs:
         job = claim_next()

@@ -128,9 +128,11 @@ def test_county_briefing_figures(world, tmp_path, db):
 
     a = world["a"]
     a.hnte_cert_no, a.hnte_cert_expiry = "GR202532000001", TODAY.replace(year=TODAY.year + 1, month=3)
+    world["c"].hnte_cert_expiry = TODAY.replace(year=TODAY.year + 2)  # another county's certificate
     db.session.commit()
     ctx = briefing_context(world["hz"], TODAY)
     assert ctx["summary"]["active"] == 1
+    assert ctx["city_active"] == 2  # the county pack shows the whole city's progress too
     assert ctx["summary"]["expiring"] == 1  # expires within 12 months
     assert ctx["summary"]["overdue_firms"] == 1
     assert ctx["summary"]["pool"] == 2

@@ -121,6 +121,20 @@ def test_claim_is_exclusive(world, db):
     assert db.session.query(Job).filter_by(status="running").count() == 1
 
 
+def test_stale_running_job_is_queued_again(world, db):
+    from datetime import timedelta
+
+    from pipeline.models.base import utcnow
+    from pipeline.reports.jobs import claim_next, queue_job, requeue_stale
+
+    job = queue_job(world["admin"], "briefing_city", None, TODAY)
+    claim_next("dead-process")
+    assert requeue_stale(utcnow()) == 0  # just started: left alone
+    assert requeue_stale(utcnow() + timedelta(hours=2)) == 1
+    db.session.refresh(job)
+    assert job.status == "queued" and job.claimed_by is None
+
+
 def test_job_in_two_worker_processes(world, db, app):
     """The real pool: two spawned workers, each building its own app, render a county's roadmaps."""
     from pipeline.models import Job

@@ -3,9 +3,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from flask_babel import lazy_gettext as _l
+
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
-    remember = BooleanField("保持登录")
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username")), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password")), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in"))
     next = HiddenField()

@@ -4,15 +4,18 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from pipeline.models.firm import STAGES
+from pipeline.web.labels import ltl
+
+from flask_babel import lazy_gettext as _l
 
 
 class StageForm(FlaskForm):
-    stage = SelectField("移至阶段", choices=list(STAGES.items()))
-    reason = StringField("原因", validators=[DataRequired("请说明调整阶段的原因"), Length(max=500)])
+    stage = SelectField(_l("Move to stage"), choices=[(k, ltl(v)) for k, v in STAGES.items()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the stage change")), Length(max=500)])
 
 
 class BulkForm(FlaskForm):
-    action = SelectField("批量操作", choices=[("assign", "指派专员"), ("stage", "调整阶段")])
-    officer_id = SelectField("专员", coerce=int, choices=[], validators=[Optional()])
-    stage = SelectField("阶段", choices=list(STAGES.items()), validators=[Optional()])
-    reason = StringField("原因", validators=[Optional(), Length(max=500)])
+    action = SelectField(_l("Bulk action"), choices=[("assign", _l("Assign an officer")), ("stage", _l("Change stage"))])
+    officer_id = SelectField(_l("Officer"), coerce=int, choices=[], validators=[Optional()])
+    stage = SelectField(_l("Stage"), choices=[(k, ltl(v)) for k, v in STAGES.items()], validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])

@@ -67,7 +67,7 @@ def bulk():
         flash("所选企业中有不在您管辖范围内的企业，未做任何修改。", "danger")
         return redirect(back)
     if not form.validate():
-        flash("；".join(f"{form[k].label.text}：{'、'.join(v)}" for k, v in form.errors.items()), "danger")
+        flash("；".join(f"{form[k].label.text}：{'、'.join(map(str, v))}" for k, v in form.errors.items()), "danger")
         return redirect(back)
     try:
         if form.action.data == "assign":
@@ -106,7 +106,7 @@ def move(firm_id: int):
     form = StageForm()
     back = url_for("pool.kanban") if request.form.get("from") == "kanban" else url_for("firm.show", firm_id=firm.id)
     if not form.validate():
-        flash(f"未能调整“{firm.name}”的阶段：" + "；".join("、".join(v) for v in form.errors.values()), "danger")
+        flash(f"未能调整“{firm.name}”的阶段：" + "；".join("、".join(map(str, v)) for v in form.errors.values()), "danger")
         return redirect(back)
     try:
         if firm_service.move_stage(current_user, firm, form.stage.data, form.reason.data):

@@ -171,7 +171,7 @@ def gantt_svg(rows: list[dict], today: date, cutoff: date | None) -> str:
     last_year, last_x = None, -99.0
     for i, m in enumerate(months):
         parts.append(f'<line x1="{x(m):.1f}" y1="{top - 6}" x2="{x(m):.1f}" y2="{h - 36}" stroke="#e1e6ec"/>')
-        if i % step == 0 and x(m) - last_x >= 34:
+        if i % step == 0 and x(m) - last_x >= 34 and x(m) + 34 <= w:
             text = f"{m.year}.{m.month}" if m.year != last_year else f"{m.month}月"
             parts.append(f'<text x="{x(m) + 2:.1f}" y="{top - 10}" fill="#56616d">{text}</text>')
             last_year, last_x = m.year, x(m)
@@ -230,7 +230,7 @@ def bar_chart(title: str, labels: list[str], series: dict[str, list], horizontal
 def progress_svg(label: str, value: int, target: int | None, forecast: int | None = None) -> str:
     """One progress bar toward a target: done, forecast and the target mark."""
     w, h = 640, 54
-    left, span = 150, 400
+    left, span = 130, 370
     top = max(target or 0, value, forecast or 0, 1)
 
     def x(v: float) -> float:

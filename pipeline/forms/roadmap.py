@@ -5,15 +5,18 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from pipeline.forms.firm import YearForm
 from pipeline.models.roadmap import MILESTONE_STATUSES
+from pipeline.web.labels import ltl
+
+from flask_babel import lazy_gettext as _l
 
 
 class MilestoneForm(FlaskForm):
-    status = SelectField("状态", choices=list(MILESTONE_STATUSES.items()))
-    evidence_note = StringField("佐证/说明", validators=[Optional(), Length(max=1000)])
+    status = SelectField(_l("Status"), choices=[(k, ltl(v)) for k, v in MILESTONE_STATUSES.items()])
+    evidence_note = StringField(_l("Evidence / notes"), validators=[Optional(), Length(max=1000)])
 
 
 class ProgressForm(FlaskForm):
-    progress_note = TextAreaField("进展说明", validators=[DataRequired("请填写进展说明"), Length(max=1000)])
+    progress_note = TextAreaField(_l("Progress note"), validators=[DataRequired(_l("Enter a progress note")), Length(max=1000)])
 
 
 class FigureForm(YearForm):
@@ -21,16 +24,16 @@ class FigureForm(YearForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = SelectField("审核", choices=[("accept", "采纳"), ("reject", "退回")])
-    review_note = StringField("审核意见", validators=[Optional(), Length(max=500)])
+    decision = SelectField(_l("Review"), choices=[("accept", _l("Accept")), ("reject", _l("Return"))])
+    review_note = StringField(_l("Review comments"), validators=[Optional(), Length(max=500)])
 
 
 class WhatIfForm(FlaskForm):
-    add_utility_models = IntegerField("新增实用新型专利（项）", default=0,
-                                      validators=[Optional(), NumberRange(0, 50, "应在0–50项之间")])
-    add_invention_patents = IntegerField("新增发明专利（项）", default=0,
-                                         validators=[Optional(), NumberRange(0, 20, "应在0–20项之间")])
-    rd_ratio = DecimalField("明年研发费用占销售收入比例（%）", places=1,
-                            validators=[Optional(), NumberRange(0, 100, "应在0–100之间")])
-    add_tech_staff = IntegerField("新增科技人员（人）", default=0,
-                                  validators=[Optional(), NumberRange(0, 500, "应在0–500人之间")])
+    add_utility_models = IntegerField(_l("Additional utility model patents"), default=0,
+                                      validators=[Optional(), NumberRange(0, 50, _l("Must be between 0 and 50"))])
+    add_invention_patents = IntegerField(_l("Additional invention patents"), default=0,
+                                         validators=[Optional(), NumberRange(0, 20, _l("Must be between 0 and 20"))])
+    rd_ratio = DecimalField(_l("Next year's R&D expenses as a share of sales (%)"), places=1,
+                            validators=[Optional(), NumberRange(0, 100, _l("Must be between 0 and 100"))])
+    add_tech_staff = IntegerField(_l("Additional science and technology staff"), default=0,
+                                  validators=[Optional(), NumberRange(0, 500, _l("Must be between 0 and 500"))])

@@ -7,24 +7,26 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
+from flask_babel import lazy_gettext as _l
 
 from pipeline.extensions import db
 from pipeline.models import County, User
 from pipeline.models.user import ROLES
 from pipeline.services import accounts
 from pipeline.web.auth import admin_required
+from pipeline.web.labels import ltl
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 class UserForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=64)])
-    display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64)])
-    role = SelectField("角色", choices=list(ROLES.items()))
-    county = SelectField("县区（专员必填）", choices=[], validators=[Optional()])
-    firm_code = StringField("企业统一社会信用代码（企业用户必填）", validators=[Optional(), Length(max=18)])
-    email = StringField("邮箱", validators=[Optional(), Length(max=120)])
-    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码")])
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter the username")), Length(max=64)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name")), Length(max=64)])
+    role = SelectField(_l("Role"), choices=[(k, ltl(v)) for k, v in ROLES.items()])
+    county = SelectField(_l("County (required for officers)"), choices=[], validators=[Optional()])
+    firm_code = StringField(_l("Firm's unified social credit code (required for firm users)"), validators=[Optional(), Length(max=18)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=120)])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Set an initial password"))])
 
 
 class ActionForm(FlaskForm):

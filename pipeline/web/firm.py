@@ -123,7 +123,7 @@ def _roadmap(firm_id: int) -> Roadmap | None:
 
 
 def _form_errors(form) -> str:
-    return "；".join(f"{form[k].label.text}：{'、'.join(v)}" for k, v in form.errors.items())
+    return "；".join(f"{form[k].label.text}：{'、'.join(map(str, v))}" for k, v in form.errors.items())
 
 
 @bp.get("/<int:firm_id>")

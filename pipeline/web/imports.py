@@ -10,6 +10,7 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from flask_babel import lazy_gettext as _l
 
 from pipeline.extensions import db
 from pipeline.services import exports, imports
@@ -22,7 +23,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Excel 文件（.xlsx）", validators=[FileRequired("请选择要上传的 Excel 文件")])
+    file = FileField(_l("Excel file (.xlsx)"), validators=[FileRequired(_l("Choose the Excel file to upload"))])
 
 
 class ConfirmForm(FlaskForm):

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from flask_babel import lazy_gettext as _l
 
 from pipeline.extensions import db
 from pipeline.models import ApplicationBatch, Roadmap
@@ -21,19 +22,19 @@ bp = Blueprint("planning", __name__, url_prefix="/admin/planning")
 
 
 class BatchForm(FlaskForm):
-    code = StringField("批次编号", validators=[DataRequired("请填写批次编号"), Length(max=20),
-                                             Regexp(r"^\d{4}-\w{1,10}$", message="批次编号格式如 2027-1（年份-序号）")],
-                       description="年份-序号，如 2027-1")
-    year = IntegerField("申报年度", validators=[DataRequired("请填写申报年度"),
-                                            NumberRange(2000, 2100, "申报年度应为四位年份")])
-    opens_on = DateField("开始受理", validators=[Optional()])
-    cutoff = DateField("系统截止日期", validators=[DataRequired("请填写截止日期（格式 YYYY-MM-DD）")])
-    note = StringField("说明（如苏高企协办通知文号）", validators=[Optional(), Length(max=200)])
+    code = StringField(_l("Batch code"), validators=[DataRequired(_l("Enter the batch code")), Length(max=20),
+                                             Regexp(r"^\d{4}-\w{1,10}$", message=_l("Batch codes look like 2027-1 (year-sequence)"))],
+                       description=_l("Year-sequence, e.g. 2027-1"))
+    year = IntegerField(_l("Application year"), validators=[DataRequired(_l("Enter the application year")),
+                                            NumberRange(2000, 2100, _l("The application year must be a four-digit year"))])
+    opens_on = DateField(_l("Opens"), validators=[Optional()])
+    cutoff = DateField(_l("System cutoff date"), validators=[DataRequired(_l("Enter the cutoff date (format YYYY-MM-DD)"))])
+    note = StringField(_l("Note (e.g. the reference number of the provincial HNTE office notice)"), validators=[Optional(), Length(max=200)])
 
 
 class LeadTimeForm(FlaskForm):
-    months = IntegerField("周期（月）", validators=[DataRequired("请填写周期"), NumberRange(1, 120, "周期应为1–120个月")])
-    basis = StringField("依据", validators=[Optional(), Length(max=300)])
+    months = IntegerField(_l("Lead time (months)"), validators=[DataRequired(_l("Enter the lead time")), NumberRange(1, 120, _l("The lead time must be 1–120 months"))])
+    basis = StringField(_l("Basis"), validators=[Optional(), Length(max=300)])
 
 
 class ActionForm(FlaskForm):

@@ -28,7 +28,7 @@ def status(firm_id: int, milestone_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = MilestoneForm()
     if not form.validate():
-        flash("未能更新里程碑：" + "；".join("、".join(v) for v in form.errors.values()), "danger")
+        flash("未能更新里程碑：" + "；".join("、".join(map(str, v)) for v in form.errors.values()), "danger")
         return _back(firm.id)
     ms = firm_service.update_milestone(current_user, firm, milestone_id, form.status.data,
                                        form.evidence_note.data, date.today())
@@ -42,7 +42,7 @@ def progress(firm_id: int, milestone_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = ProgressForm()
     if not form.validate():
-        flash("未能提交进展：" + "；".join("、".join(v) for v in form.errors.values()), "danger")
+        flash("未能提交进展：" + "；".join("、".join(map(str, v)) for v in form.errors.values()), "danger")
         return _back(firm.id)
     ms = firm_service.report_progress(current_user, firm, milestone_id, form.progress_note.data)
     flash(f"已提交“{ms.title}”的进展，等待专员确认。", "success")

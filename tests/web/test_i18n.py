@@ -133,3 +133,48 @@ def test_key_pages_chinese_by_default_and_english_when_asked(app, world, compile
     assert nav is None or not CJK.search(nav.group(0))
     leftover = CJK.findall(_chrome(en))
     assert not leftover, f"{url}: Chinese left in the English headings/buttons: {''.join(leftover)}"
+
+
+FORM_PAGES = [  # (who, url) of pages with forms: in English, no label is Chinese
+    ("officer", "/firms/{own}/edit"),
+    ("officer", "/firms/{own}/years/new"),
+    ("officer", "/firms/{own}/ip/new"),
+    ("officer", "/firms/{own}/conversions/new"),
+    ("officer", "/firms/{own}/incidents/new"),
+    ("officer", "/firms/{own}"),
+    ("officer", "/pool/import"),
+    ("firm_user", "/portal/figures"),
+    ("admin", "/admin/"),
+    ("admin", "/admin/planning/batches/new"),
+]
+
+
+def _labels(html: str) -> str:
+    return "\n".join(re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<label\b[^>]*>(.*?)</label>", html, flags=re.S))
+
+
+@pytest.mark.parametrize("who,url", FORM_PAGES)
+def test_form_labels_in_english_when_asked_and_chinese_by_default(app, world, compiled, who, url):
+    from tests.conftest import login
+    from tests.web.conftest import fresh
+
+    c = app.test_client()
+    login(c, getattr(world, who))
+    url = url.format(own=world.own.id)
+    zh = fresh(app, c, "get", url)
+    assert zh.status_code == 200 and CJK.search(_labels(zh.get_data(as_text=True)))
+    en = _labels(fresh(app, c, "get", url + "?lang=en").get_data(as_text=True))
+    assert en.strip() and not CJK.findall(en), f"{url}: Chinese left in the English labels: {''.join(CJK.findall(en))}"
+
+
+def test_validator_messages_in_english_when_asked(app, world, compiled):
+    from tests.conftest import login
+    from tests.web.conftest import fresh
+
+    c = app.test_client()
+    login(c, world.officer)
+    html = fresh(app, c, "post", f"/firms/{world.own.id}/years/new?lang=en",
+                 data={"year": "", "sales": "-1", "total_income": "10", "hightech_income": "20"}).get_data(as_text=True)
+    assert "Enter the year" in html and "Amounts cannot be negative" in html
+    zh = fresh(app, c, "post", f"/firms/{world.own.id}/years/new", data={"year": "", "sales": "-1"}).get_data(as_text=True)
+    assert "请填写年度" in zh and "金额不能为负数" in zh

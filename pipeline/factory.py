@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask_babel import lazy_gettext
 
 from pipeline.config import ROOT, load_config
 
@@ -40,7 +41,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = lazy_gettext("Please log in first.")
+    login_manager.localize_callback = str  # the lazy message in the request's language, a plain str in the session
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,7 +16,7 @@ from pipeline.models.user import ROLES
 from pipeline.services.audit import record
 
 # One message for every failure, so the login form never tells whether an account exists.
-LOGIN_FAILED = "用户名或密码错误，或账号已被停用/临时锁定。"
+LOGIN_FAILED = _l("Wrong username or password, or the account is disabled or temporarily locked.")
 # Checked against when the user does not exist, so both paths cost one scrypt.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.models import County, User
@@ -47,7 +48,7 @@ def index():
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            flash(f"已创建账号 {user.username}。", "success")
+            flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.index"))
     users = list(db.session.scalars(select(User).order_by(User.role, User.county_id, User.username).limit(500)))
     return render_template("admin/index.html", form=form, users=users, action=ActionForm())
@@ -58,8 +59,9 @@ def index():
 def toggle(user_id: int):
     user = db.get_or_404(User, user_id)
     if user.id == current_user.id:
-        flash("不能停用自己的账号。", "warning")
+        flash(_("You cannot disable your own account."), "warning")
     else:
         accounts.set_active(current_user, user.username, not user.active)
-        flash(f"账号 {user.username} 已{'启用' if user.active else '停用'}。", "success")
+        flash(_("Account %(username)s enabled.", username=user.username) if user.active
+              else _("Account %(username)s disabled.", username=user.username), "success")
     return redirect(url_for("admin.index"))

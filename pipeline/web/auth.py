@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import gettext as _
 
 from pipeline.forms import LoginForm
 from pipeline.services import accounts
@@ -86,5 +87,5 @@ def login():
 @login_required
 def logout():
     logout_user()
-    flash("您已安全退出。", "info")
+    flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

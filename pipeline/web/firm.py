@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pipeline.extensions import db
@@ -19,6 +20,7 @@ from pipeline.models.firm import RD_PIECES, STAGES
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import can_edit_firm, get_firm_or_404
 from pipeline.web.auth import staff_required
+from pipeline.web.labels import join_errors
 
 bp = Blueprint("firm", __name__, url_prefix="/firms")
 
@@ -123,7 +125,7 @@ def _roadmap(firm_id: int) -> Roadmap | None:
 
 
 def _form_errors(form) -> str:
-    return "；".join(f"{form[k].label.text}：{'、'.join(map(str, v))}" for k, v in form.errors.items())
+    return join_errors(form.errors, form)
 
 
 @bp.get("/<int:firm_id>")
@@ -158,7 +160,7 @@ def _save(form, action, title: str, firm, anchor: str):
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            flash(f"已保存：{title}。", "success")
+            flash(_("Saved: %(title)s.", title=title), "success")
             return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
     return render_template("firm/form.html", form=form, firm=firm, title=title,
                            back=url_for("firm.show", firm_id=firm.id, _anchor=anchor))
@@ -170,7 +172,7 @@ def edit(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = FirmForm(obj=firm)
     return _save(form, lambda f: firm_service.update_firm(current_user, firm, f.data, date.today()),
-                 "企业基本信息", firm, "profile")
+                 _("Firm profile"), firm, "profile")
 
 
 @bp.route("/<int:firm_id>/years/new", methods=["GET", "POST"])
@@ -181,7 +183,7 @@ def year_new(firm_id: int):
     if request.method == "GET" and form.year.data is None:
         form.year.data = date.today().year - 1
     return _save(form, lambda f: firm_service.save_year(current_user, firm, f.data, date.today()),
-                 "年度财务与人员数据", firm, "years")
+                 _("Annual finance and staff data"), firm, "years")
 
 
 @bp.route("/<int:firm_id>/years/<int:year>/edit", methods=["GET", "POST"])
@@ -193,7 +195,7 @@ def year_edit(firm_id: int, year: int):
         abort(404)
     form = YearForm(obj=fy)
     return _save(form, lambda f: firm_service.save_year(current_user, firm, {**f.data, "year": year}, date.today()),
-                 f"{year}年度数据", firm, "years")
+                 _("Figures for %(year)s", year=year), firm, "years")
 
 
 @bp.route("/<int:firm_id>/ip/new", methods=["GET", "POST"])
@@ -201,7 +203,7 @@ def year_edit(firm_id: int, year: int):
 def ip_new(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     return _save(IPForm(), lambda f: firm_service.add_ip(current_user, firm, f.data, date.today()),
-                 "知识产权", firm, "ip")
+                 _("Intellectual property"), firm, "ip")
 
 
 @bp.route("/<int:firm_id>/conversions/new", methods=["GET", "POST"])
@@ -213,7 +215,7 @@ def conversion_new(firm_id: int):
         form.year.data = date.today().year
     return _save(form, lambda f: firm_service.add_conversion(current_user, firm, f.year.data, f.title.data,
                                                              f.method.data, date.today()),
-                 "科技成果转化", firm, "conversions")
+                 _("Technology transfer"), firm, "conversions")
 
 
 @bp.route("/<int:firm_id>/incidents/new", methods=["GET", "POST"])
@@ -222,7 +224,7 @@ def incident_new(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     return _save(IncidentForm(), lambda f: firm_service.add_incident(
         current_user, firm, f.occurred_on.data, f.kind.data, f.description.data, date.today()),
-        "事故/违法记录", firm, "incidents")
+        _("Incidents and violations"), firm, "incidents")
 
 
 _CHILDREN = {
@@ -241,7 +243,7 @@ def delete_child(firm_id: int, kind: str, child_id: int):
         abort(404 if kind not in _CHILDREN else 400)
     model, fields, anchor = _CHILDREN[kind]
     firm_service.delete_child(current_user, firm, model, child_id, fields, date.today())
-    flash("已删除该记录。", "success")
+    flash(_("The record has been deleted."), "success")
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
 
 
@@ -254,7 +256,7 @@ def evidence(firm_id: int):
         abort(400)
     present = {key for key in RD_PIECES if form[f"piece_{key}"].data}
     firm_service.set_evidence(current_user, firm, present, date.today())
-    flash(f"已更新研发组织管理佐证（{len(present)}/{len(RD_PIECES)}项）。", "success")
+    flash(_("R&D management evidence updated (%(n)s of %(total)s).", n=len(present), total=len(RD_PIECES)), "success")
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor="evidence"))
 
 
@@ -264,13 +266,14 @@ def review(firm_id: int, submission_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = ReviewForm()
     if not form.validate():
-        flash("审核未完成：" + _form_errors(form), "danger")
+        flash(_("Review not completed: %(errors)s", errors=_form_errors(form)), "danger")
     else:
         try:
             sub = firm_service.review_submission(current_user, firm, submission_id, form.decision.data,
                                                  form.review_note.data, date.today())
-            flash(f"已{'采纳' if sub.status == 'accepted' else '退回'}{sub.year}年度数据报送。", "success")
+            flash(_("The figures submitted for %(year)s have been accepted.", year=sub.year) if sub.status == "accepted"
+                  else _("The figures submitted for %(year)s have been returned.", year=sub.year), "success")
         except firm_service.FirmError as exc:
             db.session.rollback()
-            flash(f"未能采纳：{exc}", "danger")
+            flash(_("Could not accept: %(error)s", error=exc), "danger")
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor="submissions"))

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.services import exports, imports
@@ -88,7 +89,7 @@ def confirm():
     staged = session.pop("import", None)
     path = _staging_dir() / f"{staged['token']}.xlsx" if staged and staged.get("user") == current_user.id else None
     if path is None or not path.exists():
-        flash("导入预览已失效，请重新上传文件。", "warning")
+        flash(_("The import preview has expired; upload the file again."), "warning")
         return redirect(url_for("imports.upload"))
     data = path.read_bytes()
     path.unlink(missing_ok=True)
@@ -98,7 +99,7 @@ def confirm():
         flash(str(exc), "danger")
         return redirect(url_for("imports.upload"))
     if not result.ok:  # data changed between preview and confirm
-        flash(f"导入未执行：校验发现 {len(result.errors)} 处错误，请重新上传。", "danger")
+        flash(_("Nothing was imported: validation found %(n)s errors; upload the file again.", n=len(result.errors)), "danger")
         return redirect(url_for("imports.upload"))
-    flash(f"导入完成：新增 {result.new} 家，更新 {result.updated} 家，未变化 {result.unchanged} 家。", "success")
+    flash(_("Import complete: %(new)s firms added, %(updated)s updated, %(unchanged)s unchanged.", new=result.new, updated=result.updated, unchanged=result.unchanged), "success")
     return redirect(url_for("pool.index"))

@@ -125,3 +125,17 @@ DATA_LABELS = (
     N_("科技型中小企业"),
     N_("有"),
 )
+
+
+def join_errors(errors: dict, form=None) -> str:
+    """A form's errors on one line for a flash message, in the current UI language.
+
+    Messages of one field are joined with "、" (", " in English), fields with "；" ("; "); with ``form``
+    each field's messages follow its label ("label：messages").
+    """
+    parts = []
+    for key, messages in errors.items():
+        text = gettext(", ").join(map(str, messages))
+        parts.append(gettext("%(label)s: %(errors)s", label=form[key].label.text, errors=text) if form is not None
+                     else text)
+    return gettext("; ").join(parts)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.models import ApplicationBatch, Roadmap
@@ -17,6 +18,7 @@ from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
 from pipeline.services import planning
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 from pipeline.web.auth import admin_required
+from pipeline.web.labels import tl
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/planning")
 
@@ -69,7 +71,7 @@ def batch(batch_id: int | None = None):
         except planning.PlanningError as exc:
             form.code.errors.append(str(exc)) if "编号" in str(exc) else form.cutoff.errors.append(str(exc))
         else:
-            flash("批次已保存。已有路线图将在下次重新生成时按新日历规划。", "success")
+            flash(_("Batch saved. Existing roadmaps will follow the new calendar when they are next regenerated."), "success")
             return redirect(url_for("planning.index"))
     return render_template("planning/batch.html", form=form, row=row)
 
@@ -82,7 +84,7 @@ def delete(batch_id: int):
         abort(404)
     if ActionForm().validate_on_submit():
         planning.delete_batch(current_user, row)
-        flash(f"已删除批次 {row.code}。", "success")
+        flash(_("Batch %(code)s deleted.", code=row.code), "success")
     return redirect(url_for("planning.index"))
 
 
@@ -94,9 +96,9 @@ def lead_time(kind: str):
     form = LeadTimeForm()
     if form.validate_on_submit():
         planning.save_lead_time(current_user, kind, form.months.data, form.basis.data or "")
-        flash(f"已更新{IP_KIND_NAMES.get(kind, kind)}的周期。", "success")
+        flash(_("Lead time for %(kind)s updated.", kind=tl(IP_KIND_NAMES.get(kind, kind))), "success")
     else:
         for errors in form.errors.values():
             for e in errors:
-                flash(f"{IP_KIND_NAMES.get(kind, kind)}：{e}", "danger")
+                flash(_("%(kind)s: %(error)s", kind=tl(IP_KIND_NAMES.get(kind, kind)), error=e), "danger")
     return redirect(url_for("planning.index"))

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from pipeline.extensions import db
@@ -14,6 +15,7 @@ from pipeline.models.firm import POOL_LEVELS, STAGES
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404, scope_filter, visible_firms
 from pipeline.web.auth import staff_required
+from pipeline.web.labels import join_errors, tl
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 
@@ -60,22 +62,22 @@ def bulk():
     back = back if back.startswith("/pool") and not back.startswith("//") else url_for("pool.index")
     ids = [int(i) for i in request.form.getlist("firm_ids") if i.isdigit()]
     if not ids:
-        flash("请先勾选要批量处理的企业。", "warning")
+        flash(_("Select the firms to process first."), "warning")
         return redirect(back)
     firms = list(db.session.scalars(visible_firms(current_user).where(Firm.id.in_(ids))))
     if len(firms) != len(set(ids)):
-        flash("所选企业中有不在您管辖范围内的企业，未做任何修改。", "danger")
+        flash(_("Some of the selected firms are outside your jurisdiction; nothing was changed."), "danger")
         return redirect(back)
     if not form.validate():
-        flash("；".join(f"{form[k].label.text}：{'、'.join(map(str, v))}" for k, v in form.errors.items()), "danger")
+        flash(join_errors(form.errors, form), "danger")
         return redirect(back)
     try:
         if form.action.data == "assign":
             n = firm_service.bulk_assign(current_user, firms, form.officer_id.data)
-            flash(f"已为 {n} 家企业指派专员。", "success")
+            flash(_("Officer assigned to %(n)s firms.", n=n), "success")
         else:
             n = firm_service.bulk_stage(current_user, firms, form.stage.data, form.reason.data)
-            flash(f"已将 {n} 家企业移至“{STAGES[form.stage.data]}”。", "success")
+            flash(_("Moved %(n)s firms to “%(stage)s”.", n=n, stage=tl(STAGES[form.stage.data])), "success")
     except firm_service.FirmError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -106,13 +108,13 @@ def move(firm_id: int):
     form = StageForm()
     back = url_for("pool.kanban") if request.form.get("from") == "kanban" else url_for("firm.show", firm_id=firm.id)
     if not form.validate():
-        flash(f"未能调整“{firm.name}”的阶段：" + "；".join("、".join(map(str, v)) for v in form.errors.values()), "danger")
+        flash(_("Could not change the stage of “%(firm)s”: %(errors)s", firm=firm.name, errors=join_errors(form.errors)), "danger")
         return redirect(back)
     try:
         if firm_service.move_stage(current_user, firm, form.stage.data, form.reason.data):
-            flash(f"已将“{firm.name}”移至“{STAGES[form.stage.data]}”。", "success")
+            flash(_("Moved “%(firm)s” to “%(stage)s”.", firm=firm.name, stage=tl(STAGES[form.stage.data])), "success")
         else:
-            flash(f"“{firm.name}”已在“{STAGES[form.stage.data]}”阶段。", "info")
+            flash(_("“%(firm)s” is already at the “%(stage)s” stage.", firm=firm.name, stage=tl(STAGES[form.stage.data])), "info")
     except firm_service.FirmError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

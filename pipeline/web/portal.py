@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from pipeline.extensions import db
@@ -52,12 +53,12 @@ def figures():
     form = FigureForm()
     if form.validate_on_submit():
         if firm.registered_on and form.year.data < firm.registered_on.year:
-            form.year.errors.append(f"{form.year.data}年早于企业注册年份（{firm.registered_on.year}年）")
+            form.year.errors.append(_("%(year)s is before the firm's registration year (%(reg)s)", year=form.year.data, reg=firm.registered_on.year))
         elif form.year.data > date.today().year:
-            form.year.errors.append(f"最多报送到{date.today().year}年（预计数）")
+            form.year.errors.append(_("Figures can be submitted up to %(year)s (as estimates)", year=date.today().year))
         else:
             sub = firm_service.submit_figures(current_user, firm, form.data)
-            flash(f"已报送{sub.year}年度数据，专员审核后生效。", "success")
+            flash(_("Figures for %(year)s submitted; they take effect once an officer has reviewed them.", year=sub.year), "success")
             return redirect(url_for("portal.index", _anchor="submissions"))
     elif form.year.data is None:
         form.year.data = date.today().year - 1

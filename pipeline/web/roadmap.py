@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
@@ -12,6 +13,7 @@ from pipeline.models.roadmap import MILESTONE_STATUSES
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404
 from pipeline.web.auth import staff_required
+from pipeline.web.labels import join_errors, tl
 
 bp = Blueprint("roadmap", __name__, url_prefix="/firms")
 
@@ -28,11 +30,11 @@ def status(firm_id: int, milestone_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = MilestoneForm()
     if not form.validate():
-        flash("未能更新里程碑：" + "；".join("、".join(map(str, v)) for v in form.errors.values()), "danger")
+        flash(_("Could not update the milestone: %(errors)s", errors=join_errors(form.errors)), "danger")
         return _back(firm.id)
     ms = firm_service.update_milestone(current_user, firm, milestone_id, form.status.data,
                                        form.evidence_note.data, date.today())
-    flash(f"里程碑“{ms.title}”已更新为“{MILESTONE_STATUSES[ms.status]}”。", "success")
+    flash(_("Milestone “%(title)s” set to “%(status)s”.", title=ms.title, status=tl(MILESTONE_STATUSES[ms.status])), "success")
     return _back(firm.id)
 
 
@@ -42,10 +44,10 @@ def progress(firm_id: int, milestone_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = ProgressForm()
     if not form.validate():
-        flash("未能提交进展：" + "；".join("、".join(map(str, v)) for v in form.errors.values()), "danger")
+        flash(_("Could not submit the progress note: %(errors)s", errors=join_errors(form.errors)), "danger")
         return _back(firm.id)
     ms = firm_service.report_progress(current_user, firm, milestone_id, form.progress_note.data)
-    flash(f"已提交“{ms.title}”的进展，等待专员确认。", "success")
+    flash(_("Progress on “%(title)s” submitted; waiting for the officer to confirm.", title=ms.title), "success")
     return _back(firm.id)
 
 
@@ -69,12 +71,12 @@ def whatif(firm_id: int):
         try:
             from pipeline.services.roadmaps import what_if
         except ImportError:
-            error = "推演功能尚未启用（规划服务未部署）。"
+            error = _("What-if planning is not available (the planning service is not deployed).")
         else:
             try:
                 plan = what_if(firm, changes, date.today())
             except ValueError as exc:
-                error = f"无法推演：{exc}"
+                error = _("Cannot run the what-if: %(error)s", error=exc)
     from pipeline.web.firm import _roadmap
 
     return render_template("roadmap/whatif.html", firm=firm, form=form, plan=plan, error=error,
@@ -91,5 +93,5 @@ def regenerate(firm_id: int):
         abort(404)
     regen([firm.id], date.today(), current_user, commit=False)
     db.session.commit()
-    flash("已按最新数据重新生成培育路线图。", "success")
+    flash(_("The cultivation roadmap has been regenerated from the latest data."), "success")
     return _back(firm.id)

@@ -178,3 +178,44 @@ def test_validator_messages_in_english_when_asked(app, world, compiled):
     assert "Enter the year" in html and "Amounts cannot be negative" in html
     zh = fresh(app, c, "post", f"/firms/{world.own.id}/years/new", data={"year": "", "sales": "-1"}).get_data(as_text=True)
     assert "请填写年度" in zh and "金额不能为负数" in zh
+
+
+def _flashes(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<div class="flash[^"]*"[^>]*>(.*?)</div>', html, flags=re.S)]
+
+
+def test_flash_messages_in_english_when_asked_and_chinese_by_default(app, world, compiled):
+    from tests.conftest import login
+    from tests.web.conftest import fresh
+
+    def flashes(c, method, url, lang, **kw):
+        sep = "&" if "?" in url else "?"
+        return _flashes(fresh(app, c, method, url + (sep + "lang=en" if lang == "en" else ""), follow_redirects=True,
+                              **kw).get_data(as_text=True))
+
+    own = world.own.id
+    for lang in ("zh", "en"):
+        anon = app.test_client()
+        seen = flashes(anon, "get", "/pool/", lang)
+        seen += _flashes(fresh(app, anon, "post", "/login" + ("?lang=en" if lang == "en" else ""),
+                               data={"username": "officer_a", "password": "wrong-password"}).get_data(as_text=True))
+        if lang == "zh":
+            assert "请先登录。" in seen
+        officer = app.test_client()
+        login(officer, world.officer)
+        seen += flashes(officer, "post", "/pool/bulk", lang, data={"action": "assign"})
+        seen += flashes(officer, "post", f"/pool/firms/{own}/stage", lang, data={"stage": "coaching", "reason": ""})
+        seen += flashes(officer, "post", f"/pool/firms/{own}/stage", lang, data={"stage": "coaching", "reason": "r"})
+        seen += flashes(officer, "post", f"/firms/{own}/evidence", lang, data={"piece_rules": "y"})
+        seen += flashes(officer, "post", "/pool/import/confirm", lang)
+        admin = app.test_client()
+        login(admin, world.admin)
+        seen += flashes(admin, "post", f"/admin/users/{world.admin.id}/toggle", lang)
+        seen += flashes(admin, "post", f"/admin/users/{world.officer_b.id}/toggle", lang)
+        assert len(seen) >= 8, seen
+        if lang == "zh":
+            assert all(CJK.search(m) for m in seen), seen
+        else:
+            firm_name = world.own.name
+            leftover = [m for m in seen if CJK.search(m.replace(firm_name, ""))]
+            assert not leftover, leftover

@@ -36,5 +36,16 @@ def cn_date(value: date | None) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def html_lang() -> str:
+    """The ``<html lang>`` of the active UI language: "zh-CN" for Chinese, else the locale (e.g. "en")."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    if locale is None or locale.language == "zh":
+        return "zh-CN"
+    return str(locale).replace("_", "-")
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date)
+    app.jinja_env.globals.update(html_lang=html_lang)

@@ -219,3 +219,11 @@ def test_flash_messages_in_english_when_asked_and_chinese_by_default(app, world,
             firm_name = world.own.name
             leftover = [m for m in seen if CJK.search(m.replace(firm_name, ""))]
             assert not leftover, leftover
+
+
+def test_html_lang_follows_the_ui_language(app, db, compiled):
+    from tests.web.conftest import fresh
+
+    c = app.test_client()
+    assert '<html lang="zh-CN">' in fresh(app, c, "get", "/login").get_data(as_text=True)
+    assert '<html lang="en">' in fresh(app, c, "get", "/login?lang=en").get_data(as_text=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import gettext as _
 
 from pipeline.models.base import utcnow
 from pipeline.reminders import inbox
@@ -54,7 +55,7 @@ def read(delivery_id: int):
 @login_required
 def read_all():
     n = inbox.mark_all_read(current_user, utcnow())
-    flash(f"已将 {n} 条通知标为已读。", "success")
+    flash(_("%(n)s notifications marked as read.", n=n), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -65,10 +66,10 @@ def settings():
         inapp, email = request.form.get("notify_inapp") == "1", request.form.get("notify_email") == "1"
         inbox.set_channels(current_user, inapp, email)
         if email and not current_user.email:
-            flash("已保存。但您的账号还没有邮箱地址，邮件提醒暂时无法送达，请联系管理员补充邮箱。", "warning")
+            flash(_("Saved. Your account has no email address yet, so email reminders cannot be delivered; ask the administrator to add one."), "warning")
         elif not inapp and not email:
-            flash("已保存。您关闭了全部提醒渠道，将不会收到任何提醒。", "warning")
+            flash(_("Saved. You have turned off every reminder channel and will not receive any reminders."), "warning")
         else:
-            flash("提醒方式已保存。", "success")
+            flash(_("Reminder channels saved."), "success")
         return redirect(url_for("notifications.settings"))
     return render_template("notifications/settings.html")

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
@@ -50,7 +51,7 @@ def _day(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        flash(f"日期“{raw}”格式不对，请用 年-月-日，例如 {today_shanghai().isoformat()}；已忽略该条件。", "warning")
+        flash(_("The date “%(raw)s” is not valid; use year-month-day, e.g. %(example)s. The condition was ignored.", raw=raw, example=today_shanghai().isoformat()), "warning")
         return None
 
 
@@ -84,7 +85,7 @@ def scan_now():
 
     r = run_scan(today_shanghai())
     d = deliver_pending(channels_only=("inapp",))  # e-mail and robots go out with the scheduler's next run
-    flash(f"扫描完成：新建提醒 {r.created} 条，站内通知已送达 {d.sent} 条，用时 {r.seconds:.1f} 秒。", "success")
+    flash(_("Scan complete: %(created)s reminders created, %(sent)s in-app notifications delivered, in %(seconds)s s.", created=r.created, sent=d.sent, seconds=f"{r.seconds:.1f}"), "success")
     return redirect(url_for("reminders.health"))
 
 
@@ -95,7 +96,7 @@ def retry(delivery_id: int):
 
     if not requeue(delivery_id, current_user):
         abort(404)
-    flash(f"发送记录 {delivery_id} 已重新排队，将在下一次发送时重试。", "success")
+    flash(_("Delivery %(id)s requeued; it will be retried on the next send.", id=delivery_id), "success")
     return redirect(url_for("reminders.health", status="gave_up"))
 
 
@@ -106,8 +107,8 @@ def save_settings():
     if errors:
         for e in errors:
             flash(e, "danger")
-        flash("提醒阈值没有保存，请改正后重新提交。", "danger")
+        flash(_("The reminder thresholds were not saved; correct them and submit again."), "danger")
     else:
         settings_service.save(values, current_user)
-        flash("提醒阈值已保存，下一次扫描起生效。", "success")
+        flash(_("Reminder thresholds saved; they apply from the next scan."), "success")
     return redirect(url_for("reminders.health") + "#thresholds")

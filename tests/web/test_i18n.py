@@ -88,11 +88,14 @@ def test_every_chinese_label_dict_is_marked_for_translation():
     from pipeline.roadmap.calendar import IP_KIND_NAMES
     from pipeline.services.firms import VERDICTS
     from pipeline.web.firm import CONDITION_NAMES, CONDITION_STATUS, SCORE_ITEMS, TSME_ITEMS
+    from pipeline.models.reminder import CHANNELS, DELIVERY_STATUSES
+    from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS
     from pipeline.web.labels import DATA_LABELS
 
     labels = set()
     for d in (STAGES, POOL_LEVELS, IP_KINDS, IP_STATUSES, IP_ACQUIRED, CONVERSION_FORMS, INCIDENT_KINDS, GRADES,
-              MILESTONE_STATUSES, MILESTONE_OWNERS, ROLES, VERDICTS, IP_KIND_NAMES, CONDITION_NAMES, CONDITION_STATUS):
+              MILESTONE_STATUSES, MILESTONE_OWNERS, ROLES, VERDICTS, IP_KIND_NAMES, CONDITION_NAMES, CONDITION_STATUS,
+              RULE_LABELS, SETTING_LABELS, CHANNELS, DELIVERY_STATUSES):
         labels |= set(d.values())
     labels |= {label for label, _ in RD_PIECES.values()} | {label for _, label, _ in SCORE_ITEMS + TSME_ITEMS}
     en = {m.id: m.string for m in _catalog("en") if m.id}
@@ -114,6 +117,9 @@ PAGES = [  # (who, url, Chinese seen by default, English seen with ?lang=en)
     ("officer", "/pool/import", "Excel 导入培育库企业", "Import pool firms from Excel"),
     ("admin", "/admin/", "新建账号", "New account"),
     ("admin", "/admin/planning/", "申报日历与知识产权周期", "Application calendar and IP lead times"),
+    ("officer", "/notifications/", "全部标为已读", "Mark all as read"),
+    ("firm_user", "/notifications/settings", "选择接收提醒的方式。", "Choose how you receive reminders."),
+    ("admin", "/admin/reminders/", "提醒中心 · 运行状况", "Reminder centre · health"),
 ]
 
 

@@ -55,8 +55,10 @@ def main() -> None:
         t = time.perf_counter()
         upgrade(directory=str(ROOT / "migrations"))
         seed_demo(today, firms=max(1450, args.firms + 200))
-        county = db.session.scalars(select(County).order_by(County.id)).first()
+        county, other = db.session.scalars(select(County).order_by(County.id)).all()[:2]
         ids = list(db.session.scalars(select(Firm.id).order_by(Firm.id).limit(args.firms)))
+        db.session.execute(update(Firm).where(Firm.county_id == county.id, Firm.id.not_in(ids))
+                           .values(county_id=other.id))  # exactly --firms firms in the county
         db.session.execute(update(Firm).where(Firm.id.in_(ids)).values(county_id=county.id))
         db.session.execute(update(Firm).where(Firm.id.in_(ids), Firm.stage.in_(("certified", "exited")))
                            .values(stage="pool"))
@@ -103,6 +105,7 @@ def main() -> None:
             print(f"background job: {job.progress}/{job.total} roadmaps on {args.workers} processes in {took:.1f} s "
                   f"({job.progress / took:.1f} docs/s), status {job.status}, zip {size:.0f} MiB; goal ≤ 180 s")
             print(f"peak RSS: parent {rss_mb():.0f} MiB, largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MiB")
+            print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores")
     print(f"(temporary files in {tmp})")
 
 

@@ -35,6 +35,16 @@ def test_roadmap_scope_matrix(world, client, who, firm, code):
     assert client.get(f"/firms/{world[firm].id}/roadmap.pdf").status_code == code
 
 
+def test_firm_pdf_alias_is_the_same_scoped_route(world, client, app):
+    """The firm and portal pages link to ``reports.firm_pdf``; it is the roadmap, with the same scope."""
+    from flask import url_for
+
+    with app.test_request_context():
+        assert url_for("reports.firm_pdf", firm_id=world["a"].id) == f"/firms/{world['a'].id}/roadmap.pdf"
+    login(client, world["firm_user"])
+    assert client.get(f"/firms/{world['c'].id}/roadmap.pdf").status_code == 404
+
+
 def test_anonymous_is_sent_away(world, client):
     resp = client.get(f"/firms/{world['a'].id}/roadmap.pdf")
     assert resp.status_code in (302, 401)

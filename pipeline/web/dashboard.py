@@ -5,6 +5,8 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
@@ -13,19 +15,20 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from pipeline.extensions import db
 from pipeline.models import County, Target
 from pipeline.services import goals as goal_service
+from pipeline.web.labels import tl
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
 class TargetForm(FlaskForm):
-    county = SelectField("范围", choices=[], validate_choice=True)
-    year = IntegerField("年份", validators=[InputRequired("请填写年份"),
-                                            NumberRange(2000, 2100, "年份须在 2000–2100 之间")])
-    hnte = IntegerField("有效高企目标（家）", validators=[InputRequired("请填写高企目标"),
-                                                   NumberRange(0, 100000, "高企目标须为 0–100000 的整数")])
-    tsme = IntegerField("科技型中小企业目标（家）", validators=[InputRequired("请填写科小目标"),
-                                                       NumberRange(0, 100000, "科小目标须为 0–100000 的整数")])
-    plan_name = StringField("所属规划", validators=[Optional(), Length(max=100, message="规划名称最多 100 个字")])
+    county = SelectField(_l("Scope"), choices=[], validate_choice=True)
+    year = IntegerField(_l("Target year"), validators=[InputRequired(_l("Enter the target year")),
+                                            NumberRange(2000, 2100, _l("The year must be between 2000 and 2100"))])
+    hnte = IntegerField(_l("Active HNTE target (firms)"), validators=[InputRequired(_l("Enter the HNTE target")),
+                                                   NumberRange(0, 100000, _l("The HNTE target must be a whole number from 0 to 100000"))])
+    tsme = IntegerField(_l("Tech-based SME target (firms)"), validators=[InputRequired(_l("Enter the tech SME target")),
+                                                       NumberRange(0, 100000, _l("The tech SME target must be a whole number from 0 to 100000"))])
+    plan_name = StringField(_l("Plan"), validators=[Optional(), Length(max=100, message=_l("The plan name can be at most 100 characters"))])
 
 
 def _today() -> date:
@@ -63,7 +66,7 @@ def targets():
         abort(404)
     counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
     form = TargetForm()
-    form.county.choices = [("", "全市")] + [(str(c.id), c.name) for c in counties]
+    form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in counties]
     if request.method == "GET":
         form.year.data = form.year.data or _today().year
     if form.validate_on_submit():
@@ -74,8 +77,8 @@ def targets():
         except goal_service.TargetError as exc:
             flash(str(exc), "danger")
         else:
-            name = next((c.name for c in counties if c.id == cid), "全市")
-            flash(f"已保存{name}{form.year.data}年目标：有效高企 {form.hnte.data} 家、科小 {form.tsme.data} 家。", "success")
+            name = next((c.name for c in counties if c.id == cid), tl("全市"))
+            flash(_("Saved the %(year)s targets for %(scope)s: %(hnte)s active HNTEs, %(tsme)s tech SMEs.", scope=name, year=form.year.data, hnte=form.hnte.data, tsme=form.tsme.data), "success")
             return redirect(url_for("dashboard.targets"))
     rows = db.session.execute(select(Target, County.name).outerjoin(County, County.id == Target.county_id)
                               .order_by(Target.year, County.sort.nulls_first(), County.id)).all()

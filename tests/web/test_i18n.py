@@ -90,13 +90,17 @@ def test_every_chinese_label_dict_is_marked_for_translation():
     from pipeline.web.firm import CONDITION_NAMES, CONDITION_STATUS, SCORE_ITEMS, TSME_ITEMS
     from pipeline.models.reminder import CHANNELS, DELIVERY_STATUSES
     from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS
+    from pipeline.forecast import SCENARIOS
+    from pipeline.services.goals import RECERT
+    from pipeline.services.goals import VERDICTS as GOAL_VERDICTS
     from pipeline.web.labels import DATA_LABELS
 
     labels = set()
     for d in (STAGES, POOL_LEVELS, IP_KINDS, IP_STATUSES, IP_ACQUIRED, CONVERSION_FORMS, INCIDENT_KINDS, GRADES,
               MILESTONE_STATUSES, MILESTONE_OWNERS, ROLES, VERDICTS, IP_KIND_NAMES, CONDITION_NAMES, CONDITION_STATUS,
-              RULE_LABELS, SETTING_LABELS, CHANNELS, DELIVERY_STATUSES):
+              RULE_LABELS, SETTING_LABELS, CHANNELS, DELIVERY_STATUSES, GOAL_VERDICTS, RECERT):
         labels |= set(d.values())
+    labels |= {label for label, _ in SCENARIOS.values()} | {"全市"}
     labels |= {label for label, _ in RD_PIECES.values()} | {label for _, label, _ in SCORE_ITEMS + TSME_ITEMS}
     en = {m.id: m.string for m in _catalog("en") if m.id}
     assert not labels - set(DATA_LABELS), sorted(labels - set(DATA_LABELS))
@@ -120,6 +124,9 @@ PAGES = [  # (who, url, Chinese seen by default, English seen with ?lang=en)
     ("officer", "/notifications/", "全部标为已读", "Mark all as read"),
     ("firm_user", "/notifications/settings", "选择接收提醒的方式。", "Choose how you receive reminders."),
     ("admin", "/admin/reminders/", "提醒中心 · 运行状况", "Reminder centre · health"),
+    ("officer", "/dashboard/", "培育漏斗", "Cultivation funnel"),
+    ("admin", "/dashboard/", "各县区完成情况（按高企目标完成率排名）", "Counties' progress"),
+    ("admin", "/dashboard/targets", "设置年度目标", "Set annual targets"),
 ]
 
 
@@ -152,6 +159,8 @@ FORM_PAGES = [  # (who, url) of pages with forms: in English, no label is Chines
     ("firm_user", "/portal/figures"),
     ("admin", "/admin/"),
     ("admin", "/admin/planning/batches/new"),
+    ("admin", "/dashboard/targets"),
+    ("firm_user", "/notifications/settings"),
 ]
 
 

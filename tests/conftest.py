@@ -55,6 +55,14 @@ def app():
         url, drop = _private_pg_database(url)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "EXPORT_DIR": f"{tmp}/exports",
                       "SERVER_NAME": None})
+
+    @app.before_request
+    def _load_user_per_request():
+        # Tests hold one app context open (the ``db`` fixture), so requests share ``g``; without
+        # this, Flask-Login would keep the first request's user for every later client.
+        from flask import g
+
+        g.pop("_login_user", None)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     yield app

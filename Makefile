@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app app.py
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup system-deps run test test-fast db seed scheduler bench clean
+.PHONY: setup system-deps run test test-fast db seed scheduler clean
 
 setup: system-deps $(VENV)/.installed
 
@@ -41,9 +41,6 @@ test: setup
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not e2e" $(PYTEST_ARGS)
-
-bench: setup
-	$(PY) bench/run_all.py
 
 clean:
 	rm -rf $(VENV) instance/pipeline.db .pytest_cache .hypothesis

@@ -7,12 +7,14 @@ from urllib.parse import quote
 
 from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
                    send_file, url_for)
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pipeline.extensions import db
 from pipeline.models import County
 from pipeline.services.scope import can_see_county, get_firm_or_404
+from pipeline.web.labels import tl
 
 bp = Blueprint("reports", __name__)
 
@@ -92,7 +94,7 @@ def queue():
     county_id = request.form.get("county_id", type=int)
     if kind != "briefing_city":
         if county_id is None:
-            flash("请选择县区。", "error")
+            flash(_("Choose a county."), "error")
             return redirect(url_for("reports.index"))
         county = _county_or_404(county_id)
     try:
@@ -100,7 +102,7 @@ def queue():
     except JobError as exc:
         flash(str(exc), "error")
         return redirect(url_for("reports.index"))
-    flash("导出任务已排队，后台处理完成后可在本页下载。", "success")
+    flash(_("Export job queued; once the background process has finished you can download it from this page."), "success")
     return redirect(url_for("reports.job", job_id=job.id))
 
 
@@ -119,6 +121,7 @@ def job_status(job_id: int):
     from pipeline.reports.jobs import get_job_or_404, job_to_dict
 
     info = job_to_dict(get_job_or_404(current_user, job_id))
+    info["kind_label"], info["status_label"] = tl(info["kind_label"]), tl(info["status_label"])  # the page's language
     if info["done"]:
         info["download_url"] = url_for("reports.download", job_id=job_id)
     return jsonify(info)

@@ -91,6 +91,8 @@ def test_every_chinese_label_dict_is_marked_for_translation():
     from pipeline.models.reminder import CHANNELS, DELIVERY_STATUSES
     from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS
     from pipeline.forecast import SCENARIOS
+    from pipeline.models.job import JOB_STATUSES
+    from pipeline.reports.jobs import KINDS as JOB_KINDS
     from pipeline.services.goals import RECERT
     from pipeline.services.goals import VERDICTS as GOAL_VERDICTS
     from pipeline.web.labels import DATA_LABELS
@@ -98,7 +100,8 @@ def test_every_chinese_label_dict_is_marked_for_translation():
     labels = set()
     for d in (STAGES, POOL_LEVELS, IP_KINDS, IP_STATUSES, IP_ACQUIRED, CONVERSION_FORMS, INCIDENT_KINDS, GRADES,
               MILESTONE_STATUSES, MILESTONE_OWNERS, ROLES, VERDICTS, IP_KIND_NAMES, CONDITION_NAMES, CONDITION_STATUS,
-              RULE_LABELS, SETTING_LABELS, CHANNELS, DELIVERY_STATUSES, GOAL_VERDICTS, RECERT):
+              RULE_LABELS, SETTING_LABELS, CHANNELS, DELIVERY_STATUSES, GOAL_VERDICTS, RECERT,
+              JOB_KINDS, JOB_STATUSES):
         labels |= set(d.values())
     labels |= {label for label, _ in SCENARIOS.values()} | {"全市"}
     labels |= {label for label, _ in RD_PIECES.values()} | {label for _, label, _ in SCORE_ITEMS + TSME_ITEMS}
@@ -127,6 +130,8 @@ PAGES = [  # (who, url, Chinese seen by default, English seen with ?lang=en)
     ("officer", "/dashboard/", "培育漏斗", "Cultivation funnel"),
     ("admin", "/dashboard/", "各县区完成情况（按高企目标完成率排名）", "Counties' progress"),
     ("admin", "/dashboard/targets", "设置年度目标", "Set annual targets"),
+    ("officer", "/reports/", "生成正式简报", "Issue a briefing"),
+    ("firm_user", "/reports/", "本企业路线图", "Our firm's roadmap"),
 ]
 
 

@@ -242,3 +242,18 @@ def test_what_if_shows_a_plan_without_saving(app, world, db):
                              .order_by(Milestone.id.desc())) == count
     bad = fresh(app, oc, "post", f"/firms/{world.own.id}/whatif", data={"add_utility_models": "-1"})
     assert "应在0–50项之间" in bad.get_data(as_text=True)
+
+
+def test_contact_email_is_checked_not_crashed_on(app, world, db):
+    """A wrong e-mail gets a Chinese message under the field; a right one is saved (needs email-validator)."""
+    c = _client(app, world.officer)
+    firm = world.own
+    data = {"name": firm.name, "credit_code": firm.credit_code, "registered_on": "2015-03-01",
+            "tech_domain": "10101", "contact_email": "not-an-address"}
+    resp = fresh(app, c, "post", f"/firms/{firm.id}/edit", data=data)
+    assert resp.status_code == 200
+    assert "邮箱格式不正确" in resp.get_data(as_text=True)
+    resp = fresh(app, c, "post", f"/firms/{firm.id}/edit", data={**data, "contact_email": "zhang.san@example.com"})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Firm, firm.id).contact_email == "zhang.san@example.com"

@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
 from pipeline.extensions import db
@@ -72,7 +69,9 @@ def _cell_value(column: Column, firm, counties: dict[int, str]):
     return value
 
 
-def _sheet(wb: Workbook):
+def _sheet(wb):
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     ws = wb.active
     ws.title = SHEET_TITLE
     head_fill = PatternFill("solid", fgColor="1F4E8C")
@@ -89,6 +88,8 @@ def _sheet(wb: Workbook):
 
 
 def _validations(ws, rows: int) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     last = max(rows + 1, 1000)
     for key, values in (("stage", STAGES.values()), ("pool_level", POOL_LEVELS.values())):
         idx = [c.key for c in COLUMNS].index(key) + 1
@@ -104,7 +105,7 @@ def _validations(ws, rows: int) -> None:
             row[0].number_format = "@"
 
 
-def _notes_sheet(wb: Workbook) -> None:
+def _notes_sheet(wb) -> None:
     ws = wb.create_sheet("填写说明")
     ws.append(["列名", "是否必填", "说明"])
     for c in COLUMNS:
@@ -117,6 +118,8 @@ def _notes_sheet(wb: Workbook) -> None:
 
 
 def template_bytes() -> bytes:
+    from openpyxl import Workbook  # imported here, not at the top: every flask command would pay 0.2 s
+
     wb = Workbook()
     ws = _sheet(wb)
     _validations(ws, 0)
@@ -127,6 +130,9 @@ def template_bytes() -> bytes:
 def export_bytes(rows) -> bytes:
     """``rows`` are (Firm, Assessment|None) pairs, e.g. from ``firms.pool_query``."""
     counties = {c.id: c.name for c in db.session.scalars(select(County))}
+    from openpyxl import Workbook  # imported here, not at the top: every flask command would pay 0.2 s
+    from openpyxl.styles import Font
+
     wb = Workbook()
     ws = _sheet(wb)
     start = len(COLUMNS) + 1
@@ -151,7 +157,7 @@ def export_bytes(rows) -> bytes:
     return _save(wb)
 
 
-def _save(wb: Workbook) -> bytes:
+def _save(wb) -> bytes:
     out = BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -35,7 +35,7 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-def _json_dumps(value) -> str:
+def json_dumps(value) -> str:
     """JSON columns keep Chinese as UTF-8, not \\u escapes: a third of the size."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -58,7 +58,7 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = normalise_db_url(
             os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'pipeline.db'}")
         )
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": _json_dumps}
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "json_serializer": json_dumps}
         self.SQLALCHEMY_TRACK_MODIFICATIONS = False
         # Sessions and cookies
         self.SESSION_COOKIE_HTTPONLY = True
@@ -112,7 +112,7 @@ class TestConfig(Config):
         url = database_url or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         self.SQLALCHEMY_DATABASE_URI = normalise_db_url(url)
         if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite://"):
-            self.SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": _json_dumps}
+            self.SQLALCHEMY_ENGINE_OPTIONS = {"json_serializer": json_dumps}
         self.WTF_CSRF_ENABLED = False
         self.MAIL_ENABLED = True
 

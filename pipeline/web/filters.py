@@ -31,9 +31,22 @@ def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def cn_date(value: date | None) -> str:
+    """A date in Chinese ("2026年12月5日") whatever the UI language: the PDF reports use this one."""
     if value is None:
         return "—"
     return f"{value.year}年{value.month}月{value.day}日"
+
+
+def ui_date(value: date | None) -> str:
+    """A date on a web page in the UI language: "2026年12月5日" in Chinese, "5 Dec 2026" in English."""
+    if value is None:
+        return "—"
+    from flask_babel import format_date, get_locale
+
+    locale = get_locale()
+    if locale is None or locale.language == "zh":
+        return cn_date(value)
+    return format_date(value, "d MMM y")
 
 
 def html_lang() -> str:
@@ -47,5 +60,6 @@ def html_lang() -> str:
 
 
 def register_filters(app: Flask) -> None:
-    app.jinja_env.filters.update(wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date)
+    app.jinja_env.filters.update(wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date,
+                               ui_date=ui_date)
     app.jinja_env.globals.update(html_lang=html_lang)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, has_request_context, render_template, request
 from flask_babel import lazy_gettext
 
 from pipeline.config import ROOT, load_config
@@ -58,6 +58,8 @@ def register_extensions(app: Flask) -> None:
 
         # Chinese unless the user chose otherwise (or asks with ?lang=en): a browser's English
         # Accept-Language must not switch a county officer's screen to a partial translation.
+        if not has_request_context():  # CLI, workers: the default language
+            return app.config["BABEL_DEFAULT_LOCALE"]
         if getattr(current_user, "is_authenticated", False) and current_user.locale:
             return current_user.locale
         wanted = request.args.get("lang")

@@ -9,7 +9,16 @@ _VALUE = {c: i for i, c in enumerate(CHARSET)}
 
 
 class CreditCodeError(ValueError):
-    """A credit code that cannot be right; the message is Chinese and says why."""
+    """A credit code that cannot be right; the message is Chinese and says why.
+
+    ``code`` names the reason ("empty", "length", "charset", "division", "check") and ``params`` holds its
+    values, so the web layer can say it in the UI language (pipeline/messages.py) while this module stays pure.
+    """
+
+    def __init__(self, message: str, code: str = "", **params):
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def normalise(raw: str) -> str:
@@ -27,17 +36,18 @@ def validate(raw: str) -> str:
     """Return the normalised code, or raise CreditCodeError with a Chinese reason."""
     code = normalise(raw)
     if not code:
-        raise CreditCodeError("统一社会信用代码不能为空")
+        raise CreditCodeError("统一社会信用代码不能为空", "empty")
     if len(code) != 18:
-        raise CreditCodeError(f"统一社会信用代码应为18位，当前为{len(code)}位")
+        raise CreditCodeError(f"统一社会信用代码应为18位，当前为{len(code)}位", "length", n=len(code))
     bad = [c for c in code if c not in _VALUE]
     if bad:
-        raise CreditCodeError(f"统一社会信用代码含非法字符“{bad[0]}”（不使用I、O、S、V、Z）")
+        raise CreditCodeError(f"统一社会信用代码含非法字符“{bad[0]}”（不使用I、O、S、V、Z）", "charset", char=bad[0])
     if not code[2:8].isdigit():
-        raise CreditCodeError("统一社会信用代码第3–8位应为登记管理机关行政区划码（数字）")
+        raise CreditCodeError("统一社会信用代码第3–8位应为登记管理机关行政区划码（数字）", "division")
     expected = check_char(code[:17])
     if code[17] != expected:
-        raise CreditCodeError(f"统一社会信用代码校验位错误：第18位应为“{expected}”，实为“{code[17]}”")
+        raise CreditCodeError(f"统一社会信用代码校验位错误：第18位应为“{expected}”，实为“{code[17]}”", "check",
+                              expected=expected, actual=code[17])
     return code
 
 

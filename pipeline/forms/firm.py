@@ -6,6 +6,7 @@ from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectF
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from pipeline import uscc
+from pipeline.messages import credit_code_reason
 from pipeline.criteria import is_valid_domain
 from pipeline.models.firm import (CONVERSION_FORMS, GRADES, INCIDENT_KINDS, IP_ACQUIRED, IP_KINDS, IP_STATUSES,
                                   POOL_LEVELS, RD_PIECES)
@@ -57,7 +58,7 @@ class FirmForm(FlaskForm):
         try:
             field.data = uscc.validate(field.data)
         except uscc.CreditCodeError as exc:
-            raise ValidationError(str(exc))
+            raise ValidationError(credit_code_reason(exc))
 
     def validate_tech_domain(self, field):
         if field.data and not is_valid_domain(field.data.strip()):

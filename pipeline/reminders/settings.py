@@ -48,10 +48,13 @@ def form_values(th: Thresholds) -> dict[str, str]:
 
 
 def parse_form(form) -> tuple[dict[str, object], list[str]]:
-    """Form strings → setting values, with a Chinese message per bad field (nothing saved if any)."""
+    """Form strings → setting values, with a message per bad field in the UI language (Chinese by default) (nothing saved if any)."""
     from datetime import date
 
+    from flask_babel import gettext
+
     from pipeline.reminders.rules import SETTING_LABELS
+    from pipeline.web.labels import tl
 
     values, errors = {}, []
     for name in Thresholds.__dataclass_fields__:
@@ -59,7 +62,7 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
         label = SETTING_LABELS.get(key, name)
         raw = (form.get(name) or "").strip().replace("，", ",").replace("－", "-")
         if not raw:
-            errors.append(f"“{label}”不能为空")
+            errors.append(gettext("“%(label)s” is required", label=tl(label)))
             continue
         try:
             if name in MONTH_DAY:
@@ -77,9 +80,10 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
                     raise ValueError
                 values[key] = nums
         except ValueError:
-            hint = "月-日，例如 5-31" if name in MONTH_DAY else ("1 到 3650 之间的天数" if name == "stage_stuck_days"
-                                                             else "用逗号分隔的正整数，例如 14, 3")
-            errors.append(f"“{label}”填写为“{raw}”，格式不对：应为{hint}")
+            hint = (gettext("month-day, e.g. 5-31") if name in MONTH_DAY
+                    else gettext("a number of days from 1 to 3650") if name == "stage_stuck_days"
+                    else gettext("positive whole numbers separated by commas, e.g. 14, 3"))
+            errors.append(gettext("“%(label)s” was given as “%(raw)s”, which is not valid: use %(hint)s", label=tl(label), raw=raw, hint=hint))
     return values, errors
 
 

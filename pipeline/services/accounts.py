@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,7 +23,7 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 class AccountError(ValueError):
-    """A Chinese message saying what is wrong with the account request."""
+    """A message saying what is wrong with the account request, in the UI language (Chinese by default)."""
 
 
 def hash_password(password: str) -> str:
@@ -31,11 +32,11 @@ def hash_password(password: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password or "") < 8:
-        raise AccountError("密码至少8位")
+        raise AccountError(gettext("The password needs at least 8 characters"))
     kinds = sum([any(c.isdigit() for c in password), any(c.isalpha() for c in password),
                  any(not c.isalnum() for c in password)])
     if kinds < 2:
-        raise AccountError("密码须包含字母、数字、符号中的至少两类")
+        raise AccountError(gettext("The password needs at least two of: letters, digits, symbols"))
 
 
 @dataclass
@@ -78,22 +79,22 @@ def create_user(actor, username: str, password: str, role: str, display_name: st
     """A new account; officers need a county, firm users a firm (by credit code). Commits."""
     username = (username or "").strip()
     if not username:
-        raise AccountError("用户名不能为空")
+        raise AccountError(gettext("The user name is required"))
     if role not in ROLES:
-        raise AccountError(f"角色应为 {'/'.join(ROLES)} 之一")
+        raise AccountError(gettext("The role must be one of %(roles)s", roles='/'.join(ROLES)))
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise AccountError(f"用户名“{username}”已被使用")
+        raise AccountError(gettext("The user name “%(name)s” is taken", name=username))
     check_password_strength(password)
     county_id = firm_id = None
     if role == "officer":
         county = db.session.scalars(select(County).where((County.code == county_code) | (County.name == county_code))).first()
         if county is None:
-            raise AccountError("县区专员须指定存在的县区（代码或名称）")
+            raise AccountError(gettext("A county officer needs an existing county (code or name)"))
         county_id = county.id
     if role == "firm":
         firm = db.session.scalars(select(Firm).where(Firm.credit_code == (firm_code or "").strip().upper())).first()
         if firm is None:
-            raise AccountError("企业用户须指定已在库企业的统一社会信用代码")
+            raise AccountError(gettext("A firm user needs the unified social credit code of a firm in the pool"))
         firm_id, county_id = firm.id, firm.county_id
     user = User(username=username, display_name=display_name or username, role=role, county_id=county_id,
                 firm_id=firm_id, email=email, password_hash=hash_password(password), active=True)
@@ -108,7 +109,7 @@ def create_user(actor, username: str, password: str, role: str, display_name: st
 def _get(username: str) -> User:
     user = db.session.scalars(select(User).where(func.lower(User.username) == (username or "").strip().lower())).first()
     if user is None:
-        raise AccountError(f"用户“{username}”不存在")
+        raise AccountError(gettext("There is no user “%(name)s”", name=username))
     return user
 
 

@@ -10,6 +10,7 @@ import logging
 from datetime import date
 
 from flask import abort
+from flask_babel import gettext
 from sqlalchemy import select
 
 from pipeline.extensions import db
@@ -66,7 +67,7 @@ def update_firm(user: User, firm: Firm, data: dict, today: date) -> bool:
     code = data.get("credit_code")
     if code and code != firm.credit_code:
         if db.session.scalar(select(Firm.id).where(Firm.credit_code == code, Firm.id != firm.id)):
-            raise FirmError(f"统一社会信用代码 {code} 已被库内另一家企业使用")
+            raise FirmError(gettext("The unified social credit code %(code)s is used by another firm in the pool", code=code))
     before = snapshot(firm, FIRM_FIELDS)
     for key, value in data.items():
         if key in {"standards", "revoked_this_year", "national_award_5y", "provincial_rd_institution",
@@ -102,9 +103,9 @@ def save_year(user: User, firm: Firm, data: dict, today: date, commit: bool = Tr
     data = _coerce_year(data)
     year = data["year"]
     if firm.registered_on and year < firm.registered_on.year:
-        raise FirmError(f"{year}年早于企业注册年份（{firm.registered_on.year}年），不能填报该年度数据")
+        raise FirmError(gettext("%(year)s is before the firm's registration year (%(registered)s); figures for it cannot be entered", year=year, registered=firm.registered_on.year))
     if year > today.year:
-        raise FirmError(f"{year}年尚未开始，最多填报到{today.year}年（预计数）")
+        raise FirmError(gettext("%(year)s has not begun; figures can be entered up to %(last)s (estimates)", year=year, last=today.year))
     fy = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)).first()
     if fy is None:
         fy = FiscalYear(firm_id=firm.id, year=year)
@@ -176,7 +177,7 @@ def set_evidence(user: User, firm: Firm, present: set[str], today: date) -> None
     """Mark which of the 11 R&D-management pieces the firm has evidence for."""
     unknown = present - set(RD_PIECES)
     if unknown:
-        raise FirmError(f"未知的研发管理项：{', '.join(sorted(unknown))}")
+        raise FirmError(gettext("Unknown R&D management items: %(items)s", items=', '.join(sorted(unknown))))
     rows = {e.piece: e for e in db.session.scalars(select(RdEvidence).where(RdEvidence.firm_id == firm.id))}
     before = sorted(p for p, e in rows.items() if e.present)
     for piece in RD_PIECES:
@@ -195,7 +196,7 @@ def set_evidence(user: User, firm: Firm, present: set[str], today: date) -> None
 
 def _stage_change(user: User, firm: Firm, to_stage: str, reason: str | None) -> bool:
     if to_stage not in STAGES:
-        raise FirmError(f"未知阶段：{to_stage}")
+        raise FirmError(gettext("Unknown stage: %(stage)s", stage=to_stage))
     if firm.stage == to_stage:
         return False
     now = utcnow()
@@ -210,7 +211,7 @@ def _stage_change(user: User, firm: Firm, to_stage: str, reason: str | None) -> 
 def move_stage(user: User, firm: Firm, to_stage: str, reason: str) -> bool:
     """Move one firm on the kanban; who, when and why are kept in ``stage_change``."""
     if not (reason or "").strip():
-        raise FirmError("请说明调整阶段的原因")
+        raise FirmError(gettext("Give the reason for the stage change"))
     changed = _stage_change(user, firm, to_stage, reason.strip())
     db.session.commit()
     return changed
@@ -218,7 +219,7 @@ def move_stage(user: User, firm: Firm, to_stage: str, reason: str) -> bool:
 
 def bulk_stage(user: User, firms: list[Firm], to_stage: str, reason: str) -> int:
     if not (reason or "").strip():
-        raise FirmError("批量调整阶段须填写原因")
+        raise FirmError(gettext("A bulk stage change needs a reason"))
     n = sum(_stage_change(user, f, to_stage, reason.strip()) for f in firms)
     db.session.commit()
     return n
@@ -235,11 +236,11 @@ def bulk_assign(user: User, firms: list[Firm], officer_id: int) -> int:
     """Assign an officer of the firms' own county to each firm."""
     officer = db.session.get(User, officer_id)
     if officer is None or officer.role != "officer" or not officer.active:
-        raise FirmError("请选择一位有效的县区专员")
+        raise FirmError(gettext("Choose an active county officer"))
     wrong = [f.name for f in firms if f.county_id != officer.county_id]
     if wrong:
-        raise FirmError(f"专员{officer.display_name}不负责以下企业所在县区：{'、'.join(wrong[:5])}"
-                        + ("等" if len(wrong) > 5 else ""))
+        raise FirmError(gettext("Officer %(name)s does not cover the counties of these firms: %(firms)s", name=officer.display_name,
+                        firms=gettext(", ").join(wrong[:5]) + (gettext(" etc.") if len(wrong) > 5 else "")))
     n = 0
     for f in firms:
         if f.officer_id != officer.id:
@@ -257,7 +258,7 @@ def milestone_of(firm: Firm, milestone_id: int) -> Milestone:
 def update_milestone(user: User, firm: Firm, milestone_id: int, status: str, note: str | None, today: date) -> Milestone:
     """An officer sets a milestone's status; done records who and when; a firm's pending report is cleared."""
     if status not in MILESTONE_STATUSES:
-        raise FirmError(f"未知的里程碑状态：{status}")
+        raise FirmError(gettext("Unknown milestone status: %(status)s", status=status))
     ms = milestone_of(firm, milestone_id)
     fields = ("status", "evidence_note", "done_on", "progress_pending")
     before = snapshot(ms, fields)
@@ -307,7 +308,7 @@ def review_submission(user: User, firm: Firm, submission_id: int, decision: str,
     """Accept (the figures become the firm's year, as if the officer typed them) or reject."""
     sub = _child_or_404(FigureSubmission, firm, submission_id)
     if sub.status != "pending":
-        raise FirmError("该报送已审核过")
+        raise FirmError(gettext("This submission has already been reviewed"))
     if decision == "accept":
         save_year(user, firm, {"year": sub.year, **sub.data}, today, commit=False)
     sub.status = "accepted" if decision == "accept" else "rejected"

@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, true
 
 from pipeline.extensions import db
@@ -317,7 +318,7 @@ def take_snapshot(today: date) -> int:
 
 
 class TargetError(ValueError):
-    """A target that cannot be saved; ``str`` says what and where, in Chinese."""
+    """A target that cannot be saved; ``str`` says what and where, in the UI language (Chinese by default)."""
 
 
 def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: int,
@@ -326,13 +327,13 @@ def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: in
     from pipeline.services.audit import record, snapshot
 
     if user is None or user.role != "admin":
-        raise TargetError("只有市级管理员可以设置目标。")
+        raise TargetError(gettext("Only city administrators can set targets."))
     if county_id is not None and db.session.get(County, county_id) is None:
-        raise TargetError(f"县区 {county_id} 不存在。")
+        raise TargetError(gettext("County %(id)s does not exist.", id=county_id))
     if not (2000 <= year <= 2100):
-        raise TargetError(f"年份 {year} 不在 2000–2100 之间。")
+        raise TargetError(gettext("The year %(year)s is not between 2000 and 2100.", year=year))
     if hnte < 0 or tsme < 0:
-        raise TargetError("目标数不能为负数。")
+        raise TargetError(gettext("Targets cannot be negative."))
     fields = ("county_id", "year", "hnte_target", "tsme_target", "plan_name")
     target = db.session.scalars(select(Target).where(
         Target.county_id.is_(None) if county_id is None else Target.county_id == county_id,

@@ -1,7 +1,7 @@
 """Excel in: read a pool sheet, check every row, then upsert all of it or nothing.
 
 ``check`` reads and validates (no writes) and returns the preview or the errors (row, column,
-reason, in Chinese); ``apply`` re-checks and writes everything in one transaction. Rows for firms
+reason, in the UI language: Chinese by default); ``apply`` re-checks and writes everything in one transaction. Rows for firms
 or counties outside the user's scope are errors, never silently skipped.
 """
 from __future__ import annotations
@@ -12,17 +12,20 @@ from datetime import date, datetime
 from io import BytesIO
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from pipeline import uscc
 from pipeline.criteria import is_valid_domain
 from pipeline.extensions import db
+from pipeline.messages import credit_code_reason
 from pipeline.models import County, Firm, StageChange, User
 from pipeline.models.base import utcnow
 from pipeline.models.firm import POOL_LEVELS, STAGES
 from pipeline.services.audit import record, snapshot
 from pipeline.services.exports import COLUMNS, READONLY_HEADERS, _DANGEROUS
 from pipeline.services.scope import can_see_county
+from pipeline.web.labels import tl
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
@@ -64,12 +67,14 @@ def read_sheet(data: bytes, filename: str = "") -> list[list]:
     """The first sheet's rows as lists of cell values; ImportRefused with a Chinese reason otherwise."""
     max_bytes, max_rows = _limits()
     if len(data) > max_bytes:
-        raise ImportRefused(f"文件过大（{len(data) / 1024 / 1024:.1f} MB），上限为 {max_bytes // 1024 // 1024} MB，"
-                            "请拆分后分批导入")
+        raise ImportRefused(gettext("The file is too large (%(size)s MB); the limit is %(limit)s MB. Split it and import "
+                                    "the parts one by one", size=format(len(data) / 1024 / 1024, ".1f"),
+                                    limit=max_bytes // 1024 // 1024))
     if not data:
-        raise ImportRefused("文件为空")
+        raise ImportRefused(gettext("The file is empty"))
     if not (data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC)):
-        raise ImportRefused(f"“{filename or '该文件'}”不是 Excel 文件，请使用下载的模板（.xlsx）填写后上传")
+        raise ImportRefused(gettext("“%(name)s” is not an Excel file: fill in the downloaded template (.xlsx) and upload "
+                                    "that", name=filename or gettext("this file")))
     from python_calamine import CalamineWorkbook
 
     try:
@@ -77,11 +82,13 @@ def read_sheet(data: bytes, filename: str = "") -> list[list]:
         sheet = wb.get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception:  # calamine raises its own error types for every kind of broken file
-        raise ImportRefused(f"无法读取“{filename or '该文件'}”，文件已损坏或不是 Excel 工作簿，请另存为 .xlsx 后重试")
+        raise ImportRefused(gettext("Cannot read “%(name)s”: the file is damaged or not an Excel workbook. Save it as "
+                                    ".xlsx and try again", name=filename or gettext("this file")))
     while rows and all(v in ("", None) for v in rows[-1]):
         rows.pop()
     if len(rows) - 1 > max_rows:
-        raise ImportRefused(f"数据行数 {len(rows) - 1} 超过上限 {max_rows} 行，请拆分后分批导入")
+        raise ImportRefused(gettext("%(n)s data rows are more than the limit of %(limit)s rows. Split the sheet and "
+                                    "import the parts one by one", n=len(rows) - 1, limit=max_rows))
     return rows
 
 
@@ -105,32 +112,34 @@ def _date(value) -> date:
         return value
     m = _DATE.match(_text(value) or "")
     if not m:
-        raise ValueError("日期格式应为 2020-05-18")
+        raise ValueError(gettext("Dates are written like 2020-05-18"))
     try:
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise ValueError(f"“{_text(value)}”不是有效日期")
+        raise ValueError(gettext("“%(text)s” is not a valid date", text=_text(value)))
 
 
 def check(user: User, data: bytes, filename: str = "") -> ImportResult:
     """Read and validate; returns the normalised rows (with what each would do) or the errors."""
     rows = read_sheet(data, filename)
     if not rows:
-        raise ImportRefused("工作表为空：第1行应为表头")
+        raise ImportRefused(gettext("The sheet is empty: row 1 must hold the headers"))
     headers = [(_text(h) or "") for h in rows[0]]
     by_header = {c.header: c for c in COLUMNS}
     missing = [c.header for c in COLUMNS if c.required and c.header not in headers]
     if missing:
-        raise ImportRefused(f"缺少必填列：{'、'.join(missing)}（请使用页面上的模板）")
+        raise ImportRefused(gettext("Required columns missing: %(columns)s (use the template on this page)",
+                                     columns=gettext(", ").join(missing)))
     unknown = [h for h in headers if h and h not in by_header and h not in READONLY_HEADERS]
     if unknown:
-        raise ImportRefused(f"无法识别的列：{'、'.join(unknown)}（请使用页面上的模板）")
+        raise ImportRefused(gettext("Unknown columns: %(columns)s (use the template on this page)",
+                                     columns=gettext(", ").join(unknown)))
     dupes = {h for h in headers if h and headers.count(h) > 1}
     if dupes:
-        raise ImportRefused(f"列重复：{'、'.join(dupes)}")
+        raise ImportRefused(gettext("Repeated columns: %(columns)s", columns=gettext(", ").join(dupes)))
     index = {h: i for i, h in enumerate(headers) if h in by_header}
     if len(rows) < 2:
-        raise ImportRefused("没有数据行：第2行起填写企业")
+        raise ImportRefused(gettext("No data rows: enter the firms from row 2 on"))
 
     counties = list(db.session.scalars(select(County)))
     county_by = {c.name: c for c in counties} | {c.code: c for c in counties}
@@ -154,7 +163,7 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
             v = cell(col)
             text = _text(v)
             if col.required and text is None:
-                err(RowError(n, col.header, f"{col.header}不能为空"))
+                err(RowError(n, col.header, gettext("%(column)s is required", column=col.header)))
                 continue
             if text is None:
                 values[col.key] = None
@@ -163,44 +172,48 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
                 if col.key == "credit_code":
                     code = uscc.validate(text)
                     if code in seen:
-                        raise ValueError(f"与第{seen[code]}行的统一社会信用代码重复")
+                        raise ValueError(gettext("Same unified social credit code as row %(row)s", row=seen[code]))
                     seen[code] = n
                     values[col.key] = code
                 elif col.kind == "county":
                     county = county_by.get(text)
                     if county is None:
-                        raise ValueError(f"没有名为“{text}”的县区")
+                        raise ValueError(gettext("There is no county named “%(name)s”", name=text))
                     if not can_see_county(user, county.id):
-                        raise ValueError(f"“{county.name}”不在您的管辖范围内")
+                        raise ValueError(gettext("“%(name)s” is outside your jurisdiction", name=county.name))
                     values["county_id"] = county.id
                 elif col.kind == "date":
                     values[col.key] = _date(v)
                 elif col.kind == "stage":
                     if text not in stage_by:
-                        raise ValueError(f"“{text}”不是有效阶段，应为：{'、'.join(STAGES.values())}")
+                        raise ValueError(gettext("“%(text)s” is not a valid stage; use one of: %(choices)s", text=text,
+                                                 choices=gettext(", ").join(map(tl, STAGES.values()))))
                     values[col.key] = stage_by[text]
                 elif col.kind == "level":
                     if text not in level_by:
-                        raise ValueError(f"“{text}”不是有效入库级别，应为：{'、'.join(POOL_LEVELS.values())}")
+                        raise ValueError(gettext("“%(text)s” is not a valid pool level; use one of: %(choices)s", text=text,
+                                                 choices=gettext(", ").join(map(tl, POOL_LEVELS.values()))))
                     values[col.key] = level_by[text]
                 elif col.key == "tech_domain":
                     if not is_valid_domain(text):
-                        raise ValueError(f"“{text}”不是高新技术领域目录中的代码")
+                        raise ValueError(gettext("“%(code)s” is not a code in the high-tech field catalogue", code=text))
                     values[col.key] = text
                 elif col.key == "contact_email":
                     if not _EMAIL.match(text):
-                        raise ValueError(f"“{text}”不是有效的邮箱地址")
+                        raise ValueError(gettext("“%(text)s” is not a valid e-mail address", text=text))
                     values[col.key] = text
                 else:
                     limit = Firm.__table__.c[col.key].type.length
                     if limit and len(text) > limit:
-                        raise ValueError(f"超过{limit}个字符")
+                        raise ValueError(gettext("More than %(n)s characters", n=limit))
                     values[col.key] = text
-            except (ValueError, uscc.CreditCodeError) as exc:
+            except uscc.CreditCodeError as exc:
+                err(RowError(n, col.header, credit_code_reason(exc)))
+            except ValueError as exc:
                 err(RowError(n, col.header, str(exc)))
         if values.get("hnte_cert_date") and values.get("hnte_cert_expiry") and \
                 values["hnte_cert_expiry"] <= values["hnte_cert_date"]:
-            err(RowError(n, "证书到期日", "证书到期日应晚于发证日期"))
+            err(RowError(n, "证书到期日", gettext("The certificate expiry date must be after the issue date")))
         parsed.append((n, values))
 
     codes = [v["credit_code"] for _, v in parsed if v.get("credit_code")]
@@ -211,7 +224,8 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
     for n, values in parsed:
         firm = existing.get(values.get("credit_code"))
         if firm is not None and not can_see_county(user, firm.county_id):
-            result.errors.append(RowError(n, "统一社会信用代码", "该企业属于其他县区，您无权修改"))
+            result.errors.append(RowError(n, "统一社会信用代码",
+                                                  gettext("This firm belongs to another county; you cannot change it")))
             continue
         if firm is None:
             values["_action"] = "new"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from pipeline.extensions import db
@@ -17,7 +18,7 @@ BATCH_FIELDS = ("code", "year", "opens_on", "cutoff", "note")
 
 
 class PlanningError(ValueError):
-    """A change that cannot be right; the message is Chinese and names the field."""
+    """A change that cannot be right; the message (UI language, Chinese by default) names the field."""
 
 
 def save_batch(user, data: dict, batch: ApplicationBatch | None = None) -> ApplicationBatch:
@@ -25,10 +26,10 @@ def save_batch(user, data: dict, batch: ApplicationBatch | None = None) -> Appli
     cutoff: date = data["cutoff"]
     opens_on: date | None = data.get("opens_on")
     if opens_on and opens_on > cutoff:
-        raise PlanningError("开始受理日期不能晚于截止日期")
+        raise PlanningError(gettext("The opening date cannot be after the cutoff"))
     clash = db.session.scalars(select(ApplicationBatch).where(ApplicationBatch.code == code)).first()
     if clash is not None and clash is not batch:
-        raise PlanningError(f"批次编号“{code}”已存在")
+        raise PlanningError(gettext("The batch code “%(code)s” already exists", code=code))
     before = snapshot(batch, BATCH_FIELDS) if batch else None
     if batch is None:
         batch = ApplicationBatch(code=code, year=data["year"], cutoff=cutoff)
@@ -50,7 +51,7 @@ def delete_batch(user, batch: ApplicationBatch) -> None:
 
 def save_lead_time(user, kind: str, months: int, basis: str) -> LeadTime:
     if not 0 < months <= 120:
-        raise PlanningError("周期应为1–120个月")
+        raise PlanningError(gettext("The lead time must be 1–120 months"))
     row = db.session.scalars(select(LeadTime).where(LeadTime.kind == kind)).first()
     before = snapshot(row, ("kind", "months", "basis")) if row else None
     if row is None:

@@ -277,3 +277,123 @@ def test_web_dates_follow_the_ui_language_and_pdf_dates_stay_chinese(app, world,
     for pdf in ("briefing_pdf.html", "roadmap_pdf.html"):
         text = (ROOT / "templates" / "reports" / pdf).read_text()
         assert "ui_date" not in text and "cn_date" in text
+
+
+def test_import_reasons_in_english_when_asked_and_chinese_by_default(app, world, db, compiled):
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from pipeline.services.exports import COLUMNS
+    from tests.conftest import login
+    from tests.web.conftest import fresh
+
+    headers = [c.header for c in COLUMNS]
+    wb = Workbook()
+    wb.active.append(headers)
+    row = {"统一社会信用代码": "91320706MA1XYZ123X", "企业名称": "导入测试企业", "县区": "海州区",
+           "注册日期": "2019-13-01", "阶段": "培育"}
+    wb.active.append([row.get(h) for h in headers])
+    out = BytesIO()
+    wb.save(out)
+    c = app.test_client()
+    login(c, world.officer)
+
+    def upload(suffix=""):
+        return fresh(app, c, "post", "/pool/import" + suffix, data={"file": (BytesIO(out.getvalue()), "bad.xlsx")},
+                     content_type="multipart/form-data").get_data(as_text=True)
+
+    zh = upload()
+    assert "统一社会信用代码含非法字符“Z”（不使用I、O、S、V、Z）" in zh
+    assert "“2019-13-01”不是有效日期" in zh
+    assert "“培育”不是有效阶段，应为：候选、入库培育、" in zh
+    en = upload("?lang=en")
+    assert "The unified social credit code contains the invalid character “Z” (I, O, S, V and Z are not used)" in en
+    assert "“2019-13-01” is not a valid date" in en
+    assert "“培育” is not a valid stage; use one of: " in en
+    reasons = re.findall(r'<tr><td class="num">Row \d+</td><td>[^<]*</td><td>(.*?)</td></tr>', en)
+    assert len(reasons) == 3, reasons
+    assert not CJK.search("".join(reasons).replace("培育", "")), reasons
+
+
+@pytest.mark.parametrize("raw,zh", [
+    ("", "统一社会信用代码不能为空"),
+    ("9132070", "统一社会信用代码应为18位，当前为7位"),
+    ("91320706MA1XYZ123X", "统一社会信用代码含非法字符“Z”（不使用I、O、S、V、Z）"),
+    ("91AB0706MA1X0Y1234", "统一社会信用代码第3–8位应为登记管理机关行政区划码（数字）"),
+])
+def test_credit_code_reasons_translated_and_chinese_unchanged(app, compiled, raw, zh):
+    from flask_babel import refresh
+
+    from pipeline import uscc
+    from pipeline.messages import credit_code_reason
+
+    with pytest.raises(uscc.CreditCodeError) as err:
+        uscc.validate(raw)
+    assert str(err.value) == zh  # the pure module keeps its Chinese message
+    with app.test_request_context("/"):
+        refresh()
+        assert credit_code_reason(err.value) == zh
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        en = credit_code_reason(err.value)
+        assert en and not CJK.search(en.replace("“", "").replace("”", "")), en
+
+
+def test_credit_code_check_character_reason(app, compiled):
+    from flask_babel import refresh
+
+    from pipeline import uscc
+    from pipeline.messages import credit_code_reason
+
+    good = uscc.make("91", "320706", "MA1X0Y123")
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    with pytest.raises(uscc.CreditCodeError) as err:
+        uscc.validate(wrong)
+    with app.test_request_context("/"):
+        refresh()
+        assert credit_code_reason(err.value) == str(err.value) == \
+            f"统一社会信用代码校验位错误：第18位应为“{good[17]}”，实为“{wrong[17]}”"
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert credit_code_reason(err.value) == ("Wrong check character in the unified social credit code: the 18th "
+                                                 f"character should be “{good[17]}”, not “{wrong[17]}”")
+
+
+def test_service_errors_in_the_ui_language(app, world, db, compiled):
+    from datetime import date
+
+    from flask_babel import refresh
+
+    from pipeline.reminders.settings import parse_form
+    from pipeline.services.accounts import AccountError, check_password_strength
+    from pipeline.services.firms import FirmError, save_year
+    from pipeline.services.goals import TargetError, set_target
+    from pipeline.services.planning import PlanningError, save_batch
+
+    def errors():
+        out = []
+        for call, exc in [(lambda: check_password_strength("abc"), AccountError),
+                          (lambda: save_batch(world.admin, {"code": "X", "year": 2030, "cutoff": date(2030, 1, 1),
+                                                            "opens_on": date(2030, 2, 1)}), PlanningError),
+                          (lambda: save_year(world.officer, world.own, {"year": date.today().year + 1},
+                                             date.today()), FirmError),
+                          (lambda: set_target(world.officer, None, 2030, 1, 1), TargetError)]:
+            with pytest.raises(exc) as err:
+                call()
+            out.append(str(err.value))
+        out += parse_form({"milestone_days": "x"})[1][:2]
+        return out
+
+    with app.test_request_context("/"):
+        refresh()
+        zh = errors()
+    assert zh[:4] == ["密码至少8位", "开始受理日期不能晚于截止日期",
+                      f"{date.today().year + 1}年尚未开始，最多填报到{date.today().year}年（预计数）",
+                      "只有市级管理员可以设置目标。"]
+    assert zh[4].endswith("格式不对：应为用逗号分隔的正整数，例如 14, 3") or zh[4].endswith("”不能为空")
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        en = errors()
+    assert en[0] == "The password needs at least 8 characters"
+    assert not [m for m in en if CJK.search(m)], en

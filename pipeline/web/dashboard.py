@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,6 +14,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pipeline.extensions import db
+from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
 from pipeline.models import County, Target
 from pipeline.services import goals as goal_service
 from pipeline.web.labels import tl
@@ -54,9 +56,69 @@ def index():
         if current_user.role == "admin" else []
     chart = {"forecast": fc.to_dict(), "funnel": fig["funnel"], "readiness": fig["readiness"],
              "trend": fig["trend"], "active_today": fig["active"]}
+    # The charts' Chinese data labels and their own captions in the UI language (dashboard.js has no text).
+    chart["funnel"] = [{**s, "label": tl(s.get("label"))} for s in chart["funnel"]]
+    chart["readiness"] = [{**r, "label": tl(r.get("label"))} for r in chart["readiness"]]
+    for s in chart["forecast"].get("scenarios", {}).values():
+        s["label"] = tl(s.get("label"))
+    chart["text"] = chart_text()
     scen = {k: {y["year"]: y["active_expected"] for y in v["years"]} for k, v in chart["forecast"]["scenarios"].items()}
     return render_template("dashboard/index.html", fig=fig, fc=fc, chart=chart, counties=counties, scen=scen,
-                           verdicts=goal_service.VERDICTS, recert_labels=goal_service.RECERT)
+                           verdicts=goal_service.VERDICTS, recert_labels=goal_service.RECERT,
+                           assumptions=[assumption_text(a) for a in fc.assumptions])
+
+
+def chart_text() -> dict[str, str]:
+    """The captions static/js/dashboard.js puts on the charts, in the UI language."""
+    return {"range": gettext("Forecast range (low–high)"), "range_low": gettext("Forecast range (low)"),
+            "expected": gettext("Forecast (expected)"), "target": gettext("Target"),
+            "y_axis": gettext("Active HNTEs at year end"), "firms": gettext("Firms"),
+            "active": gettext("Active HNTEs"), "tsme": tl("科技型中小企业"), "pool": gettext("In cultivation"),
+            "colon": gettext(": ")}
+
+
+def assumption_text(a: dict, margin: int = DEFAULT_ASSUMPTIONS.solid_margin) -> str:
+    """One forecast assumption (pipeline/forecast keeps them as Chinese data) as a sentence in the UI language.
+
+    Keyed by the assumption's key and built from its values; an unknown key keeps the forecast's own sentence.
+    """
+    def pc(x: float) -> str:
+        return f"{x:.0%}"
+
+    def band(v: dict) -> str:
+        return gettext("%(expected)s (range %(low)s–%(high)s)", expected=pc(v["expected"]), low=pc(v["low"]),
+                       high=pc(v["high"]))
+
+    key, value = a.get("key"), a.get("value")
+    if key == "target":
+        return gettext("Only firms whose roadmap has a target batch count towards new certifications; firms with "
+                       "no feasible batch do not.")
+    if key == "solid":
+        return gettext("Firms whose lowest projected score in the target batch is at least %(score)s pass with a "
+                       "probability of %(band)s.", score=PASS_SCORE + margin, band=band(value))
+    if key == "thin":
+        return gettext("Firms whose lowest projected score is %(low)s–%(high)s (a thin margin) pass with a "
+                       "probability of %(band)s.", low=PASS_SCORE, high=PASS_SCORE + margin - 1, band=band(value))
+    if key == "marginal":
+        return gettext("Firms whose projected score range straddles %(score)s (the lowest below it, the highest "
+                       "at or above it) pass with a probability of %(band)s.", score=PASS_SCORE, band=band(value))
+    if key == "below":
+        return gettext("Firms whose highest projected score is below %(score)s pass with a probability of "
+                       "%(band)s.", score=PASS_SCORE, band=band(value))
+    if key == "timing":
+        return gettext("Certificates are announced and issued in September–December of the batch year and count "
+                       "as active from the year end; a certificate is valid for %(years)s years and no longer counts "
+                       "at the end of its expiry year unless the firm is recertified.", years=value)
+    if key == "expiry":
+        return gettext("Current certificates expiring within the forecast period are deducted as lapsed when the "
+                       "roadmap plans no reapplication in the expiry year (or earlier).")
+    if key == "renewal":
+        return gettext("Firms newly certified within the forecast period are kept at a recertification rate of "
+                       "%(band)s when their certificates expire three years later.", band=band(value))
+    if key == "range":
+        return gettext("The range (low/high) is the total when every firm takes its low/high probability: it "
+                       "reflects the uncertainty of the assumptions and is not a statistical confidence interval.")
+    return a.get("text", "")
 
 
 @bp.route("/targets", methods=["GET", "POST"])

@@ -397,3 +397,37 @@ def test_service_errors_in_the_ui_language(app, world, db, compiled):
         en = errors()
     assert en[0] == "The password needs at least 8 characters"
     assert not [m for m in en if CJK.search(m)], en
+
+
+def test_dashboard_assumptions_and_chart_captions_in_the_ui_language(app, world, compiled):
+    import json
+
+    from pipeline.forecast import DEFAULT_ASSUMPTIONS
+    from tests.conftest import login
+    from tests.web.conftest import fresh
+
+    c = app.test_client()
+    login(c, world.admin)
+
+    def page(suffix=""):
+        html = fresh(app, c, "get", "/dashboard/" + suffix).get_data(as_text=True)
+        items = re.search(r'<details class="assumptions".*?<ul>(.*?)</ul>', html, flags=re.S).group(1)
+        data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', html,
+                                    flags=re.S).group(1))
+        return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<li>(.*?)</li>", items, flags=re.S)], data
+
+    zh, zh_data = page()
+    # The Chinese page shows exactly the forecast's own sentences.
+    import html as htmllib
+    statements = [s["text"] for s in DEFAULT_ASSUMPTIONS.statements()]
+    assert [htmllib.unescape(t) for t in zh[:len(statements)]] == statements  # then the two scenario notes
+    assert zh_data["text"]["y_axis"] == "年末有效高企（家）" and zh_data["text"]["colon"] == "："
+    en, en_data = page("?lang=en")
+    assert len(en) == len(zh) and not [t for t in en if CJK.search(t)], en
+    assert "at least 76 pass with a probability of 90% (range 80%–100%)" in htmllib.unescape(" ".join(en))
+    assert en_data["text"]["y_axis"] == "Active HNTEs at year end"
+    assert not CJK.search(json.dumps(en_data["text"], ensure_ascii=False))
+    labels = [s["label"] for s in en_data["funnel"] + en_data["readiness"]]
+    labels += [s["label"] for s in en_data["forecast"]["scenarios"].values()]
+    assert labels and not [x for x in labels if CJK.search(x)], labels
+    assert not CJK.search((ROOT / "static" / "js" / "dashboard.js").read_text())

@@ -24,7 +24,7 @@ from pipeline.config import json_dumps
 from pipeline.extensions import db
 from pipeline.models import Assessment, Firm
 from pipeline.models.base import utcnow
-from pipeline.services.profiles import load_profiles, next_application_date
+from pipeline.services.profiles import Share, load_profiles, next_application_date
 
 _BATCH = 2000
 VERDICT_LABELS = {"ready": "可申报", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全"}
@@ -106,12 +106,12 @@ def _parallel_rows(application_date: date, now, workers: int) -> tuple[list, flo
         return None
     global _FORK_APP
     _FORK_APP = current_app._get_current_object()
-    ids = list(db.session.scalars(select(Firm.id).order_by(Firm.id)))
-    shares = [ids[i::workers] for i in range(workers)]
+    shares = [Share(i, workers) for i in range(workers)]
     db.session.commit()  # release this session's connection; its objects stay usable
     db.engine.dispose()  # no pooled connection crosses the fork
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_assess_part, [(application_date, share, now) for share in shares])
+        # A bounded wait: a worker that dies must fail the run, never hang the nightly job.
+        parts = pool.map_async(_assess_part, [(application_date, share, now) for share in shares]).get(timeout=3600)
     return [row for rows, _ in parts for row in rows], max(t for _, t in parts)
 
 

@@ -163,7 +163,7 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
             v = cell(col)
             text = _text(v)
             if col.required and text is None:
-                err(RowError(n, col.header, gettext("%(column)s is required", column=col.header)))
+                err(RowError(n, col.header, gettext("%(column)s is required", column=tl(col.header))))
                 continue
             if text is None:
                 values[col.key] = None

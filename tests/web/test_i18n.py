@@ -43,9 +43,14 @@ def test_every_string_in_the_code_is_in_the_zh_catalog():
 def compiled():
     from babel.messages.mofile import write_mo
 
-    for lang in ("zh", "en"):
-        with open(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo", "wb") as fh:
+    import os
+
+    for lang in ("zh", "en"):  # written aside, then renamed: a parallel test worker never reads half a file
+        target = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo"
+        tmp = target.with_name(f"messages.mo.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
             write_mo(fh, _catalog(lang))
+        os.replace(tmp, target)
 
 
 def test_login_page_in_chinese_by_default_and_english_when_asked(app, db, compiled):
@@ -313,6 +318,10 @@ def test_import_reasons_in_english_when_asked_and_chinese_by_default(app, world,
     assert "“培育” is not a valid stage; use one of: " in en
     reasons = re.findall(r'<tr><td class="num">Row \d+</td><td>[^<]*</td><td>(.*?)</td></tr>', en)
     assert len(reasons) == 3, reasons
+    assert "<td>Unified social credit code</td>" in en and "<td>Registration date</td>" in en
+    assert "<td>统一社会信用代码</td>" in zh and "<td>注册日期</td>" in zh
+    columns = re.findall(r'<tr><td class="num">Row \d+</td><td>([^<]*)</td>', en)
+    assert len(columns) == 3 and not CJK.search("".join(columns)), columns
     assert not CJK.search("".join(reasons).replace("培育", "")), reasons
 
 

@@ -5,9 +5,13 @@ FLASK  := $(VENV)/bin/flask --app app.py
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup system-deps run test test-fast db seed scheduler clean
+.PHONY: setup translations system-deps run test test-fast db seed scheduler clean
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed translations
+
+# Compiled catalogs are build output (not in git): compiled on every setup, so a changed .po is live.
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -f -d pipeline/translations >/dev/null
 
 system-deps:
 	@./scripts/system-deps.sh
@@ -16,7 +20,6 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -r requirements-dev.txt
-	$(VENV)/bin/pybabel compile -f -d pipeline/translations >/dev/null 2>&1 || true
 	touch $@
 
 db: setup

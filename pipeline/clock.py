@@ -1,0 +1,39 @@
+"""The one clock: today's date in Asia/Shanghai, and the current UTC time for stored timestamps.
+
+Every page, service, CLI command, job and PDF takes ``today`` from here (or has it passed in); the
+pure core (criteria, roadmap, forecast) never reads a clock. Stored times stay naive UTC and are
+shown in Asia/Shanghai. Tests pin the date with ``set_today`` (or the ``PIPELINE_TODAY`` setting).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_pinned: date | None = None
+
+
+def set_today(day: date | None) -> None:
+    """Pin (or, with None, unpin) the date every caller of ``today()`` sees. For tests and --today."""
+    global _pinned
+    _pinned = day
+
+
+def today() -> date:
+    """The date in Asia/Shanghai (or the pinned date)."""
+    if _pinned is not None:
+        return _pinned
+    return datetime.now(SHANGHAI).date()
+
+
+def now_utc() -> datetime:
+    """The current time as naive UTC, the form every stored timestamp has."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def to_shanghai(moment: datetime) -> datetime:
+    """A stored naive-UTC time as an aware Asia/Shanghai time for display."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(SHANGHAI)

@@ -96,9 +96,11 @@ def register_commands(app: Flask) -> None:
 
 
 def register_jinja(app: Flask) -> None:
+    from pipeline import vocabulary
     from pipeline.web.filters import register_filters
 
     register_filters(app)
+    app.jinja_env.globals["vocab"] = vocabulary  # templates read labels from the one vocabulary
 
 
 def register_security_headers(app: Flask) -> None:

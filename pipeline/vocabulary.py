@@ -1,10 +1,313 @@
 """The one vocabulary: every label and stage group the app shows, defined once.
 
 Models, services, views, PDFs, Excel and templates import labels from here; no other copy may
-remain. Labels are marked for translation where they are defined (``lazy_gettext`` style markers
-via ``_l``), so the English UI follows from the same definition.
+remain. Every label is marked for translation where it is defined: ``N_("候选")`` marks the Chinese
+label for ``pybabel extract -k N_`` (the msgid is the Chinese label itself; the zh catalog maps it to
+itself, the en catalog holds the English). The tables hold plain ``str`` values because the same
+labels are data too (Excel cells and headers, PDF text, JSON, audit snapshots, which stay Chinese);
+a page shows a label in the UI language with ``tl`` (``{{ firm.stage_label|tl }}``, ``tl(label)``
+from ``pipeline.i18n``), so the English UI follows from this one definition.
+``tests/web/test_i18n.py`` checks that every label here is in both catalogs.
 
-Owner: the "one truth" work (issue 13) moves the existing tables here; every other change adds its
-new labels here too, in a section of its own.
+This module imports nothing (the pure core may import it too).
+
+Owner: the "one truth" work (issue 13) moved the existing tables here; every other change adds its
+new labels here too, in a section of its own (``# ---- issue NN``).
 """
 from __future__ import annotations
+
+
+def N_(s: str) -> str:  # noqa: N802  (the conventional name pybabel looks for)
+    """Mark a Chinese data label for the catalogs; returns it unchanged."""
+    return s
+
+
+# ================================================================== firms: stages and groups
+
+# Pipeline stages in order, code -> label. Terminal: certified / failed / exited.
+STAGES = {
+    "candidate": N_("候选"),
+    "pool": N_("入库培育"),
+    "coaching": N_("辅导中"),
+    "to_apply": N_("拟申报"),
+    "applied": N_("已申报"),
+    "certified": N_("已认定"),
+    "failed": N_("未通过"),
+    "exited": N_("退库"),
+}
+
+# Stage groups (the one definition of each; see issue 13's note for where the copies disagreed).
+#: firms the bureau still works toward certification: the goal figures' "在培" pool, the dashboard,
+#: the API and the briefing packs (a failed firm stays in the pool until it is moved out).
+CULTIVATION_STAGES = ("candidate", "pool", "coaching", "to_apply", "applied", "failed")
+#: firms that have not applied yet: the briefing's risk lists (overdue work, stale data, ready list).
+PRE_APPLICATION_STAGES = ("candidate", "pool", "coaching", "to_apply")
+#: firms that get a roadmap (certified firms plan their re-certification).
+PLANNED_STAGES = CULTIVATION_STAGES + ("certified",)
+#: stages no reminder rule follows.
+TERMINAL_STAGES = frozenset({"certified", "failed", "exited"})
+#: the funnel's steps, in order.
+FUNNEL_STAGES = ("candidate", "pool", "coaching", "to_apply", "applied", "certified")
+
+POOL_LEVELS = {"city": N_("市级"), "province": N_("省级")}
+COUNTY_KINDS = {"district": N_("区"), "county": N_("县"), "zone": N_("功能板块")}
+CITY_LABEL = N_("全市")
+
+# ================================================================== firm data
+
+IP_KINDS = {
+    "invention_patent": N_("发明专利"),
+    "plant_variety": N_("植物新品种"),
+    "crop_variety": N_("国家级农作物品种"),
+    "new_drug": N_("国家新药"),
+    "tcm_protected": N_("国家一级中药保护品种"),
+    "ic_layout": N_("集成电路布图设计专有权"),
+    "utility_model": N_("实用新型专利"),
+    "design": N_("外观设计专利"),
+    "software_copyright": N_("软件著作权"),
+}
+IP_STATUSES = {"filed": N_("已申请"), "granted": N_("已授权")}
+IP_ACQUIRED = {"own": N_("自主研发"), "transferred": N_("受让/受赠/并购")}
+
+# The 11 R&D-management pieces of the assess contract (their points are rules: models.firm.RD_PIECES).
+RD_PIECE_LABELS = {
+    "rules": N_("研发组织管理制度"),
+    "accounting": N_("研发投入核算体系"),
+    "ledger": N_("研发费用辅助账"),
+    "rd_unit": N_("内部研发机构"),
+    "cooperation": N_("产学研合作"),
+    "conversion_rules": N_("成果转化组织实施与激励奖励制度"),
+    "open_platform": N_("创新创业平台"),
+    "training": N_("科技人员培训制度"),
+    "skills": N_("培养与技能提升"),
+    "recruitment": N_("人才引进制度"),
+    "performance_reward": N_("科技人员绩效评价奖励制度"),
+}
+CONVERSION_FORMS = {
+    "own": N_("自行投资实施转化"),
+    "transfer": N_("向他人转让"),
+    "license": N_("许可他人使用"),
+    "joint": N_("合作实施"),
+    "equity": N_("作价投资"),
+    "other": N_("其他协商方式"),
+}
+INCIDENT_KINDS = {"safety": N_("重大安全事故"), "quality": N_("重大质量事故"),
+                  "environment": N_("严重环境违法行为")}
+GRADES = {"A": N_("高"), "B": N_("较高"), "C": N_("一般"), "D": N_("较低"), "E": N_("无")}
+
+# Firm record fields (Excel headers, audit field names).
+FIRM_FIELDS = {
+    "credit_code": N_("统一社会信用代码"),
+    "name": N_("企业名称"),
+    "county": N_("县区"),
+    "registered_on": N_("注册日期"),
+    "tech_domain": N_("技术领域代码"),
+    "industry": N_("行业"),
+    "stage": N_("阶段"),
+    "pool_level": N_("入库级别"),
+    "contact_name": N_("联系人"),
+    "contact_phone": N_("联系电话"),
+    "contact_email": N_("联系邮箱"),
+    "address": N_("地址"),
+    "hnte_cert_no": N_("高企证书编号"),
+    "hnte_cert_date": N_("发证日期"),
+    "hnte_cert_expiry": N_("证书到期日"),
+    "tsme_reg_no": N_("科小入库编号"),
+    "notes": N_("备注"),
+}
+# Fiscal-year figures shown in documents: key -> (label with unit, is money).
+YEAR_FIELDS = {
+    "sales": (N_("销售收入（万元）"), True),
+    "total_income": (N_("总收入（万元）"), True),
+    "hightech_income": (N_("高新技术产品（服务）收入（万元）"), True),
+    "rd_total": (N_("研发费用（万元）"), True),
+    "rd_domestic": (N_("其中境内研发费用（万元）"), True),
+    "net_assets": (N_("净资产（万元）"), True),
+    "staff": (N_("职工总数（人）"), False),
+    "tech_staff": (N_("科技人员（人）"), False),
+}
+
+# ================================================================== the engine's output
+
+# One wording per verdict on every surface (firm page, pool, dashboard, API, Excel, PDFs, CLI).
+VERDICTS = {
+    "ready": N_("达标"),
+    "marginal": N_("临界"),
+    "not_ready": N_("未达标"),
+    "incomplete": N_("数据不全"),
+}
+VERDICT_ORDER = ("ready", "marginal", "not_ready", "incomplete")
+UNASSESSED = "unassessed"
+UNASSESSED_LABEL = N_("未评估")
+#: verdicts with "not assessed yet" (goal figures count firms without an assessment row).
+VERDICTS_OR_UNASSESSED = {**VERDICTS, UNASSESSED: UNASSESSED_LABEL}
+
+CONDITIONS = {
+    "H1": N_("注册满一年"),
+    "H2": N_("拥有核心知识产权"),
+    "H3": N_("属于重点支持技术领域"),
+    "H4": N_("科技人员占比"),
+    "H5": N_("研发费用占比"),
+    "H6": N_("境内研发费用占比"),
+    "H7": N_("高新技术收入占比"),
+    "H8": N_("创新能力评价≥71分"),
+    "H9": N_("无重大安全质量事故及环境违法"),
+    "H10": N_("本年度未被撤销资格"),
+}
+RATIO_CONDITIONS = frozenset({"H4", "H5", "H6", "H7"})
+CONDITION_STATUSES = {"pass": N_("满足"), "fail": N_("不满足"), "uncertain": N_("待定"), "missing": N_("缺数据")}
+
+# HNTE score items: (key, label, full marks); "· " marks a part of the IP total.
+SCORE_ITEMS = (
+    ("ip_total", N_("知识产权（合计）"), 30),
+    ("ip_advancement", N_("· 技术先进程度"), 8),
+    ("ip_core_support", N_("· 核心支持作用"), 8),
+    ("ip_quantity", N_("· 知识产权数量"), 8),
+    ("ip_acquisition", N_("· 获得方式"), 6),
+    ("ip_standards", N_("· 参与标准制定"), 2),
+    ("conversion", N_("科技成果转化能力"), 30),
+    ("rd_management", N_("研究开发组织管理水平"), 20),
+    ("growth_net_assets", N_("净资产增长率"), 10),
+    ("growth_sales", N_("销售收入增长率"), 10),
+)
+SCORE_ITEM_LABELS = {key: label.lstrip("· ") for key, label, _ in SCORE_ITEMS}
+#: the five score groups of the chart (the IP total stands for its parts).
+SCORE_GROUPS = ("ip_total", "conversion", "rd_management", "growth_net_assets", "growth_sales")
+TSME_ITEMS = (("staff", N_("科技人员"), 20), ("rd", N_("研发投入"), 50), ("ip", N_("科技成果"), 30))
+RD_MANAGEMENT_LABEL = N_("研发管理")
+TSME_LABEL = N_("科技型中小企业")
+
+# Goal figures as the briefing packs name them (the goal read model's keys).
+GOAL_FIGURES = {
+    "active": N_("有效高企"),
+    "expiring": N_("12个月内到期"),
+    "forecast": N_("年末预计有效高企"),
+    "pool": N_("在培企业"),
+    "ready": VERDICTS["ready"],
+    "marginal": VERDICTS["marginal"],
+    "applied": STAGES["applied"],
+    "overdue_firms": N_("有逾期任务的企业"),
+    "overdue_milestones": N_("逾期任务"),
+    "stale": N_("缺上年数据企业"),
+}
+
+# ================================================================== roadmaps and milestones
+
+MILESTONE_STATUSES = {"todo": N_("待办"), "doing": N_("进行中"), "done": N_("已完成"), "waived": N_("已免除")}
+OPEN_MILESTONE_STATUSES = ("todo", "doing")
+MILESTONE_OWNERS = {"firm": N_("企业"), "officer": N_("专员")}
+
+# Re-certification of a certificate that expires within 12 months (the goal read model).
+RECERT = {"scheduled": N_("已安排到期当年重新申报"), "late": N_("计划到期后再申报（将中断）"),
+          "none": N_("未安排重新申报")}
+
+# ================================================================== users
+
+ROLE_ADMIN = "admin"
+ROLE_OFFICER = "officer"
+ROLE_FIRM = "firm"
+ROLES = {ROLE_ADMIN: N_("市级管理员"), ROLE_OFFICER: N_("县区专员"), ROLE_FIRM: N_("企业用户")}
+
+# ================================================================== reminders
+
+REMINDER_RULES = {
+    "milestone_due": N_("里程碑即将到期"),
+    "milestone_overdue": N_("里程碑已逾期"),
+    "batch_cutoff": N_("申报批次即将截止"),
+    "annual_report": N_("高企年报"),
+    "cert_expiry": N_("高企证书即将到期"),
+    "tsme_update": N_("科技型中小企业年度更新"),
+    "stale_data": N_("上年度数据未填报"),
+    "stage_stuck": N_("阶段停留过久"),
+    "digest": N_("每周待办汇总"),
+}
+REMINDER_SETTINGS = {
+    "reminders.milestone_days": N_("里程碑到期前提醒（天）"),
+    "reminders.batch_days": N_("申报批次截止前提醒（天）"),
+    "reminders.annual_report_due": N_("高企年报截止（月-日）"),
+    "reminders.annual_report_from": N_("高企年报开始提醒（月-日）"),
+    "reminders.expiry_months": N_("证书到期前提醒（月）"),
+    "reminders.tsme_due": N_("科技型中小企业年度更新截止（月-日）"),
+    "reminders.tsme_from": N_("科技型中小企业年度更新开始提醒（月-日）"),
+    "reminders.stale_from": N_("上年度数据缺失开始提醒（月-日）"),
+    "reminders.stage_stuck_days": N_("阶段停留超过（天）提醒"),
+}
+CHANNELS = {"inapp": N_("站内通知"), "email": N_("电子邮件"), "webhook": N_("群机器人")}
+DELIVERY_STATUSES = {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("失败重试中"),
+                     "gave_up": N_("已放弃")}
+
+# ================================================================== background jobs
+
+JOB_KINDS = {
+    "roadmaps_county": N_("县区全部企业路线图（压缩包）"),
+    "briefing_county": N_("县区工作简报"),
+    "briefing_city": N_("全市工作简报"),
+}
+JOB_STATUSES = {"queued": N_("排队中"), "running": N_("进行中"), "done": N_("已完成"), "failed": N_("失败")}
+
+# ================================================================== audit
+
+AUDIT_ACTIONS = {"create": N_("新增"), "update": N_("修改"), "delete": N_("删除")}
+AUDIT_ENTITIES = {
+    "firm": N_("企业"),
+    "fiscal_year": N_("年度数据"),
+    "ip_asset": N_("知识产权"),
+    "conversion": N_("成果转化"),
+    "incident": N_("事故记录"),
+    "rd_evidence": N_("研发管理材料"),
+    "milestone": N_("里程碑"),
+    "roadmap": N_("路线图"),
+    "figure_submission": N_("企业报送"),
+    "target": N_("目标"),
+    "application_batch": N_("申报批次"),
+    "user": N_("用户"),
+    "api_token": N_("接口令牌"),
+}
+
+
+# ================================================================== lookups
+
+def label(table: dict, code, default=None):
+    """``table[code]`` (a label string; tuples give their first item), else ``default`` or the code."""
+    value = table.get(code)
+    if value is None:
+        return code if default is None else default
+    return value[0] if isinstance(value, tuple) else value
+
+
+def item_label(code: str) -> str:
+    """A condition, score item or R&D-management piece code as a reader's name (gaps, milestone
+    targets): ``H4 科技人员占比``, ``知识产权数量``, ``研发管理·研发费用辅助账``, ``科技型中小企业``."""
+    if not code:
+        return "—"
+    if code in CONDITIONS:
+        return f"{code} {CONDITIONS[code]}"
+    if code in SCORE_ITEM_LABELS:
+        return SCORE_ITEM_LABELS[code]
+    if code.startswith("rd_management"):
+        piece = code.partition(".")[2]
+        return RD_MANAGEMENT_LABEL + (f"·{RD_PIECE_LABELS[piece]}" if piece in RD_PIECE_LABELS else "")
+    if code == "tsme":
+        return TSME_LABEL
+    head = code.split(".")[0]
+    if head in SCORE_ITEM_LABELS:
+        return SCORE_ITEM_LABELS[head]
+    return code
+
+
+def all_labels() -> set[str]:
+    """Every label string this module defines (for the catalog test)."""
+    out: set[str] = set()
+    for value in globals().values():
+        if isinstance(value, dict):
+            items = value.values()
+        elif isinstance(value, tuple) and value and isinstance(value[0], tuple):
+            items = [row[1] for row in value]
+        else:
+            continue
+        for item in items:
+            item = item[0] if isinstance(item, tuple) else item
+            if isinstance(item, str) and any("\u4e00" <= ch <= "\u9fff" for ch in item):
+                out.add(item)
+    out |= {CITY_LABEL, UNASSESSED_LABEL, RD_MANAGEMENT_LABEL, TSME_LABEL}
+    return out

@@ -8,9 +8,10 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from pipeline import uscc
 from pipeline.messages import credit_code_reason
 from pipeline.criteria import is_valid_domain
-from pipeline.models.firm import (CONVERSION_FORMS, GRADES, INCIDENT_KINDS, IP_ACQUIRED, IP_KINDS, IP_STATUSES,
-                                  POOL_LEVELS, RD_PIECES)
-from pipeline.web.labels import ltl
+from pipeline.models.firm import RD_PIECES
+from pipeline.vocabulary import (CONVERSION_FORMS, GRADES, INCIDENT_KINDS, IP_ACQUIRED, IP_KINDS, IP_STATUSES,
+                                 POOL_LEVELS)
+from pipeline.i18n import ltl
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l

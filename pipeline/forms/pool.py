@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from pipeline.models.firm import STAGES
-from pipeline.web.labels import ltl
+from pipeline.vocabulary import STAGES
+from pipeline.i18n import ltl
 
 from flask_babel import lazy_gettext as _l
 

@@ -4,8 +4,8 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from pipeline.forms.firm import YearForm
-from pipeline.models.roadmap import MILESTONE_STATUSES
-from pipeline.web.labels import ltl
+from pipeline.vocabulary import MILESTONE_STATUSES
+from pipeline.i18n import ltl
 
 from flask_babel import lazy_gettext as _l
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
 
-COUNTY_KINDS = {"district": "区", "county": "县", "zone": "功能板块"}
+from pipeline.vocabulary import COUNTY_KINDS  # noqa: F401
 
 
 class County(db.Model):

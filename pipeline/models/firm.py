@@ -14,59 +14,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
 from pipeline.models.base import Money, utcnow
+from pipeline.vocabulary import IP_KINDS, POOL_LEVELS, RD_PIECE_LABELS, STAGES
 
-# Pipeline stages in order, code -> label. Terminal: certified / failed / exited.
-STAGES = {
-    "candidate": "候选",
-    "pool": "入库培育",
-    "coaching": "辅导中",
-    "to_apply": "拟申报",
-    "applied": "已申报",
-    "certified": "已认定",
-    "failed": "未通过",
-    "exited": "退库",
-}
-POOL_LEVELS = {"city": "市级", "province": "省级"}
-
-IP_KINDS = {
-    "invention_patent": "发明专利",
-    "plant_variety": "植物新品种",
-    "crop_variety": "国家级农作物品种",
-    "new_drug": "国家新药",
-    "tcm_protected": "国家一级中药保护品种",
-    "ic_layout": "集成电路布图设计专有权",
-    "utility_model": "实用新型专利",
-    "design": "外观设计专利",
-    "software_copyright": "软件著作权",
-}
 CLASS_I = {"invention_patent", "plant_variety", "crop_variety", "new_drug", "tcm_protected", "ic_layout"}
-IP_STATUSES = {"filed": "已申请", "granted": "已授权"}
-IP_ACQUIRED = {"own": "自主研发", "transferred": "受让/受赠/并购"}
 
-# The 11 R&D-management pieces of the assess contract, key -> (label, points).
-RD_PIECES = {
-    "rules": ("研发组织管理制度", 2),
-    "accounting": ("研发投入核算体系", 2),
-    "ledger": ("研发费用辅助账", 2),
-    "rd_unit": ("内部研发机构", 3),
-    "cooperation": ("产学研合作", 3),
-    "conversion_rules": ("成果转化组织实施与激励奖励制度", 2),
-    "open_platform": ("创新创业平台", 2),
-    "training": ("科技人员培训制度", 1),
-    "skills": ("培养与技能提升", 1),
-    "recruitment": ("人才引进制度", 1),
-    "performance_reward": ("科技人员绩效评价奖励制度", 1),
-}
-CONVERSION_FORMS = {
-    "own": "自行投资实施转化",
-    "transfer": "向他人转让",
-    "license": "许可他人使用",
-    "joint": "合作实施",
-    "equity": "作价投资",
-    "other": "其他协商方式",
-}
-INCIDENT_KINDS = {"safety": "重大安全事故", "quality": "重大质量事故", "environment": "严重环境违法行为"}
-GRADES = {"A": "高", "B": "较高", "C": "一般", "D": "较低", "E": "无"}
+# The 11 R&D-management pieces of the assess contract, key -> (label, points); labels in the vocabulary.
+_RD_PIECE_POINTS = {"rules": 2, "accounting": 2, "ledger": 2, "rd_unit": 3, "cooperation": 3, "conversion_rules": 2,
+                    "open_platform": 2, "training": 1, "skills": 1, "recruitment": 1, "performance_reward": 1}
+RD_PIECES = {key: (RD_PIECE_LABELS[key], points) for key, points in _RD_PIECE_POINTS.items()}
 
 
 def ip_class(kind: str) -> int:

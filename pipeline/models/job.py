@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
 
-JOB_STATUSES = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
+from pipeline.vocabulary import JOB_STATUSES  # noqa: F401
 
 
 class Job(db.Model):

@@ -9,8 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
 
-CHANNELS = {"inapp": "站内通知", "email": "电子邮件", "webhook": "群机器人"}
-DELIVERY_STATUSES = {"pending": "待发送", "sent": "已发送", "failed": "失败重试中", "gave_up": "已放弃"}
+from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES  # noqa: F401
 
 
 class Reminder(db.Model):

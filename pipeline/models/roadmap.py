@@ -9,8 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
 
-MILESTONE_STATUSES = {"todo": "待办", "doing": "进行中", "done": "已完成", "waived": "已免除"}
-MILESTONE_OWNERS = {"firm": "企业", "officer": "专员"}
+from pipeline.vocabulary import MILESTONE_OWNERS, MILESTONE_STATUSES  # noqa: F401  (labels of the rows below)
 
 
 class ApplicationBatch(db.Model):

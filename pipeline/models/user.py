@@ -10,10 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
 
-ROLE_ADMIN = "admin"
-ROLE_OFFICER = "officer"
-ROLE_FIRM = "firm"
-ROLES = {ROLE_ADMIN: "市级管理员", ROLE_OFFICER: "县区专员", ROLE_FIRM: "企业用户"}
+from pipeline.vocabulary import ROLE_ADMIN, ROLE_FIRM, ROLE_OFFICER, ROLES  # noqa: F401
 
 
 class User(UserMixin, db.Model):

@@ -5,7 +5,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from pipeline.models.reminder import CHANNELS
+from pipeline.vocabulary import CHANNELS
 
 
 def _today(value):

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from pipeline.extensions import db
 from pipeline.models import Delivery, DeliveryAttempt, Reminder, ScanRun, SchedulerLease, User
-from pipeline.models.reminder import CHANNELS, DELIVERY_STATUSES
+from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES
 
 SCAN_MAX_AGE = timedelta(hours=26)
 SHANGHAI_OFFSET = timedelta(hours=8)

@@ -27,6 +27,8 @@ from functools import lru_cache
 from datetime import date, timedelta
 from typing import Iterable, Mapping, Sequence
 
+from pipeline.vocabulary import REMINDER_RULES, REMINDER_SETTINGS, TERMINAL_STAGES
+
 # ------------------------------------------------------------------ settings
 
 @dataclass(frozen=True)
@@ -76,17 +78,7 @@ class Thresholds:
         return {f"reminders.{k}": list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
 
 
-SETTING_LABELS = {
-    "reminders.milestone_days": "里程碑到期前提醒（天）",
-    "reminders.batch_days": "申报批次截止前提醒（天）",
-    "reminders.annual_report_due": "高企年报截止（月-日）",
-    "reminders.annual_report_from": "高企年报开始提醒（月-日）",
-    "reminders.expiry_months": "证书到期前提醒（月）",
-    "reminders.tsme_due": "科技型中小企业年度更新截止（月-日）",
-    "reminders.tsme_from": "科技型中小企业年度更新开始提醒（月-日）",
-    "reminders.stale_from": "上年度数据缺失开始提醒（月-日）",
-    "reminders.stage_stuck_days": "阶段停留超过（天）提醒",
-}
+SETTING_LABELS = REMINDER_SETTINGS
 
 # ------------------------------------------------------------------ working days
 
@@ -168,7 +160,6 @@ class BatchFacts:
 
 
 FIRM, OFFICER, BOTH = "firm", "officer", "both"
-TERMINAL_STAGES = frozenset({"certified", "failed", "exited"})
 OPEN_MILESTONE = frozenset({"todo", "doing"})
 
 
@@ -189,17 +180,7 @@ class Hit:
     urgent: bool = False  # also posted to the county's group robot
 
 
-RULE_LABELS = {
-    "milestone_due": "里程碑即将到期",
-    "milestone_overdue": "里程碑已逾期",
-    "batch_cutoff": "申报批次即将截止",
-    "annual_report": "高企年报",
-    "cert_expiry": "高企证书即将到期",
-    "tsme_update": "科技型中小企业年度更新",
-    "stale_data": "上年度数据未填报",
-    "stage_stuck": "阶段停留过久",
-    "digest": "每周待办汇总",
-}
+RULE_LABELS = REMINDER_RULES
 
 
 def link_for(firm_id: int, anchor: str, firm_user: bool) -> str:

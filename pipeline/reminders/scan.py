@@ -23,7 +23,7 @@ from pipeline.extensions import db
 from pipeline.models import (ApplicationBatch, County, FiscalYear, Firm, Milestone, Reminder,
                              Roadmap, ScanRun, User)
 from pipeline.models.base import utcnow
-from pipeline.models.firm import STAGES
+from pipeline.vocabulary import STAGES
 from pipeline.reminders import rules
 from pipeline.reminders.settings import thresholds as load_thresholds
 

@@ -54,7 +54,7 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
     from flask_babel import gettext
 
     from pipeline.reminders.rules import SETTING_LABELS
-    from pipeline.web.labels import tl
+    from pipeline.i18n import tl
 
     values, errors = {}, []
     for name in Thresholds.__dataclass_fields__:

@@ -9,6 +9,9 @@ import base64
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
+from pipeline.vocabulary import SCORE_GROUPS, SCORE_ITEM_LABELS
+from pipeline.vocabulary import SCORE_ITEMS as VOCAB_SCORE_ITEMS
+
 FONT = "Noto Sans CJK SC"
 INK = "#1f2d3d"
 BLUE = "#1d4e89"
@@ -49,13 +52,7 @@ def _render(chart) -> str:
     return data_uri(chart.render(is_unicode=True))
 
 
-SCORE_ITEMS = (  # (key, label, full marks)
-    ("ip_total", "知识产权", 30),
-    ("conversion", "科技成果转化", 30),
-    ("rd_management", "研发组织管理", 20),
-    ("growth_net_assets", "净资产增长", 10),
-    ("growth_sales", "销售收入增长", 10),
-)
+SCORE_ITEMS = tuple((key, SCORE_ITEM_LABELS[key], full) for key, _, full in VOCAB_SCORE_ITEMS if key in SCORE_GROUPS)
 
 
 def score_items_chart(items: dict) -> str:

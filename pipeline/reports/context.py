@@ -14,49 +14,15 @@ from sqlalchemy import and_, case, exists, func, select
 from pipeline.extensions import db
 from pipeline.models import (ApplicationBatch, Assessment, County, FiscalYear, Firm, IPAsset, Milestone,
                              Roadmap, Setting, Target, User)
-from pipeline.models.firm import IP_KINDS, IP_STATUSES, STAGES
-from pipeline.models.roadmap import MILESTONE_OWNERS, MILESTONE_STATUSES
+from pipeline.vocabulary import (CONDITION_STATUSES, CONDITIONS, CULTIVATION_STAGES, GOAL_FIGURES, IP_KINDS, IP_STATUSES,
+                                 MILESTONE_OWNERS, MILESTONE_STATUSES, PRE_APPLICATION_STAGES, SCORE_ITEMS, STAGES,
+                                 UNASSESSED_LABEL, VERDICT_ORDER, VERDICTS, YEAR_FIELDS, item_label)
 
-VERDICTS = {
-    "ready": "具备申报条件",
-    "marginal": "基本具备，存在待定项",
-    "not_ready": "尚不具备申报条件",
-    "incomplete": "资料不全，暂无法判定",
-}
-VERDICT_ORDER = ("ready", "marginal", "not_ready", "incomplete")
-CONDITIONS = {
-    "H1": "注册成立满一年",
-    "H2": "拥有核心自主知识产权",
-    "H3": "属于国家重点支持的高新技术领域",
-    "H4": "科技人员占职工总数比例不低于10%",
-    "H5": "近三年研发费用占销售收入比例达标",
-    "H6": "境内研发费用占比不低于60%",
-    "H7": "高新技术产品（服务）收入占比不低于60%",
-    "H8": "创新能力评价不低于71分",
-    "H9": "申请前一年内无重大安全、质量事故或严重环境违法行为",
-    "H10": "本年度未被撤销高企资格",
-}
-CONDITION_STATUSES = {"pass": "满足", "fail": "不满足", "uncertain": "待定", "missing": "缺数据"}
-SCORE_ITEM_LABELS = {
-    "ip_advancement": ("知识产权·技术的先进程度", 8),
-    "ip_core_support": ("知识产权·对主要产品的核心支持作用", 8),
-    "ip_quantity": ("知识产权·数量", 8),
-    "ip_acquisition": ("知识产权·获得方式", 6),
-    "ip_standards": ("知识产权·参与标准制定（加分）", 2),
-    "ip_total": ("知识产权小计（上限30分）", 30),
-    "conversion": ("科技成果转化能力", 30),
-    "rd_management": ("研究开发组织管理水平", 20),
-    "growth_net_assets": ("净资产增长率", 10),
-    "growth_sales": ("销售收入增长率", 10),
-}
-YEAR_FIELDS = (
-    ("sales", "销售收入（万元）", True), ("total_income", "总收入（万元）", True),
-    ("hightech_income", "高新技术产品（服务）收入（万元）", True), ("rd_total", "研发费用（万元）", True),
-    ("rd_domestic", "其中境内研发费用（万元）", True), ("net_assets", "净资产（万元）", True),
-    ("staff", "职工总数（人）", False), ("tech_staff", "科技人员（人）", False),
-)
-RISK_STAGES = ("candidate", "pool", "coaching", "to_apply")  # firms the bureau still cultivates
-OPEN_STAGES = ("candidate", "pool", "coaching", "to_apply", "applied", "failed")
+# The documents' tables, built from the one vocabulary.
+SCORE_ROWS = {key: (label.lstrip("· "), full) for key, label, full in SCORE_ITEMS}
+YEAR_ROWS = tuple((key, label, money) for key, (label, money) in YEAR_FIELDS.items())
+RISK_STAGES = PRE_APPLICATION_STAGES  # firms that have not applied yet
+OPEN_STAGES = CULTIVATION_STAGES
 
 # Policy money shown in "what the firm gains". The city admin edits the ``report.benefits``
 # setting; these defaults follow hnte-rules.md §5–6 and say that they are configurable.
@@ -87,22 +53,7 @@ def benefits() -> dict:
     return {**DEFAULT_BENEFITS, **row.value}
 
 
-GAP_AREAS = {"tsme": "科技型中小企业评价", "rd_management": "研究开发组织管理", "conversion": "科技成果转化",
-             "growth_sales": "销售收入增长", "growth_net_assets": "净资产增长"}
-
-
-def gap_label(code: str | None) -> str:
-    """A reader's name for a gap's code: H1..H10, a score item, ``rd_management.<piece>``, ``tsme``."""
-    if not code:
-        return "—"
-    if code in CONDITIONS:
-        return f"{code} {CONDITIONS[code]}"
-    head = code.split(".")[0]
-    if head in GAP_AREAS:
-        return GAP_AREAS[head]
-    if head in SCORE_ITEM_LABELS:
-        return SCORE_ITEM_LABELS[head][0]
-    return code
+gap_label = item_label
 
 
 def condition_value(code: str, cond: dict) -> tuple[str, str]:
@@ -226,7 +177,7 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
             "result": result,
             "assessed_live": a is None and result is not None,
             "verdict": (result or {}).get("verdict"),
-            "verdict_label": VERDICTS.get((result or {}).get("verdict"), "尚未评估"),
+            "verdict_label": VERDICTS.get((result or {}).get("verdict"), UNASSESSED_LABEL),
             "conditions": _fmt_condition_rows(result) if result else [],
             "score": (result or {}).get("score"),
             "gaps": (result or {}).get("gaps") or [],
@@ -246,8 +197,8 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
             "stage_label": STAGES.get(firm.stage, firm.stage),
             "milestone_statuses": MILESTONE_STATUSES,
             "milestone_owners": MILESTONE_OWNERS,
-            "score_labels": SCORE_ITEM_LABELS,
-            "year_fields": YEAR_FIELDS,
+            "score_labels": SCORE_ROWS,
+            "year_fields": YEAR_ROWS,
             "condition_labels": CONDITIONS,
             "gap_label": gap_label,
         }
@@ -385,7 +336,7 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
     }
     stages = [(code, label, total("stage:" + code)) for code, label in STAGES.items()]
     verdicts = [(code, VERDICTS[code], total("verdict:" + code)) for code in VERDICT_ORDER]
-    verdicts.append(("none", "尚未评估", total("verdict:none")))
+    verdicts.append(("none", UNASSESSED_LABEL, total("verdict:none")))
 
     league = []
     for c in counties:
@@ -434,11 +385,7 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
     }
 
 
-_CHANGE_LABELS = (
-    ("active", "有效高企"), ("expiring", "12个月内到期"), ("forecast", "年末预计有效高企"), ("pool", "在培企业"),
-    ("ready", "具备申报条件"), ("marginal", "基本具备"), ("applied", "已申报"),
-    ("overdue_firms", "有逾期任务的企业"), ("overdue_milestones", "逾期任务"), ("stale", "缺上年数据企业"),
-)
+_CHANGE_LABELS = tuple(GOAL_FIGURES.items())
 
 
 def _changes(previous: dict | None, summary: dict, stages, verdicts) -> list[dict]:

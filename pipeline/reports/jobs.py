@@ -25,15 +25,11 @@ from sqlalchemy import Select, false, select, update
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
 from pipeline.models.base import utcnow
-from pipeline.reports.context import OPEN_STAGES
+from pipeline.vocabulary import CULTIVATION_STAGES, JOB_KINDS
 
 log = logging.getLogger(__name__)
 
-KINDS = {
-    "roadmaps_county": "县区全部企业路线图（压缩包）",
-    "briefing_county": "县区工作简报",
-    "briefing_city": "全市工作简报",
-}
+KINDS = JOB_KINDS
 CHUNK = 4
 STALE = timedelta(hours=1)  # a job "running" longer than this lost its process: queue it again
 
@@ -87,12 +83,12 @@ def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:
 
 
 def _county_firm_ids(county_id: int) -> list[int]:
-    return list(db.session.scalars(select(Firm.id).where(Firm.county_id == county_id, Firm.stage.in_(OPEN_STAGES))
+    return list(db.session.scalars(select(Firm.id).where(Firm.county_id == county_id, Firm.stage.in_(CULTIVATION_STAGES))
                                    .order_by(Firm.id)))
 
 
 def job_to_dict(job: Job) -> dict:
-    from pipeline.models.job import JOB_STATUSES
+    from pipeline.vocabulary import JOB_STATUSES
 
     return {"id": job.id, "kind": job.kind, "kind_label": KINDS.get(job.kind, job.kind), "status": job.status,
             "status_label": JOB_STATUSES.get(job.status, job.status), "progress": job.progress, "total": job.total,

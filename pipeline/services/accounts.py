@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from pipeline.extensions import db
 from pipeline.models import County, Firm, User
 from pipeline.models.base import utcnow
-from pipeline.models.user import ROLES
+from pipeline.vocabulary import ROLES
 from pipeline.services.audit import record
 
 # One message for every failure, so the login form never tells whether an account exists.

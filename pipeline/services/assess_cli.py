@@ -6,7 +6,7 @@ from datetime import date
 import click
 from flask import Flask
 
-VERDICTS = {"ready": "可申报", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全"}
+from pipeline.vocabulary import VERDICTS
 
 
 def register(app: Flask) -> None:

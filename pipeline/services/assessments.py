@@ -27,7 +27,6 @@ from pipeline.models.base import utcnow
 from pipeline.services.profiles import Share, load_profiles, next_application_date
 
 _BATCH = 2000
-VERDICT_LABELS = {"ready": "可申报", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全"}
 
 
 def compact(result) -> dict:

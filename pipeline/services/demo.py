@@ -19,7 +19,7 @@ from pipeline import uscc
 from pipeline.extensions import db
 from pipeline.models import (ApplicationBatch, Conversion, County, FiscalYear, Firm, Incident, IPAsset,
                              LeadTime, RdEvidence, Target, User)
-from pipeline.models.firm import RD_PIECES
+from pipeline.vocabulary import RD_PIECE_LABELS
 
 # 连云港: the nine 县区/功能板块, with their administrative division codes.
 COUNTIES = [
@@ -49,7 +49,7 @@ INDUSTRIES = [
     ("数字经济", ["10101", "10301", "10401", "50301", "10701"], ["软件", "信息技术", "网络科技", "数据科技", "智能科技"]),
 ]
 DEMO_PASSWORD = "Demo@2345"
-PIECES = list(RD_PIECES)
+PIECES = list(RD_PIECE_LABELS)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from pipeline.extensions import db
 from pipeline.models import County
-from pipeline.models.firm import POOL_LEVELS, STAGES
+from pipeline.vocabulary import FIRM_FIELDS, POOL_LEVELS, STAGES, VERDICTS
 
 
 @dataclass(frozen=True)
@@ -28,23 +28,23 @@ class Column:
 
 
 COLUMNS = (
-    Column("credit_code", "统一社会信用代码", required=True, width=22, note="18位，按此更新或新增"),
-    Column("name", "企业名称", required=True, width=30),
-    Column("county", "县区", "county", required=True, width=12, note="县区名称或行政区划代码"),
-    Column("registered_on", "注册日期", "date", width=12, note="如 2020-05-18"),
-    Column("tech_domain", "技术领域代码", width=12, note="《国家重点支持的高新技术领域》代码，如 10101"),
-    Column("industry", "行业", width=12),
-    Column("stage", "阶段", "stage", width=10, note="、".join(STAGES.values()) + "；空白=不变（新企业为候选）"),
-    Column("pool_level", "入库级别", "level", width=10, note="、".join(POOL_LEVELS.values()) + "或空白"),
-    Column("contact_name", "联系人", width=10),
-    Column("contact_phone", "联系电话", width=16),
-    Column("contact_email", "联系邮箱", width=22),
-    Column("address", "地址", width=30),
-    Column("hnte_cert_no", "高企证书编号", width=18),
-    Column("hnte_cert_date", "发证日期", "date", width=12),
-    Column("hnte_cert_expiry", "证书到期日", "date", width=12),
-    Column("tsme_reg_no", "科小入库编号", width=20),
-    Column("notes", "备注", width=30),
+    Column("credit_code", FIRM_FIELDS["credit_code"], required=True, width=22, note="18位，按此更新或新增"),
+    Column("name", FIRM_FIELDS["name"], required=True, width=30),
+    Column("county", FIRM_FIELDS["county"], "county", required=True, width=12, note="县区名称或行政区划代码"),
+    Column("registered_on", FIRM_FIELDS["registered_on"], "date", width=12, note="如 2020-05-18"),
+    Column("tech_domain", FIRM_FIELDS["tech_domain"], width=12, note="《国家重点支持的高新技术领域》代码，如 10101"),
+    Column("industry", FIRM_FIELDS["industry"], width=12),
+    Column("stage", FIRM_FIELDS["stage"], "stage", width=10, note="、".join(STAGES.values()) + "；空白=不变（新企业为候选）"),
+    Column("pool_level", FIRM_FIELDS["pool_level"], "level", width=10, note="、".join(POOL_LEVELS.values()) + "或空白"),
+    Column("contact_name", FIRM_FIELDS["contact_name"], width=10),
+    Column("contact_phone", FIRM_FIELDS["contact_phone"], width=16),
+    Column("contact_email", FIRM_FIELDS["contact_email"], width=22),
+    Column("address", FIRM_FIELDS["address"], width=30),
+    Column("hnte_cert_no", FIRM_FIELDS["hnte_cert_no"], width=18),
+    Column("hnte_cert_date", FIRM_FIELDS["hnte_cert_date"], "date", width=12),
+    Column("hnte_cert_expiry", FIRM_FIELDS["hnte_cert_expiry"], "date", width=12),
+    Column("tsme_reg_no", FIRM_FIELDS["tsme_reg_no"], width=20),
+    Column("notes", FIRM_FIELDS["notes"], width=30),
 )
 READONLY_HEADERS = ("评估结论", "预计得分下限", "预计得分上限")
 SHEET_TITLE = "培育库"
@@ -140,12 +140,11 @@ def export_bytes(rows) -> bytes:
         cell = ws.cell(row=1, column=start + j, value=header)
         cell.font = Font(bold=True, color="6B7483")
         ws.column_dimensions[cell.column_letter].width = 12
-    verdicts = {"ready": "达标", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全"}
     n = 0
     for firm, assessment in rows:
         values = [neutralise(_cell_value(c, firm, counties)) for c in COLUMNS]
         if assessment is not None:
-            values += [verdicts.get(assessment.verdict, assessment.verdict), assessment.score_min, assessment.score_max]
+            values += [VERDICTS.get(assessment.verdict, assessment.verdict), assessment.score_min, assessment.score_max]
         ws.append(values)
         n += 1
     for i, c in enumerate(COLUMNS, start=1):

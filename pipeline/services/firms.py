@@ -17,8 +17,7 @@ from pipeline.extensions import db
 from pipeline.models import (Conversion, FigureSubmission, FiscalYear, Firm, Incident, IPAsset, Milestone,
                              RdEvidence, StageChange, User)
 from pipeline.models.base import to_decimal, utcnow
-from pipeline.models.firm import RD_PIECES, STAGES
-from pipeline.models.roadmap import MILESTONE_STATUSES
+from pipeline.vocabulary import MILESTONE_STATUSES, RD_PIECE_LABELS, STAGES, VERDICTS
 from pipeline.services.audit import record, snapshot
 
 log = logging.getLogger(__name__)
@@ -175,12 +174,12 @@ def add_incident(user: User, firm: Firm, occurred_on: date, kind: str, descripti
 
 def set_evidence(user: User, firm: Firm, present: set[str], today: date) -> None:
     """Mark which of the 11 R&D-management pieces the firm has evidence for."""
-    unknown = present - set(RD_PIECES)
+    unknown = present - set(RD_PIECE_LABELS)
     if unknown:
         raise FirmError(gettext("Unknown R&D management items: %(items)s", items=', '.join(sorted(unknown))))
     rows = {e.piece: e for e in db.session.scalars(select(RdEvidence).where(RdEvidence.firm_id == firm.id))}
     before = sorted(p for p, e in rows.items() if e.present)
-    for piece in RD_PIECES:
+    for piece in RD_PIECE_LABELS:
         row = rows.get(piece)
         if piece in present:
             if row is None:
@@ -323,7 +322,6 @@ def review_submission(user: User, firm: Firm, submission_id: int, decision: str,
 
 # ---- the pool list: filters, search, sort (shared by the page and the Excel export) ----------------
 
-VERDICTS = {"ready": "达标", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全"}
 SORTS = {
     "name": (Firm.name,), "code": (Firm.credit_code,), "county": (Firm.county_id, Firm.name),
     "stage": (Firm.stage, Firm.name), "score": ("score",), "expiry": (Firm.hnte_cert_expiry,),

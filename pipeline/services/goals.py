@@ -26,14 +26,12 @@ from pipeline.extensions import db
 from pipeline.forecast import FirmOutlook, forecast_with_scenarios
 from pipeline.models import (ApplicationBatch, Assessment, County, Firm, Milestone, Roadmap, Snapshot,
                              Target, User)
-from pipeline.models.firm import STAGES
 from pipeline.services.scope import scope_filter
+from pipeline.vocabulary import (CITY_LABEL, CULTIVATION_STAGES, FUNNEL_STAGES, RECERT, STAGES,
+                                 VERDICTS_OR_UNASSESSED)
 
-CULTIVATION_STAGES = ("candidate", "pool", "coaching", "to_apply", "applied", "failed")
-VERDICTS = {"ready": "可申报", "marginal": "临界", "not_ready": "未达标", "incomplete": "数据不全",
-            "unassessed": "未评估"}
-FUNNEL = ("candidate", "pool", "coaching", "to_apply", "applied", "certified")
-RECERT = {"scheduled": "已安排到期当年重新申报", "late": "计划到期后再申报（将中断）", "none": "未安排重新申报"}
+VERDICTS = VERDICTS_OR_UNASSESSED
+FUNNEL = FUNNEL_STAGES
 FORECAST_YEARS = 5
 BATCH_FIRMS_SHOWN = 30
 
@@ -79,7 +77,7 @@ def goal_scope(user: User, county_id: int | None = None) -> GoalScope:
         if county is None:
             raise NotAllowed
         return GoalScope(county_id, county.name, and_(where, Firm.county_id == county_id))
-    return GoalScope(None, "全市", where)
+    return GoalScope(None, CITY_LABEL, where)
 
 
 def _active_clause(today: date):

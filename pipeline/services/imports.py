@@ -21,11 +21,11 @@ from pipeline.extensions import db
 from pipeline.messages import credit_code_reason
 from pipeline.models import County, Firm, StageChange, User
 from pipeline.models.base import utcnow
-from pipeline.models.firm import POOL_LEVELS, STAGES
+from pipeline.vocabulary import POOL_LEVELS, STAGES
 from pipeline.services.audit import record, snapshot
 from pipeline.services.exports import COLUMNS, READONLY_HEADERS, _DANGEROUS
 from pipeline.services.scope import can_see_county
-from pipeline.web.labels import tl
+from pipeline.i18n import tl
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls

@@ -16,7 +16,7 @@ from sqlalchemy import case, func, select
 
 from pipeline.criteria import IPItem, Profile, TsmeFlags, YearFigures
 from pipeline.extensions import db
-from pipeline.models.firm import RD_PIECES
+from pipeline.vocabulary import RD_PIECE_LABELS
 from pipeline.models import ApplicationBatch, Conversion, FiscalYear, Firm, Incident, IPAsset, RdEvidence
 
 _FIRM_COLS = (Firm.id, Firm.registered_on, Firm.tech_domain, Firm.grade_advancement, Firm.grade_core_support,
@@ -29,7 +29,7 @@ _YEAR_COLS = (FiscalYear.firm_id, FiscalYear.year, FiscalYear.sales, FiscalYear.
               FiscalYear.rd_deductible, FiscalYear.tech_staff_tsme)
 
 
-PIECES = tuple(RD_PIECES)
+PIECES = tuple(RD_PIECE_LABELS)
 
 
 @lru_cache(maxsize=None)

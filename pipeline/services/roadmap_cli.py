@@ -22,7 +22,8 @@ def register(app: Flask) -> None:
 
         from pipeline.extensions import db
         from pipeline.models import County, Firm
-        from pipeline.services.roadmaps import PLANNED_STAGES, regenerate
+        from pipeline.services.roadmaps import regenerate
+        from pipeline.vocabulary import PLANNED_STAGES
 
         day = today.date() if today else date.today()
         query = select(Firm.id).where(Firm.stage.in_(PLANNED_STAGES))

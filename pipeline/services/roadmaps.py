@@ -21,9 +21,9 @@ from pipeline.roadmap.calendar import default_calendar
 from pipeline.services.audit import record
 from pipeline.services.profiles import load_profiles
 
+from pipeline.vocabulary import PLANNED_STAGES
+
 KEEP_STATUSES = ("done", "waived")
-# Firms that get a roadmap: the pool stages, and certified firms (re-certification in the expiry year).
-PLANNED_STAGES = ("candidate", "pool", "coaching", "to_apply", "applied", "failed", "certified")
 
 
 def planner_calendar(today: date):

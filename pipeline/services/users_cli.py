@@ -5,7 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from pipeline.models.user import ROLES
+from pipeline.vocabulary import ROLES
 
 
 def register(app: Flask) -> None:

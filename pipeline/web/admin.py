@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.models import County, User
-from pipeline.models.user import ROLES
+from pipeline.vocabulary import ROLES
 from pipeline.services import accounts
 from pipeline.web.auth import admin_required
-from pipeline.web.labels import ltl
+from pipeline.i18n import ltl
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -16,8 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from pipeline.extensions import csrf, db
 from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
-from pipeline.models.firm import STAGES
-from pipeline.models.roadmap import MILESTONE_STATUSES
+from pipeline.vocabulary import MILESTONE_STATUSES, STAGES
 from pipeline.services.scope import get_firm_or_404, scope_filter
 from pipeline.web.errors import api_error_body
 

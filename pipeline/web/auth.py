@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from pipeline.forms import LoginForm
 from pipeline.services import accounts
-from pipeline.web.labels import tl
+from pipeline.i18n import tl
 
 bp = Blueprint("auth", __name__)
 bp.add_app_template_filter(tl, "tl")

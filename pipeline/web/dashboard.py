@@ -17,7 +17,7 @@ from pipeline.extensions import db
 from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
 from pipeline.models import County, Target
 from pipeline.services import goals as goal_service
-from pipeline.web.labels import tl
+from pipeline.i18n import tl
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

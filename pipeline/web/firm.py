@@ -16,46 +16,15 @@ from pipeline.extensions import db
 from pipeline.forms import (ConversionForm, DeleteForm, EvidenceForm, FirmForm, IncidentForm, IPForm,
                             MilestoneForm, ProgressForm, ReviewForm, StageForm, WhatIfForm, YearForm)
 from pipeline.models import AuditLog, Conversion, FigureSubmission, FiscalYear, Incident, IPAsset, Roadmap
-from pipeline.models.firm import RD_PIECES, STAGES
+from pipeline.models.firm import RD_PIECES
+from pipeline.vocabulary import (CONDITION_STATUSES, CONDITIONS, RATIO_CONDITIONS, SCORE_ITEMS, STAGES, TSME_ITEMS,
+                                 VERDICTS, item_label)
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import can_edit_firm, get_firm_or_404
 from pipeline.web.auth import staff_required
-from pipeline.web.labels import join_errors
+from pipeline.i18n import join_errors
 
 bp = Blueprint("firm", __name__, url_prefix="/firms")
-
-CONDITION_NAMES = {
-    "H1": "注册满一年", "H2": "拥有核心知识产权", "H3": "属于重点支持技术领域", "H4": "科技人员占比",
-    "H5": "研发费用占比", "H6": "境内研发费用占比", "H7": "高新技术收入占比", "H8": "创新能力评价≥71分",
-    "H9": "无重大安全质量事故及环境违法", "H10": "本年度未被撤销资格",
-}
-CONDITION_STATUS = {"pass": "满足", "fail": "不满足", "uncertain": "待定", "missing": "缺数据"}
-SCORE_ITEMS = [  # (key, label, max points)
-    ("ip_total", "知识产权（合计）", 30), ("ip_advancement", "· 技术先进程度", 8),
-    ("ip_core_support", "· 核心支持作用", 8), ("ip_quantity", "· 知识产权数量", 8),
-    ("ip_acquisition", "· 获得方式", 6), ("ip_standards", "· 参与标准制定", 2),
-    ("conversion", "科技成果转化能力", 30), ("rd_management", "研究开发组织管理水平", 20),
-    ("growth_net_assets", "净资产增长率", 10), ("growth_sales", "销售收入增长率", 10),
-]
-TSME_ITEMS = [("staff", "科技人员", 20), ("rd", "研发投入", 50), ("ip", "科技成果", 30)]
-RATIO_CONDITIONS = {"H4", "H5", "H6", "H7"}
-
-
-ITEM_LABELS = {key: label.lstrip("· ") for key, label, _ in SCORE_ITEMS}
-
-
-def item_label(code: str) -> str:
-    """A condition, score item or R&D-management piece code in Chinese (gaps, milestone targets)."""
-    if code in CONDITION_NAMES:
-        return f"{code} {CONDITION_NAMES[code]}"
-    if code in ITEM_LABELS:
-        return ITEM_LABELS[code]
-    if code.startswith("rd_management"):
-        piece = code.partition(".")[2]
-        return "研发管理" + (f"·{RD_PIECES[piece][0]}" if piece in RD_PIECES else "")
-    if code == "tsme":
-        return "科技型中小企业"
-    return code
 
 
 @bp.app_template_filter("item_label")
@@ -82,8 +51,8 @@ def assessment_view(result: dict | None) -> dict | None:
             required = None if required is None else f"≥{float(required) * 100:.0f}%"
         elif isinstance(value, bool):
             value, required = ("有" if value else "无"), ("无" if required is False else required)
-        conditions.append({"code": code, "name": CONDITION_NAMES.get(code, code), "status": c.get("status"),
-                           "status_label": CONDITION_STATUS.get(c.get("status"), c.get("status")),
+        conditions.append({"code": code, "name": CONDITIONS.get(code, code), "status": c.get("status"),
+                           "status_label": CONDITION_STATUSES.get(c.get("status"), c.get("status")),
                            "value": value, "required": required, "explain": c.get("explain")})
     score = result.get("score") or {}
     items = score.get("items") or {}
@@ -98,7 +67,7 @@ def assessment_view(result: dict | None) -> dict | None:
         for key, label, top in TSME_ITEMS:
             v = (tsme.get("items") or {}).get(key, 0)
             tsme_bars.append({"label": label, "value": v, "top": top, "w": _step(v, top)})
-    return {"verdict": result.get("verdict"), "verdict_label": firm_service.VERDICTS.get(result.get("verdict"), ""),
+    return {"verdict": result.get("verdict"), "verdict_label": VERDICTS.get(result.get("verdict"), ""),
             "application_year": result.get("application_year"), "rules_version": result.get("rules_version"),
             "conditions": conditions, "score_min": score.get("min"), "score_max": score.get("max"),
             "w_total_min": _step(score.get("min", 0), 100), "w_total_max": _step(score.get("max", 0), 100),

@@ -1,8 +1,7 @@
 """The OpenAPI 3 document of ``/api/v1``, served at ``/api/v1/openapi.json`` (a static dict)."""
 from __future__ import annotations
 
-from pipeline.models.firm import STAGES
-from pipeline.models.roadmap import MILESTONE_STATUSES
+from pipeline.vocabulary import MILESTONE_STATUSES, STAGES
 
 
 def _nullable(schema: dict) -> dict:

@@ -18,7 +18,7 @@ from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
 from pipeline.services import planning
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 from pipeline.web.auth import admin_required
-from pipeline.web.labels import tl
+from pipeline.i18n import tl
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/planning")
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from pipeline.extensions import db
 from pipeline.forms import BulkForm, StageForm
 from pipeline.models import County, Firm
-from pipeline.models.firm import POOL_LEVELS, STAGES
+from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404, scope_filter, visible_firms
 from pipeline.web.auth import staff_required
-from pipeline.web.labels import join_errors, tl
+from pipeline.i18n import join_errors, tl
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 
@@ -49,7 +49,7 @@ def index():
     bulk.officer_id.choices = [(o.id, f"{o.display_name}（{o.county.name if o.county else ''}）")
                                for o in firm_service.assignable_officers(current_user)]
     return render_template("pool/index.html", items=items, total=total, page=page, pages=pages, counties=_counties(),
-        stages=STAGES, levels=POOL_LEVELS, verdicts=firm_service.VERDICTS, args=_filter_args(), bulk=bulk,
+        stages=STAGES, levels=POOL_LEVELS, verdicts=VERDICTS, args=_filter_args(), bulk=bulk,
         today=today, expiry_days=firm_service.EXPIRY_DAYS)
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
-from pipeline.models.reminder import CHANNELS, DELIVERY_STATUSES
+from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES
 from pipeline.reminders import health
 from pipeline.reminders import settings as settings_service
 from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS

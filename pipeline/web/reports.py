@@ -14,7 +14,7 @@ from sqlalchemy import select
 from pipeline.extensions import db
 from pipeline.models import County
 from pipeline.services.scope import can_see_county, get_firm_or_404
-from pipeline.web.labels import tl
+from pipeline.i18n import tl
 
 bp = Blueprint("reports", __name__)
 

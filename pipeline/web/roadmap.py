@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
-from pipeline.models.roadmap import MILESTONE_STATUSES
+from pipeline.vocabulary import MILESTONE_STATUSES
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404
 from pipeline.web.auth import staff_required
-from pipeline.web.labels import join_errors, tl
+from pipeline.i18n import join_errors, tl
 
 bp = Blueprint("roadmap", __name__, url_prefix="/firms")
 

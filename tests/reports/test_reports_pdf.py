@@ -21,7 +21,7 @@ def test_roadmap_holds_name_verdict_and_milestones(world, tmp_path):
     text = pdftext(pdf, tmp_path)
     flat = "".join(text.split())
     assert "连云港海蓝智能装备有限公司" in flat
-    assert "基本具备，存在待定项" in flat  # verdict label of "marginal"
+    assert "当前评估结论临界" in flat  # the one verdict label of "marginal"
     for title in ("建立研发费用辅助账", "申请实用新型专利2项", "在认定管理工作网提交申报材料"):
         assert title in flat
     assert "已逾期" in flat  # the first milestone is late and the table says so
@@ -52,7 +52,7 @@ def test_firm_without_roadmap_says_so(world, tmp_path):
     assert "尚未生成路线图" in text
     assert "连云港北辰新材料有限公司" in text
     # No cached assessment: the document assesses on the fly and shows a verdict anyway.
-    assert any(label in text for label in ("具备申报条件", "尚不具备申报条件", "资料不全"))
+    assert any(label in text for label in ("达标", "未达标", "数据不全"))
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

@@ -20,7 +20,7 @@ def _template_msgids() -> set[str]:
 
     method_map = [("templates/**.html", "jinja2"), ("pipeline/**.py", "python")]
     return {msg for _, _, msg, *_ in extract_from_dir(str(ROOT), method_map=method_map,
-                                                     keywords={"_": None, "gettext": None, "lazy_gettext": None})
+                                                     keywords={"_": None, "gettext": None, "lazy_gettext": None, "N_": None})
             if isinstance(msg, str)}
 
 
@@ -85,34 +85,27 @@ def test_chinese_data_labels_map_to_themselves_in_zh_and_to_english_in_en(lang):
             assert not CJK.search(m.string), f"en: {m.id!r} -> {m.string!r}"
 
 
-def test_every_chinese_label_dict_is_marked_for_translation():
-    from pipeline.models.firm import (CONVERSION_FORMS, GRADES, INCIDENT_KINDS, IP_ACQUIRED, IP_KINDS, IP_STATUSES,
-                                      POOL_LEVELS, RD_PIECES, STAGES)
-    from pipeline.models.roadmap import MILESTONE_OWNERS, MILESTONE_STATUSES
-    from pipeline.models.user import ROLES
-    from pipeline.roadmap.calendar import IP_KIND_NAMES
-    from pipeline.services.firms import VERDICTS
-    from pipeline.web.firm import CONDITION_NAMES, CONDITION_STATUS, SCORE_ITEMS, TSME_ITEMS
-    from pipeline.models.reminder import CHANNELS, DELIVERY_STATUSES
-    from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS
+def test_every_vocabulary_label_is_in_both_catalogs():
+    """Every label of the one vocabulary (and the core's scenario names) has a zh and an en entry."""
     from pipeline.forecast import SCENARIOS
-    from pipeline.models.job import JOB_STATUSES
-    from pipeline.reports.jobs import KINDS as JOB_KINDS
-    from pipeline.services.goals import RECERT
-    from pipeline.services.goals import VERDICTS as GOAL_VERDICTS
-    from pipeline.web.labels import DATA_LABELS
+    from pipeline.vocabulary import all_labels
 
-    labels = set()
-    for d in (STAGES, POOL_LEVELS, IP_KINDS, IP_STATUSES, IP_ACQUIRED, CONVERSION_FORMS, INCIDENT_KINDS, GRADES,
-              MILESTONE_STATUSES, MILESTONE_OWNERS, ROLES, VERDICTS, IP_KIND_NAMES, CONDITION_NAMES, CONDITION_STATUS,
-              RULE_LABELS, SETTING_LABELS, CHANNELS, DELIVERY_STATUSES, GOAL_VERDICTS, RECERT,
-              JOB_KINDS, JOB_STATUSES):
-        labels |= set(d.values())
-    labels |= {label for label, _ in SCENARIOS.values()} | {"全市"}
-    labels |= {label for label, _ in RD_PIECES.values()} | {label for _, label, _ in SCORE_ITEMS + TSME_ITEMS}
+    labels = all_labels() | {label for label, _ in SCENARIOS.values()}
+    zh = {m.id for m in _catalog("zh") if m.id}
     en = {m.id: m.string for m in _catalog("en") if m.id}
-    assert not labels - set(DATA_LABELS), sorted(labels - set(DATA_LABELS))
-    assert not {label for label in labels if not en.get(label)}
+    assert not labels - zh, sorted(labels - zh)
+    assert not {label for label in labels if not en.get(label)}, sorted(label for label in labels if not en.get(label))
+
+
+def test_no_label_table_outside_the_vocabulary():
+    """The tables that used to be copied are gone from their old homes (import them from the vocabulary)."""
+    import pipeline.reports.context as context
+    import pipeline.services.goals as goals
+    import pipeline.web.firm as firm_views
+
+    assert not hasattr(firm_views, "CONDITION_NAMES")
+    assert context.CONDITIONS is __import__("pipeline.vocabulary").vocabulary.CONDITIONS
+    assert goals.VERDICTS["ready"] == context.VERDICTS["ready"]
 
 
 def _chrome(html: str) -> str:

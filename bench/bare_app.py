@@ -1,22 +1,52 @@
-"""The baseline for bench_web.py: a bare Flask app whose one endpoint runs one SELECT count(*).
+"""The floor for bench_pages.py: the cheapest honest page a Flask app on this machine can serve.
 
-Same database, same gunicorn settings; the difference to the real pages is what the app itself costs.
+One indexed query through the bare driver (sqlite3 or psycopg, one connection per worker process),
+``SELECT … FROM firm WHERE county_id = ? ORDER BY id LIMIT 50``, rendered as a 50-row table from a
+Jinja template compiled once. Same gunicorn settings as the app; the ratio page / floor is what the
+app itself costs on top of "one query and a table".
 """
 from __future__ import annotations
 
 import os
 
-from flask import Flask, jsonify
-from sqlalchemy import create_engine, text
+from flask import Flask, request
+from jinja2 import Environment
 
-from pipeline.config import normalise_db_url
+app = Flask("floor")
+URL = os.environ["DATABASE_URL"]
+SQL = ("SELECT id, name, credit_code, stage, tech_domain, hnte_cert_expiry FROM firm "
+       "WHERE county_id = {p} ORDER BY id LIMIT 50")
+TEMPLATE = Environment(autoescape=True).from_string(
+    "<!doctype html><html><head><meta charset='utf-8'><title>floor</title></head><body><table>"
+    "<thead><tr><th>id</th><th>name</th><th>code</th><th>stage</th><th>domain</th><th>expiry</th></tr></thead>"
+    "<tbody>{% for r in rows %}<tr><td><a href='/firms/{{ r[0] }}'>{{ r[1] }}</a></td><td>{{ r[2] }}</td>"
+    "<td>{{ r[3] }}</td><td>{{ r[4] or '—' }}</td><td>{{ r[5] or '—' }}</td></tr>{% endfor %}</tbody></table>"
+    "</body></html>")
+_conn = None
 
-app = Flask("bare")
-engine = create_engine(normalise_db_url(os.environ["DATABASE_URL"]), pool_pre_ping=True)
+
+def _connect():
+    global _conn
+    if _conn is None:
+        if URL.startswith("sqlite"):
+            import sqlite3
+
+            _conn = ("?", sqlite3.connect(URL.split("///", 1)[1], check_same_thread=False))
+        else:
+            import psycopg
+
+            _conn = ("%s", psycopg.connect(URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True))
+    return _conn
 
 
-@app.get("/count")
+@app.get("/floor")
+def floor():
+    p, conn = _connect()
+    rows = conn.execute(SQL.format(p=p), (request.args.get("county", 1, type=int),)).fetchall()
+    return TEMPLATE.render(rows=rows)
+
+
+@app.get("/count")  # bench_web.py's old baseline
 def count():
-    with engine.connect() as conn:
-        n = conn.execute(text("SELECT count(*) FROM firm")).scalar_one()
-    return jsonify({"firms": n})
+    p, conn = _connect()
+    return {"firms": conn.execute("SELECT count(*) FROM firm").fetchone()[0]}

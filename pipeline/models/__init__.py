@@ -6,11 +6,11 @@ from pipeline.models.firm import (Assessment, Conversion, FigureSubmission, Fisc
 from pipeline.models.job import Job, Snapshot
 from pipeline.models.reminder import (Delivery, DeliveryAttempt, Reminder, ScanRun, SchedulerLease,
                                       Setting)
-from pipeline.models.roadmap import ApplicationBatch, LeadTime, Milestone, Roadmap
+from pipeline.models.roadmap import ApplicationBatch, CalendarYear, LeadTime, Milestone, Roadmap
 from pipeline.models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "ApplicationBatch", "Assessment", "AuditLog", "Conversion", "County", "Delivery",
+    "ApiToken", "ApplicationBatch", "Assessment", "AuditLog", "CalendarYear", "Conversion", "County", "Delivery",
     "DeliveryAttempt", "FigureSubmission", "FiscalYear", "Firm", "Incident", "IPAsset", "Job",
     "LeadTime", "Milestone", "RdEvidence", "Reminder", "Roadmap", "ScanRun", "SchedulerLease",
     "Setting", "Snapshot", "StageChange", "Target", "User",

@@ -26,6 +26,23 @@ class ApplicationBatch(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
+class CalendarYear(db.Model):
+    """The year's other planning dates, entered by the city admin (i14): the 科小 evaluation
+    window and renewal date, and the HNTE 年报 deadline. A missing row or field means the default
+    (科小 1 June – 31 August, renewal by 31 March; 年报 by 31 May)."""
+
+    __tablename__ = "calendar_year"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    tsme_opens: Mapped[date | None] = mapped_column(Date)
+    tsme_closes: Mapped[date | None] = mapped_column(Date)
+    tsme_renewal_by: Mapped[date | None] = mapped_column(Date)
+    annual_report_due: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
 class LeadTime(db.Model):
     """How long an IP kind takes from filing to grant, with the basis for the figure."""
 

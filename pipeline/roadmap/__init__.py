@@ -12,7 +12,9 @@ Public API (contract ``shared/spec/plan-io.md``)::
 No Flask, no database, no clock: ``today`` is always an argument.
 """
 
-from .calendar import (DEFAULT_BATCH_PATTERN, DEFAULT_LEAD_TIMES, IP_KIND_NAMES,
+from .calendar import (DEFAULT_ANNUAL_REPORT_MD, DEFAULT_PROVINCE, DEFAULT_TSME_WINDOW,
+                       PROVINCE_PRACTICES, ProvincePractice, TsmeWindow, default_tsme_window,
+                       DEFAULT_BATCH_PATTERN, DEFAULT_LEAD_TIMES, IP_KIND_NAMES,
                        PLANNER_DATA_VERSION, Batch, Calendar, CalendarError, LeadTime, add_months,
                        calendar_from_json, calendar_to_json, default_calendar,
                        lead_times_from_json, lead_times_version, make_calendar)
@@ -26,5 +28,7 @@ __all__ = [
     "DEFAULT_ASSUMPTIONS", "WHAT_IF_KEYS", "Batch", "Calendar", "CalendarError", "LeadTime",
     "DEFAULT_BATCH_PATTERN", "DEFAULT_LEAD_TIMES", "IP_KIND_NAMES", "PLANNER_DATA_VERSION",
     "add_months", "calendar_from_json", "calendar_to_json", "default_calendar",
-    "lead_times_from_json", "lead_times_version", "make_calendar",
+    "lead_times_from_json", "lead_times_version", "make_calendar", "TsmeWindow",
+    "default_tsme_window", "DEFAULT_TSME_WINDOW", "DEFAULT_ANNUAL_REPORT_MD", "DEFAULT_PROVINCE",
+    "ProvincePractice", "PROVINCE_PRACTICES",
 ]

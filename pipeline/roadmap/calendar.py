@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import calendar as _cal
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Mapping, Optional, Tuple
@@ -28,7 +28,8 @@ __all__ = [
     "Batch", "Calendar", "CalendarError", "DEFAULT_BATCH_PATTERN", "make_calendar",
     "default_calendar", "calendar_from_json", "calendar_to_json", "LeadTime",
     "DEFAULT_LEAD_TIMES", "IP_KIND_NAMES", "lead_times_from_json", "lead_times_version",
-    "PLANNER_DATA_VERSION", "add_months",
+    "PLANNER_DATA_VERSION", "add_months", "TsmeWindow", "default_tsme_window", "DEFAULT_TSME_WINDOW",
+    "DEFAULT_ANNUAL_REPORT_MD", "DEFAULT_PROVINCE", "ProvincePractice", "PROVINCE_PRACTICES",
 ]
 
 
@@ -38,31 +39,66 @@ class CalendarError(ValueError):
 
 # ------------------------------------------------------------------ dates
 
-def add_months(d: date, months: int) -> date:
-    """``d`` moved by ``months`` (may be negative), the day clamped to the month's end."""
-    m = d.month - 1 + months
-    y = d.year + m // 12
-    m = m % 12 + 1
-    return date(y, m, min(d.day, _cal.monthrange(y, m)[1]))
+from pipeline.criteria.rules import add_months  # noqa: E402  (the one definition)
 
 
 # ------------------------------------------------------------------ batches
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """One application batch. ``year`` is the application year Y (normally ``cutoff.year``)."""
+    """One application batch. ``year`` is the application year Y (normally ``cutoff.year``).
+
+    ``opens`` is the first day submissions are accepted (None = not announced); ``rolling`` marks a
+    window with rolling acceptance (the province accepts and reviews applications continuously
+    between ``opens`` and ``cutoff``) instead of a batch with one cutoff."""
 
     id: str
     cutoff: date
     year: int
+    opens: Optional[date] = None
+    rolling: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TsmeWindow:
+    """科技型中小企业评价 of one year: the evaluation (filing) window, and the date by which a
+    registered firm renews its number (每年3月底前更新). A registration is valid for one year."""
+
+    year: int
+    opens: date
+    closes: date
+    renewal_by: date
+    validity_years: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Calendar:
-    """Batches sorted by (cutoff, id); ``version`` = short hash of the contents."""
+    """Batches sorted by (cutoff, id) plus the year's other dates; ``version`` = short hash.
+
+    batches          HNTE application batches (or rolling windows) of the province.
+    tsme_windows     year → :class:`TsmeWindow` (科小 evaluation window and renewal date).
+    annual_reports   year → HNTE 年报 deadline (default 31 May).
+    province         the province whose practice this is (default 江苏省).
+    one_per_year     one HNTE application per firm per year (a firm that fails a batch waits for
+                     the next year; it cannot re-submit in a later batch of the same year).
+    """
 
     batches: Tuple[Batch, ...]
     version: str
+    tsme_windows: Mapping[int, TsmeWindow] = field(default_factory=dict)
+    annual_reports: Mapping[int, date] = field(default_factory=dict)
+    province: str = ""
+    one_per_year: bool = True
+
+    def tsme_window(self, year: int) -> TsmeWindow:
+        """The 科小 window of ``year``: the calendar's own, else the default pattern."""
+        w = self.tsme_windows.get(year)
+        return w if w is not None else default_tsme_window(year)
+
+    def annual_report_due(self, year: int) -> date:
+        """Deadline of the HNTE 年报 filed in ``year`` (for fiscal year ``year − 1``)."""
+        d = self.annual_reports.get(year)
+        return d if d is not None else _md(year, DEFAULT_ANNUAL_REPORT_MD)
 
 
 def _version(parts) -> str:
@@ -70,15 +106,58 @@ def _version(parts) -> str:
     return h[:12]
 
 
-def make_calendar(batches) -> Calendar:
-    """Build a :class:`Calendar` from any iterable of :class:`Batch` (sorted, hashed)."""
+def _md(year, md):
+    m, d = md
+    return date(year, m, min(d, _cal.monthrange(year, m)[1]))
+
+
+#: 科小 evaluation window (month, day) – (month, day), and the renewal date (month, day).
+#: 2026: 1 June – 31 August (工企业函〔2026〕160号, rules §4 S7 [S]); renewal by end of March
+#: (国科发政〔2017〕115号 第十二条). Enter each year's real window on the admin calendar page.
+DEFAULT_TSME_WINDOW = ((6, 1), (8, 31), (3, 31))
+#: HNTE 年报 deadline (month, day): 31 May every year of validity (办法第十三条).
+DEFAULT_ANNUAL_REPORT_MD = (5, 31)
+DEFAULT_PROVINCE = "江苏省"
+
+
+def default_tsme_window(year: int) -> TsmeWindow:
+    (om, od), (cm, cd), (rm, rd) = DEFAULT_TSME_WINDOW
+    return TsmeWindow(year, _md(year, (om, od)), _md(year, (cm, cd)), _md(year, (rm, rd)))
+
+
+def make_calendar(batches, tsme_windows=None, annual_reports=None, province: str = DEFAULT_PROVINCE,
+                  one_per_year: bool = True) -> Calendar:
+    """Build a :class:`Calendar` from any iterable of :class:`Batch` (sorted, hashed), with the
+    科小 windows (iterable of :class:`TsmeWindow`) and 年报 deadlines (year → date) if given."""
     bs = tuple(sorted(batches, key=lambda b: (b.cutoff, b.id)))
     seen = set()
     for b in bs:
         if b.id in seen:
             raise CalendarError(f"calendar.batches：批次编号“{b.id}”重复")
         seen.add(b.id)
-    return Calendar(bs, _version(f"{b.id}|{b.cutoff.isoformat()}|{b.year}" for b in bs))
+    tw = {w.year: w for w in (tsme_windows or ())}
+    ar = dict(annual_reports or {})
+    parts = [f"{b.id}|{b.cutoff.isoformat()}|{b.year}|{b.opens or ''}|{int(b.rolling)}" for b in bs]
+    parts += [f"t{w.year}|{w.opens}|{w.closes}|{w.renewal_by}" for _, w in sorted(tw.items())]
+    parts += [f"a{y}|{d}" for y, d in sorted(ar.items())]
+    parts.append(f"p|{province}|{int(one_per_year)}")
+    # the old hash for a plain batch list keeps stored plans' calendar versions stable
+    if not tw and not ar and province == DEFAULT_PROVINCE and one_per_year \
+            and not any(b.opens or b.rolling for b in bs):
+        parts = [f"{b.id}|{b.cutoff.isoformat()}|{b.year}" for b in bs]
+    return Calendar(bs, _version(parts), tw, ar, province, one_per_year)
+
+
+@dataclass(frozen=True, slots=True)
+class ProvincePractice:
+    """How a province takes HNTE applications: batches with cutoffs, or a rolling window."""
+
+    province: str
+    mode: str  # "batches" | "rolling"
+    pattern: Tuple[Tuple[int, int, int], ...] = ()     # (n, month, day) of each batch cutoff
+    window: Tuple[Tuple[int, int], Tuple[int, int]] = ((3, 1), (9, 30))  # rolling: opens, closes
+    one_per_year: bool = True
+    basis: str = ""
 
 
 #: (batch number, month, day) of each year's batches: Jiangsu practice, submissions May–Aug
@@ -87,21 +166,54 @@ def make_calendar(batches) -> Calendar:
 DEFAULT_BATCH_PATTERN: Tuple[Tuple[int, int, int], ...] = ((1, 5, 31), (2, 7, 15), (3, 8, 31))
 
 
+#: Province practices (data). Jiangsu takes several batches between May and August.
+PROVINCE_PRACTICES: Mapping[str, ProvincePractice] = {
+    "江苏省": ProvincePractice("江苏省", "batches", DEFAULT_BATCH_PATTERN,
+                             basis="苏高企协办当年通知：每年5–8月分批受理，每批设系统截止日"),
+}
+
+
 def default_calendar(today: date, years_ahead: int = 4,
-                     pattern: Tuple[Tuple[int, int, int], ...] = DEFAULT_BATCH_PATTERN) -> Calendar:
-    """Batches of ``today.year .. today.year + years_ahead`` from ``pattern``; ids "YYYY-n"."""
+                     pattern: Optional[Tuple[Tuple[int, int, int], ...]] = None,
+                     province: str = DEFAULT_PROVINCE) -> Calendar:
+    """Batches of ``today.year .. today.year + years_ahead`` from the province's practice
+    (``pattern`` overrides it); ids "YYYY-n", or "YYYY" for a rolling window."""
+    practice = PROVINCE_PRACTICES.get(province) or PROVINCE_PRACTICES[DEFAULT_PROVINCE]
+    if pattern is None:
+        pattern = practice.pattern
     out = []
     for y in range(today.year, today.year + years_ahead + 1):
+        if practice.mode == "rolling" and pattern is practice.pattern:
+            (om, od), (cm, cd) = practice.window
+            out.append(Batch(f"{y}", _md(y, (cm, cd)), y, _md(y, (om, od)), True))
+            continue
         for n, m, d in pattern:
-            out.append(Batch(f"{y}-{n}", date(y, m, min(d, _cal.monthrange(y, m)[1])), y))
-    return make_calendar(out)
+            out.append(Batch(f"{y}-{n}", _md(y, (m, d)), y))
+    return make_calendar(out, province=practice.province, one_per_year=practice.one_per_year)
+
+
+def _json_date(v, path, name):
+    if not isinstance(v, str):
+        raise CalendarError(f"{path}：{name}必须是“YYYY-MM-DD”格式的字符串")
+    try:
+        return date.fromisoformat(v.strip())
+    except ValueError:
+        raise CalendarError(f"{path}：“{v}”不是有效日期") from None
+
+
+def _json_year(v, path):
+    if isinstance(v, bool) or not isinstance(v, int) or not 1900 <= v <= 2200:
+        raise CalendarError(f"{path}：年度必须是年份整数")
+    return v
 
 
 def calendar_from_json(data) -> Calendar:
     """``{"batches": [{"id": "2027-1", "cutoff": "2027-05-31"}, ...]}`` → :class:`Calendar`.
 
-    An optional ``"year"`` per batch sets the application year (default: the cutoff's year).
-    Raises :class:`CalendarError` with one Chinese line naming the batch.
+    Per batch, optional ``"year"`` (application year, default the cutoff's year), ``"opens"`` and
+    ``"rolling"`` (a window with rolling acceptance). Optional top-level keys: ``"tsme_windows"``
+    ``[{"year", "opens", "closes", "renewal_by"?}]``, ``"annual_reports"`` ``[{"year", "due"}]``,
+    ``"province"``, ``"one_per_year"``. Raises :class:`CalendarError` with one Chinese line.
     """
     if not isinstance(data, dict):
         raise CalendarError("日历：必须是JSON对象")
@@ -116,23 +228,64 @@ def calendar_from_json(data) -> Calendar:
         bid = b.get("id")
         if not isinstance(bid, str) or not bid.strip():
             raise CalendarError(f"{path}.id：批次编号必须是非空字符串")
-        cut = b.get("cutoff")
-        if not isinstance(cut, str):
-            raise CalendarError(f"{path}.cutoff：截止日期必须是“YYYY-MM-DD”格式的字符串")
-        try:
-            cutoff = date.fromisoformat(cut.strip())
-        except ValueError:
-            raise CalendarError(f"{path}.cutoff：“{cut}”不是有效日期") from None
-        year = b.get("year", cutoff.year)
-        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
-            raise CalendarError(f"{path}.year：申报年度必须是年份整数")
-        out.append(Batch(bid.strip(), cutoff, year))
-    return make_calendar(out)
+        cutoff = _json_date(b.get("cutoff"), f"{path}.cutoff", "截止日期")
+        year = _json_year(b.get("year", cutoff.year), f"{path}.year")
+        opens = None if b.get("opens") is None else _json_date(b["opens"], f"{path}.opens", "开始日期")
+        if opens is not None and opens > cutoff:
+            raise CalendarError(f"{path}.opens：开始日期不能晚于截止日期")
+        rolling = b.get("rolling", False)
+        if not isinstance(rolling, bool):
+            raise CalendarError(f"{path}.rolling：必须是true或false")
+        out.append(Batch(bid.strip(), cutoff, year, opens, rolling))
+    windows = []
+    tw = data.get("tsme_windows") or []
+    if not isinstance(tw, list):
+        raise CalendarError("日历.tsme_windows：必须是数组")
+    for i, w in enumerate(tw):
+        path = f"日历.tsme_windows[{i}]"
+        if not isinstance(w, dict):
+            raise CalendarError(f"{path}：必须是对象")
+        y = _json_year(w.get("year"), f"{path}.year")
+        o = _json_date(w.get("opens"), f"{path}.opens", "评价开始日期")
+        c = _json_date(w.get("closes"), f"{path}.closes", "评价截止日期")
+        if o > c:
+            raise CalendarError(f"{path}.opens：开始日期不能晚于截止日期")
+        r = default_tsme_window(y).renewal_by if w.get("renewal_by") is None else \
+            _json_date(w["renewal_by"], f"{path}.renewal_by", "更新截止日期")
+        windows.append(TsmeWindow(y, o, c, r))
+    reports = {}
+    ar = data.get("annual_reports") or []
+    if not isinstance(ar, list):
+        raise CalendarError("日历.annual_reports：必须是数组")
+    for i, a in enumerate(ar):
+        path = f"日历.annual_reports[{i}]"
+        if not isinstance(a, dict):
+            raise CalendarError(f"{path}：必须是对象")
+        reports[_json_year(a.get("year"), f"{path}.year")] = _json_date(a.get("due"), f"{path}.due", "年报截止日期")
+    province = data.get("province", DEFAULT_PROVINCE)
+    if not isinstance(province, str) or not province.strip():
+        raise CalendarError("日历.province：省份必须是非空字符串")
+    one = data.get("one_per_year", True)
+    if not isinstance(one, bool):
+        raise CalendarError("日历.one_per_year：必须是true或false")
+    return make_calendar(out, windows, reports, province.strip(), one)
 
 
 def calendar_to_json(cal: Calendar) -> dict:
-    return {"batches": [{"id": b.id, "cutoff": b.cutoff.isoformat(), "year": b.year}
-                        for b in cal.batches]}
+    out = {"batches": [dict({"id": b.id, "cutoff": b.cutoff.isoformat(), "year": b.year},
+                            **({"opens": b.opens.isoformat()} if b.opens else {}),
+                            **({"rolling": True} if b.rolling else {}))
+                       for b in cal.batches]}
+    if cal.tsme_windows:
+        out["tsme_windows"] = [{"year": w.year, "opens": w.opens.isoformat(), "closes": w.closes.isoformat(),
+                                "renewal_by": w.renewal_by.isoformat()} for _, w in sorted(cal.tsme_windows.items())]
+    if cal.annual_reports:
+        out["annual_reports"] = [{"year": y, "due": d.isoformat()} for y, d in sorted(cal.annual_reports.items())]
+    if cal.province != DEFAULT_PROVINCE:
+        out["province"] = cal.province
+    if not cal.one_per_year:
+        out["one_per_year"] = False
+    return out
 
 
 # ------------------------------------------------------------------ lead times

@@ -11,7 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from pipeline.extensions import db
-from pipeline.models import ApplicationBatch, LeadTime
+from pipeline.models import ApplicationBatch, CalendarYear, LeadTime
 from pipeline.services.audit import record, snapshot
 
 BATCH_FIELDS = ("code", "year", "opens_on", "cutoff", "note")
@@ -61,5 +61,35 @@ def save_lead_time(user, kind: str, months: int, basis: str) -> LeadTime:
     db.session.flush()
     record(user, "update" if before else "create", "lead_time", row.id, None, before,
            snapshot(row, ("kind", "months", "basis")))
+    db.session.commit()
+    return row
+
+
+YEAR_FIELDS = ("year", "tsme_opens", "tsme_closes", "tsme_renewal_by", "annual_report_due", "note")
+
+
+def save_calendar_year(user, year: int, data: dict) -> CalendarYear:
+    """The year's 科小 window, renewal date and 年报 deadline (empty field = the default)."""
+    opens, closes = data.get("tsme_opens"), data.get("tsme_closes")
+    if (opens is None) != (closes is None):
+        raise PlanningError(gettext("Enter both the opening and the closing date of the tech-SME window, or neither"))
+    if opens and closes and opens > closes:
+        raise PlanningError(gettext("The opening date cannot be after the cutoff"))
+    for key in ("tsme_opens", "tsme_closes", "tsme_renewal_by", "annual_report_due"):
+        d = data.get(key)
+        if d is not None and d.year != year:
+            raise PlanningError(gettext("Every date must lie in %(year)s", year=year))
+    row = db.session.scalars(select(CalendarYear).where(CalendarYear.year == year)).first()
+    before = snapshot(row, YEAR_FIELDS) if row else None
+    if row is None:
+        row = CalendarYear(year=year)
+        db.session.add(row)
+    row.tsme_opens, row.tsme_closes = opens, closes
+    row.tsme_renewal_by = data.get("tsme_renewal_by")
+    row.annual_report_due = data.get("annual_report_due")
+    row.note = (data.get("note") or "").strip() or None
+    db.session.flush()
+    record(user, "update" if before else "create", "calendar_year", row.id, None, before,
+           snapshot(row, YEAR_FIELDS))
     db.session.commit()
     return row

@@ -13,11 +13,11 @@ from typing import Iterable
 from sqlalchemy import select
 
 from pipeline.extensions import db
-from pipeline.models import ApplicationBatch, Firm, Incident, LeadTime, Milestone, Roadmap
+from pipeline.models import ApplicationBatch, CalendarYear, Firm, Incident, LeadTime, Milestone, Roadmap
 from pipeline.models.base import utcnow
 from pipeline.roadmap import (DEFAULT_LEAD_TIMES, Batch, PlanExtras, lead_times_version, make_calendar,
                               plan, what_if as plan_what_if)
-from pipeline.roadmap.calendar import default_calendar
+from pipeline.roadmap.calendar import TsmeWindow, default_calendar, default_tsme_window
 from pipeline.services.audit import record
 from pipeline.services.profiles import load_profiles
 
@@ -27,11 +27,24 @@ KEEP_STATUSES = ("done", "waived")
 
 
 def planner_calendar(today: date):
-    """The admin's batches when any lie ahead, else the default calendar (Jiangsu practice)."""
+    """The planning calendar: the admin's batches when any lie ahead, else the default batches
+    (Jiangsu practice); the 科小 windows and 年报 deadlines the admin entered per year, the
+    defaults for the other years (``Calendar.tsme_window(year)``, ``Calendar.annual_report_due(year)``).
+    Reminders read the 科小 and 年报 dates from here too."""
     rows = db.session.scalars(select(ApplicationBatch).order_by(ApplicationBatch.cutoff)).all()
+    windows, reports = [], {}
+    for y in db.session.scalars(select(CalendarYear)):
+        dflt = default_tsme_window(y.year)
+        if y.tsme_opens or y.tsme_closes or y.tsme_renewal_by:
+            windows.append(TsmeWindow(y.year, y.tsme_opens or dflt.opens, y.tsme_closes or dflt.closes,
+                                      y.tsme_renewal_by or dflt.renewal_by))
+        if y.annual_report_due:
+            reports[y.year] = y.annual_report_due
     if any(r.cutoff > today for r in rows):
-        return make_calendar(Batch(r.code, r.cutoff, r.year) for r in rows)
-    return default_calendar(today)
+        batches = [Batch(r.code, r.cutoff, r.year, r.opens_on) for r in rows]
+    else:
+        batches = default_calendar(today).batches
+    return make_calendar(batches, windows, reports)
 
 
 def planner_lead_times() -> dict:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 
 from pipeline.extensions import db
-from pipeline.models import ApplicationBatch, Roadmap
+from pipeline.models import ApplicationBatch, CalendarYear, Roadmap
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
 from pipeline.services import planning
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
@@ -43,6 +43,23 @@ class ActionForm(FlaskForm):
     pass
 
 
+class CalendarYearForm(FlaskForm):
+    """One year's 科小 window, renewal date and 年报 deadline (empty = the default date)."""
+
+    tsme_opens = DateField(_l("Tech-SME evaluation opens"), validators=[Optional()])
+    tsme_closes = DateField(_l("Tech-SME evaluation closes"), validators=[Optional()])
+    tsme_renewal_by = DateField(_l("Tech-SME renewal deadline"), validators=[Optional()])
+    annual_report_due = DateField(_l("HNTE annual report deadline"), validators=[Optional()])
+    note = StringField(_l("Note (e.g. the reference number of the provincial HNTE office notice)"), validators=[Optional(), Length(max=200)])
+
+
+def _calendar_years(today: date, cal) -> list[dict]:
+    rows = {r.year: r for r in db.session.scalars(select(CalendarYear))}
+    years = sorted(set(range(today.year, today.year + 4)) | set(rows))
+    return [{"year": y, "row": rows.get(y), "tsme": cal.tsme_window(y), "annual_report": cal.annual_report_due(y)}
+            for y in years]
+
+
 @bp.get("/")
 @admin_required
 def index():
@@ -54,7 +71,8 @@ def index():
     lead_times = planner_lead_times()
     return render_template("planning/index.html", batches=batches, calendar=cal, today=today, targeted=targeted,
                            lead_times=lead_times, kind_names=IP_KIND_NAMES, defaults=DEFAULT_LEAD_TIMES,
-                           form=BatchForm(), action=ActionForm(), lt_form=LeadTimeForm())
+                           form=BatchForm(), action=ActionForm(), lt_form=LeadTimeForm(),
+                           years=_calendar_years(today, cal), year_form=CalendarYearForm())
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
@@ -101,4 +119,25 @@ def lead_time(kind: str):
         for errors in form.errors.values():
             for e in errors:
                 flash(_("%(kind)s: %(error)s", kind=tl(IP_KIND_NAMES.get(kind, kind)), error=e), "danger")
+    return redirect(url_for("planning.index"))
+
+
+@bp.post("/years/<int:year>")
+@admin_required
+def calendar_year(year: int):
+    if not 2000 <= year <= 2100:
+        abort(404)
+    form = CalendarYearForm()
+    if form.validate_on_submit():
+        try:
+            planning.save_calendar_year(current_user, year, form.data)
+        except planning.PlanningError as exc:
+            flash(_("%(year)s: %(error)s", year=year, error=str(exc)), "danger")
+        else:
+            flash(_("Planning dates of %(year)s saved. Roadmaps follow them when they are next regenerated.", year=year), "success")
+    else:
+        for field_name, errors in form.errors.items():
+            label = getattr(form, field_name).label.text if hasattr(form, field_name) else field_name
+            for e in errors:
+                flash(_("%(year)s, %(field)s: %(error)s", year=year, field=label, error=e), "danger")
     return redirect(url_for("planning.index"))

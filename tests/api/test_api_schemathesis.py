@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from api_world import world  # noqa: F401  (fixture)
+from tests.api.helpers import world  # noqa: F401  (fixture)
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error

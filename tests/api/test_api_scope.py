@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from api_world import world  # noqa: F401  (fixture)
+from tests.api.helpers import world  # noqa: F401  (fixture)
 from tests.conftest import login
 
 from pipeline.models import AuditLog, Milestone

@@ -1,4 +1,4 @@
-"""Builders for criteria-engine tests (loaded by conftest.py as ``criteria_helpers``).
+"""Builders for criteria-engine tests (import as ``tests.criteria.helpers``).
 
 ``good_profile()`` is a firm that meets every HNTE condition with room to spare; tests change one
 thing at a time with ``replace`` / ``with_year``. All figures are chosen so that results can be

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from criteria_helpers import dumps, good_dict
+from tests.criteria.helpers import dumps, good_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 CONDITION_KEYS = {"status", "value", "required", "explain"}

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from criteria_helpers import (INVENTION, fig, good_profile, replace, series, with_year)
+from tests.criteria.helpers import (INVENTION, fig, good_profile, replace, series, with_year)
 from pipeline.criteria import IPItem, assess
 
 

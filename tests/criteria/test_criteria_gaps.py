@@ -3,7 +3,7 @@
 from datetime import date
 import pytest
 
-from criteria_helpers import good_profile, replace, series, with_year
+from tests.criteria.helpers import good_profile, replace, series, with_year
 from pipeline.criteria import IPItem, assess
 
 UNITS = {"万元", "人", "项", "次/年", None}

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from criteria_helpers import good_dict, good_profile
+from tests.criteria.helpers import good_dict, good_profile
 from pipeline.criteria import ProfileError, assess, assess_dict, parse_profile
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from criteria_helpers import INVENTION, good_profile, series, with_year
+from tests.criteria.helpers import INVENTION, good_profile, series, with_year
 from pipeline.criteria import IPItem, assess
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from criteria_helpers import good_profile, with_year
+from tests.criteria.helpers import good_profile, with_year
 from pipeline.criteria import IPItem, TsmeFlags, assess
 
 

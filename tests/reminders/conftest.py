@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import factories as f
+from tests import factories as f
 import pytest
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from reminder_helpers import milestone
+from tests.reminders.helpers import milestone
 
 TODAY = date(2026, 6, 10)
 

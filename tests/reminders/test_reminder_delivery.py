@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
-from reminder_helpers import milestone
+from tests.reminders.helpers import milestone
 from sqlalchemy import select
 
 from pipeline.models import Delivery, DeliveryAttempt, Reminder

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from reminder_helpers import milestone
+from tests.reminders.helpers import milestone
 from sqlalchemy import create_engine, func, select, text
 
 from pipeline.models import Delivery, Reminder, ScanRun

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
-from reminder_helpers import milestone
+from tests.reminders.helpers import milestone
 from sqlalchemy import func, select
 
 from pipeline.models import ApplicationBatch, Delivery, Reminder, Roadmap, ScanRun, Setting
@@ -134,7 +134,7 @@ def test_thresholds_are_settings(db, city):
 
 
 def test_stale_data_and_certified_firms(db, city):
-    import factories as f
+    from tests import factories as f
 
     nf = f.firm(city.a, "连云港丁科技有限公司", stage="certified", hnte_cert_date=date(2024, 11, 20),
                 hnte_cert_expiry=date(2027, 11, 19))
@@ -161,7 +161,7 @@ def test_a_failing_scan_is_recorded(db, city, monkeypatch):
 
 
 def test_a_firm_without_an_account_has_its_reminders_sent_to_its_officer(db, city):
-    import factories as f
+    from tests import factories as f
 
     lonely = f.firm(city.a, "连云港无账号科技有限公司", officer_id=city.officer_a2.id)
     f.year(lonely, 2025)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import socket
 from datetime import date, timedelta
 
-from reminder_helpers import milestone
+from tests.reminders.helpers import milestone
 from sqlalchemy import select
 
 from pipeline.models import AuditLog, Delivery, Reminder, ScanRun

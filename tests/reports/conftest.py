@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from tests import factories as f
-from tests.reports.report_helpers import make_assessment, make_roadmap
+from tests.reports.helpers import make_assessment, make_roadmap
 
 TODAY = date(2026, 11, 26)  # fixed so that the documents do not change with the calendar
 

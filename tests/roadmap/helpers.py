@@ -1,4 +1,4 @@
-"""Builders for roadmap tests (loaded by conftest.py as ``roadmap_helpers``).
+"""Builders for roadmap tests (import as ``tests.roadmap.helpers``).
 
 ``ready_firm()`` is the contract JSON of a software firm that meets every HNTE condition for
 the first 2027 batch when planned on TODAY (2026-11-27; 2026 is the open current year, its

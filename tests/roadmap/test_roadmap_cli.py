@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from roadmap_helpers import firm, ready_firm
+from tests.roadmap.helpers import firm, ready_firm
 
 ROOT = Path(__file__).resolve().parents[2]
 

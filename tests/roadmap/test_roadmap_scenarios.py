@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from roadmap_helpers import TODAY, blocked, codes, firm, ready_firm, set_year, year
+from tests.roadmap.helpers import TODAY, blocked, codes, firm, ready_firm, set_year, year
 
 from pipeline.roadmap import WhatIfError, add_months, calendar_from_json, plan, what_if
 from pipeline.roadmap.calendar import DEFAULT_LEAD_TIMES

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-import factories as f
+from tests import factories as f
 from pipeline.models import County, Firm, User
 
 TODAY = date.today()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-import factories as f
+from tests import factories as f
 from pipeline.models import AuditLog, User
 from tests.web.conftest import fresh
 

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-import factories as f
+from tests import factories as f
 from pipeline.models import AuditLog, Firm
 from pipeline.services.exports import COLUMNS
 from tests.conftest import login

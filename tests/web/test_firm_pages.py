@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-import factories as f
+from tests import factories as f
 from pipeline.models import Assessment, AuditLog, FigureSubmission, FiscalYear, Firm, Milestone, StageChange
 from tests.conftest import login
 from tests.web.conftest import TODAY, fresh, last_year

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-import factories as f
+from tests import factories as f
 import pytest
 
 TODAY = date(2026, 6, 15)

@@ -5,7 +5,7 @@ import json
 import re
 from datetime import date, timedelta
 
-import factories as f
+from tests import factories as f
 import pytest
 from sqlalchemy import select
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import factories as f
+from tests import factories as f
 import pytest
 from sqlalchemy import event, select
 

@@ -311,3 +311,27 @@ def all_labels() -> set[str]:
                 out.add(item)
     out |= {CITY_LABEL, UNASSESSED_LABEL, RD_MANAGEMENT_LABEL, TSME_LABEL}
     return out
+
+
+# ---- issue 17: inbox kinds, digest frequencies, languages (pages show them with ``tl``)
+INBOX_KINDS = {
+    "submission": N_("待审核的企业报送"),
+    "progress": N_("待确认的进展报告"),
+    "overdue": N_("已逾期的里程碑"),
+    "due_soon": N_("即将到期的里程碑"),
+    "cert_risk": N_("有风险的高企证书"),
+    "cert_expiring": N_("即将到期的高企证书"),
+    "returned": N_("已退回事项"),
+}
+# what the same kinds mean to a firm user (their own firm)
+INBOX_KINDS_FIRM = {
+    "submission": N_("已报送，待审核"),
+    "progress": N_("已报告进展，待确认"),
+    "overdue": N_("已逾期的里程碑"),
+    "due_soon": N_("即将到期的里程碑"),
+    "cert_risk": N_("证书有风险"),
+    "cert_expiring": N_("证书即将到期"),
+    "returned": N_("已退回：请修改后重新报送"),
+}
+DIGEST_FREQUENCIES = {"off": N_("不要汇总"), "daily": N_("每日汇总"), "weekly": N_("每周汇总")}
+LANGUAGES = {"zh": "中文", "en": "English"}  # each in its own language, never translated

@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = (
     "pipeline.web.admin",
     "pipeline.web.planning",
     "pipeline.web.notifications",
+    "pipeline.web.inbox",
     "pipeline.web.reminders",
     "pipeline.web.reports",
     "pipeline.web.dashboard",

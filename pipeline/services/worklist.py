@@ -1,0 +1,155 @@
+"""The inbox: what needs the user today, over the firms they may see (scope in every query).
+
+Item kinds (in the order the page shows them):
+
+* ``submission``  – figures a firm submitted, pending the officer's review (action: accept / return);
+* ``progress``    – progress a firm reported on a milestone, pending confirmation (action: confirm done / keep open);
+* ``overdue``     – open milestones past their due date;
+* ``due_soon``    – open milestones due within ``DUE_SOON_DAYS``;
+* ``cert_risk``   – a valid HNTE certificate expiring within ``CERT_RISK_DAYS`` (or already expired while the
+  firm still shows as certified): re-certification is late;
+* ``cert_expiring`` – a certificate expiring within ``CERT_EXPIRING_DAYS``;
+* ``returned``    – a firm's submission the officer returned, not yet resubmitted (the firm's own to-do;
+  officers see it as "waiting for the firm").
+
+Firm users get the same list for their own firm (their pending submissions show as "waiting for review").
+The data come straight from the tables (figure submissions, milestones, firms), so the inbox needs no
+scan to have run; it is a handful of scoped queries whatever the number of firms (each kind capped).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from pipeline.extensions import db
+from pipeline.models import FigureSubmission, Firm, Milestone, User
+from pipeline.services.scope import scope_filter
+
+DUE_SOON_DAYS = 14
+CERT_RISK_DAYS = 90
+CERT_EXPIRING_DAYS = 365
+LIMIT = 200  # per kind on the page; counts are exact
+
+KINDS = ("submission", "progress", "overdue", "due_soon", "cert_risk", "cert_expiring", "returned")
+# Critical kinds: the only ones a user may choose to be alerted about instantly (the rest go in a digest).
+CRITICAL = ("overdue", "cert_risk")
+OPEN = ("todo", "doing")
+
+
+@dataclass
+class Item:
+    kind: str
+    firm_id: int
+    firm_name: str
+    title: str
+    due: date | None = None
+    at: datetime | None = None
+    subject_id: int | None = None     # submission id or milestone id
+    detail: str | None = None         # the firm's progress note, the review note, ...
+    year: int | None = None
+
+
+def _firms(user: User):
+    return scope_filter(user)
+
+
+def _submissions(user: User, firm_id, status: str, latest_only: bool = False):
+    q = (select(FigureSubmission.id, FigureSubmission.firm_id, Firm.name, FigureSubmission.year,
+                FigureSubmission.submitted_at, FigureSubmission.review_note, FigureSubmission.reviewed_at)
+         .join(Firm, Firm.id == FigureSubmission.firm_id)
+         .where(_firms(user), FigureSubmission.status == status))
+    if latest_only:  # returned and not resubmitted since: the newest submission for that firm and year
+        other = aliased(FigureSubmission)
+        newest = (select(func.max(other.id)).where(other.firm_id == FigureSubmission.firm_id,
+                                                    other.year == FigureSubmission.year)
+                  .correlate(FigureSubmission).scalar_subquery())
+        q = q.where(FigureSubmission.id == newest)
+    if firm_id:
+        q = q.where(Firm.id == firm_id)
+    return q
+
+
+def _milestones(user: User, firm_id, *conds):
+    q = (select(Milestone.id, Milestone.firm_id, Firm.name, Milestone.title, Milestone.due, Milestone.progress_note,
+                Milestone.updated_at)
+         .join(Firm, Firm.id == Milestone.firm_id).where(_firms(user), *conds))
+    if firm_id:
+        q = q.where(Firm.id == firm_id)
+    return q
+
+
+def _certs(user: User, firm_id, today: date, lo: date | None, hi: date):
+    q = (select(Firm.id, Firm.name, Firm.hnte_cert_no, Firm.hnte_cert_expiry)
+         .where(_firms(user), Firm.hnte_cert_expiry.isnot(None), Firm.hnte_cert_expiry <= hi,
+                Firm.stage.notin_(("exited",))))
+    if lo is not None:
+        q = q.where(Firm.hnte_cert_expiry > lo)
+    if firm_id:
+        q = q.where(Firm.id == firm_id)
+    return q
+
+
+def _queries(user: User, today: date, firm_id=None) -> dict:
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    risk = today + timedelta(days=CERT_RISK_DAYS)
+    return {
+        "submission": _submissions(user, firm_id, "pending").order_by(FigureSubmission.submitted_at),
+        "progress": _milestones(user, firm_id, Milestone.progress_pending.is_(True)).order_by(Milestone.updated_at),
+        "overdue": _milestones(user, firm_id, Milestone.status.in_(OPEN), Milestone.due < today,
+                               Milestone.progress_pending.is_(False)).order_by(Milestone.due),
+        "due_soon": _milestones(user, firm_id, Milestone.status.in_(OPEN), Milestone.due >= today, Milestone.due <= soon,
+                                Milestone.progress_pending.is_(False)).order_by(Milestone.due),
+        "cert_risk": _certs(user, firm_id, today, today - timedelta(days=CERT_RISK_DAYS), risk)
+        .order_by(Firm.hnte_cert_expiry),
+        "cert_expiring": _certs(user, firm_id, today, risk, today + timedelta(days=CERT_EXPIRING_DAYS))
+        .order_by(Firm.hnte_cert_expiry),
+        "returned": _submissions(user, firm_id, "rejected", latest_only=True).order_by(FigureSubmission.reviewed_at.desc()),
+    }
+
+
+def _item(kind: str, row) -> Item:
+    if kind in ("submission", "returned"):
+        sid, fid, name, year, at, note, reviewed = row
+        return Item(kind, fid, name, str(year), at=reviewed if kind == "returned" else at, subject_id=sid,
+                    detail=note, year=year)
+    if kind in ("progress", "overdue", "due_soon"):
+        mid, fid, name, title, due, note, at = row
+        return Item(kind, fid, name, title, due=due, at=at, subject_id=mid,
+                    detail=note if kind == "progress" else None)
+    fid, name, cert_no, expiry = row
+    return Item(kind, fid, name, cert_no or "", due=expiry)
+
+
+def items(user: User, today: date, kind: str | None = None, firm_id: int | None = None) -> dict[str, list[Item]]:
+    """``{kind: [Item]}`` for the kinds asked (all by default), each capped at ``LIMIT``."""
+    out = {}
+    for k, q in _queries(user, today, firm_id).items():
+        if kind and k != kind:
+            continue
+        out[k] = [_item(k, r) for r in db.session.execute(q.limit(LIMIT))]
+    return out
+
+
+def counts(user: User, today: date, firm_id: int | None = None) -> dict[str, int]:
+    out = {}
+    for k, q in _queries(user, today, firm_id).items():
+        out[k] = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
+    return out
+
+
+def action_count(user: User, today: date) -> int:
+    """The number in the navigation: what needs *this* user's action (not what waits on someone else)."""
+    c = counts(user, today)
+    if user.role == "firm":
+        return c["overdue"] + c["due_soon"] + c["returned"] + c["cert_risk"]
+    return c["submission"] + c["progress"] + c["overdue"] + c["cert_risk"]
+
+
+def firm_choices(user: User) -> list[tuple[int, str]]:
+    """Firms in scope with anything in the inbox, for the firm filter (names only, one query)."""
+    rows = db.session.execute(select(Firm.id, Firm.name).where(_firms(user)).order_by(Firm.name).limit(2000))
+    return [(r[0], r[1]) for r in rows]
+

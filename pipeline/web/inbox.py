@@ -1,0 +1,91 @@
+"""The inbox: one page with everything that needs the user, the count in the navigation, inline actions."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from pipeline import clock
+from pipeline.extensions import db
+from pipeline.services import firms as firm_service
+from pipeline.services import worklist
+from pipeline.services.scope import get_firm_or_404
+from pipeline.vocabulary import INBOX_KINDS, INBOX_KINDS_FIRM
+from pipeline.web.auth import staff_required
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+
+@bp.app_context_processor
+def inbox_context():
+    """``inbox_count()`` for the navigation: a few COUNTs, only on pages that show the menu."""
+    def inbox_count() -> int:
+        if not getattr(current_user, "is_authenticated", False):
+            return 0
+        return worklist.action_count(current_user, clock.today())
+    return {"inbox_count": inbox_count}
+
+
+def _filters() -> tuple[str | None, int | None]:
+    kind = request.values.get("kind") or None
+    if kind not in worklist.KINDS:
+        kind = None
+    firm_id = request.values.get("firm", type=int)
+    if current_user.role == "firm":
+        firm_id = None
+    return kind, firm_id
+
+
+def _back():
+    kind, firm_id = _filters()
+    return redirect(url_for("inbox.index", kind=kind, firm=firm_id))
+
+
+@bp.get("/")
+@login_required
+def index():
+    kind, firm_id = _filters()
+    today = clock.today()
+    if firm_id:
+        get_firm_or_404(current_user, firm_id)  # a firm outside the scope is 404, as everywhere
+    return render_template("inbox/index.html", groups=worklist.items(current_user, today, kind, firm_id),
+                           counts=worklist.counts(current_user, today, firm_id), kind=kind, firm_id=firm_id,
+                           firms=worklist.firm_choices(current_user) if current_user.role != "firm" else [],
+                           kinds=worklist.KINDS, today=today, inbox_labels=INBOX_KINDS,
+                           inbox_labels_firm=INBOX_KINDS_FIRM)
+
+
+@bp.post("/firms/<int:firm_id>/submissions/<int:submission_id>")
+@staff_required
+def review(firm_id: int, submission_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    decision = request.form.get("decision")
+    if decision not in ("accept", "reject"):
+        abort(400)
+    note = (request.form.get("review_note") or "").strip()[:500] or None
+    try:
+        sub = firm_service.review_submission(current_user, firm, submission_id, decision, note, clock.today())
+    except firm_service.FirmError as exc:
+        db.session.rollback()
+        flash(_("Could not review: %(error)s", error=exc), "danger")
+    else:
+        flash(_("%(firm)s: the figures for %(year)s have been accepted.", firm=firm.name, year=sub.year)
+              if sub.status == "accepted" else
+              _("%(firm)s: the figures for %(year)s have been returned to the firm.", firm=firm.name, year=sub.year),
+              "success")
+    return _back()
+
+
+@bp.post("/firms/<int:firm_id>/milestones/<int:milestone_id>")
+@staff_required
+def confirm(firm_id: int, milestone_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    status = request.form.get("status")
+    if status not in ("done", "doing"):
+        abort(400)
+    ms = firm_service.update_milestone(current_user, firm, milestone_id, status,
+                                       (request.form.get("evidence_note") or "").strip()[:1000] or None, clock.today())
+    flash(_("%(firm)s: “%(title)s” confirmed as done.", firm=firm.name, title=ms.title) if status == "done" else
+          _("%(firm)s: the report on “%(title)s” was seen; the milestone stays open.", firm=firm.name, title=ms.title),
+          "success")
+    return _back()

@@ -334,4 +334,5 @@ INBOX_KINDS_FIRM = {
     "returned": N_("已退回：请修改后重新报送"),
 }
 DIGEST_FREQUENCIES = {"off": N_("不要汇总"), "daily": N_("每日汇总"), "weekly": N_("每周汇总")}
-LANGUAGES = {"zh": "中文", "en": "English"}  # each in its own language, never translated
+# each language named in itself, never translated (a list, so all_labels() does not take it for a label table)
+LANGUAGES = [("zh", "中文"), ("en", "English")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,6 +30,13 @@ def ip_class(kind: str) -> int:
 
 class Firm(db.Model):
     __tablename__ = "firm"
+    # The lists' sorts within a county (pool by name, kanban columns by last move) walk an index and
+    # stop at the page instead of sorting every firm of the county (issue 15).
+    __table_args__ = (
+        Index("ix_firm_county_name", "county_id", "name", "id"),
+        Index("ix_firm_county_stage_moved", "county_id", "stage", "stage_changed_at"),
+        Index("ix_firm_stage_moved", "stage", "stage_changed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)

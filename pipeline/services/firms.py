@@ -330,11 +330,13 @@ SORTS = {
 EXPIRY_DAYS = 180
 
 
-def pool_query(user: User, params, today: date):
+def pool_query(user: User, params, today: date, columns=None, order: bool = True):
     """``SELECT Firm, Assessment`` in the user's scope with the list's filters and sort applied.
 
     ``params`` is a mapping like ``request.args``: county, stage, domain (code prefix), verdict,
     level, expiring (certificate expires within 180 days), officer, q (name or credit code), sort, dir.
+    ``columns`` replaces the selected entities (the list page reads only ``POOL_LIST_COLUMNS``, no
+    assessment JSON); ``order=False`` leaves the sort off (for a count).
     """
     from datetime import timedelta
 
@@ -345,8 +347,14 @@ def pool_query(user: User, params, today: date):
 
     from sqlalchemy.orm import joinedload
 
-    q = (select(Firm, Assessment).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(scope_filter(user))
-         .options(joinedload(Firm.county), joinedload(Firm.officer)))
+    if columns is None:
+        q = (select(Firm, Assessment).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(scope_filter(user))
+             .options(joinedload(Firm.county), joinedload(Firm.officer)))
+    else:
+        q = select(*columns).select_from(Firm).where(scope_filter(user))
+        if order or params.get("verdict") in VERDICTS or any(getattr(c, "table", None) is Assessment.__table__
+                                                               for c in columns):
+            q = q.outerjoin(Assessment, Assessment.firm_id == Firm.id)
     county = params.get("county", type=int) if hasattr(params, "getlist") else params.get("county")
     if county:
         q = q.where(Firm.county_id == int(county))
@@ -372,6 +380,8 @@ def pool_query(user: User, params, today: date):
     if text:
         like = f"%{text.replace('%', '').replace('_', '')}%"
         q = q.where(or_(Firm.name.ilike(like), Firm.credit_code.ilike(like.upper())))
+    if not order:
+        return q
     key = params.get("sort") if params.get("sort") in SORTS else "name"
     cols = [Assessment.score_min if c == "score" else c for c in SORTS[key]]
     desc = params.get("dir") == "desc"
@@ -379,3 +389,31 @@ def pool_query(user: User, params, today: date):
     if key in ("score", "expiry"):
         order = [o.nulls_last() for o in order]
     return q.order_by(*order, Firm.id)
+
+
+def pool_list_columns():
+    """What the pool list shows, as plain columns: no ORM entities, no assessment JSON per row."""
+    from pipeline.models import Assessment
+
+    return (Firm.id, Firm.name, Firm.credit_code, Firm.county_id, Firm.stage, Firm.pool_level, Firm.tech_domain,
+            Firm.hnte_cert_expiry, Firm.officer_id, Assessment.verdict, Assessment.score_min, Assessment.score_max)
+
+
+def pool_page(user: User, params, today: date, page: int, per_page: int):
+    """``(rows, total, page, pages)`` of the pool list: a COUNT and one indexed page of plain rows."""
+    from sqlalchemy import func
+
+    count = pool_query(user, params, today, columns=(func.count(Firm.id),), order=False)
+    total = db.session.scalar(count) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(pool_query(user, params, today, columns=pool_list_columns())
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return rows, total, page, pages
+
+
+def officer_names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())

@@ -39,18 +39,24 @@ def _filter_args() -> dict:
 def index():
     today = date.today()
     page = request.args.get("page", 1, type=int)
-    query = firm_service.pool_query(current_user, request.args, today)
     per_page = current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    items = [tuple(r) for r in db.session.execute(query.limit(per_page).offset((page - 1) * per_page))]
+    items, total, page, pages = firm_service.pool_page(current_user, request.args, today, page, per_page)
     bulk = BulkForm()
     bulk.officer_id.choices = [(o.id, f"{o.display_name}（{o.county.name if o.county else ''}）")
                                for o in firm_service.assignable_officers(current_user)]
-    return render_template("pool/index.html", items=items, total=total, page=page, pages=pages, counties=_counties(),
+    counties = _counties()
+    county_names = {c.id: c.name for c in counties}
+    missing = {r.county_id for r in items} - county_names.keys()
+    if missing:  # an officer sees only their county in the filter; a row never shows another, but be safe
+        county_names.update(db.session.execute(select(County.id, County.name).where(County.id.in_(missing))).all())
+    return render_template("pool/index.html", items=items, total=total, page=page, pages=pages, counties=counties,
         stages=STAGES, levels=POOL_LEVELS, verdicts=VERDICTS, args=_filter_args(), bulk=bulk,
-        today=today, expiry_days=firm_service.EXPIRY_DAYS)
+        today=today, expiry_days=firm_service.EXPIRY_DAYS, county_names=county_names,
+        officer_names=firm_service.officer_names(r.officer_id for r in items),
+        # labels in the UI language once per request, not once per cell
+        stage_names={k: tl(v) for k, v in STAGES.items()}, level_names={k: tl(v) for k, v in POOL_LEVELS.items()},
+        verdict_names={k: tl(v) for k, v in VERDICTS.items()}, select_label=_("Select %(name)s"),
+        firm_url=url_for("firm.show", firm_id=0)[:-1])
 
 
 @bp.post("/bulk")

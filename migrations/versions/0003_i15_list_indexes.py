@@ -1,12 +1,12 @@
 """issue 15: composite indexes matching the pool list's and the kanban's filters and sorts
 
 Revision ID: i15_list_indexes
-Revises: 0001
+Revises: i14_calendar_year
 """
 from alembic import op
 
 revision = "i15_list_indexes"
-down_revision = "0001"
+down_revision = "i14_calendar_year"
 branch_labels = None
 depends_on = None
 

@@ -4,15 +4,14 @@ No timings here (those are in bench/bench_pages.py); only counts and contents, w
 """
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager
 
 from sqlalchemy import event
 
-import factories as f
+from tests import factories as f
 from pipeline.services.assessments import refresh_firms
 from tests.conftest import login
-from tests.web.conftest import fresh
+from tests.web.conftest import TODAY, fresh
 
 
 @contextmanager
@@ -36,7 +35,7 @@ def _add_firms(db, county, n: int) -> None:
         firm = f.firm(county)
         f.year(firm, 2024)
         ids.append(firm.id)
-    refresh_firms(ids, f.date.today() if hasattr(f, "date") else __import__("datetime").date.today())
+    refresh_firms(ids, TODAY)
     db.session.commit()
 
 

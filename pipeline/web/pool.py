@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -90,21 +90,43 @@ def bulk():
     return redirect(back)
 
 
+def _kanban_scope() -> tuple[int | None, list]:
+    county = request.args.get("county", type=int)
+    return county, [scope_filter(current_user)] + ([Firm.county_id == county] if county else [])
+
+
 @bp.get("/kanban")
 @staff_required
 def kanban():
-    scope = scope_filter(current_user)
-    county = request.args.get("county", type=int)
-    where = [scope] + ([Firm.county_id == county] if county else [])
+    """The columns with their counts (one GROUP BY); each column's cards load lazily, a page at a time."""
+    county, where = _kanban_scope()
     counts = dict(db.session.execute(select(Firm.stage, func.count()).where(*where).group_by(Firm.stage)).all())
-    columns = []
-    for code, label in STAGES.items():
-        firms = list(db.session.scalars(select(Firm).where(*where, Firm.stage == code)
-                                        .order_by(Firm.stage_changed_at.desc().nulls_last(), Firm.name)
-                                        .limit(KANBAN_LIMIT)))
-        columns.append({"code": code, "label": label, "count": counts.get(code, 0), "firms": firms})
-    return render_template("pool/kanban.html", columns=columns, form=StageForm(), counties=_counties(),
-                           county=county, limit=KANBAN_LIMIT)
+    columns = [{"code": code, "label": label, "count": counts.get(code, 0)} for code, label in STAGES.items()]
+    return render_template("pool/kanban.html", columns=columns, counties=_counties(), county=county,
+                           limit=KANBAN_LIMIT)
+
+
+@bp.get("/kanban/column/<stage>")
+@staff_required
+def kanban_column(stage: str):
+    """One page of one kanban column as an HTML fragment (the kanban page fetches it; "more" appends)."""
+    if stage not in STAGES:
+        abort(404)
+    county, where = _kanban_scope()
+    where.append(Firm.stage == stage)
+    total = db.session.scalar(select(func.count()).select_from(Firm).where(*where)) or 0
+    pages = max(1, -(-total // KANBAN_LIMIT))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    firms = db.session.execute(
+        select(Firm.id, Firm.name, Firm.county_id, Firm.tech_domain, Firm.stage).where(*where)
+        .order_by(Firm.stage_changed_at.desc().nulls_last(), Firm.name, Firm.id)
+        .limit(KANBAN_LIMIT).offset((page - 1) * KANBAN_LIMIT)).all()
+    county_names = dict(db.session.execute(select(County.id, County.name)
+                                           .where(County.id.in_({f.county_id for f in firms}))).all()) if firms else {}
+    return render_template("pool/_kanban_column.html", code=stage, firms=firms, total=total, page=page,
+                           pages=pages, county=county, county_names=county_names, limit=KANBAN_LIMIT,
+                           stage_names={k: tl(v) for k, v in STAGES.items()},
+                           shown=min(total, page * KANBAN_LIMIT))
 
 
 @bp.post("/firms/<int:firm_id>/stage")

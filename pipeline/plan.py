@@ -82,7 +82,7 @@ def main(argv=None):
     try:
         path, today, cal_path = _args(argv)
         data = _read_json(path, "企业档案")
-        profile, extras, assumptions = parse_plan_input(data)
+        profile, extras, assumptions = parse_plan_input(data, today)
         calendar = None
         if cal_path is not None:
             calendar = calendar_from_json(_read_json(cal_path, "日历"))

@@ -9,15 +9,14 @@ management piece ("rd_management.<key>", e.g. "rd_management.ledger"), or "tsme"
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 from decimal import Decimal, ROUND_CEILING
 
-from .hnte import BAN, GUIDE, PASS_SCORE, money
+from .hnte import money
 from .model import RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS, RD_MANAGEMENT_GROUPS
+from .rules import BAN, GUIDE, GROWTH_STEPS, PASS_SCORE, TSME_DOC as TSME, hires_needed
 from . import score as S
 
-TSME = "《科技型中小企业评价办法》"
 _CENT = Decimal("0.01")
 _ART_IP = f"{GUIDE}三（七）1"
 _ART_CONV = f"{GUIDE}三（七）2"
@@ -57,18 +56,8 @@ def ceil_cent(x):
     return x.quantize(_CENT, rounding=ROUND_CEILING)
 
 
-def staff_to_hire(staff, tech):
-    """Least whole x ≥ 0 with (tech + x)·10 ≥ staff + x: new tech hires add to headcount too.
-
-    With no staff at all one tech hire is needed (H4 has no ratio without staff)."""
-    if staff <= 0:
-        return 1
-    need = staff - 10 * tech
-    if need <= 0:
-        return 0
-    if need.__class__ is int:
-        return (need + 8) // 9
-    return math.ceil(need / 9)  # fractional monthly averages
+#: Full-year tech hires needed for H4 (the one definition lives in the rules table).
+staff_to_hire = hires_needed
 
 
 _fmt = money
@@ -79,7 +68,7 @@ def _next_growth_target(rate):
     num, den = rate
     if num <= 0:
         return 0
-    for pct in (5, 15, 25, 35):
+    for pct in GROWTH_STEPS[1:]:
         if num * 100 < pct * den:
             return pct
     return None
@@ -107,6 +96,43 @@ _H10_GAP = Gap("H10", "本年度不得再次申请，最早于次年申请", Non
                f"被取消高新技术企业资格的，当年不得再次申请（{GUIDE}五（六））")
 _ACQ_GAP = Gap("ip_acquisition", "通过自主研发获得知识产权，获得方式分可由1–3分升至1–6分", 1, "项",
                f"知识产权获得方式：有自主研发1–6分，仅受让、受赠、并购1–3分（{_ART_IP}）")
+
+
+def _closed_open(p, f):
+    """(closed window years, years that can still change) as of ``profile.as_of``; without
+    ``as_of`` the window is read at the application date, when all its years have ended."""
+    as_of = f.as_of
+    if as_of is None:
+        return tuple(f.operated), ()
+    return (tuple(y for y in f.operated if y < as_of.year), tuple(y for y in f.operated if y >= as_of.year))
+
+
+def _years(ys):
+    return "、".join(map(str, ys)) + "年度"
+
+
+def _h5_gap(add, p, f, Y):
+    art = f"（{BAN}第十一条（五）、{GUIDE}三（六））"
+    if not f.sales_sum:
+        add(Gap("H5", "近三个会计年度销售收入合计为0，需形成销售收入并按比例归集研发费用", None, None,
+                f"研发费用占比＝研发费用合计÷销售收入合计，销售收入为0时不存在比例，不满足条件" + art))
+        return
+    required = ceil_cent(f.sales_sum * f.pct / Decimal(100))
+    short = ceil_cent(f.sales_sum * f.pct / Decimal(100) - f.rd_sum)
+    closed, open_ = _closed_open(p, f)
+    if open_:
+        closed_rd = sum((p.years[y].rd_total for y in closed), Decimal(0))
+        open_rd = f.rd_sum - closed_rd
+        what = (f"近三年研发费用合计还差{_fmt(short)}万元：" +
+                (f"{_years(closed)}已结束（合计{_fmt(closed_rd)}万元，不能再改变），" if closed else "") +
+                f"差额须在{_years(open_)}补足（{_years(open_)}研发费用合计不低于{_fmt(ceil_cent(open_rd + short))}万元，"
+                f"按现有销售收入）")
+    else:
+        what = (f"近三年研发费用合计还差{_fmt(short)}万元：{_years(closed)}均已结束，{Y}年申报已无法补足，"
+                f"须推迟申报年度，从仍可改变的年度起提高研发投入")
+    add(Gap("H5", what, short, "万元",
+            f"销售收入合计{_fmt(f.sales_sum)}万元，最近一年销售收入适用{f.pct}%档，研发费用合计须达到"
+            f"{_fmt(required)}万元，现为{_fmt(f.rd_sum)}万元" + art))
 
 
 def find_gaps(a):
@@ -162,21 +188,15 @@ def find_gaps(a):
         add(Gap("H5", f"需补充{'、'.join(map(str, f.missing_rd))}年度的研发费用和销售收入", None, None,
                 f"研发费用占比按近三个会计年度（经营不满三年按实际经营时间）计算（{BAN}第十一条（五）、{GUIDE}三（六））"))
     elif st == "fail":
-        if f.sales_sum:
-            short = ceil_cent(f.sales_sum * f.pct / Decimal(100) - f.rd_sum)
-            add(Gap("H5", f"近三年研发费用合计还差{_fmt(short)}万元（按现有销售收入）", short, "万元",
-                    f"销售收入合计{_fmt(f.sales_sum)}万元，最近一年销售收入适用{f.pct}%档，研发费用合计须达到"
-                    f"{_fmt(ceil_cent(f.sales_sum * f.pct / Decimal(100)))}万元，现为{_fmt(f.rd_sum)}万元"
-                    f"（{BAN}第十一条（五）、{GUIDE}三（六））"))
-        else:
-            add(Gap("H5", "需开展并归集研发活动", None, None,
-                    f"近三个会计年度须有研发费用并达到销售收入的规定比例（{BAN}第十一条（五））"))
+        _h5_gap(add, p, f, Y)
     # H6
     if c["H6"].status == "fail" and f.rd_sum:
-        x = ceil_cent((f.rd_sum * 6 - f.dom_sum * 10) / Decimal(4))
-        add(Gap("H6", f"境内研发费用需再增加{_fmt(x)}万元（或相应减少境外委托研发）", x, "万元",
+        more = ceil_cent((f.rd_sum * 6 - f.dom_sum * 10) / Decimal(4))
+        less = ceil_cent(f.rd_sum - f.dom_sum * 10 / Decimal(6))
+        add(Gap("H6", f"境内研发费用需再增加{_fmt(more)}万元，或境外委托研发减少{_fmt(less)}万元", more, "万元",
                 f"境内研发费用{_fmt(f.dom_sum)}万元，占研发费用总额{_fmt(f.rd_sum)}万元不足60%；新增境内研发同时计入总额，"
-                f"故需增加(6×总额−10×境内)/4（{BAN}第十一条（五）、{GUIDE}三（六））"))
+                f"故需增加(6×总额−10×境内)/4={_fmt(more)}万元；或减少境外委托研发，使总额不超过境内÷60%，"
+                f"即减少总额−境内÷0.6={_fmt(less)}万元（{BAN}第十一条（五）、{GUIDE}三（六））"))
     # H7
     st = c["H7"].status
     if st == "fail" and last is not None and last.hightech_income is not None and last.income:
@@ -291,7 +311,7 @@ def find_gaps(a):
             why.append("产品属于限制、淘汰类")
         if t.dishonest:
             why.append("被列入经营异常名录或严重违法失信名单")
-        if not t.direct:
+        if not t.route:
             if cd["staff_nonzero"] != "pass":
                 why.append("科技人员指标得分为0（科技人员占比须不低于10%）")
             if t.score < 60:

@@ -6,17 +6,14 @@ built on first access (``Condition.explain``), so assessing 20,000 firms stays c
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .domains import CODES, domain_name
 from . import score as S
+from .rules import (BAN, GUIDE, H1_MIN_DAYS, H6_MIN_SHARE, H7_MIN_SHARE, IP_TOTAL_CAP,  # noqa: F401
+                    PASS_SCORE, RULES_VERSION, STANDARDS_BAND, rd_band_pct)
 from .tsme import evaluate as _tsme_evaluate
-
-RULES_VERSION = "hnte-2016/tsme-2017"
-
-BAN = "《高新技术企业认定管理办法》"
-GUIDE = "《高新技术企业认定管理工作指引》"
-PASS_SCORE = 71
 ITEM_ORDER = ("ip_advancement", "ip_core_support", "ip_quantity", "ip_acquisition",
               "ip_standards", "ip_total", "conversion", "rd_management",
               "growth_net_assets", "growth_sales")
@@ -55,7 +52,7 @@ class Facts:
     """Intermediate numbers kept for explanations and the gap finder (not in the contract)."""
 
     __slots__ = ("window", "operated", "reg_year", "days", "missing_rd", "rd_sum", "sales_sum",
-                 "dom_sum", "pct", "last", "ipc", "conv_total", "conv_n", "growth")
+                 "dom_sum", "pct", "last", "ipc", "conv_total", "conv_n", "growth", "as_of")
 
 
 # ---------------------------------------------------------------- explanations (lazy)
@@ -71,8 +68,13 @@ def money(x):
     return format(x.normalize(), "f")
 
 
-def _pct(a, b):
-    return f"{float(a) * 100 / float(b):.2f}%"
+def _pct(a, b, ok=None, threshold=None):
+    """a/b as a percentage with 2 decimals; with the verdict ``ok`` and the ``threshold`` (in
+    percent) it never contradicts the verdict: a failing 4.999% prints 4.99%, not 5.00%."""
+    x = float(a) * 100 / float(b)
+    if ok is not None and threshold is not None:
+        x = toward(x, 2, ok, threshold)
+    return f"{x:.2f}%"
 
 
 def _x_h1(st, days):
@@ -112,7 +114,7 @@ def _x_h4(st, y, last):
         return f"{y}年度尚未经营，无科技人员比例" + art
     if not last.staff:
         return f"{y}年度职工总数为0" + art
-    return (f"{y}年度科技人员{last.tech_staff}人/职工总数{last.staff}人={_pct(last.tech_staff, last.staff)}，"
+    return (f"{y}年度科技人员{last.tech_staff}人/职工总数{last.staff}人={_pct(last.tech_staff, last.staff, st == 'pass', 10)}，"
             f"{'不低于' if st == 'pass' else '低于'}10%" + art)
 
 
@@ -133,9 +135,9 @@ def _x_h5(st, f):
     if f.missing_rd:
         return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用或销售收入数据，无法计算研发费用占比" + art
     if not f.sales_sum:
-        return (f"{_span(f.operated)}销售收入合计为0，研发费用合计{money(f.rd_sum)}万元，"
-                f"{'比例视为满足' if st == 'pass' else '无研发费用，不满足要求'}" + art)
-    return (f"{_span(f.operated)}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{_pct(f.rd_sum, f.sales_sum)}；"
+        return (f"{_span(f.operated)}销售收入合计为0，研发费用合计{money(f.rd_sum)}万元，不存在研发费用占比，"
+                f"不满足研发费用占销售收入比例的要求" + art)
+    return (f"{_span(f.operated)}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{_pct(f.rd_sum, f.sales_sum, st == 'pass', f.pct)}；"
             f"最近一年销售收入{money(f.last.sales)}万元，适用{_band_text(f.pct)}档，要求不低于{f.pct}%，"
             f"{'满足' if st == 'pass' else '不满足'}要求" + art)
 
@@ -148,7 +150,7 @@ def _x_h6(st, f):
         return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用数据，无法计算境内研发费用占比" + art
     if not f.rd_sum:
         return f"{_span(f.operated)}无研发费用，无法满足境内研发费用占比不低于60%的要求" + art
-    return (f"{_span(f.operated)}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{_pct(f.dom_sum, f.rd_sum)}，"
+    return (f"{_span(f.operated)}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{_pct(f.dom_sum, f.rd_sum, st == 'pass', 60)}，"
             f"{'不低于' if st == 'pass' else '低于'}60%" + art)
 
 
@@ -162,7 +164,7 @@ def _x_h7(st, y, last):
     if not inc:
         return f"{y}年度总收入为0" + art
     return (f"{y}年度高新技术产品（服务）收入{money(last.hightech_income)}万元，占总收入{money(inc)}万元的"
-            f"{_pct(last.hightech_income, inc)}，{'不低于' if st == 'pass' else '低于'}60%" + art)
+            f"{_pct(last.hightech_income, inc, st == 'pass', 60)}，{'不低于' if st == 'pass' else '低于'}60%" + art)
 
 
 def _x_h8(st, smin, smax):
@@ -189,181 +191,231 @@ def _x_h10(st):
 _NOARGS = ()
 
 
-# ---------------------------------------------------------------- the engine
+# ---------------------------------------------------------------- the engine: one small function per condition
+
+def toward(x, places, ok, threshold):
+    """``x`` rounded to ``places``, but never across ``threshold`` against the verdict: a failing
+    "≥ threshold" ratio that would round up to the threshold is floored instead (0.049996 → 0.0499,
+    not 0.05), a passing one that would round below it is raised to it."""
+    r = round(x, places)
+    if not ok and r >= threshold:
+        r = math.floor(x * 10 ** places) / 10 ** places
+        if r >= threshold:  # float noise at the edge
+            r = threshold - 10 ** -places
+        return round(r, places)
+    if ok and r < threshold:
+        return threshold
+    return r
+
+
+def _ratio(num, den, ok, threshold):
+    return toward(float(num) / float(den), 4, ok, threshold)
+
+
+def _h1(p, f, last):
+    days = (p.application_date - p.registered_on).days
+    f.days = days
+    return Condition("pass" if days >= H1_MIN_DAYS else "fail", round(days / 365.25, 2), 1,
+                     (_x_h1, (days,)))
+
+
+def _h2(p, f, last):
+    ipc = f.ipc
+    return Condition("pass" if ipc.core else "fail", ipc.core, 1, (_x_h2, (ipc,)))
+
+
+def _h3(p, f, last):
+    code = p.tech_domain
+    st = "missing" if not code else ("pass" if code in CODES else "fail")
+    return Condition(st, code or None, None, (_x_h3, (code,)))
+
+
+def _h4(p, f, last):
+    why = (_x_h4, (f.window[-1], last))
+    if not f.operated:
+        return Condition("fail", None, 0.1, why)
+    if last is None or last.staff is None or last.tech_staff is None:
+        return Condition("missing", None, 0.1, why)
+    if last.staff <= 0:
+        return Condition("fail", None, 0.1, why)
+    ok = last.tech_staff * 10 >= last.staff
+    return Condition("pass" if ok else "fail", _ratio(last.tech_staff, last.staff, ok, 0.1), 0.1, why)
+
+
+def _rd_sums(f, figs):
+    """Σ over the operated window years; sets f.missing_rd or f.rd_sum/sales_sum/dom_sum."""
+    missing = ()
+    rd_sum = sales_sum = dom_sum = 0
+    for y, fy in zip(f.operated, figs):
+        if fy is None or fy.rd_total is None or fy.sales is None:
+            missing += (y,)
+            continue
+        rd_sum += fy.rd_total
+        sales_sum += fy.sales
+        d = fy.rd_domestic
+        dom_sum += fy.rd_total if d is None else d
+    f.missing_rd = missing
+    if not missing:
+        f.rd_sum, f.sales_sum, f.dom_sum = rd_sum, sales_sum, dom_sum
+
+
+def _h5(p, f, last):
+    pct = f.pct
+    req = 0.05 if pct is None else pct / 100
+    why = (_x_h5, (f,))
+    if not f.operated:
+        return Condition("fail", None, req, why)
+    if f.missing_rd:
+        return Condition("missing", None, None if pct is None else req, why)
+    if f.sales_sum > 0:
+        ok = f.rd_sum * 100 >= f.sales_sum * pct
+        return Condition("pass" if ok else "fail", _ratio(f.rd_sum, f.sales_sum, ok, req), req, why)
+    # Σsales = 0: no ratio exists, so H5 fails (never "treated as met", assess-io.md)
+    return Condition("fail", None, req, why)
+
+
+def _h6(p, f, last):
+    req = float(H6_MIN_SHARE)
+    why = (_x_h6, (f,))
+    if not f.operated:
+        return Condition("fail", None, req, why)
+    if f.missing_rd:
+        return Condition("missing", None, req, why)
+    if f.rd_sum > 0:
+        ok = f.dom_sum * 10 >= f.rd_sum * 6
+        return Condition("pass" if ok else "fail", _ratio(f.dom_sum, f.rd_sum, ok, req), req, why)
+    return Condition("fail", None, req, why)
+
+
+def _h7(p, f, last):
+    req = float(H7_MIN_SHARE)
+    why = (_x_h7, (f.window[-1], last))
+    if not f.operated:
+        return Condition("fail", None, req, why)
+    ht = None if last is None else last.hightech_income
+    inc = None if last is None else last.income
+    if ht is None or inc is None:
+        return Condition("missing", None, req, why)
+    if inc > 0:
+        ok = ht * 10 >= inc * 6
+        return Condition("pass" if ok else "fail", _ratio(ht, inc, ok, req), req, why)
+    return Condition("fail", None, req, why)
+
+
+def _h9(p, f, last):
+    return Condition("fail" if p.incident_within_year else "pass", bool(p.incident_within_year), False,
+                     (_x_h9, _NOARGS))
+
+
+def _h10(p, f, last):
+    return Condition("fail" if p.revoked_this_year else "pass", bool(p.revoked_this_year), False,
+                     (_x_h10, _NOARGS))
+
+
+#: The hard conditions computed from the facts, in contract order (H8 comes from the score).
+CONDITIONS = (("H1", _h1), ("H2", _h2), ("H3", _h3), ("H4", _h4), ("H5", _h5), ("H6", _h6),
+              ("H7", _h7))
+
+
+def _ip_items(p, f):
+    ipc = f.ipc
+    grades = p.grades
+    adv = S.grade_band(grades.get("tech_advancement"))
+    sup = S.grade_band(grades.get("core_support"))
+    qty = S.quantity_band(ipc.class1, ipc.class2)
+    acq = S.acquisition_band(ipc.own, ipc.transferred)
+    std = STANDARDS_BAND if p.standards else S.ZERO
+    lo = adv[0] + sup[0] + qty[0] + acq[0] + std[0]
+    hi = adv[1] + sup[1] + qty[1] + acq[1] + std[1]
+    total = (min(lo, IP_TOTAL_CAP), min(hi, IP_TOTAL_CAP))
+    return {"ip_advancement": adv, "ip_core_support": sup, "ip_quantity": qty,
+            "ip_acquisition": acq, "ip_standards": std, "ip_total": total}
+
+
+def _conversion_item(p, f):
+    conv = p.conversions
+    total = sum((conv.get(y) or 0) for y in f.operated) if conv else 0
+    f.conv_total = total
+    f.conv_n = len(f.operated)
+    return S.conversion_band(total, len(f.operated))
+
+
+def _growth_items(f, figs):
+    out = {}
+    for key, attr in (("growth_net_assets", "net_assets"), ("growth_sales", "sales")):
+        vals = [None if fy is None else getattr(fy, attr) for fy in figs]
+        if None in vals:
+            f.growth[key] = None
+            out[key] = S.UNKNOWN_GROWTH
+        else:
+            f.growth[key] = vals
+            out[key] = S.growth_band_of(vals)
+    return out
+
+
+def _score(p, f, figs):
+    items = _ip_items(p, f)
+    items["conversion"] = _conversion_item(p, f)
+    rdm = S.rd_management_points(p.rd_management)
+    items["rd_management"] = (rdm, rdm)
+    items.update(_growth_items(f, figs))
+    smin = sum(items[k][0] for k in SCORE_SUM)
+    smax = sum(items[k][1] for k in SCORE_SUM)
+    return items, smin, smax
+
+
+#: The items whose bands add up to the score (ip_total already holds the capped IP items).
+SCORE_SUM = ("ip_total", "conversion", "rd_management", "growth_net_assets", "growth_sales")
+
+
+def _h8(smin, smax):
+    st = "pass" if smin >= PASS_SCORE else ("uncertain" if smax >= PASS_SCORE else "fail")
+    return Condition(st, smin, PASS_SCORE, (_x_h8, (smin, smax)))
+
+
+def _verdict(cond):
+    statuses = {c.status for c in cond.values()}
+    if "fail" in statuses:
+        return "not_ready"
+    if "missing" in statuses:
+        return "incomplete"
+    if "uncertain" in statuses:
+        return "marginal"
+    return "ready"
+
+
+def _facts(p):
+    Y = p.application_date.year
+    f = Facts()
+    f.reg_year = p.registered_on.year
+    f.window = (Y - 3, Y - 2, Y - 1)
+    f.operated = tuple(y for y in f.window if y >= f.reg_year)
+    f.growth = {}
+    f.rd_sum = f.sales_sum = f.dom_sum = None
+    f.missing_rd = ()
+    f.ipc = S.IPCounts(p.ip)
+    f.as_of = p.as_of
+    return f
+
 
 def assess(profile):
     """Assess one :class:`~pipeline.criteria.model.Profile`; returns an :class:`Assessment`."""
     p = profile
-    Y = p.application_date.year
-    reg_year = p.registered_on.year
-    f = Facts()
-    f.reg_year = reg_year
-    ly = Y - 1
-    window = (Y - 3, Y - 2, ly)
-    operated = tuple(y for y in window if y >= reg_year)
-    f.window = window
-    f.operated = operated
-    years = p.years
-    figs = [years.get(y) for y in operated]
-    last = figs[-1] if operated else None
+    f = _facts(p)
+    figs = [p.years.get(y) for y in f.operated]
+    last = figs[-1] if f.operated else None
     f.last = last
-    f.growth = {}
-    f.rd_sum = f.sales_sum = f.dom_sum = None
-    f.missing_rd = ()
-    cond = {}
-
-    # H1
-    days = (p.application_date - p.registered_on).days
-    f.days = days
-    cond["H1"] = Condition("pass" if days >= 365 else "fail", round(days / 365.25, 2), 1,
-                           (_x_h1, (days,)))
-    # H2
-    ipc = S.IPCounts(p.ip)
-    f.ipc = ipc
-    cond["H2"] = Condition("pass" if ipc.core else "fail", ipc.core, 1, (_x_h2, (ipc,)))
-    # H3
-    code = p.tech_domain
-    st = "missing" if not code else ("pass" if code in CODES else "fail")
-    cond["H3"] = Condition(st, code or None, None, (_x_h3, (code,)))
-
-    # H4 staff (Y-1)
-    if not operated:
-        st, val = "fail", None
-    elif last is None or last.staff is None or last.tech_staff is None:
-        st, val = "missing", None
-    elif last.staff <= 0:
-        st, val = "fail", None
-    else:
-        st = "pass" if last.tech_staff * 10 >= last.staff else "fail"
-        val = round(last.tech_staff / last.staff, 4) if last.staff.__class__ is int and last.tech_staff.__class__ is int \
-            else round(float(last.tech_staff) / float(last.staff), 4)
-    cond["H4"] = Condition(st, val, 0.1, (_x_h4, (ly, last)))
-
-    # H5 / H6 R&D over the window
-    pct = None
-    if last is not None and last.sales is not None:
-        s_last = last.sales
-        pct = 5 if s_last <= 5000 else (4 if s_last <= 20000 else 3)
-    f.pct = pct
-    req5 = 0.05 if pct is None else pct / 100
-    why5 = (_x_h5, (f,))
-    why6 = (_x_h6, (f,))
-    if not operated:
-        cond["H5"] = Condition("fail", None, req5, why5)
-        cond["H6"] = Condition("fail", None, 0.6, why6)
-    else:
-        missing = None
-        rd_sum = sales_sum = dom_sum = 0
-        for y, fy in zip(operated, figs):
-            if fy is None or fy.rd_total is None or fy.sales is None:
-                missing = (missing or ()) + (y,)
-                continue
-            rd = fy.rd_total
-            rd_sum += rd
-            sales_sum += fy.sales
-            d = fy.rd_domestic
-            dom_sum += rd if d is None else d
-        if missing:
-            f.missing_rd = missing
-            cond["H5"] = Condition("missing", None, None if pct is None else req5, why5)
-            cond["H6"] = Condition("missing", None, 0.6, why6)
-        else:
-            f.rd_sum, f.sales_sum, f.dom_sum = rd_sum, sales_sum, dom_sum
-            if sales_sum > 0:
-                cond["H5"] = Condition("pass" if rd_sum * 100 >= sales_sum * pct else "fail",
-                                       round(float(rd_sum) / float(sales_sum), 4), req5, why5)
-            else:
-                cond["H5"] = Condition("pass" if rd_sum > 0 else "fail", None, req5, why5)
-            if rd_sum > 0:
-                cond["H6"] = Condition("pass" if dom_sum * 10 >= rd_sum * 6 else "fail",
-                                       round(float(dom_sum) / float(rd_sum), 4), 0.6, why6)
-            else:
-                cond["H6"] = Condition("fail", None, 0.6, why6)
-
-    # H7 high-tech income (Y-1)
-    why7 = (_x_h7, (ly, last))
-    if not operated:
-        cond["H7"] = Condition("fail", None, 0.6, why7)
-    else:
-        ht = None if last is None else last.hightech_income
-        inc = None if last is None else (last.sales if last.total_income is None else last.total_income)
-        if ht is None or inc is None:
-            cond["H7"] = Condition("missing", None, 0.6, why7)
-        elif inc > 0:
-            cond["H7"] = Condition("pass" if ht * 10 >= inc * 6 else "fail",
-                                   round(float(ht) / float(inc), 4), 0.6, why7)
-        else:
-            cond["H7"] = Condition("fail", None, 0.6, why7)
-
-    # score
-    grades = p.grades
-    gb = S.GRADE_BANDS
-    adv = gb.get(grades.get("tech_advancement"), S.UNKNOWN_GRADE)
-    sup = gb.get(grades.get("core_support"), S.UNKNOWN_GRADE)
-    qty = S.quantity_band(ipc.class1, ipc.class2)
-    acq = S.acquisition_band(ipc.own, ipc.transferred)
-    std = (1, 2) if p.standards else S.ZERO
-    lo = adv[0] + sup[0] + qty[0] + acq[0] + std[0]
-    hi = adv[1] + sup[1] + qty[1] + acq[1] + std[1]
-    ip_total = (lo if lo < 30 else 30, hi if hi < 30 else 30)
-    conv = p.conversions
-    conv_total = 0
-    if conv:
-        for y in operated:
-            c = conv.get(y)
-            if c:
-                conv_total += c
-    f.conv_total = conv_total
-    f.conv_n = len(operated)
-    conversion = S.conversion_band(conv_total, len(operated))
-    rdm = S.rd_management_points(p.rd_management)
-    growth = f.growth
-    g_items = []
-    for key, attr in (("growth_net_assets", "net_assets"), ("growth_sales", "sales")):
-        vals = []
-        for fy in figs:
-            v = None if fy is None else getattr(fy, attr)
-            if v is None:
-                vals = None
-                break
-            vals.append(v)
-        if vals is None:
-            growth[key] = None
-            g_items.append(S.UNKNOWN_GROWTH)
-        else:
-            growth[key] = vals
-            g_items.append(S.growth_band_of(vals))
-    gna, gs = g_items
-    items = {
-        "ip_advancement": adv, "ip_core_support": sup, "ip_quantity": qty,
-        "ip_acquisition": acq, "ip_standards": std, "ip_total": ip_total,
-        "conversion": conversion, "rd_management": (rdm, rdm),
-        "growth_net_assets": gna, "growth_sales": gs,
-    }
-    smin = ip_total[0] + conversion[0] + rdm + gna[0] + gs[0]
-    smax = ip_total[1] + conversion[1] + rdm + gna[1] + gs[1]
-    st = "pass" if smin >= PASS_SCORE else ("uncertain" if smax >= PASS_SCORE else "fail")
-    cond["H8"] = Condition(st, smin, PASS_SCORE, (_x_h8, (smin, smax)))
-    cond["H9"] = Condition("fail" if p.incident_within_year else "pass",
-                           bool(p.incident_within_year), False, (_x_h9, _NOARGS))
-    cond["H10"] = Condition("fail" if p.revoked_this_year else "pass",
-                            bool(p.revoked_this_year), False, (_x_h10, _NOARGS))
-
-    fail = missing = uncertain = False
-    for c in cond.values():
-        s = c.status
-        if s == "fail":
-            fail = True
-            break
-        if s == "missing":
-            missing = True
-        elif s == "uncertain":
-            uncertain = True
-    verdict = ("not_ready" if fail else "incomplete" if missing
-               else "marginal" if uncertain else "ready")
-
-    tsme = _tsme_evaluate(p, years.get(ly) if ly >= reg_year else None, ipc)
-    return Assessment(p, Y, verdict, cond, smin, smax, items, tsme, f)
+    f.pct = None if last is None or last.sales is None else rd_band_pct(last.sales)
+    if f.operated:
+        _rd_sums(f, figs)
+    cond = {code: fn(p, f, last) for code, fn in CONDITIONS}
+    items, smin, smax = _score(p, f, figs)
+    cond["H8"] = _h8(smin, smax)
+    cond["H9"] = _h9(p, f, last)
+    cond["H10"] = _h10(p, f, last)
+    ly = f.window[-1]
+    tsme = _tsme_evaluate(p, p.years.get(ly) if ly >= f.reg_year else None, f.ipc)
+    return Assessment(p, p.application_date.year, _verdict(cond), cond, smin, smax, items, tsme, f)
 
 
 @dataclass(slots=True)

@@ -187,6 +187,8 @@ class Profile:
                           the 365 days before applying (H9).
     revoked_this_year     HNTE qualification revoked this year (H10).
     tsme                  TsmeFlags.
+    as_of                 the date the figures are read (today), optional: window years that end
+                          before it are closed facts, the others can still change (gaps say which).
     """
 
     application_date: date
@@ -201,3 +203,4 @@ class Profile:
     incident_within_year: bool = False
     revoked_this_year: bool = False
     tsme: TsmeFlags = _EMPTY_FLAGS
+    as_of: Optional[date] = None

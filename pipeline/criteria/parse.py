@@ -155,12 +155,24 @@ def _ip(i, raw):
                   related=_bool(related, f"{path}.related", "related"))
 
 
-def parse_profile(data) -> Profile:
-    """Validate one decoded contract input and build a :class:`Profile`."""
+def parse_profile(data, application_date=None) -> Profile:
+    """Validate one decoded contract input and build a :class:`Profile`.
+
+    ``application_date`` given (the planner's door): the profile's own ``application_date`` is
+    optional and ignored, this date is used instead. Optional ``as_of`` (YYYY-MM-DD): the date the
+    figures are read; window years ending before it are closed (gaps say which can still change).
+    """
     if not isinstance(data, dict):
         raise ProfileError("输入", "必须是JSON对象")
-    app = _date(data.get("application_date"), "application_date", "申请日期")
     reg = _date(data.get("registered_on"), "registered_on", "注册日期")
+    if application_date is None:
+        app = _date(data.get("application_date"), "application_date", "申请日期")
+        if reg > app:
+            raise ProfileError("registered_on", f"注册日期{reg.isoformat()}晚于申请日期{app.isoformat()}，"
+                                                f"企业不可能在注册前申请")
+    else:
+        app = application_date
+    as_of = None if data.get("as_of") is None else _date(data.get("as_of"), "as_of", "数据日期")
     domain = data.get("tech_domain")
     if domain is not None and not isinstance(domain, str):
         raise ProfileError("tech_domain", "技术领域代码必须是字符串")
@@ -225,5 +237,5 @@ def parse_profile(data) -> Profile:
                                    "incident_within_year"),
         revoked_this_year=_bool(data.get("revoked_this_year"), "revoked_this_year",
                                 "revoked_this_year"),
-        tsme=TsmeFlags(**t_vals),
+        tsme=TsmeFlags(**t_vals), as_of=as_of,
     )

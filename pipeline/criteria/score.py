@@ -7,16 +7,10 @@ int/Decimal, never through floats.
 from __future__ import annotations
 
 from .model import CLASS_I, RD_MANAGEMENT_POINTS
+from .rules import (CONVERSION_BANDS, GRADE_BANDS, GROWTH_BANDS, GROWTH_POSITIVE_BAND,  # noqa: F401
+                    IP_CLASS1_BAND, IP_QUANTITY_BANDS, UNKNOWN_GRADE, UNKNOWN_GROWTH)
 
-GRADE_BANDS = {"A": (7, 8), "B": (5, 6), "C": (3, 4), "D": (1, 2), "E": (0, 0)}
-UNKNOWN_GRADE = (0, 8)
-UNKNOWN_GROWTH = (0, 10)
 ZERO = (0, 0)
-
-#: (minimum annual average conversions, band), best first.
-CONVERSION_BANDS = ((5, (25, 30)), (4, (19, 24)), (3, (13, 18)), (2, (7, 12)), (1, (1, 6)))
-#: (rate threshold in percent, band), best first; the last band is "> 0".
-GROWTH_BANDS = ((35, (9, 10)), (25, (7, 8)), (15, (5, 6)), (5, (3, 4)))
 
 
 class IPCounts:
@@ -73,13 +67,10 @@ def grade_band(grade):
 def quantity_band(class1, class2):
     """知识产权数量: any Class I → 7–8; Class II ≥5 → 5–6, 3–4 → 3–4, 1–2 → 1–2; none → 0."""
     if class1:
-        return (7, 8)
-    if class2 >= 5:
-        return (5, 6)
-    if class2 >= 3:
-        return (3, 4)
-    if class2 >= 1:
-        return (1, 2)
+        return IP_CLASS1_BAND
+    for n, band in IP_QUANTITY_BANDS:
+        if class2 >= n:
+            return band
     return ZERO
 
 
@@ -142,10 +133,10 @@ def growth_band(rate):
     for pct, band in GROWTH_BANDS:
         if n100 >= pct * den:
             return band
-    return (1, 2)
+    return GROWTH_POSITIVE_BAND
 
 
-_EDGES = (0.35, 0.25, 0.15, 0.05, 0.0)
+_EDGES = tuple(pct / 100 for pct, _band in GROWTH_BANDS) + (0.0,)
 
 
 def growth_band_of(values):
@@ -169,14 +160,9 @@ def growth_band_of(values):
     for e in _EDGES:
         if -1e-9 < r - e < 1e-9:
             return growth_band(growth_rate(values))
-    if r >= 0.35:
-        return (9, 10)
-    if r >= 0.25:
-        return (7, 8)
-    if r >= 0.15:
-        return (5, 6)
-    if r >= 0.05:
-        return (3, 4)
+    for pct, band in GROWTH_BANDS:
+        if r >= pct / 100:
+            return band
     if r > 0:
-        return (1, 2)
+        return GROWTH_POSITIVE_BAND
     return ZERO

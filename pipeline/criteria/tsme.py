@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .rules import (TSME_IP_CLASS1, TSME_IP_CLASS2_STEPS, TSME_PASS_SCORE, TSME_RD_COST_STEPS,
+                    TSME_RD_SALES_STEPS, TSME_SIZE, TSME_STAFF_STEPS)
+
 
 @dataclass(slots=True)
 class TsmeResult:
@@ -22,6 +25,7 @@ class TsmeResult:
     total_cost: object = None
     restricted: bool = False
     dishonest: bool = False
+    route: bool = False  # one of the four direct routes of 第八条 is true (confirmed or not)
 
     def to_dict(self):
         return {"eligible": self.eligible, "direct": self.direct, "score": self.score,
@@ -32,16 +36,9 @@ def _staff_points(tech, staff):
     if tech is None or staff is None or staff <= 0:
         return 0
     t100 = tech * 100
-    if t100 >= staff * 30:
-        return 20
-    if t100 >= staff * 25:
-        return 16
-    if t100 >= staff * 20:
-        return 12
-    if t100 >= staff * 15:
-        return 8
-    if t100 >= staff * 10:
-        return 4
+    for pct, pts in TSME_STAFF_STEPS:
+        if t100 >= staff * pct:
+            return pts
     return 0
 
 
@@ -55,17 +52,18 @@ def _ratio_points(rd, base, steps):
     return 0
 
 
-_RD_SALES = ((6, 50), (5, 40), (4, 30), (3, 20), (2, 10))
-_RD_COST = ((30, 50), (25, 40), (20, 30), (15, 20), (10, 10))
+_RD_SALES = TSME_RD_SALES_STEPS
+_RD_COST = TSME_RD_COST_STEPS
 
 
 def ip_points(class1, class2):
     """Granted related IP: any Class I 30; Class II ≥4 24, 3 18, 2 12, 1 6, 0 0."""
     if class1:
-        return 30
-    if class2 >= 4:
-        return 24
-    return class2 * 6
+        return TSME_IP_CLASS1
+    for n, pts in TSME_IP_CLASS2_STEPS:
+        if class2 >= n:
+            return pts
+    return 0
 
 
 def evaluate(profile, last, ipc):
@@ -82,7 +80,7 @@ def evaluate(profile, last, ipc):
 
     if staff is None or sales is None or assets is None:
         size = "missing"
-    elif staff <= 500 and sales <= 20000 and assets <= 20000:
+    elif staff <= TSME_SIZE[0] and sales <= TSME_SIZE[1] and assets <= TSME_SIZE[2]:
         size = "pass"
     else:
         size = "fail"
@@ -100,11 +98,14 @@ def evaluate(profile, last, ipc):
     if incident is None:
         incident = profile.incident_within_year
     no_incident = "fail" if incident else "pass"
-    direct = bool(flags.hnte_valid or flags.national_award_5y or flags.provincial_rd_institution
-                  or flags.led_standard_5y)
-    score_ok = total >= 60
-    eligible = (size == "pass" and no_incident == "pass" and not flags.restricted_industry
-                and not flags.listed_dishonest and ((score_ok and s_staff > 0) or direct))
+    route = bool(flags.hnte_valid or flags.national_award_5y or flags.provincial_rd_institution
+                 or flags.led_standard_5y)
+    score_ok = total >= TSME_PASS_SCORE
+    basic = (size == "pass" and no_incident == "pass" and not flags.restricted_industry
+             and not flags.listed_dishonest)
+    # 第八条 needs 第六条（一）–（四): a direct route confirms the firm only with the basic conditions
+    direct = route and basic
+    eligible = basic and ((score_ok and s_staff > 0) or route)
     return TsmeResult(
         eligible=eligible, direct=direct, score=total,
         items={"staff": s_staff, "rd": s_rd, "ip": s_ip},
@@ -112,4 +113,5 @@ def evaluate(profile, last, ipc):
                     "staff_nonzero": staff_nonzero, "no_incident": no_incident},
         staff=staff, tech_staff=tech, rd=rd, sales=sales, total_cost=cost,
         restricted=bool(flags.restricted_industry), dishonest=bool(flags.listed_dishonest),
+        route=route,
     )

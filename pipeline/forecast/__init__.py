@@ -28,7 +28,7 @@ from typing import Iterable, Mapping, Sequence
 __all__ = ["Assumptions", "DEFAULT_ASSUMPTIONS", "FirmOutlook", "Band", "YearForecast", "BatchForecast",
            "Forecast", "forecast", "forecast_with_scenarios", "SCENARIOS", "apply_scenario", "PASS_SCORE"]
 
-PASS_SCORE = 71  # H8: innovation score > 70
+from pipeline.criteria.rules import PASS_SCORE  # noqa: E402  H8: innovation score > 70 (the rules table)
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,11 +104,7 @@ def next_workday(d: date) -> date:
     return d
 
 
-def add_months(d: date, months: int) -> date:
-    m = d.month - 1 + months
-    y = d.year + m // 12
-    m = m % 12 + 1
-    return date(y, m, min(d.day, _cal.monthrange(y, m)[1]))
+from pipeline.criteria.rules import add_months  # noqa: E402  (the one definition)
 
 
 def _md(year: int, md: tuple[int, int]) -> date:

@@ -57,6 +57,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from pipeline.criteria import (CLASS_I, IP_KINDS, RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS,
                                IPItem, Profile, ProfileError, YearFigures, assess, parse_profile)
 from pipeline.criteria import score as S
+from pipeline.criteria.rules import BAN, GUIDE, PASS_SCORE, hires_needed
 
 from .calendar import (DEFAULT_LEAD_TIMES, IP_KIND_NAMES, PLANNER_DATA_VERSION, Batch, Calendar,
                        LeadTime, add_months, default_calendar)
@@ -67,12 +68,9 @@ __all__ = [
     "WHAT_IF_KEYS", "PASS_SCORE",
 ]
 
-PASS_SCORE = 71
 Q = Decimal("0.01")
 ZERO = Decimal(0)
 SIX = Decimal("0.6")
-BAN = "《高新技术企业认定管理办法》"
-GUIDE = "《高新技术企业认定管理工作指引》"
 ALL_RDM = frozenset(RD_MANAGEMENT_POINTS)
 #: Tie-break weight of one extra conversion against IP cost (万元-equivalent), [U] house value.
 CONVERSION_WEIGHT = Decimal("0.2")
@@ -85,6 +83,7 @@ CONVERSION_WEIGHT = Decimal("0.2")
 DEFAULT_ASSUMPTIONS = {"sales_growth": Decimal("0.10"), "net_assets_growth": None,
                        "max_rd_ratio": Decimal("0.10"), "max_conversions_per_year": 5}
 
+_PLACEHOLDER_DATE = date(2100, 1, 1)
 CODE_ORDER = ("cert_valid", "H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10")
 
 
@@ -164,9 +163,18 @@ def normalize_assumptions(raw) -> Dict[str, object]:
     return out
 
 
-def parse_plan_input(data):
-    """Decoded profile JSON → ``(Profile, PlanExtras, assumptions dict)``; ProfileError on bad input."""
-    profile = parse_profile(data)
+def parse_plan_input(data, today: Optional[date] = None):
+    """Decoded profile JSON → ``(Profile, PlanExtras, assumptions dict)``; ProfileError on bad input.
+
+    ``application_date`` is optional and ignored (plan-io.md): the planner chooses it per batch;
+    the profile carries ``today`` (or a placeholder) until then."""
+    if isinstance(data, dict) and "application_date" in data and data["application_date"] is not None:
+        # still a date when given (bad input is refused), but ignored
+        try:
+            date.fromisoformat(str(data["application_date"]).strip())
+        except ValueError:
+            raise ProfileError("application_date", f"申请日期“{data['application_date']}”不是有效日期") from None
+    profile = parse_profile(data, application_date=today or _PLACEHOLDER_DATE)
     t = data.get("tsme_registered")
     if t is not None and not isinstance(t, bool):
         raise ProfileError("tsme_registered", "必须是true或false")
@@ -374,11 +382,8 @@ def _merge(given: Optional[YearFigures], est: Optional[YearFigures]) -> Optional
 
 
 def _hires(staff, tech):
-    """Least x ≥ 0 with (tech + x)·10 ≥ staff + x (a new tech hire also adds to headcount)."""
-    need = staff - 10 * tech
-    if need <= 0:
-        return 0
-    return int(math.ceil(Decimal(need) / 9)) if isinstance(need, Decimal) else (need + 8) // 9
+    """Least x ≥ 0 with (tech + x)·10 ≥ staff + x (full-year hires; rules.hires_needed)."""
+    return hires_needed(staff, tech)
 
 
 def _ceil_int(x):
@@ -995,7 +1000,7 @@ def plan(profile, today: date, calendar: Optional[Calendar] = None,
     ``assumptions``/``extras`` default to the JSON's). ``calendar`` defaults to
     ``default_calendar(today)``, ``lead_times`` to ``DEFAULT_LEAD_TIMES``."""
     if isinstance(profile, dict):
-        profile, ex2, as2 = parse_plan_input(profile)
+        profile, ex2, as2 = parse_plan_input(profile, today)
         extras = extras if extras is not None else ex2
         if assumptions is None:
             assumptions = as2
@@ -1071,7 +1076,7 @@ def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar]
     """A new plan for ``profile`` with ``changes`` (see :data:`WHAT_IF_KEYS`) applied in memory.
     Nothing passed in is modified. Raises :class:`WhatIfError` for a change it cannot apply."""
     if isinstance(profile, dict):
-        profile, ex2, as2 = parse_plan_input(profile)
+        profile, ex2, as2 = parse_plan_input(profile, today)
         extras = extras if extras is not None else ex2
         if assumptions is None:
             assumptions = as2

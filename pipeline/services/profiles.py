@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Iterable, NamedTuple
 
 from functools import lru_cache
@@ -159,5 +158,3 @@ def _load_chunk(application_date: date, ids, year_range=None) -> dict[int, Profi
     return profiles
 
 
-def to_decimal(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))

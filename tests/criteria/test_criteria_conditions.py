@@ -174,7 +174,7 @@ def test_h5_ignores_years_outside_window():
 
 @pytest.mark.parametrize("dom, expected, value", [
     ((60, 60, 60), "pass", 0.6),
-    ((60, 60, "59.99"), "fail", 0.6),      # 179.99/300 = 0.59997 → 0.6 shown, still fails
+    ((60, 60, "59.99"), "fail", 0.5999),   # 179.99/300 = 0.59997: rounded toward the verdict (i14)
     ((100, 100, 0), "pass", 0.6667),
     ((0, 0, 100), "fail", 0.3333),
 ])
@@ -197,7 +197,7 @@ def test_h6_domestic_defaults_to_total():
 
 @pytest.mark.parametrize("ht, income, expected, value", [
     (600, 1000, "pass", 0.6),
-    ("599.99", 1000, "fail", 0.6),
+    ("599.99", 1000, "fail", 0.5999),
     (600, 1100, "fail", 0.5455),
     (1000, 1000, "pass", 1.0),
 ])

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
-from criteria_helpers import fig, good_dict, good_profile
+from tests.criteria.helpers import fig, good_dict, good_profile
 
 from pipeline.criteria import TsmeFlags, assess
 from pipeline.criteria.rules import PASS_SCORE, REVISIONS, RULES_VERSION, hires_needed, rd_band_pct

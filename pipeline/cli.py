@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "pipeline.reminders.cli",
     "pipeline.reports.cli",
     "pipeline.services.goal_cli",
+    "pipeline.services.compliance_cli",  # issue 16
 )
 
 

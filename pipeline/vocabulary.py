@@ -336,3 +336,15 @@ INBOX_KINDS_FIRM = {
 DIGEST_FREQUENCIES = {"off": N_("不要汇总"), "daily": N_("每日汇总"), "weekly": N_("每周汇总")}
 # each language named in itself, never translated (a list, so all_labels() does not take it for a label table)
 LANGUAGES = [("zh", "中文"), ("en", "English")]
+
+
+# ---- issue 16: after the certificate (compliance watch, 年报, 科小 cycle)
+COMPLIANCE_REMINDER_RULES = {
+    "annual_report_missed": N_("高企年报逾期未报"),
+    "annual_report_revocation": N_("高企年报累计两年未报"),
+    "compliance_risk": N_("已认定企业合规风险"),
+    "tsme_window": N_("科技型中小企业评价即将开始"),
+}
+REMINDER_RULES.update(COMPLIANCE_REMINDER_RULES)
+COMPLIANCE_STATUSES = {"ok": N_("符合条件"), "at_risk": N_("存在风险"), "incomplete": N_("数据不全")}
+BRIEFING_DELIVERY_STATUSES = {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")}

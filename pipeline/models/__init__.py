@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 from pipeline.models.audit import AuditLog
+from pipeline.models.compliance import AnnualReport, BriefingDelivery, BriefingSchedule, ComplianceWatch
 from pipeline.models.county import County, Target
 from pipeline.models.firm import (Assessment, Conversion, FigureSubmission, FiscalYear, Firm, Incident,
                                   IPAsset, RdEvidence, StageChange)
@@ -10,7 +11,8 @@ from pipeline.models.roadmap import ApplicationBatch, CalendarYear, LeadTime, Mi
 from pipeline.models.user import ApiToken, User
 
 __all__ = [
-    "ApiToken", "ApplicationBatch", "Assessment", "AuditLog", "CalendarYear", "Conversion", "County", "Delivery",
+    "AnnualReport", "ApiToken", "ApplicationBatch", "Assessment", "AuditLog", "BriefingDelivery", "BriefingSchedule",
+    "CalendarYear", "ComplianceWatch", "Conversion", "County", "Delivery",
     "DeliveryAttempt", "FigureSubmission", "FiscalYear", "Firm", "Incident", "IPAsset", "Job",
     "LeadTime", "Milestone", "RdEvidence", "Reminder", "Roadmap", "ScanRun", "SchedulerLease",
     "Setting", "Snapshot", "StageChange", "Target", "User",

@@ -137,6 +137,11 @@ class FirmFacts:
     stage_changed_on: date | None = None
     has_last_year_figures: bool = True
     stage_label: str = ""
+    # issue 16: 年报 years recorded as submitted; the stored compliance watch (codes + summary when at risk)
+    reports_submitted: frozenset = frozenset()
+    reports_not_submitted: frozenset = frozenset()
+    compliance_codes: str = ""
+    compliance_summary: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,16 +242,25 @@ def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds)
                 "roadmap", urgent=mark == th.batch_days[-1])]
 
 
-def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
-    """年报 by 31 May of each year after the certificate year while the certificate is valid."""
+def _report_deadline(y: int, th: Thresholds, deadlines: Mapping[int, date] | None) -> tuple[date, date]:
+    """(nominal, real) 年报 deadline of year ``y``: the year's own date when set, else the threshold."""
+    nominal = (deadlines or {}).get(y) or _md(y, th.annual_report_due)
+    return nominal, next_workday(nominal)
+
+
+def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds,
+                       deadlines: Mapping[int, date] | None = None) -> list[Hit]:
+    """年报 by 31 May (or the year's own deadline) of each year after the certificate year while the
+    certificate is valid; nothing once the year's 年报 is recorded as submitted."""
     cert = firm.hnte_cert_date
     if cert is None or firm.stage == "exited":
         return []
     y = today.year
     if not (cert.year < y and (firm.hnte_cert_expiry is None or firm.hnte_cert_expiry.year >= y)):
         return []
-    nominal = _md(y, th.annual_report_due)
-    real = next_workday(nominal)
+    if y in firm.reports_submitted:
+        return []
+    nominal, real = _report_deadline(y, th, deadlines)
     if not (_md(y, th.annual_report_from) <= today <= real):
         return []
     return [Hit("annual_report", "firm", firm.id, str(y), firm.id, BOTH, real,
@@ -255,6 +269,74 @@ def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit
                 f"高新技术企业认定管理工作网填报{y - 1}年度知识产权、科技人员、研发费用和经营收入等年度发展情况。"
                 f"累计两年未填报将被取消高企资格。",
                 "")]
+
+
+def annual_report_missed_rule(firm: FirmFacts, today: date, th: Thresholds,
+                              deadlines: Mapping[int, date] | None = None) -> list[Hit]:
+    """After a 年报 deadline passed without a submission: one reminder per missed year; with
+    two missed years, one revocation-risk reminder (period = the missed years, so a third year
+    missed makes a new one)."""
+    cert, exp = firm.hnte_cert_date, firm.hnte_cert_expiry
+    if cert is None or exp is None or firm.stage == "exited" or today > exp:
+        return []
+    missed = []
+    for y in range(cert.year + 1, min(exp.year, today.year) + 1):
+        if y in firm.reports_submitted:
+            continue
+        nominal, real = _report_deadline(y, th, deadlines)
+        # Missed as pipeline.compliance.missed_reports defines it: recorded as not submitted, or this
+        # year's deadline passed with no submission recorded (older unrecorded years are not counted).
+        if today > real and (y in firm.reports_not_submitted or y == today.year):
+            missed.append((y, real))
+    hits = [Hit("annual_report_missed", "firm", firm.id, str(y), firm.id, BOTH, real,
+                f"【年报逾期】{firm.name}：{y}年高企年报未按期填报",
+                f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，平台尚无填报记录。"
+                f"如已填报，请专员在企业页面登记；累计两年未填报将被取消高企资格。",
+                "annual-reports", urgent=True) for y, real in missed]
+    if len(missed) >= 2:
+        years = "、".join(str(y) for y, _ in missed)
+        hits.append(Hit("annual_report_revocation", "firm", firm.id, ",".join(str(y) for y, _ in missed), firm.id,
+                        BOTH, None, f"【取消资格风险】{firm.name}：已累计{len(missed)}年未报高企年报",
+                        f"{firm.name}已累计{len(missed)}年（{years}年）未按期填报高企年报，按《高新技术企业认定管理办法》"
+                        f"第十九条将被取消高新技术企业资格，请立即核实并补报。",
+                        "annual-reports", urgent=True))
+    return hits
+
+
+def compliance_risk_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
+    """A certified firm whose stored compliance watch is at risk: once per year and set of reasons."""
+    if not firm.compliance_codes or firm.stage == "exited":
+        return []
+    return [Hit("compliance_risk", "firm", firm.id, f"{today.year}:{firm.compliance_codes}", firm.id, BOTH, None,
+                f"【合规风险】{firm.name}：已认定高企存在不再符合条件的风险",
+                f"{firm.name}按最新数据：{firm.compliance_summary}。抽查不合格将被取消资格并追缴税款，请尽快整改。",
+                "compliance")]
+
+
+TSME_WINDOW_DAYS = (30, 7)  # remind 30 and 7 days before a 科小 evaluation window opens
+
+
+def tsme_window_rule(firm: FirmFacts, today: date, windows: Sequence[tuple[date, date]], year: int) -> list[Hit]:
+    """Before a 科小 evaluation window opens: registered tech SMEs (yearly re-evaluation) and firms
+    in cultivation that are not yet registered for the year."""
+    if firm.stage in ("exited", "failed"):
+        return []
+    if firm.tsme_year is not None and firm.tsme_year >= year:
+        return []
+    if not firm.tsme_reg_no and firm.stage in TERMINAL_STAGES:
+        return []
+    hits = []
+    for opens, closes in windows:
+        mark = _window((opens - today).days, TSME_WINDOW_DAYS)
+        if mark is None or today >= opens:
+            continue
+        hits.append(Hit("tsme_window", "firm", firm.id, f"{year}:{opens.isoformat()}:d{mark}", firm.id, BOTH, opens,
+                        f"【科小评价】{firm.name}：{year}年科技型中小企业评价{cn(opens)}开始",
+                        f"{year}年科技型中小企业评价将于{cn(opens)}开始、{cn(closes)}截止，{firm.name}"
+                        f"{'须重新自评入库' if firm.tsme_reg_no else '可准备首次评价入库（首次申请预计现场核查）'}。"
+                        f"请提前准备上年度财务数据、科技人员名单和知识产权证明。",
+                        ""))
+    return hits
 
 
 def cert_expiry_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -322,6 +404,8 @@ class Inputs:
     milestones: Iterable[MilestoneFacts] = ()
     batches: Sequence[BatchFacts] = ()
     target_batch: Mapping[int, str] = field(default_factory=dict)  # firm id -> batch code
+    report_deadlines: Mapping[int, date] = field(default_factory=dict)  # year -> nominal 年报 deadline
+    tsme_windows: Sequence[tuple[date, date]] = ()  # this year's 科小 evaluation windows
 
 
 def evaluate(inputs: Inputs, today: date, th: Thresholds | None = None) -> list[Hit]:
@@ -331,7 +415,10 @@ def evaluate(inputs: Inputs, today: date, th: Thresholds | None = None) -> list[
     by_id = {f.id: f for f in inputs.firms}
     batches = {b.code: b for b in inputs.batches}
     for f in inputs.firms:
-        hits += annual_report_rule(f, today, th)
+        hits += annual_report_rule(f, today, th, inputs.report_deadlines)
+        hits += annual_report_missed_rule(f, today, th, inputs.report_deadlines)
+        hits += compliance_risk_rule(f, today, th)
+        hits += tsme_window_rule(f, today, inputs.tsme_windows, today.year)
         hits += cert_expiry_rule(f, today, th)
         hits += tsme_update_rule(f, today, th)
         hits += stale_data_rule(f, today, th)

@@ -49,8 +49,26 @@ class ScanResult:
 def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     with_figures = set(conn.execute(select(FiscalYear.firm_id).where(
         FiscalYear.year == today.year - 1, FiscalYear.is_estimate.is_(False)).distinct()).scalars())
+    # issue 16: 年报 submitted, the stored compliance watch, the year's 年报 deadlines and 科小 windows
+    from pipeline.compliance import tsme_cycle
+    from pipeline.models import AnnualReport, ComplianceWatch
+
+    submitted: dict[int, set] = defaultdict(set)
+    not_submitted: dict[int, set] = defaultdict(set)
+    for fid, y, done in conn.execute(select(AnnualReport.firm_id, AnnualReport.year, AnnualReport.submitted).where(
+            AnnualReport.year >= today.year - 4)).all():
+        (submitted if done else not_submitted)[fid].add(y)
+    risky = {fid: (codes, summary) for fid, codes, summary in conn.execute(
+        select(ComplianceWatch.firm_id, ComplianceWatch.codes, ComplianceWatch.summary).where(
+            ComplianceWatch.status == "at_risk")).all()}
+    overrides = deadline_overrides_from(conn)
+    deadlines = {y: date(y, *overrides[y]) for y in overrides}
+    no_risk = ("", "")
     firms = [
         rules.FirmFacts(id=r.id, name=r.name, county_id=r.county_id, stage=r.stage,
+                        reports_submitted=frozenset(submitted.get(r.id, ())),
+                        reports_not_submitted=frozenset(not_submitted.get(r.id, ())),
+                        compliance_codes=risky.get(r.id, no_risk)[0], compliance_summary=risky.get(r.id, no_risk)[1],
                         hnte_cert_date=r.hnte_cert_date, hnte_cert_expiry=r.hnte_cert_expiry,
                         tsme_reg_no=r.tsme_reg_no, tsme_year=r.tsme_year,
                         stage_changed_on=r.stage_changed_at.date() if r.stage_changed_at else None,
@@ -73,7 +91,16 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     if batches:
         target = dict(conn.execute(select(Roadmap.firm_id, Roadmap.target_batch).where(
             Roadmap.target_batch.in_([b.code for b in batches]))).all())
-    return rules.Inputs(firms=firms, milestones=milestones, batches=batches, target_batch=target)
+    return rules.Inputs(firms=firms, milestones=milestones, batches=batches, target_batch=target,
+                        report_deadlines=deadlines, tsme_windows=tsme_cycle(today.year).windows)
+
+
+def deadline_overrides_from(conn) -> dict[int, tuple[int, int]]:
+    """The admin's per-year 年报 deadlines read on the scan's connection (issue 16)."""
+    from pipeline.models import Setting
+    from pipeline.services.compliance import DEADLINES_KEY, parse_overrides
+
+    return parse_overrides(conn.execute(select(Setting.value).where(Setting.key == DEADLINES_KEY)).scalar())
 
 
 @dataclass

@@ -153,9 +153,17 @@ def build_scheduler(app, holder: str, echo=print):
         run_digest(today_shanghai())
         deliver_pending()
 
+    def compliance_refresh():  # issue 16: before the 06:30 scan, so its reminders read today's watch
+        from pipeline.extensions import db
+        from pipeline.services.compliance import refresh
+
+        refresh(today_shanghai())
+        db.session.commit()
+
     sched.add_job(in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat", name="lease-heartbeat")
     sched.add_job(in_app(scan_and_deliver), "cron", hour=6, minute=30, id="reminders-scan", name="reminders-scan")
     sched.add_job(in_app(deliver), "interval", minutes=1, id="reminders-deliver", name="reminders-deliver")
+    sched.add_job(in_app(compliance_refresh), "cron", hour=6, minute=10, id="compliance-refresh", name="compliance-refresh")
     sched.add_job(in_app(digest), "cron", day_of_week="mon", hour=8, minute=0, id="reminders-digest", name="reminders-digest")
     run_jobs = _optional("pipeline.reports.jobs", "run_pending_jobs")
     if run_jobs is not None:

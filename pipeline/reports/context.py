@@ -217,6 +217,8 @@ def _county_where(county_id: int | None):
 
 def briefing_context(county: County | None, today: date, list_limit: int = 40) -> dict:
     """Figures for a county pack (``county``) or the city pack (``None``), in about fifteen queries."""
+    from pipeline.services import goals as goal_read_model
+
     s = db.session
     county_id = county.id if county else None
     where = _county_where(county_id)
@@ -382,6 +384,9 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
         "league": league, "changes": changes,
         "previous": previous.value if previous else None,
         "verdict_labels": VERDICTS,
+        # issue 16: from the goal read model, the same figures as the dashboard and the API
+        "compliance": goal_read_model.compliance_figures(where, today),
+        "expiring_this_year": goal_read_model.expiring_this_year(where, today),
     }
 
 

@@ -53,6 +53,9 @@ def refresh(firm_ids, today: date, user=None) -> None:
         refresh_firms = None
     if refresh_firms is not None:
         refresh_firms(firm_ids, today)
+    from pipeline.services import compliance  # issue 16: the certified firms' compliance watch
+
+    compliance.refresh(today, firm_ids)
     try:
         from pipeline.services.roadmaps import regenerate
     except ImportError:
@@ -369,6 +372,12 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
         q = q.where(Firm.pool_level.is_(None))
     elif params.get("level"):
         q = q.where(Firm.pool_level == params.get("level"))
+    if params.get("compliance") in ("at_risk", "ok", "incomplete"):  # issue 16: the stored compliance watch
+        from pipeline.models import ComplianceWatch
+        from pipeline.services.compliance import active_clause
+
+        q = q.where(active_clause(today), Firm.id.in_(select(ComplianceWatch.firm_id).where(
+            ComplianceWatch.status == params.get("compliance"))))
     if params.get("expiring"):
         q = q.where(Firm.hnte_cert_expiry.between(today, today + timedelta(days=EXPIRY_DAYS)))
     officer = params.get("officer")

@@ -250,11 +250,66 @@ def goal_figures(user: User, today: date, county_id: int | None = None) -> dict:
         "targets": [{"year": t.year, "hnte": t.hnte_target, "tsme": t.tsme_target, "plan": t.plan_name}
                     for t in targets.values()],
         "expiring_total": exp_total, "expiring": exp_items, "recert": recert_summary(scope, today),
+        "compliance": compliance_figures(scope.where, today),
+        "expiring_this_year": expiring_this_year(scope.where, today),
         "funnel": [{"stage": s, "label": STAGES[s], "firms": totals["by_stage"].get(s, 0)} for s in FUNNEL],
         "by_stage": {s: totals["by_stage"].get(s, 0) for s in STAGES},
         "readiness": [{"verdict": v, "label": VERDICTS[v], "firms": totals["by_verdict"].get(v, 0)} for v in VERDICTS],
         "league": league, "batches": batches_ahead(scope, today), "trend": trend(scope, today),
     }
+
+
+# ------------------------------------------------------------------ issue 16: compliance watch, re-certification year
+
+COMPLIANCE_LIST_LIMIT = 200
+
+
+def compliance_figures(where, today: date, limit: int = COMPLIANCE_LIST_LIMIT) -> dict:
+    """Certified firms at compliance risk (from the stored ``compliance_watch`` rows of firms whose
+    certificate is active on ``today``): the count, per county, and the list with the reasons in
+    numbers. The dashboard, ``GET /api/v1/goals`` and the briefing packs all render this (3 queries)."""
+    from pipeline.models import ComplianceWatch
+    from pipeline.services.compliance import active_clause
+
+    base = and_(where, active_clause(today))
+    at_risk = func.sum(case((ComplianceWatch.status == "at_risk", 1), else_=0))
+    incomplete = func.sum(case((ComplianceWatch.status == "incomplete", 1), else_=0))
+    per = {cid: {"county_id": cid, "county": name, "watched": int(n), "at_risk": int(a or 0),
+                 "incomplete": int(i or 0)}
+           for cid, name, n, a, i in db.session.execute(
+               select(Firm.county_id, County.name, func.count(), at_risk, incomplete)
+               .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id).join(County, County.id == Firm.county_id)
+               .where(base).group_by(Firm.county_id, County.name))}
+    order = {cid: i for i, cid in enumerate(db.session.scalars(select(County.id).order_by(County.sort, County.id)))}
+    by_county = sorted(per.values(), key=lambda r: order.get(r["county_id"], 0))
+    items = [{"firm_id": fid, "name": name, "county": cname, "expiry": exp, "summary": summary,
+              "codes": [c for c in (codes or "").split(",") if c], "reasons": reasons or [],
+              "reports_missed": missed}
+             for fid, name, cname, exp, summary, codes, reasons, missed in db.session.execute(
+                 select(Firm.id, Firm.name, County.name, Firm.hnte_cert_expiry, ComplianceWatch.summary,
+                        ComplianceWatch.codes, ComplianceWatch.reasons, ComplianceWatch.reports_missed)
+                 .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id).join(County, County.id == Firm.county_id)
+                 .where(base, ComplianceWatch.status == "at_risk")
+                 .order_by(County.sort, County.id, Firm.name).limit(limit))]
+    return {"at_risk": sum(r["at_risk"] for r in by_county), "incomplete": sum(r["incomplete"] for r in by_county),
+            "watched": sum(r["watched"] for r in by_county), "by_county": by_county, "items": items,
+            "listed": len(items)}
+
+
+def expiring_this_year(where, today: date) -> dict:
+    """Active certificates expiring in ``today``'s year (their re-certification year): how many are
+    re-applying (the roadmap targets a batch of the expiry year), not yet, and at compliance risk."""
+    from pipeline.models import ComplianceWatch
+    from pipeline.services.compliance import active_clause
+
+    reapplying = case((and_(Roadmap.target_batch.isnot(None), Roadmap.target_year == today.year), 1), else_=0)
+    risk = case((ComplianceWatch.status == "at_risk", 1), else_=0)
+    total, r, k = db.session.execute(
+        select(func.count(), func.sum(reapplying), func.sum(risk)).select_from(Firm)
+        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id).outerjoin(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
+        .where(where, active_clause(today), Firm.hnte_cert_expiry <= date(today.year, 12, 31))).one()
+    total, r, k = int(total or 0), int(r or 0), int(k or 0)
+    return {"year": today.year, "total": total, "reapplying": r, "not_yet": total - r, "at_risk": k}
 
 
 # ------------------------------------------------------------------ forecast
@@ -368,6 +423,7 @@ def data_stamp() -> tuple:
     does change the fingerprint. Primary-key maxima are O(1); the big tables are never scanned."""
     from pipeline.models import ApplicationBatch as B
     from pipeline.models import AuditLog
+    from pipeline.models import ComplianceWatch as CW
 
     def sub(*cols):
         return select(*cols).scalar_subquery()
@@ -375,7 +431,8 @@ def data_stamp() -> tuple:
     q = select(sub(func.max(AuditLog.id)), sub(func.count(Firm.id)), sub(func.max(Firm.updated_at)),
                sub(func.max(Assessment.id)), sub(func.max(Roadmap.id)), sub(func.max(Milestone.id)),
                sub(func.count(Target.id)), sub(func.coalesce(func.sum(Target.hnte_target * 7 + Target.tsme_target), 0)),
-               sub(func.count(B.id)), sub(func.max(B.updated_at)), sub(func.max(Snapshot.id)))
+               sub(func.count(B.id)), sub(func.max(B.updated_at)), sub(func.max(Snapshot.id)),
+               sub(func.max(CW.computed_at)), sub(func.count(CW.firm_id)))  # issue 16: the compliance watch
     return tuple(db.session.execute(q).one())
 
 

@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = (
     "pipeline.web.reports",
     "pipeline.web.dashboard",
     "pipeline.web.api",
+    "pipeline.web.compliance",  # issue 16
 )
 
 

@@ -140,7 +140,9 @@ def test_stale_data_and_certified_firms(db, city):
                 hnte_cert_expiry=date(2027, 11, 19))
     db.session.commit()
     r = run_scan(date(2026, 5, 20))
-    assert r.by_rule == {"annual_report": 2, "stale_data": 2}  # two county officers each (no firm user)
+    by_rule = dict(r.by_rule)
+    assert by_rule.pop("tsme_window") > 0  # issue 16: the 2026 科小 window opens on 1 June
+    assert by_rule == {"annual_report": 2, "stale_data": 2}  # two county officers each (no firm user)
     titles = db.session.scalars(select(Reminder.title).where(Reminder.firm_id == nf.id)).all()
     assert any("2025年度" in t for t in titles)
 

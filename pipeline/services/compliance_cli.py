@@ -1,0 +1,29 @@
+"""``flask compliance``: recompute the compliance watch; send the due briefing packs (issue 16)."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def _today(value):
+    from pipeline import clock
+
+    return value.date() if value else clock.today()
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("compliance")
+    def group() -> None:
+        """已认定企业合规监测、年报与领导简报定时发送。"""
+
+    @group.command("refresh")
+    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="按该日期计算（默认今天）")
+    def refresh_command(today) -> None:
+        """重新计算全部有效期内高企的合规监测结果。"""
+        from pipeline.extensions import db
+        from pipeline.services.compliance import refresh
+
+        r = refresh(_today(today))
+        db.session.commit()
+        click.echo(f"已计算{r['firms']}家：存在风险{r.get('at_risk', 0)}家，数据不全{r.get('incomplete', 0)}家，"
+                   f"符合{r.get('ok', 0)}家。")

@@ -1,0 +1,62 @@
+"""Issue 16 on the firm page and the portal: the compliance watch, 年报 records, the re-certification
+year and the 科小 cycle with its site-check triggers; the officer records a 年报 here."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from pipeline import clock
+from pipeline.extensions import db
+from pipeline.forms.compliance import AnnualReportForm
+from pipeline.services import compliance as service
+from pipeline.services.scope import get_firm_or_404
+from pipeline.web.auth import staff_required
+from pipeline.i18n import join_errors
+
+bp = Blueprint("compliance", __name__, url_prefix="/firms")
+
+
+def _version(record) -> str:
+    return record.updated_at.isoformat() if record is not None and record.updated_at else ""
+
+
+@bp.app_template_global()
+def compliance_view(firm) -> dict:
+    """What the firm page and the portal show about life after the certificate (one firm, few queries)."""
+    today = clock.today()
+    view = service.firm_view(firm, today)
+    forms = {}
+    for r in view["reports"]:
+        rec = r["record"]
+        forms[r["year"]] = AnnualReportForm(formdata=None, year=r["year"], submitted=r["submitted"],
+                                            submitted_on=r["submitted_on"], note=rec.note if rec else None,
+                                            version=_version(rec))
+    view["forms"] = forms
+    return view
+
+
+@bp.post("/<int:firm_id>/annual-reports")
+@staff_required
+def record_report(firm_id: int):
+    firm = get_firm_or_404(current_user, firm_id)
+    form = AnnualReportForm()
+    back = redirect(url_for("firm.show", firm_id=firm.id, _anchor="annual-reports"))
+    if not form.validate():
+        flash(_("Annual report not saved: %(errors)s", errors=join_errors(form.errors, form)), "danger")
+        return back
+    current = service.report_record(firm.id, form.year.data)
+    if (form.version.data or "") != _version(current):
+        flash(_("Annual report not saved: someone changed the %(year)s record after this page was opened; "
+                "reload the page and try again.", year=form.year.data), "danger")
+        return back
+    try:
+        service.record_report(current_user, firm, form.year.data, form.submitted.data, form.submitted_on.data,
+                              form.note.data, clock.today())
+    except service.ComplianceError as exc:
+        db.session.rollback()
+        flash(_("Annual report not saved: %(errors)s", errors=str(exc)), "danger")
+        return back
+    db.session.commit()
+    flash(_("Annual report for %(year)s saved.", year=form.year.data), "success")
+    return back

@@ -1,0 +1,93 @@
+"""Issue 16, the pure watch: constructed firms whose answer is worked out by hand."""
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from pipeline import compliance as C
+
+TODAY = date(2026, 7, 1)
+
+
+def fy(year, sales, rd, ht=None, staff=50, tech=8, est=False):
+    return C.YearFigures(year, D(sales), None, D(ht if ht is not None else sales * 7 // 10), D(rd), staff, tech, est)
+
+
+def test_rolling_rd_ratio_drops_below_band_with_the_amount_to_invest():
+    # 2024–2026 sales 4500 + 4800 + 5200 = 14500; 2026 sales > 5000万 → 4% band; R&D 160+170+192 = 522
+    # 522 / 14500 = 3.6%; 4% × 14500 = 580 → 58万 more in 2026 (the open year).
+    years = {2024: fy(2024, 4500, 160), 2025: fy(2025, 4800, 170), 2026: fy(2026, 5200, 192, est=True)}
+    r = C.watch(C.WatchInput(1, date(2024, 11, 1), date(2027, 10, 31), years, (), {2025: None, 2026: None}), TODAY)
+    assert r.status == C.AT_RISK and r.codes == (C.RD_RATIO,)
+    assert r.summary() == "2024–2026年研发费用占比3.6%，低于4%；2026年需再投入约58万元"
+    assert (r.rd_ratio, r.rd_band, r.rd_shortfall) == (D("0.0360"), 4, D(58))
+
+
+def test_a_closed_latest_year_plans_this_years_rd_at_last_years_sales():
+    # 2023–2025: 100+100+100 / 3×3000 = 3.3% < 5%. This year's window 2024–2026 at 2026 sales = 3000:
+    # 5% × 9000 = 450 − (100 + 100) = 250万.
+    years = {y: fy(y, 3000, 100) for y in (2023, 2024, 2025)}
+    r = C.watch(C.WatchInput(1, date(2023, 11, 1), date(2026, 10, 31), years, (), {2024: None, 2025: None, 2026: None}),
+                TODAY)
+    assert r.rd_shortfall == D(250)
+    assert r.summary().startswith("2023–2025年研发费用占比3.3%，低于5%；2026年（按销售收入与2025年持平估算）需投入研发费用约250万元")
+
+
+def test_compliant_firm_and_other_conditions():
+    years = {y: fy(y, 3000, 200) for y in (2023, 2024, 2025)}
+    ok = C.watch(C.WatchInput(1, date(2023, 11, 1), date(2026, 10, 31), years, (), {2024: None, 2025: None, 2026: None}),
+                 TODAY)
+    assert ok.status == C.OK and not ok.reasons
+    years[2025] = fy(2025, 3000, 200, ht=1500, staff=60, tech=5)
+    r = C.watch(C.WatchInput(1, date(2023, 11, 1), date(2026, 10, 31), years, (date(2026, 3, 1),),
+                             {2024: None, 2025: None, 2026: None}), TODAY)
+    assert r.codes == (C.HIGHTECH, C.TECH_STAFF, C.INCIDENT)
+    assert "2025年高新技术产品（服务）收入占比50.0%，低于60%；需再增加约300万元" in r.summary()
+    # (5 + n) × 10 ≥ 60 + n → n ≥ 10/9 → 2 more tech staff
+    assert "2025年科技人员5人/职工60人=8.3%，低于10%；需增加约2名科技人员" in r.summary()
+
+
+def test_missed_annual_reports_one_is_a_risk_two_revoke():
+    years = {y: fy(y, 3000, 200) for y in (2023, 2024, 2025)}
+    base = C.WatchInput(1, date(2023, 11, 1), date(2026, 10, 31), years, (), {2024: date(2024, 5, 10)})
+    # 2025 has no record (older, unrecorded: a note, not counted); 2026's deadline passed unreported: missed.
+    r = C.watch(base, TODAY)
+    assert r.reports_missed == (2026,) and r.codes == (C.REPORT_MISSED,)
+    assert "2025年年报未登记是否填报" in r.notes
+    # Before the 2026 deadline nothing is missed yet.
+    assert C.watch(base, date(2026, 5, 31)).reports_missed == ()
+    # 2025 recorded as not submitted + 2026 missed: two years → revocation.
+    r = C.watch(dataclasses.replace(base, not_submitted=frozenset({2025})), TODAY)
+    assert r.reports_missed == (2025, 2026) and r.codes == (C.REPORT_REVOCATION,)
+    assert "已累计2年未按期填报年报（2025、2026年）" in r.summary()
+    # A locality's earlier deadline counts: 20 May passed on 25 May.
+    early = dataclasses.replace(base, report_deadlines={2026: date(2026, 5, 20)})
+    assert C.watch(early, date(2026, 5, 25)).reports_missed == (2026,)
+
+
+def test_cert_active_and_report_years():
+    assert C.cert_active(date(2023, 11, 1), date(2026, 10, 31), date(2026, 10, 31))
+    assert not C.cert_active(date(2023, 11, 1), date(2026, 10, 31), date(2026, 11, 1))  # lapsed
+    assert C.report_years(date(2023, 11, 1), date(2026, 10, 31), 2026) == [2024, 2025, 2026]
+
+
+@pytest.mark.parametrize("sales", ["4999.99", "5000", "5000.01", "19999.99", "20000", "20000.01"])
+def test_band_agrees_with_the_core_at_every_boundary(sales):
+    from pipeline.criteria import assess
+    from tests.criteria import helpers as h
+
+    p = h.good_profile()
+    p = h.with_year(p, 2025, sales=sales, total_income=sales)
+    assert assess(p).conditions["H5"].required == C.rd_band_pct(D(sales)) / 100
+
+
+def test_tsme_cycle_and_site_checks():
+    c = C.tsme_cycle(2026)
+    assert c.windows == ((date(2026, 6, 1), date(2026, 8, 31)),) and c.renewal_due == date(2026, 3, 31)
+    assert C.tsme_cycle(2031).renewal_due == date(2031, 3, 31)
+    codes = [k for k, _ in C.site_check_triggers(C.SiteCheckFacts(5, 0, D("8"), False, True))]
+    assert codes == ["staff_le5", "no_ip", "rd_lt10", "first"]
+    assert C.site_check_triggers(C.SiteCheckFacts(30, 2, D("50"), False, False)) == []

@@ -8,7 +8,7 @@ What a certified firm must keep while its certificate runs (《高新技术企�
 
 * **R&D ratio over the rolling three-year window** ending at the latest year that has figures
   (the current year's estimate included), against the band set by that year's sales
-  (:func:`rd_band_pct`: ≤5000万 5%, ≤2亿 4%, above 3%). Below the band, the amount still to invest
+  (``pipeline.criteria.rules.rd_band_pct``: ≤5000万 5%, ≤2亿 4%, above 3%). Below the band, the amount still to invest
   is computed for the current year: when the latest year *is* the current year, the R&D that brings
   the window to the band; when it is a closed year, the R&D the current year needs for the window
   ending this year, assuming this year's sales equal the latest year's (said in the sentence).
@@ -35,13 +35,8 @@ RD_RATIO, HIGHTECH, TECH_STAFF, INCIDENT, REPORT_MISSED, REPORT_REVOCATION = (
     "rd_ratio", "hightech_income", "tech_staff", "incident", "annual_report_missed", "annual_report_revocation")
 
 
-def rd_band_pct(sales: Decimal | int | float) -> int:
-    """The H5 band in percent for the latest year's sales (万元): ≤5000 → 5, ≤20000 → 4, else 3.
-
-    Same boundaries as ``pipeline.criteria.hnte.assess`` (the core computes it inline; a test
-    checks the two agree at every boundary, so they cannot drift apart).
-    """
-    return 5 if sales <= 5000 else (4 if sales <= 20000 else 3)
+# The one H5 band function of the rules table (≤5000万 5%, ≤2亿 4%, above 3%).
+from pipeline.criteria.rules import rd_band_pct  # noqa: E402
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,34 +220,10 @@ def watch(inp: WatchInput, today: date) -> WatchResult:
     return WatchResult(inp.firm_id, status, tuple(reasons), window, ratio, band, short, missed, tuple(notes))
 
 
-# ------------------------------------------------------------------ 科技型中小企业 yearly cycle, as data
-
-@dataclass(frozen=True)
-class TsmeCycle:
-    """One year's 科小 evaluation calendar: evaluation windows, the renewal deadline, validity."""
-
-    year: int
-    windows: tuple[tuple[date, date], ...]
-    renewal_due: date
-    valid_years: int = 1
-    source: str = ""
-
-
-#: Per year, from that year's notice. 2026: MIIT 工企业函〔2026〕160号 as reported (window 1 June –
-#: 31 August); the yearly update by the end of March (国科发政〔2017〕115号). A year not listed gets
-#: the same pattern (:func:`tsme_cycle`) and says so in ``source``.
-TSME_CALENDAR: dict[int, TsmeCycle] = {
-    2026: TsmeCycle(2026, ((date(2026, 6, 1), date(2026, 8, 31)),), date(2026, 3, 31), 1,
-                    "工企业函〔2026〕160号（评价时间6月1日至8月31日）；年度更新3月底前（国科发政〔2017〕115号）"),
-}
-
-
-def tsme_cycle(year: int, table: Mapping[int, TsmeCycle] | None = None) -> TsmeCycle:
-    table = TSME_CALENDAR if table is None else table
-    if year in table:
-        return table[year]
-    return TsmeCycle(year, ((date(year, 6, 1), date(year, 8, 31)),), date(year, 3, 31), 1,
-                     "按近年惯例估计（以当年通知为准）")
+# The 科小 yearly cycle (evaluation window, renewal date, one-year validity) and the 年报 deadline of
+# each year are calendar data of the core: ``pipeline.roadmap.calendar.Calendar.tsme_window(year)``
+# and ``Calendar.annual_report_due(year)`` (admin-edited per year, defaults 1 June–31 August, end of
+# March, 31 May); the service layer passes the dates in.
 
 
 # ------------------------------------------------------------------ 科小 site-check triggers

@@ -50,7 +50,6 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     with_figures = set(conn.execute(select(FiscalYear.firm_id).where(
         FiscalYear.year == today.year - 1, FiscalYear.is_estimate.is_(False)).distinct()).scalars())
     # issue 16: 年报 submitted, the stored compliance watch, the year's 年报 deadlines and 科小 windows
-    from pipeline.compliance import tsme_cycle
     from pipeline.models import AnnualReport, ComplianceWatch
 
     submitted: dict[int, set] = defaultdict(set)
@@ -61,8 +60,11 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     risky = {fid: (codes, summary) for fid, codes, summary in conn.execute(
         select(ComplianceWatch.firm_id, ComplianceWatch.codes, ComplianceWatch.summary).where(
             ComplianceWatch.status == "at_risk")).all()}
-    overrides = deadline_overrides_from(conn)
-    deadlines = {y: date(y, *overrides[y]) for y in overrides}
+    from pipeline.services.compliance import calendar
+
+    cal = calendar(today)  # the admin's 年报 deadlines and 科小 windows per year (issue 14's data)
+    deadlines = dict(cal.annual_reports)  # a year without its own date: the reminder setting (31 May)
+    window = cal.tsme_window(today.year)
     no_risk = ("", "")
     firms = [
         rules.FirmFacts(id=r.id, name=r.name, county_id=r.county_id, stage=r.stage,
@@ -92,15 +94,7 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
         target = dict(conn.execute(select(Roadmap.firm_id, Roadmap.target_batch).where(
             Roadmap.target_batch.in_([b.code for b in batches]))).all())
     return rules.Inputs(firms=firms, milestones=milestones, batches=batches, target_batch=target,
-                        report_deadlines=deadlines, tsme_windows=tsme_cycle(today.year).windows)
-
-
-def deadline_overrides_from(conn) -> dict[int, tuple[int, int]]:
-    """The admin's per-year 年报 deadlines read on the scan's connection (issue 16)."""
-    from pipeline.models import Setting
-    from pipeline.services.compliance import DEADLINES_KEY, parse_overrides
-
-    return parse_overrides(conn.execute(select(Setting.value).where(Setting.key == DEADLINES_KEY)).scalar())
+                        report_deadlines=deadlines, tsme_windows=((window.opens, window.closes),))
 
 
 @dataclass

@@ -21,11 +21,10 @@ from sqlalchemy import and_, delete, or_, select
 
 from pipeline import compliance as C
 from pipeline.extensions import db
-from pipeline.models import AnnualReport, ComplianceWatch, FiscalYear, Firm, Incident, Setting
+from pipeline.models import AnnualReport, ComplianceWatch, FiscalYear, Firm, Incident
 from pipeline.models.base import utcnow
 from pipeline.services.audit import record, snapshot
 
-DEADLINES_KEY = "compliance.annual_report_deadlines"  # {"2026": "05-20", ...}: a locality's earlier date
 _CHUNK = 5000
 
 
@@ -38,59 +37,23 @@ def active_clause(today: date):
     return and_(Firm.hnte_cert_expiry >= today, or_(Firm.hnte_cert_date.is_(None), Firm.hnte_cert_date <= today))
 
 
-# ------------------------------------------------------------------ 年报 deadlines
+# ------------------------------------------------------------------ 年报 deadlines (the core's calendar data)
 
-def deadline_overrides() -> dict[int, tuple[int, int]]:
-    """Per-year (month, day) set by the admin; bad entries are ignored."""
-    row = db.session.get(Setting, DEADLINES_KEY)
-    return parse_overrides(row.value if row is not None else None)
+def calendar(today: date):
+    """The planning calendar with the admin's 科小 windows and 年报 deadlines per year (issue 14)."""
+    from pipeline.services.roadmaps import planner_calendar
 
-
-def parse_overrides(value) -> dict[int, tuple[int, int]]:
-    out = {}
-    for k, v in (value if isinstance(value, dict) else {}).items():
-        try:
-            m, d = (int(x) for x in str(v).split("-")[-2:])
-            date(2000, m, d)
-            out[int(k)] = (m, d)
-        except (TypeError, ValueError):
-            continue
-    return out
+    return planner_calendar(today)
 
 
-def default_deadline() -> tuple[int, int]:
-    """The usual (month, day): the reminder setting ``reminders.annual_report_due`` (31 May by default)."""
-    from pipeline.reminders.settings import thresholds
-
-    return thresholds(db.session).annual_report_due
-
-
-def report_deadline(year: int, overrides: dict | None = None, default: tuple[int, int] | None = None) -> tuple[date, date]:
-    """(nominal, real) 年报 deadline of ``year``: 31 May (the reminder setting) unless the admin set
-    another date for that year; a deadline on a holiday or weekend moves to the next working day.
+def report_deadline(year: int, cal) -> tuple[date, date]:
+    """(nominal, real) 年报 deadline of ``year``: the calendar's date (31 May unless the admin set an
+    earlier local date for that year); on a holiday or weekend it moves to the next working day.
     The reminder rules compute the same (``rules._report_deadline``)."""
     from pipeline.reminders.rules import next_workday
 
-    overrides = deadline_overrides() if overrides is None else overrides
-    nominal = C.md(year, *(overrides.get(year) or default or default_deadline()))
+    nominal = cal.annual_report_due(year)
     return nominal, next_workday(nominal)
-
-
-def set_deadline(user, year: int, month: int, day: int) -> None:
-    """The admin sets the 年报 deadline of one year (audited; the caller commits)."""
-    try:
-        date(year, month, day)
-    except ValueError:
-        raise ComplianceError(gettext("The annual report deadline is not a valid date")) from None
-    row = db.session.get(Setting, DEADLINES_KEY)
-    values = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-    before = dict(values)
-    values[str(year)] = f"{month:02d}-{day:02d}"
-    if row is None:
-        db.session.add(Setting(key=DEADLINES_KEY, value=values))
-    else:
-        row.value = values
-    record(user, "update", "setting", None, None, {DEADLINES_KEY: before}, {DEADLINES_KEY: values})
 
 
 # ------------------------------------------------------------------ the watch
@@ -119,8 +82,8 @@ def _inputs(firms: list, today: date) -> list[C.WatchInput]:
                 reports[fid][y] = on
             else:
                 refused[fid].add(y)
-    overrides, usual = deadline_overrides(), default_deadline()
-    deadlines = {y: report_deadline(y, overrides, usual)[1] for y in range(today.year - 4, today.year + 1)}
+    cal = calendar(today)
+    deadlines = {y: report_deadline(y, cal)[1] for y in range(today.year - 4, today.year + 1)}
     return [C.WatchInput(f.id, f.hnte_cert_date, f.hnte_cert_expiry, years.get(f.id, {}), tuple(incidents.get(f.id, ())),
                          reports.get(f.id, {}), deadlines, frozenset(refused.get(f.id, ()))) for f in firms]
 
@@ -164,10 +127,10 @@ REPORT_FIELDS = ("year", "submitted", "submitted_on", "note")
 def reports_of(firm: Firm, today: date) -> list[dict]:
     """Every 年报 year of the firm's certificate up to this year, with its record and deadline."""
     have = {r.year: r for r in db.session.scalars(select(AnnualReport).where(AnnualReport.firm_id == firm.id))}
-    overrides, usual = deadline_overrides(), default_deadline()
+    cal = calendar(today)
     out = []
     for y in C.report_years(firm.hnte_cert_date, firm.hnte_cert_expiry, today.year):
-        nominal, real = report_deadline(y, overrides, usual)
+        nominal, real = report_deadline(y, cal)
         r = have.get(y)
         submitted = bool(r and r.submitted)
         passed = not submitted and today > real
@@ -236,7 +199,7 @@ def tsme_view(firm: Firm, today: date) -> dict | None:
 
     if firm.stage in ("exited",):
         return None
-    cycle = C.tsme_cycle(today.year)
+    cycle = calendar(today).tsme_window(today.year)
     last = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year < today.year,
                                                        FiscalYear.is_estimate.is_(False))
                               .order_by(FiscalYear.year.desc()).limit(1)).first()
@@ -247,7 +210,7 @@ def tsme_view(firm: Firm, today: date) -> dict | None:
                              first_application=not firm.tsme_reg_no)
     registered = firm.tsme_year is not None and firm.tsme_year >= today.year
     return {"cycle": cycle, "registered_this_year": registered, "reg_no": firm.tsme_reg_no,
-            "renewal_pending": bool(firm.tsme_reg_no) and not registered and today <= cycle.renewal_due,
+            "renewal_pending": bool(firm.tsme_reg_no) and not registered and today <= cycle.renewal_by,
             "site_checks": C.site_check_triggers(facts), "figures_year": last.year if last else None}
 
 

@@ -85,9 +85,6 @@ def test_band_agrees_with_the_core_at_every_boundary(sales):
 
 
 def test_tsme_cycle_and_site_checks():
-    c = C.tsme_cycle(2026)
-    assert c.windows == ((date(2026, 6, 1), date(2026, 8, 31)),) and c.renewal_due == date(2026, 3, 31)
-    assert C.tsme_cycle(2031).renewal_due == date(2031, 3, 31)
     codes = [k for k, _ in C.site_check_triggers(C.SiteCheckFacts(5, 0, D("8"), False, True))]
     assert codes == ["staff_le5", "no_ip", "rd_lt10", "first"]
     assert C.site_check_triggers(C.SiteCheckFacts(30, 2, D("50"), False, False)) == []

@@ -1,7 +1,7 @@
 """i16 compliance
 
 Revision ID: i16_compliance
-Revises: i14_calendar_year
+Revises: i15_list_indexes
 Create Date: 2026-12-01 22:05:26.945476
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i16_compliance'
-down_revision = 'i14_calendar_year'
+down_revision = 'i15_list_indexes'
 branch_labels = None
 depends_on = None
 

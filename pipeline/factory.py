@@ -60,11 +60,17 @@ def register_extensions(app: Flask) -> None:
         # Accept-Language must not switch a county officer's screen to a partial translation.
         if not has_request_context():  # CLI, workers: the default language
             return app.config["BABEL_DEFAULT_LOCALE"]
-        if getattr(current_user, "is_authenticated", False) and current_user.locale:
-            return current_user.locale
+        # Order: this request's ?lang= (one page, e.g. a link asking for English), the user's saved
+        # choice, the choice made in this session before logging in (the switcher), then Chinese.
+        from flask import session
+
         wanted = request.args.get("lang")
         if wanted in app.config["LANGUAGES"]:
             return wanted
+        if getattr(current_user, "is_authenticated", False) and current_user.locale in app.config["LANGUAGES"]:
+            return current_user.locale
+        if session.get("lang") in app.config["LANGUAGES"]:
+            return session["lang"]
         return app.config["BABEL_DEFAULT_LOCALE"]
 
     babel.init_app(app, locale_selector=select_locale)

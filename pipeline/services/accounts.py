@@ -131,3 +131,19 @@ def reset_password(actor, username: str, password: str) -> User:
     record(actor, "reset_password", "user", user.id)
     db.session.commit()
     return user
+
+
+def set_locale(user: User, code: str) -> None:
+    """The user's UI language, kept across pages and logins (commits; audited)."""
+    if user.locale == code:
+        return
+    before = user.locale
+    user.locale = code
+    record(user, "update", "user", user.id, before={"locale": before}, after={"locale": code})
+    db.session.commit()
+
+
+def adopt_session_language(user: User, code: str | None) -> None:
+    """At login: a language chosen on the login page (in the session) becomes the user's choice."""
+    if code and code in current_app.config["LANGUAGES"]:
+        set_locale(user, code)

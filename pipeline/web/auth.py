@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_babel import gettext as _
 
@@ -78,6 +78,7 @@ def login():
         result = accounts.authenticate(form.username.data, form.password.data)
         if result.user is not None:
             login_user(result.user, remember=form.remember.data)
+            accounts.adopt_session_language(result.user, session.get("lang"))
             return redirect(safe_next(form.next.data) or home_for(result.user))
         error = accounts.LOGIN_FAILED
     return render_template("auth/login.html", form=form, error=error), (401 if error else 200)
@@ -89,3 +90,27 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _without_lang(target: str | None) -> str | None:
+    """The page to go back to, without a ``lang`` query argument (it would override the new choice)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    target = safe_next(target)
+    if not target:
+        return None
+    parts = urlsplit(target)
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "lang"])
+    return urlunsplit(("", "", parts.path, query, parts.fragment))
+
+
+@bp.post("/language")
+def set_language():
+    """The switcher: the choice goes in the session (before login too) and on the user's account."""
+    code = request.form.get("lang")
+    if code not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        accounts.set_locale(current_user, code)
+    return redirect(_without_lang(request.form.get("next")) or url_for("auth.home"))

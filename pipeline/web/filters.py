@@ -62,4 +62,6 @@ def html_lang() -> str:
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date,
                                ui_date=ui_date)
-    app.jinja_env.globals.update(html_lang=html_lang)
+    from pipeline.vocabulary import LANGUAGES
+
+    app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES)

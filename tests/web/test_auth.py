@@ -106,7 +106,9 @@ def test_security_headers_and_cookie_flags(app, world):
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     resp = _login(app, c, "officer_a", f.PASSWORD)
-    cookie = resp.headers.get("Set-Cookie", "")
+    # the session cookie (a remember-cookie deletion may come first: Flask-Login's strong protection
+    # clears it when an anonymous session already holds a CSRF token, e.g. the language switcher's)
+    cookie = next((c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session=")), "")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

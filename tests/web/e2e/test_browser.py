@@ -15,7 +15,7 @@ def _login(page, live, username):
     page.goto(live["url"] + "/")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form[action$='/login'] button[type=submit]")
 
 
 def test_officer_filters_opens_a_firm_sees_gaps_and_moves_a_milestone(page, live):

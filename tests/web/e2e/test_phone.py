@@ -21,7 +21,7 @@ def _login(page, live, username):
     page.goto(live["url"] + "/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("form[action$='/login'] button[type=submit]")
     page.wait_for_load_state()
 
 

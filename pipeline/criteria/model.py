@@ -132,6 +132,8 @@ class IPItem:
     used_in_hnte  already used in an earlier HNTE application: a Class II item then counts
                   for nothing in HNTE (usable once); Class I items may be reused.
     related       related to the main products; the tech-SME IP score counts only these.
+    filed_on      filing date of a pending ("filed") item, optional: the planner counts it as a
+                  likely grant once its lead time has passed (the engine ignores it).
     """
 
     kind: str
@@ -140,6 +142,7 @@ class IPItem:
     core: bool = False
     used_in_hnte: bool = False
     related: bool = True
+    filed_on: Optional[date] = None
 
 
 @dataclass(frozen=True, slots=True)

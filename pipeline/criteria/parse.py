@@ -149,7 +149,8 @@ def _ip(i, raw):
     related = raw.get("related", True)
     if related is None:
         related = True
-    return IPItem(kind=kind, status=status, acquired=acquired,
+    filed_on = None if raw.get("filed_on") is None else _date(raw.get("filed_on"), f"{path}.filed_on", "申请日")
+    return IPItem(kind=kind, status=status, acquired=acquired, filed_on=filed_on,
                   core=_bool(raw.get("core"), f"{path}.core", "core"),
                   used_in_hnte=_bool(raw.get("used_in_hnte"), f"{path}.used_in_hnte", "used_in_hnte"),
                   related=_bool(related, f"{path}.related", "related"))

@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_LEAD_TIMES", "IP_KIND_NAMES", "lead_times_from_json", "lead_times_version",
     "PLANNER_DATA_VERSION", "add_months", "TsmeWindow", "default_tsme_window", "DEFAULT_TSME_WINDOW",
     "DEFAULT_ANNUAL_REPORT_MD", "DEFAULT_PROVINCE", "ProvincePractice", "PROVINCE_PRACTICES",
+    "FAST_TRACK_LEAD_TIMES",
 ]
 
 
@@ -341,7 +342,7 @@ DEFAULT_LEAD_TIMES: Mapping[str, LeadTime] = {
         LeadTime("utility_model", 10, "实用新型授权周期按10个月计（通常数月至一年）",
                  Decimal("0.3")),
         LeadTime("design", 8, "外观设计授权周期按8个月计（通常数月至一年）", Decimal("0.2"),
-                 core_ok=False),
+                 core_ok=False, domains=("406", "508", "809")),
         LeadTime("software_copyright", 3,
                  "软件著作权登记周期按3个月计（《计算机软件著作权登记办法》法定60日，实践约30个工作日）",
                  Decimal("0.1"), domains=("10", "50", "205", "801", "803")),
@@ -352,6 +353,15 @@ DEFAULT_LEAD_TIMES: Mapping[str, LeadTime] = {
         LeadTime("tcm_protected", 24, "中药品种保护审评周期按24个月计", Decimal("10.0"), auto=False),
         LeadTime("new_drug", 60, "新药注册周期按60个月计", Decimal("100.0"), auto=False),
     )
+}
+
+
+#: Lead times through a 知识产权保护中心 预审 fast track, where the firm's county has one (data):
+#: months and basis. Only firms whose county offers it get these (PlanExtras.fast_track).
+FAST_TRACK_LEAD_TIMES: Mapping[str, Tuple[int, str]] = {
+    "invention_patent": (6, "经知识产权保护中心预审的发明专利快速审查，授权周期按6个月计（预审合格后通常3–6个月）"),
+    "utility_model": (2, "经知识产权保护中心预审的实用新型快速审查，授权周期按2个月计"),
+    "design": (2, "经知识产权保护中心预审的外观设计快速审查，授权周期按2个月计"),
 }
 
 

@@ -57,10 +57,11 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from pipeline.criteria import (CLASS_I, IP_KINDS, RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS,
                                IPItem, Profile, ProfileError, YearFigures, assess, parse_profile)
 from pipeline.criteria import score as S
-from pipeline.criteria.rules import BAN, GUIDE, PASS_SCORE, hires_needed
+from pipeline.criteria.rules import (BAN, GUIDE, OFFSETS, PASS_SCORE, STAFF_MIN_DAYS, TSME_DOC,
+                                     days_in_year, hires_needed)
 
-from .calendar import (DEFAULT_LEAD_TIMES, IP_KIND_NAMES, PLANNER_DATA_VERSION, Batch, Calendar,
-                       LeadTime, add_months, default_calendar)
+from .calendar import (DEFAULT_LEAD_TIMES, FAST_TRACK_LEAD_TIMES, IP_KIND_NAMES, PLANNER_DATA_VERSION,
+                       Batch, Calendar, LeadTime, add_months, default_calendar)
 
 __all__ = [
     "plan", "what_if", "parse_plan_input", "Plan", "PlanExtras", "Overrides", "Blocked",
@@ -74,6 +75,8 @@ SIX = Decimal("0.6")
 ALL_RDM = frozenset(RD_MANAGEMENT_POINTS)
 #: Tie-break weight of one extra conversion against IP cost (万元-equivalent), [U] house value.
 CONVERSION_WEIGHT = Decimal("0.2")
+#: Tie-break weight of taking part in a standard (+1 at the minimum): costly and slow, [U] house value.
+STANDARDS_WEIGHT = Decimal("3.0")
 
 #: Planning assumptions and their defaults (overridable per firm in ``assumptions``).
 #: sales_growth              yearly growth of sales and the other money figures (0.10 = 10%).
@@ -97,6 +100,7 @@ class PlanExtras:
     tsme_registered: bool = False
     hnte_cert_expiry: Optional[date] = None
     incident_date: Optional[date] = None
+    fast_track: bool = False  # the county has a 知识产权保护中心 预审 fast track (data of the county)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,8 @@ class Overrides:
     fixed_rd: Mapping[int, Decimal] = field(default_factory=dict)
     staff_add: int = 0
     ht_share: Mapping[int, Decimal] = field(default_factory=dict)
+    hires: Tuple[Tuple[int, date], ...] = ()   # (n, hired on): tech hires on a given date
+    reclassify: int = 0                         # existing staff re-checked and counted as 科技人员
 
 
 def _opt_date(data, key):
@@ -178,8 +184,11 @@ def parse_plan_input(data, today: Optional[date] = None):
     t = data.get("tsme_registered")
     if t is not None and not isinstance(t, bool):
         raise ProfileError("tsme_registered", "必须是true或false")
+    ft = data.get("fast_track")
+    if ft is not None and not isinstance(ft, bool):
+        raise ProfileError("fast_track", "必须是true或false")
     extras = PlanExtras(tsme_registered=bool(t), hnte_cert_expiry=_opt_date(data, "hnte_cert_expiry"),
-                        incident_date=_opt_date(data, "incident_date"))
+                        incident_date=_opt_date(data, "incident_date"), fast_track=bool(ft))
     return profile, extras, normalize_assumptions(data.get("assumptions"))
 
 
@@ -191,9 +200,29 @@ class Blocked:
     batch: Batch
     blocked_by: Tuple[str, ...]
     why: str
+    lever: str = ""  # the lever that is missing (e.g. expert grades no plan can buy), when named
 
     def to_dict(self):
-        return {"batch": self.batch.id, "blocked_by": list(self.blocked_by), "why": self.why}
+        d = {"batch": self.batch.id, "blocked_by": list(self.blocked_by), "why": self.why}
+        if self.lever:
+            d["lever"] = self.lever
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Likely:
+    """The likely batch: every hard condition passes and the score's midpoint reaches 71."""
+
+    batch: Batch
+    score_min: int
+    score_max: int
+    risk: str
+
+    def to_dict(self):
+        return {"batch": self.batch.id, "cutoff": self.batch.cutoff.isoformat(), "year": self.batch.year,
+                "score": {"min": self.score_min, "max": self.score_max,
+                          "mid": (self.score_min + self.score_max) / 2},
+                "risk": self.risk}
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +293,7 @@ class Plan:
     projected_profile: Optional[Profile] = None
     calendar_version: str = ""
     data_version: str = PLANNER_DATA_VERSION
+    likely_target: Optional[Likely] = None
 
     def to_dict(self):
         proj = None
@@ -274,6 +304,7 @@ class Plan:
         return {
             "today": self.today.isoformat(),
             "target": None if t is None else {"batch": t.id, "cutoff": t.cutoff.isoformat(), "year": t.year},
+            "likely_target": None if self.likely_target is None else self.likely_target.to_dict(),
             "earlier_batches": [b.to_dict() for b in self.earlier_batches],
             "assumptions": {k: (float(v) if isinstance(v, Decimal) else v)
                             for k, v in self.assumptions.items()},
@@ -386,6 +417,11 @@ def _hires(staff, tech):
     return hires_needed(staff, tech)
 
 
+def _count_val(x: Decimal):
+    """A head count back in the engine's type: int when whole, else the Decimal average."""
+    return int(x) if x == x.to_integral_value() else x
+
+
 def _ceil_int(x):
     return int(math.ceil(_D(x))) if not isinstance(x, int) else x
 
@@ -396,7 +432,8 @@ def _ceil_int(x):
 class _Result:
     __slots__ = ("batch", "codes", "profile", "assessment", "rd", "rd_info", "staff", "hires",
                  "ht", "ht_need", "ht_raised", "ip_add", "conv_extra", "conv_total", "all_domestic",
-                 "smin_plan", "open_window", "operated")
+                 "smin_plan", "open_window", "operated", "likely", "risk", "lever", "hire_w",
+                 "std_add", "pending", "ipc")
 
     def __init__(self, batch):
         self.batch = batch
@@ -417,10 +454,47 @@ class _Result:
         self.smin_plan = None
         self.open_window = ()
         self.operated = ()
+        self.likely = False
+        self.risk = ""
+        self.lever = ""
+        self.hire_w = None
+        self.std_add = False
+        self.pending = ()
+        self.ipc = None
+
+
+def hire_weight(hired_on: date, y: int) -> Decimal:
+    """What one person hired on ``hired_on`` adds to year ``y``'s monthly-average head count
+    (工作指引 三（五）: month average = (start + end)/2, year average = Σ/12 ≈ days employed /
+    days in the year), or 0 when they work fewer than 183 days in ``y`` (not 科技人员 that year)."""
+    start = max(hired_on, date(y, 1, 1))
+    end = date(y, 12, 31)
+    if start > end:
+        return ZERO
+    days = (end - start).days + 1
+    if days < STAFF_MIN_DAYS:
+        return ZERO
+    return Decimal(days) / Decimal(days_in_year(y))
+
+
+def hires_at(staff, tech, w: Decimal):
+    """Least x ≥ 0 with (tech + x·w)·10 ≥ staff + x·w, for hires of weight ``w``; None if w = 0."""
+    need = _D(staff) - 10 * _D(tech)
+    if need <= 0:
+        return 0
+    if w <= 0:
+        return None
+    return int(math.ceil(need / (9 * w)))
 
 
 class _Planner:
-    def __init__(self, profile, today, lead_times, assumptions, extras, overrides):
+    def __init__(self, profile, today, lead_times, assumptions, extras, overrides, calendar=None):
+        self.cal = calendar
+        if extras.fast_track:
+            lead_times = dict(lead_times)
+            for kind, (months, basis) in FAST_TRACK_LEAD_TIMES.items():
+                if kind in lead_times and months < lead_times[kind].months:
+                    lead_times[kind] = replace(lead_times[kind], months=months, basis=basis)
         self.p = profile
         self.today = today
         self.lts = lead_times
@@ -472,7 +546,6 @@ class _Planner:
         # what-if overrides on open years
         ov = self.ov
         if ov is not None:
-            eff = self.today.year if self.today <= date(self.today.year, 6, 30) else self.today.year + 1
             for y, fy in list(base.items()):
                 if fy is None or self.closed(y):
                     continue
@@ -484,9 +557,14 @@ class _Planner:
                     kw["rd_domestic"] = _q(rd * dom_share)
                 if y in ov.ht_share and fy.income is not None:
                     kw["hightech_income"] = _q(_D(fy.income) * ov.ht_share[y])
-                if ov.staff_add and y >= eff and fy.staff is not None and fy.tech_staff is not None:
-                    kw["staff"] = fy.staff + ov.staff_add
-                    kw["tech_staff"] = fy.tech_staff + ov.staff_add
+                if fy.staff is not None and fy.tech_staff is not None:
+                    hires = ov.hires + ((ov.staff_add, self.today),) if ov.staff_add else ov.hires
+                    add = sum((n * hire_weight(on, y) for n, on in hires), ZERO)
+                    add = add.quantize(Decimal("0.0001"), ROUND_FLOOR)
+                    re_n = min(ov.reclassify, max(0, _D(fy.staff) - _D(fy.tech_staff)))
+                    if add or re_n:
+                        kw["staff"] = _count_val(_D(fy.staff) + add)
+                        kw["tech_staff"] = _count_val(_D(fy.tech_staff) + add + re_n)
                 if kw:
                     base[y] = replace(fy, **kw)
         self._base = (last_year, base)
@@ -546,6 +624,7 @@ class _Planner:
             vals = [getattr(years.get(y), attr, None) for y in operated]
             growth.append(S.UNKNOWN_GROWTH if None in vals
                           else S.growth_band(S.growth_rate([_D(v) for v in vals])))
+        ip_now = self._ip_at(r, cutoff)
         self._plan_score(r, growth, operated, open_window, cutoff)
         conv = dict(p.conversions)
         for y, n in r.conv_extra.items():
@@ -554,14 +633,52 @@ class _Planner:
                        for k, n, _due, _lt, _core in r.ip_add for _ in range(n))
         proj = replace(p, application_date=cutoff, years=years, rd_management=ALL_RDM,
                        incident_within_year=h9_block, revoked_this_year=revoked,
-                       ip=p.ip + new_ip, conversions=conv)
+                       ip=ip_now + new_ip, conversions=conv, as_of=today,
+                       standards=p.standards or r.std_add)
         a = assess(proj)
         r.profile = proj
         r.assessment = a
         for c, cond in a.conditions.items():
             if cond.status != "pass" and c not in codes:
                 codes[c] = cond.explain
+        self._judge_likely(r, a)
         return r
+
+    def _ip_at(self, r, cutoff):
+        """The IP list at ``cutoff``: pending items with a filing date whose lead time has passed
+        count as likely grants (a risk, said in words)."""
+        out, pending = [], []
+        for it in self.p.ip:
+            lt = self.lts.get(it.kind)
+            if it.status == "filed" and it.filed_on is not None and lt is not None \
+                    and add_months(it.filed_on, lt.months) <= cutoff:
+                out.append(replace(it, status="granted"))
+                pending.append((it.kind, add_months(it.filed_on, lt.months)))
+            else:
+                out.append(it)
+        r.pending = tuple(pending)
+        r.ipc = S.IPCounts(out)
+        return tuple(out)
+
+    def _judge_likely(self, r, a):
+        """Likely: every hard condition passes (H8 aside) and the midpoint reaches 71."""
+        others = [c for c in r.codes if c != "H8"]
+        mid2 = a.score_min + a.score_max
+        r.likely = not others and mid2 >= 2 * PASS_SCORE
+        risks = []
+        if a.score_min < PASS_SCORE:
+            unknown = [n for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
+                       if self.p.grades.get(k) not in S.GRADE_BANDS]
+            risks.append(f"按计划得分{a.score_min}–{a.score_max}分，中值{mid2 / 2:g}分，下限低于71分："
+                         f"能否通过取决于专家对知识产权{'、'.join(unknown) if unknown else '技术先进程度和核心支持作用'}"
+                         f"的评分及成果转化、研发组织管理的认可程度（专家评分无法由计划保证）")
+        if r.pending:
+            risks.append("计入了" + "、".join(f"预计{d.isoformat()}授权的{IP_KIND_NAMES.get(k, k)}" for k, d in r.pending)
+                         + "（申请中，按授权周期估计）")
+        g = self.A["sales_growth"]
+        if a.conditions["H8"].status != "pass" or g > Decimal("0.10"):
+            risks.append(f"按销售收入年增长{float(g) * 100:g}%估算成长性")
+        r.risk = "；".join(risks)
 
     # ---------------------------------------------------------- R&D (H5, H6)
 
@@ -668,33 +785,49 @@ class _Planner:
     # ---------------------------------------------------------- staff (H4)
 
     def _plan_staff(self, r, years, ly):
+        """H4 on monthly averages: x hires on ``hire_by`` add x·w to both averages of FY ``ly``
+        (w = days employed / days in the year, 0 under 183 days). ``hire_by`` is the earliest
+        practical date: 1 January of ``ly`` when that is still ahead, else today + 30 days; never
+        later than 1 July of ``ly`` (the last start date with 183 days in the year)."""
         if ly < self.reg_year:
             return
         fy = years.get(ly)
-        hire_deadline = date(ly, 6, 30)
-        hire_by = hire_deadline if (not self.closed(ly) and self.today <= hire_deadline) else None
+        last_start = date(ly, 7, 1)
+        soon = self.today + timedelta(days=30)
+        hire_by = None
+        if not self.closed(ly):
+            hire_by = date(ly, 1, 1) if soon <= date(ly, 1, 1) else soon
+            if hire_by > last_start:
+                hire_by = last_start if self.today <= last_start else None
         if fy is None or fy.staff is None or fy.tech_staff is None:
             r.codes["H4"] = f"缺少{ly}年度职工总数或科技人员数，无法判断科技人员比例（{BAN}第十一条（四））"
             r.staff = StaffPlan(ly, None, None, hire_by)
             return
         staff, tech = fy.staff, fy.tech_staff
-        x = _hires(staff, tech) if staff > 0 else 0
-        if x > 0 and hire_by is None:
+        if staff <= 0:
+            r.codes["H4"] = f"{ly}年度职工总数为0（{BAN}第十一条（四））"
+            r.staff = StaffPlan(ly, staff, None, hire_by)
+            return
+        w = hire_weight(hire_by, ly) if hire_by is not None else ZERO
+        x = hires_at(staff, tech, w) if hire_by is not None else hires_at(staff, tech, ZERO)
+        if x is None:
             ratio = _pct(tech, staff)
             if self.closed(ly):
                 r.codes["H4"] = (f"{ly}年度已结束，科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人={ratio}，"
                                  f"低于10%（{BAN}第十一条（四））")
             else:
-                r.codes["H4"] = (f"{ly}年6月30日已过，此后新聘科技人员在{ly}年度工作不满183天，不能计入；"
-                                 f"{ly}年度科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人={ratio}，"
-                                 f"还差{x}人才达10%（{GUIDE}三（五））")
+                r.codes["H4"] = (f"{ly}年7月1日后新聘的科技人员在{ly}年度工作不满183天，不能计入；"
+                                 f"{ly}年度科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人（全年月平均数）={ratio}，"
+                                 f"低于10%，只能核查现有职工中符合条件的科技人员（{GUIDE}三（五））")
             x = 0
-        if staff <= 0:
-            r.codes["H4"] = f"{ly}年度职工总数为0（{BAN}第十一条（四））"
+        r.hire_w = w
         if x:
-            years[ly] = replace(fy, staff=staff + x, tech_staff=tech + x)
+            add = (x * w).quantize(Decimal("0.0001"), ROUND_FLOOR)
+            years[ly] = replace(fy, staff=_count_val(_D(staff) + add), tech_staff=_count_val(_D(tech) + add))
         r.hires = x
-        r.staff = StaffPlan(ly, staff + x, _ceil_int(Decimal(staff + x) / 10), hire_by)
+        heads = _D(staff) + x
+        r.staff = StaffPlan(ly, _count_val(heads), _ceil_int(_D(tech)) + x if x else _ceil_int(heads / 10),
+                            hire_by if x else (hire_by or None))
 
     # ---------------------------------------------------------- high-tech income (H7)
 
@@ -730,14 +863,22 @@ class _Planner:
 
     # ---------------------------------------------------------- score (H2, H8): IP + conversions
 
-    def _ip_options(self, cutoff):
-        today, ipc, domain = self.today, self.ipc, self.p.tech_domain
+    def _file_due(self, cutoff, lt):
+        """When to file: within a month of today (early, so the lead time has slack), or at the
+        latest date that still gives a grant by the cutoff when that is sooner; None = too late."""
+        latest = add_months(cutoff, -lt.months)
+        if latest < self.today:
+            return None
+        return min(add_months(self.today, 1), latest)
+
+    def _ip_options(self, cutoff, ipc):
+        today, domain = self.today, self.p.tech_domain
         avail = []
         for kind, lt in sorted(self.lts.items()):
             if kind not in IP_KINDS or not lt.auto or not lt.suits(domain):
                 continue
-            due = add_months(cutoff, -lt.months)
-            if due >= today:
+            due = self._file_due(cutoff, lt)
+            if due is not None:
                 avail.append((lt.cost, lt.months, kind, due, lt))
         avail.sort(key=lambda t: (t[0], t[1], t[2]))
         need_core = ipc.core == 0
@@ -775,8 +916,8 @@ class _Planner:
         return opts, avail
 
     def _plan_score(self, r, growth, operated, open_window, cutoff):
-        p, ipc = self.p, self.ipc
-        opts, avail = self._ip_options(cutoff)
+        p, ipc = self.p, r.ipc
+        opts, avail = self._ip_options(cutoff, ipc)
         if not opts:
             cands = [(lt.months, k, lt) for k, lt in sorted(self.lts.items())
                      if k in IP_KINDS and lt.auto and lt.core_ok and lt.suits(p.tech_domain)]
@@ -789,11 +930,13 @@ class _Planner:
             else:
                 why += "；没有可在截止日前获得授权的知识产权类型"
             r.codes["H2"] = why + f"（{BAN}第十一条（二））"
+            r.lever = "知识产权：截止日前已来不及获得授权，须改投更晚的批次"
             opts = [()]
         grades = p.grades
         adv = S.GRADE_BANDS.get(grades.get("tech_advancement"), S.UNKNOWN_GRADE)[0]
         sup = S.GRADE_BANDS.get(grades.get("core_support"), S.UNKNOWN_GRADE)[0]
-        std = 1 if p.standards else 0
+        std0 = 1 if p.standards else 0
+        std_opts = (0,) if p.standards else (0, 1)
         g = growth[0][0] + growth[1][0]
         fixed_rest = S.rd_management_points(ALL_RDM) + g
         # conversions: closed window years fixed, open ones can add up to a yearly cap
@@ -818,16 +961,20 @@ class _Planner:
             cost = sum(part[0] * part[5] for part in opt)
             qty = S.quantity_band(ipc.class1 + add1, ipc.class2 + add2)[0]
             acq = S.acquisition_band(ipc.own + add1 + add2, ipc.transferred)[0]
-            ip_lo = min(30, adv + sup + qty + acq + std)
-            for extra in conv_opts:
-                cv = S.conversion_band(total0 + extra, n_years)[0]
-                smin = ip_lo + cv + fixed_rest
-                ok = smin >= PASS_SCORE
-                key = (0 if ok else 1, (cost + CONVERSION_WEIGHT * extra) if ok else -smin,
-                       add1 + add2, extra, cost, tuple((part[2], part[5]) for part in opt))
-                if best is None or key < best[0]:
-                    best = (key, opt, extra, smin, ip_lo, cv)
-        key, opt, extra, smin, ip_lo, cv = best
+            for std_add in std_opts:
+                ip_lo = min(30, adv + sup + qty + acq + std0 + std_add)
+                for extra in conv_opts:
+                    cv = S.conversion_band(total0 + extra, n_years)[0]
+                    smin = ip_lo + cv + fixed_rest
+                    ok = smin >= PASS_SCORE
+                    price = cost + CONVERSION_WEIGHT * extra + STANDARDS_WEIGHT * std_add
+                    key = (0 if ok else 1, price if ok else -smin, std_add,
+                           add1 + add2, extra, cost, tuple((part[2], part[5]) for part in opt))
+                    if best is None or key < best[0]:
+                        best = (key, opt, extra, smin, ip_lo, cv, std_add)
+        key, opt, extra, smin, ip_lo, cv, std_add = best
+        opt = self._invention_first(opt, avail, ipc)
+        r.std_add = bool(std_add)
         r.smin_plan = smin
         r.ip_add = tuple((part[2], part[5], part[3], part[4], part[6]) for part in opt)
         # spread the extra conversions, latest open year first, round robin under the caps
@@ -853,141 +1000,306 @@ class _Planner:
             if unknown:
                 why += f"；知识产权{'、'.join(unknown)}尚未评定，按0分计"
             r.codes["H8"] = why + f"（{GUIDE}三（七））"
+            r.lever = r.lever or self._missing_lever(smin, adv, sup, g, cv)
+
+    def _invention_first(self, opt, avail, ipc):
+        """A consultant files an invention first where time allows: with no Class I held or
+        planned and an invention grantable before the cutoff, one invention joins the plan."""
+        if ipc.class1 or any(part[2] in CLASS_I for part in opt):
+            return opt
+        inv = next((t for t in avail if t[2] == "invention_patent" and t[4].core_ok), None)
+        if inv is None:
+            return opt
+        return tuple(opt) + (inv + (1, ipc.core == 0 and not opt),)
+
+    def _missing_lever(self, smin, adv, sup, g, cv):
+        """Name what no plan can buy when the score minimum stays under 71."""
+        short = PASS_SCORE - smin
+        names = []
+        if adv + sup < 14:
+            names.append(f"专家评分：知识产权技术先进程度和核心支持作用评为A级可增加{14 - adv - sup}分"
+                         f"（专家评判，计划无法保证）")
+        if g < 18:
+            names.append(f"成长性：当前假设下得{g}分，销售收入和净资产增长率达到35%以上最多可增加{20 - g}分")
+        if cv < 25:
+            names.append("成果转化：年均转化须达到5项以上（受年转化上限约束）")
+        return f"下限还差{short}分，缺少的杠杆：" + "；".join(names) if names else f"下限还差{short}分"
 
     # ---------------------------------------------------------- milestones
 
     def milestones(self, r: _Result) -> List[Milestone]:
-        p, today, ex = self.p, self.today, self.ex
-        b = r.batch
-        cut = b.cutoff
-        ly = b.year - 1
-        ft = set(self.fail_today)
+        """Every step of a real application, dated and owned: a table of small named steps."""
         ms = []
-
-        def clamp(d):
-            return min(max(d, today), cut)
-
-        def add(code, addresses, due, owner, title, basis):
-            ms.append(Milestone(code, tuple(addresses), clamp(due), owner, title, basis))
-
-        if not ex.tsme_registered:
-            add("tsme.register", ["tsme"], today + timedelta(days=21), "firm",
-                "完成科技型中小企业评价入库（自主评价、填报，取得入库登记编号）",
-                "《科技型中小企业评价办法》（国科发政〔2017〕115号）：公示10个工作日后入库，每年3月底前更新；"
-                "江苏省高企培育库入库通常要求已是科技型中小企业")
-        if "H3" in ft or "H3" in r.codes:
-            add("domain.select", ["H3"], today + timedelta(days=30), "officer",
-                "确定核心技术所属的《国家重点支持的高新技术领域》三级领域代码（如10101 基础软件）",
-                f"{BAN}第十一条（三）及附件《国家重点支持的高新技术领域》")
-        miss_codes = sorted({c for c, cond in self.today_assessment.conditions.items()
-                             if cond.status == "missing" and c != "H3"}
-                            | {c for c, why in r.codes.items() if why.startswith("缺少")},
-                            key=CODE_ORDER.index)
-        if miss_codes:
-            ty = today.year
-            today_window = {y for y in (ty - 3, ty - 2, ty - 1) if y >= self.reg_year}
-            yrs = sorted({y for y in today_window | set(r.operated)
-                          if self.closed(y) and (p.years.get(y) is None or any(
-                              getattr(p.years[y], k) is None
-                              for k in ("sales", "rd_total", "staff", "tech_staff", "hightech_income")))})
-            what = f"{'、'.join(map(str, yrs))}年度" if yrs else "近三个会计年度"
-            add("data.complete", miss_codes, today + timedelta(days=14), "officer",
-                f"补充{what}财务与人员数据（销售收入、研发费用、高新技术产品收入、职工与科技人员数）",
-                "研发费用占比、科技人员占比和高新收入占比须按近三个会计年度的财务报表和所得税年度申报数据计算")
-        unknown = [k for k in ("tech_advancement", "core_support") if p.grades.get(k) not in S.GRADE_BANDS]
-        if unknown:
-            names = {"tech_advancement": ("ip_advancement", "技术先进程度"),
-                     "core_support": ("ip_core_support", "对主要产品的核心支持作用")}
-            add("ip.evaluate", [names[k][0] for k in unknown] + ["H8"], today + timedelta(days=30),
-                "officer", f"组织专家预评知识产权的{'和'.join(names[k][1] for k in unknown)}等级（A–E），"
-                           f"未评定时按0分计",
-                f"{GUIDE}三（七）1：技术先进程度、核心支持作用各0–8分，由技术专家评判")
-        for kind, n, due, lt, gives_core in r.ip_add:
-            addr = (["H2"] if gives_core else []) + ["H8", "ip_quantity"]
-            name = IP_KIND_NAMES.get(kind, kind)
-            add(f"ip.file.{kind}", addr, due, "firm",
-                f"申请{name}{n}项（与主营产品相关），{due.isoformat()}前提交，须于{cut.isoformat()}前获得授权",
-                lt.basis)
-        if r.rd and r.rd_info:
-            pct, sales_sum, required, last_sales = r.rd_info
-            span = _span(r.operated)
-            addr = ["H5"] + (["H6"] if ("H6" in ft or r.all_domestic) else [])
-            for rp in r.rd:
-                tail = "，全部在境内开展（不再委托境外研发）" if r.all_domestic else ""
-                if rp.rd_total_min > 0:
-                    title = (f"{rp.year}年度研发费用不低于{_fmt(rp.rd_total_min)}万元（预计销售收入"
-                             f"{_fmt(rp.sales)}万元的{_pct(rp.rd_total_min, rp.sales)}）{tail}")
-                else:
-                    title = (f"{rp.year}年度继续按项目归集研发费用（其他年度已使{span}占比达标，"
-                             f"本年度无最低金额要求）{tail}")
-                add("rd.spend", addr, date(rp.year, 12, 31), "firm", title,
-                    f"{span}研发费用合计须不低于销售收入合计{_fmt(sales_sum)}万元的{pct}%即{_fmt(required)}万元"
-                    f"（最近一年销售收入{_fmt(last_sales)}万元适用{pct}%档；{BAN}第十一条（五））")
-        if r.operated:
-            add("rd.ledger", ["H5", "H6"], today + timedelta(days=30), "firm",
-                f"按高企口径建立并完善{_span(r.operated)}研发费用辅助账（按研发项目RD01、RD02…归集，"
-                f"与财务报表、所得税年度申报一致）",
-                f"{GUIDE}三（六）：研发费用按项目归集，设置高新技术企业研发费用辅助账")
-        if r.staff is not None and not self.closed(ly) and (r.hires > 0 or "H4" in ft):
-            st = r.staff
-            if r.hires:
-                title = (f"{st.hire_by.isoformat()}前新聘科技人员{r.hires}人（{ly}年度科技人员不少于"
-                         f"{st.tech_staff_min}人、职工约{_fmt(st.staff)}人，占比不低于10%，全年在岗183天以上）")
-            elif st.tech_staff_min is not None:
-                title = (f"保持{ly}年度科技人员不少于{st.tech_staff_min}人（职工约{_fmt(st.staff)}人，"
-                         f"占比不低于10%，全年累计工作183天以上）")
-            else:
-                title = f"统计{ly}年度职工总数和科技人员数，科技人员占比须不低于10%"
-            add("staff.hire", ["H4"], st.hire_by or date(ly, 12, 31), "firm", title,
-                f"{GUIDE}三（五）：科技人员须在{ly}年度累计工作183天以上，按全年月平均数计算；"
-                f"{BAN}第十一条（四）")
-        if r.ht is not None and not self.closed(ly) and (r.ht_raised or "H7" in ft):
-            if r.ht_need:
-                need, inc = r.ht_need
-                title = (f"{ly}年度高新技术产品（服务）收入不低于{_fmt(need)}万元"
-                         f"（预计总收入{_fmt(inc)}万元的60%），产品与知识产权、研发项目对应")
-            else:
-                title = f"{ly}年度高新技术产品（服务）收入占总收入不低于60%"
-            add("hightech.revenue", ["H7"], date(ly, 12, 31), "firm", title,
-                f"{BAN}第十一条（六）、{GUIDE}三（四）：按最近一年（{ly}年度）计算")
-        for y in sorted(r.conv_extra):
-            add("conversion.record", ["conversion", "H8"], date(y, 12, 31), "firm",
-                f"{y}年度完成科技成果转化不少于{r.conv_total[y]}项（新增{r.conv_extra[y]}项），"
-                f"留存转化合同、产品检测报告、销售发票等证明",
-                f"{GUIDE}三（七）2：按近三年年均转化数评分，年均5项以上25–30分")
-        for key in RD_MANAGEMENT_POINTS:
-            if key not in p.rd_management:
-                add(f"mgmt.{key}", ["rd_management", "H8"], today + timedelta(days=90), "firm",
-                    f"建立{RD_MANAGEMENT_NAMES[key]}并留存文件（研究开发组织管理水平{RD_MANAGEMENT_POINTS[key]}分）",
-                    f"{GUIDE}三（七）3：研究开发组织管理水平")
-        a = r.assessment
-        add("score.selfcheck", ["H8"], cut - timedelta(days=60), "officer",
-            f"组织创新能力评价预评（按计划预计{a.score_min}–{a.score_max}分，下限须不低于71分）",
-            f"{BAN}第十一条（七）、{GUIDE}三（七）")
-        add("audit.special", ["H5", "H6", "H7"], cut - timedelta(days=30), "firm",
-            f"委托符合条件的中介机构出具{_span(r.operated)}研发费用和{ly}年度高新技术产品（服务）收入专项审计"
-            f"（鉴证）报告",
-            f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告")
-        if self.certified:
-            for year in range(today.year, cut.year + 1):
-                d = date(year, 5, 31)
-                if today <= d <= cut and d <= ex.hnte_cert_expiry:
-                    add("annual.report", ["cert_valid"], d, "firm",
-                        f"报送{year - 1}年度高新技术企业年报（知识产权、科技人员、研发费用、经营收入）",
-                        f"{BAN}第十三条：每年5月底前报送；累计两年未报取消资格（第十九条）")
-        timing = [c for c in ("H1", "H9", "H10") if c in ft or c in r.codes]
-        notes = []
-        if "H1" in timing:
-            notes.append(f"注册满一年：{(p.registered_on + timedelta(days=365)).isoformat()}起")
-        if "H9" in timing:
-            inc = ex.incident_date or today
-            notes.append(f"事故满一年：{(inc + timedelta(days=366)).isoformat()}起")
-        add("apply.submit", timing, cut, "firm",
-            f"在{b.id}批次截止日{cut.isoformat()}前通过高新技术企业认定管理工作网提交认定申请"
-            + (f"（{'；'.join(notes)}）" if notes else ""),
-            f"{BAN}第十二条；江苏省按批次受理，截止日期以当年苏高企协办通知为准")
+        ctx = _Steps(self, r, ms)
+        for step in STEPS:
+            step(ctx)
         ms.sort(key=lambda m: (m.due, m.code, m.title))
         return ms
+
+
+class _Steps:
+    """What the milestone steps share: the planner, the batch result and the list to add to."""
+
+    def __init__(self, pl, r, ms):
+        self.pl, self.r, self.ms = pl, r, ms
+        self.p, self.today, self.ex = pl.p, pl.today, pl.ex
+        self.b = r.batch
+        self.cut = r.batch.cutoff
+        self.Y = r.batch.year
+        self.ly = r.batch.year - 1
+        self.ft = set(pl.fail_today)
+
+    def clamp(self, d):
+        return min(max(d, self.today), self.cut)
+
+    def add(self, code, addresses, due, owner, title, basis):
+        self.ms.append(Milestone(code, tuple(addresses), self.clamp(due), owner, title, basis))
+
+    def off(self, name, anchor=None):
+        o = OFFSETS[name]
+        base = {"today": self.today, "cutoff": self.cut}.get(o.anchor, anchor)
+        return base + timedelta(days=o.days)
+
+    @property
+    def annual_audit_due(self):
+        return min(date(self.Y, 4, 30), self.cut - timedelta(days=45))
+
+
+def _step_tsme(c):
+    """科小 registration only when the planned firm passes the evaluation in a window that
+    lies between today and the cutoff; due inside that window."""
+    pl, p = c.pl, c.p
+    if c.ex.tsme_registered or pl.cal is None:
+        return
+    for year in range(c.today.year, c.cut.year + 1):
+        w = pl.cal.tsme_window(year)
+        due = max(w.opens + timedelta(days=30), c.today + timedelta(days=14))
+        due = min(due, w.closes)
+        if w.closes < c.today or due > c.cut or due < c.today:
+            continue
+        t = assess(replace(c.r.profile or p, application_date=date(year, w.opens.month, w.opens.day))).tsme
+        if t is None or not t.eligible:
+            continue
+        c.add("tsme.register", ["tsme"], due, "firm",
+              f"在{w.opens.isoformat()}至{w.closes.isoformat()}评价窗口内完成科技型中小企业自评、填报与入库"
+              f"（按{year - 1}年度数据预计得分{t.score}分，须不低于60分）",
+              f"{TSME_DOC}（国科发政〔2017〕115号）：公示10个工作日后入库，编号有效期一年，"
+              f"每年{w.renewal_by.month}月{w.renewal_by.day}日前更新；江苏省高企培育库入库通常要求已是科技型中小企业")
+        return
+
+
+def _step_domain(c):
+    if "H3" in c.ft or "H3" in c.r.codes:
+        c.add("domain.select", ["H3"], c.off("domain_select"), "officer",
+              "确定核心技术所属的《国家重点支持的高新技术领域》三级领域代码（如10101 基础软件）",
+              f"{BAN}第十一条（三）及附件《国家重点支持的高新技术领域》")
+
+
+def _step_data(c):
+    """补充数据 only for the target's own window years (never a year outside it)."""
+    pl, r, p = c.pl, c.r, c.p
+    miss_codes = sorted({k for k, cond in pl.today_assessment.conditions.items()
+                         if cond.status == "missing" and k != "H3"}
+                        | {k for k, why in r.codes.items() if why.startswith("缺少")},
+                        key=lambda k: CODE_ORDER.index(k) if k in CODE_ORDER else 99)
+    if not miss_codes:
+        return
+    keys = ("sales", "rd_total", "staff", "tech_staff", "hightech_income")
+    yrs = sorted(y for y in r.operated if pl.closed(y) and (
+        p.years.get(y) is None or any(getattr(p.years[y], k) is None for k in keys)))
+    if not yrs:
+        return
+    c.add("data.complete", miss_codes, c.off("data_complete"), "officer",
+          f"补充{'、'.join(map(str, yrs))}年度财务与人员数据（销售收入、研发费用、高新技术产品收入、职工与科技人员数）",
+          "研发费用占比、科技人员占比和高新收入占比须按近三个会计年度的财务报表和所得税年度申报数据计算")
+
+
+def _step_grades(c):
+    unknown = [k for k in ("tech_advancement", "core_support") if c.p.grades.get(k) not in S.GRADE_BANDS]
+    if unknown:
+        names = {"tech_advancement": ("ip_advancement", "技术先进程度"),
+                 "core_support": ("ip_core_support", "对主要产品的核心支持作用")}
+        c.add("ip.evaluate", [names[k][0] for k in unknown] + ["H8"], c.off("ip_evaluate"), "officer",
+              f"组织专家预评知识产权的{'和'.join(names[k][1] for k in unknown)}等级（A–E），未评定时按0分计；"
+              f"等级由评审专家判断，计划不能保证",
+              f"{GUIDE}三（七）1：技术先进程度、核心支持作用各0–8分，由技术专家评判")
+
+
+def _step_ip(c):
+    for kind, n, due, lt, gives_core in c.r.ip_add:
+        addr = (["H2"] if gives_core else []) + ["H8", "ip_quantity"]
+        name = IP_KIND_NAMES.get(kind, kind)
+        grant = add_months(due, lt.months)
+        c.add(f"ip.file.{kind}", addr, due, "firm",
+              f"申请{name}{n}项（与主营产品核心技术相关），{due.isoformat()}前提交，预计{grant.isoformat()}前授权"
+              f"（截止日{c.cut.isoformat()}）",
+              lt.basis + "；尽早提交，为审查周期波动留出余量")
+
+
+def _step_standards(c):
+    if c.r.std_add:
+        c.add("standards.participate", ["ip_standards", "H8"], c.today + timedelta(days=60), "firm",
+              "参与编制国家标准、行业标准、检测方法或技术规范（须经国家有关部门认可），知识产权项加1–2分",
+              f"{GUIDE}三（七）1：企业参与编制标准等情况加1–2分，知识产权总分不超过30分")
+
+
+def _step_rd(c):
+    r = c.r
+    if not (r.rd and r.rd_info):
+        return
+    pct, sales_sum, required, last_sales = r.rd_info
+    span = _span(r.operated)
+    closed = [y for y in r.operated if c.pl.closed(y)]
+    addr = ["H5"] + (["H6"] if ("H6" in c.ft or r.all_domestic) else [])
+    for rp in r.rd:
+        tail = "，全部在境内开展（不再委托境外研发）" if r.all_domestic else ""
+        if rp.rd_total_min > 0:
+            title = (f"{rp.year}年度研发费用不低于{_fmt(rp.rd_total_min)}万元（预计销售收入"
+                     f"{_fmt(rp.sales)}万元的{_pct(rp.rd_total_min, rp.sales)}）{tail}")
+        else:
+            title = (f"{rp.year}年度继续按项目归集研发费用（其他年度已使{span}占比达标，"
+                     f"本年度无最低金额要求）{tail}")
+        basis = (f"{span}研发费用合计须不低于销售收入合计{_fmt(sales_sum)}万元的{pct}%即{_fmt(required)}万元"
+                 f"（最近一年销售收入{_fmt(last_sales)}万元适用{pct}%档；{BAN}第十一条（五））")
+        if closed:
+            basis += f"；{_span(closed)}已结束，不能再改变"
+        c.add("rd.spend", addr, date(rp.year, 12, 31), "firm", title, basis)
+
+
+def _step_ledger(c):
+    """The R&D ledger once: it also is the 辅助账 evidence piece of R&D management."""
+    r = c.r
+    if not r.operated:
+        return
+    addr = ["H5", "H6"] + (["rd_management", "H8"] if "ledger" not in c.p.rd_management else [])
+    c.add("rd.ledger", addr, c.off("ledger"), "firm",
+          f"按高企口径建立并完善{_span(r.operated)}研发费用辅助账（按研发项目RD01、RD02…归集，"
+          f"与财务报表、所得税年度申报一致）",
+          f"{GUIDE}三（六）：研发费用按项目归集，设置高新技术企业研发费用辅助账；"
+          f"三（七）3：辅助账是研究开发组织管理水平的评分要素")
+
+
+def _step_staff(c):
+    r, ly = c.r, c.ly
+    if r.staff is None or c.pl.closed(ly) or not (r.hires > 0 or "H4" in c.ft or "H4" in r.codes):
+        return
+    st = r.staff
+    c.add("staff.reclassify", ["H4"], c.today + timedelta(days=30), "officer",
+          f"核查现有职工中直接从事研发和相关技术创新活动、专门从事上述活动管理和提供直接技术服务、"
+          f"{ly}年度累计工作183天以上的人员，符合条件的计入科技人员（每认定1人可少聘约1人）",
+          f"{GUIDE}三（五）：科技人员含在职、兼职和临时聘用人员，累计实际工作时间183天以上")
+    if r.hires:
+        w = float(r.hire_w or 0)
+        title = (f"{st.hire_by.isoformat()}前新聘科技人员{r.hires}人并在{ly}年度持续在岗（按全年月平均数，"
+                 f"每人计入约{w:.2f}人；{ly}年度科技人员月平均数占职工月平均数不低于10%）")
+        c.add("staff.hire", ["H4"], st.hire_by, "firm", title,
+              f"{GUIDE}三（五）：职工和科技人员按全年月平均数计算（月平均数＝(月初＋月末)/2，"
+              f"全年＝各月平均数之和/12），新聘人员须在{ly}年度累计工作183天以上，最晚{ly}-07-01入职；"
+              f"{BAN}第十一条（四）")
+    elif "H4" in c.ft:
+        c.add("staff.hire", ["H4"], date(ly, 12, 31), "firm",
+              f"保持{ly}年度科技人员不少于{st.tech_staff_min}人（职工约{_fmt(st.staff)}人，按全年月平均数占比不低于10%）",
+              f"{GUIDE}三（五）：按全年月平均数计算；{BAN}第十一条（四）")
+
+
+def _step_hightech(c):
+    r, ly = c.r, c.ly
+    if r.ht is None or c.pl.closed(ly) or not (r.ht_raised or "H7" in c.ft):
+        return
+    if r.ht_need:
+        need, inc = r.ht_need
+        title = (f"{ly}年度高新技术产品（服务）收入不低于{_fmt(need)}万元"
+                 f"（预计总收入{_fmt(inc)}万元的60%），产品与知识产权、研发项目对应")
+    else:
+        title = f"{ly}年度高新技术产品（服务）收入占总收入不低于60%"
+    c.add("hightech.revenue", ["H7"], date(ly, 12, 31), "firm", title,
+          f"{BAN}第十一条（六）、{GUIDE}三（四）：按最近一年（{ly}年度）计算")
+
+
+def _step_conversions(c):
+    r = c.r
+    for y in sorted(r.conv_extra):
+        c.add("conversion.record", ["conversion", "H8"], date(y, 12, 31), "firm",
+              f"{y}年度完成科技成果转化不少于{r.conv_total[y]}项（新增{r.conv_extra[y]}项），"
+              f"每项留存转化合同、产品检测报告、销售发票或用户证明等证据",
+              f"{GUIDE}三（七）2：按近三年年均转化数评分，年均5项以上25–30分；同一成果只计一次")
+
+
+def _step_mgmt(c):
+    for key in RD_MANAGEMENT_POINTS:
+        if key != "ledger" and key not in c.p.rd_management:
+            c.add(f"mgmt.{key}", ["rd_management", "H8"], c.off("mgmt"), "firm",
+                  f"建立{RD_MANAGEMENT_NAMES[key]}并留存文件（研究开发组织管理水平{RD_MANAGEMENT_POINTS[key]}分）",
+                  f"{GUIDE}三（七）3：研究开发组织管理水平")
+
+
+def _step_application(c):
+    """The application itself: platform account, annual audit and CIT filing, special audit,
+    annuity receipts, linkage pack, self-check, submission."""
+    r, cut, Y, ly = c.r, c.cut, c.Y, c.ly
+    a = r.assessment
+    c.add("platform.account", [], c.off("platform_account"), "firm",
+          "在高新技术企业认定管理工作网（www.innocom.gov.cn）注册企业账号，并经地方认定机构审核激活",
+          OFFSETS["platform_account"].basis)
+    annual = c.annual_audit_due
+    c.add("audit.annual", ["H5", "H6", "H7"], annual, "firm",
+          f"完成{ly}年度财务报表年度审计，并完成{ly}年度企业所得税年度汇算清缴申报（须在提交申请前完成）",
+          f"{GUIDE}二（三）：申请材料须附近三个会计年度财务会计报告和企业所得税年度纳税申报表；"
+          f"汇算清缴法定截止{Y}年5月31日")
+    special = min(annual + timedelta(days=OFFSETS["special_audit_after_annual"].days), c.off("special_audit"))
+    c.add("audit.special", ["H5", "H6", "H7"], max(special, annual), "firm",
+          f"在年度审计完成后，委托符合条件的中介机构出具{_span(r.operated)}研发费用和{ly}年度高新技术产品（服务）收入"
+          f"专项审计（鉴证）报告",
+          f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告，以年度审计报表为基础")
+    has_patent = any(it.kind in ("invention_patent", "utility_model", "design") for it in c.p.ip) or any(
+        k in ("invention_patent", "utility_model", "design") for k, *_ in r.ip_add)
+    if has_patent:
+        c.add("ip.annuity", ["H2"], c.off("annuity"), "firm",
+              "缴纳专利年费并留存官费收据，核对每项知识产权的有效状态和权利人",
+              OFFSETS["annuity"].basis)
+    c.add("pack.linkage", ["H2", "H7", "H8"], c.off("linkage_pack"), "firm",
+          "整理主要产品（服务）—知识产权—研发项目对应材料（PS、IP、RD编号一一对应，说明核心技术支持关系）",
+          OFFSETS["linkage_pack"].basis)
+    c.add("score.selfcheck", ["H8"], c.off("selfcheck"), "officer",
+          f"对照认定条件和评价指标自查（按计划预计{a.score_min}–{a.score_max}分，下限须不低于71分）",
+          f"{BAN}第十一条（七）、{GUIDE}三（七）")
+
+
+def _step_annual_reports(c):
+    pl, ex = c.pl, c.ex
+    if not pl.certified or pl.cal is None:
+        return
+    for year in range(c.today.year, c.cut.year + 1):
+        d = pl.cal.annual_report_due(year)
+        if c.today <= d <= c.cut and d <= ex.hnte_cert_expiry:
+            c.add("annual.report", ["cert_valid"], d, "firm",
+                  f"{d.isoformat()}前报送{year - 1}年度高新技术企业年报（知识产权、科技人员、研发费用、经营收入）",
+                  f"{BAN}第十三条：每年5月底前报送；累计两年未报取消资格（第十九条）")
+
+
+def _step_submit(c):
+    p, r, ex, cut, b = c.p, c.r, c.ex, c.cut, c.b
+    timing = [k for k in ("H1", "H9", "H10") if k in c.ft or k in r.codes]
+    notes = []
+    if "H1" in timing:
+        notes.append(f"注册满一年：{(p.registered_on + timedelta(days=365)).isoformat()}起")
+    if "H9" in timing:
+        inc = ex.incident_date or c.today
+        notes.append(f"事故满一年：{(inc + timedelta(days=366)).isoformat()}起")
+    cal = c.pl.cal
+    province = (cal.province if cal is not None else "") or "江苏省"
+    once = "；每家企业每年只能申报一次" if cal is None or cal.one_per_year else ""
+    how = "滚动受理" if b.rolling else "按批次受理"
+    c.add("apply.submit", timing, cut, "firm",
+          f"在{b.id}批次截止日{cut.isoformat()}前通过高新技术企业认定管理工作网提交认定申请"
+          + (f"（{'；'.join(notes)}）" if notes else ""),
+          f"{BAN}第十二条；{province}{how}，截止日期以当年认定机构通知为准{once}")
+
+
+#: The steps, in the order a consultant writes them down (the list is sorted by due date after).
+STEPS = (_step_tsme, _step_domain, _step_data, _step_grades, _step_ip, _step_standards, _step_rd,
+         _step_ledger, _step_staff, _step_hightech, _step_conversions, _step_mgmt, _step_application,
+         _step_annual_reports, _step_submit)
 
 
 # ==================================================================== entry points
@@ -1007,22 +1319,33 @@ def plan(profile, today: date, calendar: Optional[Calendar] = None,
     A = normalize_assumptions(assumptions)
     cal = calendar if calendar is not None else default_calendar(today)
     lts = lead_times if lead_times is not None else DEFAULT_LEAD_TIMES
-    pl = _Planner(profile, today, lts, A, extras or PlanExtras(), overrides)
+    pl = _Planner(profile, today, lts, A, extras or PlanExtras(), overrides, cal)
     batches = [b for b in cal.batches if b.cutoff > today]
     earlier = []
     res = None
     target = None
+    likely = None  # (batch result) of the earliest likely batch
     for b in batches:
         res = pl.evaluate(b)
         if not res.codes:
             target = b
             break
+        if likely is None and res.likely:
+            likely = res
         codes = tuple(sorted(res.codes, key=lambda c: CODE_ORDER.index(c) if c in CODE_ORDER else 99))
-        earlier.append(Blocked(b, codes, "；".join(res.codes[c] for c in codes)))
+        earlier.append(Blocked(b, codes, "；".join(res.codes[c] for c in codes),
+                               "" if res.likely else res.lever))
     if res is None:
         return Plan(today, None, [], A, None, [], None, None, [], None, cal.version)
+    lk = None
+    if likely is not None:
+        a = likely.assessment
+        lk = Likely(likely.batch, a.score_min, a.score_max, likely.risk)
+    if target is None and likely is not None:
+        # no safe batch: plan for the likely one (its steps and dates), the risk stated
+        res = likely
     return Plan(today, target, earlier, A, res.assessment, res.rd, res.staff, res.ht,
-                pl.milestones(res), res.profile, cal.version)
+                pl.milestones(res), res.profile, cal.version, likely_target=lk)
 
 
 # ==================================================================== what-if
@@ -1037,6 +1360,9 @@ class WhatIfError(ValueError):
 #:   rd_ratio          {year: r}   R&D = r × sales in that open year, fixed (no planner change)
 #:   hightech_share    {year: s}   high-tech income = s × total income in that open year
 #:   add_tech_staff    n           n tech staff hired today (also added to headcount)
+#:   hires             [{"n": 3, "on": "2027-01-02"}]  tech hires on a date (monthly-average effect,
+#:                                 none in a year where they work < 183 days)
+#:   reclassify_staff  n           n existing staff re-checked and counted as 科技人员 (no new heads)
 #:   conversions       {year: n}   conversions in that open year (replaces the figure)
 #:   sales_growth      g           the sales_growth assumption (also other assumption keys:
 #:                                 net_assets_growth, max_rd_ratio, max_conversions_per_year)
@@ -1045,7 +1371,8 @@ class WhatIfError(ValueError):
 #:   standards         bool        took part in drafting standards
 #:   tsme_registered   bool        already in the tech-SME database
 #: Closed years (ended before today) are facts: changing them is refused.
-WHAT_IF_KEYS = ("add_ip", "rd_ratio", "hightech_share", "add_tech_staff", "conversions",
+WHAT_IF_KEYS = ("add_ip", "rd_ratio", "hightech_share", "add_tech_staff", "hires", "reclassify_staff",
+                "conversions",
                 "sales_growth", "net_assets_growth", "max_rd_ratio", "max_conversions_per_year",
                 "grades", "rd_management", "standards", "tsme_registered")
 
@@ -1088,7 +1415,7 @@ def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar]
             and A.get("net_assets_growth") == A.get("sales_growth"):
         A.pop("net_assets_growth", None)  # it followed sales_growth: keep following
     p = profile
-    fixed_rd, ht_share, staff_add = {}, {}, 0
+    fixed_rd, ht_share, staff_add, hires, reclassify = {}, {}, 0, [], 0
     for key, val in changes.items():
         if key == "add_ip":
             if not isinstance(val, Mapping):
@@ -1108,6 +1435,23 @@ def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar]
                 tgt[_wi_year(key, y, today)] = _wi_num(f"{key}.{y}", v, 0, 1)
         elif key == "add_tech_staff":
             staff_add = int(_wi_num(key, val, 0, 100000))
+        elif key == "hires":
+            if not isinstance(val, (list, tuple)):
+                raise WhatIfError("hires：必须是[{n: 人数, on: 入职日期}]数组")
+            for i, h in enumerate(val):
+                if not isinstance(h, Mapping):
+                    raise WhatIfError(f"hires[{i}]：必须是对象")
+                n = int(_wi_num(f"hires[{i}].n", h.get("n"), 0, 100000))
+                try:
+                    on = date.fromisoformat(str(h.get("on")).strip())
+                except ValueError:
+                    raise WhatIfError(f"hires[{i}].on：“{h.get('on')}”不是有效日期（YYYY-MM-DD）") from None
+                if on < today:
+                    raise WhatIfError(f"hires[{i}].on：入职日期{on.isoformat()}早于今天，已是既成事实")
+                if n:
+                    hires.append((n, on))
+        elif key == "reclassify_staff":
+            reclassify = int(_wi_num(key, val, 0, 100000))
         elif key == "conversions":
             if not isinstance(val, Mapping):
                 raise WhatIfError("conversions：必须是{年份: 次数}对象")
@@ -1142,6 +1486,7 @@ def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar]
         A = normalize_assumptions({k: v for k, v in A.items() if v is not None})
     except ProfileError as e:
         raise WhatIfError(str(e)) from None
-    ov = Overrides(fixed_rd=fixed_rd, staff_add=staff_add, ht_share=ht_share) \
-        if (fixed_rd or staff_add or ht_share) else None
+    ov = Overrides(fixed_rd=fixed_rd, staff_add=staff_add, ht_share=ht_share, hires=tuple(hires),
+                   reclassify=reclassify) \
+        if (fixed_rd or staff_add or ht_share or hires or reclassify) else None
     return plan(p, today, calendar, lead_times, A, extras, ov)

@@ -102,16 +102,18 @@ def _load_chunk(application_date: date, ids, year_range=None) -> dict[int, Profi
     ips: dict[int, list[IPItem]] = defaultdict(list)
     used = IPAsset.used_in_application.isnot(None)
     item_cache: dict[tuple, IPItem] = {}
-    for fid, kind, status, acquired, core, is_used, related, n in s.execute(
+    # a pending item's filing date lets the planner count its likely grant (i14)
+    pending_on = case((IPAsset.status == "filed", IPAsset.filed_on), else_=None)
+    for fid, kind, status, acquired, core, is_used, related, filed_on, n in s.execute(
             select(IPAsset.firm_id, IPAsset.kind, IPAsset.status, IPAsset.acquired, IPAsset.core, used,
-                   IPAsset.related, func.count()).where(_where_ids(IPAsset.firm_id, ids))
+                   IPAsset.related, pending_on, func.count()).where(_where_ids(IPAsset.firm_id, ids))
             .group_by(IPAsset.firm_id, IPAsset.kind, IPAsset.status, IPAsset.acquired, IPAsset.core, used,
-                      IPAsset.related)).all():
-        key = (kind, status, acquired, bool(core), bool(is_used), bool(related))
+                      IPAsset.related, pending_on)).all():
+        key = (kind, status, acquired, bool(core), bool(is_used), bool(related), filed_on)
         item = item_cache.get(key)
         if item is None:
             item = item_cache[key] = IPItem(kind=kind, status=status, acquired=acquired, core=key[3],
-                                            used_in_hnte=key[4], related=key[5])
+                                            used_in_hnte=key[4], related=key[5], filed_on=filed_on)
         ips[fid].extend([item] * n)
     conversions: dict[int, dict[int, int]] = defaultdict(dict)
     for fid, year, n in s.execute(

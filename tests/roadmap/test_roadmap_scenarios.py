@@ -23,8 +23,8 @@ def ms(d, code):
 
 def test_contract_keys():
     d = run(ready_firm())
-    assert list(d) == ["today", "target", "earlier_batches", "assumptions", "projected", "plans",
-                       "milestones"]
+    assert list(d) == ["today", "target", "likely_target", "earlier_batches", "assumptions", "projected",
+                       "plans", "milestones"]
     assert list(d["plans"]) == ["rd", "tech_staff", "hightech_income"]
     assert "gaps" not in d["projected"]
     assert d["assumptions"]["sales_growth"] == 0.10
@@ -95,7 +95,8 @@ def test_no_ip_software_firm_uses_software_copyright_in_time():
     files = [m for m in d["milestones"] if m["code"].startswith("ip.file.")]
     assert [m["code"] for m in files] == ["ip.file.software_copyright"]
     m = files[0]
-    assert "H2" in m["addresses"] and m["due"] == "2027-02-28"
+    # filed early (i14): within a month of today, not at cutoff − 3 months (2027-02-28)
+    assert "H2" in m["addresses"] and m["due"] == "2026-12-27"
     assert "软件著作权1项" in m["title"]
     # the invention patent (18 months) would have been due 2025-11-30: too late
     assert add_months(date(2027, 5, 31), -18) < TODAY
@@ -115,7 +116,12 @@ def test_no_ip_manufacturer_waits_for_utility_model():
         lt = DEFAULT_LEAD_TIMES[m["code"][len("ip.file."):]]
         assert add_months(date.fromisoformat(m["due"]), lt.months) <= date(2028, 5, 31)
     um = ms(d, "ip.file.utility_model")
-    assert um and um[0]["due"] == "2027-07-31" and "实用新型专利" in um[0]["title"]
+    # filed now (2026-12-27), 10 months → 2027-10-27: seven months of slack before 2028-05-31
+    assert um and um[0]["due"] == "2026-12-27" and "实用新型专利" in um[0]["title"]
+    # a manufacturer (80402) is never told to file designs, and the invention comes first where time allows
+    # 18 months from 2026-11-30 end 2028-05-30, inside the cutoff: file the invention at once
+    assert not ms(d, "ip.file.design")
+    assert [m["due"] for m in ms(d, "ip.file.invention_patent")] == ["2026-11-30"]
 
 
 def test_too_young_moves_target():
@@ -139,13 +145,15 @@ def test_staff_hired_too_late_for_183_days():
     b = blocked(d)
     assert set(b) == {"2027-1", "2027-2", "2027-3"}
     for x in b.values():
-        assert x["blocked_by"] == ["H4"] and "6月30日已过" in x["why"] and "183天" in x["why"]
+        assert x["blocked_by"] == ["H4"] and "7月1日后新聘" in x["why"] and "183天" in x["why"]
     assert d["target"]["batch"] == "2028-1"
     ts = d["plans"]["tech_staff"]
-    assert ts["year"] == 2027 and ts["hire_by"] == "2027-06-30"
+    # hired by 2027-01-01 they count fully in 2027: (5 + 4)/(80 + 4) = 10.7% (3 would give 9.6%)
+    assert ts["year"] == 2027 and ts["hire_by"] == "2027-01-01"
     hire = ms(d, "staff.hire")
-    assert hire and hire[0]["due"] == "2027-06-30" and "新聘科技人员4人" in hire[0]["title"]
+    assert hire and hire[0]["due"] == "2027-01-01" and "新聘科技人员4人" in hire[0]["title"]
     assert ts["staff"] == 84 and ts["tech_staff_min"] == 9
+    assert ms(d, "staff.reclassify")
 
 
 def test_hires_before_june_count_for_the_same_year():
@@ -157,18 +165,24 @@ def test_hires_before_june_count_for_the_same_year():
     d2 = plan(f, date(2026, 3, 1), calendar=calendar_from_json(
         {"batches": [{"id": "2027-1", "cutoff": "2027-05-31"}]})).to_dict()
     assert d2["target"]["batch"] == "2027-1"
-    assert d2["plans"]["tech_staff"]["hire_by"] == "2026-06-30"
-    assert ms(d2, "staff.hire")[0]["due"] == "2026-06-30"
+    # hired 2026-03-31 they work 276 of 365 days: w = 0.7562; need 80 − 50 = 30 ≤ 9·x·w → x = 5
+    # (4 hires: (5 + 3.02)/(80 + 3.02) = 9.67%, fails; 5: (5 + 3.78)/(83.78) = 10.48%)
+    assert d2["plans"]["tech_staff"]["hire_by"] == "2026-03-31"
+    hire = ms(d2, "staff.hire")[0]
+    assert hire["due"] == "2026-03-31" and "新聘科技人员5人" in hire["title"]
 
 
 def test_not_a_tech_sme_registers_first():
     f = ready_firm()
     del f["tsme_registered"]
     d = run(f)
-    firm_ms = [m for m in d["milestones"] if m["owner"] == "firm"]
-    assert firm_ms[0]["code"] == "tsme.register"
-    assert "tsme" in firm_ms[0]["addresses"]
-    assert TODAY.isoformat() <= firm_ms[0]["due"] <= d["target"]["cutoff"]
+    # target 2027-1 (cutoff 2027-05-31): the 2026 window has closed, the 2027 one opens after the cutoff
+    assert d["target"]["batch"] == "2027-1" and not ms(d, "tsme.register")
+    d = run(f, calendar=calendar_from_json({"batches": [{"id": "2028-1", "cutoff": "2028-05-31"}]}))
+    reg = ms(d, "tsme.register")
+    assert len(reg) == 1 and "tsme" in reg[0]["addresses"]
+    assert reg[0]["due"] == "2027-07-01"  # window 2027-06-01 … 2027-08-31, 30 days in
+    assert "2027-06-01至2027-08-31" in reg[0]["title"]
 
 
 def test_recertification_in_third_year():

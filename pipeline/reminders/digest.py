@@ -49,6 +49,30 @@ def compose(county_name: str, overdue: list, soon: list, today: date) -> tuple[s
     return title, "\n".join(parts)
 
 
+def compliance_lines(today: date) -> dict[int, list[str]]:
+    """Per county, the certified firms whose stored compliance watch is at risk (issue 16), in lines."""
+    from pipeline.models import ComplianceWatch
+    from pipeline.services.compliance import active_clause
+
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(Firm.county_id, Firm.name, ComplianceWatch.summary, ComplianceWatch.reports_missed)
+                            .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
+                            .where(ComplianceWatch.status == "at_risk", active_clause(today))
+                            .order_by(Firm.county_id, Firm.name)).all()
+    by_county: dict[int, list] = defaultdict(list)
+    for cid, name, summary, missed in rows:
+        by_county[cid].append((name, summary, missed))
+    out = {}
+    for cid, items in by_county.items():
+        missed = sum(1 for _, _, m in items if m)
+        lines = [f"已认定企业合规风险（{len(items)}家，其中年报逾期{missed}家）："]
+        lines += [f"· {name}：{summary}" for name, summary, _ in items[:MAX_LINES]]
+        if len(items) > MAX_LINES:
+            lines.append(f"……另有{len(items) - MAX_LINES}家，请登录平台查看")
+        out[cid] = lines
+    return out
+
+
 def run_digest(today: date) -> dict:
     """Write this week's digest reminders; returns counts. Deliveries go out with the next ``deliver``."""
     now = utcnow()
@@ -68,6 +92,10 @@ def run_digest(today: date) -> dict:
     rows = []
     wanted_counties = {o.county_id for o in officers} | {cid for cid, (_, hook) in counties.items() if hook}
     texts = {cid: compose(counties[cid][0], overdue[cid], soon[cid], today) for cid in wanted_counties if cid in counties}
+    for cid, lines in compliance_lines(today).items():  # issue 16: certified firms at risk, 年报 missed
+        if cid in texts:
+            title, body = texts[cid]
+            texts[cid] = (title, body + "\n\n" + "\n".join(lines))
     for o in officers:
         if o.county_id not in texts:
             continue

@@ -160,10 +160,16 @@ def build_scheduler(app, holder: str, echo=print):
         refresh(today_shanghai())
         db.session.commit()
 
+    def briefings():  # issue 16: scheduled briefing packs (each period once, from its first working day)
+        from pipeline.services.briefings import send_due
+
+        send_due(today_shanghai())
+
     sched.add_job(in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat", name="lease-heartbeat")
     sched.add_job(in_app(scan_and_deliver), "cron", hour=6, minute=30, id="reminders-scan", name="reminders-scan")
     sched.add_job(in_app(deliver), "interval", minutes=1, id="reminders-deliver", name="reminders-deliver")
     sched.add_job(in_app(compliance_refresh), "cron", hour=6, minute=10, id="compliance-refresh", name="compliance-refresh")
+    sched.add_job(in_app(briefings), "cron", hour=8, minute=30, id="briefing-delivery", name="briefing-delivery")
     sched.add_job(in_app(digest), "cron", day_of_week="mon", hour=8, minute=0, id="reminders-digest", name="reminders-digest")
     run_jobs = _optional("pipeline.reports.jobs", "run_pending_jobs")
     if run_jobs is not None:

@@ -27,3 +27,12 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"已计算{r['firms']}家：存在风险{r.get('at_risk', 0)}家，数据不全{r.get('incomplete', 0)}家，"
                    f"符合{r.get('ok', 0)}家。")
+
+    @group.command("send-briefings")
+    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="按该日期判断（默认今天）")
+    def send_command(today) -> None:
+        """发送到期的定时简报（每期只发一次）。"""
+        from pipeline.services.briefings import send_due
+
+        r = send_due(_today(today))
+        click.echo(f"应发{r['due']}份，已发送{r['sent']}份，失败{r['failed']}份。")

@@ -25,6 +25,7 @@ BLUEPRINT_MODULES = (
     "pipeline.web.dashboard",
     "pipeline.web.api",
     "pipeline.web.compliance",  # issue 16
+    "pipeline.web.briefings",  # issue 16
 )
 
 

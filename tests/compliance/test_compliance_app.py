@@ -218,3 +218,17 @@ def test_new_reminders_are_created_once(db, city):
     assert run_scan(date(Y, 3, 20)).created == 0
     keys = db.session.scalars(select(Reminder.dedupe_key)).all()
     assert len(keys) == len(set(keys))
+
+
+def test_digest_and_health_page_show_the_compliance_risk(app, db, city):
+    from pipeline.reminders.digest import run_digest
+    from pipeline.reminders.scan import run_scan
+
+    run_digest(TODAY)
+    body = db.session.scalars(select(Reminder.body).where(Reminder.rule == "digest",
+                                                          Reminder.county_id == city.a.id)).first()
+    assert "已认定企业合规风险（1家，其中年报逾期0家）" in body and city.risky.name in body
+    run_scan(TODAY)
+    assert db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.rule == "compliance_risk")) > 0
+    html = get(app, _client(app, city.admin), "/admin/reminders/").get_data(as_text=True)
+    assert "已认定企业合规风险" in html

@@ -57,7 +57,7 @@ class BriefingSchedule(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id", ondelete="CASCADE"))
-    cadence: Mapped[str] = mapped_column(String(20), default="monthly_first_workday")
+    cadence: Mapped[str] = mapped_column(String(20), default="monthly_workday1")
     recipients: Mapped[str] = mapped_column(Text)  # "name <email>" or "email", one per line
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -82,11 +82,11 @@ def first_workday(d: date) -> date:
 
 def due_period(cadence: str, today: date) -> str | None:
     """The period due on ``today`` (None before the period's first working day)."""
-    if cadence == "monthly_first_workday":
+    if cadence == "monthly_workday1":
         if today >= first_workday(today.replace(day=1)):
             return f"{today.year}-{today.month:02d}"
         return None
-    if cadence == "weekly_first_workday":
+    if cadence == "weekly_workday1":
         monday = today - timedelta(days=today.weekday())
         first = first_workday(monday)
         if first - monday < timedelta(days=7) and today >= first:

@@ -34,11 +34,11 @@ def test_first_working_day_of_the_month():
     from pipeline.services.briefings import due_period
 
     # 2026-02: 1 Feb is a Sunday → Monday 2 Feb. 2026-10: National Day holiday 1–7 October, first working day 8 October.
-    assert due_period("monthly_first_workday", date(2026, 2, 1)) is None
-    assert due_period("monthly_first_workday", date(2026, 2, 2)) == "2026-02"
-    assert due_period("monthly_first_workday", date(2026, 10, 7)) is None
-    assert due_period("monthly_first_workday", date(2026, 10, 8)) == "2026-10"
-    assert due_period("monthly_first_workday", date(2026, 10, 20)) == "2026-10"  # a missed day catches up
+    assert due_period("monthly_workday1", date(2026, 2, 1)) is None
+    assert due_period("monthly_workday1", date(2026, 2, 2)) == "2026-02"
+    assert due_period("monthly_workday1", date(2026, 10, 7)) is None
+    assert due_period("monthly_workday1", date(2026, 10, 8)) == "2026-10"
+    assert due_period("monthly_workday1", date(2026, 10, 20)) == "2026-10"  # a missed day catches up
 
 
 def test_recipients_are_checked_line_by_line():
@@ -66,14 +66,14 @@ def test_scheduled_pack_is_sent_once_logged_and_resent(app, db, smtp):
     token = m.group(1) if m else ""  # the test config turns CSRF checking off
     with app.app_context():
         resp = c.post("/admin/briefings/", data={"csrf_token": token, "county": str(county.id),
-                                                 "cadence": "monthly_first_workday", "active": "y",
+                                                 "cadence": "monthly_workday1", "active": "y",
                                                  "recipients": "张局长 <zhang@lyg.example.cn>\nli@lyg.example.cn"})
     assert resp.status_code == 302
     schedule = db.session.scalars(select(BriefingSchedule)).one()
     assert schedule.county_id == county.id and schedule.recipients.splitlines() == [
         "张局长 <zhang@lyg.example.cn>", "li@lyg.example.cn"]
     with app.app_context():  # a bad address is refused with its line, nothing saved
-        bad = c.post("/admin/briefings/", data={"csrf_token": token, "county": "", "cadence": "monthly_first_workday",
+        bad = c.post("/admin/briefings/", data={"csrf_token": token, "county": "", "cadence": "monthly_workday1",
                                                 "recipients": "nobody"})
     assert bad.status_code == 400 and db.session.scalar(select(func.count()).select_from(BriefingSchedule)) == 1
 

@@ -20,10 +20,10 @@ from .calendar import (DEFAULT_ANNUAL_REPORT_MD, DEFAULT_PROVINCE, DEFAULT_TSME_
                        lead_times_from_json, lead_times_version, make_calendar)
 from .planner import (DEFAULT_ASSUMPTIONS, WHAT_IF_KEYS, Blocked, HightechPlan, Milestone,
                       Overrides, Plan, PlanExtras, RDPlan, StaffPlan, WhatIfError,
-                      normalize_assumptions, parse_plan_input, plan, what_if)
+                      normalize_assumptions, outlook, parse_plan_input, plan, what_if)
 
 __all__ = [
-    "plan", "what_if", "parse_plan_input", "normalize_assumptions", "Plan", "PlanExtras",
+    "plan", "what_if", "outlook", "parse_plan_input", "normalize_assumptions", "Plan", "PlanExtras",
     "Overrides", "Blocked", "RDPlan", "StaffPlan", "HightechPlan", "Milestone", "WhatIfError",
     "DEFAULT_ASSUMPTIONS", "WHAT_IF_KEYS", "Batch", "Calendar", "CalendarError", "LeadTime",
     "DEFAULT_BATCH_PATTERN", "DEFAULT_LEAD_TIMES", "IP_KIND_NAMES", "PLANNER_DATA_VERSION",

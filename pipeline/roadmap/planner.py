@@ -66,7 +66,7 @@ from .calendar import (DEFAULT_LEAD_TIMES, FAST_TRACK_LEAD_TIMES, IP_KIND_NAMES,
 __all__ = [
     "plan", "what_if", "parse_plan_input", "Plan", "PlanExtras", "Overrides", "Blocked",
     "RDPlan", "StaffPlan", "HightechPlan", "Milestone", "WhatIfError", "DEFAULT_ASSUMPTIONS",
-    "WHAT_IF_KEYS", "PASS_SCORE",
+    "WHAT_IF_KEYS", "PASS_SCORE", "Likely", "outlook", "hire_weight", "hires_at",
 ]
 
 Q = Decimal("0.01")
@@ -1245,7 +1245,7 @@ def _step_application(c):
     c.add("audit.annual", ["H5", "H6", "H7"], annual, "firm",
           f"完成{ly}年度财务报表年度审计，并完成{ly}年度企业所得税年度汇算清缴申报（须在提交申请前完成）",
           f"{GUIDE}二（三）：申请材料须附近三个会计年度财务会计报告和企业所得税年度纳税申报表；"
-          f"汇算清缴法定截止{Y}年5月31日")
+          f"汇算清缴法定截止{Y}-05-31")
     special = min(annual + timedelta(days=OFFSETS["special_audit_after_annual"].days), c.off("special_audit"))
     c.add("audit.special", ["H5", "H6", "H7"], max(special, annual), "firm",
           f"在年度审计完成后，委托符合条件的中介机构出具{_span(r.operated)}研发费用和{ly}年度高新技术产品（服务）收入"
@@ -1333,8 +1333,7 @@ def plan(profile, today: date, calendar: Optional[Calendar] = None,
         if likely is None and res.likely:
             likely = res
         codes = tuple(sorted(res.codes, key=lambda c: CODE_ORDER.index(c) if c in CODE_ORDER else 99))
-        earlier.append(Blocked(b, codes, "；".join(res.codes[c] for c in codes),
-                               "" if res.likely else res.lever))
+        earlier.append(Blocked(b, codes, "；".join(res.codes[c] for c in codes), res.lever))
     if res is None:
         return Plan(today, None, [], A, None, [], None, None, [], None, cal.version)
     lk = None
@@ -1346,6 +1345,20 @@ def plan(profile, today: date, calendar: Optional[Calendar] = None,
         res = likely
     return Plan(today, target, earlier, A, res.assessment, res.rd, res.staff, res.ht,
                 pl.milestones(res), res.profile, cal.version, likely_target=lk)
+
+
+def outlook(d) -> Optional[dict]:
+    """For a plan (its JSON) without a safe batch: why, the likely batch and the lever that would
+    make the difference – the words the firm page, the portal and the roadmap PDF show.
+    None when the plan has a safe target (or there is no plan)."""
+    if not d or d.get("target"):
+        return None
+    lk = d.get("likely_target")
+    eb = d.get("earlier_batches") or []
+    ref = next((b for b in eb if lk and b["batch"] == lk["batch"]), None) or (eb[-1] if eb else None)
+    why = ref["why"] if ref else "申报日历内没有尚未截止的批次"
+    lever = (ref or {}).get("lever") or next((b.get("lever") for b in reversed(eb) if b.get("lever")), "")
+    return {"why": why, "likely": lk, "lever": lever, "batch": ref["batch"] if ref else None}
 
 
 # ==================================================================== what-if

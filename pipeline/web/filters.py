@@ -60,8 +60,10 @@ def html_lang() -> str:
 
 
 def register_filters(app: Flask) -> None:
+    from pipeline.roadmap import outlook
+
     app.jinja_env.filters.update(wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date,
-                               ui_date=ui_date)
+                               ui_date=ui_date, outlook=outlook)
     from pipeline.vocabulary import LANGUAGES
 
     app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES)

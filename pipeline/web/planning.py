@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.models import ApplicationBatch, CalendarYear, Roadmap
+from pipeline.criteria.rules import REVISIONS, RULES_VERSION
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
 from pipeline.services import planning
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
@@ -72,7 +73,8 @@ def index():
     return render_template("planning/index.html", batches=batches, calendar=cal, today=today, targeted=targeted,
                            lead_times=lead_times, kind_names=IP_KIND_NAMES, defaults=DEFAULT_LEAD_TIMES,
                            form=BatchForm(), action=ActionForm(), lt_form=LeadTimeForm(),
-                           years=_calendar_years(today, cal), year_form=CalendarYearForm())
+                           years=_calendar_years(today, cal), year_form=CalendarYearForm(),
+                           rules_version=RULES_VERSION, revisions=REVISIONS)
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])

@@ -51,32 +51,25 @@ def progress(firm_id: int, milestone_id: int):
     return _back(firm.id)
 
 
-@bp.post("/<int:firm_id>/whatif")
+@bp.get("/<int:firm_id>/whatif")
 @login_required
 def whatif(firm_id: int):
-    """Plan again with the given changes and show the result; nothing is saved."""
+    """Plan again with the given changes and show the result; nothing is saved. A GET with the
+    levers in the query string, so the result can be bookmarked and refreshed."""
+    from pipeline.clock import today as clock_today
+    from pipeline.services.roadmaps import what_if
+
     firm = get_firm_or_404(current_user, firm_id)
-    form = WhatIfForm()
+    form = WhatIfForm(request.args)
     plan, error = None, None
-    if form.validate():
-        changes: dict = {}
-        add_ip = {k: n for k, n in (("utility_model", form.add_utility_models.data),
-                                    ("invention_patent", form.add_invention_patents.data)) if n}
-        if add_ip:
-            changes["add_ip"] = add_ip
-        if form.rd_ratio.data is not None:  # "next year": the first fiscal year not yet closed after today's
-            changes["rd_ratio"] = {str(date.today().year + 1): float(form.rd_ratio.data) / 100}
-        if form.add_tech_staff.data:
-            changes["add_tech_staff"] = form.add_tech_staff.data
+    today = clock_today()
+    if request.args and form.validate():
         try:
-            from pipeline.services.roadmaps import what_if
-        except ImportError:
-            error = _("What-if planning is not available (the planning service is not deployed).")
-        else:
-            try:
-                plan = what_if(firm, changes, date.today())
-            except ValueError as exc:
-                error = _("Cannot run the what-if: %(error)s", error=exc)
+            plan = what_if(firm, form.changes(today), today)
+        except ValueError as exc:
+            error = _("Cannot run the what-if: %(error)s", error=exc)
+    elif request.args:
+        error = join_errors(form.errors, form)
     from pipeline.web.firm import _roadmap
 
     return render_template("roadmap/whatif.html", firm=firm, form=form, plan=plan, error=error,

@@ -177,3 +177,19 @@ def test_tsme_register_only_when_the_firm_can_pass():
         set_year(f, int(y), staff=60, tech_staff=3, rd_total=10)  # staff 5%: tech-SME staff score 0
     d = plan(f, T, calendar=calendar_from_json({"batches": [{"id": "2028-1", "cutoff": "2028-05-31"}]})).to_dict()
     assert not ms(d, "tsme.register")
+
+
+def test_every_what_if_lever_moves_the_plan_when_it_should():
+    no_ip = firm(ip=[], tech_domain="80402")
+    base = plan(no_ip, T).to_dict()
+    assert base["target"]["batch"] == "2028-1"
+    # IP by kind: a granted utility model now removes the H2 wait
+    assert what_if(no_ip, {"add_ip": {"utility_model": 1}}, T).to_dict()["target"]["batch"] == "2027-1"
+    # conversions, standards, growth, R&D by year: each changes what is projected or planned
+    f = firm(conversions={"2023": 1, "2024": 1, "2025": 1, "2026": 1})
+    b = plan(f, T).to_dict()
+    for changes in ({"conversions": {"2026": 5}}, {"standards": True}, {"sales_growth": 0.3},
+                    {"rd_ratio": {"2027": 0.09}}):
+        d = what_if(f, changes, T).to_dict()
+        assert (d["target"], d["projected"]["score"], d["plans"], [m["title"] for m in d["milestones"]]) != \
+            (b["target"], b["projected"]["score"], b["plans"], [m["title"] for m in b["milestones"]]), changes

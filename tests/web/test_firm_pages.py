@@ -1,6 +1,8 @@
 """The pool, the firm page's forms, the roadmap timeline and the firm portal, as users rely on them."""
 from __future__ import annotations
 
+import re
+
 from datetime import date
 from decimal import Decimal
 
@@ -233,15 +235,24 @@ def test_firm_submits_figures_and_officer_accepts(app, world, db):
 def test_what_if_shows_a_plan_without_saving(app, world, db):
     oc = _client(app, world.officer)
     count = db.session.scalar(select(Milestone.id).where(Milestone.firm_id == world.own.id).order_by(Milestone.id.desc()))
-    resp = fresh(app, oc, "post", f"/firms/{world.own.id}/whatif",
-                 data={"add_utility_models": "5", "add_invention_patents": "1", "rd_ratio": "8", "add_tech_staff": "3"})
+    args = {"add_utility_models": "5", "add_invention_patents": "1", "rd_ratio": "8", "add_tech_staff": "3",
+            "hire_on": "2027-01-02", "reclassify_staff": "1", "conversion_year": "2027", "conversions": "5",
+            "sales_growth": "15", "standards": "y", "add_software_copyrights": "2"}
+    resp = fresh(app, oc, "get", f"/firms/{world.own.id}/whatif", query_string=args)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "推演后" in html
     assert "无法推演" not in html, html[html.find("flash"):][:300]
+    # a bookmarkable GET: refreshing gives the same page (no 405), the inputs are kept in the form
+    again = fresh(app, oc, "get", f"/firms/{world.own.id}/whatif", query_string=args)
+    assert again.status_code == 200 and 'value="2027-01-02"' in again.get_data(as_text=True)
     assert db.session.scalar(select(Milestone.id).where(Milestone.firm_id == world.own.id)
                              .order_by(Milestone.id.desc())) == count
-    bad = fresh(app, oc, "post", f"/firms/{world.own.id}/whatif", data={"add_utility_models": "-1"})
+    bad = fresh(app, oc, "get", f"/firms/{world.own.id}/whatif", query_string={"add_utility_models": "-1"})
     assert "应在0–50项之间" in bad.get_data(as_text=True)
+    # dates in one format
+    main = html[html.find("<main"):]
+    m = re.search(r"\d{4}年\d{1,2}月\d{1,2}日", main)
+    assert m is None, main[m.start() - 300:m.end()]
 
 
 def test_contact_email_is_checked_not_crashed_on(app, world, db):

@@ -86,6 +86,10 @@ def test_admin_sets_a_years_tsme_window_and_annual_report_date_and_the_planner_c
     login(client, admin)
     page = client.get("/admin/planning/").get_data(as_text=True)
     assert "科技型中小企业评价窗口与高企年报截止日" in page and "2027-06-01 – 2027-08-31" in page
+    # the rules revision log is shown to admins (date, basis document, what changed)
+    from pipeline.criteria.rules import REVISIONS
+    assert "规则版本与修订记录" in page and "hnte-2016/tsme-2017" in page
+    assert all(r.date.isoformat() in page and r.changes in page for r in REVISIONS)
     r = client.post("/admin/planning/years/2027", data={"tsme_opens": "2027-05-15", "tsme_closes": "2027-09-15",
                                                         "tsme_renewal_by": "", "annual_report_due": "2027-06-30",
                                                         "note": "工企业函〔2027〕1号"})

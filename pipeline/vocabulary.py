@@ -349,3 +349,5 @@ REMINDER_RULES.update(COMPLIANCE_REMINDER_RULES)
 COMPLIANCE_STATUSES = {"ok": N_("符合条件"), "at_risk": N_("存在风险"), "incomplete": N_("数据不全")}
 BRIEFING_DELIVERY_STATUSES = {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("发送失败")}
 BRIEFING_CADENCES = {"monthly_workday1": N_("每月第一个工作日"), "weekly_workday1": N_("每周第一个工作日")}
+# The Excel column of this year's 年报 (export and import) and its "not submitted" value.
+ANNUAL_REPORT_CELLS = {"header": N_("本年度高企年报"), "not_submitted": N_("未报")}

@@ -14,7 +14,11 @@ from sqlalchemy import select
 
 from pipeline.extensions import db
 from pipeline.models import County
-from pipeline.vocabulary import FIRM_FIELDS, POOL_LEVELS, STAGES, VERDICTS
+from pipeline.vocabulary import ANNUAL_REPORT_CELLS, FIRM_FIELDS, POOL_LEVELS, STAGES, VERDICTS
+
+
+ANNUAL_REPORT_HEADER = ANNUAL_REPORT_CELLS["header"]
+ANNUAL_REPORT_NOT_SUBMITTED = ANNUAL_REPORT_CELLS["not_submitted"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,9 @@ COLUMNS = (
     Column("hnte_cert_expiry", FIRM_FIELDS["hnte_cert_expiry"], "date", width=12),
     Column("tsme_reg_no", FIRM_FIELDS["tsme_reg_no"], width=20),
     Column("notes", FIRM_FIELDS["notes"], width=30),
+    # issue 16: this year's HNTE 年报 (not a firm field: read from / written to annual_report)
+    Column("annual_report", ANNUAL_REPORT_HEADER, "annual_report", width=16,
+           note=f"本年度高企年报：填报日期（如 2026-05-20）、“{ANNUAL_REPORT_NOT_SUBMITTED}”或空白（不变）；仅限有效期内、本年度须填报年报的高企"),
 )
 READONLY_HEADERS = ("评估结论", "预计得分下限", "预计得分上限")
 SHEET_TITLE = "培育库"
@@ -58,9 +65,14 @@ def neutralise(value):
     return value
 
 
-def _cell_value(column: Column, firm, counties: dict[int, str]):
+def _cell_value(column: Column, firm, counties: dict[int, str], reports: dict | None = None):
     if column.kind == "county":
         return counties.get(firm.county_id, "")
+    if column.kind == "annual_report":
+        rec = (reports or {}).get(firm.id)
+        if rec is None:
+            return None
+        return rec[1] if rec[0] else ANNUAL_REPORT_NOT_SUBMITTED
     value = getattr(firm, column.key)
     if column.kind == "stage":
         return STAGES.get(value, value)
@@ -129,7 +141,13 @@ def template_bytes() -> bytes:
 
 def export_bytes(rows) -> bytes:
     """``rows`` are (Firm, Assessment|None) pairs, e.g. from ``firms.pool_query``."""
+    from pipeline import clock
+    from pipeline.models import AnnualReport
+
     counties = {c.id: c.name for c in db.session.scalars(select(County))}
+    reports = {fid: (done, on) for fid, done, on in db.session.execute(
+        select(AnnualReport.firm_id, AnnualReport.submitted, AnnualReport.submitted_on)
+        .where(AnnualReport.year == clock.today().year))}
     from openpyxl import Workbook  # imported here, not at the top: every flask command would pay 0.2 s
     from openpyxl.styles import Font
 
@@ -142,13 +160,13 @@ def export_bytes(rows) -> bytes:
         ws.column_dimensions[cell.column_letter].width = 12
     n = 0
     for firm, assessment in rows:
-        values = [neutralise(_cell_value(c, firm, counties)) for c in COLUMNS]
+        values = [neutralise(_cell_value(c, firm, counties, reports)) for c in COLUMNS]
         if assessment is not None:
             values += [VERDICTS.get(assessment.verdict, assessment.verdict), assessment.score_min, assessment.score_max]
         ws.append(values)
         n += 1
     for i, c in enumerate(COLUMNS, start=1):
-        if c.kind == "date":
+        if c.kind in ("date", "annual_report"):
             for row in ws.iter_rows(min_row=2, max_row=n + 1, min_col=i, max_col=i):
                 row[0].number_format = "yyyy-mm-dd"
     _validations(ws, n)

@@ -31,7 +31,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-FIELDS = tuple(c.key for c in COLUMNS if c.key != "county") + ("county_id",)
+FIELDS = tuple(c.key for c in COLUMNS if c.key not in ("county", "annual_report")) + ("county_id",)
 
 
 class ImportRefused(ValueError):
@@ -182,6 +182,10 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
                     if not can_see_county(user, county.id):
                         raise ValueError(gettext("“%(name)s” is outside your jurisdiction", name=county.name))
                     values["county_id"] = county.id
+                elif col.kind == "annual_report":  # issue 16: this year's 年报, "未报" or a date
+                    from pipeline.services.exports import ANNUAL_REPORT_NOT_SUBMITTED
+
+                    values[col.key] = (False, None) if text == ANNUAL_REPORT_NOT_SUBMITTED else (True, _date(v))
                 elif col.kind == "date":
                     values[col.key] = _date(v)
                 elif col.kind == "stage":
@@ -227,6 +231,7 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
             result.errors.append(RowError(n, "统一社会信用代码",
                                                   gettext("This firm belongs to another county; you cannot change it")))
             continue
+        report_change = _annual_report_change(firm, values, n, result)
         if firm is None:
             values["_action"] = "new"
             result.new += 1
@@ -235,6 +240,8 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
             after = {**before, **{k: v for k, v in values.items() if k in FIELDS and not (k == "stage" and v is None)}}
             after = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in after.items()}
             changed = [k for k in FIELDS if before.get(k) != after.get(k)]
+            if report_change:
+                changed.append("annual_report")
             values["_action"] = "update" if changed else "same"
             values["_changed"] = changed
             if changed:
@@ -246,6 +253,31 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
     result.errors.sort(key=lambda e: (e.row, [c.header for c in COLUMNS].index(e.column)
                                       if e.column in [c.header for c in COLUMNS] else 99))
     return result
+
+
+def _annual_report_change(firm, values: dict, n: int, result) -> bool:
+    """Issue 16: whether the row's 本年度高企年报 cell changes the firm's record (errors named by row)."""
+    from pipeline import clock
+    from pipeline.compliance import cert_active, report_years
+    from pipeline.models import AnnualReport
+    from pipeline.services.exports import ANNUAL_REPORT_HEADER
+
+    wanted = values.get("annual_report")
+    if wanted is None:
+        return False
+    today = clock.today()
+    if firm is None or not cert_active(firm.hnte_cert_date, firm.hnte_cert_expiry, today) or \
+            today.year not in report_years(firm.hnte_cert_date, firm.hnte_cert_expiry, today.year):
+        result.errors.append(RowError(n, ANNUAL_REPORT_HEADER,
+                                      gettext("No annual report is due this year for this firm (not a certified HNTE "
+                                              "with a report due)")))
+        return False
+    if wanted[1] is not None and wanted[1] > today:
+        result.errors.append(RowError(n, ANNUAL_REPORT_HEADER, gettext("Submitted on: the date cannot be in the future")))
+        return False
+    rec = db.session.scalars(select(AnnualReport).where(AnnualReport.firm_id == firm.id,
+                                                        AnnualReport.year == today.year)).first()
+    return rec is None or (rec.submitted, rec.submitted_on) != wanted
 
 
 def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
@@ -282,6 +314,11 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
                 record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, FIELDS))
             else:
                 continue
+            if row.get("annual_report") is not None and "annual_report" in row.get("_changed", ()):
+                from pipeline.services.compliance import record_report
+
+                done, on = row["annual_report"]
+                record_report(user, firm, today.year, done, on, None, today)
             touched.append(firm.id)
         record(user, "import", "firm", None, None, None,
                {"file": filename, "new": result.new, "updated": result.updated, "unchanged": result.unchanged})

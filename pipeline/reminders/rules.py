@@ -354,16 +354,17 @@ def cert_expiry_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
     return []
 
 
-def tsme_update_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
-    """Registered tech SMEs update their record every year by 31 March."""
+def tsme_update_rule(firm: FirmFacts, today: date, th: Thresholds, renewal_by: date | None = None) -> list[Hit]:
+    """Registered tech SMEs update their record every year by 31 March (or the renewal date the
+    admin entered for the year on the planning calendar, issue 14's data)."""
     if not firm.tsme_reg_no or firm.stage == "exited":
         return []
     y = today.year
     if firm.tsme_year is not None and firm.tsme_year >= y:
         return []  # already evaluated / updated this year
-    nominal = _md(y, th.tsme_due)
+    nominal = renewal_by if renewal_by is not None and renewal_by.year == y else _md(y, th.tsme_due)
     real = next_workday(nominal)
-    if not (_md(y, th.tsme_from) <= today <= real):
+    if not (min(_md(y, th.tsme_from), nominal - timedelta(days=30)) <= today <= real):
         return []
     return [Hit("tsme_update", "firm", firm.id, str(y), firm.id, BOTH, real,
                 f"【科技型中小企业】{firm.name}：请于{cn(real)}前完成{y}年度信息更新",
@@ -406,6 +407,7 @@ class Inputs:
     target_batch: Mapping[int, str] = field(default_factory=dict)  # firm id -> batch code
     report_deadlines: Mapping[int, date] = field(default_factory=dict)  # year -> nominal 年报 deadline
     tsme_windows: Sequence[tuple[date, date]] = ()  # this year's 科小 evaluation windows
+    tsme_renewal_by: date | None = None  # this year's 科小 renewal date when the admin entered one
 
 
 def evaluate(inputs: Inputs, today: date, th: Thresholds | None = None) -> list[Hit]:
@@ -420,7 +422,7 @@ def evaluate(inputs: Inputs, today: date, th: Thresholds | None = None) -> list[
         hits += compliance_risk_rule(f, today, th)
         hits += tsme_window_rule(f, today, inputs.tsme_windows, today.year)
         hits += cert_expiry_rule(f, today, th)
-        hits += tsme_update_rule(f, today, th)
+        hits += tsme_update_rule(f, today, th, inputs.tsme_renewal_by)
         hits += stale_data_rule(f, today, th)
         hits += stage_stuck_rule(f, today, th)
         code = inputs.target_batch.get(f.id)

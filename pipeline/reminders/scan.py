@@ -94,7 +94,8 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
         target = dict(conn.execute(select(Roadmap.firm_id, Roadmap.target_batch).where(
             Roadmap.target_batch.in_([b.code for b in batches]))).all())
     return rules.Inputs(firms=firms, milestones=milestones, batches=batches, target_batch=target,
-                        report_deadlines=deadlines, tsme_windows=((window.opens, window.closes),))
+                        report_deadlines=deadlines, tsme_windows=((window.opens, window.closes),),
+                        tsme_renewal_by=window.renewal_by if today.year in cal.tsme_windows else None)
 
 
 @dataclass

@@ -88,3 +88,16 @@ def test_tsme_cycle_and_site_checks():
     codes = [k for k, _ in C.site_check_triggers(C.SiteCheckFacts(5, 0, D("8"), False, True))]
     assert codes == ["staff_le5", "no_ip", "rd_lt10", "first"]
     assert C.site_check_triggers(C.SiteCheckFacts(30, 2, D("50"), False, False)) == []
+
+
+def test_tsme_renewal_reminder_follows_the_calendar_date():
+    from pipeline.reminders import rules
+
+    firm = rules.FirmFacts(1, "科小企业", 1, "pool", tsme_reg_no="2025A", tsme_year=2025)
+    th = rules.Thresholds()
+    # Default: by 31 March (a Tuesday in 2026), from 1 March.
+    assert rules.tsme_update_rule(firm, date(2026, 3, 20), th)[0].due_on == date(2026, 3, 31)
+    # The admin's earlier local date (20 March, a Friday): due then, nothing after it.
+    hit = rules.tsme_update_rule(firm, date(2026, 3, 10), th, date(2026, 3, 20))
+    assert hit and hit[0].due_on == date(2026, 3, 20)
+    assert rules.tsme_update_rule(firm, date(2026, 3, 21), th, date(2026, 3, 20)) == []

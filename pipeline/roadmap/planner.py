@@ -1333,7 +1333,7 @@ def plan(profile, today: date, calendar: Optional[Calendar] = None,
         if likely is None and res.likely:
             likely = res
         codes = tuple(sorted(res.codes, key=lambda c: CODE_ORDER.index(c) if c in CODE_ORDER else 99))
-        earlier.append(Blocked(b, codes, "；".join(res.codes[c] for c in codes), res.lever))
+        earlier.append(Blocked(b, codes, "；".join(res.codes[c] for c in codes), res.lever or _lever_of(codes)))
     if res is None:
         return Plan(today, None, [], A, None, [], None, None, [], None, cal.version)
     lk = None
@@ -1345,6 +1345,26 @@ def plan(profile, today: date, calendar: Optional[Calendar] = None,
         res = likely
     return Plan(today, target, earlier, A, res.assessment, res.rd, res.staff, res.ht,
                 pl.milestones(res), res.profile, cal.version, likely_target=lk)
+
+
+#: What a blocking condition needs when no planned lever reaches it (named in earlier_batches).
+CODE_LEVERS = {
+    "cert_valid": "证书有效期：有效期内无需重新认定，到期当年再申请",
+    "H1": "时间：注册满一年后方可申请",
+    "H2": "知识产权：须取得对主要产品起核心支持作用的授权知识产权",
+    "H3": "技术领域：须先确定核心技术所属的三级领域代码（属数据缺失，计划不能替代）",
+    "H4": "科技人员：核查现有职工或在上一年7月1日前新聘",
+    "H5": "研发投入：已结束年度无法改变，须等窗口移到可改变的年度",
+    "H6": "境内研发：增加境内研发或减少境外委托研发",
+    "H7": "高新收入：提高上一年度高新技术产品（服务）收入占比",
+    "H8": "创新能力评价：专家评分、成果转化和成长性",
+    "H9": "时间：事故或违法行为满一年后方可申请",
+    "H10": "时间：被取消资格的当年不得申请",
+}
+
+
+def _lever_of(codes):
+    return "；".join(CODE_LEVERS[c] for c in codes if c in CODE_LEVERS)
 
 
 def outlook(d) -> Optional[dict]:

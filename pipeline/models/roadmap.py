@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
@@ -79,6 +79,9 @@ class Roadmap(db.Model):
 
 class Milestone(db.Model):
     __tablename__ = "milestone"
+    # The inbox counts in every page's navigation (open milestones of the scope's firms by due date)
+    # seek this index per firm instead of scanning every open milestone of the city (issue 15).
+    __table_args__ = (Index("ix_milestone_firm_status_due", "firm_id", "status", "due", "progress_pending"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmap.id", ondelete="CASCADE"), index=True)

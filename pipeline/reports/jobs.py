@@ -222,7 +222,7 @@ def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) ->
                     done += fut.result()
                     _set_progress(job, done)
         out = _export_dir() / f"job-{job.id}-roadmaps-{county.code}-{today.isoformat()}.zip"
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as zf:
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             for pdf in sorted(tmp.glob("*.pdf")):
                 zf.write(pdf, arcname=pdf.name)
         return out

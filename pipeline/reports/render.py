@@ -114,3 +114,28 @@ def render_pdf(html: str, max_pages: int | None = None, fetcher: SafeFetcher | N
     out.pages = min(total, cap)
     out.truncated = truncated
     return out
+
+
+_WARM_HTML = ("<html><body><h1>小升高 · 高新技术企业培育</h1><table><tr><th>企业</th><th>得分</th></tr>"
+              "<tr><td>连云港示例科技有限公司</td><td>71–78</td></tr></table></body></html>")
+
+
+def warm_up(app=None) -> float:
+    """Load WeasyPrint, the CJK fonts, the PDF stylesheet and the PDF templates once, in this process.
+
+    Called by gunicorn's ``post_worker_init`` (``gunicorn.conf.py``) so that the first roadmap PDF a
+    worker serves costs what a warm one does; returns the seconds it took.
+    """
+    import time
+
+    started = time.perf_counter()
+    render_pdf(_WARM_HTML, max_pages=1)
+    if app is not None:
+        from pipeline.reports import charts  # noqa: F401  (pygal and the chart code)
+
+        for name in ("reports/roadmap_pdf.html", "reports/briefing_pdf.html"):
+            try:
+                app.jinja_env.get_template(name)
+            except Exception:  # a template renamed by another change must not stop the worker
+                log.warning("PDF template %s not warmed", name)
+    return time.perf_counter() - started

@@ -6,6 +6,7 @@ formula (starting with = + - @, tab or CR) are written with a leading apostrophe
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
@@ -13,8 +14,8 @@ from io import BytesIO
 from sqlalchemy import select
 
 from pipeline.extensions import db
-from pipeline.models import County
-from pipeline.vocabulary import ANNUAL_REPORT_CELLS, FIRM_FIELDS, POOL_LEVELS, STAGES, VERDICTS
+from pipeline.models import Assessment, County
+from pipeline.vocabulary import ANNUAL_REPORT_CELLS, FIRM_FIELDS, POOL_LEVELS, STAGES, VERDICTS, YEAR_FIELDS
 
 
 ANNUAL_REPORT_HEADER = ANNUAL_REPORT_CELLS["header"]
@@ -55,6 +56,7 @@ COLUMNS = (
 )
 READONLY_HEADERS = ("评估结论", "预计得分下限", "预计得分上限")
 SHEET_TITLE = "培育库"
+_YEAR_LABELS = {label for label, _money in YEAR_FIELDS.values()}
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -139,39 +141,126 @@ def template_bytes() -> bytes:
     return _save(wb)
 
 
-def export_bytes(rows) -> bytes:
-    """``rows`` are (Firm, Assessment|None) pairs, e.g. from ``firms.pool_query``."""
+EXTRA_HEADERS = ("专员", "目标批次")  # read-only, after the verdict columns
+YEAR_SPAN = 3  # the yearly figures of the last three fiscal years, read-only
+
+
+def year_headers(today: date) -> list[tuple[int, str, str]]:
+    """``(year, field, header)`` of the read-only yearly figure columns, e.g. "2025年研发费用（万元）"."""
+    first = today.year - YEAR_SPAN
+    return [(y, key, f"{y}年{label}") for y in range(first, today.year) for key, (label, _money) in YEAR_FIELDS.items()]
+
+
+def is_readonly_header(header: str) -> bool:
+    """Columns the export adds and the import ignores (verdict, officer, batch, yearly figures)."""
+    if header in READONLY_HEADERS or header in EXTRA_HEADERS:
+        return True
+    m = re.fullmatch(r"(\d{4})年(.+)", header or "")
+    return bool(m) and m.group(2) in _YEAR_LABELS
+
+
+def export_bytes(user, params, today: date) -> bytes:
+    """The filtered pool list as a workbook, streamed: plain rows in batches, a write-only sheet.
+
+    Nothing is loaded as ORM objects; the yearly figures come from one query for the listed firms.
+    """
+    from openpyxl import Workbook  # imported here, not at the top: every flask command would pay 0.2 s
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from pipeline.models import FiscalYear, Firm, Roadmap, User
+    from pipeline.services.firms import pool_query
+
+    counties = dict(db.session.execute(select(County.id, County.name)).all())
+    officers = dict(db.session.execute(select(User.id, User.display_name).where(User.role == "officer")).all())
+    years = year_headers(today)
+    ids = pool_query(user, params, today, columns=(Firm.id,), order=False).subquery()
+    figures: dict[int, dict[int, tuple]] = {}
+    ycols = [getattr(FiscalYear, k) for k in YEAR_FIELDS]
+    for row in db.session.execute(select(FiscalYear.firm_id, FiscalYear.year, *ycols)
+                                  .where(FiscalYear.firm_id.in_(select(ids.c.id)),
+                                         FiscalYear.year >= today.year - YEAR_SPAN, FiscalYear.year < today.year)):
+        figures.setdefault(row[0], {})[row[1]] = tuple(row[2:])
+    field_index = {k: i for i, k in enumerate(YEAR_FIELDS)}
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET_TITLE)
+    headers = [c.header for c in COLUMNS] + list(READONLY_HEADERS) + list(EXTRA_HEADERS) + [h for _, _, h in years]
+    for i, c in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = c.width
+    for i in range(len(COLUMNS) + 1, len(headers) + 1):
+        ws.column_dimensions[get_column_letter(i)].width = 12
+    ws.freeze_panes = "B2"
+    head_font, ro_font = Font(bold=True, color="FFFFFF"), Font(bold=True, color="6B7483")
+    head_fill = PatternFill("solid", fgColor="1F4E8C")
+    head = []
+    for i, h in enumerate(headers):
+        cell = WriteOnlyCell(ws, value=h)
+        if i < len(COLUMNS):
+            cell.font, cell.fill = head_font, head_fill
+        else:
+            cell.font = ro_font
+        head.append(cell)
+    ws.append(head)
     from pipeline import clock
     from pipeline.models import AnnualReport
 
-    counties = {c.id: c.name for c in db.session.scalars(select(County))}
     reports = {fid: (done, on) for fid, done, on in db.session.execute(
         select(AnnualReport.firm_id, AnnualReport.submitted, AnnualReport.submitted_on)
-        .where(AnnualReport.year == clock.today().year))}
-    from openpyxl import Workbook  # imported here, not at the top: every flask command would pay 0.2 s
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = _sheet(wb)
-    start = len(COLUMNS) + 1
-    for j, header in enumerate(READONLY_HEADERS):
-        cell = ws.cell(row=1, column=start + j, value=header)
-        cell.font = Font(bold=True, color="6B7483")
-        ws.column_dimensions[cell.column_letter].width = 12
+        .where(AnnualReport.year == clock.today().year, AnnualReport.firm_id.in_(select(ids.c.id))))}
+    cols = [Firm.county_id if c.kind == "county" else Firm.id if c.kind == "annual_report" else getattr(Firm, c.key)
+            for c in COLUMNS]
+    q = pool_query(user, params, today, columns=(Firm.id, *cols, Firm.officer_id, Assessment.verdict,
+                                                 Assessment.score_min, Assessment.score_max, Roadmap.target_batch))
+    q = q.outerjoin(Roadmap, Roadmap.firm_id == Firm.id).execution_options(yield_per=1000)
+    text_cols = {i for i, c in enumerate(COLUMNS) if c.key in ("credit_code", "contact_phone")}
+    date_cols = {i for i, c in enumerate(COLUMNS) if c.kind in ("date", "annual_report")}
     n = 0
-    for firm, assessment in rows:
-        values = [neutralise(_cell_value(c, firm, counties, reports)) for c in COLUMNS]
-        if assessment is not None:
-            values += [VERDICTS.get(assessment.verdict, assessment.verdict), assessment.score_min, assessment.score_max]
-        ws.append(values)
+    for row in db.session.execute(q):
+        fid, values, (officer_id, verdict, smin, smax, batch) = row[0], row[1:1 + len(COLUMNS)], row[1 + len(COLUMNS):]
+        out = []
+        for i, (c, v) in enumerate(zip(COLUMNS, values)):
+            if c.kind == "county":
+                v = counties.get(v, "")
+            elif c.kind == "stage":
+                v = STAGES.get(v, v)
+            elif c.kind == "level":
+                v = POOL_LEVELS.get(v or "", "")
+            elif c.kind == "annual_report":
+                rec = reports.get(v)
+                v = None if rec is None else (rec[1] if rec[0] else ANNUAL_REPORT_NOT_SUBMITTED)
+            v = neutralise(v)
+            if i in text_cols or i in date_cols:
+                cell = WriteOnlyCell(ws, value=v)
+                cell.number_format = "@" if i in text_cols else "yyyy-mm-dd"
+                v = cell
+            out.append(v)
+        out += [VERDICTS.get(verdict, verdict) if verdict else None, smin, smax,
+                neutralise(officers.get(officer_id)), batch]
+        mine = figures.get(fid, {})
+        for y, key, _h in years:
+            fig = mine.get(y)
+            value = fig[field_index[key]] if fig else None
+            out.append(float(value) if value is not None and not isinstance(value, int) else value)
+        ws.append(out)
         n += 1
-    for i, c in enumerate(COLUMNS, start=1):
-        if c.kind in ("date", "annual_report"):
-            for row in ws.iter_rows(min_row=2, max_row=n + 1, min_col=i, max_col=i):
-                row[0].number_format = "yyyy-mm-dd"
-    _validations(ws, n)
+    _validations_write_only(ws, n)
     _notes_sheet(wb)
     return _save(wb)
+
+
+def _validations_write_only(ws, rows: int) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    last = max(rows + 1, 1000)
+    for key, values in (("stage", STAGES.values()), ("pool_level", POOL_LEVELS.values())):
+        letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle="取值不在列表中", error="请从下拉列表中选择")
+        dv.add(f"{letter}2:{letter}{last}")
+        ws.data_validations.append(dv)
 
 
 def _save(wb) -> bytes:

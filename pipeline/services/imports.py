@@ -23,7 +23,7 @@ from pipeline.models import County, Firm, StageChange, User
 from pipeline.models.base import utcnow
 from pipeline.vocabulary import POOL_LEVELS, STAGES
 from pipeline.services.audit import record, snapshot
-from pipeline.services.exports import COLUMNS, READONLY_HEADERS, _DANGEROUS
+from pipeline.services.exports import COLUMNS, _DANGEROUS, is_readonly_header
 from pipeline.services.scope import can_see_county
 from pipeline.i18n import tl
 
@@ -130,7 +130,7 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
     if missing:
         raise ImportRefused(gettext("Required columns missing: %(columns)s (use the template on this page)",
                                      columns=gettext(", ").join(missing)))
-    unknown = [h for h in headers if h and h not in by_header and h not in READONLY_HEADERS]
+    unknown = [h for h in headers if h and h not in by_header and not is_readonly_header(h)]
     if unknown:
         raise ImportRefused(gettext("Unknown columns: %(columns)s (use the template on this page)",
                                      columns=gettext(", ").join(unknown)))

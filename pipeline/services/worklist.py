@@ -133,16 +133,21 @@ def items(user: User, today: date, kind: str | None = None, firm_id: int | None 
     return out
 
 
-def counts(user: User, today: date, firm_id: int | None = None) -> dict[str, int]:
+def counts(user: User, today: date, firm_id: int | None = None, kinds=None) -> dict[str, int]:
+    """Exact counts per kind (only ``kinds`` when given: the navigation needs four of them)."""
     out = {}
     for k, q in _queries(user, today, firm_id).items():
-        out[k] = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
+        if kinds is None or k in kinds:
+            out[k] = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
     return out
 
 
 def action_count(user: User, today: date) -> int:
     """The number in the navigation: what needs *this* user's action (not what waits on someone else)."""
-    c = counts(user, today)
+    # Issue 15: this runs on every page, so only the counts it sums (not the whole inbox's).
+    kinds = ("overdue", "due_soon", "returned", "cert_risk") if user.role == "firm" else \
+        ("submission", "progress", "overdue", "cert_risk")
+    c = counts(user, today, kinds=kinds)
     if user.role == "firm":
         return c["overdue"] + c["due_soon"] + c["returned"] + c["cert_risk"]
     return c["submission"] + c["progress"] + c["overdue"] + c["cert_risk"]

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 
 from pipeline.extensions import db
 from pipeline.services import exports, imports
-from pipeline.services.firms import pool_query
 from pipeline.web.auth import staff_required
 
 bp = Blueprint("imports", __name__, url_prefix="/pool")
@@ -55,8 +54,7 @@ def template():
 @staff_required
 def export():
     today = date.today()
-    rows = db.session.execute(pool_query(current_user, request.args, today)).all()
-    return _download(exports.export_bytes(rows), exports.export_filename(today))
+    return _download(exports.export_bytes(current_user, request.args, today), exports.export_filename(today))
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -89,3 +89,56 @@ def test_kanban_shows_counts_and_its_column_endpoint_pages(app, world, db):
     cf = app.test_client()
     login(cf, world.firm_user)
     assert fresh(app, cf, "get", "/pool/kanban/column/coaching").status_code == 404
+
+
+def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, world, db, tmp_path):
+    """Nothing cached across a data change: each surface is read once (warm), the firm is renamed, read again."""
+    import shutil
+    import subprocess
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from pipeline.models import Firm
+    from pipeline.services import firms as firm_service
+    from pipeline.services.tokens import issue_token
+
+    token = issue_token(world.officer, "test")
+    officer, firm_user = app.test_client(), app.test_client()
+    login(officer, world.officer)
+    login(firm_user, world.firm_user)
+    own = world.own
+    surfaces = {
+        "pool": (officer, "/pool/"), "search": (officer, "/pool/?q=有限公司"), "firm": (officer, f"/firms/{own.id}"),
+        "kanban column": (officer, f"/pool/kanban/column/{own.stage}"), "portal": (firm_user, "/portal/"),
+        "api": (officer, "/api/v1/firms"), "api firm": (officer, f"/api/v1/firms/{own.id}"),
+    }
+
+    def read_all() -> dict[str, str]:
+        out = {}
+        for key, (c, url) in surfaces.items():
+            headers = {"Authorization": f"Bearer {token}"} if url.startswith("/api/") else {}
+            resp = fresh(app, c, "get", url, headers=headers)
+            assert resp.status_code == 200, (key, resp.status_code)
+            out[key] = resp.get_data(as_text=True) if not url.startswith("/api/") else \
+                resp.get_data(as_text=True).encode().decode("unicode_escape")
+        xlsx = fresh(app, officer, "get", "/pool/export.xlsx").data
+        out["export"] = " ".join(str(v) for row in load_workbook(BytesIO(xlsx), read_only=True).worksheets[0]
+                                 .iter_rows(values_only=True) for v in row)
+        if shutil.which("pdftotext"):
+            pdf = fresh(app, officer, "get", f"/firms/{own.id}/roadmap.pdf").data
+            (tmp_path / "r.pdf").write_bytes(pdf)
+            out["roadmap pdf"] = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
+                                                text=True, check=True).stdout.replace("\n", "")
+        return out
+
+    before = read_all()
+    for key, text in before.items():
+        assert own.name in text, key
+    firm = db.session.get(Firm, own.id)
+    assert firm_service.update_firm(world.officer, firm, {"name": "甲改名后智造有限公司"}, TODAY)
+    after = read_all()
+    for key, text in after.items():
+        assert "甲改名后智造有限公司" in text, key
+        if key != "firm":  # the firm page's history rightly keeps the old name ("name: old → new")
+            assert "甲科技有限公司" not in text, key

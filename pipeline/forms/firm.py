@@ -12,11 +12,22 @@ from pipeline.models.firm import RD_PIECES
 from pipeline.vocabulary import (CONVERSION_FORMS, GRADES, INCIDENT_KINDS, IP_ACQUIRED, IP_KINDS, IP_STATUSES,
                                  POOL_LEVELS)
 from pipeline.i18n import ltl
+from pipeline.models.firm import NOTES_MAX_CHARS
+from pipeline.text import InvisibleCharacter, clean_name
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 _OPT = [("", "—")]
+
+
+def clean_name_filter(value):
+    """Forms' side of the one name rule (pipeline.text): NFC, whitespace folded, invisible characters refused."""
+    try:
+        return clean_name(value)
+    except InvisibleCharacter as exc:
+        raise ValueError(_("Contains an invisible control character (%(code)s); delete it and try again",
+                           code=exc.code))
 
 
 def _choices(mapping):
@@ -28,17 +39,17 @@ class DeleteForm(FlaskForm):
 
 
 class FirmForm(FlaskForm):
-    name = StringField(_l("Firm name"), validators=[DataRequired(_l("Enter the firm name")), Length(max=200)])
+    name = StringField(_l("Firm name"), validators=[DataRequired(_l("Enter the firm name")), Length(max=200)], filters=[clean_name_filter])
     credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(_l("Enter the unified social credit code"))])
     registered_on = DateField(_l("Registration date"), validators=[Optional()])
     tech_domain = StringField(_l("Technology field code"), validators=[Optional(), Length(max=5)],
                               description=_l("Code from the Key High-Tech Fields Supported by the State catalogue, e.g. 10101"))
-    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=20)])
+    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=20)], filters=[clean_name_filter])
     pool_level = SelectField(_l("Pool level"), choices=_OPT + _choices(POOL_LEVELS), validators=[Optional()])
-    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=50)])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=50)], filters=[clean_name_filter])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=30)])
     contact_email = StringField(_l("Contact email"), validators=[Optional(), Email(_l("Enter a valid email address")), Length(max=120)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)], filters=[clean_name_filter])
     hnte_cert_no = StringField(_l("HNTE certificate number"), validators=[Optional(), Length(max=20)])
     hnte_cert_date = DateField(_l("Certificate issue date"), validators=[Optional()])
     hnte_cert_expiry = DateField(_l("Certificate expiry date"), validators=[Optional()])
@@ -53,7 +64,7 @@ class FirmForm(FlaskForm):
     led_standard_5y = BooleanField(_l("Led an international, national or industry standard in the last five years"))
     restricted_industry = BooleanField(_l("In a restricted or phased-out industry"))
     listed_dishonest = BooleanField(_l("On the list of seriously dishonest entities"))
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=NOTES_MAX_CHARS)])
 
     def validate_credit_code(self, field):
         try:

@@ -16,6 +16,8 @@ from pipeline.extensions import db
 from pipeline.models.base import Money, utcnow
 from pipeline.vocabulary import IP_KINDS, POOL_LEVELS, RD_PIECE_LABELS, STAGES
 
+NOTES_MAX_CHARS = 2000  # the firm's notes: the profile form and the Excel import use the same limit
+
 CLASS_I = {"invention_patent", "plant_variety", "crop_variety", "new_drug", "tcm_protected", "ic_layout"}
 
 # The 11 R&D-management pieces of the assess contract, key -> (label, points); labels in the vocabulary.
@@ -69,7 +71,7 @@ class Firm(db.Model):
     led_standard_5y: Mapped[bool] = mapped_column(Boolean, default=False)
     restricted_industry: Mapped[bool] = mapped_column(Boolean, default=False)
     listed_dishonest: Mapped[bool] = mapped_column(Boolean, default=False)
-    notes: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)  # at most NOTES_MAX_CHARS (form and import)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     stage_changed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -129,7 +129,7 @@ def _seed_calendar(today: date) -> None:
 
 def _user(username, display, role, county_id=None, firm_id=None, email=None) -> User:
     return User(username=username, display_name=display, role=role, county_id=county_id, firm_id=firm_id,
-                email=email or f"{username}@demo.local",
+                email=email or f"{username}@demo.example.com",
                 password_hash=generate_password_hash(DEMO_PASSWORD, method="scrypt"))
 
 
@@ -203,7 +203,7 @@ def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: 
         row = dict(credit_code=code, name=name, county_id=county.id, industry=industry,
                    tech_domain=rng.choice(domains), officer_id=officers.get(county.id),
                    contact_name=contact, contact_phone=fake.phone_number(),
-                   contact_email=f"contact{i}@{fake.domain_word()}.demo.local",
+                   contact_email=f"contact{i}@{fake.domain_word()}.example.com",  # RFC 2606: valid, never delivered
                    address=f"江苏省连云港市{county.name}{fake.street_name()}{rng.randint(1, 300)}号")
         row.update(profile["firm"])
         if code in seen_codes:  # same seed, second run: already there

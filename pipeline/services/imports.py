@@ -21,17 +21,35 @@ from pipeline.extensions import db
 from pipeline.messages import credit_code_reason
 from pipeline.models import County, Firm, StageChange, User
 from pipeline.models.base import utcnow
+from pipeline.models.firm import NOTES_MAX_CHARS
 from pipeline.vocabulary import POOL_LEVELS, STAGES
 from pipeline.services.audit import record, snapshot
 from pipeline.services.exports import COLUMNS, _DANGEROUS, is_readonly_header
 from pipeline.services.scope import can_see_county
 from pipeline.i18n import tl
+from pipeline.text import InvisibleCharacter, clean_name
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 FIELDS = tuple(c.key for c in COLUMNS if c.key not in ("county", "annual_report")) + ("county_id",)
+
+
+# Reading (issue 12): the same limits and name rule as the profile form.
+TEXT_LIMITS = {"notes": NOTES_MAX_CHARS}
+NAME_KEYS = frozenset({"name", "industry", "contact_name", "address"})
+
+
+def clean_imported_name(text: str) -> str:
+    try:
+        cleaned = clean_name(text)
+    except InvisibleCharacter as exc:
+        raise ValueError(gettext("Contains an invisible control character (%(code)s); delete it and try again",
+                                 code=exc.code))
+    if cleaned is None:
+        raise ValueError(gettext("Enter a name, not only spaces"))
+    return cleaned
 
 
 class ImportRefused(ValueError):
@@ -72,24 +90,21 @@ def read_sheet(data: bytes, filename: str = "") -> list[list]:
                                     limit=max_bytes // 1024 // 1024))
     if not data:
         raise ImportRefused(gettext("The file is empty"))
-    if not (data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC)):
+    if not data.startswith(_ZIP_MAGIC):
+        if data.startswith(_OLE_MAGIC):
+            raise ImportRefused(gettext("“%(name)s” is an old .xls workbook: open it in Excel or WPS, save it as .xlsx "
+                                        "and upload that", name=filename or gettext("this file")))
         raise ImportRefused(gettext("“%(name)s” is not an Excel file: fill in the downloaded template (.xlsx) and upload "
                                     "that", name=filename or gettext("this file")))
-    from python_calamine import CalamineWorkbook
+    from pipeline.services.xlsx_read import Limits, SheetRefused, read_rows
 
     try:
-        wb = CalamineWorkbook.from_filelike(BytesIO(data))
-        sheet = wb.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
-    except Exception:  # calamine raises its own error types for every kind of broken file
+        return read_rows(data, Limits(max_rows=max_rows))
+    except SheetRefused as exc:
+        if str(exc):
+            raise ImportRefused(str(exc))
         raise ImportRefused(gettext("Cannot read “%(name)s”: the file is damaged or not an Excel workbook. Save it as "
                                     ".xlsx and try again", name=filename or gettext("this file")))
-    while rows and all(v in ("", None) for v in rows[-1]):
-        rows.pop()
-    if len(rows) - 1 > max_rows:
-        raise ImportRefused(gettext("%(n)s data rows are more than the limit of %(limit)s rows. Split the sheet and "
-                                    "import the parts one by one", n=len(rows) - 1, limit=max_rows))
-    return rows
 
 
 def _text(value) -> str | None:
@@ -207,10 +222,10 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
                         raise ValueError(gettext("“%(text)s” is not a valid e-mail address", text=text))
                     values[col.key] = text
                 else:
-                    limit = Firm.__table__.c[col.key].type.length
+                    limit = Firm.__table__.c[col.key].type.length or TEXT_LIMITS.get(col.key)
                     if limit and len(text) > limit:
                         raise ValueError(gettext("More than %(n)s characters", n=limit))
-                    values[col.key] = text
+                    values[col.key] = clean_imported_name(text) if col.key in NAME_KEYS else text
             except uscc.CreditCodeError as exc:
                 err(RowError(n, col.header, credit_code_reason(exc)))
             except ValueError as exc:

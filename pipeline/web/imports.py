@@ -30,10 +30,29 @@ class ConfirmForm(FlaskForm):
     pass
 
 
+PREVIEW_MAX_AGE_S = 2 * 3600  # an unconfirmed preview is kept this long, then swept
+
+
 def _staging_dir() -> Path:
     path = Path(current_app.instance_path) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def sweep_previews(now: float | None = None) -> int:
+    """Delete staged uploads nobody confirmed (older than PREVIEW_MAX_AGE_S); returns how many."""
+    import time
+
+    cutoff = (now if now is not None else time.time()) - PREVIEW_MAX_AGE_S
+    removed = 0
+    for path in _staging_dir().glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass
+    return removed
 
 
 def _download(data: bytes, filename: str) -> Response:
@@ -41,6 +60,7 @@ def _download(data: bytes, filename: str) -> Response:
 
     resp = Response(data, mimetype=XLSX)
     resp.headers["Content-Disposition"] = f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}"
+    resp.headers["Cache-Control"] = "no-store"  # firm data: never kept in a shared or browser cache
     return resp
 
 
@@ -72,6 +92,7 @@ def upload():
         except imports.ImportRefused as exc:
             refused = str(exc)
         else:
+            sweep_previews()
             if result.ok:
                 token = secrets.token_hex(16)
                 (_staging_dir() / f"{token}.xlsx").write_bytes(data)

@@ -27,11 +27,14 @@ __all__ = [
     "CONVERSION_BANDS", "GROWTH_BANDS", "GROWTH_STEPS", "IP_QUANTITY_BANDS", "IP_TOTAL_CAP",
     "STANDARDS_BAND", "TSME_SIZE", "TSME_PASS_SCORE", "TSME_STAFF_STEPS", "TSME_RD_SALES_STEPS",
     "TSME_RD_COST_STEPS", "TSME_IP_CLASS1", "TSME_IP_CLASS2_STEPS", "STAFF_MIN_DAYS",
-    "OFFSETS", "Offset", "offset_days", "add_months", "days_in_year",
+    "OFFSETS", "Offset", "offset_days", "add_months", "days_in_year", "DEFAULT_PROVINCE",
 ]
 
 #: The rules version recorded with every assessment and plan (contract value, assess-io.md).
 RULES_VERSION = "hnte-2016/tsme-2017"
+
+#: The province whose practice the defaults follow (calendars, pool wording).
+DEFAULT_PROVINCE = "江苏省"
 
 BAN = "《高新技术企业认定管理办法》"
 GUIDE = "《高新技术企业认定管理工作指引》"
@@ -157,6 +160,12 @@ OFFSETS = {
     "special_audit_after_annual": Offset(30, "annual_audit", f"{GUIDE}二（三）：专项审计以年度审计报表为基础"),
     "special_audit": Offset(-15, "cutoff", f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告"),
     "annuity": Offset(-20, "cutoff", f"{GUIDE}三（二）6：专利须提供授权证书或授权通知书及官费收据"),
+    "hire_soon": Offset(30, "today", "新聘人员从启动招聘到入职按30天计"),
+    "reclassify": Offset(30, "today", "核查现有职工是否符合科技人员条件，一个月内完成"),
+    "tsme_in_window": Offset(30, "window_opens", "科小评价窗口开放后一个月内完成自评填报，留出公示时间"),
+    "tsme_soon": Offset(14, "today", "科小自评填报准备按两周计"),
+    "standards": Offset(60, "today", "参与标准编制须尽早对接标准化技术委员会或行业协会"),
+    "annual_audit_before_cutoff": Offset(-45, "cutoff", f"{GUIDE}二（三）：年度审计与汇算清缴须在提交前完成，为专项审计留出时间"),
     "ip_slack_months": Offset(2, "months", "知识产权授权周期有波动，申请日须在最短周期外再留两个月余量"),
     "ip_now_months": Offset(2, "months", "两个月内提交的申请视为“尽早提交”"),
 }

@@ -118,7 +118,7 @@ def _md(year, md):
 DEFAULT_TSME_WINDOW = ((6, 1), (8, 31), (3, 31))
 #: HNTE 年报 deadline (month, day): 31 May every year of validity (办法第十三条).
 DEFAULT_ANNUAL_REPORT_MD = (5, 31)
-DEFAULT_PROVINCE = "江苏省"
+from pipeline.criteria.rules import DEFAULT_PROVINCE  # noqa: E402  (the rules table's)
 
 
 def default_tsme_window(year: int) -> TsmeWindow:

@@ -57,7 +57,7 @@ from typing import Dict, List, Mapping, Optional, Tuple
 from pipeline.criteria import (CLASS_I, IP_KINDS, RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS,
                                IPItem, Profile, ProfileError, YearFigures, assess, parse_profile)
 from pipeline.criteria import score as S
-from pipeline.criteria.rules import (BAN, GUIDE, OFFSETS, PASS_SCORE, STAFF_MIN_DAYS, TSME_DOC,
+from pipeline.criteria.rules import (BAN, DEFAULT_PROVINCE, GUIDE, OFFSETS, PASS_SCORE, STAFF_MIN_DAYS, TSME_DOC,
                                      days_in_year, hires_needed)
 
 from .calendar import (DEFAULT_LEAD_TIMES, FAST_TRACK_LEAD_TIMES, IP_KIND_NAMES, PLANNER_DATA_VERSION,
@@ -793,7 +793,7 @@ class _Planner:
             return
         fy = years.get(ly)
         last_start = date(ly, 7, 1)
-        soon = self.today + timedelta(days=30)
+        soon = self.today + timedelta(days=OFFSETS["hire_soon"].days)
         hire_by = None
         if not self.closed(ly):
             hire_by = date(ly, 1, 1) if soon <= date(ly, 1, 1) else soon
@@ -1062,7 +1062,7 @@ class _Steps:
 
     @property
     def annual_audit_due(self):
-        return min(date(self.Y, 4, 30), self.cut - timedelta(days=45))
+        return min(date(self.Y, 4, 30), self.off("annual_audit_before_cutoff"))
 
 
 def _step_tsme(c):
@@ -1073,7 +1073,7 @@ def _step_tsme(c):
         return
     for year in range(c.today.year, c.cut.year + 1):
         w = pl.cal.tsme_window(year)
-        due = max(w.opens + timedelta(days=30), c.today + timedelta(days=14))
+        due = max(w.opens + timedelta(days=OFFSETS["tsme_in_window"].days), c.off("tsme_soon"))
         due = min(due, w.closes)
         if w.closes < c.today or due > c.cut or due < c.today:
             continue
@@ -1084,7 +1084,7 @@ def _step_tsme(c):
               f"在{w.opens.isoformat()}至{w.closes.isoformat()}评价窗口内完成科技型中小企业自评、填报与入库"
               f"（按{year - 1}年度数据预计得分{t.score}分，须不低于60分）",
               f"{TSME_DOC}（国科发政〔2017〕115号）：公示10个工作日后入库，编号有效期一年，"
-              f"每年{w.renewal_by.month}月{w.renewal_by.day}日前更新；江苏省高企培育库入库通常要求已是科技型中小企业")
+              f"每年{w.renewal_by.month}月{w.renewal_by.day}日前更新；{(pl.cal.province or DEFAULT_PROVINCE)}高企培育库入库通常要求已是科技型中小企业")
         return
 
 
@@ -1138,7 +1138,7 @@ def _step_ip(c):
 
 def _step_standards(c):
     if c.r.std_add:
-        c.add("standards.participate", ["ip_standards", "H8"], c.today + timedelta(days=60), "firm",
+        c.add("standards.participate", ["ip_standards", "H8"], c.off("standards"), "firm",
               "参与编制国家标准、行业标准、检测方法或技术规范（须经国家有关部门认可），知识产权项加1–2分",
               f"{GUIDE}三（七）1：企业参与编制标准等情况加1–2分，知识产权总分不超过30分")
 
@@ -1184,7 +1184,7 @@ def _step_staff(c):
     if r.staff is None or c.pl.closed(ly) or not (r.hires > 0 or "H4" in c.ft or "H4" in r.codes):
         return
     st = r.staff
-    c.add("staff.reclassify", ["H4"], c.today + timedelta(days=30), "officer",
+    c.add("staff.reclassify", ["H4"], c.off("reclassify"), "officer",
           f"核查现有职工中直接从事研发和相关技术创新活动、专门从事上述活动管理和提供直接技术服务、"
           f"{ly}年度累计工作183天以上的人员，符合条件的计入科技人员（每认定1人可少聘约1人）",
           f"{GUIDE}三（五）：科技人员含在职、兼职和临时聘用人员，累计实际工作时间183天以上")
@@ -1287,7 +1287,7 @@ def _step_submit(c):
         inc = ex.incident_date or c.today
         notes.append(f"事故满一年：{(inc + timedelta(days=366)).isoformat()}起")
     cal = c.pl.cal
-    province = (cal.province if cal is not None else "") or "江苏省"
+    province = (cal.province if cal is not None else "") or DEFAULT_PROVINCE
     once = "；每家企业每年只能申报一次" if cal is None or cal.one_per_year else ""
     how = "滚动受理" if b.rolling else "按批次受理"
     c.add("apply.submit", timing, cut, "firm",

@@ -193,3 +193,23 @@ def test_every_what_if_lever_moves_the_plan_when_it_should():
         d = what_if(f, changes, T).to_dict()
         assert (d["target"], d["projected"]["score"], d["plans"], [m["title"] for m in d["milestones"]]) != \
             (b["target"], b["projected"]["score"], b["plans"], [m["title"] for m in b["milestones"]]), changes
+
+
+def test_outlook_says_why_the_likely_batch_and_the_lever():
+    from pipeline.roadmap import outlook
+
+    safe = plan(ready_firm(), T).to_dict()
+    assert outlook(safe) is None
+    years = {str(y): {"sales": round(15000 * 1.1 ** (y - 2023), 2), "hightech_income": round(11000 * 1.1 ** (y - 2023), 2),
+                      "rd_total": 300, "net_assets": round(5000 * 1.1 ** (y - 2023), 2), "total_assets": 20000,
+                      "total_cost": 14000, "staff": 100, "tech_staff": 8} for y in (2023, 2024, 2025, 2026)}
+    d = plan({"registered_on": "2020-03-01", "tech_domain": "40301", "years": years,
+              "ip": [{"kind": "utility_model", "core": True}], "conversions": {"2024": 2, "2025": 2, "2026": 2},
+              "grades": {"tech_advancement": "B", "core_support": "B"}}, T).to_dict()
+    ol = outlook(d)
+    assert ol["likely"]["batch"] == "2029-1" and ol["batch"] == "2029-1"
+    assert "低于71分" in ol["why"] and "专家评分" in ol["lever"]
+    # no domain code: neither safe nor likely, and the lever names what is missing
+    d = plan(firm(tech_domain=None), T).to_dict()
+    ol = outlook(d)
+    assert ol["likely"] is None and "技术领域" in ol["lever"]

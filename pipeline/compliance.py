@@ -110,16 +110,16 @@ def report_years(cert_date: date | None, cert_expiry: date | None, upto: int) ->
 
 
 def missed_reports(inp: WatchInput, today: date) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """(missed years, unrecorded years). A year is missed when its deadline has passed and the officer
-    recorded it as not submitted, or — for the current year, which the app reminded about — when no
-    submission is recorded by the deadline. An older year with no record at all is *unrecorded*:
-    shown, not counted (the app may have started tracking after it)."""
+    """(missed years, unrecorded years). A year is *missed* when its deadline has passed and the
+    officer recorded it as not submitted. A year whose deadline passed with no record at all is
+    *unrecorded*: shown and reminded about (the officer verifies it on the national platform and
+    records it), not counted as missed — the app cannot know, and it may have started tracking later."""
     missed, unknown = [], []
     for y in report_years(inp.cert_date, inp.cert_expiry, today.year):
         deadline = inp.report_deadlines.get(y) or md(y, 5, 31)
         if today <= deadline or y in inp.reports:
             continue
-        (missed if (y in inp.not_submitted or y == today.year) else unknown).append(y)
+        (missed if y in inp.not_submitted else unknown).append(y)
     return tuple(missed), tuple(unknown)
 
 
@@ -207,8 +207,6 @@ def watch(inp: WatchInput, today: date) -> WatchResult:
                                         f"严重环境违法行为，可能被取消高企资格",
                               {"on": recent[-1].isoformat(), "count": len(recent)}))
     missed, unrecorded = missed_reports(inp, today)
-    if unrecorded:
-        notes.append(f"{'、'.join(map(str, unrecorded))}年年报未登记是否填报")
     if len(missed) >= 2:
         reasons.append(Reason(REPORT_REVOCATION, f"已累计{len(missed)}年未按期填报年报（{'、'.join(map(str, missed))}年），"
                                                  f"按规定将被取消高企资格",
@@ -217,6 +215,8 @@ def watch(inp: WatchInput, today: date) -> WatchResult:
         reasons.append(Reason(REPORT_MISSED, f"{missed[0]}年年报未按期填报；再有一年未报将被取消高企资格",
                               {"years": list(missed)}))
     status = AT_RISK if reasons else (INCOMPLETE if notes else OK)
+    if unrecorded:  # shown, but it does not change the status (see missed_reports)
+        notes.append(f"{'、'.join(map(str, unrecorded))}年年报已过截止日期，尚未登记是否填报")
     return WatchResult(inp.firm_id, status, tuple(reasons), window, ratio, band, short, missed, tuple(notes))
 
 

@@ -273,29 +273,37 @@ def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds,
 
 def annual_report_missed_rule(firm: FirmFacts, today: date, th: Thresholds,
                               deadlines: Mapping[int, date] | None = None) -> list[Hit]:
-    """After a 年报 deadline passed without a submission: one reminder per missed year; with
-    two missed years, one revocation-risk reminder (period = the missed years, so a third year
-    missed makes a new one)."""
+    """After a 年报 deadline passed: a year recorded as not submitted is *missed* (one reminder per
+    year; two missed years: one revocation-risk reminder, period = the missed years); this year's
+    deadline passed with no record at all asks the officer and the firm to verify and record it.
+    Same definitions as ``pipeline.compliance.missed_reports``."""
     cert, exp = firm.hnte_cert_date, firm.hnte_cert_expiry
     if cert is None or exp is None or firm.stage == "exited" or today > exp:
         return []
-    missed = []
+    hits, missed = [], []
     for y in range(cert.year + 1, min(exp.year, today.year) + 1):
         if y in firm.reports_submitted:
             continue
         nominal, real = _report_deadline(y, th, deadlines)
-        # Missed as pipeline.compliance.missed_reports defines it: recorded as not submitted, or this
-        # year's deadline passed with no submission recorded (older unrecorded years are not counted).
-        if today > real and (y in firm.reports_not_submitted or y == today.year):
-            missed.append((y, real))
-    hits = [Hit("annual_report_missed", "firm", firm.id, str(y), firm.id, BOTH, real,
-                f"【年报逾期】{firm.name}：{y}年高企年报未按期填报",
-                f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，平台尚无填报记录。"
-                f"如已填报，请专员在企业页面登记；累计两年未填报将被取消高企资格。",
-                "annual-reports", urgent=True) for y, real in missed]
+        if today <= real:
+            continue
+        if y in firm.reports_not_submitted:
+            missed.append(y)
+            hits.append(Hit("annual_report_missed", "firm", firm.id, str(y), firm.id, BOTH, real,
+                            f"【年报逾期】{firm.name}：{y}年高企年报未按期填报",
+                            f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，登记为未填报。"
+                            f"请尽快补报；累计两年未填报将被取消高企资格。",
+                            "annual-reports", urgent=True))
+        elif y == today.year:
+            hits.append(Hit("annual_report_missed", "firm", firm.id, f"{y}:unrecorded", firm.id, BOTH, real,
+                            f"【年报待核实】{firm.name}：{y}年高企年报截止后仍无填报记录",
+                            f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，平台尚无填报记录。"
+                            f"请核实：已填报的请在企业页面登记填报日期，未填报的请尽快补报并登记“未报”。"
+                            f"累计两年未填报将被取消高企资格。",
+                            "annual-reports"))
     if len(missed) >= 2:
-        years = "、".join(str(y) for y, _ in missed)
-        hits.append(Hit("annual_report_revocation", "firm", firm.id, ",".join(str(y) for y, _ in missed), firm.id,
+        years = "、".join(map(str, missed))
+        hits.append(Hit("annual_report_revocation", "firm", firm.id, ",".join(map(str, missed)), firm.id,
                         BOTH, None, f"【取消资格风险】{firm.name}：已累计{len(missed)}年未报高企年报",
                         f"{firm.name}已累计{len(missed)}年（{years}年）未按期填报高企年报，按《高新技术企业认定管理办法》"
                         f"第十九条将被取消高新技术企业资格，请立即核实并补报。",

@@ -135,8 +135,8 @@ def reports_of(firm: Firm, today: date) -> list[dict]:
         submitted = bool(r and r.submitted)
         passed = not submitted and today > real
         out.append({"year": y, "record": r, "submitted": submitted, "submitted_on": r.submitted_on if r else None,
-                    "deadline": real, "missed": passed and (r is not None or y == today.year),
-                    "unrecorded": passed and r is None and y != today.year,
+                    "deadline": real, "missed": passed and r is not None,
+                    "unrecorded": passed and r is None,
                     "pending": not submitted and today <= real})
     return out
 

@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from pipeline import uscc
 from pipeline.extensions import db
-from pipeline.models import (ApplicationBatch, Conversion, County, FiscalYear, Firm, Incident, IPAsset,
+from pipeline.models import (AnnualReport, ApplicationBatch, Conversion, County, FiscalYear, Firm, Incident, IPAsset,
                              LeadTime, RdEvidence, Target, User)
 from pipeline.vocabulary import RD_PIECE_LABELS
 
@@ -231,11 +231,30 @@ def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: 
             evid.append({"firm_id": fid, **e})
         for inc in profile["incidents"]:
             incs.append({"firm_id": fid, **inc})
+    reports = _demo_annual_reports(seed, firm_rows, ids, today)
     for model, rows in ((FiscalYear, years), (IPAsset, ips), (Conversion, convs), (RdEvidence, evid),
-                        (Incident, incs)):
+                        (Incident, incs), (AnnualReport, reports)):
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(model), rows[start:start + 5000])
     return len(firm_rows)
+
+
+def _demo_annual_reports(seed: int, firm_rows: list, ids: dict, today: date) -> list[dict]:
+    """Issue 16: each certified firm's 年报 of the years already due, mostly submitted in May, a few
+    recorded as not submitted (an own random stream, so the rest of the demo stays the same)."""
+    rng = random.Random(seed * 7919 + 16)
+    out = []
+    for row in firm_rows:
+        cert, exp = row.get("hnte_cert_date"), row.get("hnte_cert_expiry")
+        if cert is None or exp is None:
+            continue
+        for y in range(cert.year + 1, min(exp.year, today.year) + 1):
+            if y == today.year and today <= date(y, 5, 31):
+                continue  # not due yet
+            done = rng.random() < 0.96
+            out.append({"firm_id": ids[row["credit_code"]], "year": y, "submitted": done,
+                        "submitted_on": date(y, 5, rng.randint(6, 29)) if done else None})
+    return out
 
 
 def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: float) -> dict:

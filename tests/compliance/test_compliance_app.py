@@ -174,7 +174,15 @@ def test_missed_annual_report_and_revocation_risk(db, city):
         f.year(firm, y, sales=3000, rd=200)
     db.session.add(AnnualReport(firm_id=firm.id, year=Y - 1, submitted=False))
     db.session.commit()
-    compliance.refresh(date(Y, 6, 2), [firm.id])  # after this year's deadline (31 May or the next workday)
+    day = date(Y, 6, 2)  # after this year's deadline (31 May or the next workday)
+    compliance.refresh(day, [firm.id])
+    w = db.session.get(ComplianceWatch, firm.id)
+    # one year recorded as not submitted: a risk; this year's, unrecorded, is a note to verify
+    assert w.status == "at_risk" and w.codes == "annual_report_missed" and w.reports_missed == 1
+    assert any(f"{Y}年年报已过截止日期，尚未登记是否填报" in n for n in w.notes)
+    db.session.add(AnnualReport(firm_id=firm.id, year=Y, submitted=False))  # recorded: not submitted either
+    db.session.commit()
+    compliance.refresh(day, [firm.id])
     w = db.session.get(ComplianceWatch, firm.id)
     assert w.status == "at_risk" and w.codes == "annual_report_revocation" and w.reports_missed == 2
 
@@ -199,6 +207,7 @@ def test_new_reminders_are_created_once(db, city):
     cert = f.firm(city.a, "壬漏报科技有限公司", stage="certified", hnte_cert_date=date(Y - 2, 11, 1),
                   hnte_cert_expiry=date(Y + 1, 10, 31))
     db.session.add(AnnualReport(firm_id=cert.id, year=Y - 1, submitted=False))
+    db.session.add(AnnualReport(firm_id=cert.id, year=Y, submitted=False))
     db.session.commit()
     from pipeline.services import compliance
 

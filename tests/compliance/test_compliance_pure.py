@@ -53,18 +53,22 @@ def test_compliant_firm_and_other_conditions():
 def test_missed_annual_reports_one_is_a_risk_two_revoke():
     years = {y: fy(y, 3000, 200) for y in (2023, 2024, 2025)}
     base = C.WatchInput(1, date(2023, 11, 1), date(2026, 10, 31), years, (), {2024: date(2024, 5, 10)})
-    # 2025 has no record (older, unrecorded: a note, not counted); 2026's deadline passed unreported: missed.
+    # 2025 and 2026 passed with no record: shown as unrecorded, not counted (the status stays ok).
     r = C.watch(base, TODAY)
+    assert r.reports_missed == () and r.status == C.OK
+    assert "2025、2026年年报已过截止日期，尚未登记是否填报" in r.notes
+    # 2026 recorded as not submitted: one missed year is a risk.
+    r = C.watch(dataclasses.replace(base, not_submitted=frozenset({2026})), TODAY)
     assert r.reports_missed == (2026,) and r.codes == (C.REPORT_MISSED,)
-    assert "2025年年报未登记是否填报" in r.notes
+    assert "2026年年报未按期填报；再有一年未报将被取消高企资格" in r.summary()
     # Before the 2026 deadline nothing is missed yet.
-    assert C.watch(base, date(2026, 5, 31)).reports_missed == ()
-    # 2025 recorded as not submitted + 2026 missed: two years → revocation.
-    r = C.watch(dataclasses.replace(base, not_submitted=frozenset({2025})), TODAY)
+    assert C.watch(dataclasses.replace(base, not_submitted=frozenset({2026})), date(2026, 5, 31)).reports_missed == ()
+    # 2025 and 2026 recorded as not submitted: two years → revocation.
+    r = C.watch(dataclasses.replace(base, not_submitted=frozenset({2025, 2026})), TODAY)
     assert r.reports_missed == (2025, 2026) and r.codes == (C.REPORT_REVOCATION,)
     assert "已累计2年未按期填报年报（2025、2026年）" in r.summary()
     # A locality's earlier deadline counts: 20 May passed on 25 May.
-    early = dataclasses.replace(base, report_deadlines={2026: date(2026, 5, 20)})
+    early = dataclasses.replace(base, not_submitted=frozenset({2026}), report_deadlines={2026: date(2026, 5, 20)})
     assert C.watch(early, date(2026, 5, 25)).reports_missed == (2026,)
 
 
@@ -101,3 +105,17 @@ def test_tsme_renewal_reminder_follows_the_calendar_date():
     hit = rules.tsme_update_rule(firm, date(2026, 3, 10), th, date(2026, 3, 20))
     assert hit and hit[0].due_on == date(2026, 3, 20)
     assert rules.tsme_update_rule(firm, date(2026, 3, 21), th, date(2026, 3, 20)) == []
+
+
+def test_annual_report_reminders_missed_and_unrecorded():
+    from pipeline.reminders import rules
+
+    th = rules.Thresholds()
+    firm = rules.FirmFacts(1, "高企", 1, "certified", hnte_cert_date=date(2024, 11, 1), hnte_cert_expiry=date(2027, 10, 31),
+                           reports_not_submitted=frozenset({2025}))
+    hits = rules.annual_report_missed_rule(firm, date(2026, 6, 2), th)
+    assert [(h.rule, h.period) for h in hits] == [("annual_report_missed", "2025"), ("annual_report_missed", "2026:unrecorded")]
+    firm2 = dataclasses.replace(firm, reports_not_submitted=frozenset({2025, 2026}))
+    hits = rules.annual_report_missed_rule(firm2, date(2026, 6, 2), th)
+    assert [(h.rule, h.period) for h in hits][-1] == ("annual_report_revocation", "2025,2026")
+    assert rules.annual_report_missed_rule(firm, date(2026, 5, 29), th)[0].period == "2025"  # 2026 not yet due

@@ -75,7 +75,8 @@ def authenticate(username: str, password: str) -> LoginResult:
 
 
 def create_user(actor, username: str, password: str, role: str, display_name: str | None = None,
-                county_code: str | None = None, firm_code: str | None = None, email: str | None = None) -> User:
+                county_code: str | None = None, firm_code: str | None = None, email: str | None = None,
+                phone: str | None = None) -> User:
     """A new account; officers need a county, firm users a firm (by credit code). Commits."""
     username = (username or "").strip()
     if not username:
@@ -85,6 +86,7 @@ def create_user(actor, username: str, password: str, role: str, display_name: st
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise AccountError(gettext("The user name “%(name)s” is taken", name=username))
     check_password_strength(password)
+    email, phone = normalise_email(email), normalise_phone(phone)
     county_id = firm_id = None
     if role == "officer":
         county = db.session.scalars(select(County).where((County.code == county_code) | (County.name == county_code))).first()
@@ -97,7 +99,7 @@ def create_user(actor, username: str, password: str, role: str, display_name: st
             raise AccountError(gettext("A firm user needs the unified social credit code of a firm in the pool"))
         firm_id, county_id = firm.id, firm.county_id
     user = User(username=username, display_name=display_name or username, role=role, county_id=county_id,
-                firm_id=firm_id, email=email, password_hash=hash_password(password), active=True)
+                firm_id=firm_id, email=email, phone=phone, password_hash=hash_password(password), active=True)
     db.session.add(user)
     db.session.flush()
     record(actor, "create", "user", user.id,
@@ -147,3 +149,56 @@ def adopt_session_language(user: User, code: str | None) -> None:
     """At login: a language chosen on the login page (in the session) becomes the user's choice."""
     if code and code in current_app.config["LANGUAGES"]:
         set_locale(user, code)
+
+
+def normalise_email(email: str | None) -> str | None:
+    """A valid e-mail address (normalised) or None for blank; else AccountError naming the field."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise AccountError(gettext("“%(value)s” is not a valid e-mail address (field: e-mail)", value=email)) from None
+
+
+def normalise_phone(phone: str | None) -> str | None:
+    phone = (phone or "").strip()
+    if not phone:
+        return None
+    import re
+
+    if not re.fullmatch(r"[0-9+\-() ]{5,30}", phone):
+        raise AccountError(gettext("“%(value)s” is not a phone number (field: phone; digits, +, - and spaces)", value=phone))
+    return phone
+
+
+def update_user(actor, user: User, display_name: str, email: str | None, phone: str | None) -> bool:
+    """An admin edits an account's name, e-mail and phone; only what changed is written (commits)."""
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise AccountError(gettext("The name is required"))
+    values = {"display_name": display_name[:64], "email": normalise_email(email), "phone": normalise_phone(phone)}
+    before = {k: getattr(user, k) for k in values}
+    changed = {k: v for k, v in values.items() if before[k] != v}
+    if not changed:
+        return False
+    for k, v in changed.items():
+        setattr(user, k, v)
+    record(actor, "update", "user", user.id, before={k: before[k] for k in changed}, after=changed)
+    db.session.commit()
+    return True
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user changes their own password: the current one must match (commits; audited, no hashes logged)."""
+    if not check_password_hash(user.password_hash, current or ""):
+        raise AccountError(gettext("The current password is wrong"))
+    if new == current:
+        raise AccountError(gettext("The new password must differ from the current one"))
+    check_password_strength(new)
+    user.password_hash = hash_password(new)
+    record(user, "change_password", "user", user.id)
+    db.session.commit()

@@ -20,6 +20,7 @@ BLUEPRINT_MODULES = (
     "pipeline.web.planning",
     "pipeline.web.notifications",
     "pipeline.web.inbox",
+    "pipeline.web.account",
     "pipeline.web.reminders",
     "pipeline.web.reports",
     "pipeline.web.dashboard",

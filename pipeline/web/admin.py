@@ -27,6 +27,7 @@ class UserForm(FlaskForm):
     county = SelectField(_l("County (required for officers)"), choices=[], validators=[Optional()])
     firm_code = StringField(_l("Firm's unified social credit code (required for firm users)"), validators=[Optional(), Length(max=18)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Set an initial password"))])
 
 
@@ -43,7 +44,7 @@ def index():
         try:
             user = accounts.create_user(current_user, form.username.data, form.password.data, form.role.data,
                                         form.display_name.data, form.county.data or None, form.firm_code.data or None,
-                                        form.email.data or None)
+                                        form.email.data or None, form.phone.data or None)
         except accounts.AccountError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -65,3 +66,62 @@ def toggle(user_id: int):
         flash(_("Account %(username)s enabled.", username=user.username) if user.active
               else _("Account %(username)s disabled.", username=user.username), "success")
     return redirect(url_for("admin.index"))
+
+
+# ---- issue 17: edit an account (name, e-mail, phone) and reset its password ------------------------
+
+class EditUserForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name")), Length(max=64)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=120)],
+                        description=_l("Reminders and digests go here"))
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)],
+                        description=_l("Printed on the firm's briefing PDF as the officer's contact number"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password"))],
+                             description=_l("Tell the user in person; they can change it under My account"))
+
+
+def _edit_page(user, form=None, reset=None, status=200):
+    if form is None:
+        form = EditUserForm(obj=user)
+    return render_template("admin/user_edit.html", user=user, form=form, reset=reset or ResetPasswordForm(prefix="rp"),
+                           action=ActionForm()), status
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = EditUserForm()
+    if not form.is_submitted():
+        return _edit_page(user)
+    if form.validate():
+        try:
+            changed = accounts.update_user(current_user, user, form.display_name.data, form.email.data, form.phone.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("Account %(username)s saved.", username=user.username) if changed
+                  else _("Nothing changed for %(username)s.", username=user.username), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return _edit_page(user, form=form, status=422)
+
+
+@bp.post("/users/<int:user_id>/password")
+@admin_required
+def reset_user_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    reset = ResetPasswordForm(prefix="rp")
+    if reset.validate_on_submit():
+        try:
+            accounts.reset_password(current_user, user.username, reset.password.data)
+        except accounts.AccountError as exc:
+            db.session.rollback()
+            reset.password.errors.append(str(exc))
+        else:
+            flash(_("The password of %(username)s has been reset (and any lock lifted).", username=user.username), "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return _edit_page(user, reset=reset, status=422)

@@ -117,7 +117,7 @@ SPEC = {
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                       "description": "在“账号设置”或 `flask users token` 中签发的个人令牌"}},
+                                       "description": "个人访问令牌：登录后在“我的账号”页面（/account/，点击右上角自己的名字）的“API 令牌”中创建，只显示一次；可随时撤销"}},
         "responses": {"Unauthorized": _err("缺少、无效或已撤销的访问令牌")},
         "schemas": {
             "Error": ERROR,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _pinned: date | None = None
+_pinned_now: datetime | None = None  # tests: the UTC instant the whole app sees
 
 
 def set_today(day: date | None) -> None:
@@ -20,15 +21,26 @@ def set_today(day: date | None) -> None:
     _pinned = day
 
 
+def set_now_utc(moment: datetime | None) -> None:
+    """Pin (or unpin) the current instant as naive UTC: ``today()`` is then its date in Asia/Shanghai.
+
+    For tests of the zone itself (e.g. 18:30 UTC is already the next day in Beijing).
+    """
+    global _pinned_now
+    _pinned_now = moment
+
+
 def today() -> date:
     """The date in Asia/Shanghai (or the pinned date)."""
     if _pinned is not None:
         return _pinned
-    return datetime.now(SHANGHAI).date()
+    return to_shanghai(now_utc()).date()
 
 
 def now_utc() -> datetime:
     """The current time as naive UTC, the form every stored timestamp has."""
+    if _pinned_now is not None:
+        return _pinned_now
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 

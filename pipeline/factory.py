@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask, has_request_context, render_template, request
 from flask_babel import lazy_gettext
@@ -30,6 +31,13 @@ def create_app(config=None) -> Flask:
 
 def register_config(app: Flask, config) -> None:
     app.config.from_object(load_config(config))
+    pinned = app.config.get("PIPELINE_TODAY") or os.environ.get("PIPELINE_TODAY")
+    if pinned:  # a demo or test running "as of" a day: every clock.today() sees it
+        from datetime import date
+
+        from pipeline import clock
+
+        clock.set_today(pinned if isinstance(pinned, date) else date.fromisoformat(str(pinned)))
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Shared column helpers for the models."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Numeric
@@ -13,7 +13,9 @@ Money = Numeric(16, 2, asdecimal=True)
 
 def utcnow() -> datetime:
     """Naive UTC now; every timestamp column stores naive UTC and pages show Asia/Shanghai."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    from pipeline import clock
+
+    return clock.now_utc()
 
 
 def money_col(nullable: bool = True):

@@ -362,6 +362,20 @@ def cert_expiry_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
     return []
 
 
+def cert_expired_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
+    """A firm still at 已认定 whose certificate has expired: once per certificate (issue 11)."""
+    from pipeline.services.certificates import EXPIRED, state
+
+    exp = firm.hnte_cert_expiry
+    if firm.stage != "certified" or state(firm.hnte_cert_date, exp, today) != EXPIRED:
+        return []
+    return [Hit("cert_expired", "firm", firm.id, f"expired:{exp.isoformat()}", firm.id, OFFICER, exp,
+                f"【证书已过期】{firm.name}：高企证书{cn(exp)}已到期",
+                f"{firm.name}的高新技术企业证书已于{cn(exp)}到期，平台不再将其计为有效高企。"
+                f"请在企业页面确认阶段调整（建议转入“入库培育”），并安排重新申报。",
+                "profile", urgent=True)]
+
+
 def tsme_update_rule(firm: FirmFacts, today: date, th: Thresholds, renewal_by: date | None = None) -> list[Hit]:
     """Registered tech SMEs update their record every year by 31 March (or the renewal date the
     admin entered for the year on the planning calendar, issue 14's data)."""
@@ -430,6 +444,7 @@ def evaluate(inputs: Inputs, today: date, th: Thresholds | None = None) -> list[
         hits += compliance_risk_rule(f, today, th)
         hits += tsme_window_rule(f, today, inputs.tsme_windows, today.year)
         hits += cert_expiry_rule(f, today, th)
+        hits += cert_expired_rule(f, today, th)
         hits += tsme_update_rule(f, today, th, inputs.tsme_renewal_by)
         hits += stale_data_rule(f, today, th)
         hits += stage_stuck_rule(f, today, th)

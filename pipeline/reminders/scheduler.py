@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, text, update
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.models import SchedulerLease
 from pipeline.models.base import utcnow
@@ -34,7 +35,7 @@ EPOCH = datetime(2000, 1, 1)
 
 
 def today_shanghai():
-    return datetime.now(SHANGHAI).date()
+    return clock.today()
 
 
 def new_holder() -> str:

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+
+from pipeline import clock
 from sqlalchemy import or_, select
 
 export = AppGroup("export", help="导出 PDF：企业路线图、县区/全市简报；运行排队的导出任务。")
@@ -16,7 +18,7 @@ export = AppGroup("export", help="导出 PDF：企业路线图、县区/全市�
 
 def _today(value: str | None) -> date:
     try:
-        return date.fromisoformat(value) if value else date.today()
+        return date.fromisoformat(value) if value else clock.today()
     except ValueError:
         raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，收到“{value}”", param_hint="--today")
 

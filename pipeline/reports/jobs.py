@@ -22,6 +22,7 @@ from pathlib import Path
 from flask import abort, current_app
 from sqlalchemy import Select, false, select, update
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
 from pipeline.models.base import utcnow
@@ -171,7 +172,7 @@ def run_job(job: Job, workers: int | None = None) -> Job:
     """Run one claimed job to done or failed; the row says which, and why."""
     from pipeline.reports.documents import briefing_filename, render_briefing
 
-    today = date.fromisoformat((job.params or {}).get("today") or date.today().isoformat())
+    today = date.fromisoformat((job.params or {}).get("today") or clock.today().isoformat())
     try:
         county = db.session.get(County, job.county_id) if job.county_id else None
         if job.kind == "roadmaps_county":

@@ -6,6 +6,7 @@ from datetime import date
 import click
 from flask import Flask
 
+from pipeline import clock
 from pipeline.vocabulary import VERDICTS
 
 
@@ -16,7 +17,7 @@ def register(app: Flask) -> None:
         """重新评估全部企业并保存结果（记录规则版本）。"""
         from pipeline.services.assessments import assess_all
 
-        stats = assess_all(today.date() if today else date.today())
+        stats = assess_all(today.date() if today else clock.today())
         summary = "，".join(f"{VERDICTS.get(k, k)} {v}" for k, v in sorted(stats["verdicts"].items()))
         click.echo(f"已评估 {stats['assessed']} 家企业（按 {stats['application_date']} 批次截止日评估）：{summary}")
         click.echo(f"用时 {stats['seconds']:.2f} 秒（读取 {stats['load_seconds']:.2f}，计算 "

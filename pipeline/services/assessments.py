@@ -18,6 +18,7 @@ from typing import Iterable
 
 from sqlalchemy import delete, select
 
+from pipeline import clock
 from pipeline.criteria import RULES_VERSION, assess
 from pipeline.criteria.hnte import ITEM_ORDER
 from pipeline.config import json_dumps
@@ -181,7 +182,7 @@ def full_result(firm_id: int, today: date | None = None) -> dict | None:
     if cached is not None:
         application_date = cached.application_date
     else:
-        application_date = next_application_date(today or date.today())
+        application_date = next_application_date(today or clock.today())
     profile = load_profiles(application_date, [firm_id]).get(firm_id)
     if profile is None:
         return None

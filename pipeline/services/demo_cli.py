@@ -7,6 +7,8 @@ from datetime import date
 import click
 from flask import Flask
 
+from pipeline import clock
+
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
@@ -18,7 +20,7 @@ def register(app: Flask) -> None:
         """生成演示城市（连云港9个县区、企业、账号），可重复运行，不会重复写入。"""
         from pipeline.services.demo import seed_demo
 
-        day = today.date() if today else date.today()
+        day = today.date() if today else clock.today()
         started = time.perf_counter()
         result = seed_demo(day, firms=firms, seed=seed)
         click.echo(f"县区 {result.counties} 个；新增企业 {result.firms_created} 家，共 {result.firms_total} 家；"

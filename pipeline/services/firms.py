@@ -378,8 +378,8 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
 
         q = q.where(active_clause(today), Firm.id.in_(select(ComplianceWatch.firm_id).where(
             ComplianceWatch.status == params.get("compliance"))))
-    if params.get("expiring"):
-        q = q.where(Firm.hnte_cert_expiry.between(today, today + timedelta(days=EXPIRY_DAYS)))
+    if params.get("expiring"):  # expiring within 180 days, or already expired (issue 11)
+        q = q.where(Firm.hnte_cert_expiry <= today + timedelta(days=EXPIRY_DAYS), Firm.stage != "exited")
     officer = params.get("officer")
     if officer == "me":
         q = q.where(Firm.officer_id == user.id)

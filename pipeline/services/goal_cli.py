@@ -6,10 +6,12 @@ from datetime import date
 import click
 from flask import Flask
 
+from pipeline import clock
+
 
 def _today(value: str | None) -> date:
     if not value:
-        return date.today()
+        return clock.today()
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -81,8 +81,9 @@ def goal_scope(user: User, county_id: int | None = None) -> GoalScope:
 
 
 def _active_clause(today: date):
-    return and_(Firm.hnte_cert_expiry >= today,
-                or_(Firm.hnte_cert_date.is_(None), Firm.hnte_cert_date <= today))
+    from pipeline.services.certificates import active_clause
+
+    return active_clause(today)
 
 
 def _tsme_clause(today: date):

@@ -8,6 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from pipeline import clock
+
 
 def register(app: Flask) -> None:
     group = AppGroup("roadmaps", help="一企一策路线图")
@@ -25,7 +27,7 @@ def register(app: Flask) -> None:
         from pipeline.services.roadmaps import regenerate
         from pipeline.vocabulary import PLANNED_STAGES
 
-        day = today.date() if today else date.today()
+        day = today.date() if today else clock.today()
         query = select(Firm.id).where(Firm.stage.in_(PLANNED_STAGES))
         if firm_code:
             query = select(Firm.id).where(Firm.credit_code == firm_code.strip().upper())
@@ -48,7 +50,7 @@ def register(app: Flask) -> None:
         """显示规划所用的申报批次与知识产权周期。"""
         from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 
-        day = today.date() if today else date.today()
+        day = today.date() if today else clock.today()
         cal = planner_calendar(day)
         click.echo(f"申报日历（版本 {cal.version}）：")
         for b in cal.batches:

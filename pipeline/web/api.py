@@ -14,6 +14,7 @@ from flask import Blueprint, g, jsonify, request
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import HTTPException
 
+from pipeline import clock
 from pipeline.extensions import csrf, db
 from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
 from pipeline.vocabulary import MILESTONE_STATUSES, STAGES
@@ -71,7 +72,7 @@ def token_required(view):
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _int_arg(name: str, default: int | None, lo: int | None = None, hi: int | None = None) -> int | None:

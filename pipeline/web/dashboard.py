@@ -13,6 +13,7 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
 from pipeline.models import County, Target
@@ -34,7 +35,7 @@ class TargetForm(FlaskForm):
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def _staff_only():

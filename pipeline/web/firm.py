@@ -5,13 +5,13 @@ Firm users may read their own firm's page; editing is for officers and admins.
 """
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import (ConversionForm, DeleteForm, EvidenceForm, FirmForm, IncidentForm, IPForm,
                             MilestoneForm, ProgressForm, ReviewForm, StageForm, WhatIfForm, YearForm)
@@ -117,7 +117,7 @@ def show(firm_id: int):
         editable=can_edit_firm(current_user), evidence_form=evidence_form, present=present, pieces=RD_PIECES,
         stage_form=StageForm(stage=firm.stage), milestone_form=MilestoneForm(), progress_form=ProgressForm(),
         whatif_form=WhatIfForm(), review_form=ReviewForm(), delete_form=DeleteForm(), history=history,
-        submissions=submissions, stages=STAGES, today=date.today())
+        submissions=submissions, stages=STAGES, today=clock.today())
 
 
 def _save(form, action, title: str, firm, anchor: str):
@@ -140,7 +140,7 @@ def _save(form, action, title: str, firm, anchor: str):
 def edit(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = FirmForm(obj=firm)
-    return _save(form, lambda f: firm_service.update_firm(current_user, firm, f.data, date.today()),
+    return _save(form, lambda f: firm_service.update_firm(current_user, firm, f.data, clock.today()),
                  _("Firm profile"), firm, "profile")
 
 
@@ -150,8 +150,8 @@ def year_new(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = YearForm()
     if request.method == "GET" and form.year.data is None:
-        form.year.data = date.today().year - 1
-    return _save(form, lambda f: firm_service.save_year(current_user, firm, f.data, date.today()),
+        form.year.data = clock.today().year - 1
+    return _save(form, lambda f: firm_service.save_year(current_user, firm, f.data, clock.today()),
                  _("Annual finance and staff data"), firm, "years")
 
 
@@ -163,7 +163,7 @@ def year_edit(firm_id: int, year: int):
     if fy is None:
         abort(404)
     form = YearForm(obj=fy)
-    return _save(form, lambda f: firm_service.save_year(current_user, firm, {**f.data, "year": year}, date.today()),
+    return _save(form, lambda f: firm_service.save_year(current_user, firm, {**f.data, "year": year}, clock.today()),
                  _("Figures for %(year)s", year=year), firm, "years")
 
 
@@ -171,7 +171,7 @@ def year_edit(firm_id: int, year: int):
 @staff_required
 def ip_new(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
-    return _save(IPForm(), lambda f: firm_service.add_ip(current_user, firm, f.data, date.today()),
+    return _save(IPForm(), lambda f: firm_service.add_ip(current_user, firm, f.data, clock.today()),
                  _("Intellectual property"), firm, "ip")
 
 
@@ -181,9 +181,9 @@ def conversion_new(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = ConversionForm()
     if request.method == "GET":
-        form.year.data = date.today().year
+        form.year.data = clock.today().year
     return _save(form, lambda f: firm_service.add_conversion(current_user, firm, f.year.data, f.title.data,
-                                                             f.method.data, date.today()),
+                                                             f.method.data, clock.today()),
                  _("Technology transfer"), firm, "conversions")
 
 
@@ -192,7 +192,7 @@ def conversion_new(firm_id: int):
 def incident_new(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     return _save(IncidentForm(), lambda f: firm_service.add_incident(
-        current_user, firm, f.occurred_on.data, f.kind.data, f.description.data, date.today()),
+        current_user, firm, f.occurred_on.data, f.kind.data, f.description.data, clock.today()),
         _("Incidents and violations"), firm, "incidents")
 
 
@@ -211,7 +211,7 @@ def delete_child(firm_id: int, kind: str, child_id: int):
     if kind not in _CHILDREN or not DeleteForm().validate():
         abort(404 if kind not in _CHILDREN else 400)
     model, fields, anchor = _CHILDREN[kind]
-    firm_service.delete_child(current_user, firm, model, child_id, fields, date.today())
+    firm_service.delete_child(current_user, firm, model, child_id, fields, clock.today())
     flash(_("The record has been deleted."), "success")
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
 
@@ -224,7 +224,7 @@ def evidence(firm_id: int):
     if not form.validate():
         abort(400)
     present = {key for key in RD_PIECES if form[f"piece_{key}"].data}
-    firm_service.set_evidence(current_user, firm, present, date.today())
+    firm_service.set_evidence(current_user, firm, present, clock.today())
     flash(_("R&D management evidence updated (%(n)s of %(total)s).", n=len(present), total=len(RD_PIECES)), "success")
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor="evidence"))
 
@@ -239,7 +239,7 @@ def review(firm_id: int, submission_id: int):
     else:
         try:
             sub = firm_service.review_submission(current_user, firm, submission_id, form.decision.data,
-                                                 form.review_note.data, date.today())
+                                                 form.review_note.data, clock.today())
             flash(_("The figures submitted for %(year)s have been accepted.", year=sub.year) if sub.status == "accepted"
                   else _("The figures submitted for %(year)s have been returned.", year=sub.year), "success")
         except firm_service.FirmError as exc:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
 from pathlib import Path
 
 from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session,
@@ -13,6 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.services import exports, imports
 from pipeline.web.auth import staff_required
@@ -73,7 +73,7 @@ def template():
 @bp.get("/export.xlsx")
 @staff_required
 def export():
-    today = date.today()
+    today = clock.today()
     return _download(exports.export_bytes(current_user, request.args, today), exports.export_filename(today))
 
 
@@ -113,7 +113,7 @@ def confirm():
     data = path.read_bytes()
     path.unlink(missing_ok=True)
     try:
-        result = imports.apply(current_user, data, staged["name"], date.today())
+        result = imports.apply(current_user, data, staged["name"], clock.today())
     except imports.ImportRefused as exc:
         flash(str(exc), "danger")
         return redirect(url_for("imports.upload"))

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.models import ApplicationBatch, CalendarYear, Roadmap
 from pipeline.criteria.rules import REVISIONS, RULES_VERSION
@@ -64,7 +65,7 @@ def _calendar_years(today: date, cal) -> list[dict]:
 @bp.get("/")
 @admin_required
 def index():
-    today = date.today()
+    today = clock.today()
     batches = db.session.scalars(select(ApplicationBatch).order_by(ApplicationBatch.cutoff)).all()
     cal = planner_calendar(today)
     targeted = dict(db.session.execute(

@@ -1,13 +1,13 @@
 """The pool (培育库): the filtered list, the kanban by stage, stage moves and bulk actions."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import BulkForm, StageForm
 from pipeline.models import County, Firm
@@ -37,7 +37,7 @@ def _filter_args() -> dict:
 @bp.get("/")
 @staff_required
 def index():
-    today = date.today()
+    today = clock.today()
     page = request.args.get("page", 1, type=int)
     per_page = current_app.config["PAGE_SIZE"]
     items, total, page, pages = firm_service.pool_page(current_user, request.args, today, page, per_page)

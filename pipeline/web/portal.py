@@ -1,13 +1,14 @@
 """The firm portal: a firm user's own roadmap, what is due, its assessment, progress and new figures."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import FigureForm, ProgressForm
 from pipeline.models import FigureSubmission
@@ -33,7 +34,7 @@ def index():
     if current_user.role != "firm":
         return redirect(url_for("pool.index"))
     firm = _own_firm()
-    today = date.today()
+    today = clock.today()
     roadmap = _roadmap(firm.id)
     milestones = list(roadmap.milestones) if roadmap else []
     open_ms = [m for m in milestones if m.status in ("todo", "doing")]
@@ -54,12 +55,12 @@ def figures():
     if form.validate_on_submit():
         if firm.registered_on and form.year.data < firm.registered_on.year:
             form.year.errors.append(_("%(year)s is before the firm's registration year (%(reg)s)", year=form.year.data, reg=firm.registered_on.year))
-        elif form.year.data > date.today().year:
-            form.year.errors.append(_("Figures can be submitted up to %(year)s (as estimates)", year=date.today().year))
+        elif form.year.data > clock.today().year:
+            form.year.errors.append(_("Figures can be submitted up to %(year)s (as estimates)", year=clock.today().year))
         else:
             sub = firm_service.submit_figures(current_user, firm, form.data)
             flash(_("Figures for %(year)s submitted; they take effect once an officer has reviewed them.", year=sub.year), "success")
             return redirect(url_for("portal.index", _anchor="submissions"))
     elif form.year.data is None:
-        form.year.data = date.today().year - 1
+        form.year.data = clock.today().year - 1
     return render_template("portal/figures.html", form=form, firm=firm)

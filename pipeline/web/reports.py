@@ -1,7 +1,6 @@
 """Reports: the firm's roadmap PDF, county and city briefing PDFs, batch export jobs."""
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.models import County
 from pipeline.services.scope import can_see_county, get_firm_or_404
@@ -58,7 +58,7 @@ def roadmap_pdf(firm_id: int):
     from pipeline.reports.documents import render_roadmap, roadmap_filename
 
     firm = get_firm_or_404(current_user, firm_id)
-    pdf = render_roadmap(firm.id, date.today())
+    pdf = render_roadmap(firm.id, clock.today())
     return _pdf_response(pdf, roadmap_filename(firm))
 
 
@@ -69,7 +69,7 @@ def county_briefing_pdf(county_id: int):
     from pipeline.reports.documents import briefing_filename, render_briefing
 
     county = _county_or_404(county_id)
-    today = date.today()
+    today = clock.today()
     return _pdf_response(render_briefing(county, today), briefing_filename(county, today))
 
 
@@ -80,7 +80,7 @@ def city_briefing_pdf():
 
     if current_user.role != "admin":
         abort(404)
-    today = date.today()
+    today = clock.today()
     return _pdf_response(render_briefing(None, today), briefing_filename(None, today))
 
 
@@ -98,7 +98,7 @@ def queue():
             return redirect(url_for("reports.index"))
         county = _county_or_404(county_id)
     try:
-        job = queue_job(current_user, kind, county, date.today())
+        job = queue_job(current_user, kind, county, clock.today())
     except JobError as exc:
         flash(str(exc), "error")
         return redirect(url_for("reports.index"))

@@ -1,12 +1,12 @@
 """Roadmap actions on the firm page: milestone status, firm progress reports, what-if, regeneration."""
 from __future__ import annotations
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_babel import gettext as _
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
 from pipeline.vocabulary import MILESTONE_STATUSES
@@ -33,7 +33,7 @@ def status(firm_id: int, milestone_id: int):
         flash(_("Could not update the milestone: %(errors)s", errors=join_errors(form.errors)), "danger")
         return _back(firm.id)
     ms = firm_service.update_milestone(current_user, firm, milestone_id, form.status.data,
-                                       form.evidence_note.data, date.today())
+                                       form.evidence_note.data, clock.today())
     flash(_("Milestone “%(title)s” set to “%(status)s”.", title=ms.title, status=tl(MILESTONE_STATUSES[ms.status])), "success")
     return _back(firm.id)
 
@@ -84,7 +84,7 @@ def regenerate(firm_id: int):
         from pipeline.services.roadmaps import regenerate as regen
     except ImportError:
         abort(404)
-    regen([firm.id], date.today(), current_user, commit=False)
+    regen([firm.id], clock.today(), current_user, commit=False)
     db.session.commit()
     flash(_("The cultivation roadmap has been regenerated from the latest data."), "success")
     return _back(firm.id)

@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
+from pipeline import clock
 from tests import factories as f
 from pipeline.models import County, Firm, User
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @dataclass

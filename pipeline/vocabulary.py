@@ -351,3 +351,15 @@ BRIEFING_DELIVERY_STATUSES = {"pending": N_("待发送"), "sent": N_("已发送"
 BRIEFING_CADENCES = {"monthly_workday1": N_("每月第一个工作日"), "weekly_workday1": N_("每周第一个工作日")}
 # The Excel column of this year's 年报 (export and import) and its "not submitted" value.
 ANNUAL_REPORT_CELLS = {"header": N_("本年度高企年报"), "not_submitted": N_("未报")}
+
+
+# ------------------------------------------------------------------ issue 11: data integrity
+
+REMINDER_RULES["cert_expired"] = N_("高企证书已过期")
+# The state of a firm's HNTE certificate on a day (pipeline/services/certificates.py decides it).
+CERT_STATES = {"active": N_("证书有效"), "expired": N_("证书已过期"), "not_yet": N_("证书未生效"), "none": N_("无证书")}
+# The funnel's bar for firms still at 已认定 whose certificate has expired: not counted as certified.
+FUNNEL_CERT_EXPIRED = N_("已认定·证书已过期")
+# Figure submissions: their review states.
+SUBMISSION_STATUSES = {"pending": N_("待审核"), "accepted": N_("已采纳"), "partial": N_("部分采纳"),
+                       "rejected": N_("已退回")}

@@ -27,11 +27,12 @@ from pipeline.forecast import FirmOutlook, forecast_with_scenarios
 from pipeline.models import (ApplicationBatch, Assessment, County, Firm, Milestone, Roadmap, Snapshot,
                              Target, User)
 from pipeline.services.scope import scope_filter
-from pipeline.vocabulary import (CITY_LABEL, CULTIVATION_STAGES, FUNNEL_STAGES, RECERT, STAGES,
+from pipeline.vocabulary import (CITY_LABEL, CULTIVATION_STAGES, FUNNEL_CERT_EXPIRED, FUNNEL_STAGES, RECERT, STAGES,
                                  VERDICTS_OR_UNASSESSED)
 
 VERDICTS = VERDICTS_OR_UNASSESSED
 FUNNEL = FUNNEL_STAGES
+CERT_EXPIRED_STAGE = "certified_expired"  # not a stage: 已认定 with an expired certificate (issue 11)
 FORECAST_YEARS = 5
 BATCH_FIRMS_SHOWN = 30
 
@@ -98,9 +99,13 @@ def county_figures(today: date, where=true()) -> dict[int, dict]:
                                                  "by_verdict": {}})
     active = func.sum(case((_active_clause(today), 1), else_=0))
     tsme = func.sum(case((_tsme_clause(today), 1), else_=0))
+    # A firm at 已认定 whose certificate has expired is not certified (issue 11): its own bucket.
+    from pipeline.services.certificates import expired_certified_clause
+
+    stage_col = case((expired_certified_clause(today), literal(CERT_EXPIRED_STAGE)), else_=Firm.stage)
     for cid, stage, n, a, t in db.session.execute(
-            select(Firm.county_id, Firm.stage, func.count(), active, tsme).where(where)
-            .group_by(Firm.county_id, Firm.stage)):
+            select(Firm.county_id, stage_col, func.count(), active, tsme).where(where)
+            .group_by(Firm.county_id, stage_col)):
         row = out[cid]
         row["by_stage"][stage] = n
         row["active"] += int(a or 0)
@@ -253,7 +258,9 @@ def goal_figures(user: User, today: date, county_id: int | None = None) -> dict:
         "expiring_total": exp_total, "expiring": exp_items, "recert": recert_summary(scope, today),
         "compliance": compliance_figures(scope.where, today),
         "expiring_this_year": expiring_this_year(scope.where, today),
-        "funnel": [{"stage": s, "label": STAGES[s], "firms": totals["by_stage"].get(s, 0)} for s in FUNNEL],
+        "funnel": [{"stage": s, "label": STAGES[s], "firms": totals["by_stage"].get(s, 0)} for s in FUNNEL]
+        + [{"stage": CERT_EXPIRED_STAGE, "label": FUNNEL_CERT_EXPIRED,
+            "firms": totals["by_stage"].get(CERT_EXPIRED_STAGE, 0)}],
         "by_stage": {s: totals["by_stage"].get(s, 0) for s in STAGES},
         "readiness": [{"verdict": v, "label": VERDICTS[v], "firms": totals["by_verdict"].get(v, 0)} for v in VERDICTS],
         "league": league, "batches": batches_ahead(scope, today), "trend": trend(scope, today),

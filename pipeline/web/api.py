@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from werkzeug.exceptions import HTTPException
 
 from pipeline import clock
+from pipeline.services.certificates import firm_state
 from pipeline.extensions import csrf, db
 from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
 from pipeline.vocabulary import MILESTONE_STATUSES, STAGES
@@ -98,6 +99,7 @@ def _firm_summary(firm: Firm, county: str | None, assessment: Assessment | None,
             "county": county, "stage": firm.stage, "stage_label": STAGES.get(firm.stage, firm.stage),
             "pool_level": firm.pool_level, "tech_domain": firm.tech_domain,
             "hnte_cert_expiry": _iso(firm.hnte_cert_expiry), "tsme_year": firm.tsme_year,
+            "hnte_cert_state": firm_state(firm, clock.today()),
             "verdict": assessment.verdict if assessment else None,
             "score_min": assessment.score_min if assessment else None,
             "score_max": assessment.score_max if assessment else None,

@@ -59,6 +59,22 @@ def html_lang() -> str:
     return str(locale).replace("_", "-")
 
 
+def cert_state(firm) -> str:
+    """The firm's certificate state today (active / expired / not_yet / none): the one rule."""
+    from pipeline import clock
+    from pipeline.services.certificates import firm_state
+
+    return firm_state(firm, clock.today())
+
+
+def cert_state_of(cert_date, expiry) -> str:
+    """The same rule from the two dates (list rows that are not Firm objects)."""
+    from pipeline import clock
+    from pipeline.services.certificates import state
+
+    return state(cert_date, expiry, clock.today())
+
+
 def register_filters(app: Flask) -> None:
     from pipeline.roadmap import outlook
 
@@ -66,4 +82,5 @@ def register_filters(app: Flask) -> None:
                                ui_date=ui_date, outlook=outlook)
     from pipeline.vocabulary import LANGUAGES
 
-    app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES)
+    app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES, cert_state=cert_state,
+                                 cert_state_of=cert_state_of)

@@ -116,7 +116,8 @@ def test_targets_funnel_readiness_and_league(db, city):
     fig = goals.goal_figures(city["admin"], TODAY)
     assert fig["target"] == {"year": 2026, "hnte": 10, "tsme": 20, "plan": None}
     assert {r["stage"]: r["firms"] for r in fig["funnel"]} == {
-        "candidate": 1, "pool": 1, "coaching": 1, "to_apply": 0, "applied": 0, "certified": 1}
+        "candidate": 1, "pool": 1, "coaching": 1, "to_apply": 0, "applied": 0, "certified": 1,
+        "certified_expired": 0}
     # readiness is over cultivating firms; the exited and the certified firm are not in it
     assert {r["verdict"]: r["firms"] for r in fig["readiness"]} == {
         "ready": 1, "marginal": 1, "not_ready": 0, "incomplete": 0, "unassessed": 1}

@@ -135,23 +135,24 @@ def _h5_gap(add, p, f, Y):
             f"{_fmt(required)}万元，现为{_fmt(f.rd_sum)}万元" + art))
 
 
-def find_gaps(a):
-    p = a.profile
+def _ctx(a):
     f = a.facts
-    c = a.conditions
-    Y = a.application_year
-    out = []
-    add = out.append
+    return a.profile, f, a.conditions, a.application_year, f.ipc, f.last
 
-    # H1
+
+def _gaps_h1(a, add):
+    """Gaps of H1."""
+    p, f, c, Y, ipc, last = _ctx(a)
     if c["H1"].status == "fail":
         ready_on = p.registered_on + timedelta(days=365)
         add(Gap("H1", f"还需{365 - f.days}天才满一年，{ready_on.isoformat()}起可申请", None, None,
                 f"申请时须注册成立满365个日历天（{BAN}第十一条（一）、{GUIDE}三（一）），"
                 f"最早于{ready_on.isoformat()}提交"))
 
-    ipc = f.ipc
-    # H2
+
+def _gaps_h2(a, add):
+    """Gaps of H2."""
+    p, f, c, Y, ipc, last = _ctx(a)
     if c["H2"].status == "fail":
         hint = []
         if ipc.class1 + ipc.class2 > ipc.core:
@@ -162,16 +163,23 @@ def find_gaps(a):
                 f"企业须通过自主研发、受让、受赠、并购等方式获得对主要产品起核心支持作用的知识产权"
                 f"（{BAN}第十一条（二）、{GUIDE}三（二））；Ⅱ类知识产权仅可用于一次高企申请"
                 + ("；" + "；".join(hint) if hint else "")))
-    # H3
+
+
+def _gaps_h3(a, add):
+    """Gaps of H3."""
+    p, f, c, Y, ipc, last = _ctx(a)
     st = c["H3"].status
     if st != "pass":
         what = "需确定核心技术所属的三级技术领域代码" if st == "missing" else f"技术领域代码“{p.tech_domain}”无效"
         add(Gap("H3", what, None, None,
                 f"核心技术须属于《国家重点支持的高新技术领域》（{BAN}第十一条（三）），"
                 f"应对照领域目录选定到三级代码（如10101 基础软件）"))
-    # H4
+
+
+def _gaps_h4(a, add):
+    """Gaps of H4."""
+    p, f, c, Y, ipc, last = _ctx(a)
     st = c["H4"].status
-    last = f.last
     if not f.operated:
         pass  # a firm with no operated year: the H1 gap says when it can apply
     elif st == "fail" and last is not None and last.staff is not None and last.tech_staff is not None:
@@ -182,14 +190,22 @@ def find_gaps(a):
     elif st in ("missing", "fail"):
         add(Gap("H4", f"需补充{Y - 1}年度职工总数与科技人员数", None, None,
                 f"科技人员占比按{Y - 1}年度全年月平均数计算（{BAN}第十一条（四）、{GUIDE}三（五））"))
-    # H5
+
+
+def _gaps_h5(a, add):
+    """Gaps of H5."""
+    p, f, c, Y, ipc, last = _ctx(a)
     st = c["H5"].status
     if st == "missing":
         add(Gap("H5", f"需补充{'、'.join(map(str, f.missing_rd))}年度的研发费用和销售收入", None, None,
                 f"研发费用占比按近三个会计年度（经营不满三年按实际经营时间）计算（{BAN}第十一条（五）、{GUIDE}三（六））"))
     elif st == "fail":
         _h5_gap(add, p, f, Y)
-    # H6
+
+
+def _gaps_h6(a, add):
+    """Gaps of H6."""
+    p, f, c, Y, ipc, last = _ctx(a)
     if c["H6"].status == "fail" and f.rd_sum:
         more = ceil_cent((f.rd_sum * 6 - f.dom_sum * 10) / Decimal(4))
         less = ceil_cent(f.rd_sum - f.dom_sum * 10 / Decimal(6))
@@ -197,7 +213,11 @@ def find_gaps(a):
                 f"境内研发费用{_fmt(f.dom_sum)}万元，占研发费用总额{_fmt(f.rd_sum)}万元不足60%；新增境内研发同时计入总额，"
                 f"故需增加(6×总额−10×境内)/4={_fmt(more)}万元；或减少境外委托研发，使总额不超过境内÷60%，"
                 f"即减少总额−境内÷0.6={_fmt(less)}万元（{BAN}第十一条（五）、{GUIDE}三（六））"))
-    # H7
+
+
+def _gaps_h7(a, add):
+    """Gaps of H7."""
+    p, f, c, Y, ipc, last = _ctx(a)
     st = c["H7"].status
     if st == "fail" and last is not None and last.hightech_income is not None and last.income:
         inc = last.income
@@ -210,7 +230,10 @@ def find_gaps(a):
         add(Gap("H7", f"需补充{Y - 1}年度高新技术产品（服务）收入和总收入", None, None,
                 f"高新技术产品（服务）收入占比按最近一年计算（{BAN}第十一条（六））"))
 
-    # score items
+
+def _gaps_ip_items(a, add):
+    """Gaps of score items."""
+    p, f, c, Y, ipc, last = _ctx(a)
     items = a.items
     grades = p.grades
     for key, gap in _GRADE_GAPS.items():
@@ -233,7 +256,11 @@ def find_gaps(a):
         add(_ACQ_GAP)
     if not p.standards:
         add(_STANDARDS_GAP)
-    # conversion
+
+
+def _gaps_conversion(a, add):
+    """Gaps of conversion."""
+    p, f, c, Y, ipc, last = _ctx(a)
     n = f.conv_n if f.conv_n > 0 else 1
     total = f.conv_total
     target = next((k for k in (1, 2, 3, 4, 5) if total < k * n), None)
@@ -243,12 +270,20 @@ def find_gaps(a):
         add(Gap("conversion", f"科技成果转化年均需达到{target}项，可升至{band[0]}–{band[1]}分", target, "次/年",
                 f"近三年（实际经营{n}年）科技成果转化合计{total}项，年均{total / n:.2f}项；再增加{extra}项可达年均"
                 f"{target}项。年均5项以上25–30分，4项19–24分，3项13–18分，2项7–12分，1项1–6分（{_ART_CONV}）"))
-    # R&D management pieces
+
+
+def _gaps_rd_management(a, add):
+    """Gaps of R&D management pieces."""
+    p, f, c, Y, ipc, last = _ctx(a)
     have = p.rd_management
     for key, gap in _RDM_GAPS:
         if key not in have:
             add(gap)
-    # growth
+
+
+def _gaps_growth(a, add):
+    """Gaps of growth."""
+    p, f, c, Y, ipc, last = _ctx(a)
     for key, label in (("growth_net_assets", "净资产"), ("growth_sales", "销售收入")):
         g = f.growth.get(key)
         if g is None:
@@ -286,7 +321,11 @@ def find_gaps(a):
                 x, "万元",
                 f"{label}增长率{rate[0] / rate[1] * 100:.2f}%；≥35%得9–10分，≥25%得7–8分，≥15%得5–6分，"
                 f"≥5%得3–4分，>0得1–2分（{_ART_GROWTH}）"))
-    # H8
+
+
+def _gaps_h8_h9_h10(a, add):
+    """Gaps of H8."""
+    p, f, c, Y, ipc, last = _ctx(a)
     st = c["H8"].status
     if st != "pass":
         short = PASS_SCORE - a.score_min
@@ -298,7 +337,10 @@ def find_gaps(a):
     if c["H10"].status == "fail":
         add(_H10_GAP)
 
-    # tech SME
+
+def _gaps_tsme(a, add):
+    """Gaps of tech SME."""
+    p, f, c, Y, ipc, last = _ctx(a)
     t = a.tsme
     if t is not None and not t.eligible:
         why = []
@@ -319,4 +361,16 @@ def find_gaps(a):
         add(Gap("tsme", "暂不符合科技型中小企业条件：" + "；".join(why), None, None,
                 f"须满足{TSME}第六条各项条件，且评价得分不低于60分、科技人员指标得分不为0，"
                 f"或符合第八条任一直接认定条件（{TSME}第六、七、八条）"))
+
+
+#: The gap finders, in the order the gaps are listed (conditions, then score items, then tech SME).
+GAP_FINDERS = (_gaps_h1, _gaps_h2, _gaps_h3, _gaps_h4, _gaps_h5, _gaps_h6, _gaps_h7, _gaps_ip_items,
+               _gaps_conversion, _gaps_rd_management, _gaps_growth, _gaps_h8_h9_h10, _gaps_tsme)
+
+
+def find_gaps(a):
+    """Every gap of an assessment, in order: a table of small finders (GAP_FINDERS)."""
+    out = []
+    for finder in GAP_FINDERS:
+        finder(a, out.append)
     return out

@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 class AnnualReportForm(FlaskForm):
     year = IntegerField(_l("Report year"), validators=[InputRequired(_l("Report year: missing"))])
-    submitted = BooleanField(_l("Submitted"))
+    submitted = BooleanField(_l("Report submitted"))
     submitted_on = DateField(_l("Submitted on"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300, message=_l("Note: at most 300 characters"))])
     version = HiddenField()  # the record's last change as the page showed it: a stale form is refused

@@ -56,10 +56,53 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from pipeline.models import User
+        from flask import session
 
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        from pipeline.models import User
+        from pipeline.services.sessions import SESSION_KEY, session_is_current
+
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if user is None or not user.active or not session_is_current(user, session.get(SESSION_KEY)):
+            return None  # a session from before a logout, password change/reset or disabling: ended
+        return user
+
+    @login_manager.request_loader
+    def load_user_from_remember_token(req):
+        """No (current) session: a valid remember-me token logs in once and is rotated."""
+        from flask import g, session
+        from flask_login import login_user
+
+        from pipeline.services.sessions import COOKIE, SESSION_KEY, use_remember_token
+
+        raw = req.cookies.get(COOKIE)
+        if not raw:
+            return None
+        user, new = use_remember_token(raw)
+        g.remember_cookie = new or ""  # "" deletes the spent or invalid cookie
+        if user is None:
+            return None
+        login_user(user)
+        session[SESSION_KEY] = user.session_version
+        return user
+
+    @app.after_request
+    def set_remember_cookie(resp):
+        from flask import g
+
+        from pipeline.services.sessions import COOKIE
+
+        value = g.pop("remember_cookie", None)
+        if value is None:
+            return resp
+        if value:
+            resp.set_cookie(COOKIE, value, max_age=app.config.get("REMEMBER_DAYS", 30) * 86400, httponly=True,
+                            samesite="Lax", secure=app.config.get("REMEMBER_COOKIE_SECURE", False))
+        else:
+            resp.delete_cookie(COOKIE)
+        return resp
 
     def select_locale():
         from flask_login import current_user

@@ -121,5 +121,6 @@ def login(client, user) -> None:
         ident = _create_identifier()
     with client.session_transaction() as sess:
         sess["_user_id"] = str(user.id)
+        sess["_sv"] = user.session_version or 0  # the session version (issue 12): an older one is refused
         sess["_fresh"] = True
         sess["_id"] = ident

@@ -8,10 +8,10 @@ from pipeline.models.job import Job, Snapshot
 from pipeline.models.reminder import (Delivery, DeliveryAttempt, Reminder, ScanRun, SchedulerLease,
                                       Setting)
 from pipeline.models.roadmap import ApplicationBatch, CalendarYear, LeadTime, Milestone, Roadmap
-from pipeline.models.user import ApiToken, User
+from pipeline.models.user import ApiToken, LoginAttempt, RememberToken, User
 
 __all__ = [
-    "AnnualReport", "ApiToken", "ApplicationBatch", "Assessment", "AuditLog", "BriefingDelivery", "BriefingSchedule",
+    "AnnualReport", "ApiToken", "LoginAttempt", "RememberToken", "ApplicationBatch", "Assessment", "AuditLog", "BriefingDelivery", "BriefingSchedule",
     "CalendarYear", "ComplianceWatch", "Conversion", "County", "Delivery",
     "DeliveryAttempt", "FigureSubmission", "FiscalYear", "Firm", "Incident", "IPAsset", "Job",
     "LeadTime", "Milestone", "RdEvidence", "Reminder", "Roadmap", "ScanRun", "SchedulerLease",

@@ -32,6 +32,9 @@ class User(UserMixin, db.Model):
     notify_inapp: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    # Every session carries the version it was started under; a password change or reset, a logout and
+    # disabling the account bump it, so every older session (and copied session cookie) ends (issue 12).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     county = relationship("County")
@@ -72,3 +75,31 @@ class ApiToken(db.Model):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
     user = relationship("User")
+
+
+class RememberToken(db.Model):
+    """A "remember me" credential: random, stored only as its SHA-256, single use (rotated), with an expiry."""
+
+    __tablename__ = "remember_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LoginAttempt(db.Model):
+    """One login attempt not (yet) known good; counted in SQL per account name and per client address.
+
+    A row is inserted and committed BEFORE the password is checked, so parallel guesses each see the
+    others: throttling is atomic without a read-increment-write. A successful login deletes the
+    account's rows; an admin unlock too.
+    """
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username_key: Mapped[str] = mapped_column(String(64), index=True)  # lower-cased, also for unknown names
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -7,14 +7,17 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pipeline.extensions import db
-from pipeline.models import County, Firm, User
+from pipeline.models import County, Firm, LoginAttempt, User
 from pipeline.models.base import utcnow
 from pipeline.vocabulary import ROLES
 from pipeline.services.audit import record
+from pipeline.services.sessions import end_sessions
 
 # One message for every failure, so the login form never tells whether an account exists.
 LOGIN_FAILED = _l("Wrong username or password, or the account is disabled or temporarily locked.")
@@ -30,13 +33,34 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
-def check_password_strength(password: str) -> None:
+def _common_passwords() -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        path = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+        _COMMON = frozenset(line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
+                            if line.strip() and not line.startswith("#"))
+    return _COMMON
+
+
+_COMMON: frozenset[str] | None = None
+
+
+def check_password_strength(password: str, username: str | None = None) -> None:
+    """Length, two kinds of character, not a common password, not built on the user name (AccountError)."""
     if len(password or "") < 8:
         raise AccountError(gettext("The password needs at least 8 characters"))
     kinds = sum([any(c.isdigit() for c in password), any(c.isalpha() for c in password),
                  any(not c.isalnum() for c in password)])
     if kinds < 2:
         raise AccountError(gettext("The password needs at least two of: letters, digits, symbols"))
+    lowered = password.lower()
+    stem = lowered.rstrip("0123456789!@#$%^&*.?_-")
+    common = _common_passwords()
+    if lowered in common or (stem and stem in common and len(stem) >= 4):
+        raise AccountError(gettext("This password is on the list of the most common passwords; choose another"))
+    name = (username or "").strip().lower()
+    if len(name) >= 3 and (name in lowered or (len(stem) >= 3 and stem in name)):
+        raise AccountError(gettext("The password must not contain the user name; choose another"))
 
 
 @dataclass
@@ -45,33 +69,63 @@ class LoginResult:
     locked: bool = False
 
 
-def authenticate(username: str, password: str) -> LoginResult:
-    """Check the password; count failures and lock the account for a while after too many (commits)."""
+def _failures_since(column, key: str, since) -> int:
+    return db.session.scalar(select(func.count()).select_from(LoginAttempt)
+                             .where(column == key, LoginAttempt.at > since)) or 0
+
+
+def authenticate(username: str, password: str, client: str = "unknown") -> LoginResult:
+    """Check the password with throttling per account name and per client address (commits).
+
+    Every attempt first inserts and commits a ``LoginAttempt`` row, then counts the rows of its account
+    name and of its client in the window in SQL, so parallel guesses each see the others (no
+    read-increment-write). Unknown names count like known ones. Over the limit, the password is not
+    even compared, but a hash is still computed: locked, wrong and unknown cost the same time and get
+    the same message. A good password deletes the account name's rows.
+    """
     cfg = current_app.config
-    user = db.session.scalars(select(User).where(func.lower(User.username) == (username or "").strip().lower())).first()
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return LoginResult(None)
+    key = (username or "").strip().lower()[:64]
+    client = (client or "unknown")[:64]
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        return LoginResult(None, locked=True)
-    if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        locked = False
-        if user.failed_logins >= cfg["LOGIN_MAX_FAILURES"]:
-            user.locked_until = now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-            locked = True
-            record(user, "lock", "user", user.id, after={"locked_until": user.locked_until})
-        db.session.commit()
-        return LoginResult(None, locked=locked)
-    if not user.active:
+    since = now - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+    attempt = LoginAttempt(username_key=key, client=client, at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    user = db.session.scalars(select(User).where(func.lower(User.username) == key)).first()
+    over = (_failures_since(LoginAttempt.username_key, key, since) > cfg["LOGIN_MAX_FAILURES"]
+            or _failures_since(LoginAttempt.client, client, since) > cfg.get("LOGIN_MAX_FAILURES_PER_CLIENT", 30))
+    locked_by_admin_cli = user is not None and user.locked_until is not None and user.locked_until > now
+    if user is None or over or locked_by_admin_cli:
+        check_password_hash(_DUMMY_HASH, password or "")  # the same work on every path
+        if over and user is not None and _failures_since(LoginAttempt.username_key, key, since) == \
+                cfg["LOGIN_MAX_FAILURES"] + 1:
+            record(user, "lock", "user", user.id, after={"until": (now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))})
+            db.session.commit()
+        return LoginResult(None, locked=over or locked_by_admin_cli)
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
         return LoginResult(None)
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username_key == key))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     db.session.commit()
     return LoginResult(user)
+
+
+def is_locked(user: User) -> bool:
+    cfg = current_app.config
+    since = utcnow() - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+    return (_failures_since(LoginAttempt.username_key, user.username.lower(), since) >= cfg["LOGIN_MAX_FAILURES"]
+            or (user.locked_until is not None and user.locked_until > utcnow()))
+
+
+def unlock(actor, user: User) -> None:
+    """An admin lifts a lockout: the account's failed attempts are forgotten (audited; commits)."""
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username_key == user.username.lower()))
+    user.failed_logins = 0
+    user.locked_until = None
+    record(actor, "unlock", "user", user.id)
+    db.session.commit()
 
 
 def create_user(actor, username: str, password: str, role: str, display_name: str | None = None,
@@ -85,7 +139,7 @@ def create_user(actor, username: str, password: str, role: str, display_name: st
         raise AccountError(gettext("The role must be one of %(roles)s", roles='/'.join(ROLES)))
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise AccountError(gettext("The user name “%(name)s” is taken", name=username))
-    check_password_strength(password)
+    check_password_strength(password, username)
     email, phone = normalise_email(email), normalise_phone(phone)
     county_id = firm_id = None
     if role == "officer":
@@ -119,6 +173,8 @@ def set_active(actor, username: str, active: bool) -> User:
     user = _get(username)
     before = user.active
     user.active = active
+    if not active:
+        end_sessions(user)
     record(actor, "update", "user", user.id, before={"active": before}, after={"active": active})
     db.session.commit()
     return user
@@ -126,8 +182,10 @@ def set_active(actor, username: str, active: bool) -> User:
 
 def reset_password(actor, username: str, password: str) -> User:
     user = _get(username)
-    check_password_strength(password)
+    check_password_strength(password, user.username)
     user.password_hash = hash_password(password)
+    end_sessions(user)  # every session and remember-me token of the account ends
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username_key == user.username.lower()))
     user.failed_logins = 0
     user.locked_until = None
     record(actor, "reset_password", "user", user.id)
@@ -198,7 +256,8 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError(gettext("The current password is wrong"))
     if new == current:
         raise AccountError(gettext("The new password must differ from the current one"))
-    check_password_strength(new)
+    check_password_strength(new, user.username)
     user.password_hash = hash_password(new)
+    end_sessions(user)  # issue 12: every other session and remember-me token ends (the caller keeps its own)
     record(user, "change_password", "user", user.id)
     db.session.commit()

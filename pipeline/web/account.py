@@ -52,6 +52,11 @@ def password():
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
+            from flask import session
+
+            from pipeline.services.sessions import SESSION_KEY
+
+            session[SESSION_KEY] = current_user.session_version  # this session goes on; all older ones ended
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("account.index"))
     return _page(pw_form=form, status=422)

@@ -52,7 +52,8 @@ def index():
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.index"))
     users = list(db.session.scalars(select(User).order_by(User.role, User.county_id, User.username).limit(500)))
-    return render_template("admin/index.html", form=form, users=users, action=ActionForm())
+    locked = {u.id for u in users if accounts.is_locked(u)}
+    return render_template("admin/index.html", form=form, users=users, action=ActionForm(), locked=locked)
 
 
 @bp.post("/users/<int:user_id>/toggle")
@@ -125,3 +126,13 @@ def reset_user_password(user_id: int):
             flash(_("The password of %(username)s has been reset (and any lock lifted).", username=user.username), "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return _edit_page(user, reset=reset, status=422)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@admin_required
+def unlock(user_id: int):
+    """Lift a login lockout from the user list (issue 12); the failed attempts are forgotten."""
+    user = db.get_or_404(User, user_id)
+    accounts.unlock(current_user, user)
+    flash(_("Account %(username)s unlocked.", username=user.username), "success")
+    return redirect(url_for("admin.index"))

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_babel import gettext as _
 
 from pipeline.forms import LoginForm
-from pipeline.services import accounts
+from pipeline.extensions import db
+from pipeline.services import accounts, sessions
 from pipeline.i18n import tl
 
 bp = Blueprint("auth", __name__)
@@ -61,6 +62,22 @@ def home_for(user) -> str:
     return url_for("pool.index")
 
 
+def client_address() -> str:
+    """The client's address as the app sees it (behind a proxy, configure ProxyFix so this is the real one)."""
+    return (request.remote_addr or "unknown")[:64]
+
+
+def start_session(user, remember: bool = False) -> None:
+    """Log ``user`` in: the session carries the user's session version; remember-me gets a fresh token."""
+    from flask import g
+
+    login_user(user)  # never Flask-Login's own remember cookie (a permanent id+HMAC)
+    session[sessions.SESSION_KEY] = user.session_version
+    if remember:
+        g.remember_cookie = sessions.issue_remember_token(user)
+        db.session.commit()
+
+
 @bp.get("/")
 def home():
     if not current_user.is_authenticated:
@@ -75,9 +92,9 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     error = None
     if form.validate_on_submit():
-        result = accounts.authenticate(form.username.data, form.password.data)
+        result = accounts.authenticate(form.username.data, form.password.data, client_address())
         if result.user is not None:
-            login_user(result.user, remember=form.remember.data)
+            start_session(result.user, remember=bool(form.remember.data))
             accounts.adopt_session_language(result.user, session.get("lang"))
             return redirect(safe_next(form.next.data) or home_for(result.user))
         error = accounts.LOGIN_FAILED
@@ -87,7 +104,13 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    from flask import g
+
+    sessions.revoke_remember_token(request.cookies.get(sessions.COOKIE))
+    sessions.end_sessions(current_user)  # a copied session cookie of this user stops working too
+    db.session.commit()
     logout_user()
+    g.remember_cookie = ""
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

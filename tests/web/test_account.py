@@ -79,6 +79,6 @@ def test_admin_edits_a_user_posting_the_prefilled_form_changes_nothing_else(app,
 def test_new_account_refuses_not_an_email(app, world, db):
     c = _client(app, world.admin)
     r = fresh(app, c, "post", "/admin/", data={"username": "x1", "display_name": "X", "role": "admin", "county": "",
-                                               "firm_code": "", "email": "not-an-email", "phone": "", "password": "Abcd@1234"})
+                                               "firm_code": "", "email": "not-an-email", "phone": "", "password": "Kx7#harbor2026"})
     assert "不是有效的电子邮件地址" in r.get_data(as_text=True)
     assert db.session.scalar(select(User.id).where(User.username == "x1")) is None

@@ -356,6 +356,8 @@ ANNUAL_REPORT_CELLS = {"header": N_("本年度高企年报"), "not_submitted": N
 # ------------------------------------------------------------------ issue 11: data integrity
 
 REMINDER_RULES["cert_expired"] = N_("高企证书已过期")
+REMINDER_RULES.update({"submission": N_("企业报送新数据"), "submission_decision": N_("报送数据审核结果"),
+                       "progress_report": N_("企业报告里程碑进展")})
 # The state of a firm's HNTE certificate on a day (pipeline/services/certificates.py decides it).
 CERT_STATES = {"active": N_("证书有效"), "expired": N_("证书已过期"), "not_yet": N_("证书未生效"), "none": N_("无证书")}
 # The funnel's bar for firms still at 已认定 whose certificate has expired: not counted as certified.

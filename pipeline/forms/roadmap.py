@@ -24,7 +24,8 @@ class FigureForm(YearForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = SelectField(_l("Review"), choices=[("accept", _l("Accept")), ("reject", _l("Return"))])
+    decision = SelectField(_l("Review"), choices=[("accept_selected", _l("Accept the ticked fields")),
+                                                  ("accept", _l("Accept all")), ("reject", _l("Return"))])
     review_note = StringField(_l("Review comments"), validators=[Optional(), Length(max=500)])
 
 

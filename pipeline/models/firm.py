@@ -231,6 +231,8 @@ class FigureSubmission(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     review_note: Mapped[str | None] = mapped_column(String(500))
+    # Only the fields the firm changed are in ``data``; the officer may accept some of them (issue 11).
+    accepted_fields: Mapped[list | None] = mapped_column(JSON)
 
     firm = relationship("Firm")
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])

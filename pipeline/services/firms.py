@@ -100,8 +100,17 @@ def _coerce_year(data: dict) -> dict:
     return out
 
 
-def save_year(user: User, firm: Firm, data: dict, today: date, commit: bool = True) -> FiscalYear:
-    """Create or update the firm's figures for ``data['year']``."""
+class YearExists(FirmError):
+    """新增年度 for a year that already has figures: refused, with the year to edit instead."""
+
+    def __init__(self, message: str, year: int):
+        super().__init__(message)
+        self.year = year
+
+
+def save_year(user: User, firm: Firm, data: dict, today: date, commit: bool = True,
+              create_only: bool = False) -> FiscalYear:
+    """Create or update the firm's figures for ``data['year']``; ``create_only`` refuses an existing year."""
     data = _coerce_year(data)
     year = data["year"]
     if firm.registered_on and year < firm.registered_on.year:
@@ -109,6 +118,8 @@ def save_year(user: User, firm: Firm, data: dict, today: date, commit: bool = Tr
     if year > today.year:
         raise FirmError(gettext("%(year)s has not begun; figures can be entered up to %(last)s (estimates)", year=year, last=today.year))
     fy = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)).first()
+    if fy is not None and create_only:
+        raise YearExists(gettext("Year: figures for %(year)s already exist; nothing was saved. Edit that year instead.", year=year), year)
     if fy is None:
         fy = FiscalYear(firm_id=firm.id, year=year)
         db.session.add(fy)
@@ -289,36 +300,100 @@ def report_progress(user: User, firm: Firm, milestone_id: int, note: str) -> Mil
         ms.status = "doing"
     record(user, "progress", "milestone", ms.id, firm.id, before,
            snapshot(ms, ("progress_note", "progress_pending", "status")))
+    from pipeline.services.notify import notify_officers
+
+    notify_officers(firm, "progress_report", ms.id, gettext("Progress report from %(firm)s", firm=firm.name),
+                    gettext("%(firm)s reported progress on “%(title)s”: %(note)s", firm=firm.name, title=ms.title,
+                            note=ms.progress_note), f"/firms/{firm.id}#ms-{ms.id}")
     db.session.commit()
     return ms
 
 
+def _norm(value):
+    """A figure as compared and stored in a submission: Decimal/int as a plain string, None stays."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    from decimal import Decimal
+
+    if isinstance(value, (int, Decimal)):
+        return format(Decimal(value).normalize(), "f")
+    return str(value)
+
+
+def current_year_values(firm: Firm, year: int) -> dict:
+    fy = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)).first()
+    return {k: (getattr(fy, k) if fy is not None else None) for k in FiscalYear.FIELDS}
+
+
 def submit_figures(user: User, firm: Firm, data: dict) -> FigureSubmission:
+    """Record exactly the fields the firm changed against the year's current values (issue 11).
+
+    The form is pre-filled with the current values, so a field posted back unchanged (or left blank)
+    is not part of the submission; accepting it can never touch a field the firm did not change.
+    """
     values = _coerce_year(data)
-    sub = FigureSubmission(firm_id=firm.id, year=values.pop("year"), submitted_by_id=user.id,
-                           data={k: (str(v) if v is not None and not isinstance(v, (bool, int)) else v)
-                                 for k, v in values.items()})
+    year = values.pop("year")
+    current = current_year_values(firm, year)
+    changed = {k: _norm(v) for k, v in values.items()
+               if k in FiscalYear.FIELDS and v is not None and _norm(v) != _norm(current[k])}
+    if not changed:
+        raise FirmError(gettext("No figure was changed: the form shows the current figures of %(year)s; change the ones that are new", year=year))
+    sub = FigureSubmission(firm_id=firm.id, year=year, submitted_by_id=user.id, data=changed)
     db.session.add(sub)
     db.session.flush()
     record(user, "submit", "figure_submission", sub.id, firm.id, None, {"year": sub.year, **sub.data})
+    from pipeline.services.notify import notify_officers
+
+    notify_officers(firm, "submission", sub.id, gettext("New figures from %(firm)s for %(year)s", firm=firm.name, year=year),
+                    gettext("%(firm)s submitted %(n)s changed figures for %(year)s; review them on the firm page.",
+                            firm=firm.name, n=len(changed), year=year), f"/firms/{firm.id}#submissions")
     db.session.commit()
     return sub
 
 
+def submission_diff(firm: Firm, sub: FigureSubmission) -> list[dict]:
+    """Per submitted field: the current value, the submitted one, and whether they differ."""
+    current = current_year_values(firm, sub.year)
+    return [{"field": k, "current": _norm(current.get(k)), "submitted": v, "differs": _norm(current.get(k)) != v}
+            for k, v in (sub.data or {}).items()]
+
+
 def review_submission(user: User, firm: Firm, submission_id: int, decision: str, note: str | None,
-                      today: date) -> FigureSubmission:
-    """Accept (the figures become the firm's year, as if the officer typed them) or reject."""
+                      today: date, fields: list[str] | None = None) -> FigureSubmission:
+    """Accept all (``fields`` None), accept the chosen fields, or return with a reason.
+
+    Accepting writes only submitted fields, so a field the firm did not change is never changed.
+    """
     sub = _child_or_404(FigureSubmission, firm, submission_id)
     if sub.status != "pending":
         raise FirmError(gettext("This submission has already been reviewed"))
+    note = _blank_to_none(note)
     if decision == "accept":
-        save_year(user, firm, {"year": sub.year, **sub.data}, today, commit=False)
-    sub.status = "accepted" if decision == "accept" else "rejected"
+        chosen = list(sub.data) if fields is None else [k for k in fields if k in sub.data]
+        if not chosen:
+            raise FirmError(gettext("Choose at least one field to accept, or return the submission with a reason"))
+        save_year(user, firm, {"year": sub.year, **{k: sub.data[k] for k in chosen}}, today, commit=False)
+        sub.status = "accepted" if len(chosen) == len(sub.data) else "partial"
+        sub.accepted_fields = chosen
+    elif decision == "reject":
+        if not note:
+            raise FirmError(gettext("Review comments: give the reason for returning the submission"))
+        sub.status = "rejected"
+    else:
+        raise FirmError(gettext("Unknown review decision: %(d)s", d=decision))
     sub.reviewed_by_id = user.id
     sub.reviewed_at = utcnow()
-    sub.review_note = _blank_to_none(note)
+    sub.review_note = note
     record(user, "review", "figure_submission", sub.id, firm.id, {"status": "pending"},
-           {"status": sub.status, "note": sub.review_note})
+           {"status": sub.status, "note": sub.review_note, "fields": getattr(sub, "accepted_fields", None)})
+    from pipeline.services.notify import notify_firm
+
+    notify_firm(firm, "submission_decision", sub.id,
+                gettext("Your figures for %(year)s were reviewed", year=sub.year),
+                gettext("Decision: %(status)s. %(note)s", status=sub.status, note=sub.review_note or ""),
+                "/portal/#submissions")
     db.session.commit()
     return sub
 

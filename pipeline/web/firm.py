@@ -20,6 +20,7 @@ from pipeline.models.firm import RD_PIECES
 from pipeline.vocabulary import (CONDITION_STATUSES, CONDITIONS, RATIO_CONDITIONS, SCORE_ITEMS, STAGES, TSME_ITEMS,
                                  VERDICTS, item_label)
 from pipeline.services import firms as firm_service
+from pipeline.vocabulary import SUBMISSION_STATUSES
 from pipeline.services.scope import can_edit_firm, get_firm_or_404
 from pipeline.web.auth import staff_required
 from pipeline.i18n import join_errors
@@ -117,21 +118,29 @@ def show(firm_id: int):
         editable=can_edit_firm(current_user), evidence_form=evidence_form, present=present, pieces=RD_PIECES,
         stage_form=StageForm(stage=firm.stage), milestone_form=MilestoneForm(), progress_form=ProgressForm(),
         whatif_form=WhatIfForm(), review_form=ReviewForm(), delete_form=DeleteForm(), history=history,
-        submissions=submissions, stages=STAGES, today=clock.today())
+        submissions=submissions, stages=STAGES, today=clock.today(),
+        diffs={sub.id: firm_service.submission_diff(firm, sub) for sub in submissions},
+        year_labels={f.name: f.label.text for f in YearForm() if f.name in FiscalYear.FIELDS},
+        submission_statuses=SUBMISSION_STATUSES)
 
 
 def _save(form, action, title: str, firm, anchor: str):
     """The shared GET/POST of an edit page: validate, call the service, flash, back to the section."""
+    edit_link = None
     if form.validate_on_submit():
         try:
             action(form)
+        except firm_service.YearExists as exc:
+            db.session.rollback()
+            form.year.errors.append(str(exc))
+            edit_link = url_for("firm.year_edit", firm_id=firm.id, year=exc.year)
         except firm_service.FirmError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             flash(_("Saved: %(title)s.", title=title), "success")
             return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
-    return render_template("firm/form.html", form=form, firm=firm, title=title,
+    return render_template("firm/form.html", form=form, firm=firm, title=title, edit_link=edit_link,
                            back=url_for("firm.show", firm_id=firm.id, _anchor=anchor))
 
 
@@ -151,7 +160,7 @@ def year_new(firm_id: int):
     form = YearForm()
     if request.method == "GET" and form.year.data is None:
         form.year.data = clock.today().year - 1
-    return _save(form, lambda f: firm_service.save_year(current_user, firm, f.data, clock.today()),
+    return _save(form, lambda f: firm_service.save_year(current_user, firm, f.data, clock.today(), create_only=True),
                  _("Annual finance and staff data"), firm, "years")
 
 
@@ -238,9 +247,14 @@ def review(firm_id: int, submission_id: int):
         flash(_("Review not completed: %(errors)s", errors=_form_errors(form)), "danger")
     else:
         try:
-            sub = firm_service.review_submission(current_user, firm, submission_id, form.decision.data,
-                                                 form.review_note.data, clock.today())
+            decision = form.decision.data
+            fields = request.form.getlist("fields") if decision == "accept_selected" else None
+            sub = firm_service.review_submission(current_user, firm, submission_id,
+                                                 "reject" if decision == "reject" else "accept",
+                                                 form.review_note.data, clock.today(), fields=fields)
             flash(_("The figures submitted for %(year)s have been accepted.", year=sub.year) if sub.status == "accepted"
+                  else _("%(n)s of the figures submitted for %(year)s have been accepted.", n=len(sub.accepted_fields or []), year=sub.year)
+                  if sub.status == "partial"
                   else _("The figures submitted for %(year)s have been returned.", year=sub.year), "success")
         except firm_service.FirmError as exc:
             db.session.rollback()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -50,17 +50,26 @@ def index():
 @bp.route("/figures", methods=["GET", "POST"])
 @login_required
 def figures():
+    """The year's current figures pre-filled; only what the firm changes is submitted (issue 11)."""
     firm = _own_firm()
+    today = clock.today()
     form = FigureForm()
     if form.validate_on_submit():
         if firm.registered_on and form.year.data < firm.registered_on.year:
             form.year.errors.append(_("%(year)s is before the firm's registration year (%(reg)s)", year=form.year.data, reg=firm.registered_on.year))
-        elif form.year.data > clock.today().year:
-            form.year.errors.append(_("Figures can be submitted up to %(year)s (as estimates)", year=clock.today().year))
+        elif form.year.data > today.year:
+            form.year.errors.append(_("Figures can be submitted up to %(year)s (as estimates)", year=today.year))
         else:
-            sub = firm_service.submit_figures(current_user, firm, form.data)
-            flash(_("Figures for %(year)s submitted; they take effect once an officer has reviewed them.", year=sub.year), "success")
-            return redirect(url_for("portal.index", _anchor="submissions"))
-    elif form.year.data is None:
-        form.year.data = clock.today().year - 1
+            try:
+                sub = firm_service.submit_figures(current_user, firm, form.data)
+            except firm_service.FirmError as exc:
+                db.session.rollback()
+                form.form_errors.append(str(exc))
+            else:
+                flash(_("Figures for %(year)s submitted; they take effect once an officer has reviewed them.", year=sub.year), "success")
+                return redirect(url_for("portal.index", _anchor="submissions"))
+    elif request.method == "GET":
+        year = request.args.get("year", type=int) or today.year - 1
+        current = firm_service.current_year_values(firm, year)
+        form = FigureForm(formdata=None, data={"year": year, **current})
     return render_template("portal/figures.html", form=form, firm=firm)

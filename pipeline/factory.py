@@ -19,6 +19,7 @@ def create_app(config=None) -> Flask:
     app = Flask("pipeline", template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     register_config(app, config)
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_pages(app)
@@ -40,6 +41,39 @@ def register_config(app: Flask, config) -> None:
         clock.set_today(pinned if isinstance(pinned, date) else date.fromisoformat(str(pinned)))
 
 
+def register_url_converters(app: Flask) -> None:
+    """Issue 12: ``<int:...>`` in any route matches only what an INTEGER column holds (1 .. 2^31-1), so
+    /firms/99999999999999999999 is a 404 on every database instead of an overflow (500)."""
+    from werkzeug.routing import IntegerConverter
+
+    class ColumnInt(IntegerConverter):
+        def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+            super().__init__(map, fixed_digits=fixed_digits, min=1 if min is None else min,
+                             max=2**31 - 1 if max is None else max, signed=signed)
+
+    app.url_map.converters["int"] = ColumnInt
+
+
+def register_sqlite_pragmas(app: Flask) -> None:
+    """Issue 12: SQLite in WAL mode (readers never wait for the writer) with a busy timeout."""
+    from sqlalchemy import event
+
+    from pipeline.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.close()
+
+
 def register_extensions(app: Flask) -> None:
     from pipeline import models  # noqa: F401  (every model must be known before migrations run)
     from pipeline.extensions import babel, csrf, db, login_manager, migrate
@@ -47,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    register_sqlite_pragmas(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in first.")
@@ -142,8 +177,45 @@ def register_error_pages(app: Flask) -> None:
             return api_error_body(code), code
         return render_template("errors/error.html", code=code), code
 
-    for code in (400, 403, 404, 405, 413, 429, 500):
+    for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)
+
+    def render_plain(code: int, message: str | None = None):
+        """Issue 12: server and database failures get a page that touches no database (no base.html)."""
+        from pipeline.extensions import db
+        from pipeline.web.errors import ENGLISH, MESSAGES, api_error_body
+
+        try:
+            db.session.rollback()
+        except Exception:  # the database is what failed: nothing more to do here
+            pass
+        if has_request_context() and request.path.startswith("/api/"):
+            return api_error_body(code, message), code
+        # Rendered straight from the Jinja environment: no context processors (they load the current user).
+        body = app.jinja_env.get_template("errors/plain.html").render(
+            code=code, message=message or MESSAGES[code], english=ENGLISH.get(code, ""))
+        return body, code, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+    app.register_error_handler(500, lambda error: render_plain(500))
+
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        app.logger.warning("database unavailable: %s", error)
+        return render_plain(503)
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """NUL cannot be stored (PostgreSQL refuses it in text) and is never typed: 400 with a message."""
+        from flask import abort
+
+        values = [request.path, *(v for vs in request.args.listvalues() for v in vs)]
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [v for vs in request.form.listvalues() for v in vs]
+        if any("\x00" in v for v in values):
+            abort(400)
 
 
 def register_commands(app: Flask) -> None:

@@ -10,6 +10,12 @@ MESSAGES = {
     413: "上传的文件过大。",
     429: "请求过于频繁，请稍后再试。",
     500: "服务器内部错误，请稍后再试或联系管理员。",
+    503: "系统正忙（数据库暂时无法响应），请稍后刷新重试。",
+}
+# The English line under the Chinese one on the database-free error page (no catalog lookup needed).
+ENGLISH = {
+    400: "Bad request.", 500: "Internal error: try again later or contact the administrator.",
+    503: "The system is busy (the database did not answer in time): reload the page in a moment.",
 }
 
 

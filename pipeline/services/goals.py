@@ -393,7 +393,7 @@ def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: in
         raise TargetError(gettext("County %(id)s does not exist.", id=county_id))
     if not (2000 <= year <= 2100):
         raise TargetError(gettext("The year %(year)s is not between 2000 and 2100.", year=year))
-    if hnte < 0 or tsme < 0:
+    if (hnte is not None and hnte < 0) or (tsme is not None and tsme < 0):
         raise TargetError(gettext("Targets cannot be negative."))
     fields = ("county_id", "year", "hnte_target", "tsme_target", "plan_name")
     target = db.session.scalars(select(Target).where(
@@ -401,11 +401,17 @@ def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: in
         Target.year == year)).first()
     before = None if target is None else snapshot(target, fields)
     if target is None:
+        if hnte is None or tsme is None:
+            raise TargetError(gettext("Active HNTE target / tech SME target: a new target needs both numbers."))
         target = Target(county_id=county_id, year=year)
         db.session.add(target)
-    target.hnte_target, target.tsme_target = hnte, tsme
-    if plan_name is not None:
-        target.plan_name = plan_name.strip() or None
+    # A blank field keeps its value (issue 11): only what the admin entered changes.
+    if hnte is not None:
+        target.hnte_target = hnte
+    if tsme is not None:
+        target.tsme_target = tsme
+    if plan_name is not None and plan_name.strip():
+        target.plan_name = plan_name.strip()
     db.session.flush()
     record(user, "create" if before is None else "update", "target", target.id, None, before,
            snapshot(target, fields))

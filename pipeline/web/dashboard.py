@@ -27,9 +27,9 @@ class TargetForm(FlaskForm):
     county = SelectField(_l("Scope"), choices=[], validate_choice=True)
     year = IntegerField(_l("Target year"), validators=[InputRequired(_l("Enter the target year")),
                                             NumberRange(2000, 2100, _l("The year must be between 2000 and 2100"))])
-    hnte = IntegerField(_l("Active HNTE target (firms)"), validators=[InputRequired(_l("Enter the HNTE target")),
+    hnte = IntegerField(_l("Active HNTE target (firms)"), validators=[Optional(),
                                                    NumberRange(0, 100000, _l("The HNTE target must be a whole number from 0 to 100000"))])
-    tsme = IntegerField(_l("Tech-based SME target (firms)"), validators=[InputRequired(_l("Enter the tech SME target")),
+    tsme = IntegerField(_l("Tech-based SME target (firms)"), validators=[Optional(),
                                                        NumberRange(0, 100000, _l("The tech SME target must be a whole number from 0 to 100000"))])
     plan_name = StringField(_l("Plan"), validators=[Optional(), Length(max=100, message=_l("The plan name can be at most 100 characters"))])
 
@@ -130,22 +130,33 @@ def targets():
     counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
     form = TargetForm()
     form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in counties]
-    if request.method == "GET":
-        form.year.data = form.year.data or _today().year
+    if request.method == "GET":  # pre-filled with the current target of the chosen scope and year
+        year = request.args.get("year", type=int) or _today().year
+        cid = request.args.get("county", type=int)
+        current = db.session.scalars(select(Target).where(
+            Target.county_id.is_(None) if cid is None else Target.county_id == cid, Target.year == year)).first()
+        form.county.data = "" if cid is None else str(cid)
+        form.year.data = year
+        if current is not None:
+            form.hnte.data, form.tsme.data, form.plan_name.data = current.hnte_target, current.tsme_target, current.plan_name
     if form.validate_on_submit():
         cid = int(form.county.data) if form.county.data else None
         try:
-            goal_service.set_target(current_user, cid, form.year.data, form.hnte.data, form.tsme.data,
-                                    form.plan_name.data)
+            saved = goal_service.set_target(current_user, cid, form.year.data, form.hnte.data, form.tsme.data,
+                                            form.plan_name.data)
         except goal_service.TargetError as exc:
             flash(str(exc), "danger")
         else:
             name = next((c.name for c in counties if c.id == cid), tl("全市"))
-            flash(_("Saved the %(year)s targets for %(scope)s: %(hnte)s active HNTEs, %(tsme)s tech SMEs.", scope=name, year=form.year.data, hnte=form.hnte.data, tsme=form.tsme.data), "success")
+            flash(_("Saved the %(year)s targets for %(scope)s: %(hnte)s active HNTEs, %(tsme)s tech SMEs.", scope=name, year=saved.year, hnte=saved.hnte_target, tsme=saved.tsme_target), "success")
             return redirect(url_for("dashboard.targets"))
     rows = db.session.execute(select(Target, County.name).outerjoin(County, County.id == Target.county_id)
                               .order_by(Target.year, County.sort.nulls_first(), County.id)).all()
     by_year: dict[int, list] = {}
     for t, name in rows:
         by_year.setdefault(t.year, []).append((t, name or "全市"))
-    return render_template("dashboard/targets.html", form=form, by_year=by_year), (400 if form.errors else 200)
+    sums = {y: {"city": next((t for t, _ in rows if t.county_id is None), None),
+                "counties_hnte": sum(t.hnte_target for t, _ in rows if t.county_id is not None),
+                "counties_tsme": sum(t.tsme_target for t, _ in rows if t.county_id is not None)}
+            for y, rows in by_year.items()}
+    return render_template("dashboard/targets.html", form=form, by_year=by_year, sums=sums), (400 if form.errors else 200)

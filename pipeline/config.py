@@ -91,7 +91,8 @@ class Config:
         # Links in e-mails and webhooks
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         # Reminders
-        self.REMINDER_MAX_ATTEMPTS = _int("REMINDER_MAX_ATTEMPTS", 5)
+        self.REMINDER_MAX_ATTEMPTS = _int("REMINDER_MAX_ATTEMPTS", 1000)  # issue 12: the horizon decides
+        self.REMINDER_RETRY_HOURS = _int("REMINDER_RETRY_HOURS", 48)  # keep retrying e-mail this long
         self.SCHEDULER_TIMEZONE = "Asia/Shanghai"
         # PDFs
         self.PDF_MAX_PAGES = _int("PDF_MAX_PAGES", 200)

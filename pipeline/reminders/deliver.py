@@ -47,10 +47,14 @@ def _claim(delivery_id: int, seen_attempts: int, now: datetime) -> bool:
 
 
 def _record(delivery_id: int, channel: str, attempts: int, now: datetime, error: str | None, permanent: bool,
-            max_attempts: int, base: int, cap: int) -> str:
+            max_attempts: int, base: int, cap: int, created_at: datetime | None = None,
+            horizon: timedelta = timedelta(hours=48)) -> str:
+    """Issue 12: a transient failure is retried with back-off until the retry horizon (default two days
+    after the reminder was made) has passed; only then, or on a permanent error, "gave_up"."""
+    past_horizon = created_at is not None and now + backoff(attempts, base, cap) - created_at > horizon
     if error is None:
         values = dict(status="sent", sent_at=now, last_error=None, next_attempt_at=None)
-    elif permanent or attempts >= max_attempts:
+    elif permanent or attempts >= max_attempts or past_horizon:
         values = dict(status="gave_up", last_error=error, next_attempt_at=None)
     else:
         values = dict(status="failed", last_error=error, next_attempt_at=now + backoff(attempts, base, cap))
@@ -69,12 +73,13 @@ def deliver_pending(now: datetime | None = None, limit: int = 1000, channels_onl
     settings = load_values(db.session)
     base = delivery_value(settings, "reminders.backoff_minutes")
     cap = delivery_value(settings, "reminders.backoff_max_minutes")
-    max_attempts = int(cfg.get("REMINDER_MAX_ATTEMPTS", 5))
+    max_attempts = int(cfg.get("REMINDER_MAX_ATTEMPTS", 1000))  # the horizon decides, not a count
+    horizon = timedelta(hours=float(cfg.get("REMINDER_RETRY_HOURS", 48)))
     wanted = channels_only or tuple(c for c in ("inapp", "email", "webhook")
                                     if c != "email" or cfg.get("MAIL_ENABLED", True))
     rows = db.session.execute(
         select(Delivery.id, Delivery.channel, Delivery.attempts, Reminder.title, Reminder.body, Reminder.due_on,
-               Reminder.link, Reminder.county_id, User.email, User.display_name, User.active, County.webhook_url)
+               Reminder.link, Reminder.county_id, Reminder.created_at, User.email, User.display_name, User.active, County.webhook_url)
         .join(Reminder, Reminder.id == Delivery.reminder_id)
         .outerjoin(User, User.id == Reminder.user_id)
         .outerjoin(County, County.id == Reminder.county_id)
@@ -115,7 +120,8 @@ def deliver_pending(now: datetime | None = None, limit: int = 1000, channels_onl
                 error, permanent = str(exc), True
             except Exception as exc:  # network, SMTP, HTTP: retried
                 error = f"{type(exc).__name__}: {exc}"[:1000]
-            status = _record(r.id, r.channel, attempts, now, error, permanent, max_attempts, base, cap)
+            status = _record(r.id, r.channel, attempts, now, error, permanent, max_attempts, base, cap,
+                             created_at=r.created_at, horizon=horizon)
             if status == "sent":
                 result.sent += 1
             elif status == "failed":
@@ -142,3 +148,18 @@ def requeue(delivery_id: int, user, now: datetime | None = None) -> bool:
     record(user, "requeue", "delivery", d.id, None, before, {"status": "pending", "attempts": 0})
     db.session.commit()
     return True
+
+
+def requeue_given_up(user, channel: str | None = None, now: datetime | None = None) -> int:
+    """Issue 12: the health page's bulk retry: every given-up delivery (of one channel) starts again; audited."""
+    from pipeline.services.audit import record
+
+    now = now or utcnow()
+    q = update(Delivery).where(Delivery.status == "gave_up")
+    if channel:
+        q = q.where(Delivery.channel == channel)
+    n = db.session.execute(q.values(status="pending", attempts=0, next_attempt_at=now)).rowcount
+    record(user, "requeue", "delivery", None, None, {"status": "gave_up"}, {"status": "pending", "count": n,
+                                                                             "channel": channel})
+    db.session.commit()
+    return n

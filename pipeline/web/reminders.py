@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_babel import gettext as _
 
@@ -69,6 +69,7 @@ def health_page():
     lease_alive = bool(lease and lease.holder and now - lease.heartbeat_at <= LEASE_TTL)
     return render_template(
         "reminders/health.html", now=now, overdue=health.scan_overdue(now), last=health.last_scan(),
+        retry_hours=int(float(current_app.config.get("REMINDER_RETRY_HOURS", 48))),
         last_ok_at=health.last_ok_scan_at(), scans=health.recent_scans(), counts=health.counts_by_channel(),
         lease=lease, lease_alive=lease_alive, log=log, attempts=health.attempts_for(ids), channels=CHANNELS,
         statuses=DELIVERY_STATUSES, rule_labels=RULE_LABELS, setting_labels=SETTING_LABELS,
@@ -86,6 +87,18 @@ def scan_now():
     r = run_scan(today_shanghai())
     d = deliver_pending(channels_only=("inapp",))  # e-mail and robots go out with the scheduler's next run
     flash(_("Scan complete: %(created)s reminders created, %(sent)s in-app notifications delivered, in %(seconds)s s.", created=r.created, sent=d.sent, seconds=f"{r.seconds:.1f}"), "success")
+    return redirect(url_for("reminders.health"))
+
+
+@bp.post("/deliveries/retry-given-up")
+@admin_required
+def retry_given_up():
+    """Issue 12: one click sends every given-up delivery again (e.g. after a mail outage)."""
+    from pipeline.reminders.deliver import requeue_given_up
+
+    channel = request.form.get("channel") or None
+    n = requeue_given_up(current_user, channel if channel in ("inapp", "email", "webhook") else None)
+    flash(_("%(n)s given-up deliveries requeued; they go out with the next send.", n=n), "success")
     return redirect(url_for("reminders.health"))
 
 

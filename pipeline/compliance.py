@@ -93,9 +93,9 @@ class WatchResult:
         return "；".join(r.text for r in self.reasons)
 
 
-def cert_active(cert_date: date | None, cert_expiry: date | None, today: date) -> bool:
-    """Valid through its expiry day, and not before its certificate date."""
-    return cert_expiry is not None and cert_expiry >= today and (cert_date is None or cert_date <= today)
+# The one certificate-state rule (issue 11; its predicates are pure): active on ``today`` when valid
+# through its expiry day and not issued after ``today``.
+from pipeline.services.certificates import is_active as cert_active  # noqa: E402
 
 
 def md(year: int, month: int, day: int) -> date:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from flask_babel import gettext
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 
 from pipeline import compliance as C
 from pipeline.extensions import db
@@ -32,9 +32,8 @@ class ComplianceError(ValueError):
     """A 年报 record that cannot be saved; the message names the field (UI language)."""
 
 
-def active_clause(today: date):
-    """SQL form of :func:`pipeline.compliance.cert_active`."""
-    return and_(Firm.hnte_cert_expiry >= today, or_(Firm.hnte_cert_date.is_(None), Firm.hnte_cert_date <= today))
+# The one certificate-state rule (issue 11): who counts as certified on a day.
+from pipeline.services.certificates import active_clause  # noqa: E402
 
 
 # ------------------------------------------------------------------ 年报 deadlines (the core's calendar data)

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import case, exists, func, select, true
 
 from pipeline.extensions import db
+from pipeline.services import goals
 from pipeline.models import (ApplicationBatch, Assessment, County, FiscalYear, Firm, IPAsset, Milestone,
                              Roadmap, Setting, Target, User)
 from pipeline.vocabulary import (CONDITION_STATUSES, CONDITIONS, CULTIVATION_STAGES, GOAL_FIGURES, IP_KINDS, IP_STATUSES,
-                                 MILESTONE_OWNERS, MILESTONE_STATUSES, PRE_APPLICATION_STAGES, SCORE_ITEMS, STAGES,
-                                 UNASSESSED_LABEL, VERDICT_ORDER, VERDICTS, YEAR_FIELDS, item_label)
+                                 MILESTONE_OWNERS, MILESTONE_STATUSES, OPEN_MILESTONE_STATUSES, PRE_APPLICATION_STAGES, SCORE_ITEMS, STAGES,
+                                 ROLE_OFFICER, UNASSESSED_LABEL, VERDICTS, YEAR_FIELDS, item_label)
 
 # The documents' tables, built from the one vocabulary.
 SCORE_ROWS = {key: (label.lstrip("· "), full) for key, label, full in SCORE_ITEMS}
@@ -212,93 +213,54 @@ def _scope_key(county: County | None) -> str:
 
 
 def _county_where(county_id: int | None):
-    return Firm.county_id == county_id if county_id is not None else True
+    return Firm.county_id == county_id if county_id is not None else true()
 
 
-def briefing_context(county: County | None, today: date, list_limit: int = 40) -> dict:
-    """Figures for a county pack (``county``) or the city pack (``None``), in about fifteen queries."""
-    from pipeline.services import goals as goal_read_model
+class BriefingRow(NamedTuple):
+    """A firm row of a briefing list (ready, overdue, stale)."""
 
-    s = db.session
-    county_id = county.id if county else None
-    where = _county_where(county_id)
-    counties = list(s.scalars(select(County).order_by(County.sort, County.id)))
-    year_end = date(today.year, 12, 31)
-    horizon = today + timedelta(days=365)
+    id: int
+    name: str
+    county_id: int
+    stage: str
+    extra: tuple  # ready: (verdict, score_min, score_max, target_batch); overdue: (open count, first due)
 
-    # Certificates, stages and pool per county (one query).
-    per_county: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    stmt = (select(Firm.county_id, Firm.stage,
-                   func.sum(case((Firm.hnte_cert_expiry >= today, 1), else_=0)),
-                   func.sum(case((and_(Firm.hnte_cert_expiry >= today, Firm.hnte_cert_expiry <= horizon), 1), else_=0)),
-                   func.sum(case((and_(Firm.hnte_cert_expiry >= today, Firm.hnte_cert_expiry <= year_end), 1), else_=0)),
-                   func.count())
-            .where(where).group_by(Firm.county_id, Firm.stage))
-    for cid, stage, active, expiring, expiring_ye, n in s.execute(stmt):
-        row = per_county[cid]
-        row["active"] += int(active or 0)
-        row["expiring"] += int(expiring or 0)
-        row["expiring_ye"] += int(expiring_ye or 0)
-        row["firms"] += n
-        row["stage:" + stage] += n
-        if stage in RISK_STAGES:
-            row["pool"] += n
 
-    # Readiness of firms still in cultivation (one query).
-    for cid, verdict, n in s.execute(
-            select(Firm.county_id, Assessment.verdict, func.count()).join(Assessment, Assessment.firm_id == Firm.id)
-            .where(where, Firm.stage.in_(RISK_STAGES)).group_by(Firm.county_id, Assessment.verdict)):
-        per_county[cid]["verdict:" + verdict] += n
-    assessed_pool = {cid: sum(v for k, v in row.items() if k.startswith("verdict:")) for cid, row in per_county.items()}
-    for cid, row in per_county.items():
-        row["verdict:none"] = row["pool"] - assessed_pool.get(cid, 0)
-
-    # Firms aiming at this year's batches (forecast input) (one query).
-    for cid, n in s.execute(select(Firm.county_id, func.count()).join(Roadmap, Roadmap.firm_id == Firm.id)
-                            .where(where, Firm.stage.in_(("to_apply", "applied")),
-                                   Roadmap.target_year == today.year).group_by(Firm.county_id)):
-        per_county[cid]["this_year_apply"] += n
-    for cid, n in s.execute(select(Firm.county_id, func.count()).where(where, Firm.stage == "applied")
-                            .group_by(Firm.county_id)):
-        per_county[cid]["applied"] += n
-
-    # Overdue milestones per firm and stale data (two queries).
-    overdue_rows = list(s.execute(
+def _overdue_rows(where, today: date) -> list[tuple]:
+    """Firms in cultivation with overdue open milestones, most overdue first (one query)."""
+    return list(db.session.execute(
         select(Firm.id, Firm.name, Firm.county_id, Firm.stage, func.count(Milestone.id), func.min(Milestone.due))
         .join(Milestone, Milestone.firm_id == Firm.id)
-        .where(where, Milestone.status.in_(("todo", "doing")), Milestone.due < today, Firm.stage.in_(OPEN_STAGES))
+        .where(where, Milestone.status.in_(OPEN_MILESTONE_STATUSES), Milestone.due < today,
+               Firm.stage.in_(OPEN_STAGES))
         .group_by(Firm.id, Firm.name, Firm.county_id, Firm.stage)
         .order_by(func.count(Milestone.id).desc(), func.min(Milestone.due), Firm.id)))
-    last_year = today.year - 1
+
+
+def _stale_rows(where, last_year: int) -> list[tuple]:
+    """Firms not yet applied without figures for ``last_year`` (one query)."""
     has_last_year = exists().where(FiscalYear.firm_id == Firm.id, FiscalYear.year == last_year)
-    stale_rows = list(s.execute(select(Firm.id, Firm.name, Firm.county_id, Firm.stage)
-                                .where(where, Firm.stage.in_(RISK_STAGES), ~has_last_year)
-                                .order_by(Firm.county_id, Firm.id)))
-    for r in overdue_rows:
-        per_county[r[2]]["overdue_firms"] += 1
-        per_county[r[2]]["overdue_milestones"] += r[4]
-    for r in stale_rows:
-        per_county[r[2]]["stale"] += 1
+    return list(db.session.execute(select(Firm.id, Firm.name, Firm.county_id, Firm.stage)
+                                   .where(where, Firm.stage.in_(RISK_STAGES), ~has_last_year)
+                                   .order_by(Firm.county_id, Firm.id)))
 
-    # Firms ready for the next batch (one query), the batch itself (one query).
-    next_batch = s.scalars(select(ApplicationBatch).where(ApplicationBatch.cutoff >= today)
-                           .order_by(ApplicationBatch.cutoff)).first()
-    ready_stmt = (select(Firm.id, Firm.name, Firm.county_id, Firm.stage, Assessment.verdict, Assessment.score_min,
-                         Assessment.score_max, Roadmap.target_batch)
-                  .join(Assessment, Assessment.firm_id == Firm.id)
-                  .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
-                  .where(where, Firm.stage.in_(RISK_STAGES), Assessment.verdict.in_(("ready", "marginal")))
-                  .order_by(case((Assessment.verdict == "ready", 0), else_=1), Assessment.score_min.desc(), Firm.id))
-    ready_all = list(s.execute(ready_stmt))
-    for r in ready_all:
-        per_county[r[2]]["ready" if r[4] == "ready" else "marginal"] += 1
 
-    # Targets of this year (one query).
-    targets = {t.county_id: t for t in s.scalars(select(Target).where(Target.year == today.year))}
+def _ready_rows(where) -> list[tuple]:
+    """Firms not yet applied whose verdict is ready or marginal: the list to approach (one query)."""
+    return list(db.session.execute(
+        select(Firm.id, Firm.name, Firm.county_id, Firm.stage, Assessment.verdict, Assessment.score_min,
+               Assessment.score_max, Roadmap.target_batch)
+        .join(Assessment, Assessment.firm_id == Firm.id)
+        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+        .where(where, Firm.stage.in_(RISK_STAGES), Assessment.verdict.in_(("ready", "marginal")))
+        .order_by(case((Assessment.verdict == "ready", 0), else_=1), Assessment.score_min.desc(), Firm.id)))
 
-    # Officer workload (two queries).
-    officers = list(s.scalars(select(User).where(User.role == "officer", User.active.is_(True),
-                                                 (User.county_id == county_id) if county_id else True)
+
+def _workload(where, county_id: int | None, today: date) -> tuple[list[dict], int]:
+    """Officer workload rows and the number of unassigned firms (three queries)."""
+    s = db.session
+    officers = list(s.scalars(select(User).where(User.role == ROLE_OFFICER, User.active.is_(True),
+                                                 (User.county_id == county_id) if county_id else true())
                               .order_by(User.county_id, User.id)))
     load: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     for oid, stage, n in s.execute(select(Firm.officer_id, Firm.stage, func.count())
@@ -310,83 +272,85 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
             select(Firm.officer_id, func.count(Milestone.id),
                    func.sum(case((Milestone.due < today, 1), else_=0)))
             .join(Milestone, Milestone.firm_id == Firm.id)
-            .where(where, Firm.officer_id.isnot(None), Milestone.status.in_(("todo", "doing")))
+            .where(where, Firm.officer_id.isnot(None), Milestone.status.in_(OPEN_MILESTONE_STATUSES))
             .group_by(Firm.officer_id)):
         load[oid]["open"] += open_n
         load[oid]["overdue"] += int(overdue_n or 0)
     unassigned = s.scalar(select(func.count()).select_from(Firm)
                           .where(where, Firm.officer_id.is_(None), Firm.stage.in_(RISK_STAGES)))
-    workload = [{"name": o.display_name, "county": o.county.name if o.county else "—", "phone": o.phone,
-                 **{k: load[o.id][k] for k in ("firms", "pool", "open", "overdue")}} for o in officers]
+    rows = [{"name": o.display_name, "county": o.county.name if o.county else "—", "phone": o.phone,
+             **{k: load[o.id][k] for k in ("firms", "pool", "open", "overdue")}} for o in officers]
+    return rows, unassigned
 
-    scope_ids = [county_id] if county_id else [c.id for c in counties]
+
+def _summary(fig: dict, overdue_rows: list, stale_rows: list) -> dict:
+    """The pack's headline figures: the goal read model's, plus the pack's own work lists."""
+    year_end = fig["year_end"] or {}
+    return {
+        "active": fig["active"], "expiring": fig["expiring_total"], "pool": fig["pool"],
+        "ready": fig["ready"], "marginal": fig["marginal"], "applied": fig["by_stage"].get("applied", 0),
+        "overdue_firms": len(overdue_rows), "overdue_milestones": sum(r[4] for r in overdue_rows),
+        "stale": len(stale_rows), "forecast": year_end.get("expected"),
+        "forecast_low": year_end.get("low"), "forecast_high": year_end.get("high"),
+    }
+
+
+def _league(fig: dict, counties: list[County], overdue_rows: list, stale_rows: list) -> list[dict]:
+    """The read model's league with each county's overdue and stale counts added."""
+    by_id = {c.id: c for c in counties}
+    overdue = Counter(r[2] for r in overdue_rows)
+    stale = Counter(r[2] for r in stale_rows)
+    return [{"county": by_id[r["county_id"]], "rank": r["rank"], "active": r["active"], "target": r["hnte_target"],
+             "rate": r["hnte_pct"], "expiring": r["expiring"], "forecast": r["forecast"], "pool": r["pool"],
+             "ready": r["ready"], "marginal": r["marginal"], "overdue_firms": overdue[r["county_id"]],
+             "stale": stale[r["county_id"]]} for r in fig["league"]]
+
+
+def briefing_context(county: County | None, today: date, list_limit: int = 40) -> dict:
+    """Figures for a county pack (``county``) or the city pack (``None``).
+
+    The goal figures (active, expiring, pool, ready, forecast, league) are the goal read model's
+    (``services.goals.read_model``), the same the dashboard and the API show; the pack adds its work
+    lists (firms to approach, overdue work, stale data) and the officers' workload.
+    """
+    county_id = county.id if county else None
+    where = _county_where(county_id)
+    counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
+    fig, _ = goals.read_model(goals.county_scope(county_id), today)
+    city_fig = fig if county_id is None else goals.read_model(goals.county_scope(None), today)[0]
+    overdue_rows, stale_rows = _overdue_rows(where, today), _stale_rows(where, today.year - 1)
+    ready_all = _ready_rows(where)
+    workload, unassigned = _workload(where, county_id, today)
+    summary = _summary(fig, overdue_rows, stale_rows)
+    stages = [(code, label, fig["by_stage"].get(code, 0)) for code, label in STAGES.items()]
+    verdicts = [(r["verdict"], r["label"], r["firms"]) for r in fig["readiness"]]
+    city_target = goals.current_target(goals.targets_for(None), today)
+    previous = db.session.get(Setting, _scope_key(county))
     county_names = {c.id: c.name for c in counties}
 
-    def total(key: str) -> int:
-        return sum(per_county[c][key] for c in scope_ids)
-
-    def forecast(cids) -> int:
-        return sum(per_county[c]["active"] - per_county[c]["expiring_ye"] + per_county[c]["applied"] for c in cids)
-
-    city_target = targets.get(None)
-    scope_target = targets.get(county_id) if county_id else city_target
-    summary = {
-        "active": total("active"), "expiring": total("expiring"), "pool": total("pool"),
-        "ready": total("ready"), "marginal": total("marginal"), "applied": total("applied"),
-        "overdue_firms": total("overdue_firms"), "overdue_milestones": total("overdue_milestones"),
-        "stale": total("stale"), "forecast": forecast(scope_ids),
-    }
-    stages = [(code, label, total("stage:" + code)) for code, label in STAGES.items()]
-    verdicts = [(code, VERDICTS[code], total("verdict:" + code)) for code in VERDICT_ORDER]
-    verdicts.append(("none", UNASSESSED_LABEL, total("verdict:none")))
-
-    league = []
-    for c in counties:
-        row = per_county[c.id]
-        t = targets.get(c.id)
-        target = t.hnte_target if t else None
-        league.append({"county": c, "active": row["active"], "target": target,
-                       "rate": (row["active"] / target) if target else None, "expiring": row["expiring"],
-                       "forecast": forecast([c.id]), "pool": row["pool"], "ready": row["ready"],
-                       "marginal": row["marginal"], "overdue_firms": row["overdue_firms"], "stale": row["stale"]})
-    league.sort(key=lambda r: (-(r["rate"] or 0), -r["active"], r["county"].sort))
-    for i, r in enumerate(league, 1):
-        r["rank"] = i
-
-    if county_id is None:
-        city_active = sum(per_county[c.id]["active"] for c in counties)
-        city_forecast = forecast([c.id for c in counties])
-    else:  # the county pack still shows the city's progress: one unrestricted aggregate
-        c_active, c_expiring_ye, c_applied = s.execute(select(
-            func.sum(case((Firm.hnte_cert_expiry >= today, 1), else_=0)),
-            func.sum(case((and_(Firm.hnte_cert_expiry >= today, Firm.hnte_cert_expiry <= year_end), 1), else_=0)),
-            func.sum(case((Firm.stage == "applied", 1), else_=0)))).one()
-        city_active = int(c_active or 0)
-        city_forecast = city_active - int(c_expiring_ye or 0) + int(c_applied or 0)
-    previous = s.get(Setting, _scope_key(county))
-    changes = _changes(previous.value if previous else None, summary, stages, verdicts)
-
     def firm_rows(rows, n):
-        return [dict(zip(("id", "name", "county_id", "stage"), r[:4]),
-                     county=county_names.get(r[2], "—"), stage_label=STAGES.get(r[3], r[3]), extra=r[4:])
-                for r in rows[:n]]
+        return [dict(BriefingRow(*r[:4], extra=tuple(r[4:]))._asdict(), county=county_names.get(r[2], "—"),
+                     stage_label=STAGES.get(r[3], r[3])) for r in rows[:n]]
 
     return {
         "today": today, "county": county, "is_city": county is None, "counties": counties,
         "summary": summary, "stages": stages, "verdicts": verdicts,
-        "target": scope_target, "city_target": city_target, "city_active": city_active,
-        "city_forecast": city_forecast,
-        "next_batch": next_batch,
+        "target": goals.current_target(goals.targets_for(county_id), today) if county_id else city_target,
+        "city_target": city_target, "city_active": city_fig["active"],
+        "city_forecast": (city_fig["year_end"] or {}).get("expected"),
+        "next_batch": db.session.scalars(select(ApplicationBatch).where(ApplicationBatch.cutoff >= today)
+                                         .order_by(ApplicationBatch.cutoff)).first(),
         "ready": firm_rows(ready_all, list_limit), "ready_total": len(ready_all),
         "overdue": firm_rows(overdue_rows, list_limit), "overdue_total": len(overdue_rows),
-        "stale": firm_rows(stale_rows, list_limit), "stale_total": len(stale_rows), "stale_year": last_year,
+        "stale": firm_rows(stale_rows, list_limit), "stale_total": len(stale_rows), "stale_year": today.year - 1,
         "workload": workload, "unassigned": unassigned,
-        "league": league, "changes": changes,
+        "league": _league(city_fig, counties, overdue_rows, stale_rows) if county is None else [],
+        "changes": _changes(previous.value if previous else None, summary, stages, verdicts),
         "previous": previous.value if previous else None,
         "verdict_labels": VERDICTS,
         # issue 16: from the goal read model, the same figures as the dashboard and the API
-        "compliance": goal_read_model.compliance_figures(where, today),
-        "expiring_this_year": goal_read_model.expiring_this_year(where, today),
+        "compliance": goals.compliance_figures(where, today),
+        "expiring_this_year": goals.expiring_this_year(where, today),
     }
 
 

@@ -1,4 +1,9 @@
-"""The 1000-firm goal: live figures, targets, daily snapshots and the forecast, for a user's scope.
+"""The goal read model: the one definition of the 1000-firm goal figures, for a scope.
+
+Active certificates, pool, ready, expiring, the forecast (from ``pipeline.forecast``, with its range
+and scenarios) and the county league are computed here and only here: the dashboard,
+``GET /api/v1/goals`` and the county/city briefing packs (``reports/context.py``) all render
+:func:`read_model`. Targets and daily snapshots live here too.
 
 Everything is aggregated in SQL (GROUP BY county) or over cached assessment and roadmap rows, in a
 fixed number of queries whatever the number of firms. Definitions (stated on the dashboard too):
@@ -11,7 +16,13 @@ fixed number of queries whatever the number of firms. Definitions (stated on the
 * **科技型中小企业 (registered tech SME)**: a firm whose 入库登记 year (``Firm.tsme_year``) is the
   current year or the previous one — a registration stays valid until the yearly update (by end of
   March) replaces it.
-* **培育中**: firms in a cultivation stage (candidate … applied, or failed and kept in the pool).
+* **培育中 (pool)**: firms in a cultivation stage (``vocabulary.CULTIVATION_STAGES``: candidate …
+  applied, or failed and kept in the pool).
+* **达标 (ready)** / **临界 (marginal)**: pool firms whose cached assessment has that verdict.
+* **年末预计 (year-end forecast)**: the forecast's expected active certificates at 31 December of
+  this year, with its low–high range.
+* **League order**: share of the county's current target reached, then more active certificates,
+  then the counties' own order.
 """
 from __future__ import annotations
 
@@ -23,12 +34,12 @@ from flask_babel import gettext
 from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, true
 
 from pipeline.extensions import db
-from pipeline.forecast import FirmOutlook, forecast_with_scenarios
+from pipeline.forecast import FirmOutlook, Forecast, forecast, forecast_with_scenarios
 from pipeline.models import (ApplicationBatch, Assessment, County, Firm, Milestone, Roadmap, Snapshot,
                              Target, User)
 from pipeline.services.scope import scope_filter
-from pipeline.vocabulary import (CITY_LABEL, CULTIVATION_STAGES, FUNNEL_CERT_EXPIRED, FUNNEL_STAGES, RECERT, STAGES,
-                                 VERDICTS_OR_UNASSESSED)
+from pipeline.vocabulary import (CITY_LABEL, CULTIVATION_STAGES, FUNNEL_CERT_EXPIRED, FUNNEL_STAGES,
+                                 OPEN_MILESTONE_STATUSES, RECERT, STAGES, VERDICTS_OR_UNASSESSED)
 
 VERDICTS = VERDICTS_OR_UNASSESSED
 FUNNEL = FUNNEL_STAGES
@@ -81,10 +92,23 @@ def goal_scope(user: User, county_id: int | None = None) -> GoalScope:
     return GoalScope(None, CITY_LABEL, where)
 
 
-def _active_clause(today: date):
+def county_scope(county_id: int | None) -> GoalScope:
+    """The goal scope of a county (or the city) for callers that checked access themselves
+    (briefing packs: the job or the view scoped the county already)."""
+    if county_id is None:
+        return GoalScope(None, CITY_LABEL, true())
+    county = db.session.get(County, county_id)
+    return GoalScope(county_id, county.name if county else str(county_id), Firm.county_id == county_id)
+
+
+def active_certificate(day: date):
+    """The one certificate-active rule (issue 11's services.certificates) as a SQL clause on Firm."""
     from pipeline.services.certificates import active_clause
 
-    return active_clause(today)
+    return active_clause(day)
+
+
+_active_clause = active_certificate
 
 
 def _tsme_clause(today: date):
@@ -95,20 +119,21 @@ def _tsme_clause(today: date):
 
 def county_figures(today: date, where=true()) -> dict[int, dict]:
     """Per county: active, tsme, cultivating, stage counts and verdict counts (3 queries)."""
-    out: dict[int, dict] = defaultdict(lambda: {"active": 0, "tsme": 0, "pool": 0, "by_stage": {},
-                                                 "by_verdict": {}})
+    out: dict[int, dict] = defaultdict(_empty_figures)
     active = func.sum(case((_active_clause(today), 1), else_=0))
+    soon = func.sum(case((and_(_active_clause(today), Firm.hnte_cert_expiry < add_months(today, 12)), 1), else_=0))
     tsme = func.sum(case((_tsme_clause(today), 1), else_=0))
     # A firm at 已认定 whose certificate has expired is not certified (issue 11): its own bucket.
     from pipeline.services.certificates import expired_certified_clause
 
     stage_col = case((expired_certified_clause(today), literal(CERT_EXPIRED_STAGE)), else_=Firm.stage)
-    for cid, stage, n, a, t in db.session.execute(
-            select(Firm.county_id, stage_col, func.count(), active, tsme).where(where)
+    for cid, stage, n, a, e, t in db.session.execute(
+            select(Firm.county_id, stage_col, func.count(), active, soon, tsme).where(where)
             .group_by(Firm.county_id, stage_col)):
         row = out[cid]
         row["by_stage"][stage] = n
         row["active"] += int(a or 0)
+        row["expiring"] += int(e or 0)
         row["tsme"] += int(t or 0)
         if stage in CULTIVATION_STAGES:
             row["pool"] += n
@@ -121,10 +146,14 @@ def county_figures(today: date, where=true()) -> dict[int, dict]:
     return out
 
 
+def _empty_figures() -> dict:
+    return {"active": 0, "expiring": 0, "tsme": 0, "pool": 0, "by_stage": {}, "by_verdict": {}}
+
+
 def _sum(rows) -> dict:
-    total = {"active": 0, "tsme": 0, "pool": 0, "by_stage": {}, "by_verdict": {}}
+    total = _empty_figures()
     for r in rows:
-        for k in ("active", "tsme", "pool"):
+        for k in ("active", "expiring", "tsme", "pool"):
             total[k] += r[k]
         for k in ("by_stage", "by_verdict"):
             for key, n in r[k].items():
@@ -220,37 +249,61 @@ def trend(scope: GoalScope, today: date, days: int = 365) -> list[dict]:
     return [{"day": s.day.isoformat(), "active": s.active_hnte, "tsme": s.tsme, "pool": s.pool} for s in rows]
 
 
-def goal_figures(user: User, today: date, county_id: int | None = None) -> dict:
-    """Everything the dashboard and ``GET /api/v1/goals`` show, for the user's scope."""
-    scope = goal_scope(user, county_id)
+def _league_row(cid: int, county: County, fig: dict, target: Target | None, year_end: dict | None) -> dict:
+    ready, marginal = fig["by_verdict"].get("ready", 0), fig["by_verdict"].get("marginal", 0)
+    return {
+        "county_id": cid, "county": county.name, "sort": county.sort, "active": fig["active"], "tsme": fig["tsme"],
+        "pool": fig["pool"], "ready": ready, "marginal": marginal, "expiring": fig["expiring"],
+        "forecast": None if year_end is None else year_end["expected"],
+        "target_year": target.year if target else None, "hnte_target": target.hnte_target if target else None,
+        "tsme_target": target.tsme_target if target else None,
+        "hnte_pct": (fig["active"] / target.hnte_target) if target and target.hnte_target else None,
+        "tsme_pct": (fig["tsme"] / target.tsme_target) if target and target.tsme_target else None}
+
+
+def league(per_county: dict[int, dict], outlooks_by_county: dict, today: date) -> list[dict]:
+    """Every county's figures against its current target, in the one league order."""
+    counties = {c.id: c for c in db.session.scalars(select(County).order_by(County.sort, County.id))}
+    ctargets: dict[int, dict] = defaultdict(dict)
+    for t in db.session.scalars(select(Target).where(Target.county_id.isnot(None))):
+        ctargets[t.county_id][t.year] = t
+    rows = []
+    for cid, c in counties.items():
+        fc = forecast(outlooks_by_county.get(cid, []), today, [today.year])
+        rows.append(_league_row(cid, c, per_county.get(cid) or _empty_figures(),
+                                current_target(ctargets.get(cid, {}), today), year_end(fc, today.year)))
+    rows.sort(key=lambda r: (-(r["hnte_pct"] or 0), -r["active"], r["sort"], r["county_id"]))
+    for i, r in enumerate(rows, 1):
+        r["rank"] = i
+    return rows
+
+
+def year_end(fc: Forecast, year: int) -> dict | None:
+    """The forecast's active certificates at the end of ``year``: expected, low, high (whole firms)."""
+    y = next((y for y in fc.years if y.year == year), None)
+    if y is None:
+        return None
+    def whole(v: float) -> int:  # as the pages show it: one decimal, then to the nearest whole firm
+        return int(round(round(v, 1)))
+
+    return {"year": year, "expected": whole(y.active_expected), "low": whole(y.active_low),
+            "high": whole(y.active_high)}
+
+
+def read_model(scope: GoalScope, today: date) -> tuple[dict, Forecast]:
+    """``(figures, forecast)`` for a goal scope: what the dashboard, the API and the briefing packs show."""
     per_county = county_figures(today, scope.where)
     totals = _sum(per_county.values())
     targets = targets_for(scope.county_id)
     target = current_target(targets, today)
-    counties = {c.id: c for c in db.session.scalars(select(County).order_by(County.sort, County.id))}
-    league = []
-    if scope.is_city:
-        ctargets = defaultdict(dict)
-        for t in db.session.scalars(select(Target).where(Target.county_id.isnot(None))):
-            ctargets[t.county_id][t.year] = t
-        for cid, c in counties.items():
-            fig = per_county.get(cid) or {"active": 0, "tsme": 0, "pool": 0, "by_verdict": {}, "by_stage": {}}
-            t = current_target(ctargets.get(cid, {}), today)
-            league.append({
-                "county_id": cid, "county": c.name, "active": fig["active"], "tsme": fig["tsme"],
-                "pool": fig["pool"], "ready": fig["by_verdict"].get("ready", 0),
-                "marginal": fig["by_verdict"].get("marginal", 0),
-                "target_year": t.year if t else None, "hnte_target": t.hnte_target if t else None,
-                "tsme_target": t.tsme_target if t else None,
-                "hnte_pct": (fig["active"] / t.hnte_target) if t and t.hnte_target else None,
-                "tsme_pct": (fig["tsme"] / t.tsme_target) if t and t.tsme_target else None})
-        league.sort(key=lambda r: (-(r["hnte_pct"] or 0), r["county"]))
-        for i, r in enumerate(league, 1):
-            r["rank"] = i
+    by_county = outlooks_by_county(scope.where, today)
+    fc = _forecast(scope, [o for rows in by_county.values() for o in rows], targets, today)
     exp_total, exp_items = expiring(scope, today)
-    return {
+    fig = {
         "today": today, "scope": {"county_id": scope.county_id, "label": scope.label},
         "active": totals["active"], "tsme": totals["tsme"], "pool": totals["pool"],
+        "ready": totals["by_verdict"].get("ready", 0), "marginal": totals["by_verdict"].get("marginal", 0),
+        "year_end": year_end(fc, today.year),
         "target": None if target is None else {"year": target.year, "hnte": target.hnte_target,
                                                "tsme": target.tsme_target, "plan": target.plan_name},
         "targets": [{"year": t.year, "hnte": t.hnte_target, "tsme": t.tsme_target, "plan": t.plan_name}
@@ -263,8 +316,15 @@ def goal_figures(user: User, today: date, county_id: int | None = None) -> dict:
             "firms": totals["by_stage"].get(CERT_EXPIRED_STAGE, 0)}],
         "by_stage": {s: totals["by_stage"].get(s, 0) for s in STAGES},
         "readiness": [{"verdict": v, "label": VERDICTS[v], "firms": totals["by_verdict"].get(v, 0)} for v in VERDICTS],
-        "league": league, "batches": batches_ahead(scope, today), "trend": trend(scope, today),
+        "league": league(per_county, by_county, today) if scope.is_city else [],
+        "batches": batches_ahead(scope, today), "trend": trend(scope, today),
     }
+    return fig, fc
+
+
+def goal_figures(user: User, today: date, county_id: int | None = None) -> dict:
+    """The read model's figures for the user's goal scope."""
+    return read_model(goal_scope(user, county_id), today)[0]
 
 
 # ------------------------------------------------------------------ issue 16: compliance watch, re-certification year
@@ -322,43 +382,49 @@ def expiring_this_year(where, today: date) -> dict:
 
 # ------------------------------------------------------------------ forecast
 
-def outlooks(where, today: date) -> list[FirmOutlook]:
-    """FirmOutlooks for the firms in ``where``, grouped in SQL (one query): firms that look the same
-    to the forecast share one row with a ``weight``. A current certificate's expiry is kept as its
-    year and whether it is 31 December (all the forecast compares it with), so the group stands in
-    with 30 or 31 December of that year."""
+def outlooks_by_county(where, today: date) -> dict[int, list[FirmOutlook]]:
+    """FirmOutlooks for the firms in ``where`` per county, grouped in SQL (one query): firms that
+    look the same to the forecast share one row with a ``weight``. An active certificate's expiry
+    is kept as its year and whether it is 31 December (all the forecast compares it with), so the
+    group stands in with 30 or 31 December of that year."""
     rd = (select(Milestone.firm_id.label("firm_id")).where(Milestone.code.like("rd.%"),
-                                                           Milestone.status.in_(("todo", "doing")))
+                                                           Milestone.status.in_(OPEN_MILESTONE_STATUSES))
           .group_by(Milestone.firm_id).subquery())
-    valid = Firm.hnte_cert_expiry >= today
+    valid = active_certificate(today)
     exp_year = case((valid, func.extract("year", Firm.hnte_cert_expiry)), else_=None)
     dec31 = case((and_(valid, func.extract("month", Firm.hnte_cert_expiry) == 12,
                        func.extract("day", Firm.hnte_cert_expiry) == 31), 1), else_=0)
     rd_flag = case((rd.c.firm_id.isnot(None), 1), else_=0)
-    cols = (Assessment.verdict, Roadmap.target_batch, Roadmap.target_year, Roadmap.projected_min,
+    cols = (Firm.county_id, Assessment.verdict, Roadmap.target_batch, Roadmap.target_year, Roadmap.projected_min,
             Roadmap.projected_max, exp_year, dec31, rd_flag)
     rows = db.session.execute(
         select(*cols, func.count()).select_from(Firm)
         .outerjoin(Assessment, Assessment.firm_id == Firm.id).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
         .outerjoin(rd, rd.c.firm_id == Firm.id).where(where).group_by(*cols))
-    out = []
-    for i, (verdict, batch, year, pmin, pmax, ey, d31, rdf, n) in enumerate(rows):
+    out: dict[int, list[FirmOutlook]] = defaultdict(list)
+    for i, (cid, verdict, batch, year, pmin, pmax, ey, d31, rdf, n) in enumerate(rows):
         expiry = None if ey is None else date(int(ey), 12, 31 if d31 else 30)
-        out.append(FirmOutlook(i, None, verdict, batch, year, pmin, pmax, expiry, bool(rdf), int(n)))
+        out[cid].append(FirmOutlook(i, cid, verdict, batch, year, pmin, pmax, expiry, bool(rdf), int(n)))
     return out
 
 
-def forecast_for(user: User, today: date, county_id: int | None = None):
-    """The forecast (with scenarios) for the user's goal scope, against its targets."""
-    scope = goal_scope(user, county_id)
-    targets = targets_for(scope.county_id)
+def outlooks(where, today: date) -> list[FirmOutlook]:
+    """:func:`outlooks_by_county` as one list."""
+    return [o for rows in outlooks_by_county(where, today).values() for o in rows]
+
+
+def _forecast(scope: GoalScope, rows: list[FirmOutlook], targets: dict, today: date) -> Forecast:
     last = max([today.year + FORECAST_YEARS - 1] + [y for y in targets if y <= today.year + 9])
     years = list(range(today.year, last + 1))
     first_batch_year = db.session.scalar(
         select(func.min(ApplicationBatch.year)).where(ApplicationBatch.cutoff >= today))
-    return forecast_with_scenarios(outlooks(scope.where, today), today, years,
-                                   {y: t.hnte_target for y, t in targets.items()},
+    return forecast_with_scenarios(rows, today, years, {y: t.hnte_target for y, t in targets.items()},
                                    first_batch_year=first_batch_year)
+
+
+def forecast_for(user: User, today: date, county_id: int | None = None) -> Forecast:
+    """The forecast (with scenarios) for the user's goal scope, against its targets."""
+    return read_model(goal_scope(user, county_id), today)[1]
 
 
 # ------------------------------------------------------------------ writes
@@ -460,7 +526,7 @@ def dashboard_data(user: User, today: date, county_id: int | None = None):
     key = (scope.county_id, today, data_stamp())
     hit = _CACHE.get(key)
     if hit is None:
-        hit = (goal_figures(user, today, scope.county_id), forecast_for(user, today, scope.county_id))
+        hit = read_model(scope, today)
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = hit

@@ -349,8 +349,8 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
         "previous": previous.value if previous else None,
         "verdict_labels": VERDICTS,
         # issue 16: from the goal read model, the same figures as the dashboard and the API
-        "compliance": goals.compliance_figures(where, today),
-        "expiring_this_year": goals.expiring_this_year(where, today),
+        "compliance": fig["compliance"],
+        "expiring_this_year": fig["expiring_this_year"],
     }
 
 

@@ -99,11 +99,9 @@ def _explained_results(firm_ids: list[int], assessments: dict, today: date) -> d
     assessed as of their cached application date (so the PDF explains the cached verdict), or the
     next batch when they have no row: one profile load per distinct date, nothing stored.
     """
-    try:
-        from pipeline.criteria import assess
-        from pipeline.services.profiles import load_profiles, next_application_date
-    except ImportError:  # pragma: no cover - engine not installed
-        return {}
+    from pipeline.criteria import assess
+    from pipeline.services.profiles import load_profiles, next_application_date
+
     by_date: dict[date, list[int]] = defaultdict(list)
     fallback = None
     for fid in firm_ids:

@@ -365,3 +365,26 @@ FUNNEL_CERT_EXPIRED = N_("已认定·证书已过期")
 # Figure submissions: their review states.
 SUBMISSION_STATUSES = {"pending": N_("待审核"), "accepted": N_("已采纳"), "partial": N_("部分采纳"),
                        "rejected": N_("已退回")}
+
+# ---- issue 18: department tree, industry chains, 包联 responsibility, time in stage
+# Kinds of node in the department tree (city → county → town/street/park); "unassigned" is the one
+# holding node per county for firms whose town is not known yet (the migration's backfill).
+DEPT_KINDS = {"city": N_("市"), "county": N_("县区"), "town": N_("镇"), "street": N_("街道"), "park": N_("园区"),
+              "unassigned": N_("未划分乡镇")}
+TOWN_KINDS = ("town", "street", "park", "unassigned")
+UNASSIGNED_TOWN = N_("未划分乡镇")
+ROLE_TOWN_OFFICER_LABEL = N_("乡镇专员")
+# The city's industry chains (产业链), code -> label; stored as rows of ``industry_chain`` (data), this is the
+# seed list the migration and the demo put there.
+INDUSTRY_CHAINS = {"pharma": N_("新医药"), "materials": N_("新材料"), "energy": N_("新能源"),
+                   "equipment": N_("高端装备"), "petrochem": N_("石化"), "marine": N_("海洋"),
+                   "digital": N_("数字经济"), "other": N_("其他")}
+NO_CHAIN = N_("未标注产业链")
+FIRM_FIELDS["town"] = N_("乡镇/街道")  # the Excel column and the audit field name
+# Workload / progress columns (dashboard, workload page, briefing packs).
+WORKLOAD_FIGURES = {"firms": N_("联系企业"), "overdue": N_("逾期里程碑"), "ready": N_("可申报企业"),
+                    "at_risk": N_("风险企业"), "stalled": N_("停滞企业")}
+RESPONSIBILITY_ROLES = {"officer": N_("责任人"), "leader": N_("包联领导")}
+# Time in stage and stalled firms
+STALLED_LABEL = N_("停滞")
+EXIT_SUGGESTION_LABEL = N_("建议退库")

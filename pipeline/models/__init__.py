@@ -2,6 +2,7 @@
 from pipeline.models.audit import AuditLog
 from pipeline.models.compliance import AnnualReport, BriefingDelivery, BriefingSchedule, ComplianceWatch
 from pipeline.models.county import County, Target
+from pipeline.models.dept import DeptNode, IndustryChain, TargetSplit
 from pipeline.models.firm import (Assessment, Conversion, FigureSubmission, FiscalYear, Firm, Incident,
                                   IPAsset, RdEvidence, StageChange)
 from pipeline.models.job import Job, Snapshot
@@ -13,7 +14,7 @@ from pipeline.models.user import ApiToken, LoginAttempt, RememberToken, User
 __all__ = [
     "AnnualReport", "ApiToken", "LoginAttempt", "RememberToken", "ApplicationBatch", "Assessment", "AuditLog", "BriefingDelivery", "BriefingSchedule",
     "CalendarYear", "ComplianceWatch", "Conversion", "County", "Delivery",
-    "DeliveryAttempt", "FigureSubmission", "FiscalYear", "Firm", "Incident", "IPAsset", "Job",
+    "DeliveryAttempt", "DeptNode", "IndustryChain", "TargetSplit", "FigureSubmission", "FiscalYear", "Firm", "Incident", "IPAsset", "Job",
     "LeadTime", "Milestone", "RdEvidence", "Reminder", "Roadmap", "ScanRun", "SchedulerLease",
     "Setting", "Snapshot", "StageChange", "Target", "User",
 ]

@@ -50,6 +50,11 @@ class Firm(db.Model):
     stage: Mapped[str] = mapped_column(String(12), default="candidate", index=True)
     pool_level: Mapped[str | None] = mapped_column(String(10))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # issue 18: the firm's town/street/park, its industry chain and its 包联 leader (officer_id is the
+    # responsible officer)
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("dept_node.id"), index=True)
+    chain_id: Mapped[int | None] = mapped_column(ForeignKey("industry_chain.id"), index=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     contact_name: Mapped[str | None] = mapped_column(String(50))
     contact_phone: Mapped[str | None] = mapped_column(String(30))
     contact_email: Mapped[str | None] = mapped_column(String(120))
@@ -78,6 +83,9 @@ class Firm(db.Model):
 
     county = relationship("County")
     officer = relationship("User", foreign_keys=[officer_id])
+    leader = relationship("User", foreign_keys=[leader_id])
+    town = relationship("DeptNode")
+    chain = relationship("IndustryChain")
     years: Mapped[list["FiscalYear"]] = relationship(
         back_populates="firm", cascade="all, delete-orphan", order_by="FiscalYear.year")
     ip_assets: Mapped[list["IPAsset"]] = relationship(

@@ -25,6 +25,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), index=True)
     county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id"), index=True)
     firm_id: Mapped[int | None] = mapped_column(ForeignKey("firm.id", use_alter=True), index=True)
+    # issue 18: the officer's node in the department tree (NULL: the county of ``county_id``, as before)
+    node_id: Mapped[int | None] = mapped_column(ForeignKey("dept_node.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
@@ -39,6 +41,7 @@ class User(UserMixin, db.Model):
 
     county = relationship("County")
     firm = relationship("Firm", foreign_keys=[firm_id])
+    node = relationship("DeptNode")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

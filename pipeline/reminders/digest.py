@@ -78,8 +78,14 @@ def run_digest(today: date) -> dict:
     now = utcnow()
     with db.engine.connect() as conn:
         counties = {c.id: (c.name, c.webhook_url) for c in conn.execute(select(County.id, County.name, County.webhook_url))}
+        from pipeline.models import DeptNode
+        from pipeline.vocabulary import TOWN_KINDS
+
+        # issue 18: the county digest is for county officers; a town officer's would list other towns' firms
+        town_level = select(User.id).join(DeptNode, DeptNode.id == User.node_id).where(DeptNode.kind.in_(TOWN_KINDS))
         officers = conn.execute(select(User.id, User.county_id, User.email, User.notify_inapp, User.notify_email)
-                                .where(User.role == "officer", User.active.is_(True), User.county_id.isnot(None))).all()
+                                .where(User.role == "officer", User.active.is_(True), User.county_id.isnot(None),
+                                       User.id.not_in(town_level))).all()
         items = conn.execute(select(Firm.county_id, Firm.name, Milestone.title, Milestone.due)
                              .join(Firm, Firm.id == Milestone.firm_id)
                              .where(Milestone.status.in_(OPEN_MILESTONE), Milestone.due <= today + timedelta(days=7),

@@ -111,6 +111,13 @@ class Recipients:
     @classmethod
     def load(cls, conn) -> "Recipients":
         r = cls()
+        from pipeline.models import DeptNode
+        from pipeline.vocabulary import TOWN_KINDS
+
+        # issue 18: a town officer is no county officer: they get the reminders of the firms they are
+        # responsible for, never the county-wide fallback (that would name firms outside their town)
+        town_level = set(conn.execute(select(User.id).join(DeptNode, DeptNode.id == User.node_id)
+                                      .where(DeptNode.kind.in_(TOWN_KINDS))).scalars())
         for u in conn.execute(select(User.id, User.role, User.county_id, User.firm_id, User.email,
                                      User.notify_inapp, User.notify_email)
                               .where(User.active.is_(True), User.role.in_(("officer", "firm")))):
@@ -120,7 +127,8 @@ class Recipients:
                 r.firm_users[u.firm_id].append((u.id, channels))
             elif u.role == "officer" and u.county_id is not None:
                 r.officers[u.id] = (u.county_id, channels)
-                r.county_officers[u.county_id].append((u.id, channels))
+                if u.id not in town_level:
+                    r.county_officers[u.county_id].append((u.id, channels))
         r.firm_officer = dict(conn.execute(select(Firm.id, Firm.officer_id).where(Firm.officer_id.isnot(None))).all())
         r.webhooks = dict(conn.execute(select(County.id, County.webhook_url).where(
             County.webhook_url.isnot(None), County.webhook_url != "")).all())

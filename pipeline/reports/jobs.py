@@ -46,9 +46,11 @@ def visible_jobs(user: User) -> Select:
     stmt = select(Job).order_by(Job.id.desc())
     if user.role == "admin":
         return stmt
-    if user.role == "officer" and user.county_id is not None:
+    from pipeline.services.scope import is_town_officer
+
+    if user.role == "officer" and user.county_id is not None and not is_town_officer(user):
         return stmt.where(Job.county_id == user.county_id, Job.kind != "briefing_city")
-    return stmt.where(false())
+    return stmt.where(false())  # town officers (issue 18): county batches are county-level
 
 
 def get_job_or_404(user: User, job_id: int) -> Job:
@@ -69,7 +71,9 @@ def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:
     else:
         if county is None:
             raise JobError("请选择县区。")
-        if not (user.role == "admin" or (user.role == "officer" and user.county_id == county.id)):
+        from pipeline.services.scope import can_see_county
+
+        if not can_see_county(user, county.id):
             raise JobError("只能为本县区生成导出。")
     total = 1
     if kind == "roadmaps_county":

@@ -48,6 +48,36 @@ INDUSTRIES = [
     ("海洋", ["80801", "20701", "80802"], ["海洋科技", "船舶", "海工装备", "水产科技"]),
     ("数字经济", ["10101", "10301", "10401", "50301", "10701"], ["软件", "信息技术", "网络科技", "数据科技", "智能科技"]),
 ]
+# issue 18: the 乡镇/街道/园区 of each county (from the 2020s administrative divisions, written from
+# memory: check against the 民政局 list before production use). Kind: town / street / park.
+TOWNS = {
+    "海州区": [("新海街道", "street"), ("新东街道", "street"), ("新南街道", "street"), ("路南街道", "street"),
+            ("浦西街道", "street"), ("海州街道", "street"), ("幸福路街道", "street"), ("朐阳街道", "street"),
+            ("洪门街道", "street"), ("宁海街道", "street"), ("南城街道", "street"), ("锦屏镇", "town"),
+            ("板浦镇", "town"), ("新坝镇", "town"), ("浦南镇", "town")],
+    "连云区": [("墟沟街道", "street"), ("连云街道", "street"), ("云山街道", "street"), ("板桥街道", "street"),
+            ("连岛街道", "street"), ("海州湾街道", "street"), ("宿城街道", "street"), ("高公岛街道", "street"),
+            ("前三岛乡", "town")],
+    "赣榆区": [("青口镇", "town"), ("柘汪镇", "town"), ("石桥镇", "town"), ("金山镇", "town"), ("黑林镇", "town"),
+            ("厉庄镇", "town"), ("海头镇", "town"), ("塔山镇", "town"), ("赣马镇", "town"), ("班庄镇", "town"),
+            ("城头镇", "town"), ("城西镇", "town"), ("宋庄镇", "town"), ("沙河镇", "town"), ("墩尚镇", "town"),
+            ("柘汪临港产业区", "park")],
+    "东海县": [("牛山街道", "street"), ("石榴街道", "street"), ("白塔埠镇", "town"), ("黄川镇", "town"),
+            ("石梁河镇", "town"), ("青湖镇", "town"), ("温泉镇", "town"), ("双店镇", "town"), ("桃林镇", "town"),
+            ("洪庄镇", "town"), ("安峰镇", "town"), ("房山镇", "town"), ("平明镇", "town"), ("驼峰乡", "town"),
+            ("李埝乡", "town"), ("山左口乡", "town"), ("石湖乡", "town"), ("曲阳乡", "town"), ("张湾乡", "town")],
+    "灌云县": [("伊山镇", "town"), ("杨集镇", "town"), ("燕尾港镇", "town"), ("同兴镇", "town"), ("四队镇", "town"),
+            ("圩丰镇", "town"), ("龙苴镇", "town"), ("下车镇", "town"), ("图河镇", "town"), ("东王集镇", "town"),
+            ("小伊乡", "town"), ("南岗乡", "town"), ("伊芦乡", "town"), ("侍庄街道", "street")],
+    "灌南县": [("新安镇", "town"), ("堆沟港镇", "town"), ("田楼镇", "town"), ("北陈集镇", "town"), ("张店镇", "town"),
+            ("三口镇", "town"), ("孟兴庄镇", "town"), ("汤沟镇", "town"), ("百禄镇", "town"), ("新集镇", "town"),
+            ("李集乡", "town")],
+    "经济技术开发区": [("朝阳街道", "street"), ("中云街道", "street"), ("猴嘴街道", "street"), ("宋跳街道", "street")],
+    "高新区": [("花果山街道", "street"), ("云台街道", "street")],
+    "徐圩新区": [("徐圩街道", "street"), ("连云港石化产业基地", "park")],
+}
+# The town officer demo logins (username, county, town).
+TOWN_OFFICERS = [("officer_xinhai", "海州区", "新海街道"), ("officer_qingkou", "赣榆区", "青口镇")]
 DEMO_PASSWORD = "Demo@2345"
 PIECES = list(RD_PIECE_LABELS)
 
@@ -66,14 +96,84 @@ def seed_demo(today: date, firms: int = 1450, seed: int = 42) -> SeedResult:
     fake = Faker("zh_CN")
 
     counties = _seed_counties()
+    towns = _seed_towns(counties)
     _seed_targets(counties, today)
     _seed_calendar(today)
     logins, users_created = _seed_officers_and_admin(counties)
     created = _seed_firms(seed, fake, counties, today, firms)
+    _place_firms(towns)
+    town_logins, town_users = _seed_town_officers(towns)
     firm_logins, firm_users = _seed_firm_users(counties)
     db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(Firm))
-    return SeedResult(len(counties), created, total, users_created + firm_users, logins + firm_logins)
+    return SeedResult(len(counties), created, total, users_created + firm_users + town_users,
+                      logins + town_logins + firm_logins)
+
+
+def _seed_towns(counties: list[County]) -> dict[int, list]:
+    """The tree: a node per county and its real towns/streets/parks (issue 18)."""
+    from pipeline.services import departments
+
+    departments.chains()
+    out = {}
+    for county in counties:
+        departments.county_node(county)
+        out[county.id] = [departments.add_town(county, name, kind, sort=i)
+                          for i, (name, kind) in enumerate(TOWNS.get(county.name, []))]
+    db.session.flush()
+    return out
+
+
+def _place_firms(towns: dict[int, list]) -> None:
+    """Each demo firm not yet in a real town goes to one, picked from its credit code (deterministic),
+    and gets the chain its industry names."""
+    import zlib
+
+    from sqlalchemy import bindparam, update
+
+    from pipeline.models import DeptNode
+    from pipeline.services import departments
+
+    chain_by = departments.chain_lookup()
+    unplaced = db.session.execute(
+        select(Firm.id, Firm.county_id, Firm.credit_code, Firm.industry, Firm.chain_id)
+        .outerjoin(DeptNode, DeptNode.id == Firm.town_id)
+        .where((Firm.town_id.is_(None)) | (DeptNode.kind == "unassigned") | (Firm.chain_id.is_(None)))).all()
+    rows = []
+    for fid, cid, code, industry, chain_id in unplaced:
+        options = towns.get(cid) or []
+        if not options:
+            continue
+        # the first towns of each list (the county seat) get more firms, as in life
+        h = zlib.crc32(code.encode())
+        town = options[min(h % len(options), (h // 7) % len(options))]
+        chain = chain_by.get(industry or "") or chain_by.get("其他")
+        rows.append({"fid": fid, "town_id": town.id, "chain_id": chain_id or (chain.id if chain else None)})
+    if rows:  # one executemany
+        db.session.connection().execute(
+            update(Firm.__table__).where(Firm.__table__.c.id == bindparam("fid"))
+            .values(town_id=bindparam("town_id"), chain_id=bindparam("chain_id")), rows)
+    db.session.flush()
+
+
+def _seed_town_officers(towns: dict[int, list]) -> tuple[list, int]:
+    existing = set(db.session.scalars(select(User.username)))
+    by_name = {(t.county_id, t.name): t for ts in towns.values() for t in ts}
+    counties = {c.name: c for c in db.session.scalars(select(County))}
+    logins, created = [], 0
+    for username, county_name, town_name in TOWN_OFFICERS:
+        county = counties.get(county_name)
+        town = by_name.get((county.id, town_name)) if county else None
+        if town is None:
+            continue
+        logins.append((username, DEMO_PASSWORD, f"{county_name}{town_name}专员"))
+        if username not in existing:
+            u = _user(username, f"{town_name}专员", "officer", county_id=county.id)
+            u.node_id = town.id
+            db.session.add(u)
+            created += 1
+    db.session.flush()
+    return logins, created
 
 
 def _seed_counties() -> list[County]:

@@ -26,7 +26,7 @@ ANNUAL_REPORT_NOT_SUBMITTED = ANNUAL_REPORT_CELLS["not_submitted"]
 class Column:
     key: str
     header: str
-    kind: str = "text"  # text | date | county | stage | level
+    kind: str = "text"  # text | date | county | town | stage | level
     required: bool = False
     width: int = 14
     note: str = ""
@@ -36,6 +36,7 @@ COLUMNS = (
     Column("credit_code", FIRM_FIELDS["credit_code"], required=True, width=22, note="18位，按此更新或新增"),
     Column("name", FIRM_FIELDS["name"], required=True, width=30),
     Column("county", FIRM_FIELDS["county"], "county", required=True, width=12, note="县区名称或行政区划代码"),
+    Column("town", FIRM_FIELDS["town"], "town", width=14, note="所属乡镇/街道/园区名称（须属于该县区）；空白=不变（新企业为“未划分乡镇”）"),
     Column("registered_on", FIRM_FIELDS["registered_on"], "date", width=12, note="如 2020-05-18"),
     Column("tech_domain", FIRM_FIELDS["tech_domain"], width=12, note="《国家重点支持的高新技术领域》代码，如 10101"),
     Column("industry", FIRM_FIELDS["industry"], width=12),
@@ -67,9 +68,12 @@ def neutralise(value):
     return value
 
 
-def _cell_value(column: Column, firm, counties: dict[int, str], reports: dict | None = None):
+def _cell_value(column: Column, firm, counties: dict[int, str], reports: dict | None = None,
+                towns: dict[int, str] | None = None):
     if column.kind == "county":
         return counties.get(firm.county_id, "")
+    if column.kind == "town":
+        return (towns or {}).get(firm.town_id, "")
     if column.kind == "annual_report":
         rec = (reports or {}).get(firm.id)
         if rec is None:
@@ -172,7 +176,10 @@ def export_bytes(user, params, today: date) -> bytes:
     from pipeline.models import FiscalYear, Firm, Roadmap, User
     from pipeline.services.firms import pool_query
 
+    from pipeline.services.departments import town_names
+
     counties = dict(db.session.execute(select(County.id, County.name)).all())
+    towns = town_names()  # issue 18
     officers = dict(db.session.execute(select(User.id, User.display_name).where(User.role == "officer")).all())
     years = year_headers(today)
     ids = pool_query(user, params, today, columns=(Firm.id,), order=False).subquery()
@@ -209,8 +216,8 @@ def export_bytes(user, params, today: date) -> bytes:
     reports = {fid: (done, on) for fid, done, on in db.session.execute(
         select(AnnualReport.firm_id, AnnualReport.submitted, AnnualReport.submitted_on)
         .where(AnnualReport.year == clock.today().year, AnnualReport.firm_id.in_(select(ids.c.id))))}
-    cols = [Firm.county_id if c.kind == "county" else Firm.id if c.kind == "annual_report" else getattr(Firm, c.key)
-            for c in COLUMNS]
+    cols = [Firm.county_id if c.kind == "county" else Firm.town_id if c.kind == "town"
+            else Firm.id if c.kind == "annual_report" else getattr(Firm, c.key) for c in COLUMNS]
     q = pool_query(user, params, today, columns=(Firm.id, *cols, Firm.officer_id, Assessment.verdict,
                                                  Assessment.score_min, Assessment.score_max, Roadmap.target_batch))
     q = q.outerjoin(Roadmap, Roadmap.firm_id == Firm.id).execution_options(yield_per=1000)
@@ -223,6 +230,8 @@ def export_bytes(user, params, today: date) -> bytes:
         for i, (c, v) in enumerate(zip(COLUMNS, values)):
             if c.kind == "county":
                 v = counties.get(v, "")
+            elif c.kind == "town":
+                v = towns.get(v, "")
             elif c.kind == "stage":
                 v = STAGES.get(v, v)
             elif c.kind == "level":

@@ -436,6 +436,12 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
     county = params.get("county", type=int) if hasattr(params, "getlist") else params.get("county")
     if county:
         q = q.where(Firm.county_id == int(county))
+    town = _int_param(params, "town")
+    if town:  # issue 18: a town/street/park (the scope above still limits it)
+        q = q.where(Firm.town_id == town)
+    chain = _int_param(params, "chain")
+    if chain:
+        q = q.where(Firm.chain_id == chain)
     if params.get("stage") in STAGES:
         q = q.where(Firm.stage == params.get("stage"))
     domain = (params.get("domain") or "").strip()
@@ -460,6 +466,8 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
         q = q.where(Firm.officer_id == user.id)
     elif officer == "none":
         q = q.where(Firm.officer_id.is_(None))
+    if params.get("leader") == "me":  # issue 18: the firms I am 包联 leader of
+        q = q.where(Firm.leader_id == user.id)
     text = (params.get("q") or "").strip()
     if text:
         like = f"%{text.replace('%', '').replace('_', '')}%"
@@ -473,6 +481,15 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
     if key in ("score", "expiry"):
         order = [o.nulls_last() for o in order]
     return q.order_by(*order, Firm.id)
+
+
+def _int_param(params, name: str) -> int | None:
+    raw = params.get(name)
+    try:
+        value = int(raw) if raw not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    return value if value is not None and 0 < value < 2 ** 31 else None
 
 
 def pool_list_columns():

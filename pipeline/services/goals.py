@@ -58,25 +58,44 @@ def add_months(d: date, months: int) -> date:
 
 @dataclass(frozen=True)
 class GoalScope:
-    """What a goal view covers: the whole city (``county_id`` None) or one county."""
+    """What a goal view covers: the whole city (``county_id`` None), one county, or one town
+    (``town_id``; issue 18)."""
 
     county_id: int | None
     label: str
     where: object  # SQL clause on Firm
+    town_id: int | None = None
 
     @property
     def is_city(self) -> bool:
-        return self.county_id is None
+        return self.county_id is None and self.town_id is None
+
+    @property
+    def is_town(self) -> bool:
+        return self.town_id is not None
+
+    @property
+    def key(self) -> tuple:
+        return (self.county_id, self.town_id)
 
 
 class NotAllowed(Exception):
-    """The user may not see this goal view (firm users; officers asking for another county)."""
+    """The user may not see this goal view (firm users; officers asking for another county or town)."""
 
 
-def goal_scope(user: User, county_id: int | None = None) -> GoalScope:
-    """City admins see the city or any one county; officers only their own county."""
+def goal_scope(user: User, county_id: int | None = None, town_id: int | None = None) -> GoalScope:
+    """City admins see the city, any county or any town; county officers their county or one of its
+    towns; town officers only their town (issue 18)."""
+    from pipeline.models import DeptNode
+    from pipeline.services.scope import can_see_town, town_node
+
     if user is None or user.role not in ("admin", "officer"):
         raise NotAllowed
+    own_town = town_node(user)
+    if own_town is not None and town_id is None:
+        if county_id is not None:  # a town officer has no county view
+            raise NotAllowed
+        town_id = own_town.id
     if user.role == "officer":
         if county_id is not None and county_id != user.county_id:
             raise NotAllowed
@@ -84,6 +103,11 @@ def goal_scope(user: User, county_id: int | None = None) -> GoalScope:
         if county_id is None:
             raise NotAllowed
     where = scope_filter(user)
+    if town_id is not None:
+        town = db.session.get(DeptNode, town_id)
+        if town is None or not can_see_town(user, town) or (county_id is not None and town.county_id != county_id):
+            raise NotAllowed
+        return GoalScope(town.county_id, town.name, and_(where, Firm.town_id == town.id), town.id)
     if county_id is not None:
         county = db.session.get(County, county_id)
         if county is None:
@@ -161,7 +185,14 @@ def _sum(rows) -> dict:
     return total
 
 
-def targets_for(county_id: int | None) -> dict[int, Target]:
+def targets_for(county_id: int | None, town_id: int | None = None) -> dict:
+    """The targets of a scope by year: the city's or a county's ``Target`` rows, or a town's
+    ``TargetSplit`` rows (issue 18; both have ``year``, ``hnte_target``, ``tsme_target``)."""
+    if town_id is not None:
+        from pipeline.models import TargetSplit
+
+        return {t.year: t for t in db.session.scalars(
+            select(TargetSplit).where(TargetSplit.town_id == town_id).order_by(TargetSplit.year))}
     rows = db.session.scalars(select(Target).where(
         Target.county_id.is_(None) if county_id is None else Target.county_id == county_id).order_by(Target.year))
     return {t.year: t for t in rows}
@@ -242,6 +273,8 @@ def batches_ahead(scope: GoalScope, today: date) -> list[dict]:
 
 
 def trend(scope: GoalScope, today: date, days: int = 365) -> list[dict]:
+    if scope.is_town:  # snapshots are kept per county and for the city
+        return []
     since = today - timedelta(days=days)
     rows = db.session.scalars(
         select(Snapshot).where(Snapshot.county_id.is_(None) if scope.is_city else Snapshot.county_id == scope.county_id,
@@ -294,20 +327,20 @@ def read_model(scope: GoalScope, today: date) -> tuple[dict, Forecast]:
     """``(figures, forecast)`` for a goal scope: what the dashboard, the API and the briefing packs show."""
     per_county = county_figures(today, scope.where)
     totals = _sum(per_county.values())
-    targets = targets_for(scope.county_id)
+    targets = targets_for(scope.county_id, scope.town_id)
     target = current_target(targets, today)
     by_county = outlooks_by_county(scope.where, today)
     fc = _forecast(scope, [o for rows in by_county.values() for o in rows], targets, today)
     exp_total, exp_items = expiring(scope, today)
     fig = {
-        "today": today, "scope": {"county_id": scope.county_id, "label": scope.label},
+        "today": today, "scope": {"county_id": scope.county_id, "label": scope.label, "town_id": scope.town_id},
         "active": totals["active"], "tsme": totals["tsme"], "pool": totals["pool"],
         "ready": totals["by_verdict"].get("ready", 0), "marginal": totals["by_verdict"].get("marginal", 0),
         "year_end": year_end(fc, today.year),
         "target": None if target is None else {"year": target.year, "hnte": target.hnte_target,
-                                               "tsme": target.tsme_target, "plan": target.plan_name},
-        "targets": [{"year": t.year, "hnte": t.hnte_target, "tsme": t.tsme_target, "plan": t.plan_name}
-                    for t in targets.values()],
+                                               "tsme": target.tsme_target, "plan": getattr(target, "plan_name", None)},
+        "targets": [{"year": t.year, "hnte": t.hnte_target, "tsme": t.tsme_target,
+                     "plan": getattr(t, "plan_name", None)} for t in targets.values()],
         "expiring_total": exp_total, "expiring": exp_items, "recert": recert_summary(scope, today),
         "compliance": compliance_figures(scope.where, today),
         "expiring_this_year": expiring_this_year(scope.where, today),
@@ -322,9 +355,9 @@ def read_model(scope: GoalScope, today: date) -> tuple[dict, Forecast]:
     return fig, fc
 
 
-def goal_figures(user: User, today: date, county_id: int | None = None) -> dict:
+def goal_figures(user: User, today: date, county_id: int | None = None, town_id: int | None = None) -> dict:
     """The read model's figures for the user's goal scope."""
-    return read_model(goal_scope(user, county_id), today)[0]
+    return read_model(goal_scope(user, county_id, town_id), today)[0]
 
 
 # ------------------------------------------------------------------ issue 16: compliance watch, re-certification year
@@ -422,9 +455,9 @@ def _forecast(scope: GoalScope, rows: list[FirmOutlook], targets: dict, today: d
                                    first_batch_year=first_batch_year)
 
 
-def forecast_for(user: User, today: date, county_id: int | None = None) -> Forecast:
+def forecast_for(user: User, today: date, county_id: int | None = None, town_id: int | None = None) -> Forecast:
     """The forecast (with scenarios) for the user's goal scope, against its targets."""
-    return read_model(goal_scope(user, county_id), today)[1]
+    return read_model(goal_scope(user, county_id, town_id), today)[1]
 
 
 # ------------------------------------------------------------------ writes
@@ -516,14 +549,14 @@ def data_stamp() -> tuple:
     return tuple(db.session.execute(q).one())
 
 
-def dashboard_data(user: User, today: date, county_id: int | None = None):
+def dashboard_data(user: User, today: date, county_id: int | None = None, town_id: int | None = None):
     """``(goal_figures, forecast)`` for the user's goal scope, recomputed whenever the data changes.
 
     The access check runs on every call; only the computed figures are shared (per process) between
     users who see the same scope on the same day with the same data.
     """
-    scope = goal_scope(user, county_id)
-    key = (scope.county_id, today, data_stamp())
+    scope = goal_scope(user, county_id, town_id)
+    key = (scope.key, today, data_stamp())
     hit = _CACHE.get(key)
     if hit is None:
         hit = read_model(scope, today)

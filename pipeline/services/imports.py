@@ -25,15 +25,16 @@ from pipeline.models.firm import NOTES_MAX_CHARS
 from pipeline.vocabulary import POOL_LEVELS, STAGES
 from pipeline.services.audit import record, snapshot
 from pipeline.services.exports import COLUMNS, _DANGEROUS, is_readonly_header
-from pipeline.services.scope import can_see_county
+from pipeline.services.scope import can_see_county, can_see_town, town_node
 from pipeline.i18n import tl
 from pipeline.text import InvisibleCharacter, clean_name
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+FIRM_FIELDS_TOWN = next(c.header for c in COLUMNS if c.key == "town")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-FIELDS = tuple(c.key for c in COLUMNS if c.key not in ("county", "annual_report")) + ("county_id",)
+FIELDS = tuple(c.key for c in COLUMNS if c.key not in ("county", "town", "annual_report")) + ("county_id", "town_id")
 
 
 # Reading (issue 12): the same limits and name rule as the profile form.
@@ -156,6 +157,10 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
     if len(rows) < 2:
         raise ImportRefused(gettext("No data rows: enter the firms from row 2 on"))
 
+    from pipeline.services.departments import town_lookup
+
+    towns = town_lookup()
+    own_town = town_node(user)
     counties = list(db.session.scalars(select(County)))
     county_by = {c.name: c for c in counties} | {c.code: c for c in counties}
     stage_by = {v: k for k, v in STAGES.items()} | {k: k for k in STAGES}
@@ -194,13 +199,15 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
                     county = county_by.get(text)
                     if county is None:
                         raise ValueError(gettext("There is no county named “%(name)s”", name=text))
-                    if not can_see_county(user, county.id):
+                    if not (can_see_county(user, county.id) or (own_town is not None and county.id == own_town.county_id)):
                         raise ValueError(gettext("“%(name)s” is outside your jurisdiction", name=county.name))
                     values["county_id"] = county.id
                 elif col.kind == "annual_report":  # issue 16: this year's 年报, "未报" or a date
                     from pipeline.services.exports import ANNUAL_REPORT_NOT_SUBMITTED
 
                     values[col.key] = (False, None) if text == ANNUAL_REPORT_NOT_SUBMITTED else (True, _date(v))
+                elif col.kind == "town":
+                    values["_town"] = text  # resolved below, once the row's county is known
                 elif col.kind == "date":
                     values[col.key] = _date(v)
                 elif col.kind == "stage":
@@ -230,6 +237,7 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
                 err(RowError(n, col.header, credit_code_reason(exc)))
             except ValueError as exc:
                 err(RowError(n, col.header, str(exc)))
+        _resolve_town(user, n, values, towns, own_town, err)
         if values.get("hnte_cert_date") and values.get("hnte_cert_expiry") and \
                 values["hnte_cert_expiry"] <= values["hnte_cert_date"]:
             err(RowError(n, "证书到期日", gettext("The certificate expiry date must be after the issue date")))
@@ -242,7 +250,13 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
             existing[f.credit_code] = f
     for n, values in parsed:
         firm = existing.get(values.get("credit_code"))
-        if firm is not None and not can_see_county(user, firm.county_id):
+        if firm is not None and own_town is not None and not (
+                firm.county_id == own_town.county_id and firm.town_id is not None
+                and can_see_town(user, db.session.get(type(own_town), firm.town_id))):
+            result.errors.append(RowError(n, "统一社会信用代码",
+                                          gettext("This firm belongs to another town; you cannot change it")))
+            continue
+        if firm is not None and own_town is None and not can_see_county(user, firm.county_id):
             result.errors.append(RowError(n, "统一社会信用代码",
                                                   gettext("This firm belongs to another county; you cannot change it")))
             continue
@@ -252,7 +266,8 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
             result.new += 1
         else:
             before = snapshot(firm, FIELDS)
-            after = {**before, **{k: v for k, v in values.items() if k in FIELDS and not (k == "stage" and v is None)}}
+            after = {**before, **{k: v for k, v in values.items()
+                                  if k in FIELDS and not (k in ("stage", "town_id") and v is None)}}
             after = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in after.items()}
             changed = [k for k in FIELDS if before.get(k) != after.get(k)]
             if report_change:
@@ -295,6 +310,30 @@ def _annual_report_change(firm, values: dict, n: int, result) -> bool:
     return rec is None or (rec.submitted, rec.submitted_on) != wanted
 
 
+def _resolve_town(user: User, n: int, values: dict, towns: dict, own_town, err) -> None:
+    """The row's 乡镇/街道 cell → ``town_id`` (None when blank); an unknown town, or one outside a town
+    officer's own, is an error naming the row and the column (issue 18)."""
+    text = values.pop("_town", None)
+    values["town_id"] = None
+    header = FIRM_FIELDS_TOWN
+    if text is None:
+        return
+    county_id = values.get("county_id")
+    if county_id is None:
+        return  # the county cell already has its error
+    town = towns.get((county_id, text))
+    if town is None:
+        county = db.session.get(County, county_id)
+        err(RowError(n, header, gettext("Row %(row)s, column “%(column)s”: %(county)s has no town, street or park "
+                                        "named “%(name)s”", row=n, column=tl(header), county=county.name, name=text)))
+        return
+    if not can_see_town(user, town):
+        err(RowError(n, header, gettext("Row %(row)s, column “%(column)s”: “%(name)s” is outside your jurisdiction",
+                                        row=n, column=tl(header), name=text)))
+        return
+    values["town_id"] = town.id
+
+
 def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
     """Check again and, only if every row is right, upsert all rows in one transaction."""
     result = check(user, data, filename)
@@ -310,6 +349,11 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
             firm = firms.get(row["credit_code"])
             if firm is None:
                 values["stage"] = values.get("stage") or "candidate"
+                if values.get("town_id") is None:  # issue 18: every firm is in a town
+                    from pipeline.services.departments import unassigned_town
+
+                    own = town_node(user)
+                    values["town_id"] = own.id if own is not None else unassigned_town(values["county_id"]).id
                 firm = Firm(**values, stage_changed_at=now)
                 db.session.add(firm)
                 db.session.flush()
@@ -320,6 +364,8 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
                 before = snapshot(firm, FIELDS)
                 if values.get("stage") is None:
                     values.pop("stage", None)
+                if values.get("town_id") is None:  # blank town: unchanged
+                    values.pop("town_id", None)
                 if "stage" in values and values["stage"] != firm.stage:
                     db.session.add(StageChange(firm_id=firm.id, from_stage=firm.stage, to_stage=values["stage"],
                                                user_id=user.id, at=now, reason=f"Excel导入（{filename}）"))

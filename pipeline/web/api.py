@@ -100,6 +100,7 @@ def _firm_summary(firm: Firm, county: str | None, assessment: Assessment | None,
             "pool_level": firm.pool_level, "tech_domain": firm.tech_domain,
             "hnte_cert_expiry": _iso(firm.hnte_cert_expiry), "tsme_year": firm.tsme_year,
             "hnte_cert_state": firm_state(firm, clock.today()),
+            "town_id": firm.town_id, "chain_id": firm.chain_id,
             "verdict": assessment.verdict if assessment else None,
             "score_min": assessment.score_min if assessment else None,
             "score_max": assessment.score_max if assessment else None,
@@ -123,6 +124,8 @@ def firms():
     page = _int_arg("page", 1, 1, 100000)
     per_page = _int_arg("per_page", 50, 1, MAX_PER_PAGE)
     county_id = _int_arg("county", None, 1, MAX_ID)
+    town_id = _int_arg("town", None, 1, MAX_ID)
+    chain_id = _int_arg("chain", None, 1, MAX_ID)
     stage = request.args.get("stage") or None
     verdict = request.args.get("verdict") or None
     q = (request.args.get("q") or "").strip()
@@ -137,6 +140,10 @@ def firms():
     where = [scope_filter(user)]
     if county_id is not None:
         where.append(Firm.county_id == county_id)
+    if town_id is not None:  # issue 18: scope_filter above still limits it to what the user may see
+        where.append(Firm.town_id == town_id)
+    if chain_id is not None:
+        where.append(Firm.chain_id == chain_id)
     if stage:
         where.append(Firm.stage == stage)
     if verdict == "unassessed":
@@ -259,8 +266,9 @@ def goals():
     from pipeline.services import goals as goal_service
 
     county_id = _int_arg("county", None, 1, MAX_ID)
+    town_id = _int_arg("town", None, 1, MAX_ID)
     try:
-        fig, fc = goal_service.dashboard_data(g.api_user, _today(), county_id)
+        fig, fc = goal_service.dashboard_data(g.api_user, _today(), county_id, town_id)
     except goal_service.NotAllowed:
         raise ApiError(404, "目标统计仅对市级管理员和本县区专员开放，或该县区不存在。") from None
     return jsonify(goal_json(fig, fc))

@@ -48,9 +48,10 @@ def _staff_only():
 def index():
     _staff_only()
     county_id = request.args.get("county", type=int)
+    town_id = request.args.get("town", type=int)  # issue 18
     today = _today()
     try:
-        fig, fc = goal_service.dashboard_data(current_user, today, county_id)
+        fig, fc = goal_service.dashboard_data(current_user, today, county_id, town_id)
     except goal_service.NotAllowed:
         abort(404)
     counties = list(db.session.scalars(select(County).order_by(County.sort, County.id))) \

@@ -34,6 +34,7 @@ FIRM_PROPS = {
     "pool_level": _nullable({"type": "string", "enum": ["city", "province"]}), "tech_domain": _nullable(STR),
     "hnte_cert_expiry": _nullable(DATE), "tsme_year": _nullable(INT), "verdict": _nullable(VERDICT),
     "score_min": _nullable(INT), "score_max": _nullable(INT), "target_batch": _nullable(STR),
+    "town_id": _nullable(INT), "chain_id": _nullable(INT),  # issue 18
 }
 FIRM = {"type": "object", "required": list(FIRM_PROPS), "properties": FIRM_PROPS}
 FIRM_DETAIL = {"type": "object", "required": list(FIRM_PROPS) + ["registered_on"], "properties": {
@@ -62,19 +63,23 @@ ID = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 FIRM_ID = {"name": "firm_id", "in": "path", "required": True, "schema": ID}
 COUNTY = {"name": "county", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
           "description": "县区 id"}
+TOWN = {"name": "town", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        "description": "乡镇/街道/园区 id（部门树节点）"}
+CHAIN = {"name": "chain", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+         "description": "产业链 id"}
 
 SPEC = {
     "openapi": "3.0.3",
     "info": {"title": "小升高培育平台 API", "version": "1.0.0",
              "description": "按用户签发的访问令牌（Authorization: Bearer <令牌>）调用；数据范围与页面一致："
-                            "市级管理员看全市，县区专员看本县区，企业用户只看本企业；越权访问一律返回 404。"
+                            "市级管理员看全市，县区专员看本县区，乡镇专员看本乡镇，企业用户只看本企业；越权访问一律返回 404。"
                             "错误统一为 {\"error\": {\"code\", \"message\"}}，message 为中文。"},
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearer": []}],
     "paths": {
         "/firms": {"get": {
             "summary": "企业列表（分页、筛选）", "operationId": "listFirms",
-            "parameters": [COUNTY,
+            "parameters": [COUNTY, TOWN, CHAIN,
                            {"name": "stage", "in": "query", "schema": {"type": "string", "enum": list(STAGES)}},
                            {"name": "verdict", "in": "query", "schema": {
                                "type": "string", "enum": ["ready", "marginal", "not_ready", "incomplete", "unassessed"]}},
@@ -108,7 +113,7 @@ SPEC = {
                           "422": _err("请求体无效（消息中指明字段名）")}}},
         "/goals": {"get": {
             "summary": "目标与预测：有效高企、科小、目标、漏斗、达标分布、批次、趋势、预测", "operationId": "getGoals",
-            "parameters": [COUNTY],
+            "parameters": [COUNTY, TOWN],
             "responses": {**_ok("Goals"), "404": _err("企业用户无此统计，或县区不存在/不在本人范围"),
                           "422": _err("参数无效")}}},
         "/openapi.json": {"get": {"summary": "本文档", "operationId": "getOpenapi", "security": [],
@@ -141,7 +146,8 @@ SPEC = {
             "Goals": {"type": "object", "required": ["today", "scope", "active", "tsme", "target", "funnel",
                                                      "readiness", "batches", "trend", "forecast"], "properties": {
                 "today": DATE,
-                "scope": {"type": "object", "properties": {"county_id": _nullable(INT), "label": STR}},
+                "scope": {"type": "object", "properties": {"county_id": _nullable(INT), "label": STR,
+                                                           "town_id": _nullable(INT)}},
                 "active": INT, "tsme": INT, "pool": INT,
                 "target": _nullable({"type": "object", "properties": {
                     "year": INT, "hnte": INT, "tsme": INT, "plan": _nullable(STR)}}),

@@ -41,7 +41,7 @@ def index():
     jobs = db.session.scalars(visible_jobs(current_user).limit(30)).all()
     if current_user.role == "admin":
         counties = db.session.scalars(select(County).order_by(County.sort, County.id)).all()
-    elif current_user.role == "officer" and current_user.county_id:
+    elif current_user.role == "officer" and current_user.county_id and can_see_county(current_user, current_user.county_id):
         counties = [db.session.get(County, current_user.county_id)]
     else:
         counties = []

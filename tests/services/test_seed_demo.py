@@ -65,5 +65,14 @@ def test_demo_data_is_realistic_and_relative_to_today(db):
     assert any(f.registered_on > date(TODAY.year - 2, TODAY.month, 1) for f in firms)  # some young firms
     # Logins: an admin, one officer per county, firm users.
     roles = [u.role for u in db.session.scalars(select(User))]
-    assert roles.count("admin") == 1 and roles.count("officer") == 9 and roles.count("firm") >= 1
+    assert roles.count("admin") == 1 and roles.count("officer") == 9 + 2 and roles.count("firm") >= 1
+    # issue 18: every firm is in a real town of its own county; two town officer logins
+    from pipeline.models import DeptNode
+
+    towns = {t.id: t for t in db.session.scalars(select(DeptNode))}
+    assert all(f.town_id in towns and towns[f.town_id].county_id == f.county_id and
+               towns[f.town_id].kind in ("town", "street", "park") for f in firms)
+    assert all(f.chain_id is not None for f in firms)
+    town_officers = [u for u in db.session.scalars(select(User).where(User.node_id.isnot(None)))]
+    assert {towns[u.node_id].name for u in town_officers} == {"新海街道", "青口镇"}
     assert any(login[0] == "admin" for login in result.logins)

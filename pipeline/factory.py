@@ -210,6 +210,8 @@ def register_error_pages(app: Flask) -> None:
         """NUL cannot be stored (PostgreSQL refuses it in text) and is never typed: 400 with a message."""
         from flask import abort
 
+        if request.blueprint == "api":  # the API validates its own parameters: 422 naming the parameter
+            return None
         values = [request.path, *(v for vs in request.args.listvalues() for v in vs)]
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):

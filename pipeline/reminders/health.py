@@ -27,6 +27,15 @@ def scan_overdue(now: datetime) -> bool:
     return last is None or now - last > SCAN_MAX_AGE
 
 
+def scan_missed(now: datetime) -> bool:
+    """For the admin banner (issue 17): a scan was expected and missed. Like ``scan_overdue``, except
+    that when no scan ever succeeded it alarms only if a scheduler has run (a lease exists); a fresh
+    install whose scheduler was never started shows no red banner, the reminder centre says so."""
+    if last_ok_scan_at() is None:
+        return lease() is not None or db.session.scalar(select(func.count()).select_from(ScanRun)) > 0
+    return scan_overdue(now)
+
+
 def counts_by_channel() -> dict[str, dict[str, int]]:
     """``{channel: {status: n}}`` with every channel and status present (zeros included)."""
     out = {c: {s: 0 for s in DELIVERY_STATUSES} for c in CHANNELS}

@@ -83,4 +83,21 @@ def register_filters(app: Flask) -> None:
     from pipeline.vocabulary import LANGUAGES
 
     app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES, cert_state=cert_state,
-                                 cert_state_of=cert_state_of)
+                                 cert_state_of=cert_state_of, domain_name=_domain_name, grade_label=grade_label)
+
+
+def _domain_name(code):
+    from pipeline.criteria.domains import domain_name
+
+    return domain_name(code)
+
+
+def grade_label(grade: str | None) -> str:
+    """An expert grade as the form's choice shows it ("较高" for B): the same on the page and in the form."""
+    from pipeline.i18n import tl
+    from pipeline.vocabulary import GRADES
+
+    if not grade:
+        return "—"
+    label = GRADES.get(grade)
+    return tl(label) if label else grade

@@ -25,7 +25,7 @@ def banner_context():
     def reminder_scan_overdue() -> bool:
         if not getattr(current_user, "is_authenticated", False) or current_user.role != "admin":
             return False
-        return health.scan_overdue(utcnow())
+        return health.scan_missed(utcnow())
     return {"reminder_scan_overdue": reminder_scan_overdue}
 
 

@@ -12,4 +12,14 @@
       if (!window.confirm(form.getAttribute("data-confirm"))) { ev.preventDefault(); }
     });
   });
+  // After a save the page returns to its section (#years, #ip, ...): show the flash there, not
+  // off-screen at the top (issue 17).
+  var flashes = document.querySelectorAll("main .flash");
+  var target = location.hash && location.hash.length > 1 ? document.getElementById(location.hash.slice(1)) : null;
+  if (flashes.length && target && target.classList.contains("card")) {
+    var heading = target.querySelector("h2, .section-head");
+    var anchor = heading ? heading.nextSibling : target.firstChild;
+    flashes.forEach(function (f) { target.insertBefore(f, anchor); });
+    target.scrollIntoView({ block: "start" });
+  }
 })();

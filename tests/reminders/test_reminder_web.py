@@ -143,7 +143,8 @@ def test_health_page_shows_gave_up_deliveries_with_their_errors(app, client, db,
 
 def test_red_warning_when_no_scan_in_26_hours_for_admins_only(client, db, city):
     _log_in(client, city.admin)
-    assert "超过 26 小时" in client.get("/notifications/").get_data(as_text=True)  # never scanned
+    # never scanned and no scheduler ever ran: no red banner (issue 17), the reminder centre says why
+    assert "超过 26 小时" not in client.get("/notifications/").get_data(as_text=True)
     assert "最近 26 小时内没有成功的提醒扫描" in client.get("/admin/reminders/").get_data(as_text=True)
     db.session.add(ScanRun(started_at=utcnow() - timedelta(hours=27), finished_at=utcnow() - timedelta(hours=27),
                            today=TODAY, status="ok", created=0))

@@ -89,6 +89,9 @@ def test_admin_sets_a_years_tsme_window_and_annual_report_date_and_the_planner_c
     # the rules revision log is shown to admins (date, basis document, what changed)
     from pipeline.criteria.rules import REVISIONS
     assert "规则版本与修订记录" in page and "hnte-2016/tsme-2017" in page
+    assert page.count('id="rules"') == 1  # once, in the page body
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "<section" not in title and "规则版本" not in title
     assert all(r.date.isoformat() in page and r.changes in page for r in REVISIONS)
     r = client.post("/admin/planning/years/2027", data={"tsme_opens": "2027-05-15", "tsme_closes": "2027-09-15",
                                                         "tsme_renewal_by": "", "annual_report_due": "2027-06-30",

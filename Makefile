@@ -5,7 +5,7 @@ FLASK  := $(VENV)/bin/flask --app app.py
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: setup translations system-deps run test test-fast db seed scheduler clean
+.PHONY: setup translations system-deps run test test-fast lint format db seed scheduler clean
 
 setup: system-deps $(VENV)/.installed translations
 
@@ -39,7 +39,16 @@ run: seed
 scheduler: db
 	$(FLASK) reminders run
 
-test: setup
+# Lint and format check (ruff, configured in pyproject.toml, with a complexity limit); `make test` runs it first.
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: setup lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-fast: setup

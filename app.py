@@ -1,4 +1,5 @@
 """Entry point: ``flask`` finds ``app`` here when run from the repository root."""
+
 from pipeline import create_app
 
 app = create_app()

@@ -4,6 +4,7 @@ Each worker, once it has loaded the app: warms WeasyPrint and the CJK fonts (the
 what a warm one does) and freezes the start-up objects out of the garbage collector's generations
 (the collector then stops rescanning them on every request: fewer latency spikes).
 """
+
 import gc
 import logging
 
@@ -15,7 +16,9 @@ def post_worker_init(worker):
             from pipeline.reports.render import warm_up
 
             took = warm_up(app)
-            logging.getLogger("gunicorn.error").info("worker %s: PDF renderer warmed in %.2f s", worker.pid, took)
+            logging.getLogger("gunicorn.error").info(
+                "worker %s: PDF renderer warmed in %.2f s", worker.pid, took
+            )
         except Exception:  # a worker without fonts still serves pages
             logging.getLogger("gunicorn.error").exception("PDF warm-up failed")
     gc.collect()

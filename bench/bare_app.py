@@ -5,6 +5,7 @@ One indexed query through the bare driver (sqlite3 or psycopg, one connection pe
 Jinja template compiled once. Same gunicorn settings as the app; the ratio page / floor is what the
 app itself costs on top of "one query and a table".
 """
+
 from __future__ import annotations
 
 import os
@@ -14,14 +15,17 @@ from jinja2 import Environment
 
 app = Flask("floor")
 URL = os.environ["DATABASE_URL"]
-SQL = ("SELECT id, name, credit_code, stage, tech_domain, hnte_cert_expiry FROM firm "
-       "WHERE county_id = {p} ORDER BY id LIMIT 50")
+SQL = (
+    "SELECT id, name, credit_code, stage, tech_domain, hnte_cert_expiry FROM firm "
+    "WHERE county_id = {p} ORDER BY id LIMIT 50"
+)
 TEMPLATE = Environment(autoescape=True).from_string(
     "<!doctype html><html><head><meta charset='utf-8'><title>floor</title></head><body><table>"
     "<thead><tr><th>id</th><th>name</th><th>code</th><th>stage</th><th>domain</th><th>expiry</th></tr></thead>"
     "<tbody>{% for r in rows %}<tr><td><a href='/firms/{{ r[0] }}'>{{ r[1] }}</a></td><td>{{ r[2] }}</td>"
     "<td>{{ r[3] }}</td><td>{{ r[4] or '—' }}</td><td>{{ r[5] or '—' }}</td></tr>{% endfor %}</tbody></table>"
-    "</body></html>")
+    "</body></html>"
+)
 _conn = None
 
 
@@ -35,7 +39,10 @@ def _connect():
         else:
             import psycopg
 
-            _conn = ("%s", psycopg.connect(URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True))
+            _conn = (
+                "%s",
+                psycopg.connect(URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True),
+            )
     return _conn
 
 

@@ -6,6 +6,7 @@ engine and the writes), in the same run on the same database. Prints seconds and
 
     .venv/bin/python bench/bench_assess.py [--firms 20000] [--database-url URL] [--repeat 3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,7 +62,9 @@ def main() -> None:
     flask = [PY, "-m", "flask", "--app", "app.py"]
     print(f"database: {url.split('@')[-1]}")
     t, _ = run(flask + ["db", "upgrade"], env, "db upgrade")
-    t, out = run(flask + ["seed-demo", "--firms", str(args.firms), "--today", TODAY, "--no-assess"], env, "seed")
+    t, out = run(
+        flask + ["seed-demo", "--firms", str(args.firms), "--today", TODAY, "--no-assess"], env, "seed"
+    )
     print(f"seed-demo --firms {args.firms}: {t:.1f} s")
     bare, assess = [], []
     for _ in range(args.repeat):

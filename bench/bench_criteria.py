@@ -36,23 +36,42 @@ def make_profile(rng: random.Random) -> Profile:
         rd = (sales * Decimal(rng.randint(0, 90)) / 1000).quantize(Decimal("0.01"))
         staff = rng.randint(3, 700)
         years[y] = YearFigures(
-            sales=sales, total_income=sales + rng.randint(0, 50),
+            sales=sales,
+            total_income=sales + rng.randint(0, 50),
             hightech_income=(sales * Decimal(rng.randint(0, 100)) / 100).quantize(Decimal("0.01")),
-            rd_total=rd, rd_domestic=(rd * Decimal(rng.randint(40, 100)) / 100).quantize(Decimal("0.01")),
-            net_assets=na, total_assets=abs(na) * 2 + 100, total_cost=sales * Decimal("0.9"),
-            staff=staff, tech_staff=rng.randint(0, staff))
-    ip = tuple(IPItem(kind=rng.choice(KINDS), status=rng.choice(("granted", "granted", "filed")),
-                      acquired=rng.choice(("own", "own", "transferred")), core=rng.random() < 0.6,
-                      used_in_hnte=rng.random() < 0.2, related=rng.random() < 0.9)
-               for _ in range(rng.randint(0, 12)))
+            rd_total=rd,
+            rd_domestic=(rd * Decimal(rng.randint(40, 100)) / 100).quantize(Decimal("0.01")),
+            net_assets=na,
+            total_assets=abs(na) * 2 + 100,
+            total_cost=sales * Decimal("0.9"),
+            staff=staff,
+            tech_staff=rng.randint(0, staff),
+        )
+    ip = tuple(
+        IPItem(
+            kind=rng.choice(KINDS),
+            status=rng.choice(("granted", "granted", "filed")),
+            acquired=rng.choice(("own", "own", "transferred")),
+            core=rng.random() < 0.6,
+            used_in_hnte=rng.random() < 0.2,
+            related=rng.random() < 0.9,
+        )
+        for _ in range(rng.randint(0, 12))
+    )
     return Profile(
-        application_date=app, registered_on=reg, tech_domain=rng.choice(DOMAINS), years=years,
-        ip=ip, conversions={y: rng.randint(0, 7) for y in years},
+        application_date=app,
+        registered_on=reg,
+        tech_domain=rng.choice(DOMAINS),
+        years=years,
+        ip=ip,
+        conversions={y: rng.randint(0, 7) for y in years},
         grades={"tech_advancement": rng.choice("ABCDE"), "core_support": rng.choice("ABCDEX")},
         rd_management=frozenset(k for k in RD_MANAGEMENT_POINTS if rng.random() < 0.6),
-        standards=rng.random() < 0.2, incident_within_year=rng.random() < 0.02,
+        standards=rng.random() < 0.2,
+        incident_within_year=rng.random() < 0.02,
         revoked_this_year=rng.random() < 0.01,
-        tsme=TsmeFlags(hnte_valid=rng.random() < 0.1))
+        tsme=TsmeFlags(hnte_valid=rng.random() < 0.1),
+    )
 
 
 def main():

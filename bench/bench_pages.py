@@ -21,6 +21,7 @@ indexed driver query, a 50-row table from a template compiled once), then for ea
 ``--sqlite-file`` / ``--pg-url`` name a database to reuse; it is seeded when empty (or ``--reseed``).
 PostgreSQL defaults to the dedicated database ``pipeline_bench_pages`` on the TEST_DATABASE_URL server.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,6 +47,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 # ----------------------------------------------------------------------------- processes
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -62,12 +64,24 @@ def run(cmd, env, label, timeout=3600) -> str:
 class Gunicorn:
     def __init__(self, target: str, env: dict, workers: int = 2, chdir: Path | None = None):
         self.port = free_port()
-        cmd = [str(Path(PY).parent / "gunicorn"), "-w", str(workers), "-k", "sync", "--timeout", "300",
-               "--log-level", "warning", "-b", f"127.0.0.1:{self.port}"]
+        cmd = [
+            str(Path(PY).parent / "gunicorn"),
+            "-w",
+            str(workers),
+            "-k",
+            "sync",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+            "-b",
+            f"127.0.0.1:{self.port}",
+        ]
         if chdir:
             cmd += ["--chdir", str(chdir)]
-        self.proc = subprocess.Popen(cmd + [target], env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            cmd + [target], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -121,12 +135,16 @@ class Gunicorn:
 
 # ----------------------------------------------------------------------------- clients
 
+
 def login(base: str, username: str) -> dict:
     s = requests.Session()
     page = s.get(f"{base}/login", timeout=30).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    resp = s.post(f"{base}/login", data={"username": username, "password": PASSWORD,
-                                         "csrf_token": token.group(1) if token else ""}, timeout=30)
+    resp = s.post(
+        f"{base}/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""},
+        timeout=30,
+    )
     if resp.status_code >= 400 or "/login" in resp.url:
         sys.exit(f"login as {username} failed ({resp.status_code})")
     return dict(s.cookies)
@@ -185,17 +203,28 @@ def measure(server: Gunicorn, urls: list[str], auth: dict, clients: int, total: 
         return {"n": 0, "errors": errors[0]}
     lat.sort()
     q = statistics.quantiles(lat, n=100, method="inclusive")
-    return {"n": len(lat), "errors": errors[0], "cpu_ms": cpu / n * 1000, "p50": lat[len(lat) // 2] * 1000,
-            "p95": q[94] * 1000, "rps": len(lat) / wall, "kib": size / 1024}
+    return {
+        "n": len(lat),
+        "errors": errors[0],
+        "cpu_ms": cpu / n * 1000,
+        "p50": lat[len(lat) // 2] * 1000,
+        "p95": q[94] * 1000,
+        "rps": len(lat) / wall,
+        "kib": size / 1024,
+    }
 
 
 # ----------------------------------------------------------------------------- databases
 
+
 def pg_url(args) -> str:
     if args.pg_url:
         return args.pg_url
-    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or \
-        "postgresql+psycopg://postgres@127.0.0.1:55432/pipeline_test"
+    base = (
+        os.environ.get("BENCH_DATABASE_URL")
+        or os.environ.get("TEST_DATABASE_URL")
+        or "postgresql+psycopg://postgres@127.0.0.1:55432/pipeline_test"
+    )
     return base.rsplit("/", 1)[0] + "/pipeline_bench_pages"
 
 
@@ -248,6 +277,7 @@ with app.app_context():
 
 # ----------------------------------------------------------------------------- one database
 
+
 def pages(base: str, fx: dict) -> list[tuple[str, str, list[str]]]:
     """(label, who, urls): who is officer | admin | firm | token."""
     b = base
@@ -259,7 +289,11 @@ def pages(base: str, fx: dict) -> list[tuple[str, str, list[str]]]:
         ("pool list, sort by score", "officer", [f"{b}/pool/?sort=score&dir=desc"]),
         ("firm page", "officer", firms),
         ("kanban", "officer", [f"{b}/pool/kanban"]),
-        ("kanban column", "officer", [f"{b}/pool/kanban/column/pool", f"{b}/pool/kanban/column/coaching?page=2"]),
+        (
+            "kanban column",
+            "officer",
+            [f"{b}/pool/kanban/column/pool", f"{b}/pool/kanban/column/coaching?page=2"],
+        ),
         ("dashboard (officer)", "officer", [f"{b}/dashboard/"]),
         ("dashboard (city admin)", "admin", [f"{b}/dashboard/"]),
         ("portal (firm user)", "firm", [f"{b}/portal/"]),
@@ -272,28 +306,44 @@ def pages(base: str, fx: dict) -> list[tuple[str, str, list[str]]]:
 
 
 def bench_db(kind: str, url: str, args) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "app.py", "SECRET_KEY": "bench-" + "x" * 40,
-           "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FLASK_APP": "app.py",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": str(ROOT),
+    }
     env.pop("TEST_DATABASE_URL", None)
-    print(f"\n=== {kind}: {url.split('@')[-1]}  firms: {args.firms}  clients: {args.clients}  "
-          f"load avg {os.getloadavg()[0]:.1f} ===")
+    print(
+        f"\n=== {kind}: {url.split('@')[-1]}  firms: {args.firms}  clients: {args.clients}  "
+        f"load avg {os.getloadavg()[0]:.1f} ==="
+    )
     ensure_seeded(url, args.firms, args.reseed, env)
     fx = json.loads(run([PY, "-c", FIXTURE_SNIPPET], env, "fixtures").strip().splitlines()[-1])
     report: dict = {"db": kind, "pages": {}}
     app = Gunicorn("bench.bench_wsgi:app", env)
     floor = Gunicorn("bare_app:app", env, chdir=ROOT / "bench")
     try:
-        auth = {"officer": {"cookies": login(app.base, "officer_haizhou")},
-                "admin": {"cookies": login(app.base, "admin")},
-                "firm": {"cookies": login(app.base, "firm_haizhou")},
-                "token": {"headers": {"Authorization": f"Bearer {fx['token']}"}}}
+        auth = {
+            "officer": {"cookies": login(app.base, "officer_haizhou")},
+            "admin": {"cookies": login(app.base, "admin")},
+            "firm": {"cookies": login(app.base, "firm_haizhou")},
+            "token": {"headers": {"Authorization": f"Bearer {fx['token']}"}},
+        }
         only = set(args.only.split(",")) if args.only else None
-        f = measure(floor, [f"{floor.base}/floor?county={fx['county']}"], {}, args.clients, args.requests,
-                    args.seconds)
+        f = measure(
+            floor,
+            [f"{floor.base}/floor?county={fx['county']}"],
+            {},
+            args.clients,
+            args.requests,
+            args.seconds,
+        )
         report["floor"] = f
         head = f"{'page':28} {'n':>5} {'err':>3} {'CPU ms':>7} {'×floor':>6} {'p50 ms':>7} {'p95 ms':>7} {'×floor':>6} {'req/s':>6} {'KiB':>6}"
         print(head)
-        line(f"floor (1 query, 50 rows)", f, f)
+        line("floor (1 query, 50 rows)", f, f)
         for label, who, urls in pages(app.base, fx):
             if only and not any(o in label for o in only):
                 continue
@@ -317,8 +367,10 @@ def line(label, r, f) -> None:
     if not r.get("n"):
         print(f"{label:28} no successful requests ({r.get('errors')} errors)")
         return
-    print(f"{label:28} {r['n']:5d} {r['errors']:3d} {r['cpu_ms']:7.1f} {r['cpu_ms'] / f['cpu_ms']:6.1f} "
-          f"{r['p50']:7.1f} {r['p95']:7.1f} {r['p95'] / f['p95']:6.1f} {r['rps']:6.0f} {r['kib']:6.0f}")
+    print(
+        f"{label:28} {r['n']:5d} {r['errors']:3d} {r['cpu_ms']:7.1f} {r['cpu_ms'] / f['cpu_ms']:6.1f} "
+        f"{r['p50']:7.1f} {r['p95']:7.1f} {r['p95'] / f['p95']:6.1f} {r['rps']:6.0f} {r['kib']:6.0f}"
+    )
 
 
 # ----------------------------------------------------------------------------- export
@@ -358,17 +410,20 @@ def bench_export(app: Gunicorn, admin: dict, env: dict) -> dict:
     took = time.perf_counter() - t
     rss = max(app.peak_rss_mb() or [0])
     floor_t, floor_rss, n = run([PY, "-c", EXPORT_FLOOR], env, "export floor").split()
-    from openpyxl import load_workbook
     from io import BytesIO
+
+    from openpyxl import load_workbook
 
     rows = cols = 0
     if r.status_code == 200:
         ws = load_workbook(BytesIO(r.content), read_only=True).worksheets[0]
         for i, row in enumerate(ws.iter_rows(values_only=True)):  # a write-only sheet has no dimension
             rows, cols = i, max(cols, len(row))
-    print(f"export of all firms (admin): {took:.2f} s, {len(r.content) / 1024:.0f} KiB, {rows} rows × {cols} cols, "
-          f"workers' peak RSS {rss:.0f} MiB (before {rss0:.0f}); floor (driver read + write-only sheet, {n} rows × 17): "
-          f"{float(floor_t):.2f} s, {floor_rss} MiB -> {took / float(floor_t):.1f}× floor")
+    print(
+        f"export of all firms (admin): {took:.2f} s, {len(r.content) / 1024:.0f} KiB, {rows} rows × {cols} cols, "
+        f"workers' peak RSS {rss:.0f} MiB (before {rss0:.0f}); floor (driver read + write-only sheet, {n} rows × 17): "
+        f"{float(floor_t):.2f} s, {floor_rss} MiB -> {took / float(floor_t):.1f}× floor"
+    )
     return {"seconds": took, "rows": rows, "cols": cols, "peak_rss_mb": rss, "floor_seconds": float(floor_t)}
 
 
@@ -459,33 +514,50 @@ def bench_pdf(env: dict, fx: dict, args) -> dict:
             assert r.status_code == 200 and r.content[:4] == b"%PDF", r.status_code
         warm = statistics.median(times[2:])
         res.update(first_s=times[0], warm_s=warm, worker_rss_mb=max(app.peak_rss_mb() or [0]))
-        print(f"roadmap PDF over HTTP: first after start {times[0]:.2f} s, warm {warm:.2f} s -> "
-              f"{times[0] / warm:.2f}× (goal ≤ 1.5); worker peak RSS {res['worker_rss_mb']:.0f} MiB")
+        print(
+            f"roadmap PDF over HTTP: first after start {times[0]:.2f} s, warm {warm:.2f} s -> "
+            f"{times[0] / warm:.2f}× (goal ≤ 1.5); worker peak RSS {res['worker_rss_mb']:.0f} MiB"
+        )
     finally:
         app.stop()
     with tempfile.TemporaryDirectory(prefix="bench-pdf-") as tmp:
         envx = {**env, "EXPORT_DIR": tmp + "/exports"}
-        child = json.loads(run([PY, "-c", PDF_CHILD, json.dumps(fx), str(args.batch_firms), tmp], envx,
-                               "pdf child").strip().splitlines()[-1])
+        child = json.loads(
+            run([PY, "-c", PDF_CHILD, json.dumps(fx), str(args.batch_firms), tmp], envx, "pdf child")
+            .strip()
+            .splitlines()[-1]
+        )
         res.update(child)
         if child.get("weasy_alone_s"):
-            print(f"roadmap PDF in-process: {child['roadmap_s']:.3f} s vs WeasyPrint alone on the same HTML "
-                  f"{child['weasy_alone_s']:.3f} s -> {child['roadmap_s'] / child['weasy_alone_s']:.2f}× (goal ≤ 1.2)")
+            print(
+                f"roadmap PDF in-process: {child['roadmap_s']:.3f} s vs WeasyPrint alone on the same HTML "
+                f"{child['weasy_alone_s']:.3f} s -> {child['roadmap_s'] / child['weasy_alone_s']:.2f}× (goal ≤ 1.2)"
+            )
         t = time.perf_counter()
-        procs = [subprocess.Popen([PY, "-c", PDF_FLOOR, tmp, str(k), str(ROOT)], cwd=ROOT, stdout=subprocess.PIPE,
-                                  text=True) for k in (0, 1)]
+        procs = [
+            subprocess.Popen(
+                [PY, "-c", PDF_FLOOR, tmp, str(k), str(ROOT)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+            )
+            for k in (0, 1)
+        ]
         n = sum(int(p.communicate()[0].strip() or 0) for p in procs)
         floor_s = time.perf_counter() - t
         batch_rate, floor_rate = child["batch_n"] / child["batch_s"], n / floor_s
         res.update(floor_docs_per_s=floor_rate, batch_docs_per_s=batch_rate)
-        print(f"batch job: {child['batch_n']} roadmaps in {child['batch_s']:.1f} s = {batch_rate:.2f} docs/s vs "
-              f"two WeasyPrint processes alone {floor_rate:.2f} docs/s (incl. start-up) -> "
-              f"{batch_rate / floor_rate:.0%} of the floor (goal ≥ 90%); status {child['batch_status']}")
+        print(
+            f"batch job: {child['batch_n']} roadmaps in {child['batch_s']:.1f} s = {batch_rate:.2f} docs/s vs "
+            f"two WeasyPrint processes alone {floor_rate:.2f} docs/s (incl. start-up) -> "
+            f"{batch_rate / floor_rate:.0%} of the floor (goal ≥ 90%); status {child['batch_status']}"
+        )
         if "zip_mb" in child:
-            print(f"zip: {child['zip_mb']:.1f} MiB, deflated: {child['zip_deflated']}, "
-                  f"compressed/raw {child['zip_ratio']:.2f}")
-        print(f"peak RSS: job parent {child['self_rss_mb']:.0f} MiB, largest render worker "
-              f"{child['worker_rss_mb']:.0f} MiB")
+            print(
+                f"zip: {child['zip_mb']:.1f} MiB, deflated: {child['zip_deflated']}, "
+                f"compressed/raw {child['zip_ratio']:.2f}"
+            )
+        print(
+            f"peak RSS: job parent {child['self_rss_mb']:.0f} MiB, largest render worker "
+            f"{child['worker_rss_mb']:.0f} MiB"
+        )
     return res
 
 

@@ -9,6 +9,7 @@ with peak memory (max RSS of this process and of the worker processes).
 The database is a temporary SQLite file seeded with ``seed-demo``; one county is then given
 ``--firms`` firms so that the county figures match the goals.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,11 +58,13 @@ def main() -> None:
         seed_demo(today, firms=max(1450, args.firms + 200))
         county, other = db.session.scalars(select(County).order_by(County.id)).all()[:2]
         ids = list(db.session.scalars(select(Firm.id).order_by(Firm.id).limit(args.firms)))
-        db.session.execute(update(Firm).where(Firm.county_id == county.id, Firm.id.not_in(ids))
-                           .values(county_id=other.id))  # exactly --firms firms in the county
+        db.session.execute(
+            update(Firm).where(Firm.county_id == county.id, Firm.id.not_in(ids)).values(county_id=other.id)
+        )  # exactly --firms firms in the county
         db.session.execute(update(Firm).where(Firm.id.in_(ids)).values(county_id=county.id))
-        db.session.execute(update(Firm).where(Firm.id.in_(ids), Firm.stage.in_(("certified", "exited")))
-                           .values(stage="pool"))
+        db.session.execute(
+            update(Firm).where(Firm.id.in_(ids), Firm.stage.in_(("certified", "exited"))).values(stage="pool")
+        )
         db.session.commit()
         _plan(db, today)
         print(f"setup: demo city + {args.firms} firms in {county.name}: {time.perf_counter() - t:.1f} s")
@@ -71,20 +74,24 @@ def main() -> None:
         render_roadmap(ids[0], today)  # fonts and templates warm, as in a running web worker
         walls, cpus, pages = [], [], []
         step = max(1, len(ids) // args.samples)
-        for fid in ids[::step][:args.samples]:
+        for fid in ids[::step][: args.samples]:
             w, c = time.perf_counter(), time.process_time()
             pdf = render_roadmap(fid, today)
             walls.append(time.perf_counter() - w)
             cpus.append(time.process_time() - c)
             pages.append(pdf.pages)
-        print(f"roadmap PDF: median {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
-              f"(min {min(walls):.2f}, max {max(walls):.2f}; {statistics.median(pages):.0f} pages median, "
-              f"n={len(walls)}) goal ≤ 0.5 s")
+        print(
+            f"roadmap PDF: median {statistics.median(walls):.2f} s wall, {statistics.median(cpus):.2f} s CPU "
+            f"(min {min(walls):.2f}, max {max(walls):.2f}; {statistics.median(pages):.0f} pages median, "
+            f"n={len(walls)}) goal ≤ 0.5 s"
+        )
 
         w, c = time.perf_counter(), time.process_time()
         pdf = render_briefing(county, today)
-        print(f"county pack ({args.firms} firms): {time.perf_counter() - w:.2f} s wall, "
-              f"{time.process_time() - c:.2f} s CPU, {pdf.pages} pages, {len(pdf) / 1024:.0f} KiB; goal ≤ 15 s")
+        print(
+            f"county pack ({args.firms} firms): {time.perf_counter() - w:.2f} s wall, "
+            f"{time.process_time() - c:.2f} s CPU, {pdf.pages} pages, {len(pdf) / 1024:.0f} KiB; goal ≤ 15 s"
+        )
         w = time.perf_counter()
         pdf = render_briefing(None, today)
         print(f"city pack: {time.perf_counter() - w:.2f} s, {pdf.pages} pages")
@@ -102,9 +109,13 @@ def main() -> None:
             db.session.expire_all()
             job = db.session.get(Job, job.id)
             size = os.path.getsize(job.result_path) / 1024 / 1024 if job.result_path else 0
-            print(f"background job: {job.progress}/{job.total} roadmaps on {args.workers} processes in {took:.1f} s "
-                  f"({job.progress / took:.1f} docs/s), status {job.status}, zip {size:.0f} MiB; goal ≤ 180 s")
-            print(f"peak RSS: parent {rss_mb():.0f} MiB, largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MiB")
+            print(
+                f"background job: {job.progress}/{job.total} roadmaps on {args.workers} processes in {took:.1f} s "
+                f"({job.progress / took:.1f} docs/s), status {job.status}, zip {size:.0f} MiB; goal ≤ 180 s"
+            )
+            print(
+                f"peak RSS: parent {rss_mb():.0f} MiB, largest worker {rss_mb(resource.RUSAGE_CHILDREN):.0f} MiB"
+            )
             print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores")
     print(f"(temporary files in {tmp})")
 

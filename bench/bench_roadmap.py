@@ -38,23 +38,47 @@ def make_firm(rng: random.Random):
         rd = (sales * Decimal(rng.randint(30 if good else 0, 90)) / 1000).quantize(Q)
         staff = rng.randint(5, 500)
         years[y] = YearFigures(
-            sales=sales, hightech_income=(sales * Decimal(rng.randint(50 if good else 0, 100)) / 100).quantize(Q),
-            rd_total=rd, rd_domestic=(rd * Decimal(rng.randint(50, 100)) / 100).quantize(Q),
-            net_assets=na, total_assets=na * 2, total_cost=sales * Decimal("0.9"),
-            staff=staff, tech_staff=rng.randint(staff // 12 if good else 0, staff))
-    ip = tuple(IPItem(kind=rng.choice(KINDS), status=rng.choice(("granted", "granted", "filed")),
-                      acquired=rng.choice(("own", "own", "transferred")), core=rng.random() < 0.6,
-                      used_in_hnte=rng.random() < 0.2) for _ in range(rng.randint(0, 8)))
+            sales=sales,
+            hightech_income=(sales * Decimal(rng.randint(50 if good else 0, 100)) / 100).quantize(Q),
+            rd_total=rd,
+            rd_domestic=(rd * Decimal(rng.randint(50, 100)) / 100).quantize(Q),
+            net_assets=na,
+            total_assets=na * 2,
+            total_cost=sales * Decimal("0.9"),
+            staff=staff,
+            tech_staff=rng.randint(staff // 12 if good else 0, staff),
+        )
+    ip = tuple(
+        IPItem(
+            kind=rng.choice(KINDS),
+            status=rng.choice(("granted", "granted", "filed")),
+            acquired=rng.choice(("own", "own", "transferred")),
+            core=rng.random() < 0.6,
+            used_in_hnte=rng.random() < 0.2,
+        )
+        for _ in range(rng.randint(0, 8))
+    )
     profile = Profile(
-        application_date=TODAY, registered_on=reg, tech_domain=rng.choice(DOMAINS), years=years,
-        ip=ip, conversions={y: rng.randint(2 if good else 0, 7) for y in years},
-        grades={"tech_advancement": rng.choice("AAB" if good else "ABCDE"),
-                "core_support": rng.choice("AAB" if good else "ABCDEX")},
+        application_date=TODAY,
+        registered_on=reg,
+        tech_domain=rng.choice(DOMAINS),
+        years=years,
+        ip=ip,
+        conversions={y: rng.randint(2 if good else 0, 7) for y in years},
+        grades={
+            "tech_advancement": rng.choice("AAB" if good else "ABCDE"),
+            "core_support": rng.choice("AAB" if good else "ABCDEX"),
+        },
         rd_management=frozenset(k for k in RD_MANAGEMENT_POINTS if rng.random() < 0.6),
-        standards=rng.random() < 0.2, incident_within_year=rng.random() < 0.03,
-        revoked_this_year=rng.random() < 0.01, tsme=TsmeFlags())
-    extras = PlanExtras(tsme_registered=rng.random() < 0.5,
-                        hnte_cert_expiry=(TODAY + timedelta(days=rng.randint(30, 1000))) if rng.random() < 0.1 else None)
+        standards=rng.random() < 0.2,
+        incident_within_year=rng.random() < 0.03,
+        revoked_this_year=rng.random() < 0.01,
+        tsme=TsmeFlags(),
+    )
+    extras = PlanExtras(
+        tsme_registered=rng.random() < 0.5,
+        hnte_cert_expiry=(TODAY + timedelta(days=rng.randint(30, 1000))) if rng.random() < 0.1 else None,
+    )
     return profile, extras
 
 
@@ -78,8 +102,10 @@ def main():
 
     def show(name, xs):
         xs = sorted(xs)
-        print(f"{name:<20} median {statistics.median(xs):6.2f} ms   p95 {xs[int(len(xs) * 0.95) - 1]:6.2f} ms"
-              f"   max {xs[-1]:6.2f} ms")
+        print(
+            f"{name:<20} median {statistics.median(xs):6.2f} ms   p95 {xs[int(len(xs) * 0.95) - 1]:6.2f} ms"
+            f"   max {xs[-1]:6.2f} ms"
+        )
 
     print(f"{n} firms, {len(cal.batches)} batches in the calendar, {targets} with a target batch")
     show("plan()", t_plan)

@@ -9,6 +9,7 @@ request count and a time limit). Prints p50/p95/p99 and the ratio of each p95 to
 
     .venv/bin/python bench/bench_web.py [--firms 20000] [--clients 20] [--requests 400] [--seconds 90]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,10 +78,14 @@ def start(cmd, env, port) -> subprocess.Popen:
 def login(base: str, username: str) -> requests.Session:
     s = requests.Session()
     page = s.get(f"{base}/login", timeout=30).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page)
-    resp = s.post(f"{base}/login", data={"username": username, "password": PASSWORD,
-                                         "csrf_token": token.group(1) if token else ""}, timeout=30)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    resp = s.post(
+        f"{base}/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""},
+        timeout=30,
+    )
     if resp.status_code >= 400 or "/login" in resp.url:
         sys.exit(f"login as {username} failed ({resp.status_code})")
     return s
@@ -133,8 +138,14 @@ def measure(url: str, cookies, clients: int, total: int, seconds: float, expect:
     if not lat:
         return {"n": 0, "errors": errors[0]}
     q = statistics.quantiles(lat, n=100, method="inclusive")
-    return {"n": len(lat), "errors": errors[0], "p50": statistics.median(lat), "p95": q[94], "p99": q[98],
-            "rps": len(lat) / wall}
+    return {
+        "n": len(lat),
+        "errors": errors[0],
+        "p50": statistics.median(lat),
+        "p95": q[94],
+        "p99": q[98],
+        "rps": len(lat) / wall,
+    }
 
 
 def main() -> None:
@@ -145,31 +156,45 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=90, help="time limit per endpoint")
     ap.add_argument("--today", default=date.today().isoformat())
     ap.add_argument("--keep", action="store_true", help="keep the temp directory")
-    ap.add_argument("--reuse", default=None, help="database URL already seeded by an earlier run (skips seeding)")
+    ap.add_argument(
+        "--reuse", default=None, help="database URL already seeded by an earlier run (skips seeding)"
+    )
     args = ap.parse_args()
     if shutil.which("gunicorn", path=str(Path(PY).parent)) is None:
         sys.exit("gunicorn is not installed in this environment")
     tmp = tempfile.mkdtemp(prefix="bench-web-")
     url = args.reuse or database_url(tmp)
-    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "app.py", "SECRET_KEY": "bench-" + "x" * 40,
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FLASK_APP": "app.py",
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("TEST_DATABASE_URL", None)
     flask = [PY, "-m", "flask", "--app", "app.py"]
     print(f"database: {url.split('@')[-1]}  firms: {args.firms}  clients: {args.clients}")
     if not args.reuse:
         run(flask + ["db", "upgrade"], env, "db upgrade")
-        t, out = run(flask + ["seed-demo", "--firms", str(args.firms), "--today", args.today], env, "seed-demo")
+        t, out = run(
+            flask + ["seed-demo", "--firms", str(args.firms), "--today", args.today], env, "seed-demo"
+        )
         print(f"seed-demo (with assess-all and roadmaps): {t:.0f} s")
     today = date.fromisoformat(args.today)
     for d in range(7, -1, -1):
-        run(flask + ["goals", "snapshot", "--today", (today - timedelta(days=d)).isoformat()], env, "snapshot")
+        run(
+            flask + ["goals", "snapshot", "--today", (today - timedelta(days=d)).isoformat()], env, "snapshot"
+        )
 
     gunicorn = str(Path(PY).parent / "gunicorn")
     app_port, bare_port = free_port(), free_port()
     common = ["-w", "2", "-k", "sync", "--timeout", "120", "--log-level", "warning"]
     app_proc = start([gunicorn, *common, "-b", f"127.0.0.1:{app_port}", "app:app"], env, app_port)
-    bare_proc = start([gunicorn, *common, "-b", f"127.0.0.1:{bare_port}", "--chdir", str(ROOT / "bench"),
-                       "bare_app:app"], {**env, "PYTHONPATH": str(ROOT)}, bare_port)
+    bare_proc = start(
+        [gunicorn, *common, "-b", f"127.0.0.1:{bare_port}", "--chdir", str(ROOT / "bench"), "bare_app:app"],
+        {**env, "PYTHONPATH": str(ROOT)},
+        bare_port,
+    )
     try:
         base = f"http://127.0.0.1:{app_port}"
         admin = login(base, "admin").cookies
@@ -189,8 +214,10 @@ def main() -> None:
             if not r["n"]:
                 print(f"{label:32} no successful requests ({r['errors']} errors)")
                 continue
-            print(f"{label:32} {r['n']:5d} {r['errors']:4d} {r['p50'] * 1000:8.1f} {r['p95'] * 1000:8.1f} "
-                  f"{r['p99'] * 1000:8.1f} {r['rps']:7.1f}")
+            print(
+                f"{label:32} {r['n']:5d} {r['errors']:4d} {r['p50'] * 1000:8.1f} {r['p95'] * 1000:8.1f} "
+                f"{r['p99'] * 1000:8.1f} {r['rps']:7.1f}"
+            )
         bare = results["bare one-query endpoint"].get("p95")
         if bare:
             for label, r in results.items():

@@ -3,6 +3,7 @@
 That page is the fixed-cost line of bench_pages.py: logged in, the full layout (navigation, bell,
 banner, user menu, CSRF token), no content. Never imported by the app itself.
 """
+
 from __future__ import annotations
 
 from flask import render_template
@@ -11,9 +12,12 @@ from jinja2 import ChoiceLoader, DictLoader
 
 from app import app
 
-app.jinja_env.loader = ChoiceLoader([
-    DictLoader({"bench/empty.html": '{% extends "base.html" %}{% block content %}{% endblock %}'}),
-    app.jinja_env.loader])
+app.jinja_env.loader = ChoiceLoader(
+    [
+        DictLoader({"bench/empty.html": '{% extends "base.html" %}{% block content %}{% endblock %}'}),
+        app.jinja_env.loader,
+    ]
+)
 
 
 @app.get("/_bench/empty")

@@ -1,4 +1,5 @@
 """Flask commands. Each subsystem keeps its commands in its own module; this file only registers them."""
+
 from __future__ import annotations
 
 import importlib

@@ -4,9 +4,10 @@ Every page, service, CLI command, job and PDF takes ``today`` from here (or has 
 pure core (criteria, roadmap, forecast) never reads a clock. Stored times stay naive UTC and are
 shown in Asia/Shanghai. Tests pin the date with ``set_today`` (or the ``PIPELINE_TODAY`` setting).
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -41,11 +42,11 @@ def now_utc() -> datetime:
     """The current time as naive UTC, the form every stored timestamp has."""
     if _pinned_now is not None:
         return _pinned_now
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def to_shanghai(moment: datetime) -> datetime:
     """A stored naive-UTC time as an aware Asia/Shanghai time for display."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI)

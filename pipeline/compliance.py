@@ -22,17 +22,24 @@ What a certified firm must keep while its certificate runs (《高新技术企�
 A firm is ``at_risk`` when any of these fails, ``incomplete`` when figures are missing to judge and
 nothing fails, ``ok`` otherwise. Each reason carries its numbers and one Chinese sentence.
 """
+
 from __future__ import annotations
 
 import calendar as _cal
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, Decimal
-from typing import Mapping, Sequence
 
 OK, AT_RISK, INCOMPLETE = "ok", "at_risk", "incomplete"
 RD_RATIO, HIGHTECH, TECH_STAFF, INCIDENT, REPORT_MISSED, REPORT_REVOCATION = (
-    "rd_ratio", "hightech_income", "tech_staff", "incident", "annual_report_missed", "annual_report_revocation")
+    "rd_ratio",
+    "hightech_income",
+    "tech_staff",
+    "incident",
+    "annual_report_missed",
+    "annual_report_revocation",
+)
 
 
 # The one H5 band function of the rules table (≤5000万 5%, ≤2亿 4%, above 3%).
@@ -58,7 +65,9 @@ class WatchInput:
     cert_expiry: date | None
     years: Mapping[int, YearFigures] = field(default_factory=dict)
     incidents: Sequence[date] = ()
-    reports: Mapping[int, date | None] = field(default_factory=dict)  # year -> submitted on (None: date unknown)
+    reports: Mapping[int, date | None] = field(
+        default_factory=dict
+    )  # year -> submitted on (None: date unknown)
     report_deadlines: Mapping[int, date] = field(default_factory=dict)  # year -> real deadline
     not_submitted: frozenset = frozenset()  # years the officer recorded as not submitted
 
@@ -95,7 +104,7 @@ class WatchResult:
 
 # The one certificate-state rule (issue 11; its predicates are pure): active on ``today`` when valid
 # through its expiry day and not issued after ``today``.
-from pipeline.services.certificates import is_active as cert_active  # noqa: E402
+from pipeline.services.certificates import is_active as cert_active  # noqa: E402, F401 (re-exported)
 
 
 def md(year: int, month: int, day: int) -> date:
@@ -138,17 +147,29 @@ def _span(a: int, b: int) -> str:
 
 def _rd_check(years: Mapping[int, YearFigures], today: date):
     """(reason or None, window, ratio, band, shortfall, note)."""
-    have = sorted(y for y, f in years.items() if f.rd_total is not None and f.sales is not None and y <= today.year)
+    have = sorted(
+        y for y, f in years.items() if f.rd_total is not None and f.sales is not None and y <= today.year
+    )
     if not have:
         return None, None, None, None, None, "缺少研发费用和销售收入数据，无法计算近三年研发费用占比"
     last = have[-1]
-    window = [y for y in (last - 2, last - 1, last) if y in years and years[y].rd_total is not None
-              and years[y].sales is not None]
+    window = [
+        y
+        for y in (last - 2, last - 1, last)
+        if y in years and years[y].rd_total is not None and years[y].sales is not None
+    ]
     rd = sum((years[y].rd_total for y in window), Decimal(0))
     sales = sum((years[y].sales for y in window), Decimal(0))
     band = rd_band_pct(years[last].sales)
     if sales <= 0:
-        return None, (window[0], last), None, band, None, f"{_span(window[0], last)}销售收入合计为0，无法计算研发费用占比"
+        return (
+            None,
+            (window[0], last),
+            None,
+            band,
+            None,
+            f"{_span(window[0], last)}销售收入合计为0，无法计算研发费用占比",
+        )
     ratio = (rd / sales).quantize(Decimal("0.0001"))
     need_pct = Decimal(band) / 100
     if rd >= sales * need_pct:
@@ -158,18 +179,36 @@ def _rd_check(years: Mapping[int, YearFigures], today: date):
         tail = f"{last}年需再投入约{_wan(short)}"
     else:
         # The window ending this year: the last two years' figures plus this year at last year's sales.
-        nxt = [y for y in (today.year - 2, today.year - 1) if y in years and years[y].rd_total is not None
-               and years[y].sales is not None]
+        nxt = [
+            y
+            for y in (today.year - 2, today.year - 1)
+            if y in years and years[y].rd_total is not None and years[y].sales is not None
+        ]
         rd2 = sum((years[y].rd_total for y in nxt), Decimal(0))
         sales2 = sum((years[y].sales for y in nxt), Decimal(0)) + years[last].sales
         short = max(Decimal(0), sales2 * need_pct - rd2)
-        tail = (f"{today.year}年（按销售收入与{last}年持平估算）需投入研发费用约{_wan(short)}，"
-                f"才能使{_span(today.year - 2, today.year)}占比达到{band}%")
+        tail = (
+            f"{today.year}年（按销售收入与{last}年持平估算）需投入研发费用约{_wan(short)}，"
+            f"才能使{_span(today.year - 2, today.year)}占比达到{band}%"
+        )
     text = f"{_span(window[0], last)}研发费用占比{_pct(ratio)}，低于{band}%；{tail}"
-    figures = {"from": window[0], "to": last, "rd": str(rd), "sales": str(sales), "ratio": str(ratio),
-               "band": band, "shortfall": str(short.quantize(Decimal(1), rounding=ROUND_CEILING))}
-    return (Reason(RD_RATIO, text, figures), (window[0], last), ratio, band,
-            short.quantize(Decimal(1), rounding=ROUND_CEILING), None)
+    figures = {
+        "from": window[0],
+        "to": last,
+        "rd": str(rd),
+        "sales": str(sales),
+        "ratio": str(ratio),
+        "band": band,
+        "shortfall": str(short.quantize(Decimal(1), rounding=ROUND_CEILING)),
+    }
+    return (
+        Reason(RD_RATIO, text, figures),
+        (window[0], last),
+        ratio,
+        band,
+        short.quantize(Decimal(1), rounding=ROUND_CEILING),
+        None,
+    )
 
 
 def watch(inp: WatchInput, today: date) -> WatchResult:
@@ -190,30 +229,55 @@ def watch(inp: WatchInput, today: date) -> WatchResult:
         elif income > 0 and last.hightech_income * 10 < income * 6:
             share = (last.hightech_income / income).quantize(Decimal("0.0001"))
             need = income * Decimal("0.6") - last.hightech_income
-            reasons.append(Reason(HIGHTECH, f"{last.year}年高新技术产品（服务）收入占比{_pct(share)}，低于60%；"
-                                             f"需再增加约{_wan(need)}高新技术收入",
-                                  {"year": last.year, "share": str(share), "shortfall": str(need)}))
+            reasons.append(
+                Reason(
+                    HIGHTECH,
+                    f"{last.year}年高新技术产品（服务）收入占比{_pct(share)}，低于60%；"
+                    f"需再增加约{_wan(need)}高新技术收入",
+                    {"year": last.year, "share": str(share), "shortfall": str(need)},
+                )
+            )
         if last.staff is None or last.tech_staff is None:
             notes.append(f"缺少{last.year}年职工总数或科技人员数")
         elif last.staff > 0 and last.tech_staff * 10 < last.staff:
             hire = -(-(last.staff - 10 * last.tech_staff) // 9)  # n: (tech+n)*10 >= staff+n
-            reasons.append(Reason(TECH_STAFF, f"{last.year}年科技人员{last.tech_staff}人/职工{last.staff}人"
-                                               f"={_pct(Decimal(last.tech_staff) / Decimal(last.staff))}，低于10%；"
-                                               f"需增加约{hire}名科技人员（月平均数）",
-                                  {"year": last.year, "staff": last.staff, "tech_staff": last.tech_staff, "hire": hire}))
+            reasons.append(
+                Reason(
+                    TECH_STAFF,
+                    f"{last.year}年科技人员{last.tech_staff}人/职工{last.staff}人"
+                    f"={_pct(Decimal(last.tech_staff) / Decimal(last.staff))}，低于10%；"
+                    f"需增加约{hire}名科技人员（月平均数）",
+                    {"year": last.year, "staff": last.staff, "tech_staff": last.tech_staff, "hire": hire},
+                )
+            )
     recent = sorted(d for d in inp.incidents if today - timedelta(days=365) <= d <= today)
     if recent:
-        reasons.append(Reason(INCIDENT, f"{recent[-1].year}年{recent[-1].month}月{recent[-1].day}日发生重大安全、质量事故或"
-                                        f"严重环境违法行为，可能被取消高企资格",
-                              {"on": recent[-1].isoformat(), "count": len(recent)}))
+        reasons.append(
+            Reason(
+                INCIDENT,
+                f"{recent[-1].year}年{recent[-1].month}月{recent[-1].day}日发生重大安全、质量事故或"
+                f"严重环境违法行为，可能被取消高企资格",
+                {"on": recent[-1].isoformat(), "count": len(recent)},
+            )
+        )
     missed, unrecorded = missed_reports(inp, today)
     if len(missed) >= 2:
-        reasons.append(Reason(REPORT_REVOCATION, f"已累计{len(missed)}年未按期填报年报（{'、'.join(map(str, missed))}年），"
-                                                 f"按规定将被取消高企资格",
-                              {"years": list(missed)}))
+        reasons.append(
+            Reason(
+                REPORT_REVOCATION,
+                f"已累计{len(missed)}年未按期填报年报（{'、'.join(map(str, missed))}年），"
+                f"按规定将被取消高企资格",
+                {"years": list(missed)},
+            )
+        )
     elif missed:
-        reasons.append(Reason(REPORT_MISSED, f"{missed[0]}年年报未按期填报；再有一年未报将被取消高企资格",
-                              {"years": list(missed)}))
+        reasons.append(
+            Reason(
+                REPORT_MISSED,
+                f"{missed[0]}年年报未按期填报；再有一年未报将被取消高企资格",
+                {"years": list(missed)},
+            )
+        )
     status = AT_RISK if reasons else (INCOMPLETE if notes else OK)
     if unrecorded:  # shown, but it does not change the status (see missed_reports)
         notes.append(f"{'、'.join(map(str, unrecorded))}年年报已过截止日期，尚未登记是否填报")
@@ -227,6 +291,7 @@ def watch(inp: WatchInput, today: date) -> WatchResult:
 
 
 # ------------------------------------------------------------------ 科小 site-check triggers
+
 
 @dataclass(frozen=True)
 class SiteCheckFacts:

@@ -1,4 +1,5 @@
 """Settings, all read from the environment so one build serves laptops, CI and production."""
+
 from __future__ import annotations
 
 import json
@@ -43,9 +44,9 @@ def json_dumps(value) -> str:
 def normalise_db_url(url: str) -> str:
     """Accept the usual spellings and use the psycopg 3 driver for PostgreSQL."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

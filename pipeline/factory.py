@@ -1,4 +1,5 @@
 """The application factory, as a list of named steps."""
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,12 @@ def create_app(config=None) -> Flask:
     ``config`` is None (environment), a mapping of overrides (tests pass ``{"TESTING": True, ...}``)
     or a settings object.
     """
-    app = Flask("pipeline", template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
-                instance_path=str(ROOT / "instance"))
+    app = Flask(
+        "pipeline",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
     register_config(app, config)
     register_url_converters(app)
     register_extensions(app)
@@ -48,8 +53,13 @@ def register_url_converters(app: Flask) -> None:
 
     class ColumnInt(IntegerConverter):
         def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
-            super().__init__(map, fixed_digits=fixed_digits, min=1 if min is None else min,
-                             max=2**31 - 1 if max is None else max, signed=signed)
+            super().__init__(
+                map,
+                fixed_digits=fixed_digits,
+                min=1 if min is None else min,
+                max=2**31 - 1 if max is None else max,
+                signed=signed,
+            )
 
     app.url_map.converters["int"] = ColumnInt
 
@@ -85,7 +95,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in first.")
-    login_manager.localize_callback = str  # the lazy message in the request's language, a plain str in the session
+    login_manager.localize_callback = (
+        str  # the lazy message in the request's language, a plain str in the session
+    )
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
 
@@ -133,8 +145,14 @@ def register_extensions(app: Flask) -> None:
         if value is None:
             return resp
         if value:
-            resp.set_cookie(COOKIE, value, max_age=app.config.get("REMEMBER_DAYS", 30) * 86400, httponly=True,
-                            samesite="Lax", secure=app.config.get("REMEMBER_COOKIE_SECURE", False))
+            resp.set_cookie(
+                COOKIE,
+                value,
+                max_age=app.config.get("REMEMBER_DAYS", 30) * 86400,
+                httponly=True,
+                samesite="Lax",
+                secure=app.config.get("REMEMBER_COOKIE_SECURE", False),
+            )
         else:
             resp.delete_cookie(COOKIE)
         return resp
@@ -153,7 +171,10 @@ def register_extensions(app: Flask) -> None:
         wanted = request.args.get("lang")
         if wanted in app.config["LANGUAGES"]:
             return wanted
-        if getattr(current_user, "is_authenticated", False) and current_user.locale in app.config["LANGUAGES"]:
+        if (
+            getattr(current_user, "is_authenticated", False)
+            and current_user.locale in app.config["LANGUAGES"]
+        ):
             return current_user.locale
         if session.get("lang") in app.config["LANGUAGES"]:
             return session["lang"]
@@ -193,7 +214,8 @@ def register_error_pages(app: Flask) -> None:
             return api_error_body(code, message), code
         # Rendered straight from the Jinja environment: no context processors (they load the current user).
         body = app.jinja_env.get_template("errors/plain.html").render(
-            code=code, message=message or MESSAGES[code], english=ENGLISH.get(code, ""))
+            code=code, message=message or MESSAGES[code], english=ENGLISH.get(code, "")
+        )
         return body, code, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
     app.register_error_handler(500, lambda error: render_plain(500))
@@ -214,7 +236,9 @@ def register_error_pages(app: Flask) -> None:
             return None
         values = [request.path, *(v for vs in request.args.listvalues() for v in vs)]
         if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-                "application/x-www-form-urlencoded", "multipart/form-data"):
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
             values += [v for vs in request.form.listvalues() for v in vs]
         if any("\x00" in v for v in values):
             abort(400)
@@ -235,9 +259,11 @@ def register_jinja(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
-    csp = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-           "font-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
-           "form-action 'self'")
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+        "form-action 'self'"
+    )
 
     @app.after_request
     def set_headers(response):

@@ -4,6 +4,7 @@ Labels are defined once in ``pipeline.vocabulary`` (Chinese msgids marked with `
 one in the current UI language (``{{ firm.stage_label|tl }}`` in templates). Outside a request (CLI,
 jobs, PDFs rendered without a locale) gettext returns the Chinese label unchanged.
 """
+
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext
@@ -30,6 +31,9 @@ def join_errors(errors: dict, form=None) -> str:
     parts = []
     for key, messages in errors.items():
         text = gettext(", ").join(map(str, messages))
-        parts.append(gettext("%(label)s: %(errors)s", label=form[key].label.text, errors=text) if form is not None
-                     else text)
+        parts.append(
+            gettext("%(label)s: %(errors)s", label=form[key].label.text, errors=text)
+            if form is not None
+            else text
+        )
     return gettext("; ").join(parts)

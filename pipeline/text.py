@@ -6,6 +6,7 @@ unsearchable (control characters, bidi overrides such as U+202E, zero-width spac
 the BOM: Unicode categories Cc, Cf, Co, Cs, Cn) are refused, never silently kept.
 Pure: no Flask, no database.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """统一社会信用代码 (GB 32100-2015): normalisation and the check character. Pure, no Flask."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -28,7 +29,7 @@ def normalise(raw: str) -> str:
 
 
 def check_char(first17: str) -> str:
-    total = sum(_VALUE[c] * w for c, w in zip(first17, WEIGHTS))
+    total = sum(_VALUE[c] * w for c, w in zip(first17, WEIGHTS, strict=False))
     return CHARSET[(31 - total % 31) % 31]
 
 
@@ -41,13 +42,19 @@ def validate(raw: str) -> str:
         raise CreditCodeError(f"统一社会信用代码应为18位，当前为{len(code)}位", "length", n=len(code))
     bad = [c for c in code if c not in _VALUE]
     if bad:
-        raise CreditCodeError(f"统一社会信用代码含非法字符“{bad[0]}”（不使用I、O、S、V、Z）", "charset", char=bad[0])
+        raise CreditCodeError(
+            f"统一社会信用代码含非法字符“{bad[0]}”（不使用I、O、S、V、Z）", "charset", char=bad[0]
+        )
     if not code[2:8].isdigit():
         raise CreditCodeError("统一社会信用代码第3–8位应为登记管理机关行政区划码（数字）", "division")
     expected = check_char(code[:17])
     if code[17] != expected:
-        raise CreditCodeError(f"统一社会信用代码校验位错误：第18位应为“{expected}”，实为“{code[17]}”", "check",
-                              expected=expected, actual=code[17])
+        raise CreditCodeError(
+            f"统一社会信用代码校验位错误：第18位应为“{expected}”，实为“{code[17]}”",
+            "check",
+            expected=expected,
+            actual=code[17],
+        )
     return code
 
 

@@ -14,6 +14,7 @@ This module imports nothing (the pure core may import it too).
 Owner: the "one truth" work (issue 13) moved the existing tables here; every other change adds its
 new labels here too, in a section of its own (``# ---- issue NN``).
 """
+
 from __future__ import annotations
 
 
@@ -91,8 +92,11 @@ CONVERSION_FORMS = {
     "equity": N_("作价投资"),
     "other": N_("其他协商方式"),
 }
-INCIDENT_KINDS = {"safety": N_("重大安全事故"), "quality": N_("重大质量事故"),
-                  "environment": N_("严重环境违法行为")}
+INCIDENT_KINDS = {
+    "safety": N_("重大安全事故"),
+    "quality": N_("重大质量事故"),
+    "environment": N_("严重环境违法行为"),
+}
 GRADES = {"A": N_("高"), "B": N_("较高"), "C": N_("一般"), "D": N_("较低"), "E": N_("无")}
 
 # Firm record fields (Excel headers, audit field names).
@@ -155,7 +159,12 @@ CONDITIONS = {
     "H10": N_("本年度未被撤销资格"),
 }
 RATIO_CONDITIONS = frozenset({"H4", "H5", "H6", "H7"})
-CONDITION_STATUSES = {"pass": N_("满足"), "fail": N_("不满足"), "uncertain": N_("待定"), "missing": N_("缺数据")}
+CONDITION_STATUSES = {
+    "pass": N_("满足"),
+    "fail": N_("不满足"),
+    "uncertain": N_("待定"),
+    "missing": N_("缺数据"),
+}
 
 # HNTE score items: (key, label, full marks); "· " marks a part of the IP total.
 SCORE_ITEMS = (
@@ -198,8 +207,11 @@ OPEN_MILESTONE_STATUSES = ("todo", "doing")
 MILESTONE_OWNERS = {"firm": N_("企业"), "officer": N_("专员")}
 
 # Re-certification of a certificate that expires within 12 months (the goal read model).
-RECERT = {"scheduled": N_("已安排到期当年重新申报"), "late": N_("计划到期后再申报（将中断）"),
-          "none": N_("未安排重新申报")}
+RECERT = {
+    "scheduled": N_("已安排到期当年重新申报"),
+    "late": N_("计划到期后再申报（将中断）"),
+    "none": N_("未安排重新申报"),
+}
 
 # ================================================================== users
 
@@ -233,8 +245,12 @@ REMINDER_SETTINGS = {
     "reminders.stage_stuck_days": N_("阶段停留超过（天）提醒"),
 }
 CHANNELS = {"inapp": N_("站内通知"), "email": N_("电子邮件"), "webhook": N_("群机器人")}
-DELIVERY_STATUSES = {"pending": N_("待发送"), "sent": N_("已发送"), "failed": N_("失败重试中"),
-                     "gave_up": N_("已放弃")}
+DELIVERY_STATUSES = {
+    "pending": N_("待发送"),
+    "sent": N_("已发送"),
+    "failed": N_("失败重试中"),
+    "gave_up": N_("已放弃"),
+}
 
 # ================================================================== background jobs
 
@@ -266,6 +282,7 @@ AUDIT_ENTITIES = {
 
 
 # ================================================================== lookups
+
 
 def label(table: dict, code, default=None):
     """``table[code]`` (a label string; tuples give their first item), else ``default`` or the code."""
@@ -356,34 +373,66 @@ ANNUAL_REPORT_CELLS = {"header": N_("本年度高企年报"), "not_submitted": N
 # ------------------------------------------------------------------ issue 11: data integrity
 
 REMINDER_RULES["cert_expired"] = N_("高企证书已过期")
-REMINDER_RULES.update({"submission": N_("企业报送新数据"), "submission_decision": N_("报送数据审核结果"),
-                       "progress_report": N_("企业报告里程碑进展")})
+REMINDER_RULES.update(
+    {
+        "submission": N_("企业报送新数据"),
+        "submission_decision": N_("报送数据审核结果"),
+        "progress_report": N_("企业报告里程碑进展"),
+    }
+)
 # The state of a firm's HNTE certificate on a day (pipeline/services/certificates.py decides it).
-CERT_STATES = {"active": N_("证书有效"), "expired": N_("证书已过期"), "not_yet": N_("证书未生效"), "none": N_("无证书")}
+CERT_STATES = {
+    "active": N_("证书有效"),
+    "expired": N_("证书已过期"),
+    "not_yet": N_("证书未生效"),
+    "none": N_("无证书"),
+}
 # The funnel's bar for firms still at 已认定 whose certificate has expired: not counted as certified.
 FUNNEL_CERT_EXPIRED = N_("已认定·证书已过期")
 # Figure submissions: their review states.
-SUBMISSION_STATUSES = {"pending": N_("待审核"), "accepted": N_("已采纳"), "partial": N_("部分采纳"),
-                       "rejected": N_("已退回")}
+SUBMISSION_STATUSES = {
+    "pending": N_("待审核"),
+    "accepted": N_("已采纳"),
+    "partial": N_("部分采纳"),
+    "rejected": N_("已退回"),
+}
 
 # ---- issue 18: department tree, industry chains, 包联 responsibility, time in stage
 # Kinds of node in the department tree (city → county → town/street/park); "unassigned" is the one
 # holding node per county for firms whose town is not known yet (the migration's backfill).
-DEPT_KINDS = {"city": N_("市"), "county": N_("县区"), "town": N_("镇"), "street": N_("街道"), "park": N_("园区"),
-              "unassigned": N_("未划分乡镇")}
+DEPT_KINDS = {
+    "city": N_("市"),
+    "county": N_("县区"),
+    "town": N_("镇"),
+    "street": N_("街道"),
+    "park": N_("园区"),
+    "unassigned": N_("未划分乡镇"),
+}
 TOWN_KINDS = ("town", "street", "park", "unassigned")
 UNASSIGNED_TOWN = N_("未划分乡镇")
 ROLE_TOWN_OFFICER_LABEL = N_("乡镇专员")
 # The city's industry chains (产业链), code -> label; stored as rows of ``industry_chain`` (data), this is the
 # seed list the migration and the demo put there.
-INDUSTRY_CHAINS = {"pharma": N_("新医药"), "materials": N_("新材料"), "energy": N_("新能源"),
-                   "equipment": N_("高端装备"), "petrochem": N_("石化"), "marine": N_("海洋"),
-                   "digital": N_("数字经济"), "other": N_("其他")}
+INDUSTRY_CHAINS = {
+    "pharma": N_("新医药"),
+    "materials": N_("新材料"),
+    "energy": N_("新能源"),
+    "equipment": N_("高端装备"),
+    "petrochem": N_("石化"),
+    "marine": N_("海洋"),
+    "digital": N_("数字经济"),
+    "other": N_("其他"),
+}
 NO_CHAIN = N_("未标注产业链")
 FIRM_FIELDS["town"] = N_("乡镇/街道")  # the Excel column and the audit field name
 # Workload / progress columns (dashboard, workload page, briefing packs).
-WORKLOAD_FIGURES = {"firms": N_("联系企业"), "overdue": N_("逾期里程碑"), "ready": N_("可申报企业"),
-                    "at_risk": N_("风险企业"), "stalled": N_("停滞企业")}
+WORKLOAD_FIGURES = {
+    "firms": N_("联系企业"),
+    "overdue": N_("逾期里程碑"),
+    "ready": N_("可申报企业"),
+    "at_risk": N_("风险企业"),
+    "stalled": N_("停滞企业"),
+}
 RESPONSIBILITY_ROLES = {"officer": N_("责任人"), "leader": N_("包联领导")}
 # Time in stage and stalled firms
 STALLED_LABEL = N_("停滞")

@@ -3,6 +3,7 @@
 Logs in as the demo officer of 海州区 and the city admin (password Demo@2345) in headless Debian
 chromium and saves the pool, a firm page, the dashboard and the portal.
 """
+
 from __future__ import annotations
 
 import sys
@@ -10,8 +11,14 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def login(page, base, user):
@@ -44,7 +51,11 @@ def main(base: str, out: str) -> None:
         admin.goto(f"{base}/dashboard/")
         admin.wait_for_timeout(800)
         admin.screenshot(path=str(out_dir / "dashboard.png"), full_page=True)
-        for path, name in (("/reminders/health", "health"), ("/admin/planning/", "planning"), ("/reports/", "reports")):
+        for path, name in (
+            ("/reminders/health", "health"),
+            ("/admin/planning/", "planning"),
+            ("/reports/", "reports"),
+        ):
             admin.goto(base + path)
             admin.screenshot(path=str(out_dir / f"{name}.png"), full_page=True)
         firm = browser.new_context(viewport={"width": 1360, "height": 860}, locale="zh-CN").new_page()
@@ -54,4 +65,7 @@ def main(base: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5000", sys.argv[2] if len(sys.argv) > 2 else "/tmp/shots-readme")
+    main(
+        sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:5000",
+        sys.argv[2] if len(sys.argv) > 2 else "/tmp/shots-readme",
+    )

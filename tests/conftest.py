@@ -3,6 +3,7 @@
 The schema is made by the migrations (never ``create_all``), once per session; each test that uses
 the database starts from empty tables.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,8 +54,9 @@ def app():
     drop = None
     if url.startswith("postgresql"):
         url, drop = _private_pg_database(url)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "EXPORT_DIR": f"{tmp}/exports",
-                      "SERVER_NAME": None})
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "EXPORT_DIR": f"{tmp}/exports", "SERVER_NAME": None}
+    )
 
     @app.before_request
     def _load_user_per_request():
@@ -63,6 +65,7 @@ def app():
         from flask import g
 
         g.pop("_login_user", None)
+
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     yield app
@@ -94,7 +97,9 @@ def _truncate(db) -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
         else:
             conn.execute(text("PRAGMA foreign_keys=OFF"))
             for t in tables:

@@ -1,4 +1,5 @@
 """Small factories for tests: valid credit codes, counties, firms with figures, users."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,7 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from pipeline import uscc
 from pipeline.extensions import db
-from pipeline.models import County, FiscalYear, Firm, IPAsset, RdEvidence, User
+from pipeline.models import County, Firm, FiscalYear, IPAsset, RdEvidence, User
 
 _seq = itertools.count(1)
 PASSWORD = "Test@12345"
@@ -30,20 +31,36 @@ def county(code: str = "320706", name: str = "海州区") -> County:
 
 def firm(county: County, name: str | None = None, **kw) -> Firm:
     n = next(_seq)
-    f = Firm(credit_code=kw.pop("credit_code", credit_code(n, county.code)), name=name or f"测试科技有限公司{n}",
-             county_id=county.id, registered_on=kw.pop("registered_on", date(2015, 3, 1)),
-             tech_domain=kw.pop("tech_domain", "10101"), stage=kw.pop("stage", "pool"), **kw)
+    f = Firm(
+        credit_code=kw.pop("credit_code", credit_code(n, county.code)),
+        name=name or f"测试科技有限公司{n}",
+        county_id=county.id,
+        registered_on=kw.pop("registered_on", date(2015, 3, 1)),
+        tech_domain=kw.pop("tech_domain", "10101"),
+        stage=kw.pop("stage", "pool"),
+        **kw,
+    )
     db.session.add(f)
     db.session.flush()
     return f
 
 
 def year(firm: Firm, y: int, sales=3000, rd=180, staff=60, tech=9, ht=2100, **kw) -> FiscalYear:
-    fy = FiscalYear(firm_id=firm.id, year=y, sales=Decimal(str(sales)), total_income=Decimal(str(kw.pop("total_income", sales))),
-                    hightech_income=Decimal(str(ht)), rd_total=Decimal(str(rd)),
-                    rd_domestic=Decimal(str(kw.pop("rd_domestic", rd))), net_assets=Decimal(str(kw.pop("net_assets", 1200))),
-                    total_assets=Decimal(str(kw.pop("total_assets", 2800))), total_cost=Decimal(str(kw.pop("total_cost", 2600))),
-                    staff=staff, tech_staff=tech, **kw)
+    fy = FiscalYear(
+        firm_id=firm.id,
+        year=y,
+        sales=Decimal(str(sales)),
+        total_income=Decimal(str(kw.pop("total_income", sales))),
+        hightech_income=Decimal(str(ht)),
+        rd_total=Decimal(str(rd)),
+        rd_domestic=Decimal(str(kw.pop("rd_domestic", rd))),
+        net_assets=Decimal(str(kw.pop("net_assets", 1200))),
+        total_assets=Decimal(str(kw.pop("total_assets", 2800))),
+        total_cost=Decimal(str(kw.pop("total_cost", 2600))),
+        staff=staff,
+        tech_staff=tech,
+        **kw,
+    )
     db.session.add(fy)
     db.session.flush()
     return fy
@@ -66,9 +83,16 @@ def user(username: str, role: str, county: County | None = None, firm: Firm | No
     global _HASH
     if _HASH is None:  # scrypt is slow on purpose; hash the shared test password once
         _HASH = generate_password_hash(PASSWORD, method="scrypt")
-    u = User(username=username, display_name=kw.pop("display_name", username), role=role,
-             county_id=county.id if county else None, firm_id=firm.id if firm else None,
-             password_hash=_HASH, email=kw.pop("email", f"{username}@example.test"), **kw)
+    u = User(
+        username=username,
+        display_name=kw.pop("display_name", username),
+        role=role,
+        county_id=county.id if county else None,
+        firm_id=firm.id if firm else None,
+        password_hash=_HASH,
+        email=kw.pop("email", f"{username}@example.test"),
+        **kw,
+    )
     db.session.add(u)
     db.session.flush()
     return u

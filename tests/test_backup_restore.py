@@ -1,4 +1,5 @@
 """docs/operations.md is right: back up, restore into a fresh database, and compare (issue 12, item 8)."""
+
 from __future__ import annotations
 
 import shutil
@@ -59,8 +60,10 @@ def test_postgresql_backup_and_restore(app, db, tmp_path):
         conn.execute(text(f'DROP DATABASE IF EXISTS "{target}"'))
         conn.execute(text(f'CREATE DATABASE "{target}"'))
     try:
-        subprocess.run(["pg_restore", "--no-owner", f"--dbname={base.replace('+psycopg', '')}/{target}", str(dump)],
-                       check=True)
+        subprocess.run(
+            ["pg_restore", "--no-owner", f"--dbname={base.replace('+psycopg', '')}/{target}", str(dump)],
+            check=True,
+        )
         before, after = _dump(url), _dump(f"{base}/{target}")
         assert before == after and len(before["firm"]) >= 15
     finally:

@@ -1,11 +1,12 @@
 """The migrations alone make the schema: upgrade from empty, match the models, downgrade, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,10 +63,25 @@ def test_upgrade_from_empty_matches_models_and_downgrade_removes_everything(data
         directory = str(ROOT / "migrations")
         upgrade(directory=directory)
         tables = set(inspect(db.engine).get_table_names())
-        assert {"firm", "fiscal_year", "ip_asset", "county", "target", "user_account", "assessment",
-                "roadmap", "milestone", "reminder", "delivery", "audit_log", "job"} <= tables
+        assert {
+            "firm",
+            "fiscal_year",
+            "ip_asset",
+            "county",
+            "target",
+            "user_account",
+            "assessment",
+            "roadmap",
+            "milestone",
+            "reminder",
+            "delivery",
+            "audit_log",
+            "job",
+        } <= tables
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+            )
         assert diff == [], f"models and migrations disagree: {diff}"
         downgrade(directory=directory, revision="base")
         left = set(inspect(db.engine).get_table_names()) - {"alembic_version"}

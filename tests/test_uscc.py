@@ -1,4 +1,5 @@
 """统一社会信用代码 validation (GB 32100-2015)."""
+
 import pytest
 
 from pipeline import uscc
@@ -34,8 +35,9 @@ def test_lowercase_and_full_width_and_spaces_are_normalised():
     assert uscc.validate(" 9111 0108 5513 8508 2Q ") == "91110108551385082Q"
 
 
-@pytest.mark.parametrize("bad, char", [("9111010855138508IQ", "I"), ("9111010855138508OQ", "O"),
-                                       ("9111010855138508ZQ", "Z")])
+@pytest.mark.parametrize(
+    "bad, char", [("9111010855138508IQ", "I"), ("9111010855138508OQ", "O"), ("9111010855138508ZQ", "Z")]
+)
 def test_letters_outside_the_charset_are_named(bad, char):
     with pytest.raises(uscc.CreditCodeError) as err:
         uscc.validate(bad)

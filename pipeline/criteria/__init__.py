@@ -10,19 +10,47 @@ Public API::
     DOMAINS, domain_name(code), is_valid_domain(code)
 """
 
-from .model import (YearFigures, IPItem, TsmeFlags, Profile, CLASS_I, CLASS_II, IP_KINDS,
-                    RD_MANAGEMENT_POINTS, RD_MANAGEMENT_NAMES)
 from .domains import DOMAINS, SUBDOMAINS, THIRD_LEVEL, domain_name, is_valid_domain
-from .hnte import RULES_VERSION, Assessment, Condition, assess
-from .tsme import TsmeResult
 from .gaps import Gap
+from .hnte import RULES_VERSION, Assessment, Condition, assess
+from .model import (
+    CLASS_I,
+    CLASS_II,
+    IP_KINDS,
+    RD_MANAGEMENT_NAMES,
+    RD_MANAGEMENT_POINTS,
+    IPItem,
+    Profile,
+    TsmeFlags,
+    YearFigures,
+)
 from .parse import ProfileError, parse_profile
+from .tsme import TsmeResult
 
 __all__ = [
-    "RULES_VERSION", "YearFigures", "IPItem", "TsmeFlags", "Profile", "CLASS_I", "CLASS_II",
-    "IP_KINDS", "RD_MANAGEMENT_POINTS", "RD_MANAGEMENT_NAMES", "DOMAINS", "SUBDOMAINS",
-    "THIRD_LEVEL", "domain_name", "is_valid_domain", "Assessment", "Condition", "TsmeResult",
-    "Gap", "assess", "assess_dict", "parse_profile", "ProfileError",
+    "RULES_VERSION",
+    "YearFigures",
+    "IPItem",
+    "TsmeFlags",
+    "Profile",
+    "CLASS_I",
+    "CLASS_II",
+    "IP_KINDS",
+    "RD_MANAGEMENT_POINTS",
+    "RD_MANAGEMENT_NAMES",
+    "DOMAINS",
+    "SUBDOMAINS",
+    "THIRD_LEVEL",
+    "domain_name",
+    "is_valid_domain",
+    "Assessment",
+    "Condition",
+    "TsmeResult",
+    "Gap",
+    "assess",
+    "assess_dict",
+    "parse_profile",
+    "ProfileError",
 ]
 
 

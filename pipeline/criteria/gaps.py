@@ -10,12 +10,13 @@ management piece ("rd_management.<key>", e.g. "rd_management.ledger"), or "tsme"
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal, ROUND_CEILING
+from decimal import ROUND_CEILING, Decimal
 
-from .hnte import money
-from .model import RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS, RD_MANAGEMENT_GROUPS
-from .rules import BAN, GUIDE, GROWTH_STEPS, PASS_SCORE, TSME_DOC as TSME, hires_needed
 from . import score as S
+from .hnte import money
+from .model import RD_MANAGEMENT_GROUPS, RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS
+from .rules import BAN, GROWTH_STEPS, GUIDE, PASS_SCORE, hires_needed
+from .rules import TSME_DOC as TSME
 
 _CENT = Decimal("0.01")
 _ART_IP = f"{GUIDE}三（七）1"
@@ -46,8 +47,7 @@ class Gap:
         a = self.amount
         if a.__class__ is Decimal:
             a = int(a) if a == a.to_integral_value() else float(a)
-        return {"code": self.code, "what": self.what, "amount": a, "unit": self.unit,
-                "explain": self.explain}
+        return {"code": self.code, "what": self.what, "amount": a, "unit": self.unit, "explain": self.explain}
 
 
 def ceil_cent(x):
@@ -79,23 +79,60 @@ def _growth_band_name(pct):
 
 
 _RDM_GAPS = tuple(
-    (key, Gap(f"rd_management.{key}", f"建立{RD_MANAGEMENT_NAMES[key]}（{pts}分）", None, None,
-              f"研究开发组织管理水平第{RD_MANAGEMENT_GROUPS[key]}项要求{RD_MANAGEMENT_NAMES[key]}，"
-              f"具备可得{pts}分（{_ART_RDM}）"))
-    for key, pts in RD_MANAGEMENT_POINTS.items())
-_STANDARDS_GAP = Gap("ip_standards", "参与编制国家或行业标准、检测方法、技术规范可加1–2分", None, None,
-                     f"企业参与编制国家标准、行业标准、检测方法、技术规范的情况加1–2分，知识产权总分不超过30分（{_ART_IP}）")
+    (
+        key,
+        Gap(
+            f"rd_management.{key}",
+            f"建立{RD_MANAGEMENT_NAMES[key]}（{pts}分）",
+            None,
+            None,
+            f"研究开发组织管理水平第{RD_MANAGEMENT_GROUPS[key]}项要求{RD_MANAGEMENT_NAMES[key]}，"
+            f"具备可得{pts}分（{_ART_RDM}）",
+        ),
+    )
+    for key, pts in RD_MANAGEMENT_POINTS.items()
+)
+_STANDARDS_GAP = Gap(
+    "ip_standards",
+    "参与编制国家或行业标准、检测方法、技术规范可加1–2分",
+    None,
+    None,
+    f"企业参与编制国家标准、行业标准、检测方法、技术规范的情况加1–2分，知识产权总分不超过30分（{_ART_IP}）",
+)
 _GRADE_GAPS = {
-    key: Gap(name, f"需评定知识产权{label}等级（A–E）", None, None,
-             f"该项由技术专家评判，未评定时按0–8分估计（{_ART_IP}）")
-    for key, name, label in (("tech_advancement", "ip_advancement", "技术先进程度"),
-                             ("core_support", "ip_core_support", "对主要产品的核心支持作用"))}
-_H9_GAP = Gap("H9", "须待事故或违法行为发生满一年后再申请", None, None,
-              f"申请认定前一年内不得发生重大安全、重大质量事故或严重环境违法行为（{BAN}第十一条（八））")
-_H10_GAP = Gap("H10", "本年度不得再次申请，最早于次年申请", None, None,
-               f"被取消高新技术企业资格的，当年不得再次申请（{GUIDE}五（六））")
-_ACQ_GAP = Gap("ip_acquisition", "通过自主研发获得知识产权，获得方式分可由1–3分升至1–6分", 1, "项",
-               f"知识产权获得方式：有自主研发1–6分，仅受让、受赠、并购1–3分（{_ART_IP}）")
+    key: Gap(
+        name,
+        f"需评定知识产权{label}等级（A–E）",
+        None,
+        None,
+        f"该项由技术专家评判，未评定时按0–8分估计（{_ART_IP}）",
+    )
+    for key, name, label in (
+        ("tech_advancement", "ip_advancement", "技术先进程度"),
+        ("core_support", "ip_core_support", "对主要产品的核心支持作用"),
+    )
+}
+_H9_GAP = Gap(
+    "H9",
+    "须待事故或违法行为发生满一年后再申请",
+    None,
+    None,
+    f"申请认定前一年内不得发生重大安全、重大质量事故或严重环境违法行为（{BAN}第十一条（八））",
+)
+_H10_GAP = Gap(
+    "H10",
+    "本年度不得再次申请，最早于次年申请",
+    None,
+    None,
+    f"被取消高新技术企业资格的，当年不得再次申请（{GUIDE}五（六））",
+)
+_ACQ_GAP = Gap(
+    "ip_acquisition",
+    "通过自主研发获得知识产权，获得方式分可由1–3分升至1–6分",
+    1,
+    "项",
+    f"知识产权获得方式：有自主研发1–6分，仅受让、受赠、并购1–3分（{_ART_IP}）",
+)
 
 
 def _closed_open(p, f):
@@ -114,8 +151,15 @@ def _years(ys):
 def _h5_gap(add, p, f, Y):
     art = f"（{BAN}第十一条（五）、{GUIDE}三（六））"
     if not f.sales_sum:
-        add(Gap("H5", "近三个会计年度销售收入合计为0，需形成销售收入并按比例归集研发费用", None, None,
-                f"研发费用占比＝研发费用合计÷销售收入合计，销售收入为0时不存在比例，不满足条件" + art))
+        add(
+            Gap(
+                "H5",
+                "近三个会计年度销售收入合计为0，需形成销售收入并按比例归集研发费用",
+                None,
+                None,
+                "研发费用占比＝研发费用合计÷销售收入合计，销售收入为0时不存在比例，不满足条件" + art,
+            )
+        )
         return
     required = ceil_cent(f.sales_sum * f.pct / Decimal(100))
     short = ceil_cent(f.sales_sum * f.pct / Decimal(100) - f.rd_sum)
@@ -123,16 +167,27 @@ def _h5_gap(add, p, f, Y):
     if open_:
         closed_rd = sum((p.years[y].rd_total for y in closed), Decimal(0))
         open_rd = f.rd_sum - closed_rd
-        what = (f"近三年研发费用合计还差{_fmt(short)}万元：" +
-                (f"{_years(closed)}已结束（合计{_fmt(closed_rd)}万元，不能再改变），" if closed else "") +
-                f"差额须在{_years(open_)}补足（{_years(open_)}研发费用合计不低于{_fmt(ceil_cent(open_rd + short))}万元，"
-                f"按现有销售收入）")
+        what = (
+            f"近三年研发费用合计还差{_fmt(short)}万元："
+            + (f"{_years(closed)}已结束（合计{_fmt(closed_rd)}万元，不能再改变），" if closed else "")
+            + f"差额须在{_years(open_)}补足（{_years(open_)}研发费用合计不低于{_fmt(ceil_cent(open_rd + short))}万元，"
+            f"按现有销售收入）"
+        )
     else:
-        what = (f"近三年研发费用合计还差{_fmt(short)}万元：{_years(closed)}均已结束，{Y}年申报已无法补足，"
-                f"须推迟申报年度，从仍可改变的年度起提高研发投入")
-    add(Gap("H5", what, short, "万元",
+        what = (
+            f"近三年研发费用合计还差{_fmt(short)}万元：{_years(closed)}均已结束，{Y}年申报已无法补足，"
+            f"须推迟申报年度，从仍可改变的年度起提高研发投入"
+        )
+    add(
+        Gap(
+            "H5",
+            what,
+            short,
+            "万元",
             f"销售收入合计{_fmt(f.sales_sum)}万元，最近一年销售收入适用{f.pct}%档，研发费用合计须达到"
-            f"{_fmt(required)}万元，现为{_fmt(f.rd_sum)}万元" + art))
+            f"{_fmt(required)}万元，现为{_fmt(f.rd_sum)}万元" + art,
+        )
+    )
 
 
 def _ctx(a):
@@ -145,9 +200,16 @@ def _gaps_h1(a, add):
     p, f, c, Y, ipc, last = _ctx(a)
     if c["H1"].status == "fail":
         ready_on = p.registered_on + timedelta(days=365)
-        add(Gap("H1", f"还需{365 - f.days}天才满一年，{ready_on.isoformat()}起可申请", None, None,
+        add(
+            Gap(
+                "H1",
+                f"还需{365 - f.days}天才满一年，{ready_on.isoformat()}起可申请",
+                None,
+                None,
                 f"申请时须注册成立满365个日历天（{BAN}第十一条（一）、{GUIDE}三（一）），"
-                f"最早于{ready_on.isoformat()}提交"))
+                f"最早于{ready_on.isoformat()}提交",
+            )
+        )
 
 
 def _gaps_h2(a, add):
@@ -156,13 +218,22 @@ def _gaps_h2(a, add):
     if c["H2"].status == "fail":
         hint = []
         if ipc.class1 + ipc.class2 > ipc.core:
-            hint.append(f"现有{ipc.class1 + ipc.class2 - ipc.core}项可计知识产权未对主要产品起核心支持作用，可梳理其与主要产品的关联")
+            hint.append(
+                f"现有{ipc.class1 + ipc.class2 - ipc.core}项可计知识产权未对主要产品起核心支持作用，可梳理其与主要产品的关联"
+            )
         if ipc.filed:
             hint.append(f"{ipc.filed}项申请中的知识产权须在申报前取得授权")
-        add(Gap("H2", "至少需要1项已授权、对主要产品起核心支持作用的知识产权", 1, "项",
+        add(
+            Gap(
+                "H2",
+                "至少需要1项已授权、对主要产品起核心支持作用的知识产权",
+                1,
+                "项",
                 f"企业须通过自主研发、受让、受赠、并购等方式获得对主要产品起核心支持作用的知识产权"
                 f"（{BAN}第十一条（二）、{GUIDE}三（二））；Ⅱ类知识产权仅可用于一次高企申请"
-                + ("；" + "；".join(hint) if hint else "")))
+                + ("；" + "；".join(hint) if hint else ""),
+            )
+        )
 
 
 def _gaps_h3(a, add):
@@ -170,10 +241,21 @@ def _gaps_h3(a, add):
     p, f, c, Y, ipc, last = _ctx(a)
     st = c["H3"].status
     if st != "pass":
-        what = "需确定核心技术所属的三级技术领域代码" if st == "missing" else f"技术领域代码“{p.tech_domain}”无效"
-        add(Gap("H3", what, None, None,
+        what = (
+            "需确定核心技术所属的三级技术领域代码"
+            if st == "missing"
+            else f"技术领域代码“{p.tech_domain}”无效"
+        )
+        add(
+            Gap(
+                "H3",
+                what,
+                None,
+                None,
                 f"核心技术须属于《国家重点支持的高新技术领域》（{BAN}第十一条（三）），"
-                f"应对照领域目录选定到三级代码（如10101 基础软件）"))
+                f"应对照领域目录选定到三级代码（如10101 基础软件）",
+            )
+        )
 
 
 def _gaps_h4(a, add):
@@ -184,12 +266,26 @@ def _gaps_h4(a, add):
         pass  # a firm with no operated year: the H1 gap says when it can apply
     elif st == "fail" and last is not None and last.staff is not None and last.tech_staff is not None:
         x = staff_to_hire(last.staff, last.tech_staff)
-        add(Gap("H4", f"需增加科技人员{x}人（按新增人员同时计入职工总数）", x, "人",
+        add(
+            Gap(
+                "H4",
+                f"需增加科技人员{x}人（按新增人员同时计入职工总数）",
+                x,
+                "人",
                 f"{Y - 1}年度科技人员{last.tech_staff}人、职工{last.staff}人；科技人员占职工总数须不低于10%"
-                f"（{BAN}第十一条（四）），按全年月平均数计算、累计工作183天以上（{GUIDE}三（五））"))
+                f"（{BAN}第十一条（四）），按全年月平均数计算、累计工作183天以上（{GUIDE}三（五））",
+            )
+        )
     elif st in ("missing", "fail"):
-        add(Gap("H4", f"需补充{Y - 1}年度职工总数与科技人员数", None, None,
-                f"科技人员占比按{Y - 1}年度全年月平均数计算（{BAN}第十一条（四）、{GUIDE}三（五））"))
+        add(
+            Gap(
+                "H4",
+                f"需补充{Y - 1}年度职工总数与科技人员数",
+                None,
+                None,
+                f"科技人员占比按{Y - 1}年度全年月平均数计算（{BAN}第十一条（四）、{GUIDE}三（五））",
+            )
+        )
 
 
 def _gaps_h5(a, add):
@@ -197,8 +293,15 @@ def _gaps_h5(a, add):
     p, f, c, Y, ipc, last = _ctx(a)
     st = c["H5"].status
     if st == "missing":
-        add(Gap("H5", f"需补充{'、'.join(map(str, f.missing_rd))}年度的研发费用和销售收入", None, None,
-                f"研发费用占比按近三个会计年度（经营不满三年按实际经营时间）计算（{BAN}第十一条（五）、{GUIDE}三（六））"))
+        add(
+            Gap(
+                "H5",
+                f"需补充{'、'.join(map(str, f.missing_rd))}年度的研发费用和销售收入",
+                None,
+                None,
+                f"研发费用占比按近三个会计年度（经营不满三年按实际经营时间）计算（{BAN}第十一条（五）、{GUIDE}三（六））",
+            )
+        )
     elif st == "fail":
         _h5_gap(add, p, f, Y)
 
@@ -209,10 +312,17 @@ def _gaps_h6(a, add):
     if c["H6"].status == "fail" and f.rd_sum:
         more = ceil_cent((f.rd_sum * 6 - f.dom_sum * 10) / Decimal(4))
         less = ceil_cent(f.rd_sum - f.dom_sum * 10 / Decimal(6))
-        add(Gap("H6", f"境内研发费用需再增加{_fmt(more)}万元，或境外委托研发减少{_fmt(less)}万元", more, "万元",
+        add(
+            Gap(
+                "H6",
+                f"境内研发费用需再增加{_fmt(more)}万元，或境外委托研发减少{_fmt(less)}万元",
+                more,
+                "万元",
                 f"境内研发费用{_fmt(f.dom_sum)}万元，占研发费用总额{_fmt(f.rd_sum)}万元不足60%；新增境内研发同时计入总额，"
                 f"故需增加(6×总额−10×境内)/4={_fmt(more)}万元；或减少境外委托研发，使总额不超过境内÷60%，"
-                f"即减少总额−境内÷0.6={_fmt(less)}万元（{BAN}第十一条（五）、{GUIDE}三（六））"))
+                f"即减少总额−境内÷0.6={_fmt(less)}万元（{BAN}第十一条（五）、{GUIDE}三（六））",
+            )
+        )
 
 
 def _gaps_h7(a, add):
@@ -223,18 +333,31 @@ def _gaps_h7(a, add):
         inc = last.income
         x = ceil_cent(inc * 6 / Decimal(10) - last.hightech_income)
         y = ceil_cent((inc * 6 - last.hightech_income * 10) / Decimal(4))
-        add(Gap("H7", f"{Y - 1}年度高新技术产品（服务）收入还差{_fmt(x)}万元（总收入不变时）", x, "万元",
+        add(
+            Gap(
+                "H7",
+                f"{Y - 1}年度高新技术产品（服务）收入还差{_fmt(x)}万元（总收入不变时）",
+                x,
+                "万元",
                 f"总收入{_fmt(inc)}万元，高新技术产品（服务）收入须不低于60%；若新增收入全部为高新收入，需新增"
-                f"{_fmt(y)}万元（{BAN}第十一条（六）、{GUIDE}三（四））"))
+                f"{_fmt(y)}万元（{BAN}第十一条（六）、{GUIDE}三（四））",
+            )
+        )
     elif st == "missing":
-        add(Gap("H7", f"需补充{Y - 1}年度高新技术产品（服务）收入和总收入", None, None,
-                f"高新技术产品（服务）收入占比按最近一年计算（{BAN}第十一条（六））"))
+        add(
+            Gap(
+                "H7",
+                f"需补充{Y - 1}年度高新技术产品（服务）收入和总收入",
+                None,
+                None,
+                f"高新技术产品（服务）收入占比按最近一年计算（{BAN}第十一条（六））",
+            )
+        )
 
 
 def _gaps_ip_items(a, add):
     """Gaps of score items."""
     p, f, c, Y, ipc, last = _ctx(a)
-    items = a.items
     grades = p.grades
     for key, gap in _GRADE_GAPS.items():
         if grades.get(key) not in S.GRADE_BANDS:
@@ -244,14 +367,27 @@ def _gaps_ip_items(a, add):
         nxt = 1 if c2 == 0 else (3 - c2 if c2 < 3 else (5 - c2 if c2 < 5 else None))
         band = {1: "1–2", 3: "3–4", 5: "5–6"}
         if nxt is not None:
-            add(Gap("ip_quantity", f"再获得{nxt}项Ⅱ类知识产权（实用新型、外观设计、软件著作权）可升至"
-                                   f"{band[c2 + nxt if c2 + nxt in band else 5]}分，或获得1项Ⅰ类（发明专利等）直接达7–8分",
-                    nxt, "项",
+            add(
+                Gap(
+                    "ip_quantity",
+                    f"再获得{nxt}项Ⅱ类知识产权（实用新型、外观设计、软件著作权）可升至"
+                    f"{band[c2 + nxt if c2 + nxt in band else 5]}分，或获得1项Ⅰ类（发明专利等）直接达7–8分",
+                    nxt,
+                    "项",
                     f"知识产权数量：1项及以上Ⅰ类7–8分，5项及以上Ⅱ类5–6分，3–4项3–4分，1–2项1–2分；"
-                    f"现有可计Ⅱ类{c2}项（{_ART_IP}）"))
+                    f"现有可计Ⅱ类{c2}项（{_ART_IP}）",
+                )
+            )
         else:
-            add(Gap("ip_quantity", "获得1项Ⅰ类知识产权（发明专利等）可由5–6分升至7–8分", 1, "项",
-                    f"知识产权数量：1项及以上Ⅰ类知识产权得7–8分（{_ART_IP}）"))
+            add(
+                Gap(
+                    "ip_quantity",
+                    "获得1项Ⅰ类知识产权（发明专利等）可由5–6分升至7–8分",
+                    1,
+                    "项",
+                    f"知识产权数量：1项及以上Ⅰ类知识产权得7–8分（{_ART_IP}）",
+                )
+            )
     if not ipc.own and ipc.transferred:
         add(_ACQ_GAP)
     if not p.standards:
@@ -267,9 +403,16 @@ def _gaps_conversion(a, add):
     if target is not None:
         extra = target * n - total
         band = dict(S.CONVERSION_BANDS)[target]
-        add(Gap("conversion", f"科技成果转化年均需达到{target}项，可升至{band[0]}–{band[1]}分", target, "次/年",
+        add(
+            Gap(
+                "conversion",
+                f"科技成果转化年均需达到{target}项，可升至{band[0]}–{band[1]}分",
+                target,
+                "次/年",
                 f"近三年（实际经营{n}年）科技成果转化合计{total}项，年均{total / n:.2f}项；再增加{extra}项可达年均"
-                f"{target}项。年均5项以上25–30分，4项19–24分，3项13–18分，2项7–12分，1项1–6分（{_ART_CONV}）"))
+                f"{target}项。年均5项以上25–30分，4项19–24分，3项13–18分，2项7–12分，1项1–6分（{_ART_CONV}）",
+            )
+        )
 
 
 def _gaps_rd_management(a, add):
@@ -287,21 +430,45 @@ def _gaps_growth(a, add):
     for key, label in (("growth_net_assets", "净资产"), ("growth_sales", "销售收入")):
         g = f.growth.get(key)
         if g is None:
-            miss = [y for y in f.operated
-                    if p.years.get(y) is None
-                    or getattr(p.years[y], "net_assets" if key == "growth_net_assets" else "sales") is None]
-            add(Gap(key, f"需补充{'、'.join(map(str, miss))}年度的{label}数据", None, None,
-                    f"缺少数据时{label}增长率按0–10分估计（{_ART_GROWTH}）"))
+            miss = [
+                y
+                for y in f.operated
+                if p.years.get(y) is None
+                or getattr(p.years[y], "net_assets" if key == "growth_net_assets" else "sales") is None
+            ]
+            add(
+                Gap(
+                    key,
+                    f"需补充{'、'.join(map(str, miss))}年度的{label}数据",
+                    None,
+                    None,
+                    f"缺少数据时{label}增长率按0–10分估计（{_ART_GROWTH}）",
+                )
+            )
             continue
         vals = g
         rate = S.growth_rate(vals)
         if rate == "short":
-            add(Gap(key, f"实际经营不足两个会计年度，{label}增长率得0分", None, None,
-                    f"企业成长性按实际经营时间计算，仅有一年数据时无法计算增长率（{_ART_GROWTH}）"))
+            add(
+                Gap(
+                    key,
+                    f"实际经营不足两个会计年度，{label}增长率得0分",
+                    None,
+                    None,
+                    f"企业成长性按实际经营时间计算，仅有一年数据时无法计算增长率（{_ART_GROWTH}）",
+                )
+            )
             continue
         if rate == "v2":
-            add(Gap(key, f"{label}基数年为零或负数，{label}增长率得0分", None, None,
-                    f"第二年{label}为零或负数时该项得0分（{_ART_GROWTH}）"))
+            add(
+                Gap(
+                    key,
+                    f"{label}基数年为零或负数，{label}增长率得0分",
+                    None,
+                    None,
+                    f"第二年{label}为零或负数时该项得0分（{_ART_GROWTH}）",
+                )
+            )
             continue
         pct = _next_growth_target(rate)
         if pct is None:
@@ -317,10 +484,16 @@ def _gaps_growth(a, add):
             x += _CENT
         if x <= 0:
             x = _CENT
-        add(Gap(key, f"最近一年{label}需再增加{_fmt(x)}万元，{label}增长率可升至{_growth_band_name(pct)}分",
-                x, "万元",
+        add(
+            Gap(
+                key,
+                f"最近一年{label}需再增加{_fmt(x)}万元，{label}增长率可升至{_growth_band_name(pct)}分",
+                x,
+                "万元",
                 f"{label}增长率{rate[0] / rate[1] * 100:.2f}%；≥35%得9–10分，≥25%得7–8分，≥15%得5–6分，"
-                f"≥5%得3–4分，>0得1–2分（{_ART_GROWTH}）"))
+                f"≥5%得3–4分，>0得1–2分（{_ART_GROWTH}）",
+            )
+        )
 
 
 def _gaps_h8_h9_h10(a, add):
@@ -329,9 +502,16 @@ def _gaps_h8_h9_h10(a, add):
     st = c["H8"].status
     if st != "pass":
         short = PASS_SCORE - a.score_min
-        add(Gap("H8", f"创新能力评价按下限估算还差{short}分（预计{a.score_min}–{a.score_max}分）", None, None,
+        add(
+            Gap(
+                "H8",
+                f"创新能力评价按下限估算还差{short}分（预计{a.score_min}–{a.score_max}分）",
+                None,
+                None,
                 f"企业创新能力评价须高于70分（{BAN}第十一条（七）、{GUIDE}三（七）），可从上述知识产权、成果转化、"
-                f"研发组织管理和成长性各项补足"))
+                f"研发组织管理和成长性各项补足",
+            )
+        )
     if c["H9"].status == "fail":
         add(_H9_GAP)
     if c["H10"].status == "fail":
@@ -346,7 +526,10 @@ def _gaps_tsme(a, add):
         why = []
         cd = t.conditions
         if cd["size"] != "pass":
-            why.append("规模条件（职工≤500人、年销售收入≤2亿元、资产总额≤2亿元）" + ("缺少数据" if cd["size"] == "missing" else "不满足"))
+            why.append(
+                "规模条件（职工≤500人、年销售收入≤2亿元、资产总额≤2亿元）"
+                + ("缺少数据" if cd["size"] == "missing" else "不满足")
+            )
         if cd["no_incident"] != "pass":
             why.append("上一年度至当年发生过重大事故或违法行为")
         if t.restricted:
@@ -358,14 +541,34 @@ def _gaps_tsme(a, add):
                 why.append("科技人员指标得分为0（科技人员占比须不低于10%）")
             if t.score < 60:
                 why.append(f"评价得分{t.score}分，还差{60 - t.score}分")
-        add(Gap("tsme", "暂不符合科技型中小企业条件：" + "；".join(why), None, None,
+        add(
+            Gap(
+                "tsme",
+                "暂不符合科技型中小企业条件：" + "；".join(why),
+                None,
+                None,
                 f"须满足{TSME}第六条各项条件，且评价得分不低于60分、科技人员指标得分不为0，"
-                f"或符合第八条任一直接认定条件（{TSME}第六、七、八条）"))
+                f"或符合第八条任一直接认定条件（{TSME}第六、七、八条）",
+            )
+        )
 
 
 #: The gap finders, in the order the gaps are listed (conditions, then score items, then tech SME).
-GAP_FINDERS = (_gaps_h1, _gaps_h2, _gaps_h3, _gaps_h4, _gaps_h5, _gaps_h6, _gaps_h7, _gaps_ip_items,
-               _gaps_conversion, _gaps_rd_management, _gaps_growth, _gaps_h8_h9_h10, _gaps_tsme)
+GAP_FINDERS = (
+    _gaps_h1,
+    _gaps_h2,
+    _gaps_h3,
+    _gaps_h4,
+    _gaps_h5,
+    _gaps_h6,
+    _gaps_h7,
+    _gaps_ip_items,
+    _gaps_conversion,
+    _gaps_rd_management,
+    _gaps_growth,
+    _gaps_h8_h9_h10,
+    _gaps_tsme,
+)
 
 
 def find_gaps(a):

@@ -9,14 +9,34 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .domains import CODES, domain_name
 from . import score as S
-from .rules import (BAN, GUIDE, H1_MIN_DAYS, H6_MIN_SHARE, H7_MIN_SHARE, IP_TOTAL_CAP,  # noqa: F401
-                    PASS_SCORE, RULES_VERSION, STANDARDS_BAND, rd_band_pct)
+from .domains import CODES, domain_name
+from .rules import (  # noqa: F401
+    BAN,
+    GUIDE,
+    H1_MIN_DAYS,
+    H6_MIN_SHARE,
+    H7_MIN_SHARE,
+    IP_TOTAL_CAP,
+    PASS_SCORE,
+    RULES_VERSION,
+    STANDARDS_BAND,
+    rd_band_pct,
+)
 from .tsme import evaluate as _tsme_evaluate
-ITEM_ORDER = ("ip_advancement", "ip_core_support", "ip_quantity", "ip_acquisition",
-              "ip_standards", "ip_total", "conversion", "rd_management",
-              "growth_net_assets", "growth_sales")
+
+ITEM_ORDER = (
+    "ip_advancement",
+    "ip_core_support",
+    "ip_quantity",
+    "ip_acquisition",
+    "ip_standards",
+    "ip_total",
+    "conversion",
+    "rd_management",
+    "growth_net_assets",
+    "growth_sales",
+)
 
 
 @dataclass(slots=True)
@@ -32,7 +52,7 @@ class Condition:
     status: str
     value: object
     required: object
-    why: tuple = field(repr=False, compare=False)       # (builder, args) of the explanation
+    why: tuple = field(repr=False, compare=False)  # (builder, args) of the explanation
     _explain: object = field(default=None, repr=False, compare=False)
 
     @property
@@ -44,18 +64,38 @@ class Condition:
         return e
 
     def to_dict(self):
-        return {"status": self.status, "value": self.value, "required": self.required,
-                "explain": self.explain}
+        return {
+            "status": self.status,
+            "value": self.value,
+            "required": self.required,
+            "explain": self.explain,
+        }
 
 
 class Facts:
     """Intermediate numbers kept for explanations and the gap finder (not in the contract)."""
 
-    __slots__ = ("window", "operated", "reg_year", "days", "missing_rd", "rd_sum", "sales_sum",
-                 "dom_sum", "pct", "last", "ipc", "conv_total", "conv_n", "growth", "as_of")
+    __slots__ = (
+        "window",
+        "operated",
+        "reg_year",
+        "days",
+        "missing_rd",
+        "rd_sum",
+        "sales_sum",
+        "dom_sum",
+        "pct",
+        "last",
+        "ipc",
+        "conv_total",
+        "conv_n",
+        "growth",
+        "as_of",
+    )
 
 
 # ---------------------------------------------------------------- explanations (lazy)
+
 
 def money(x):
     """Plain Chinese-report form of an amount: 1000, 1000.5, 0.01 (no exponent)."""
@@ -80,22 +120,29 @@ def _pct(a, b, ok=None, threshold=None):
 def _x_h1(st, days):
     art = f"（{BAN}第十一条（一）、{GUIDE}三（一））"
     if st == "pass":
-        return f"注册成立{days / 365.25:.2f}年（{days}天），满足申请时须注册成立一年以上（满365个日历天）的要求" + art
+        return (
+            f"注册成立{days / 365.25:.2f}年（{days}天），满足申请时须注册成立一年以上（满365个日历天）的要求"
+            + art
+        )
     return f"注册成立仅{days}天，不足365个日历天，不满足注册成立一年以上的要求" + art
 
 
 def _x_h2(st, ipc):
     if st == "pass":
-        return (f"拥有{ipc.core}项已授权、可计入且对主要产品起核心支持作用的知识产权（可计Ⅰ类{ipc.class1}项、"
-                f"Ⅱ类{ipc.class2}项），满足{BAN}第十一条（二）")
+        return (
+            f"拥有{ipc.core}项已授权、可计入且对主要产品起核心支持作用的知识产权（可计Ⅰ类{ipc.class1}项、"
+            f"Ⅱ类{ipc.class2}项），满足{BAN}第十一条（二）"
+        )
     extra = []
     if ipc.core_uncountable:
         extra.append(f"{ipc.core_uncountable}项核心Ⅱ类知识产权已用于以往高企申请，不能重复使用")
     if ipc.filed:
         extra.append(f"{ipc.filed}项尚在申请中，授权前不能计入")
     tail = ("；" + "，".join(extra)) if extra else ""
-    return (f"没有已授权、可计入且对主要产品起核心支持作用的知识产权{tail}，"
-            f"不满足{BAN}第十一条（二）及{GUIDE}三（二）")
+    return (
+        f"没有已授权、可计入且对主要产品起核心支持作用的知识产权{tail}，"
+        f"不满足{BAN}第十一条（二）及{GUIDE}三（二）"
+    )
 
 
 def _x_h3(st, code):
@@ -114,8 +161,10 @@ def _x_h4(st, y, last):
         return f"{y}年度尚未经营，无科技人员比例" + art
     if not last.staff:
         return f"{y}年度职工总数为0" + art
-    return (f"{y}年度科技人员{last.tech_staff}人/职工总数{last.staff}人={_pct(last.tech_staff, last.staff, st == 'pass', 10)}，"
-            f"{'不低于' if st == 'pass' else '低于'}10%" + art)
+    return (
+        f"{y}年度科技人员{last.tech_staff}人/职工总数{last.staff}人={_pct(last.tech_staff, last.staff, st == 'pass', 10)}，"
+        f"{'不低于' if st == 'pass' else '低于'}10%" + art
+    )
 
 
 def _band_text(pct):
@@ -133,13 +182,19 @@ def _x_h5(st, f):
     if not f.operated:
         return "近三个会计年度尚未经营，无研发费用归集" + art
     if f.missing_rd:
-        return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用或销售收入数据，无法计算研发费用占比" + art
+        return (
+            f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用或销售收入数据，无法计算研发费用占比" + art
+        )
     if not f.sales_sum:
-        return (f"{_span(f.operated)}销售收入合计为0，研发费用合计{money(f.rd_sum)}万元，不存在研发费用占比，"
-                f"不满足研发费用占销售收入比例的要求" + art)
-    return (f"{_span(f.operated)}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{_pct(f.rd_sum, f.sales_sum, st == 'pass', f.pct)}；"
-            f"最近一年销售收入{money(f.last.sales)}万元，适用{_band_text(f.pct)}档，要求不低于{f.pct}%，"
-            f"{'满足' if st == 'pass' else '不满足'}要求" + art)
+        return (
+            f"{_span(f.operated)}销售收入合计为0，研发费用合计{money(f.rd_sum)}万元，不存在研发费用占比，"
+            f"不满足研发费用占销售收入比例的要求" + art
+        )
+    return (
+        f"{_span(f.operated)}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{_pct(f.rd_sum, f.sales_sum, st == 'pass', f.pct)}；"
+        f"最近一年销售收入{money(f.last.sales)}万元，适用{_band_text(f.pct)}档，要求不低于{f.pct}%，"
+        f"{'满足' if st == 'pass' else '不满足'}要求" + art
+    )
 
 
 def _x_h6(st, f):
@@ -150,8 +205,10 @@ def _x_h6(st, f):
         return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用数据，无法计算境内研发费用占比" + art
     if not f.rd_sum:
         return f"{_span(f.operated)}无研发费用，无法满足境内研发费用占比不低于60%的要求" + art
-    return (f"{_span(f.operated)}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{_pct(f.dom_sum, f.rd_sum, st == 'pass', 60)}，"
-            f"{'不低于' if st == 'pass' else '低于'}60%" + art)
+    return (
+        f"{_span(f.operated)}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{_pct(f.dom_sum, f.rd_sum, st == 'pass', 60)}，"
+        f"{'不低于' if st == 'pass' else '低于'}60%" + art
+    )
 
 
 def _x_h7(st, y, last):
@@ -163,8 +220,11 @@ def _x_h7(st, y, last):
     inc = last.income
     if not inc:
         return f"{y}年度总收入为0" + art
-    return (f"{y}年度高新技术产品（服务）收入{money(last.hightech_income)}万元，占总收入{money(inc)}万元的"
-            f"{_pct(last.hightech_income, inc, st == 'pass', 60)}，{'不低于' if st == 'pass' else '低于'}60%" + art)
+    return (
+        f"{y}年度高新技术产品（服务）收入{money(last.hightech_income)}万元，占总收入{money(inc)}万元的"
+        f"{_pct(last.hightech_income, inc, st == 'pass', 60)}，{'不低于' if st == 'pass' else '低于'}60%"
+        + art
+    )
 
 
 def _x_h8(st, smin, smax):
@@ -193,15 +253,16 @@ _NOARGS = ()
 
 # ---------------------------------------------------------------- the engine: one small function per condition
 
+
 def toward(x, places, ok, threshold):
     """``x`` rounded to ``places``, but never across ``threshold`` against the verdict: a failing
     "≥ threshold" ratio that would round up to the threshold is floored instead (0.049996 → 0.0499,
     not 0.05), a passing one that would round below it is raised to it."""
     r = round(x, places)
     if not ok and r >= threshold:
-        r = math.floor(x * 10 ** places) / 10 ** places
+        r = math.floor(x * 10**places) / 10**places
         if r >= threshold:  # float noise at the edge
-            r = threshold - 10 ** -places
+            r = threshold - 10**-places
         return round(r, places)
     if ok and r < threshold:
         return threshold
@@ -215,8 +276,7 @@ def _ratio(num, den, ok, threshold):
 def _h1(p, f, last):
     days = (p.application_date - p.registered_on).days
     f.days = days
-    return Condition("pass" if days >= H1_MIN_DAYS else "fail", round(days / 365.25, 2), 1,
-                     (_x_h1, (days,)))
+    return Condition("pass" if days >= H1_MIN_DAYS else "fail", round(days / 365.25, 2), 1, (_x_h1, (days,)))
 
 
 def _h2(p, f, last):
@@ -246,7 +306,7 @@ def _rd_sums(f, figs):
     """Σ over the operated window years; sets f.missing_rd or f.rd_sum/sales_sum/dom_sum."""
     missing = ()
     rd_sum = sales_sum = dom_sum = 0
-    for y, fy in zip(f.operated, figs):
+    for y, fy in zip(f.operated, figs, strict=False):
         if fy is None or fy.rd_total is None or fy.sales is None:
             missing += (y,)
             continue
@@ -303,18 +363,19 @@ def _h7(p, f, last):
 
 
 def _h9(p, f, last):
-    return Condition("fail" if p.incident_within_year else "pass", bool(p.incident_within_year), False,
-                     (_x_h9, _NOARGS))
+    return Condition(
+        "fail" if p.incident_within_year else "pass", bool(p.incident_within_year), False, (_x_h9, _NOARGS)
+    )
 
 
 def _h10(p, f, last):
-    return Condition("fail" if p.revoked_this_year else "pass", bool(p.revoked_this_year), False,
-                     (_x_h10, _NOARGS))
+    return Condition(
+        "fail" if p.revoked_this_year else "pass", bool(p.revoked_this_year), False, (_x_h10, _NOARGS)
+    )
 
 
 #: The hard conditions computed from the facts, in contract order (H8 comes from the score).
-CONDITIONS = (("H1", _h1), ("H2", _h2), ("H3", _h3), ("H4", _h4), ("H5", _h5), ("H6", _h6),
-              ("H7", _h7))
+CONDITIONS = (("H1", _h1), ("H2", _h2), ("H3", _h3), ("H4", _h4), ("H5", _h5), ("H6", _h6), ("H7", _h7))
 
 
 def _ip_items(p, f):
@@ -328,8 +389,14 @@ def _ip_items(p, f):
     lo = adv[0] + sup[0] + qty[0] + acq[0] + std[0]
     hi = adv[1] + sup[1] + qty[1] + acq[1] + std[1]
     total = (min(lo, IP_TOTAL_CAP), min(hi, IP_TOTAL_CAP))
-    return {"ip_advancement": adv, "ip_core_support": sup, "ip_quantity": qty,
-            "ip_acquisition": acq, "ip_standards": std, "ip_total": total}
+    return {
+        "ip_advancement": adv,
+        "ip_core_support": sup,
+        "ip_quantity": qty,
+        "ip_acquisition": acq,
+        "ip_standards": std,
+        "ip_total": total,
+    }
 
 
 def _conversion_item(p, f):
@@ -451,6 +518,7 @@ class Assessment:
         g = self._gaps
         if g is None:
             from .gaps import find_gaps
+
             g = self._gaps = find_gaps(self)
         return g
 
@@ -461,8 +529,11 @@ class Assessment:
             "application_year": self.application_year,
             "verdict": self.verdict,
             "conditions": {k: c.to_dict() for k, c in self.conditions.items()},
-            "score": {"min": self.score_min, "max": self.score_max,
-                      "items": {k: [*items[k]] for k in ITEM_ORDER}},
+            "score": {
+                "min": self.score_min,
+                "max": self.score_max,
+                "items": {k: [*items[k]] for k in ITEM_ORDER},
+            },
             "tsme": None if self.tsme is None else self.tsme.to_dict(),
             "gaps": [g.to_dict() for g in self.gaps],
         }

@@ -23,23 +23,35 @@ never validates it: :func:`pipeline.criteria.parse_profile` is the validating do
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Mapping, Optional, Tuple
 
 __all__ = [
-    "YearFigures", "IPItem", "TsmeFlags", "Profile",
-    "CLASS_I", "CLASS_II", "IP_KINDS", "IP_STATUSES", "IP_ACQUIRED",
-    "RD_MANAGEMENT_POINTS", "RD_MANAGEMENT_NAMES", "RD_MANAGEMENT_GROUPS", "GRADE_KEYS", "GRADES",
+    "YearFigures",
+    "IPItem",
+    "TsmeFlags",
+    "Profile",
+    "CLASS_I",
+    "CLASS_II",
+    "IP_KINDS",
+    "IP_STATUSES",
+    "IP_ACQUIRED",
+    "RD_MANAGEMENT_POINTS",
+    "RD_MANAGEMENT_NAMES",
+    "RD_MANAGEMENT_GROUPS",
+    "GRADE_KEYS",
+    "GRADES",
 ]
 
 Amount = Decimal  # 万元
 
 #: Class I IP kinds (《工作指引》三（二）): invention patents (incl. defence), plant varieties,
 #: national crop varieties, national new drugs, Grade-1 protected TCM varieties, IC layouts.
-CLASS_I = frozenset({"invention_patent", "plant_variety", "crop_variety", "new_drug",
-                     "tcm_protected", "ic_layout"})
+CLASS_I = frozenset(
+    {"invention_patent", "plant_variety", "crop_variety", "new_drug", "tcm_protected", "ic_layout"}
+)
 #: Class II IP kinds: utility models, designs, software copyrights.
 CLASS_II = frozenset({"utility_model", "design", "software_copyright"})
 IP_KINDS = CLASS_I | CLASS_II
@@ -48,10 +60,17 @@ IP_ACQUIRED = frozenset({"own", "transferred"})
 
 #: Evidence pieces of 研究开发组织管理水平 and their points (contract, 20 in all).
 RD_MANAGEMENT_POINTS = {
-    "rules": 2, "accounting": 2, "ledger": 2,
-    "rd_unit": 3, "cooperation": 3,
-    "conversion_rules": 2, "open_platform": 2,
-    "training": 1, "skills": 1, "recruitment": 1, "performance_reward": 1,
+    "rules": 2,
+    "accounting": 2,
+    "ledger": 2,
+    "rd_unit": 3,
+    "cooperation": 3,
+    "conversion_rules": 2,
+    "open_platform": 2,
+    "training": 1,
+    "skills": 1,
+    "recruitment": 1,
+    "performance_reward": 1,
 }
 #: Chinese names of the pieces (used in explanations and gaps).
 RD_MANAGEMENT_NAMES = {
@@ -69,9 +88,17 @@ RD_MANAGEMENT_NAMES = {
 }
 #: Which of the four sub-items (《工作指引》三（七）3 (1)–(4)) each piece belongs to.
 RD_MANAGEMENT_GROUPS = {
-    "rules": 1, "accounting": 1, "ledger": 1, "rd_unit": 2, "cooperation": 2,
-    "conversion_rules": 3, "open_platform": 3,
-    "training": 4, "skills": 4, "recruitment": 4, "performance_reward": 4,
+    "rules": 1,
+    "accounting": 1,
+    "ledger": 1,
+    "rd_unit": 2,
+    "cooperation": 2,
+    "conversion_rules": 3,
+    "open_platform": 3,
+    "training": 4,
+    "skills": 4,
+    "recruitment": 4,
+    "performance_reward": 4,
 }
 GRADE_KEYS = ("tech_advancement", "core_support")
 GRADES = frozenset("ABCDE")
@@ -97,18 +124,18 @@ class YearFigures:
                      None → ``tech_staff``.
     """
 
-    sales: Optional[Amount] = None
-    total_income: Optional[Amount] = None
-    hightech_income: Optional[Amount] = None
-    rd_total: Optional[Amount] = None
-    rd_domestic: Optional[Amount] = None
-    net_assets: Optional[Amount] = None
-    total_assets: Optional[Amount] = None
-    total_cost: Optional[Amount] = None
-    staff: Optional[int] = None
-    tech_staff: Optional[int] = None
-    rd_deductible: Optional[Amount] = None
-    tech_staff_tsme: Optional[int] = None
+    sales: Amount | None = None
+    total_income: Amount | None = None
+    hightech_income: Amount | None = None
+    rd_total: Amount | None = None
+    rd_domestic: Amount | None = None
+    net_assets: Amount | None = None
+    total_assets: Amount | None = None
+    total_cost: Amount | None = None
+    staff: int | None = None
+    tech_staff: int | None = None
+    rd_deductible: Amount | None = None
+    tech_staff_tsme: int | None = None
 
     @property
     def income(self):
@@ -142,7 +169,7 @@ class IPItem:
     core: bool = False
     used_in_hnte: bool = False
     related: bool = True
-    filed_on: Optional[date] = None
+    filed_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +192,7 @@ class TsmeFlags:
     led_standard_5y: bool = False
     restricted_industry: bool = False
     listed_dishonest: bool = False
-    incident_prev_or_this_year: Optional[bool] = None
+    incident_prev_or_this_year: bool | None = None
 
 
 _EMPTY_FLAGS = TsmeFlags()
@@ -196,9 +223,9 @@ class Profile:
 
     application_date: date
     registered_on: date
-    tech_domain: Optional[str] = None
+    tech_domain: str | None = None
     years: Mapping[int, YearFigures] = field(default_factory=dict)
-    ip: Tuple[IPItem, ...] = ()
+    ip: tuple[IPItem, ...] = ()
     conversions: Mapping[int, int] = field(default_factory=dict)
     grades: Mapping[str, str] = field(default_factory=dict)
     rd_management: frozenset = frozenset()
@@ -206,4 +233,4 @@ class Profile:
     incident_within_year: bool = False
     revoked_this_year: bool = False
     tsme: TsmeFlags = _EMPTY_FLAGS
-    as_of: Optional[date] = None
+    as_of: date | None = None

@@ -10,8 +10,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from .model import (GRADE_KEYS, GRADES, IP_ACQUIRED, IP_KINDS, IP_STATUSES, IPItem, Profile,
-                    RD_MANAGEMENT_POINTS, TsmeFlags, YearFigures)
+from .model import (
+    GRADE_KEYS,
+    GRADES,
+    IP_ACQUIRED,
+    IP_KINDS,
+    IP_STATUSES,
+    RD_MANAGEMENT_POINTS,
+    IPItem,
+    Profile,
+    TsmeFlags,
+    YearFigures,
+)
 
 
 class ProfileError(ValueError):
@@ -24,14 +34,30 @@ class ProfileError(ValueError):
 
 
 AMOUNT_NAMES = {
-    "sales": "销售收入", "total_income": "总收入", "hightech_income": "高新技术产品（服务）收入",
-    "rd_total": "研发费用", "rd_domestic": "境内研发费用", "net_assets": "净资产",
-    "total_assets": "资产总额", "total_cost": "成本费用总额", "rd_deductible": "加计扣除口径研发费用",
+    "sales": "销售收入",
+    "total_income": "总收入",
+    "hightech_income": "高新技术产品（服务）收入",
+    "rd_total": "研发费用",
+    "rd_domestic": "境内研发费用",
+    "net_assets": "净资产",
+    "total_assets": "资产总额",
+    "total_cost": "成本费用总额",
+    "rd_deductible": "加计扣除口径研发费用",
 }
-COUNT_NAMES = {"staff": "职工总数", "tech_staff": "科技人员数",
-               "tech_staff_tsme": "科技人员数（科技型中小企业口径）"}
-TSME_KEYS = ("hnte_valid", "national_award_5y", "provincial_rd_institution", "led_standard_5y",
-             "restricted_industry", "listed_dishonest", "incident_prev_or_this_year")
+COUNT_NAMES = {
+    "staff": "职工总数",
+    "tech_staff": "科技人员数",
+    "tech_staff_tsme": "科技人员数（科技型中小企业口径）",
+}
+TSME_KEYS = (
+    "hnte_valid",
+    "national_award_5y",
+    "provincial_rd_institution",
+    "led_standard_5y",
+    "restricted_industry",
+    "listed_dishonest",
+    "incident_prev_or_this_year",
+)
 
 
 def _number(value, path, name):
@@ -149,14 +175,21 @@ def _ip(i, raw):
     related = raw.get("related", True)
     if related is None:
         related = True
-    filed_on = None if raw.get("filed_on") is None else _date(raw.get("filed_on"), f"{path}.filed_on", "申请日")
-    return IPItem(kind=kind, status=status, acquired=acquired, filed_on=filed_on,
-                  core=_bool(raw.get("core"), f"{path}.core", "core"),
-                  used_in_hnte=_bool(raw.get("used_in_hnte"), f"{path}.used_in_hnte", "used_in_hnte"),
-                  related=_bool(related, f"{path}.related", "related"))
+    filed_on = (
+        None if raw.get("filed_on") is None else _date(raw.get("filed_on"), f"{path}.filed_on", "申请日")
+    )
+    return IPItem(
+        kind=kind,
+        status=status,
+        acquired=acquired,
+        filed_on=filed_on,
+        core=_bool(raw.get("core"), f"{path}.core", "core"),
+        used_in_hnte=_bool(raw.get("used_in_hnte"), f"{path}.used_in_hnte", "used_in_hnte"),
+        related=_bool(related, f"{path}.related", "related"),
+    )
 
 
-def parse_profile(data, application_date=None) -> Profile:
+def parse_profile(data, application_date=None) -> Profile:  # noqa: C901 (to split: issue 13)
     """Validate one decoded contract input and build a :class:`Profile`.
 
     ``application_date`` given (the planner's door): the profile's own ``application_date`` is
@@ -169,8 +202,10 @@ def parse_profile(data, application_date=None) -> Profile:
     if application_date is None:
         app = _date(data.get("application_date"), "application_date", "申请日期")
         if reg > app:
-            raise ProfileError("registered_on", f"注册日期{reg.isoformat()}晚于申请日期{app.isoformat()}，"
-                                                f"企业不可能在注册前申请")
+            raise ProfileError(
+                "registered_on",
+                f"注册日期{reg.isoformat()}晚于申请日期{app.isoformat()}，" f"企业不可能在注册前申请",
+            )
     else:
         app = application_date
     as_of = None if data.get("as_of") is None else _date(data.get("as_of"), "as_of", "数据日期")
@@ -218,8 +253,9 @@ def parse_profile(data, application_date=None) -> Profile:
         rdm = frozenset(k for k in rdm_raw if k in RD_MANAGEMENT_POINTS)
     else:
         rdm_raw = _obj(rdm_raw, "rd_management", "rd_management")
-        rdm = frozenset(k for k, v in rdm_raw.items()
-                        if k in RD_MANAGEMENT_POINTS and _bool(v, f"rd_management.{k}", k))
+        rdm = frozenset(
+            k for k, v in rdm_raw.items() if k in RD_MANAGEMENT_POINTS and _bool(v, f"rd_management.{k}", k)
+        )
 
     t_raw = _obj(data.get("tsme"), "tsme", "tsme")
     t_vals = {}
@@ -231,12 +267,19 @@ def parse_profile(data, application_date=None) -> Profile:
             t_vals[k] = _bool(v, f"tsme.{k}", k)
 
     return Profile(
-        application_date=app, registered_on=reg, tech_domain=domain, years=years, ip=ip,
-        conversions=conversions, grades=grades, rd_management=rdm,
+        application_date=app,
+        registered_on=reg,
+        tech_domain=domain,
+        years=years,
+        ip=ip,
+        conversions=conversions,
+        grades=grades,
+        rd_management=rdm,
         standards=_bool(data.get("standards"), "standards", "standards"),
-        incident_within_year=_bool(data.get("incident_within_year"), "incident_within_year",
-                                   "incident_within_year"),
-        revoked_this_year=_bool(data.get("revoked_this_year"), "revoked_this_year",
-                                "revoked_this_year"),
-        tsme=TsmeFlags(**t_vals), as_of=as_of,
+        incident_within_year=_bool(
+            data.get("incident_within_year"), "incident_within_year", "incident_within_year"
+        ),
+        revoked_this_year=_bool(data.get("revoked_this_year"), "revoked_this_year", "revoked_this_year"),
+        tsme=TsmeFlags(**t_vals),
+        as_of=as_of,
     )

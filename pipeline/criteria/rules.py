@@ -21,13 +21,44 @@ from datetime import date
 from decimal import Decimal
 
 __all__ = [
-    "RULES_VERSION", "RULES_REVISION", "REVISIONS", "Revision", "BAN", "GUIDE", "TSME_DOC",
-    "PASS_SCORE", "H1_MIN_DAYS", "H4_MIN_SHARE", "H5_BANDS", "H6_MIN_SHARE", "H7_MIN_SHARE",
-    "rd_band_pct", "hires_needed", "GRADE_BANDS", "UNKNOWN_GRADE", "UNKNOWN_GROWTH",
-    "CONVERSION_BANDS", "GROWTH_BANDS", "GROWTH_STEPS", "IP_QUANTITY_BANDS", "IP_TOTAL_CAP",
-    "STANDARDS_BAND", "TSME_SIZE", "TSME_PASS_SCORE", "TSME_STAFF_STEPS", "TSME_RD_SALES_STEPS",
-    "TSME_RD_COST_STEPS", "TSME_IP_CLASS1", "TSME_IP_CLASS2_STEPS", "STAFF_MIN_DAYS",
-    "OFFSETS", "Offset", "offset_days", "add_months", "days_in_year", "DEFAULT_PROVINCE",
+    "RULES_VERSION",
+    "RULES_REVISION",
+    "REVISIONS",
+    "Revision",
+    "BAN",
+    "GUIDE",
+    "TSME_DOC",
+    "PASS_SCORE",
+    "H1_MIN_DAYS",
+    "H4_MIN_SHARE",
+    "H5_BANDS",
+    "H6_MIN_SHARE",
+    "H7_MIN_SHARE",
+    "rd_band_pct",
+    "hires_needed",
+    "GRADE_BANDS",
+    "UNKNOWN_GRADE",
+    "UNKNOWN_GROWTH",
+    "CONVERSION_BANDS",
+    "GROWTH_BANDS",
+    "GROWTH_STEPS",
+    "IP_QUANTITY_BANDS",
+    "IP_TOTAL_CAP",
+    "STANDARDS_BAND",
+    "TSME_SIZE",
+    "TSME_PASS_SCORE",
+    "TSME_STAFF_STEPS",
+    "TSME_RD_SALES_STEPS",
+    "TSME_RD_COST_STEPS",
+    "TSME_IP_CLASS1",
+    "TSME_IP_CLASS2_STEPS",
+    "STAFF_MIN_DAYS",
+    "OFFSETS",
+    "Offset",
+    "offset_days",
+    "add_months",
+    "days_in_year",
+    "DEFAULT_PROVINCE",
 ]
 
 #: The rules version recorded with every assessment and plan (contract value, assess-io.md).
@@ -53,16 +84,31 @@ class Revision:
 
 #: Revision log, newest last. ``RULES_REVISION`` is the newest revision id.
 REVISIONS = (
-    Revision("r1", date(2016, 6, 29), f"{BAN}（国科发火〔2016〕32号）、{GUIDE}（国科发火〔2016〕195号）",
-             "高企认定十项条件H1–H10、创新能力评价四项指标及分档、研发费用占比三档（5%/4%/3%）"),
-    Revision("r2", date(2017, 5, 10), f"{TSME_DOC}（国科发政〔2017〕115号）",
-             "科技型中小企业规模条件、三项评价指标分档、60分及直接认定四种情形"),
-    Revision("r3", date(2026, 11, 26), "shared/spec/assess-io.md（内部约定修订）",
-             "三年销售收入合计为0时H5不满足（不再“视为满足”）；科小直接认定须同时满足规模、无事故、"
-             "非限制类、非失信条件；比例说明按不与结论矛盾的位数显示"),
-    Revision("r4", date(2026, 12, 1), "shared/spec/plan-io.md（内部约定修订）、"
-             f"{GUIDE}三（五）月平均数口径",
-             "规划：科技人员按全年月平均数与183天规则计算新聘效果；规则、分档、规划时间偏移集中为一张版本化规则表"),
+    Revision(
+        "r1",
+        date(2016, 6, 29),
+        f"{BAN}（国科发火〔2016〕32号）、{GUIDE}（国科发火〔2016〕195号）",
+        "高企认定十项条件H1–H10、创新能力评价四项指标及分档、研发费用占比三档（5%/4%/3%）",
+    ),
+    Revision(
+        "r2",
+        date(2017, 5, 10),
+        f"{TSME_DOC}（国科发政〔2017〕115号）",
+        "科技型中小企业规模条件、三项评价指标分档、60分及直接认定四种情形",
+    ),
+    Revision(
+        "r3",
+        date(2026, 11, 26),
+        "shared/spec/assess-io.md（内部约定修订）",
+        "三年销售收入合计为0时H5不满足（不再“视为满足”）；科小直接认定须同时满足规模、无事故、"
+        "非限制类、非失信条件；比例说明按不与结论矛盾的位数显示",
+    ),
+    Revision(
+        "r4",
+        date(2026, 12, 1),
+        "shared/spec/plan-io.md（内部约定修订）、" f"{GUIDE}三（五）月平均数口径",
+        "规划：科技人员按全年月平均数与183天规则计算新聘效果；规则、分档、规划时间偏移集中为一张版本化规则表",
+    ),
 )
 RULES_REVISION = REVISIONS[-1].revision
 
@@ -157,7 +203,9 @@ OFFSETS = {
     "platform_account": Offset(-60, "cutoff", "高新技术企业认定管理工作网须先注册并经地方认定机构激活账号"),
     "linkage_pack": Offset(-45, "cutoff", "产品（服务）—知识产权—研发项目对应关系是专家评审重点"),
     "selfcheck": Offset(-30, "cutoff", "提交前按评价指标自查，留出整改时间"),
-    "special_audit_after_annual": Offset(30, "annual_audit", f"{GUIDE}二（三）：专项审计以年度审计报表为基础"),
+    "special_audit_after_annual": Offset(
+        30, "annual_audit", f"{GUIDE}二（三）：专项审计以年度审计报表为基础"
+    ),
     "special_audit": Offset(-15, "cutoff", f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告"),
     "annuity": Offset(-20, "cutoff", f"{GUIDE}三（二）6：专利须提供授权证书或授权通知书及官费收据"),
     "hire_soon": Offset(30, "today", "新聘人员从启动招聘到入职按30天计"),
@@ -165,7 +213,9 @@ OFFSETS = {
     "tsme_in_window": Offset(30, "window_opens", "科小评价窗口开放后一个月内完成自评填报，留出公示时间"),
     "tsme_soon": Offset(14, "today", "科小自评填报准备按两周计"),
     "standards": Offset(60, "today", "参与标准编制须尽早对接标准化技术委员会或行业协会"),
-    "annual_audit_before_cutoff": Offset(-45, "cutoff", f"{GUIDE}二（三）：年度审计与汇算清缴须在提交前完成，为专项审计留出时间"),
+    "annual_audit_before_cutoff": Offset(
+        -45, "cutoff", f"{GUIDE}二（三）：年度审计与汇算清缴须在提交前完成，为专项审计留出时间"
+    ),
     "ip_slack_months": Offset(2, "months", "知识产权授权周期有波动，申请日须在最短周期外再留两个月余量"),
     "ip_now_months": Offset(2, "months", "两个月内提交的申请视为“尽早提交”"),
 }
@@ -176,6 +226,7 @@ def offset_days(name):
 
 
 # ------------------------------------------------------------------ dates (pure)
+
 
 def add_months(d: date, months: int) -> date:
     """``d`` moved by ``months`` (may be negative), the day clamped to the month's end."""

@@ -7,8 +7,16 @@ int/Decimal, never through floats.
 from __future__ import annotations
 
 from .model import CLASS_I, RD_MANAGEMENT_POINTS
-from .rules import (CONVERSION_BANDS, GRADE_BANDS, GROWTH_BANDS, GROWTH_POSITIVE_BAND,  # noqa: F401
-                    IP_CLASS1_BAND, IP_QUANTITY_BANDS, UNKNOWN_GRADE, UNKNOWN_GROWTH)
+from .rules import (  # noqa: F401
+    CONVERSION_BANDS,
+    GRADE_BANDS,
+    GROWTH_BANDS,
+    GROWTH_POSITIVE_BAND,
+    IP_CLASS1_BAND,
+    IP_QUANTITY_BANDS,
+    UNKNOWN_GRADE,
+    UNKNOWN_GROWTH,
+)
 
 ZERO = (0, 0)
 
@@ -16,8 +24,18 @@ ZERO = (0, 0)
 class IPCounts:
     """One pass over the IP list; every count the HNTE and tech-SME scores need."""
 
-    __slots__ = ("class1", "class2", "own", "transferred", "core", "filed", "used_class2",
-                 "core_uncountable", "tsme_class1", "tsme_class2")
+    __slots__ = (
+        "class1",
+        "class2",
+        "own",
+        "transferred",
+        "core",
+        "filed",
+        "used_class2",
+        "core_uncountable",
+        "tsme_class1",
+        "tsme_class2",
+    )
 
     def __init__(self, items):
         class1 = class2 = own = transferred = core = filed = used2 = core_unc = 0

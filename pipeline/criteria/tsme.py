@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rules import (TSME_IP_CLASS1, TSME_IP_CLASS2_STEPS, TSME_PASS_SCORE, TSME_RD_COST_STEPS,
-                    TSME_RD_SALES_STEPS, TSME_SIZE, TSME_STAFF_STEPS)
+from .rules import (
+    TSME_IP_CLASS1,
+    TSME_IP_CLASS2_STEPS,
+    TSME_PASS_SCORE,
+    TSME_RD_COST_STEPS,
+    TSME_RD_SALES_STEPS,
+    TSME_SIZE,
+    TSME_STAFF_STEPS,
+)
 
 
 @dataclass(slots=True)
@@ -28,8 +35,13 @@ class TsmeResult:
     route: bool = False  # one of the four direct routes of 第八条 is true (confirmed or not)
 
     def to_dict(self):
-        return {"eligible": self.eligible, "direct": self.direct, "score": self.score,
-                "items": dict(self.items), "conditions": dict(self.conditions)}
+        return {
+            "eligible": self.eligible,
+            "direct": self.direct,
+            "score": self.score,
+            "items": dict(self.items),
+            "conditions": dict(self.conditions),
+        }
 
 
 def _staff_points(tech, staff):
@@ -98,20 +110,39 @@ def evaluate(profile, last, ipc):
     if incident is None:
         incident = profile.incident_within_year
     no_incident = "fail" if incident else "pass"
-    route = bool(flags.hnte_valid or flags.national_award_5y or flags.provincial_rd_institution
-                 or flags.led_standard_5y)
+    route = bool(
+        flags.hnte_valid
+        or flags.national_award_5y
+        or flags.provincial_rd_institution
+        or flags.led_standard_5y
+    )
     score_ok = total >= TSME_PASS_SCORE
-    basic = (size == "pass" and no_incident == "pass" and not flags.restricted_industry
-             and not flags.listed_dishonest)
+    basic = (
+        size == "pass"
+        and no_incident == "pass"
+        and not flags.restricted_industry
+        and not flags.listed_dishonest
+    )
     # 第八条 needs 第六条（一）–（四): a direct route confirms the firm only with the basic conditions
     direct = route and basic
     eligible = basic and ((score_ok and s_staff > 0) or route)
     return TsmeResult(
-        eligible=eligible, direct=direct, score=total,
+        eligible=eligible,
+        direct=direct,
+        score=total,
         items={"staff": s_staff, "rd": s_rd, "ip": s_ip},
-        conditions={"size": size, "score": "pass" if score_ok else "fail",
-                    "staff_nonzero": staff_nonzero, "no_incident": no_incident},
-        staff=staff, tech_staff=tech, rd=rd, sales=sales, total_cost=cost,
-        restricted=bool(flags.restricted_industry), dishonest=bool(flags.listed_dishonest),
+        conditions={
+            "size": size,
+            "score": "pass" if score_ok else "fail",
+            "staff_nonzero": staff_nonzero,
+            "no_incident": no_incident,
+        },
+        staff=staff,
+        tech_staff=tech,
+        rd=rd,
+        sales=sales,
+        total_cost=cost,
+        restricted=bool(flags.restricted_industry),
+        dishonest=bool(flags.listed_dishonest),
         route=route,
     )

@@ -1,22 +1,36 @@
 """Forms for a firm's own data: profile, fiscal years, IP, 成果转化, evidence, incidents."""
+
 from __future__ import annotations
-
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
-
-from pipeline import uscc
-from pipeline.messages import credit_code_reason
-from pipeline.criteria import is_valid_domain
-from pipeline.models.firm import RD_PIECES
-from pipeline.vocabulary import (CONVERSION_FORMS, GRADES, INCIDENT_KINDS, IP_ACQUIRED, IP_KINDS, IP_STATUSES,
-                                 POOL_LEVELS)
-from pipeline.i18n import ltl
-from pipeline.models.firm import NOTES_MAX_CHARS
-from pipeline.text import InvisibleCharacter, clean_name
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+
+from pipeline import uscc
+from pipeline.criteria import is_valid_domain
+from pipeline.i18n import ltl
+from pipeline.messages import credit_code_reason
+from pipeline.models.firm import NOTES_MAX_CHARS, RD_PIECES
+from pipeline.text import InvisibleCharacter, clean_name
+from pipeline.vocabulary import (
+    CONVERSION_FORMS,
+    GRADES,
+    INCIDENT_KINDS,
+    IP_ACQUIRED,
+    IP_KINDS,
+    IP_STATUSES,
+    POOL_LEVELS,
+)
 
 _OPT = [("", "—")]
 
@@ -26,8 +40,9 @@ def clean_name_filter(value):
     try:
         return clean_name(value)
     except InvisibleCharacter as exc:
-        raise ValueError(_("Contains an invisible control character (%(code)s); delete it and try again",
-                           code=exc.code))
+        raise ValueError(
+            _("Contains an invisible control character (%(code)s); delete it and try again", code=exc.code)
+        )
 
 
 def _choices(mapping):
@@ -39,29 +54,61 @@ class DeleteForm(FlaskForm):
 
 
 class FirmForm(FlaskForm):
-    name = StringField(_l("Firm name"), validators=[DataRequired(_l("Enter the firm name")), Length(max=200)], filters=[clean_name_filter])
-    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(_l("Enter the unified social credit code"))])
+    name = StringField(
+        _l("Firm name"),
+        validators=[DataRequired(_l("Enter the firm name")), Length(max=200)],
+        filters=[clean_name_filter],
+    )
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        validators=[DataRequired(_l("Enter the unified social credit code"))],
+    )
     registered_on = DateField(_l("Registration date"), validators=[Optional()])
-    tech_domain = StringField(_l("Technology field code"), validators=[Optional(), Length(max=5)],
-                              description=_l("Code from the Key High-Tech Fields Supported by the State catalogue, e.g. 10101"))
-    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=20)], filters=[clean_name_filter])
+    tech_domain = StringField(
+        _l("Technology field code"),
+        validators=[Optional(), Length(max=5)],
+        description=_l("Code from the Key High-Tech Fields Supported by the State catalogue, e.g. 10101"),
+    )
+    industry = StringField(
+        _l("Industry"), validators=[Optional(), Length(max=20)], filters=[clean_name_filter]
+    )
     pool_level = SelectField(_l("Pool level"), choices=_OPT + _choices(POOL_LEVELS), validators=[Optional()])
-    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=50)], filters=[clean_name_filter])
+    contact_name = StringField(
+        _l("Contact person"), validators=[Optional(), Length(max=50)], filters=[clean_name_filter]
+    )
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=30)])
-    contact_email = StringField(_l("Contact email"), validators=[Optional(), Email(_l("Enter a valid email address")), Length(max=120)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)], filters=[clean_name_filter])
+    contact_email = StringField(
+        _l("Contact email"),
+        validators=[Optional(), Email(_l("Enter a valid email address")), Length(max=120)],
+    )
+    address = StringField(
+        _l("Address"), validators=[Optional(), Length(max=200)], filters=[clean_name_filter]
+    )
     hnte_cert_no = StringField(_l("HNTE certificate number"), validators=[Optional(), Length(max=20)])
     hnte_cert_date = DateField(_l("Certificate issue date"), validators=[Optional()])
     hnte_cert_expiry = DateField(_l("Certificate expiry date"), validators=[Optional()])
-    tsme_reg_no = StringField(_l("Tech-based SME registration number"), validators=[Optional(), Length(max=40)])
-    tsme_year = IntegerField(_l("Registration year"), validators=[Optional(), NumberRange(1990, 2200, _l("Enter a plausible year"))])
-    grade_advancement = SelectField(_l("Technological advancement (expert grade)"), choices=_OPT + _choices(GRADES), validators=[Optional()])
-    grade_core_support = SelectField(_l("Core support role (expert grade)"), choices=_OPT + _choices(GRADES), validators=[Optional()])
+    tsme_reg_no = StringField(
+        _l("Tech-based SME registration number"), validators=[Optional(), Length(max=40)]
+    )
+    tsme_year = IntegerField(
+        _l("Registration year"),
+        validators=[Optional(), NumberRange(1990, 2200, _l("Enter a plausible year"))],
+    )
+    grade_advancement = SelectField(
+        _l("Technological advancement (expert grade)"),
+        choices=_OPT + _choices(GRADES),
+        validators=[Optional()],
+    )
+    grade_core_support = SelectField(
+        _l("Core support role (expert grade)"), choices=_OPT + _choices(GRADES), validators=[Optional()]
+    )
     standards = BooleanField(_l("Took part in drafting standards"))
     revoked_this_year = BooleanField(_l("HNTE status revoked this year"))
     national_award_5y = BooleanField(_l("National science and technology award in the last five years"))
     provincial_rd_institution = BooleanField(_l("Has a provincial or higher-level R&D institution"))
-    led_standard_5y = BooleanField(_l("Led an international, national or industry standard in the last five years"))
+    led_standard_5y = BooleanField(
+        _l("Led an international, national or industry standard in the last five years")
+    )
     restricted_industry = BooleanField(_l("In a restricted or phased-out industry"))
     listed_dishonest = BooleanField(_l("On the list of seriously dishonest entities"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=NOTES_MAX_CHARS)])
@@ -74,7 +121,9 @@ class FirmForm(FlaskForm):
 
     def validate_tech_domain(self, field):
         if field.data and not is_valid_domain(field.data.strip()):
-            raise ValidationError(_("“%(code)s” is not a code in the high-tech field catalogue", code=field.data))
+            raise ValidationError(
+                _("“%(code)s” is not a code in the high-tech field catalogue", code=field.data)
+            )
 
     def validate_hnte_cert_expiry(self, field):
         if field.data and self.hnte_cert_date.data and field.data <= self.hnte_cert_date.data:
@@ -85,23 +134,54 @@ _MONEY = [Optional(), NumberRange(min=0, message=_l("Amounts cannot be negative"
 
 
 class YearForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(_l("Enter the year")), NumberRange(1990, 2200, _l("Enter a plausible year"))])
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            DataRequired(_l("Enter the year")),
+            NumberRange(1990, 2200, _l("Enter a plausible year")),
+        ],
+    )
     sales = DecimalField(_l("Sales revenue (10k CNY)"), places=2, validators=_MONEY)
     total_income = DecimalField(_l("Total income (10k CNY)"), places=2, validators=_MONEY)
-    hightech_income = DecimalField(_l("High-tech product (service) income (10k CNY)"), places=2, validators=_MONEY)
+    hightech_income = DecimalField(
+        _l("High-tech product (service) income (10k CNY)"), places=2, validators=_MONEY
+    )
     rd_total = DecimalField(_l("Total R&D expenses (10k CNY)"), places=2, validators=_MONEY)
     rd_domestic = DecimalField(_l("of which R&D expenses in China (10k CNY)"), places=2, validators=_MONEY)
-    rd_deductible = DecimalField(_l("R&D expenses eligible for super deduction (10k CNY)"), places=2, validators=_MONEY)
+    rd_deductible = DecimalField(
+        _l("R&D expenses eligible for super deduction (10k CNY)"), places=2, validators=_MONEY
+    )
     net_assets = DecimalField(_l("Net assets (10k CNY)"), places=2, validators=[Optional()])
     total_assets = DecimalField(_l("Total assets (10k CNY)"), places=2, validators=_MONEY)
     total_cost = DecimalField(_l("Total costs and expenses (10k CNY)"), places=2, validators=_MONEY)
-    staff = IntegerField(_l("Total staff"), validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))])
-    tech_staff = IntegerField(_l("Science and technology staff"), validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))])
-    tech_staff_tsme = IntegerField(_l("Science and technology staff (tech-based SME definition)"), validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))])
+    staff = IntegerField(
+        _l("Total staff"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))],
+    )
+    tech_staff = IntegerField(
+        _l("Science and technology staff"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))],
+    )
+    tech_staff_tsme = IntegerField(
+        _l("Science and technology staff (tech-based SME definition)"),
+        validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))],
+    )
     is_estimate = BooleanField(_l("Estimate (year not yet closed)"))
 
-    FIELDS = ("sales", "total_income", "hightech_income", "rd_total", "rd_domestic", "rd_deductible", "net_assets",
-              "total_assets", "total_cost", "staff", "tech_staff", "tech_staff_tsme")
+    FIELDS = (
+        "sales",
+        "total_income",
+        "hightech_income",
+        "rd_total",
+        "rd_domestic",
+        "rd_deductible",
+        "net_assets",
+        "total_assets",
+        "total_cost",
+        "staff",
+        "tech_staff",
+        "tech_staff_tsme",
+    )
 
     def validate_hightech_income(self, field):
         income = self.total_income.data if self.total_income.data is not None else self.sales.data
@@ -119,7 +199,9 @@ class YearForm(FlaskForm):
 
 class IPForm(FlaskForm):
     kind = SelectField(_l("Type"), choices=_choices(IP_KINDS))
-    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter the title of the IP")), Length(max=200)])
+    title = StringField(
+        _l("Title"), validators=[DataRequired(_l("Enter the title of the IP")), Length(max=200)]
+    )
     number = StringField(_l("Application / grant number"), validators=[Optional(), Length(max=60)])
     status = SelectField(_l("Status"), choices=_choices(IP_STATUSES))
     filed_on = DateField(_l("Filing date"), validators=[Optional()])
@@ -127,8 +209,11 @@ class IPForm(FlaskForm):
     acquired = SelectField(_l("How acquired"), choices=_choices(IP_ACQUIRED))
     core = BooleanField(_l("Provides core support to the main products (services)"), default=True)
     related = BooleanField(_l("Related to the main products"), default=True)
-    used_in_application = StringField(_l("Already used in HNTE application batch"), validators=[Optional(), Length(max=20)],
-                                      description=_l("e.g. 2024-1; Class II IP can be used only once"))
+    used_in_application = StringField(
+        _l("Already used in HNTE application batch"),
+        validators=[Optional(), Length(max=20)],
+        description=_l("e.g. 2024-1; Class II IP can be used only once"),
+    )
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
@@ -142,13 +227,24 @@ class IPForm(FlaskForm):
 
 
 class ConversionForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(_l("Enter the year")), NumberRange(1990, 2200, _l("Enter a plausible year"))])
-    title = StringField(_l("Achievement title"), validators=[DataRequired(_l("Enter the achievement title")), Length(max=200)])
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            DataRequired(_l("Enter the year")),
+            NumberRange(1990, 2200, _l("Enter a plausible year")),
+        ],
+    )
+    title = StringField(
+        _l("Achievement title"), validators=[DataRequired(_l("Enter the achievement title")), Length(max=200)]
+    )
     method = SelectField(_l("Conversion method"), choices=_choices(CONVERSION_FORMS))
 
 
 class IncidentForm(FlaskForm):
-    occurred_on = DateField(_l("Date of occurrence"), validators=[DataRequired(_l("Enter the date of occurrence (format 2025-03-01)"))])
+    occurred_on = DateField(
+        _l("Date of occurrence"),
+        validators=[DataRequired(_l("Enter the date of occurrence (format 2025-03-01)"))],
+    )
     kind = SelectField(_l("Type"), choices=_choices(INCIDENT_KINDS))
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
 
@@ -158,4 +254,8 @@ class EvidenceForm(FlaskForm):
 
 
 for _key, (_label, _points) in RD_PIECES.items():
-    setattr(EvidenceForm, f"piece_{_key}", BooleanField(_l("%(label)s (%(points)s points)", label=ltl(_label), points=_points)))
+    setattr(
+        EvidenceForm,
+        f"piece_{_key}",
+        BooleanField(_l("%(label)s (%(points)s points)", label=ltl(_label), points=_points)),
+    )

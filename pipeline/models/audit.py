@@ -1,4 +1,5 @@
 """Audit log: every write records who, when and what changed."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,7 +16,9 @@ class AuditLog(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(40))  # create | update | delete | import | stage | ...
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,10 +1,22 @@
 """After the certificate (issue 16): the stored compliance watch, 年报 records, briefing schedules."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
@@ -65,8 +77,9 @@ class BriefingSchedule(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     county = relationship("County")
-    deliveries: Mapped[list["BriefingDelivery"]] = relationship(
-        back_populates="schedule", cascade="all, delete-orphan", order_by="BriefingDelivery.id.desc()")
+    deliveries: Mapped[list[BriefingDelivery]] = relationship(
+        back_populates="schedule", cascade="all, delete-orphan", order_by="BriefingDelivery.id.desc()"
+    )
 
 
 class BriefingDelivery(db.Model):
@@ -77,7 +90,9 @@ class BriefingDelivery(db.Model):
     __table_args__ = (UniqueConstraint("schedule_id", "period", name="uq_briefing_delivery_period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    schedule_id: Mapped[int] = mapped_column(ForeignKey("briefing_schedule.id", ondelete="CASCADE"), index=True)
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing_schedule.id", ondelete="CASCADE"), index=True
+    )
     period: Mapped[str] = mapped_column(String(40))
     data_date: Mapped[date] = mapped_column(Date)
     recipients: Mapped[str] = mapped_column(Text)

@@ -1,11 +1,11 @@
 """Counties and functional districts (县区/功能板块) and their yearly targets."""
+
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
-
 from pipeline.vocabulary import COUNTY_KINDS  # noqa: F401
 
 
@@ -20,7 +20,7 @@ class County(db.Model):
     # Optional WeCom/DingTalk group robot for reminders of this county.
     webhook_url: Mapped[str | None] = mapped_column(String(500))
 
-    targets: Mapped[list["Target"]] = relationship(back_populates="county", cascade="all, delete-orphan")
+    targets: Mapped[list[Target]] = relationship(back_populates="county", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         return f"<County {self.code} {self.name}>"

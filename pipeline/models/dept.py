@@ -6,6 +6,7 @@ Towns, streets and parks are nodes below it. Every node carries its county (``co
 denormalised, so "is this town in that county" needs no walk) and its ``path`` of ids
 (``/1/4/37/``), so "this node and everything below it" is one ``LIKE 'path%'``.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
@@ -69,10 +70,14 @@ class TargetSplit(db.Model):
     key: Mapped[str] = mapped_column(String(40))
     county_id: Mapped[int | None] = mapped_column(ForeignKey("county.id", ondelete="CASCADE"), index=True)
     town_id: Mapped[int | None] = mapped_column(ForeignKey("dept_node.id", ondelete="CASCADE"), index=True)
-    chain_id: Mapped[int | None] = mapped_column(ForeignKey("industry_chain.id", ondelete="CASCADE"), index=True)
+    chain_id: Mapped[int | None] = mapped_column(
+        ForeignKey("industry_chain.id", ondelete="CASCADE"), index=True
+    )
     hnte_target: Mapped[int] = mapped_column(Integer, default=0)
     tsme_target: Mapped[int] = mapped_column(Integer, default=0)
 
     @staticmethod
-    def make_key(town_id: int | None = None, county_id: int | None = None, chain_id: int | None = None) -> str:
+    def make_key(
+        town_id: int | None = None, county_id: int | None = None, chain_id: int | None = None
+    ) -> str:
         return f"t{town_id}" if town_id is not None else f"c{county_id or 0}-{chain_id}"

@@ -3,13 +3,24 @@
 Child rows (fiscal years, IP, conversions, evidence, incidents, stage history, submissions) are
 reached only through their firm, so scoping the firm scopes them.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
@@ -21,8 +32,19 @@ NOTES_MAX_CHARS = 2000  # the firm's notes: the profile form and the Excel impor
 CLASS_I = {"invention_patent", "plant_variety", "crop_variety", "new_drug", "tcm_protected", "ic_layout"}
 
 # The 11 R&D-management pieces of the assess contract, key -> (label, points); labels in the vocabulary.
-_RD_PIECE_POINTS = {"rules": 2, "accounting": 2, "ledger": 2, "rd_unit": 3, "cooperation": 3, "conversion_rules": 2,
-                    "open_platform": 2, "training": 1, "skills": 1, "recruitment": 1, "performance_reward": 1}
+_RD_PIECE_POINTS = {
+    "rules": 2,
+    "accounting": 2,
+    "ledger": 2,
+    "rd_unit": 3,
+    "cooperation": 3,
+    "conversion_rules": 2,
+    "open_platform": 2,
+    "training": 1,
+    "skills": 1,
+    "recruitment": 1,
+    "performance_reward": 1,
+}
 RD_PIECES = {key: (RD_PIECE_LABELS[key], points) for key, points in _RD_PIECE_POINTS.items()}
 
 
@@ -86,16 +108,20 @@ class Firm(db.Model):
     leader = relationship("User", foreign_keys=[leader_id])
     town = relationship("DeptNode")
     chain = relationship("IndustryChain")
-    years: Mapped[list["FiscalYear"]] = relationship(
-        back_populates="firm", cascade="all, delete-orphan", order_by="FiscalYear.year")
-    ip_assets: Mapped[list["IPAsset"]] = relationship(
-        back_populates="firm", cascade="all, delete-orphan", order_by="IPAsset.id")
-    conversions: Mapped[list["Conversion"]] = relationship(
-        back_populates="firm", cascade="all, delete-orphan", order_by="Conversion.year")
-    evidence: Mapped[list["RdEvidence"]] = relationship(back_populates="firm", cascade="all, delete-orphan")
-    incidents: Mapped[list["Incident"]] = relationship(back_populates="firm", cascade="all, delete-orphan")
-    stage_history: Mapped[list["StageChange"]] = relationship(
-        back_populates="firm", cascade="all, delete-orphan", order_by="StageChange.at")
+    years: Mapped[list[FiscalYear]] = relationship(
+        back_populates="firm", cascade="all, delete-orphan", order_by="FiscalYear.year"
+    )
+    ip_assets: Mapped[list[IPAsset]] = relationship(
+        back_populates="firm", cascade="all, delete-orphan", order_by="IPAsset.id"
+    )
+    conversions: Mapped[list[Conversion]] = relationship(
+        back_populates="firm", cascade="all, delete-orphan", order_by="Conversion.year"
+    )
+    evidence: Mapped[list[RdEvidence]] = relationship(back_populates="firm", cascade="all, delete-orphan")
+    incidents: Mapped[list[Incident]] = relationship(back_populates="firm", cascade="all, delete-orphan")
+    stage_history: Mapped[list[StageChange]] = relationship(
+        back_populates="firm", cascade="all, delete-orphan", order_by="StageChange.at"
+    )
 
     @property
     def stage_label(self) -> str:
@@ -150,8 +176,20 @@ class FiscalYear(db.Model):
 
     firm = relationship("Firm", back_populates="years")
 
-    FIELDS = ("sales", "total_income", "hightech_income", "rd_total", "rd_domestic", "rd_deductible",
-              "net_assets", "total_assets", "total_cost", "staff", "tech_staff", "tech_staff_tsme")
+    FIELDS = (
+        "sales",
+        "total_income",
+        "hightech_income",
+        "rd_total",
+        "rd_domestic",
+        "rd_deductible",
+        "net_assets",
+        "total_assets",
+        "total_cost",
+        "staff",
+        "tech_staff",
+        "tech_staff_tsme",
+    )
 
 
 class IPAsset(db.Model):

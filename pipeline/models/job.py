@@ -1,4 +1,5 @@
 """Background jobs (PDF batches) claimed by the scheduler process, and daily goal snapshots."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
-
 from pipeline.vocabulary import JOB_STATUSES  # noqa: F401
 
 

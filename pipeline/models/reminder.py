@@ -1,4 +1,5 @@
 """The reminder outbox: reminders are rows with a unique dedupe key before anything is sent."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
-
 from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES  # noqa: F401
 
 
@@ -33,7 +33,7 @@ class Reminder(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan_run.id"))
 
-    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="reminder", cascade="all, delete-orphan")
+    deliveries: Mapped[list[Delivery]] = relationship(back_populates="reminder", cascade="all, delete-orphan")
 
 
 class Delivery(db.Model):
@@ -53,7 +53,7 @@ class Delivery(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(DateTime)  # in-app: when the user read it
 
     reminder = relationship("Reminder", back_populates="deliveries")
-    log: Mapped[list["DeliveryAttempt"]] = relationship(back_populates="delivery", cascade="all, delete-orphan")
+    log: Mapped[list[DeliveryAttempt]] = relationship(back_populates="delivery", cascade="all, delete-orphan")
 
 
 class DeliveryAttempt(db.Model):

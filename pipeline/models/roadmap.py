@@ -1,4 +1,5 @@
 """Roadmaps (一企一策) with their milestones, and the planner's editable data: batches, lead times."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -8,7 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
-
 from pipeline.vocabulary import MILESTONE_OWNERS, MILESTONE_STATUSES  # noqa: F401  (labels of the rows below)
 
 
@@ -73,8 +73,9 @@ class Roadmap(db.Model):
     changes: Mapped[list | None] = mapped_column(JSON)  # what moved at the last regeneration, and why
 
     firm = relationship("Firm")
-    milestones: Mapped[list["Milestone"]] = relationship(
-        back_populates="roadmap", cascade="all, delete-orphan", order_by="Milestone.due")
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="roadmap", cascade="all, delete-orphan", order_by="Milestone.due"
+    )
 
 
 class Milestone(db.Model):

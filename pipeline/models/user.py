@@ -1,4 +1,5 @@
 """Accounts: city admins, county officers (one county) and firm users (one firm)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
-
 from pipeline.vocabulary import ROLE_ADMIN, ROLE_FIRM, ROLE_OFFICER, ROLES  # noqa: F401
 
 

@@ -3,6 +3,7 @@
 Each ``send`` returns nothing on success and raises on failure: :class:`PermanentError` for what a
 retry cannot fix (no address, no robot URL), anything else is retried with back-off.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,12 +28,18 @@ def full_link(base_url: str, link: str | None) -> str:
     return base_url.rstrip("/") + "/" + link.lstrip("/")
 
 
-def message_text(*, greeting: str | None, title: str, body: str, due_on, link: str, settings_link: str) -> str:
+def message_text(
+    *, greeting: str | None, title: str, body: str, due_on, link: str, settings_link: str
+) -> str:
     lines = [f"{greeting}，您好：" if greeting else "您好：", "", title, "", body, ""]
     if due_on is not None:
         lines.append(f"截止日期：{cn(due_on)}")
-    lines += [f"查看详情：{link}", "", "—— 连云港市科技局 小升高培育平台（系统自动发送，请勿直接回复）",
-              f"如需更改提醒方式，请到“提醒设置”：{settings_link}"]
+    lines += [
+        f"查看详情：{link}",
+        "",
+        "—— 连云港市科技局 小升高培育平台（系统自动发送，请勿直接回复）",
+        f"如需更改提醒方式，请到“提醒设置”：{settings_link}",
+    ]
     return "\n".join(lines)
 
 
@@ -58,8 +65,9 @@ class Mailer:
         c = self.config
         timeout = c.get("MAIL_TIMEOUT", 10)
         if c.get("MAIL_USE_SSL"):
-            conn = smtplib.SMTP_SSL(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout,
-                                    context=ssl.create_default_context())
+            conn = smtplib.SMTP_SSL(
+                c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
+            )
         else:
             conn = smtplib.SMTP(c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout)
             if c.get("MAIL_USE_TLS"):
@@ -74,7 +82,9 @@ class Mailer:
         try:
             if self.conn is None:
                 self.conn = self._connect()
-            refused = self.conn.sendmail(parseaddr(self.config["MAIL_DEFAULT_SENDER"])[1], [to_addr], msg.as_string())
+            refused = self.conn.sendmail(
+                parseaddr(self.config["MAIL_DEFAULT_SENDER"])[1], [to_addr], msg.as_string()
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             raise PermanentError(f"邮件服务器拒收该地址：{to_addr}（{exc.recipients}）") from exc
@@ -103,8 +113,9 @@ def post_webhook(url: str | None, text: str, timeout: float = 10) -> None:
     if not url.startswith(("https://", "http://")):
         raise PermanentError("群机器人地址必须以 http:// 或 https:// 开头")
     data = json.dumps({"msgtype": "text", "text": {"content": text}}, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    req = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (admin-set URL, http(s) only)
             raw = resp.read(65536)

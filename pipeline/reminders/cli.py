@@ -1,4 +1,5 @@
 """``flask reminders``: run (the scheduler process), scan, deliver, digest."""
+
 from __future__ import annotations
 
 import click
@@ -30,7 +31,9 @@ def register(app: Flask) -> None:
         run(current_app._get_current_object(), echo=lambda m: click.echo(m), max_seconds=max_seconds)
 
     @group.command("scan")
-    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”（默认上海当天）")
+    @click.option(
+        "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”（默认上海当天）"
+    )
     @with_appcontext
     def scan_command(today) -> None:
         """扫描一次所有提醒规则，写入待发送的提醒（重复运行不会重复写入）。"""
@@ -38,8 +41,10 @@ def register(app: Flask) -> None:
         from pipeline.reminders.scan import run_scan
 
         r = run_scan(_today(today))
-        click.echo(f"扫描日期 {r.today}：规则命中 {r.hits} 条，应有提醒 {r.candidates} 条，"
-                   f"新建提醒 {r.created} 条、待发送 {r.deliveries} 条，用时 {r.seconds:.2f} 秒")
+        click.echo(
+            f"扫描日期 {r.today}：规则命中 {r.hits} 条，应有提醒 {r.candidates} 条，"
+            f"新建提醒 {r.created} 条、待发送 {r.deliveries} 条，用时 {r.seconds:.2f} 秒"
+        )
         for rule, n in r.by_rule.items():
             click.echo(f"  {RULE_LABELS.get(rule, rule)}（{rule}）：{n}")
 
@@ -63,4 +68,6 @@ def register(app: Flask) -> None:
         from pipeline.reminders.digest import run_digest
 
         r = run_digest(_today(today))
-        click.echo(f"{r['period']}：专员 {r['officers']} 人，新建汇总 {r['created']} 条，待发送 {r['deliveries']} 条")
+        click.echo(
+            f"{r['period']}：专员 {r['officers']} 人，新建汇总 {r['created']} 条，待发送 {r['deliveries']} 条"
+        )

@@ -5,6 +5,7 @@ we read), so two senders never both try the same row; the claim pushes ``next_at
 sender that dies mid-send is retried later instead of lost. After ``REMINDER_MAX_ATTEMPTS`` tries a
 delivery is ``gave_up`` with its last error, and the health page shows it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,16 +40,27 @@ def backoff(attempts: int, base_minutes: int, max_minutes: int) -> timedelta:
 
 def _claim(delivery_id: int, seen_attempts: int, now: datetime) -> bool:
     res = db.session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.attempts == seen_attempts,
-                               Delivery.status.in_(RETRYABLE))
-        .values(attempts=seen_attempts + 1, next_attempt_at=now + CLAIM_TTL))
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.attempts == seen_attempts, Delivery.status.in_(RETRYABLE))
+        .values(attempts=seen_attempts + 1, next_attempt_at=now + CLAIM_TTL)
+    )
     db.session.commit()
     return res.rowcount == 1
 
 
-def _record(delivery_id: int, channel: str, attempts: int, now: datetime, error: str | None, permanent: bool,
-            max_attempts: int, base: int, cap: int, created_at: datetime | None = None,
-            horizon: timedelta = timedelta(hours=48)) -> str:
+def _record(
+    delivery_id: int,
+    channel: str,
+    attempts: int,
+    now: datetime,
+    error: str | None,
+    permanent: bool,
+    max_attempts: int,
+    base: int,
+    cap: int,
+    created_at: datetime | None = None,
+    horizon: timedelta = timedelta(hours=48),
+) -> str:
     """Issue 12: a transient failure is retried with back-off until the retry horizon (default two days
     after the reminder was made) has passed; only then, or on a permanent error, "gave_up"."""
     past_horizon = created_at is not None and now + backoff(attempts, base, cap) - created_at > horizon
@@ -59,14 +71,22 @@ def _record(delivery_id: int, channel: str, attempts: int, now: datetime, error:
     else:
         values = dict(status="failed", last_error=error, next_attempt_at=now + backoff(attempts, base, cap))
     db.session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
-    db.session.add(DeliveryAttempt(delivery_id=delivery_id, at=now, channel=channel,
-                                   result="ok" if error is None else "error", error=error))
+    db.session.add(
+        DeliveryAttempt(
+            delivery_id=delivery_id,
+            at=now,
+            channel=channel,
+            result="ok" if error is None else "error",
+            error=error,
+        )
+    )
     db.session.commit()
     return values["status"]
 
 
-def deliver_pending(now: datetime | None = None, limit: int = 1000, channels_only: tuple[str, ...] | None = None
-                    ) -> DeliverResult:
+def deliver_pending(
+    now: datetime | None = None, limit: int = 1000, channels_only: tuple[str, ...] | None = None
+) -> DeliverResult:
     """Try every delivery whose time has come (pending, or failed and due for a retry)."""
     cfg = current_app.config
     now = now or utcnow()
@@ -75,17 +95,36 @@ def deliver_pending(now: datetime | None = None, limit: int = 1000, channels_onl
     cap = delivery_value(settings, "reminders.backoff_max_minutes")
     max_attempts = int(cfg.get("REMINDER_MAX_ATTEMPTS", 1000))  # the horizon decides, not a count
     horizon = timedelta(hours=float(cfg.get("REMINDER_RETRY_HOURS", 48)))
-    wanted = channels_only or tuple(c for c in ("inapp", "email", "webhook")
-                                    if c != "email" or cfg.get("MAIL_ENABLED", True))
+    wanted = channels_only or tuple(
+        c for c in ("inapp", "email", "webhook") if c != "email" or cfg.get("MAIL_ENABLED", True)
+    )
     rows = db.session.execute(
-        select(Delivery.id, Delivery.channel, Delivery.attempts, Reminder.title, Reminder.body, Reminder.due_on,
-               Reminder.link, Reminder.county_id, Reminder.created_at, User.email, User.display_name, User.active, County.webhook_url)
+        select(
+            Delivery.id,
+            Delivery.channel,
+            Delivery.attempts,
+            Reminder.title,
+            Reminder.body,
+            Reminder.due_on,
+            Reminder.link,
+            Reminder.county_id,
+            Reminder.created_at,
+            User.email,
+            User.display_name,
+            User.active,
+            County.webhook_url,
+        )
         .join(Reminder, Reminder.id == Delivery.reminder_id)
         .outerjoin(User, User.id == Reminder.user_id)
         .outerjoin(County, County.id == Reminder.county_id)
-        .where(Delivery.status.in_(RETRYABLE), Delivery.channel.in_(wanted),
-               or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
-        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)).all()
+        .where(
+            Delivery.status.in_(RETRYABLE),
+            Delivery.channel.in_(wanted),
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    ).all()
     db.session.commit()  # end the read transaction before talking to the network
     result = DeliverResult()
     mailer = channels.Mailer(cfg)
@@ -104,10 +143,21 @@ def deliver_pending(now: datetime | None = None, limit: int = 1000, channels_onl
                     if r.active is False:
                         raise channels.PermanentError("账号已停用")
                 elif r.channel == "email":
-                    text = channels.message_text(greeting=r.display_name, title=r.title, body=r.body,
-                                                 due_on=r.due_on, link=link, settings_link=settings_link)
-                    msg = channels.build_email(cfg, to_addr=r.email or "", to_name=r.display_name,
-                                               subject=f"【小升高提醒】{r.title}", text=text)
+                    text = channels.message_text(
+                        greeting=r.display_name,
+                        title=r.title,
+                        body=r.body,
+                        due_on=r.due_on,
+                        link=link,
+                        settings_link=settings_link,
+                    )
+                    msg = channels.build_email(
+                        cfg,
+                        to_addr=r.email or "",
+                        to_name=r.display_name,
+                        subject=f"【小升高提醒】{r.title}",
+                        text=text,
+                    )
                     if r.active is False:
                         raise channels.PermanentError("账号已停用")
                     mailer.send(msg, r.email or "")
@@ -120,8 +170,19 @@ def deliver_pending(now: datetime | None = None, limit: int = 1000, channels_onl
                 error, permanent = str(exc), True
             except Exception as exc:  # network, SMTP, HTTP: retried
                 error = f"{type(exc).__name__}: {exc}"[:1000]
-            status = _record(r.id, r.channel, attempts, now, error, permanent, max_attempts, base, cap,
-                             created_at=r.created_at, horizon=horizon)
+            status = _record(
+                r.id,
+                r.channel,
+                attempts,
+                now,
+                error,
+                permanent,
+                max_attempts,
+                base,
+                cap,
+                created_at=r.created_at,
+                horizon=horizon,
+            )
             if status == "sent":
                 result.sent += 1
             elif status == "failed":
@@ -159,7 +220,14 @@ def requeue_given_up(user, channel: str | None = None, now: datetime | None = No
     if channel:
         q = q.where(Delivery.channel == channel)
     n = db.session.execute(q.values(status="pending", attempts=0, next_attempt_at=now)).rowcount
-    record(user, "requeue", "delivery", None, None, {"status": "gave_up"}, {"status": "pending", "count": n,
-                                                                             "channel": channel})
+    record(
+        user,
+        "requeue",
+        "delivery",
+        None,
+        None,
+        {"status": "gave_up"},
+        {"status": "pending", "count": n, "channel": channel},
+    )
     db.session.commit()
     return n

@@ -3,6 +3,7 @@
 It goes through the same outbox as every reminder (rule ``digest``, period = ISO week), so running
 it twice in a week sends nothing twice. Counties with a group robot get the same digest there.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -55,10 +56,12 @@ def compliance_lines(today: date) -> dict[int, list[str]]:
     from pipeline.services.compliance import active_clause
 
     with db.engine.connect() as conn:
-        rows = conn.execute(select(Firm.county_id, Firm.name, ComplianceWatch.summary, ComplianceWatch.reports_missed)
-                            .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
-                            .where(ComplianceWatch.status == "at_risk", active_clause(today))
-                            .order_by(Firm.county_id, Firm.name)).all()
+        rows = conn.execute(
+            select(Firm.county_id, Firm.name, ComplianceWatch.summary, ComplianceWatch.reports_missed)
+            .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
+            .where(ComplianceWatch.status == "at_risk", active_clause(today))
+            .order_by(Firm.county_id, Firm.name)
+        ).all()
     by_county: dict[int, list] = defaultdict(list)
     for cid, name, summary, missed in rows:
         by_county[cid].append((name, summary, missed))
@@ -77,27 +80,46 @@ def run_digest(today: date) -> dict:
     """Write this week's digest reminders; returns counts. Deliveries go out with the next ``deliver``."""
     now = utcnow()
     with db.engine.connect() as conn:
-        counties = {c.id: (c.name, c.webhook_url) for c in conn.execute(select(County.id, County.name, County.webhook_url))}
+        counties = {
+            c.id: (c.name, c.webhook_url)
+            for c in conn.execute(select(County.id, County.name, County.webhook_url))
+        }
         from pipeline.models import DeptNode
         from pipeline.vocabulary import TOWN_KINDS
 
         # issue 18: the county digest is for county officers; a town officer's would list other towns' firms
-        town_level = select(User.id).join(DeptNode, DeptNode.id == User.node_id).where(DeptNode.kind.in_(TOWN_KINDS))
-        officers = conn.execute(select(User.id, User.county_id, User.email, User.notify_inapp, User.notify_email)
-                                .where(User.role == "officer", User.active.is_(True), User.county_id.isnot(None),
-                                       User.id.not_in(town_level))).all()
-        items = conn.execute(select(Firm.county_id, Firm.name, Milestone.title, Milestone.due)
-                             .join(Firm, Firm.id == Milestone.firm_id)
-                             .where(Milestone.status.in_(OPEN_MILESTONE), Milestone.due <= today + timedelta(days=7),
-                                    Firm.stage != "exited")
-                             .order_by(Milestone.due, Firm.name)).all()
+        town_level = (
+            select(User.id).join(DeptNode, DeptNode.id == User.node_id).where(DeptNode.kind.in_(TOWN_KINDS))
+        )
+        officers = conn.execute(
+            select(User.id, User.county_id, User.email, User.notify_inapp, User.notify_email).where(
+                User.role == "officer",
+                User.active.is_(True),
+                User.county_id.isnot(None),
+                User.id.not_in(town_level),
+            )
+        ).all()
+        items = conn.execute(
+            select(Firm.county_id, Firm.name, Milestone.title, Milestone.due)
+            .join(Firm, Firm.id == Milestone.firm_id)
+            .where(
+                Milestone.status.in_(OPEN_MILESTONE),
+                Milestone.due <= today + timedelta(days=7),
+                Firm.stage != "exited",
+            )
+            .order_by(Milestone.due, Firm.name)
+        ).all()
     overdue, soon = defaultdict(list), defaultdict(list)
     for county_id, name, title, due in items:
         (overdue if due < today else soon)[county_id].append((name, title, due))
     period = week_period(today)
     rows = []
     wanted_counties = {o.county_id for o in officers} | {cid for cid, (_, hook) in counties.items() if hook}
-    texts = {cid: compose(counties[cid][0], overdue[cid], soon[cid], today) for cid in wanted_counties if cid in counties}
+    texts = {
+        cid: compose(counties[cid][0], overdue[cid], soon[cid], today)
+        for cid in wanted_counties
+        if cid in counties
+    }
     for cid, lines in compliance_lines(today).items():  # issue 16: certified firms at risk, 年报 missed
         if cid in texts:
             title, body = texts[cid]
@@ -106,17 +128,53 @@ def run_digest(today: date) -> dict:
         if o.county_id not in texts:
             continue
         title, body = texts[o.county_id]
-        chs = tuple(c for c, on in (("inapp", o.notify_inapp), ("email", o.notify_email and bool(o.email))) if on)
-        rows.append((dict(dedupe_key=dedupe_key("digest", "county", o.county_id, period, f"u{o.id}"), rule="digest",
-                          subject_type="county", subject_id=o.county_id, period=period, firm_id=None,
-                          county_id=o.county_id, user_id=o.id, due_on=None, title=title, body=body,
-                          link="/notifications", created_at=now, scan_id=None), chs))
+        chs = tuple(
+            c for c, on in (("inapp", o.notify_inapp), ("email", o.notify_email and bool(o.email))) if on
+        )
+        rows.append(
+            (
+                dict(
+                    dedupe_key=dedupe_key("digest", "county", o.county_id, period, f"u{o.id}"),
+                    rule="digest",
+                    subject_type="county",
+                    subject_id=o.county_id,
+                    period=period,
+                    firm_id=None,
+                    county_id=o.county_id,
+                    user_id=o.id,
+                    due_on=None,
+                    title=title,
+                    body=body,
+                    link="/notifications",
+                    created_at=now,
+                    scan_id=None,
+                ),
+                chs,
+            )
+        )
     for cid, (_, hook) in counties.items():
         if hook and cid in texts:
             title, body = texts[cid]
-            rows.append((dict(dedupe_key=dedupe_key("digest", "county", cid, period, f"c{cid}"), rule="digest",
-                              subject_type="county", subject_id=cid, period=period, firm_id=None, county_id=cid,
-                              user_id=None, due_on=None, title=title, body=body, link="/", created_at=now,
-                              scan_id=None), ("webhook",)))
+            rows.append(
+                (
+                    dict(
+                        dedupe_key=dedupe_key("digest", "county", cid, period, f"c{cid}"),
+                        rule="digest",
+                        subject_type="county",
+                        subject_id=cid,
+                        period=period,
+                        firm_id=None,
+                        county_id=cid,
+                        user_id=None,
+                        due_on=None,
+                        title=title,
+                        body=body,
+                        link="/",
+                        created_at=now,
+                        scan_id=None,
+                    ),
+                    ("webhook",),
+                )
+            )
     created, deliveries, _ = write_outbox(rows, now)
     return {"period": period, "officers": len(officers), "created": created, "deliveries": deliveries}

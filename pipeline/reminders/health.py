@@ -1,4 +1,5 @@
 """What the health page and the admin banner read: last scan, overdue scan, counts, the delivery log."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -14,7 +15,9 @@ SHANGHAI_OFFSET = timedelta(hours=8)
 
 
 def last_scan() -> ScanRun | None:
-    return db.session.scalars(select(ScanRun).order_by(ScanRun.started_at.desc(), ScanRun.id.desc()).limit(1)).first()
+    return db.session.scalars(
+        select(ScanRun).order_by(ScanRun.started_at.desc(), ScanRun.id.desc()).limit(1)
+    ).first()
 
 
 def last_ok_scan_at() -> datetime | None:
@@ -40,7 +43,8 @@ def counts_by_channel() -> dict[str, dict[str, int]]:
     """``{channel: {status: n}}`` with every channel and status present (zeros included)."""
     out = {c: {s: 0 for s in DELIVERY_STATUSES} for c in CHANNELS}
     for channel, status, n in db.session.execute(
-            select(Delivery.channel, Delivery.status, func.count()).group_by(Delivery.channel, Delivery.status)):
+        select(Delivery.channel, Delivery.status, func.count()).group_by(Delivery.channel, Delivery.status)
+    ):
         out.setdefault(channel, {s: 0 for s in DELIVERY_STATUSES})[status] = n
     return out
 
@@ -50,21 +54,35 @@ def lease() -> SchedulerLease | None:
 
 
 def recent_scans(limit: int = 10) -> list[ScanRun]:
-    return list(db.session.scalars(select(ScanRun).order_by(ScanRun.started_at.desc(), ScanRun.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(ScanRun).order_by(ScanRun.started_at.desc(), ScanRun.id.desc()).limit(limit)
+        )
+    )
 
 
-def delivery_log(channel: str | None = None, status: str | None = None, day_from: date | None = None,
-                 day_to: date | None = None):
+def delivery_log(
+    channel: str | None = None,
+    status: str | None = None,
+    day_from: date | None = None,
+    day_to: date | None = None,
+):
     """A Select of (Delivery, Reminder, User) newest first, filtered; the view paginates it.
 
     Dates are Asia/Shanghai days (UTC+8, no DST) on the last attempt, or creation when never tried.
     """
-    last_at = (select(func.max(DeliveryAttempt.at)).where(DeliveryAttempt.delivery_id == Delivery.id)
-               .correlate(Delivery).scalar_subquery())
+    last_at = (
+        select(func.max(DeliveryAttempt.at))
+        .where(DeliveryAttempt.delivery_id == Delivery.id)
+        .correlate(Delivery)
+        .scalar_subquery()
+    )
     when = func.coalesce(last_at, Reminder.created_at)
-    q = (select(Delivery, Reminder, User, when.label("last_at"))
-         .join(Reminder, Reminder.id == Delivery.reminder_id)
-         .outerjoin(User, User.id == Reminder.user_id))
+    q = (
+        select(Delivery, Reminder, User, when.label("last_at"))
+        .join(Reminder, Reminder.id == Delivery.reminder_id)
+        .outerjoin(User, User.id == Reminder.user_id)
+    )
     if channel in CHANNELS:
         q = q.where(Delivery.channel == channel)
     if status in DELIVERY_STATUSES:
@@ -72,14 +90,19 @@ def delivery_log(channel: str | None = None, status: str | None = None, day_from
     if day_from:
         q = q.where(when >= datetime.combine(day_from, datetime.min.time()) - SHANGHAI_OFFSET)
     if day_to:
-        q = q.where(when < datetime.combine(day_to + timedelta(days=1), datetime.min.time()) - SHANGHAI_OFFSET)
+        q = q.where(
+            when < datetime.combine(day_to + timedelta(days=1), datetime.min.time()) - SHANGHAI_OFFSET
+        )
     return q.order_by(when.desc(), Delivery.id.desc())
 
 
 def attempts_for(delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt]]:
     out: dict[int, list] = {i: [] for i in delivery_ids}
     if delivery_ids:
-        for a in db.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id.in_(delivery_ids))
-                                    .order_by(DeliveryAttempt.at, DeliveryAttempt.id)):
+        for a in db.session.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.delivery_id.in_(delivery_ids))
+            .order_by(DeliveryAttempt.at, DeliveryAttempt.id)
+        ):
             out[a.delivery_id].append(a)
     return out

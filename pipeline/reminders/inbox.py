@@ -3,6 +3,7 @@
 A user sees only reminders addressed to them; a firm user, in addition, only those of their own
 firm (so a user moved to another firm stops seeing the old firm's reminders).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,8 +24,15 @@ def _mine(user: User):
 
 def unread_count(user: User) -> int:
     """One query; used by the bell on every page."""
-    return db.session.scalar(select(func.count()).select_from(Delivery).join(Reminder, Reminder.id == Delivery.reminder_id)
-                             .where(_mine(user), Delivery.read_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .join(Reminder, Reminder.id == Delivery.reminder_id)
+            .where(_mine(user), Delivery.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def inbox(user: User, unread_only: bool = False):
@@ -36,8 +44,11 @@ def inbox(user: User, unread_only: bool = False):
 
 
 def _find(user: User, delivery_id: int) -> tuple[Delivery, Reminder] | None:
-    return db.session.execute(select(Delivery, Reminder).join(Reminder, Reminder.id == Delivery.reminder_id)
-                              .where(_mine(user), Delivery.id == delivery_id)).first()
+    return db.session.execute(
+        select(Delivery, Reminder)
+        .join(Reminder, Reminder.id == Delivery.reminder_id)
+        .where(_mine(user), Delivery.id == delivery_id)
+    ).first()
 
 
 def mark_read(user: User, delivery_id: int, now: datetime) -> Reminder | None:
@@ -53,8 +64,11 @@ def mark_read(user: User, delivery_id: int, now: datetime) -> Reminder | None:
 
 
 def mark_all_read(user: User, now: datetime) -> int:
-    ids = select(Delivery.id).join(Reminder, Reminder.id == Delivery.reminder_id).where(
-        _mine(user), Delivery.read_at.is_(None))
+    ids = (
+        select(Delivery.id)
+        .join(Reminder, Reminder.id == Delivery.reminder_id)
+        .where(_mine(user), Delivery.read_at.is_(None))
+    )
     n = db.session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(read_at=now)).rowcount
     db.session.commit()
     return n

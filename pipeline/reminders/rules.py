@@ -19,17 +19,19 @@ Windows (thresholds come from :class:`Thresholds`, i.e. the settings):
 Statutory deadlines (年报, tech-SME update) that fall on a Chinese public holiday or weekend move
 to the next working day (``chinese_calendar``), and the reminder states that real deadline.
 """
+
 from __future__ import annotations
 
 import calendar as _cal
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, timedelta
-from typing import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from pipeline.vocabulary import REMINDER_RULES, REMINDER_SETTINGS, TERMINAL_STAGES
 
 # ------------------------------------------------------------------ settings
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -37,7 +39,7 @@ class Thresholds:
 
     milestone_days: tuple[int, ...] = (14, 3)
     batch_days: tuple[int, ...] = (30, 7)
-    annual_report_due: tuple[int, int] = (5, 31)     # month, day
+    annual_report_due: tuple[int, int] = (5, 31)  # month, day
     annual_report_from: tuple[int, int] = (5, 1)
     expiry_months: tuple[int, ...] = (12, 6, 3)
     tsme_due: tuple[int, int] = (3, 31)
@@ -46,7 +48,7 @@ class Thresholds:
     stage_stuck_days: int = 180
 
     @classmethod
-    def from_settings(cls, values: Mapping[str, object]) -> "Thresholds":
+    def from_settings(cls, values: Mapping[str, object]) -> Thresholds:
         """Build from ``{setting key: JSON value}``; unknown keys are ignored, bad values fall back."""
         base = cls()
         kw = {}
@@ -58,8 +60,13 @@ class Thresholds:
             try:
                 if isinstance(default, tuple):
                     val = tuple(int(x) for x in raw)
-                    if name in ("annual_report_due", "annual_report_from", "tsme_due", "tsme_from",
-                                "stale_from"):
+                    if name in (
+                        "annual_report_due",
+                        "annual_report_from",
+                        "tsme_due",
+                        "tsme_from",
+                        "stale_from",
+                    ):
                         date(2000, *val)  # a valid month/day (2000 is a leap year)
                     else:
                         val = tuple(sorted((v for v in val if v > 0), reverse=True))
@@ -81,6 +88,7 @@ class Thresholds:
 SETTING_LABELS = REMINDER_SETTINGS
 
 # ------------------------------------------------------------------ working days
+
 
 @lru_cache(maxsize=4096)
 def is_workday(d: date) -> bool:
@@ -123,6 +131,7 @@ def _deadline_text(nominal: date, real: date) -> str:
 
 
 # ------------------------------------------------------------------ inputs and outputs
+
 
 @dataclass(frozen=True, slots=True)
 class FirmFacts:
@@ -205,26 +214,49 @@ def _window(days_left: int, marks: Sequence[int]) -> int | None:
 
 # ------------------------------------------------------------------ rules
 
+
 def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
     if ms.status not in OPEN_MILESTONE or firm.stage == "exited":
         return []
     left = (ms.due - today).days
     anchor = f"ms-{ms.id}"
     if left < 0:
-        return [Hit("milestone_overdue", "milestone", ms.id, f"overdue:{ms.due.isoformat()}", firm.id, BOTH,
-                    ms.due, f"【已逾期】{firm.name}：{ms.title}",
-                    f"{firm.name}的里程碑“{ms.title}”原定于{cn(ms.due)}完成，已逾期{-left}天，请尽快处理并更新进度。",
-                    anchor, urgent=True)]
+        return [
+            Hit(
+                "milestone_overdue",
+                "milestone",
+                ms.id,
+                f"overdue:{ms.due.isoformat()}",
+                firm.id,
+                BOTH,
+                ms.due,
+                f"【已逾期】{firm.name}：{ms.title}",
+                f"{firm.name}的里程碑“{ms.title}”原定于{cn(ms.due)}完成，已逾期{-left}天，请尽快处理并更新进度。",
+                anchor,
+                urgent=True,
+            )
+        ]
     mark = _window(left, th.milestone_days)
     if mark is None:
         return []
     audience = OFFICER if ms.owner == "officer" else FIRM
     when = "今天" if left == 0 else f"{left}天后"
-    return [Hit("milestone_due", "milestone", ms.id, f"d{mark}:{ms.due.isoformat()}", firm.id, audience,
-                ms.due, f"【{when}到期】{firm.name}：{ms.title}",
-                f"{firm.name}的里程碑“{ms.title}”将于{cn(ms.due)}到期（{when}），"
-                f"负责方：{'县区专员' if audience == OFFICER else '企业'}。",
-                anchor, urgent=mark == th.milestone_days[-1])]
+    return [
+        Hit(
+            "milestone_due",
+            "milestone",
+            ms.id,
+            f"d{mark}:{ms.due.isoformat()}",
+            firm.id,
+            audience,
+            ms.due,
+            f"【{when}到期】{firm.name}：{ms.title}",
+            f"{firm.name}的里程碑“{ms.title}”将于{cn(ms.due)}到期（{when}），"
+            f"负责方：{'县区专员' if audience == OFFICER else '企业'}。",
+            anchor,
+            urgent=mark == th.milestone_days[-1],
+        )
+    ]
 
 
 def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -235,11 +267,22 @@ def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds)
     if mark is None:
         return []
     when = "今天截止" if left == 0 else f"还有{left}天截止"
-    return [Hit("batch_cutoff", "batch", firm.id, f"{batch.code}:d{mark}:{batch.cutoff.isoformat()}", firm.id, BOTH,
-                batch.cutoff, f"【申报{when}】{firm.name}：{batch.code}批次",
-                f"{firm.name}的目标申报批次{batch.code}将于{cn(batch.cutoff)}截止（{when}），"
-                f"请确认申报材料、专项审计报告和知识产权证明已齐备。",
-                "roadmap", urgent=mark == th.batch_days[-1])]
+    return [
+        Hit(
+            "batch_cutoff",
+            "batch",
+            firm.id,
+            f"{batch.code}:d{mark}:{batch.cutoff.isoformat()}",
+            firm.id,
+            BOTH,
+            batch.cutoff,
+            f"【申报{when}】{firm.name}：{batch.code}批次",
+            f"{firm.name}的目标申报批次{batch.code}将于{cn(batch.cutoff)}截止（{when}），"
+            f"请确认申报材料、专项审计报告和知识产权证明已齐备。",
+            "roadmap",
+            urgent=mark == th.batch_days[-1],
+        )
+    ]
 
 
 def _report_deadline(y: int, th: Thresholds, deadlines: Mapping[int, date] | None) -> tuple[date, date]:
@@ -248,8 +291,9 @@ def _report_deadline(y: int, th: Thresholds, deadlines: Mapping[int, date] | Non
     return nominal, next_workday(nominal)
 
 
-def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds,
-                       deadlines: Mapping[int, date] | None = None) -> list[Hit]:
+def annual_report_rule(
+    firm: FirmFacts, today: date, th: Thresholds, deadlines: Mapping[int, date] | None = None
+) -> list[Hit]:
     """年报 by 31 May (or the year's own deadline) of each year after the certificate year while the
     certificate is valid; nothing once the year's 年报 is recorded as submitted."""
     cert = firm.hnte_cert_date
@@ -263,16 +307,27 @@ def annual_report_rule(firm: FirmFacts, today: date, th: Thresholds,
     nominal, real = _report_deadline(y, th, deadlines)
     if not (_md(y, th.annual_report_from) <= today <= real):
         return []
-    return [Hit("annual_report", "firm", firm.id, str(y), firm.id, BOTH, real,
-                f"【高企年报】{firm.name}：请于{cn(real)}前填报{y - 1}年度发展情况报表",
-                f"{firm.name}是有效期内的高新技术企业，须在{_deadline_text(nominal, real)}前在"
-                f"高新技术企业认定管理工作网填报{y - 1}年度知识产权、科技人员、研发费用和经营收入等年度发展情况。"
-                f"累计两年未填报将被取消高企资格。",
-                "")]
+    return [
+        Hit(
+            "annual_report",
+            "firm",
+            firm.id,
+            str(y),
+            firm.id,
+            BOTH,
+            real,
+            f"【高企年报】{firm.name}：请于{cn(real)}前填报{y - 1}年度发展情况报表",
+            f"{firm.name}是有效期内的高新技术企业，须在{_deadline_text(nominal, real)}前在"
+            f"高新技术企业认定管理工作网填报{y - 1}年度知识产权、科技人员、研发费用和经营收入等年度发展情况。"
+            f"累计两年未填报将被取消高企资格。",
+            "",
+        )
+    ]
 
 
-def annual_report_missed_rule(firm: FirmFacts, today: date, th: Thresholds,
-                              deadlines: Mapping[int, date] | None = None) -> list[Hit]:
+def annual_report_missed_rule(
+    firm: FirmFacts, today: date, th: Thresholds, deadlines: Mapping[int, date] | None = None
+) -> list[Hit]:
     """After a 年报 deadline passed: a year recorded as not submitted is *missed* (one reminder per
     year; two missed years: one revocation-risk reminder, period = the missed years); this year's
     deadline passed with no record at all asks the officer and the firm to verify and record it.
@@ -289,25 +344,57 @@ def annual_report_missed_rule(firm: FirmFacts, today: date, th: Thresholds,
             continue
         if y in firm.reports_not_submitted:
             missed.append(y)
-            hits.append(Hit("annual_report_missed", "firm", firm.id, str(y), firm.id, BOTH, real,
-                            f"【年报逾期】{firm.name}：{y}年高企年报未按期填报",
-                            f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，登记为未填报。"
-                            f"请尽快补报；累计两年未填报将被取消高企资格。",
-                            "annual-reports", urgent=True))
+            hits.append(
+                Hit(
+                    "annual_report_missed",
+                    "firm",
+                    firm.id,
+                    str(y),
+                    firm.id,
+                    BOTH,
+                    real,
+                    f"【年报逾期】{firm.name}：{y}年高企年报未按期填报",
+                    f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，登记为未填报。"
+                    f"请尽快补报；累计两年未填报将被取消高企资格。",
+                    "annual-reports",
+                    urgent=True,
+                )
+            )
         elif y == today.year:
-            hits.append(Hit("annual_report_missed", "firm", firm.id, f"{y}:unrecorded", firm.id, BOTH, real,
-                            f"【年报待核实】{firm.name}：{y}年高企年报截止后仍无填报记录",
-                            f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，平台尚无填报记录。"
-                            f"请核实：已填报的请在企业页面登记填报日期，未填报的请尽快补报并登记“未报”。"
-                            f"累计两年未填报将被取消高企资格。",
-                            "annual-reports"))
+            hits.append(
+                Hit(
+                    "annual_report_missed",
+                    "firm",
+                    firm.id,
+                    f"{y}:unrecorded",
+                    firm.id,
+                    BOTH,
+                    real,
+                    f"【年报待核实】{firm.name}：{y}年高企年报截止后仍无填报记录",
+                    f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，平台尚无填报记录。"
+                    f"请核实：已填报的请在企业页面登记填报日期，未填报的请尽快补报并登记“未报”。"
+                    f"累计两年未填报将被取消高企资格。",
+                    "annual-reports",
+                )
+            )
     if len(missed) >= 2:
         years = "、".join(map(str, missed))
-        hits.append(Hit("annual_report_revocation", "firm", firm.id, ",".join(map(str, missed)), firm.id,
-                        BOTH, None, f"【取消资格风险】{firm.name}：已累计{len(missed)}年未报高企年报",
-                        f"{firm.name}已累计{len(missed)}年（{years}年）未按期填报高企年报，按《高新技术企业认定管理办法》"
-                        f"第十九条将被取消高新技术企业资格，请立即核实并补报。",
-                        "annual-reports", urgent=True))
+        hits.append(
+            Hit(
+                "annual_report_revocation",
+                "firm",
+                firm.id,
+                ",".join(map(str, missed)),
+                firm.id,
+                BOTH,
+                None,
+                f"【取消资格风险】{firm.name}：已累计{len(missed)}年未报高企年报",
+                f"{firm.name}已累计{len(missed)}年（{years}年）未按期填报高企年报，按《高新技术企业认定管理办法》"
+                f"第十九条将被取消高新技术企业资格，请立即核实并补报。",
+                "annual-reports",
+                urgent=True,
+            )
+        )
     return hits
 
 
@@ -315,16 +402,28 @@ def compliance_risk_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[H
     """A certified firm whose stored compliance watch is at risk: once per year and set of reasons."""
     if not firm.compliance_codes or firm.stage == "exited":
         return []
-    return [Hit("compliance_risk", "firm", firm.id, f"{today.year}:{firm.compliance_codes}", firm.id, BOTH, None,
-                f"【合规风险】{firm.name}：已认定高企存在不再符合条件的风险",
-                f"{firm.name}按最新数据：{firm.compliance_summary}。抽查不合格将被取消资格并追缴税款，请尽快整改。",
-                "compliance")]
+    return [
+        Hit(
+            "compliance_risk",
+            "firm",
+            firm.id,
+            f"{today.year}:{firm.compliance_codes}",
+            firm.id,
+            BOTH,
+            None,
+            f"【合规风险】{firm.name}：已认定高企存在不再符合条件的风险",
+            f"{firm.name}按最新数据：{firm.compliance_summary}。抽查不合格将被取消资格并追缴税款，请尽快整改。",
+            "compliance",
+        )
+    ]
 
 
 TSME_WINDOW_DAYS = (30, 7)  # remind 30 and 7 days before a 科小 evaluation window opens
 
 
-def tsme_window_rule(firm: FirmFacts, today: date, windows: Sequence[tuple[date, date]], year: int) -> list[Hit]:
+def tsme_window_rule(
+    firm: FirmFacts, today: date, windows: Sequence[tuple[date, date]], year: int
+) -> list[Hit]:
     """Before a 科小 evaluation window opens: registered tech SMEs (yearly re-evaluation) and firms
     in cultivation that are not yet registered for the year."""
     if firm.stage in ("exited", "failed"):
@@ -338,12 +437,22 @@ def tsme_window_rule(firm: FirmFacts, today: date, windows: Sequence[tuple[date,
         mark = _window((opens - today).days, TSME_WINDOW_DAYS)
         if mark is None or today >= opens:
             continue
-        hits.append(Hit("tsme_window", "firm", firm.id, f"{year}:{opens.isoformat()}:d{mark}", firm.id, BOTH, opens,
-                        f"【科小评价】{firm.name}：{year}年科技型中小企业评价{cn(opens)}开始",
-                        f"{year}年科技型中小企业评价将于{cn(opens)}开始、{cn(closes)}截止，{firm.name}"
-                        f"{'须重新自评入库' if firm.tsme_reg_no else '可准备首次评价入库（首次申请预计现场核查）'}。"
-                        f"请提前准备上年度财务数据、科技人员名单和知识产权证明。",
-                        ""))
+        hits.append(
+            Hit(
+                "tsme_window",
+                "firm",
+                firm.id,
+                f"{year}:{opens.isoformat()}:d{mark}",
+                firm.id,
+                BOTH,
+                opens,
+                f"【科小评价】{firm.name}：{year}年科技型中小企业评价{cn(opens)}开始",
+                f"{year}年科技型中小企业评价将于{cn(opens)}开始、{cn(closes)}截止，{firm.name}"
+                f"{'须重新自评入库' if firm.tsme_reg_no else '可准备首次评价入库（首次申请预计现场核查）'}。"
+                f"请提前准备上年度财务数据、科技人员名单和知识产权证明。",
+                "",
+            )
+        )
     return hits
 
 
@@ -354,11 +463,22 @@ def cert_expiry_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
     marks = sorted(th.expiry_months)
     for m in marks:
         if today >= add_months(exp, -m):
-            return [Hit("cert_expiry", "firm", firm.id, f"m{m}:{exp.isoformat()}", firm.id, BOTH, exp,
-                        f"【证书{m}个月内到期】{firm.name}：高企证书{cn(exp)}到期",
-                        f"{firm.name}的高新技术企业证书将于{cn(exp)}到期。没有复审，须在{exp.year}年按认定条件"
-                        f"重新申报；请对照路线图准备材料，并留意{exp.year}年的申报批次。",
-                        "roadmap", urgent=m == marks[0])]
+            return [
+                Hit(
+                    "cert_expiry",
+                    "firm",
+                    firm.id,
+                    f"m{m}:{exp.isoformat()}",
+                    firm.id,
+                    BOTH,
+                    exp,
+                    f"【证书{m}个月内到期】{firm.name}：高企证书{cn(exp)}到期",
+                    f"{firm.name}的高新技术企业证书将于{cn(exp)}到期。没有复审，须在{exp.year}年按认定条件"
+                    f"重新申报；请对照路线图准备材料，并留意{exp.year}年的申报批次。",
+                    "roadmap",
+                    urgent=m == marks[0],
+                )
+            ]
     return []
 
 
@@ -369,14 +489,27 @@ def cert_expired_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]
     exp = firm.hnte_cert_expiry
     if firm.stage != "certified" or state(firm.hnte_cert_date, exp, today) != EXPIRED:
         return []
-    return [Hit("cert_expired", "firm", firm.id, f"expired:{exp.isoformat()}", firm.id, OFFICER, exp,
-                f"【证书已过期】{firm.name}：高企证书{cn(exp)}已到期",
-                f"{firm.name}的高新技术企业证书已于{cn(exp)}到期，平台不再将其计为有效高企。"
-                f"请在企业页面确认阶段调整（建议转入“入库培育”），并安排重新申报。",
-                "profile", urgent=True)]
+    return [
+        Hit(
+            "cert_expired",
+            "firm",
+            firm.id,
+            f"expired:{exp.isoformat()}",
+            firm.id,
+            OFFICER,
+            exp,
+            f"【证书已过期】{firm.name}：高企证书{cn(exp)}已到期",
+            f"{firm.name}的高新技术企业证书已于{cn(exp)}到期，平台不再将其计为有效高企。"
+            f"请在企业页面确认阶段调整（建议转入“入库培育”），并安排重新申报。",
+            "profile",
+            urgent=True,
+        )
+    ]
 
 
-def tsme_update_rule(firm: FirmFacts, today: date, th: Thresholds, renewal_by: date | None = None) -> list[Hit]:
+def tsme_update_rule(
+    firm: FirmFacts, today: date, th: Thresholds, renewal_by: date | None = None
+) -> list[Hit]:
     """Registered tech SMEs update their record every year by 31 March (or the renewal date the
     admin entered for the year on the planning calendar, issue 14's data)."""
     if not firm.tsme_reg_no or firm.stage == "exited":
@@ -388,11 +521,21 @@ def tsme_update_rule(firm: FirmFacts, today: date, th: Thresholds, renewal_by: d
     real = next_workday(nominal)
     if not (min(_md(y, th.tsme_from), nominal - timedelta(days=30)) <= today <= real):
         return []
-    return [Hit("tsme_update", "firm", firm.id, str(y), firm.id, BOTH, real,
-                f"【科技型中小企业】{firm.name}：请于{cn(real)}前完成{y}年度信息更新",
-                f"{firm.name}已入库科技型中小企业（登记编号{firm.tsme_reg_no}），须在{_deadline_text(nominal, real)}"
-                f"前更新年度信息并重新自评，逾期未更新将被移出名单。",
-                "")]
+    return [
+        Hit(
+            "tsme_update",
+            "firm",
+            firm.id,
+            str(y),
+            firm.id,
+            BOTH,
+            real,
+            f"【科技型中小企业】{firm.name}：请于{cn(real)}前完成{y}年度信息更新",
+            f"{firm.name}已入库科技型中小企业（登记编号{firm.tsme_reg_no}），须在{_deadline_text(nominal, real)}"
+            f"前更新年度信息并重新自评，逾期未更新将被移出名单。",
+            "",
+        )
+    ]
 
 
 def stale_data_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -401,11 +544,21 @@ def stale_data_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
     if today < _md(today.year, th.stale_from):
         return []
     last = today.year - 1
-    return [Hit("stale_data", "firm", firm.id, str(last), firm.id, BOTH, None,
-                f"【数据待补】{firm.name}：尚未填报{last}年度财务与人员数据",
-                f"{firm.name}还没有{last}年度的销售收入、研发费用、人员等数据，评估和路线图仍按旧数据计算。"
-                f"请尽快补充{last}年度数据。",
-                "")]
+    return [
+        Hit(
+            "stale_data",
+            "firm",
+            firm.id,
+            str(last),
+            firm.id,
+            BOTH,
+            None,
+            f"【数据待补】{firm.name}：尚未填报{last}年度财务与人员数据",
+            f"{firm.name}还没有{last}年度的销售收入、研发费用、人员等数据，评估和路线图仍按旧数据计算。"
+            f"请尽快补充{last}年度数据。",
+            "",
+        )
+    ]
 
 
 def stage_stuck_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
@@ -414,11 +567,21 @@ def stage_stuck_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
     days = (today - firm.stage_changed_on).days
     if days <= th.stage_stuck_days:
         return []
-    return [Hit("stage_stuck", "firm", firm.id, f"{firm.stage}:{firm.stage_changed_on.isoformat()}", firm.id,
-                OFFICER, None, f"【阶段停留过久】{firm.name}：已{days}天未推进",
-                f"{firm.name}自{cn(firm.stage_changed_on)}起一直处于“{firm.stage_label or firm.stage}”阶段，"
-                f"已超过{th.stage_stuck_days}天，请跟进或调整阶段。",
-                "")]
+    return [
+        Hit(
+            "stage_stuck",
+            "firm",
+            firm.id,
+            f"{firm.stage}:{firm.stage_changed_on.isoformat()}",
+            firm.id,
+            OFFICER,
+            None,
+            f"【阶段停留过久】{firm.name}：已{days}天未推进",
+            f"{firm.name}自{cn(firm.stage_changed_on)}起一直处于“{firm.stage_label or firm.stage}”阶段，"
+            f"已超过{th.stage_stuck_days}天，请跟进或调整阶段。",
+            "",
+        )
+    ]
 
 
 @dataclass

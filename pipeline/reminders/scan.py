@@ -8,6 +8,7 @@ deliveries are written in the same transaction. So:
 * a scan run twice, or two scans at once, creates nothing twice (the unique key decides);
 * a scan killed mid-way leaves whole chunks behind; the rerun inserts exactly what is missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,12 +21,21 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 
 from pipeline.extensions import db
-from pipeline.models import (ApplicationBatch, County, FiscalYear, Firm, Milestone, Reminder,
-                             Roadmap, ScanRun, User)
+from pipeline.models import (
+    ApplicationBatch,
+    County,
+    Firm,
+    FiscalYear,
+    Milestone,
+    Reminder,
+    Roadmap,
+    ScanRun,
+    User,
+)
 from pipeline.models.base import utcnow
-from pipeline.vocabulary import STAGES
 from pipeline.reminders import rules
 from pipeline.reminders.settings import thresholds as load_thresholds
+from pipeline.vocabulary import STAGES
 
 CHUNK = 5000  # rows per transaction: a killed scan loses at most one uncommitted chunk, redone on rerun
 STALE_RUN = timedelta(hours=2)  # a "running" scan older than this was killed
@@ -46,20 +56,34 @@ class ScanResult:
 
 # ------------------------------------------------------------------ loading (fixed number of queries)
 
+
 def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
-    with_figures = set(conn.execute(select(FiscalYear.firm_id).where(
-        FiscalYear.year == today.year - 1, FiscalYear.is_estimate.is_(False)).distinct()).scalars())
+    with_figures = set(
+        conn.execute(
+            select(FiscalYear.firm_id)
+            .where(FiscalYear.year == today.year - 1, FiscalYear.is_estimate.is_(False))
+            .distinct()
+        ).scalars()
+    )
     # issue 16: 年报 submitted, the stored compliance watch, the year's 年报 deadlines and 科小 windows
     from pipeline.models import AnnualReport, ComplianceWatch
 
     submitted: dict[int, set] = defaultdict(set)
     not_submitted: dict[int, set] = defaultdict(set)
-    for fid, y, done in conn.execute(select(AnnualReport.firm_id, AnnualReport.year, AnnualReport.submitted).where(
-            AnnualReport.year >= today.year - 4)).all():
+    for fid, y, done in conn.execute(
+        select(AnnualReport.firm_id, AnnualReport.year, AnnualReport.submitted).where(
+            AnnualReport.year >= today.year - 4
+        )
+    ).all():
         (submitted if done else not_submitted)[fid].add(y)
-    risky = {fid: (codes, summary) for fid, codes, summary in conn.execute(
-        select(ComplianceWatch.firm_id, ComplianceWatch.codes, ComplianceWatch.summary).where(
-            ComplianceWatch.status == "at_risk")).all()}
+    risky = {
+        fid: (codes, summary)
+        for fid, codes, summary in conn.execute(
+            select(ComplianceWatch.firm_id, ComplianceWatch.codes, ComplianceWatch.summary).where(
+                ComplianceWatch.status == "at_risk"
+            )
+        ).all()
+    }
     from pipeline.services.compliance import calendar
 
     cal = calendar(today)  # the admin's 年报 deadlines and 科小 windows per year (issue 14's data)
@@ -67,35 +91,78 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     window = cal.tsme_window(today.year)
     no_risk = ("", "")
     firms = [
-        rules.FirmFacts(id=r.id, name=r.name, county_id=r.county_id, stage=r.stage,
-                        reports_submitted=frozenset(submitted.get(r.id, ())),
-                        reports_not_submitted=frozenset(not_submitted.get(r.id, ())),
-                        compliance_codes=risky.get(r.id, no_risk)[0], compliance_summary=risky.get(r.id, no_risk)[1],
-                        hnte_cert_date=r.hnte_cert_date, hnte_cert_expiry=r.hnte_cert_expiry,
-                        tsme_reg_no=r.tsme_reg_no, tsme_year=r.tsme_year,
-                        stage_changed_on=r.stage_changed_at.date() if r.stage_changed_at else None,
-                        has_last_year_figures=r.id in with_figures, stage_label=STAGES.get(r.stage, r.stage))
-        for r in conn.execute(select(Firm.id, Firm.name, Firm.county_id, Firm.stage, Firm.hnte_cert_date,
-                                     Firm.hnte_cert_expiry, Firm.tsme_reg_no, Firm.tsme_year,
-                                     Firm.stage_changed_at)).all()  # fetchall: much faster than row by row
+        rules.FirmFacts(
+            id=r.id,
+            name=r.name,
+            county_id=r.county_id,
+            stage=r.stage,
+            reports_submitted=frozenset(submitted.get(r.id, ())),
+            reports_not_submitted=frozenset(not_submitted.get(r.id, ())),
+            compliance_codes=risky.get(r.id, no_risk)[0],
+            compliance_summary=risky.get(r.id, no_risk)[1],
+            hnte_cert_date=r.hnte_cert_date,
+            hnte_cert_expiry=r.hnte_cert_expiry,
+            tsme_reg_no=r.tsme_reg_no,
+            tsme_year=r.tsme_year,
+            stage_changed_on=r.stage_changed_at.date() if r.stage_changed_at else None,
+            has_last_year_figures=r.id in with_figures,
+            stage_label=STAGES.get(r.stage, r.stage),
+        )
+        for r in conn.execute(
+            select(
+                Firm.id,
+                Firm.name,
+                Firm.county_id,
+                Firm.stage,
+                Firm.hnte_cert_date,
+                Firm.hnte_cert_expiry,
+                Firm.tsme_reg_no,
+                Firm.tsme_year,
+                Firm.stage_changed_at,
+            )
+        ).all()  # fetchall: much faster than row by row
     ]
     horizon = today + timedelta(days=max(th.milestone_days))
     milestones = [
         rules.MilestoneFacts(*r)
-        for r in conn.execute(select(Milestone.id, Milestone.firm_id, Milestone.title, Milestone.due,
-                                     Milestone.owner, Milestone.status)
-                              .where(Milestone.status.in_(rules.OPEN_MILESTONE), Milestone.due <= horizon)).all()
+        for r in conn.execute(
+            select(
+                Milestone.id,
+                Milestone.firm_id,
+                Milestone.title,
+                Milestone.due,
+                Milestone.owner,
+                Milestone.status,
+            ).where(Milestone.status.in_(rules.OPEN_MILESTONE), Milestone.due <= horizon)
+        ).all()
     ]
-    batches = [rules.BatchFacts(code, cutoff) for code, cutoff in conn.execute(
-        select(ApplicationBatch.code, ApplicationBatch.cutoff).where(
-            ApplicationBatch.cutoff >= today, ApplicationBatch.cutoff <= today + timedelta(days=max(th.batch_days))))]
+    batches = [
+        rules.BatchFacts(code, cutoff)
+        for code, cutoff in conn.execute(
+            select(ApplicationBatch.code, ApplicationBatch.cutoff).where(
+                ApplicationBatch.cutoff >= today,
+                ApplicationBatch.cutoff <= today + timedelta(days=max(th.batch_days)),
+            )
+        )
+    ]
     target = {}
     if batches:
-        target = dict(conn.execute(select(Roadmap.firm_id, Roadmap.target_batch).where(
-            Roadmap.target_batch.in_([b.code for b in batches]))).all())
-    return rules.Inputs(firms=firms, milestones=milestones, batches=batches, target_batch=target,
-                        report_deadlines=deadlines, tsme_windows=((window.opens, window.closes),),
-                        tsme_renewal_by=window.renewal_by if today.year in cal.tsme_windows else None)
+        target = dict(
+            conn.execute(
+                select(Roadmap.firm_id, Roadmap.target_batch).where(
+                    Roadmap.target_batch.in_([b.code for b in batches])
+                )
+            ).all()
+        )
+    return rules.Inputs(
+        firms=firms,
+        milestones=milestones,
+        batches=batches,
+        target_batch=target,
+        report_deadlines=deadlines,
+        tsme_windows=((window.opens, window.closes),),
+        tsme_renewal_by=window.renewal_by if today.year in cal.tsme_windows else None,
+    )
 
 
 @dataclass
@@ -109,29 +176,50 @@ class Recipients:
     webhooks: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, conn) -> "Recipients":
+    def load(cls, conn) -> Recipients:
         r = cls()
         from pipeline.models import DeptNode
         from pipeline.vocabulary import TOWN_KINDS
 
         # issue 18: a town officer is no county officer: they get the reminders of the firms they are
         # responsible for, never the county-wide fallback (that would name firms outside their town)
-        town_level = set(conn.execute(select(User.id).join(DeptNode, DeptNode.id == User.node_id)
-                                      .where(DeptNode.kind.in_(TOWN_KINDS))).scalars())
-        for u in conn.execute(select(User.id, User.role, User.county_id, User.firm_id, User.email,
-                                     User.notify_inapp, User.notify_email)
-                              .where(User.active.is_(True), User.role.in_(("officer", "firm")))):
-            channels = tuple(c for c, on in (("inapp", u.notify_inapp), ("email", u.notify_email and bool(u.email)))
-                             if on)
+        town_level = set(
+            conn.execute(
+                select(User.id)
+                .join(DeptNode, DeptNode.id == User.node_id)
+                .where(DeptNode.kind.in_(TOWN_KINDS))
+            ).scalars()
+        )
+        for u in conn.execute(
+            select(
+                User.id,
+                User.role,
+                User.county_id,
+                User.firm_id,
+                User.email,
+                User.notify_inapp,
+                User.notify_email,
+            ).where(User.active.is_(True), User.role.in_(("officer", "firm")))
+        ):
+            channels = tuple(
+                c for c, on in (("inapp", u.notify_inapp), ("email", u.notify_email and bool(u.email))) if on
+            )
             if u.role == "firm" and u.firm_id is not None:
                 r.firm_users[u.firm_id].append((u.id, channels))
             elif u.role == "officer" and u.county_id is not None:
                 r.officers[u.id] = (u.county_id, channels)
                 if u.id not in town_level:
                     r.county_officers[u.county_id].append((u.id, channels))
-        r.firm_officer = dict(conn.execute(select(Firm.id, Firm.officer_id).where(Firm.officer_id.isnot(None))).all())
-        r.webhooks = dict(conn.execute(select(County.id, County.webhook_url).where(
-            County.webhook_url.isnot(None), County.webhook_url != "")).all())
+        r.firm_officer = dict(
+            conn.execute(select(Firm.id, Firm.officer_id).where(Firm.officer_id.isnot(None))).all()
+        )
+        r.webhooks = dict(
+            conn.execute(
+                select(County.id, County.webhook_url).where(
+                    County.webhook_url.isnot(None), County.webhook_url != ""
+                )
+            ).all()
+        )
         return r
 
     def officers_of(self, firm_id: int, county_id: int) -> list:
@@ -160,28 +248,73 @@ def dedupe_key(rule: str, subject_type: str, subject_id, period: str, recipient:
     return f"{rule}|{subject_type}:{subject_id}|{period}|{recipient}"
 
 
-def expand(hits, firms_county: dict, recips: Recipients, scan_id: int | None, now: datetime) -> list[tuple[dict, tuple]]:
+def expand(
+    hits, firms_county: dict, recips: Recipients, scan_id: int | None, now: datetime
+) -> list[tuple[dict, tuple]]:
     """Hits → (reminder row, channels) for each recipient; webhook rows for urgent hits of a county with a robot."""
     out = []
     for h in hits:
         county_id = firms_county[h.firm_id]
-        base = dict(rule=h.rule, subject_type=h.subject_type, subject_id=h.subject_id, period=h.period,
-                    firm_id=h.firm_id, county_id=county_id, due_on=h.due_on, title=h.title, body=h.body,
-                    created_at=now, scan_id=scan_id)
+        base = dict(
+            rule=h.rule,
+            subject_type=h.subject_type,
+            subject_id=h.subject_id,
+            period=h.period,
+            firm_id=h.firm_id,
+            county_id=county_id,
+            due_on=h.due_on,
+            title=h.title,
+            body=h.body,
+            created_at=now,
+            scan_id=scan_id,
+        )
         for uid, channels, firm_user, stand_in in recips.users_for(h, county_id):
             extra = {"body": h.body + NO_ACCOUNT_NOTE} if stand_in else {}
-            out.append(({**base, **extra, "user_id": uid, "link": rules.link_for(h.firm_id, h.anchor, firm_user),
-                         "dedupe_key": dedupe_key(h.rule, h.subject_type, h.subject_id, h.period, f"u{uid}")},
-                        channels))
+            out.append(
+                (
+                    {
+                        **base,
+                        **extra,
+                        "user_id": uid,
+                        "link": rules.link_for(h.firm_id, h.anchor, firm_user),
+                        "dedupe_key": dedupe_key(h.rule, h.subject_type, h.subject_id, h.period, f"u{uid}"),
+                    },
+                    channels,
+                )
+            )
         if h.urgent and county_id in recips.webhooks:
-            out.append(({**base, "user_id": None, "link": rules.link_for(h.firm_id, h.anchor, False),
-                         "dedupe_key": dedupe_key(h.rule, h.subject_type, h.subject_id, h.period, f"c{county_id}")},
-                        ("webhook",)))
+            out.append(
+                (
+                    {
+                        **base,
+                        "user_id": None,
+                        "link": rules.link_for(h.firm_id, h.anchor, False),
+                        "dedupe_key": dedupe_key(
+                            h.rule, h.subject_type, h.subject_id, h.period, f"c{county_id}"
+                        ),
+                    },
+                    ("webhook",),
+                )
+            )
     return out
 
 
-REMINDER_COLS = ("dedupe_key", "rule", "subject_type", "subject_id", "period", "firm_id", "county_id", "user_id",
-                 "due_on", "title", "body", "link", "created_at", "scan_id")
+REMINDER_COLS = (
+    "dedupe_key",
+    "rule",
+    "subject_type",
+    "subject_id",
+    "period",
+    "firm_id",
+    "county_id",
+    "user_id",
+    "due_on",
+    "title",
+    "body",
+    "link",
+    "created_at",
+    "scan_id",
+)
 ROWS_PER_STATEMENT = 500  # 14 parameters a row: well inside SQLite's 32,766 and PostgreSQL's 65,535
 
 
@@ -195,24 +328,45 @@ def _driver_value(v, sqlite: bool):
     return v
 
 
-PG_TYPES = ("text", "text", "text", "int", "text", "int", "int", "int", "date", "text", "text", "text", "timestamp",
-            "int")  # REMINDER_COLS as PostgreSQL array element types
+PG_TYPES = (
+    "text",
+    "text",
+    "text",
+    "int",
+    "text",
+    "int",
+    "int",
+    "int",
+    "date",
+    "text",
+    "text",
+    "text",
+    "timestamp",
+    "int",
+)  # REMINDER_COLS as PostgreSQL array element types
 
 
 def existing_keys(conn, keys: list[str]) -> set[str]:
     """Which of ``keys`` are already in the outbox (most of them, on every daily scan after the first)."""
     if conn.dialect.name == "postgresql":  # one query with an array parameter
-        return set(conn.exec_driver_sql("SELECT dedupe_key FROM reminder WHERE dedupe_key = ANY(%s)",
-                                        (keys,)).scalars())
+        return set(
+            conn.exec_driver_sql(
+                "SELECT dedupe_key FROM reminder WHERE dedupe_key = ANY(%s)", (keys,)
+            ).scalars()
+        )
     found: set[str] = set()
     for start in range(0, len(keys), 900):
-        found.update(conn.execute(select(Reminder.dedupe_key).where(
-            Reminder.dedupe_key.in_(keys[start:start + 900]))).scalars())
+        found.update(
+            conn.execute(
+                select(Reminder.dedupe_key).where(Reminder.dedupe_key.in_(keys[start : start + 900]))
+            ).scalars()
+        )
     return found
 
 
-def write_outbox(rows: list[tuple[dict, tuple]], now: datetime, chunk: int = CHUNK,
-                 pause: float = 0.0) -> tuple[int, int, Counter]:
+def write_outbox(
+    rows: list[tuple[dict, tuple]], now: datetime, chunk: int = CHUNK, pause: float = 0.0
+) -> tuple[int, int, Counter]:
     """Insert reminders (ON CONFLICT DO NOTHING) and, for the new ones, their deliveries; one transaction per chunk.
 
     Keys already present are skipped up front; the conflict clause still settles races with a
@@ -229,7 +383,7 @@ def write_outbox(rows: list[tuple[dict, tuple]], now: datetime, chunk: int = CHU
     rows = [x for x in rows if x[0]["dedupe_key"] not in have]
     created_at = _driver_value(now, sqlite)
     for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
+        part = rows[start : start + chunk]
         channels = {r["dedupe_key"]: (r["rule"], ch) for r, ch in part}
         with db.engine.begin() as conn:
             if sqlite:
@@ -247,15 +401,30 @@ def _write_sqlite(conn, part, channels, by_rule, now_text: str) -> tuple[int, in
     row_sql = "(" + ",".join(["?"] * len(REMINDER_COLS)) + ")"
     new = []
     for s in range(0, len(part), ROWS_PER_STATEMENT):
-        piece = part[s:s + ROWS_PER_STATEMENT]
-        sql = (f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) VALUES {','.join([row_sql] * len(piece))} "
-               f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
+        piece = part[s : s + ROWS_PER_STATEMENT]
+        sql = (
+            f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) VALUES {','.join([row_sql] * len(piece))} "
+            f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+        )
         params = []
         for r, _ in piece:
             due = r["due_on"]
-            params += (r["dedupe_key"], r["rule"], r["subject_type"], r["subject_id"], r["period"], r["firm_id"],
-                       r["county_id"], r["user_id"], due.isoformat() if due is not None else None, r["title"],
-                       r["body"], r["link"], now_text, r["scan_id"])
+            params += (
+                r["dedupe_key"],
+                r["rule"],
+                r["subject_type"],
+                r["subject_id"],
+                r["period"],
+                r["firm_id"],
+                r["county_id"],
+                r["user_id"],
+                due.isoformat() if due is not None else None,
+                r["title"],
+                r["body"],
+                r["link"],
+                now_text,
+                r["scan_id"],
+            )
         new += conn.exec_driver_sql(sql, tuple(params)).all()
     dels = []
     for rid, key in new:
@@ -263,16 +432,21 @@ def _write_sqlite(conn, part, channels, by_rule, now_text: str) -> tuple[int, in
         by_rule[rule] += 1
         dels += [(rid, c, "pending", 0, now_text) for c in chs]
     if dels:
-        conn.exec_driver_sql("INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
-                             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (reminder_id, channel) DO NOTHING", dels)
+        conn.exec_driver_sql(
+            "INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (reminder_id, channel) DO NOTHING",
+            dels,
+        )
     return len(new), len(dels)
 
 
 def _write_pg(conn, part, channels, by_rule, now) -> tuple[int, int]:
     arrays = tuple([r[c] for r, _ in part] for c in REMINDER_COLS)
-    sql = (f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) "
-           f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in PG_TYPES)}) "
-           f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
+    sql = (
+        f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) "
+        f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in PG_TYPES)}) "
+        f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
+    )
     new = conn.exec_driver_sql(sql, arrays).all()
     ids, chs = [], []
     for rid, key in new:
@@ -285,18 +459,25 @@ def _write_pg(conn, part, channels, by_rule, now) -> tuple[int, int]:
         conn.exec_driver_sql(
             "INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
             "SELECT r, c, 'pending', 0, %s FROM unnest(%s::int[], %s::text[]) AS u(r, c) "
-            "ON CONFLICT (reminder_id, channel) DO NOTHING", (now, ids, chs))
+            "ON CONFLICT (reminder_id, channel) DO NOTHING",
+            (now, ids, chs),
+        )
     return len(new), len(ids)
 
 
 # ------------------------------------------------------------------ the use case
 
+
 def _start(today: date, now: datetime) -> int:
     with db.engine.begin() as conn:
-        conn.execute(update(ScanRun).where(ScanRun.status == "running", ScanRun.started_at < now - STALE_RUN)
-                     .values(status="error", finished_at=now, error="扫描中断（进程被终止或崩溃），未正常结束"))
-        return conn.execute(ScanRun.__table__.insert().values(started_at=now, today=today, status="running",
-                                                               created=0)).inserted_primary_key[0]
+        conn.execute(
+            update(ScanRun)
+            .where(ScanRun.status == "running", ScanRun.started_at < now - STALE_RUN)
+            .values(status="error", finished_at=now, error="扫描中断（进程被终止或崩溃），未正常结束")
+        )
+        return conn.execute(
+            ScanRun.__table__.insert().values(started_at=now, today=today, status="running", created=0)
+        ).inserted_primary_key[0]
 
 
 def _finish(scan_id: int, **values) -> None:
@@ -325,12 +506,29 @@ def run_scan(today: date, *, chunk: int | None = None) -> ScanResult:
         result.created, result.deliveries, by_rule = write_outbox(rows, now, chunk, pause)
         result.by_rule = dict(sorted(by_rule.items()))
         result.seconds = time.perf_counter() - started
-        result.timings = {"read": round(t_read - started, 3), "rules": round(t_rules - t_read, 3),
-                          "write": round(time.perf_counter() - t_rules, 3)}
-        _finish(scan_id, status="ok", created=result.created,
-                summary={"hits": result.hits, "candidates": result.candidates, "deliveries": result.deliveries,
-                         "by_rule": result.by_rule, "seconds": round(result.seconds, 3), "timings": result.timings})
+        result.timings = {
+            "read": round(t_read - started, 3),
+            "rules": round(t_rules - t_read, 3),
+            "write": round(time.perf_counter() - t_rules, 3),
+        }
+        _finish(
+            scan_id,
+            status="ok",
+            created=result.created,
+            summary={
+                "hits": result.hits,
+                "candidates": result.candidates,
+                "deliveries": result.deliveries,
+                "by_rule": result.by_rule,
+                "seconds": round(result.seconds, 3),
+                "timings": result.timings,
+            },
+        )
     except Exception as exc:
-        _finish(scan_id, status="error", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000])
+        _finish(
+            scan_id,
+            status="error",
+            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"[:4000],
+        )
         raise
     return result

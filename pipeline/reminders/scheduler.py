@@ -6,6 +6,7 @@ a second process started by mistake finds the lease held, says so and exits with
 anything. The holder renews the heartbeat every HEARTBEAT seconds and stops if it ever loses the
 lease. Web workers never import this module.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -54,35 +55,52 @@ def acquire_lease(holder: str, now: datetime | None = None, force: bool = False)
     """Take the lease if it is free or stale (or ``force``: we hold the PostgreSQL advisory lock)."""
     now = now or utcnow()
     with db.engine.begin() as conn:
-        conn.execute(_insert(SchedulerLease.__table__).on_conflict_do_nothing(index_elements=["name"]),
-                     {"name": LEASE_NAME, "holder": "", "heartbeat_at": EPOCH})
+        conn.execute(
+            _insert(SchedulerLease.__table__).on_conflict_do_nothing(index_elements=["name"]),
+            {"name": LEASE_NAME, "holder": "", "heartbeat_at": EPOCH},
+        )
     with db.engine.begin() as conn:
-        res = conn.execute(update(SchedulerLease).where(
-            SchedulerLease.name == LEASE_NAME,
-            or_(SchedulerLease.holder == holder, SchedulerLease.heartbeat_at < now - LEASE_TTL,
-                text("1 = 1") if force else text("1 = 0")))
-            .values(holder=holder, heartbeat_at=now))
+        res = conn.execute(
+            update(SchedulerLease)
+            .where(
+                SchedulerLease.name == LEASE_NAME,
+                or_(
+                    SchedulerLease.holder == holder,
+                    SchedulerLease.heartbeat_at < now - LEASE_TTL,
+                    text("1 = 1") if force else text("1 = 0"),
+                ),
+            )
+            .values(holder=holder, heartbeat_at=now)
+        )
         return res.rowcount == 1
 
 
 def renew_lease(holder: str, now: datetime | None = None) -> bool:
     with db.engine.begin() as conn:
-        res = conn.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME,
-                                                        SchedulerLease.holder == holder)
-                           .values(heartbeat_at=now or utcnow()))
+        res = conn.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder)
+            .values(heartbeat_at=now or utcnow())
+        )
         return res.rowcount == 1
 
 
 def release_lease(holder: str) -> None:
     with db.engine.begin() as conn:
-        conn.execute(update(SchedulerLease).where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder)
-                     .values(heartbeat_at=EPOCH))
+        conn.execute(
+            update(SchedulerLease)
+            .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder)
+            .values(heartbeat_at=EPOCH)
+        )
 
 
 def current_lease() -> tuple[str, datetime] | None:
     with db.engine.connect() as conn:
-        row = conn.execute(select(SchedulerLease.holder, SchedulerLease.heartbeat_at)
-                           .where(SchedulerLease.name == LEASE_NAME)).first()
+        row = conn.execute(
+            select(SchedulerLease.holder, SchedulerLease.heartbeat_at).where(
+                SchedulerLease.name == LEASE_NAME
+            )
+        ).first()
     return (row[0], row[1]) if row else None
 
 
@@ -116,8 +134,10 @@ def build_scheduler(app, holder: str, echo=print):
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     sched = BlockingScheduler(
-        timezone=SHANGHAI, jobstores={"default": MemoryJobStore()},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600})
+        timezone=SHANGHAI,
+        jobstores={"default": MemoryJobStore()},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+    )
 
     def in_app(fn):
         def job():
@@ -126,6 +146,7 @@ def build_scheduler(app, holder: str, echo=print):
                     return fn()
                 finally:
                     db.session.remove()
+
         job.__name__ = fn.__name__
         return job
 
@@ -139,7 +160,13 @@ def build_scheduler(app, holder: str, echo=print):
         from pipeline.reminders.scan import run_scan
 
         r = run_scan(today_shanghai())
-        log.info("scan %s: created %s reminders (%s deliveries) in %.1f s", r.today, r.created, r.deliveries, r.seconds)
+        log.info(
+            "scan %s: created %s reminders (%s deliveries) in %.1f s",
+            r.today,
+            r.created,
+            r.deliveries,
+            r.seconds,
+        )
         deliver_pending()
 
     def deliver():
@@ -166,24 +193,58 @@ def build_scheduler(app, holder: str, echo=print):
 
         send_due(today_shanghai())
 
-    sched.add_job(in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat", name="lease-heartbeat")
-    sched.add_job(in_app(scan_and_deliver), "cron", hour=6, minute=30, id="reminders-scan", name="reminders-scan")
+    sched.add_job(
+        in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat", name="lease-heartbeat"
+    )
+    sched.add_job(
+        in_app(scan_and_deliver), "cron", hour=6, minute=30, id="reminders-scan", name="reminders-scan"
+    )
     sched.add_job(in_app(deliver), "interval", minutes=1, id="reminders-deliver", name="reminders-deliver")
-    sched.add_job(in_app(compliance_refresh), "cron", hour=6, minute=10, id="compliance-refresh", name="compliance-refresh")
-    sched.add_job(in_app(briefings), "cron", hour=8, minute=30, id="briefing-delivery", name="briefing-delivery")
-    sched.add_job(in_app(digest), "cron", day_of_week="mon", hour=8, minute=0, id="reminders-digest", name="reminders-digest")
+    sched.add_job(
+        in_app(compliance_refresh),
+        "cron",
+        hour=6,
+        minute=10,
+        id="compliance-refresh",
+        name="compliance-refresh",
+    )
+    sched.add_job(
+        in_app(briefings), "cron", hour=8, minute=30, id="briefing-delivery", name="briefing-delivery"
+    )
+    sched.add_job(
+        in_app(digest),
+        "cron",
+        day_of_week="mon",
+        hour=8,
+        minute=0,
+        id="reminders-digest",
+        name="reminders-digest",
+    )
     run_jobs = _optional("pipeline.reports.jobs", "run_pending_jobs")
     if run_jobs is not None:
         sched.add_job(in_app(run_jobs), "interval", seconds=15, id="report-jobs", name="report-jobs")
     take_snapshot = _optional("pipeline.services.goals", "take_snapshot")
     if take_snapshot is not None:
-        sched.add_job(in_app(lambda: take_snapshot(today_shanghai())), "cron", hour=1, minute=10, id="goal-snapshot", name="goal-snapshot")
+        sched.add_job(
+            in_app(lambda: take_snapshot(today_shanghai())),
+            "cron",
+            hour=1,
+            minute=10,
+            id="goal-snapshot",
+            name="goal-snapshot",
+        )
     # Catch up at start-up: a scheduler that was down over 06:30 scans now rather than tomorrow.
     with app.app_context():
         from pipeline.reminders.health import scan_overdue
 
         if scan_overdue(utcnow() + timedelta(hours=2)):
-            sched.add_job(in_app(scan_and_deliver), "date", run_date=datetime.now(SHANGHAI), id="catch-up-scan", name="catch-up-scan")
+            sched.add_job(
+                in_app(scan_and_deliver),
+                "date",
+                run_date=datetime.now(SHANGHAI),
+                id="catch-up-scan",
+                name="catch-up-scan",
+            )
     return sched
 
 
@@ -195,7 +256,9 @@ def run(app, echo=print, max_seconds: float | None = None) -> int:
         # Holding the advisory lock proves no other scheduler lives, so a stale lease may be taken over.
         if not pg_ok or not acquire_lease(holder, force=pg_conn is not None):
             lease = current_lease()
-            who = f"{lease[0]}，最近心跳 {lease[1]:%Y-%m-%d %H:%M:%S} UTC" if lease and lease[0] else "另一进程"
+            who = (
+                f"{lease[0]}，最近心跳 {lease[1]:%Y-%m-%d %H:%M:%S} UTC" if lease and lease[0] else "另一进程"
+            )
             echo(f"另一个提醒调度进程正在运行（{who}），本进程不执行任何任务，退出。")
             if pg_conn is not None:
                 pg_conn.close()
@@ -212,8 +275,13 @@ def run(app, echo=print, max_seconds: float | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if max_seconds:
-        sched.add_job(lambda: sched.shutdown(wait=False), "date",
-                      run_date=datetime.now(SHANGHAI) + timedelta(seconds=max_seconds), id="stop-after", name="stop-after")
+        sched.add_job(
+            lambda: sched.shutdown(wait=False),
+            "date",
+            run_date=datetime.now(SHANGHAI) + timedelta(seconds=max_seconds),
+            id="stop-after",
+            name="stop-after",
+        )
     try:
         sched.start()
     finally:

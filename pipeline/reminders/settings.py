@@ -1,4 +1,5 @@
 """Reminder thresholds and delivery tuning: rows of the ``setting`` table, defaults in code."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -8,7 +9,7 @@ from pipeline.reminders.rules import Thresholds
 
 # Delivery tuning (also settings, so an admin can change them without a deploy).
 DELIVERY_DEFAULTS = {
-    "reminders.backoff_minutes": 5,      # first retry after 5 min, then 10, 20, 40 ... (capped)
+    "reminders.backoff_minutes": 5,  # first retry after 5 min, then 10, 20, 40 ... (capped)
     "reminders.backoff_max_minutes": 360,
 }
 
@@ -16,7 +17,7 @@ DELIVERY_DEFAULTS = {
 def load_values(conn) -> dict:
     """All ``reminders.*`` settings as ``{key: value}`` in one query (``conn``: a Connection or Session)."""
     rows = conn.execute(select(Setting.key, Setting.value).where(Setting.key.like("reminders.%"))).all()
-    return {k: v for k, v in rows}
+    return dict(rows)
 
 
 def thresholds(conn) -> Thresholds:
@@ -53,8 +54,8 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
 
     from flask_babel import gettext
 
-    from pipeline.reminders.rules import SETTING_LABELS
     from pipeline.i18n import tl
+    from pipeline.reminders.rules import SETTING_LABELS
 
     values, errors = {}, []
     for name in Thresholds.__dataclass_fields__:
@@ -80,10 +81,21 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
                     raise ValueError
                 values[key] = nums
         except ValueError:
-            hint = (gettext("month-day, e.g. 5-31") if name in MONTH_DAY
-                    else gettext("a number of days from 1 to 3650") if name == "stage_stuck_days"
-                    else gettext("positive whole numbers separated by commas, e.g. 14, 3"))
-            errors.append(gettext("“%(label)s” was given as “%(raw)s”, which is not valid: use %(hint)s", label=tl(label), raw=raw, hint=hint))
+            hint = (
+                gettext("month-day, e.g. 5-31")
+                if name in MONTH_DAY
+                else gettext("a number of days from 1 to 3650")
+                if name == "stage_stuck_days"
+                else gettext("positive whole numbers separated by commas, e.g. 14, 3")
+            )
+            errors.append(
+                gettext(
+                    "“%(label)s” was given as “%(raw)s”, which is not valid: use %(hint)s",
+                    label=tl(label),
+                    raw=raw,
+                    hint=hint,
+                )
+            )
     return values, errors
 
 

@@ -1,4 +1,5 @@
 """``flask export``: roadmap and briefing PDFs from the command line, and the job runner."""
+
 from __future__ import annotations
 
 import os
@@ -9,9 +10,9 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import or_, select
 
 from pipeline import clock
-from sqlalchemy import or_, select
 
 export = AppGroup("export", help="导出 PDF：企业路线图、县区/全市简报；运行排队的导出任务。")
 
@@ -98,7 +99,7 @@ def roadmaps_cmd(county_ref: str, output: str, today: str | None) -> None:
     n = 0
     with click.progressbar(length=len(ids), label=f"{county.name} 路线图") as bar:
         for start in range(0, len(ids), 50):
-            for firm, pdf in render_roadmaps(ids[start:start + 50], day):
+            for firm, pdf in render_roadmaps(ids[start : start + 50], day):
                 _write(str(out / f"{firm.credit_code}-{safe_filename(firm.name)}.pdf"), pdf)
                 n += 1
                 bar.update(1)

@@ -3,21 +3,49 @@
 ``roadmap_contexts`` serves one firm (in the request) and a county's batch alike; ``briefing_context``
 serves the county and the city pack. Labels and defaults for the documents live here too.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
-from typing import Iterable, NamedTuple
+from collections.abc import Iterable
+from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import case, exists, func, select, true
 
 from pipeline.extensions import db
+from pipeline.models import (
+    ApplicationBatch,
+    Assessment,
+    County,
+    Firm,
+    FiscalYear,
+    IPAsset,
+    Milestone,
+    Roadmap,
+    Setting,
+    User,
+)
 from pipeline.services import goals
-from pipeline.models import (ApplicationBatch, Assessment, County, FiscalYear, Firm, IPAsset, Milestone,
-                             Roadmap, Setting, Target, User)
-from pipeline.vocabulary import (CONDITION_STATUSES, CONDITIONS, CULTIVATION_STAGES, GOAL_FIGURES, IP_KINDS, IP_STATUSES,
-                                 MILESTONE_OWNERS, MILESTONE_STATUSES, OPEN_MILESTONE_STATUSES, PRE_APPLICATION_STAGES, SCORE_ITEMS, STAGES,
-                                 ROLE_OFFICER, UNASSESSED_LABEL, VERDICTS, YEAR_FIELDS, item_label)
+from pipeline.vocabulary import (
+    CONDITION_STATUSES,
+    CONDITIONS,
+    CULTIVATION_STAGES,
+    GOAL_FIGURES,
+    IP_KINDS,
+    IP_STATUSES,
+    MILESTONE_OWNERS,
+    MILESTONE_STATUSES,
+    OPEN_MILESTONE_STATUSES,
+    PRE_APPLICATION_STAGES,
+    ROLE_OFFICER,
+    SCORE_ITEMS,
+    STAGES,
+    UNASSESSED_LABEL,
+    VERDICTS,
+    YEAR_FIELDS,
+    item_label,
+)
 
 # The documents' tables, built from the one vocabulary.
 SCORE_ROWS = {key: (label.lstrip("· "), full) for key, label, full in SCORE_ITEMS}
@@ -29,12 +57,19 @@ OPEN_STAGES = CULTIVATION_STAGES
 # setting; these defaults follow hnte-rules.md §5–6 and say that they are configurable.
 BENEFITS_KEY = "report.benefits"
 DEFAULT_BENEFITS = {
-    "tax": {"hnte_rate": 15, "standard_rate": 25,
-            "note": "高新技术企业减按15%的税率征收企业所得税（《企业所得税法》第二十八条），自证书颁发年度起享受。"},
+    "tax": {
+        "hnte_rate": 15,
+        "standard_rate": 25,
+        "note": "高新技术企业减按15%的税率征收企业所得税（《企业所得税法》第二十八条），自证书颁发年度起享受。",
+    },
     "rewards": [
         {"name": "入库培育奖励", "amount": 5, "note": "进入省高企培育库，省、市、县区共同奖励"},
         {"name": "认定培育奖励", "amount": 15, "note": "培育库企业通过高企认定后奖励"},
-        {"name": "培育期贡献奖励", "amount": None, "note": "培育期内上年度贡献达到规定额度的入库企业按比例分享"},
+        {
+            "name": "培育期贡献奖励",
+            "amount": None,
+            "note": "培育期内上年度贡献达到规定额度的入库企业按比例分享",
+        },
     ],
     "others": [
         "研发费用按100%加计扣除（财政部 税务总局公告2023年第7号）",
@@ -86,9 +121,17 @@ def _fmt_condition_rows(result: dict) -> list[dict]:
         if cond is None:
             continue
         value, threshold = condition_value(code, cond)
-        rows.append({"code": code, "label": label, "status": cond.get("status"),
-                     "status_label": CONDITION_STATUSES.get(cond.get("status"), cond.get("status")),
-                     "value": value, "threshold": threshold, "explain": cond.get("explain") or ""})
+        rows.append(
+            {
+                "code": code,
+                "label": label,
+                "status": cond.get("status"),
+                "status_label": CONDITION_STATUSES.get(cond.get("status"), cond.get("status")),
+                "value": value,
+                "threshold": threshold,
+                "explain": cond.get("explain") or "",
+            }
+        )
     return rows
 
 
@@ -130,7 +173,9 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
     firms = {f.id: f for f in s.scalars(select(Firm).where(Firm.id.in_(ids)))}
     counties = {c.id: c for c in s.scalars(select(County))}
     officer_ids = {f.officer_id for f in firms.values() if f.officer_id}
-    officers = {u.id: u for u in s.scalars(select(User).where(User.id.in_(officer_ids)))} if officer_ids else {}
+    officers = (
+        {u.id: u for u in s.scalars(select(User).where(User.id.in_(officer_ids)))} if officer_ids else {}
+    )
     # Firms without an assigned officer: the county's first officer is the contact.
     county_officer = {}
     for u in s.scalars(select(User).where(User.role == "officer", User.active.is_(True)).order_by(User.id)):
@@ -138,19 +183,33 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
     assessments = {a.firm_id: a for a in s.scalars(select(Assessment).where(Assessment.firm_id.in_(ids)))}
     roadmaps = {r.firm_id: r for r in s.scalars(select(Roadmap).where(Roadmap.firm_id.in_(ids)))}
     milestones: dict[int, list] = defaultdict(list)
-    for m in s.scalars(select(Milestone).where(Milestone.firm_id.in_(ids)).order_by(Milestone.due, Milestone.id)):
+    for m in s.scalars(
+        select(Milestone).where(Milestone.firm_id.in_(ids)).order_by(Milestone.due, Milestone.id)
+    ):
         milestones[m.firm_id].append(m)
     years: dict[int, list] = defaultdict(list)
-    for y in s.scalars(select(FiscalYear).where(FiscalYear.firm_id.in_(ids), FiscalYear.year >= today.year - 4)
-                       .order_by(FiscalYear.year)):
+    for y in s.scalars(
+        select(FiscalYear)
+        .where(FiscalYear.firm_id.in_(ids), FiscalYear.year >= today.year - 4)
+        .order_by(FiscalYear.year)
+    ):
         years[y.firm_id].append(y)
     ip_counts: dict[int, Counter] = defaultdict(Counter)
-    for fid, kind, status, n in s.execute(select(IPAsset.firm_id, IPAsset.kind, IPAsset.status, func.count())
-                                          .where(IPAsset.firm_id.in_(ids))
-                                          .group_by(IPAsset.firm_id, IPAsset.kind, IPAsset.status)):
+    for fid, kind, status, n in s.execute(
+        select(IPAsset.firm_id, IPAsset.kind, IPAsset.status, func.count())
+        .where(IPAsset.firm_id.in_(ids))
+        .group_by(IPAsset.firm_id, IPAsset.kind, IPAsset.status)
+    ):
         ip_counts[fid][(kind, status)] += n
-    unexplained = [fid for fid in ids if fid in firms and not (fid in assessments and (
-        assessments[fid].result or {}).get("explained", "gaps" in (assessments[fid].result or {})))]
+    unexplained = [
+        fid
+        for fid in ids
+        if fid in firms
+        and not (
+            fid in assessments
+            and (assessments[fid].result or {}).get("explained", "gaps" in (assessments[fid].result or {}))
+        )
+    ]
     computed = _explained_results(unexplained, assessments, today) if unexplained else {}
     gains = benefits()
 
@@ -165,8 +224,10 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
         ms = milestones.get(fid, [])
         officer = officers.get(firm.officer_id) or county_officer.get(firm.county_id)
         plan = (roadmap.plan or {}) if roadmap else {}
-        ip_rows = [{"kind": IP_KINDS.get(k, k), "status": IP_STATUSES.get(st, st), "count": n}
-                   for (k, st), n in sorted(ip_counts[fid].items())]
+        ip_rows = [
+            {"kind": IP_KINDS.get(k, k), "status": IP_STATUSES.get(st, st), "count": n}
+            for (k, st), n in sorted(ip_counts[fid].items())
+        ]
         cutoff = roadmap.target_cutoff if roadmap else None
         out[fid] = {
             "firm": firm,
@@ -189,8 +250,9 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
             "ip_plan": [m for m in ms if m.code.startswith("ip.file.")],
             "milestones": ms,
             "overdue": [m for m in ms if m.status in ("todo", "doing") and m.due < today],
-            "gantt_rows": [{"title": m.title, "due": m.due, "owner": m.owner, "status": m.status}
-                           for m in ms[:26]],
+            "gantt_rows": [
+                {"title": m.title, "due": m.due, "owner": m.owner, "status": m.status} for m in ms[:26]
+            ],
             "cutoff": cutoff,
             "benefits": gains,
             "stage_label": STAGES.get(firm.stage, firm.stage),
@@ -205,6 +267,7 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
 
 
 # ----------------------------------------------------------------------------------- briefing
+
 
 def _scope_key(county: County | None) -> str:
     return BRIEFING_KEY.format(scope=county.code if county else "city")
@@ -226,58 +289,108 @@ class BriefingRow(NamedTuple):
 
 def _overdue_rows(where, today: date) -> list[tuple]:
     """Firms in cultivation with overdue open milestones, most overdue first (one query)."""
-    return list(db.session.execute(
-        select(Firm.id, Firm.name, Firm.county_id, Firm.stage, func.count(Milestone.id), func.min(Milestone.due))
-        .join(Milestone, Milestone.firm_id == Firm.id)
-        .where(where, Milestone.status.in_(OPEN_MILESTONE_STATUSES), Milestone.due < today,
-               Firm.stage.in_(OPEN_STAGES))
-        .group_by(Firm.id, Firm.name, Firm.county_id, Firm.stage)
-        .order_by(func.count(Milestone.id).desc(), func.min(Milestone.due), Firm.id)))
+    return list(
+        db.session.execute(
+            select(
+                Firm.id,
+                Firm.name,
+                Firm.county_id,
+                Firm.stage,
+                func.count(Milestone.id),
+                func.min(Milestone.due),
+            )
+            .join(Milestone, Milestone.firm_id == Firm.id)
+            .where(
+                where,
+                Milestone.status.in_(OPEN_MILESTONE_STATUSES),
+                Milestone.due < today,
+                Firm.stage.in_(OPEN_STAGES),
+            )
+            .group_by(Firm.id, Firm.name, Firm.county_id, Firm.stage)
+            .order_by(func.count(Milestone.id).desc(), func.min(Milestone.due), Firm.id)
+        )
+    )
 
 
 def _stale_rows(where, last_year: int) -> list[tuple]:
     """Firms not yet applied without figures for ``last_year`` (one query)."""
     has_last_year = exists().where(FiscalYear.firm_id == Firm.id, FiscalYear.year == last_year)
-    return list(db.session.execute(select(Firm.id, Firm.name, Firm.county_id, Firm.stage)
-                                   .where(where, Firm.stage.in_(RISK_STAGES), ~has_last_year)
-                                   .order_by(Firm.county_id, Firm.id)))
+    return list(
+        db.session.execute(
+            select(Firm.id, Firm.name, Firm.county_id, Firm.stage)
+            .where(where, Firm.stage.in_(RISK_STAGES), ~has_last_year)
+            .order_by(Firm.county_id, Firm.id)
+        )
+    )
 
 
 def _ready_rows(where) -> list[tuple]:
     """Firms not yet applied whose verdict is ready or marginal: the list to approach (one query)."""
-    return list(db.session.execute(
-        select(Firm.id, Firm.name, Firm.county_id, Firm.stage, Assessment.verdict, Assessment.score_min,
-               Assessment.score_max, Roadmap.target_batch)
-        .join(Assessment, Assessment.firm_id == Firm.id)
-        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
-        .where(where, Firm.stage.in_(RISK_STAGES), Assessment.verdict.in_(("ready", "marginal")))
-        .order_by(case((Assessment.verdict == "ready", 0), else_=1), Assessment.score_min.desc(), Firm.id)))
+    return list(
+        db.session.execute(
+            select(
+                Firm.id,
+                Firm.name,
+                Firm.county_id,
+                Firm.stage,
+                Assessment.verdict,
+                Assessment.score_min,
+                Assessment.score_max,
+                Roadmap.target_batch,
+            )
+            .join(Assessment, Assessment.firm_id == Firm.id)
+            .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+            .where(where, Firm.stage.in_(RISK_STAGES), Assessment.verdict.in_(("ready", "marginal")))
+            .order_by(case((Assessment.verdict == "ready", 0), else_=1), Assessment.score_min.desc(), Firm.id)
+        )
+    )
 
 
 def _workload(where, county_id: int | None, today: date) -> tuple[list[dict], int]:
     """Officer workload rows and the number of unassigned firms (three queries)."""
     s = db.session
-    officers = list(s.scalars(select(User).where(User.role == ROLE_OFFICER, User.active.is_(True),
-                                                 (User.county_id == county_id) if county_id else true())
-                              .order_by(User.county_id, User.id)))
+    officers = list(
+        s.scalars(
+            select(User)
+            .where(
+                User.role == ROLE_OFFICER,
+                User.active.is_(True),
+                (User.county_id == county_id) if county_id else true(),
+            )
+            .order_by(User.county_id, User.id)
+        )
+    )
     load: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    for oid, stage, n in s.execute(select(Firm.officer_id, Firm.stage, func.count())
-                                   .where(where, Firm.officer_id.isnot(None)).group_by(Firm.officer_id, Firm.stage)):
+    for oid, stage, n in s.execute(
+        select(Firm.officer_id, Firm.stage, func.count())
+        .where(where, Firm.officer_id.isnot(None))
+        .group_by(Firm.officer_id, Firm.stage)
+    ):
         load[oid]["firms"] += n
         if stage in RISK_STAGES:
             load[oid]["pool"] += n
     for oid, open_n, overdue_n in s.execute(
-            select(Firm.officer_id, func.count(Milestone.id),
-                   func.sum(case((Milestone.due < today, 1), else_=0)))
-            .join(Milestone, Milestone.firm_id == Firm.id)
-            .where(where, Firm.officer_id.isnot(None), Milestone.status.in_(OPEN_MILESTONE_STATUSES))
-            .group_by(Firm.officer_id)):
+        select(Firm.officer_id, func.count(Milestone.id), func.sum(case((Milestone.due < today, 1), else_=0)))
+        .join(Milestone, Milestone.firm_id == Firm.id)
+        .where(where, Firm.officer_id.isnot(None), Milestone.status.in_(OPEN_MILESTONE_STATUSES))
+        .group_by(Firm.officer_id)
+    ):
         load[oid]["open"] += open_n
         load[oid]["overdue"] += int(overdue_n or 0)
-    unassigned = s.scalar(select(func.count()).select_from(Firm)
-                          .where(where, Firm.officer_id.is_(None), Firm.stage.in_(RISK_STAGES)))
-    rows = [{"name": o.display_name, "county": o.county.name if o.county else "—", "phone": o.phone,
-             **{k: load[o.id][k] for k in ("firms", "pool", "open", "overdue")}} for o in officers]
+    unassigned = s.scalar(
+        select(func.count())
+        .select_from(Firm)
+        .where(where, Firm.officer_id.is_(None), Firm.stage.in_(RISK_STAGES))
+    )
+    rows = [
+        {
+            "name": o.display_name,
+            "county": o.county.name if o.county else "—",
+            "phone": o.phone,
+            **{k: load[o.id][k] for k in ("firms", "pool", "open", "overdue")},
+        }
+        for o in officers
+    ]
     return rows, unassigned
 
 
@@ -285,11 +398,18 @@ def _summary(fig: dict, overdue_rows: list, stale_rows: list) -> dict:
     """The pack's headline figures: the goal read model's, plus the pack's own work lists."""
     year_end = fig["year_end"] or {}
     return {
-        "active": fig["active"], "expiring": fig["expiring_total"], "pool": fig["pool"],
-        "ready": fig["ready"], "marginal": fig["marginal"], "applied": fig["by_stage"].get("applied", 0),
-        "overdue_firms": len(overdue_rows), "overdue_milestones": sum(r[4] for r in overdue_rows),
-        "stale": len(stale_rows), "forecast": year_end.get("expected"),
-        "forecast_low": year_end.get("low"), "forecast_high": year_end.get("high"),
+        "active": fig["active"],
+        "expiring": fig["expiring_total"],
+        "pool": fig["pool"],
+        "ready": fig["ready"],
+        "marginal": fig["marginal"],
+        "applied": fig["by_stage"].get("applied", 0),
+        "overdue_firms": len(overdue_rows),
+        "overdue_milestones": sum(r[4] for r in overdue_rows),
+        "stale": len(stale_rows),
+        "forecast": year_end.get("expected"),
+        "forecast_low": year_end.get("low"),
+        "forecast_high": year_end.get("high"),
     }
 
 
@@ -298,10 +418,23 @@ def _league(fig: dict, counties: list[County], overdue_rows: list, stale_rows: l
     by_id = {c.id: c for c in counties}
     overdue = Counter(r[2] for r in overdue_rows)
     stale = Counter(r[2] for r in stale_rows)
-    return [{"county": by_id[r["county_id"]], "rank": r["rank"], "active": r["active"], "target": r["hnte_target"],
-             "rate": r["hnte_pct"], "expiring": r["expiring"], "forecast": r["forecast"], "pool": r["pool"],
-             "ready": r["ready"], "marginal": r["marginal"], "overdue_firms": overdue[r["county_id"]],
-             "stale": stale[r["county_id"]]} for r in fig["league"]]
+    return [
+        {
+            "county": by_id[r["county_id"]],
+            "rank": r["rank"],
+            "active": r["active"],
+            "target": r["hnte_target"],
+            "rate": r["hnte_pct"],
+            "expiring": r["expiring"],
+            "forecast": r["forecast"],
+            "pool": r["pool"],
+            "ready": r["ready"],
+            "marginal": r["marginal"],
+            "overdue_firms": overdue[r["county_id"]],
+            "stale": stale[r["county_id"]],
+        }
+        for r in fig["league"]
+    ]
 
 
 def briefing_context(county: County | None, today: date, list_limit: int = 40) -> dict:
@@ -327,21 +460,39 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
     county_names = {c.id: c.name for c in counties}
 
     def firm_rows(rows, n):
-        return [dict(BriefingRow(*r[:4], extra=tuple(r[4:]))._asdict(), county=county_names.get(r[2], "—"),
-                     stage_label=STAGES.get(r[3], r[3])) for r in rows[:n]]
+        return [
+            dict(
+                BriefingRow(*r[:4], extra=tuple(r[4:]))._asdict(),
+                county=county_names.get(r[2], "—"),
+                stage_label=STAGES.get(r[3], r[3]),
+            )
+            for r in rows[:n]
+        ]
 
     return {
-        "today": today, "county": county, "is_city": county is None, "counties": counties,
-        "summary": summary, "stages": stages, "verdicts": verdicts,
+        "today": today,
+        "county": county,
+        "is_city": county is None,
+        "counties": counties,
+        "summary": summary,
+        "stages": stages,
+        "verdicts": verdicts,
         "target": goals.current_target(goals.targets_for(county_id), today) if county_id else city_target,
-        "city_target": city_target, "city_active": city_fig["active"],
+        "city_target": city_target,
+        "city_active": city_fig["active"],
         "city_forecast": (city_fig["year_end"] or {}).get("expected"),
-        "next_batch": db.session.scalars(select(ApplicationBatch).where(ApplicationBatch.cutoff >= today)
-                                         .order_by(ApplicationBatch.cutoff)).first(),
-        "ready": firm_rows(ready_all, list_limit), "ready_total": len(ready_all),
-        "overdue": firm_rows(overdue_rows, list_limit), "overdue_total": len(overdue_rows),
-        "stale": firm_rows(stale_rows, list_limit), "stale_total": len(stale_rows), "stale_year": today.year - 1,
-        "workload": workload, "unassigned": unassigned,
+        "next_batch": db.session.scalars(
+            select(ApplicationBatch).where(ApplicationBatch.cutoff >= today).order_by(ApplicationBatch.cutoff)
+        ).first(),
+        "ready": firm_rows(ready_all, list_limit),
+        "ready_total": len(ready_all),
+        "overdue": firm_rows(overdue_rows, list_limit),
+        "overdue_total": len(overdue_rows),
+        "stale": firm_rows(stale_rows, list_limit),
+        "stale_total": len(stale_rows),
+        "stale_year": today.year - 1,
+        "workload": workload,
+        "unassigned": unassigned,
         "league": _league(city_fig, counties, overdue_rows, stale_rows) if county is None else [],
         "changes": _changes(previous.value if previous else None, summary, stages, verdicts),
         "previous": previous.value if previous else None,
@@ -360,23 +511,38 @@ def _changes(previous: dict | None, summary: dict, stages, verdicts) -> list[dic
     if not previous or "summary" not in previous:
         return []
     before = previous["summary"]
-    rows = [{"label": label, "before": before.get(key), "now": summary[key],
-             "delta": None if before.get(key) is None else summary[key] - before[key]}
-            for key, label in _CHANGE_LABELS]
+    rows = [
+        {
+            "label": label,
+            "before": before.get(key),
+            "now": summary[key],
+            "delta": None if before.get(key) is None else summary[key] - before[key],
+        }
+        for key, label in _CHANGE_LABELS
+    ]
     old_stages = previous.get("stages") or {}
     for code, label, n in stages:
         if code in old_stages and old_stages[code] != n:
-            rows.append({"label": "阶段·" + label, "before": old_stages[code], "now": n,
-                         "delta": n - old_stages[code]})
+            rows.append(
+                {
+                    "label": "阶段·" + label,
+                    "before": old_stages[code],
+                    "now": n,
+                    "delta": n - old_stages[code],
+                }
+            )
     return rows
 
 
 def record_pack(county: County | None, ctx: dict) -> None:
     """Keep this pack's figures so that the next pack can show what changed (caller commits)."""
     key = _scope_key(county)
-    value = {"issued_on": ctx["today"].isoformat(), "summary": ctx["summary"],
-             "stages": {code: n for code, _, n in ctx["stages"]},
-             "verdicts": {code: n for code, _, n in ctx["verdicts"]}}
+    value = {
+        "issued_on": ctx["today"].isoformat(),
+        "summary": ctx["summary"],
+        "stages": {code: n for code, _, n in ctx["stages"]},
+        "verdicts": {code: n for code, _, n in ctx["verdicts"]},
+    }
     row = db.session.get(Setting, key)
     if row is None:
         db.session.add(Setting(key=key, value=value))

@@ -2,6 +2,7 @@
 
 Callers apply scope first: these functions trust the firm ids and the county they are given.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,8 +24,9 @@ def roadmap_html(ctx: dict) -> str:
     chart_items = charts.score_items_chart(score.get("items") or {}) if score else None
     band = charts.score_band_svg(score.get("min", 0), score.get("max", 0)) if score else None
     gantt = charts.gantt_svg(ctx["gantt_rows"], ctx["today"], ctx["cutoff"]) if ctx["gantt_rows"] else None
-    return render_template("reports/roadmap_pdf.html", chart_items=chart_items, chart_band=band,
-                           chart_gantt=gantt, **ctx)
+    return render_template(
+        "reports/roadmap_pdf.html", chart_items=chart_items, chart_band=band, chart_gantt=gantt, **ctx
+    )
 
 
 def render_roadmap(firm_id: int, today: date, fetcher: SafeFetcher | None = None) -> RenderedPdf:
@@ -42,27 +44,58 @@ def render_roadmaps(firm_ids: list[int], today: date):
 
 
 def briefing_html(ctx: dict) -> str:
-    stages = [s for s in ctx["stages"] if s[2] or s[0] in ("pool", "coaching", "to_apply", "applied", "certified")]
-    chart_funnel = charts.hbar_svg([(label, [n]) for _, label, n in stages], ("企业数",), (charts.BLUE,),
-                                   title="各阶段企业数（家）", label_w=80, width=360)
-    chart_ready = charts.bar_chart("在培企业申报准备度（家）", [label[:4] for _, label, _ in ctx["verdicts"]],
-                                   {"企业数": [n for _, _, n in ctx["verdicts"]]}, width=360, height=260)
+    stages = [
+        s for s in ctx["stages"] if s[2] or s[0] in ("pool", "coaching", "to_apply", "applied", "certified")
+    ]
+    chart_funnel = charts.hbar_svg(
+        [(label, [n]) for _, label, n in stages],
+        ("企业数",),
+        (charts.BLUE,),
+        title="各阶段企业数（家）",
+        label_w=80,
+        width=360,
+    )
+    chart_ready = charts.bar_chart(
+        "在培企业申报准备度（家）",
+        [label[:4] for _, label, _ in ctx["verdicts"]],
+        {"企业数": [n for _, _, n in ctx["verdicts"]]},
+        width=360,
+        height=260,
+    )
     s, target = ctx["summary"], ctx["target"]
-    progress = [charts.progress_svg((ctx["county"].name if ctx["county"] else "全市") + "有效高企",
-                                    s["active"], target.hnte_target if target else None, s["forecast"])]
+    progress = [
+        charts.progress_svg(
+            (ctx["county"].name if ctx["county"] else "全市") + "有效高企",
+            s["active"],
+            target.hnte_target if target else None,
+            s["forecast"],
+        )
+    ]
     if not ctx["is_city"]:
         ct = ctx["city_target"]
-        progress.append(charts.progress_svg("全市有效高企", ctx["city_active"], ct.hnte_target if ct else None,
-                                            ctx["city_forecast"]))
+        progress.append(
+            charts.progress_svg(
+                "全市有效高企", ctx["city_active"], ct.hnte_target if ct else None, ctx["city_forecast"]
+            )
+        )
     chart_league = None
     if ctx["is_city"]:
         rows = ctx["league"]
         chart_league = charts.bar_chart(
-            "各县区有效高企与年度目标（家）", [r["county"].name for r in rows],
+            "各县区有效高企与年度目标（家）",
+            [r["county"].name for r in rows],
             {"有效高企": [r["active"] for r in rows], "年度目标": [r["target"] or 0 for r in rows]},
-            height=300, print_values=False)
-    return render_template("reports/briefing_pdf.html", chart_funnel=chart_funnel, chart_ready=chart_ready,
-                           chart_progress=progress, chart_league=chart_league, **ctx)
+            height=300,
+            print_values=False,
+        )
+    return render_template(
+        "reports/briefing_pdf.html",
+        chart_funnel=chart_funnel,
+        chart_ready=chart_ready,
+        chart_progress=progress,
+        chart_league=chart_league,
+        **ctx,
+    )
 
 
 def render_briefing(county: County | None, today: date, record: bool = False) -> RenderedPdf:

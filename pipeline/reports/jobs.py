@@ -5,6 +5,7 @@ an atomic ``UPDATE ... WHERE status='queued'`` on SQLite), so several scheduler 
 a job twice. A county's roadmaps render in a pool of worker processes (both cores), each building
 its own app; progress goes to the row after every chunk, the zip (or the PDF) under ``EXPORT_DIR``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,6 +41,7 @@ class JobError(ValueError):
 
 
 # ----------------------------------------------------------------------------- queue and scope
+
 
 def visible_jobs(user: User) -> Select:
     """Jobs the user may see: admins all, officers their county's (never the city pack), firms none."""
@@ -80,28 +82,50 @@ def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:
         total = len(_county_firm_ids(county.id))
         if total == 0:
             raise JobError(f"{county.name}没有在培企业，无需导出路线图。")
-    job = Job(kind=kind, params={"today": today.isoformat()}, status="queued", progress=0, total=total,
-              created_by_id=user.id, county_id=county.id if county else None)
+    job = Job(
+        kind=kind,
+        params={"today": today.isoformat()},
+        status="queued",
+        progress=0,
+        total=total,
+        created_by_id=user.id,
+        county_id=county.id if county else None,
+    )
     db.session.add(job)
     db.session.commit()
     return job
 
 
 def _county_firm_ids(county_id: int) -> list[int]:
-    return list(db.session.scalars(select(Firm.id).where(Firm.county_id == county_id, Firm.stage.in_(CULTIVATION_STAGES))
-                                   .order_by(Firm.id)))
+    return list(
+        db.session.scalars(
+            select(Firm.id)
+            .where(Firm.county_id == county_id, Firm.stage.in_(CULTIVATION_STAGES))
+            .order_by(Firm.id)
+        )
+    )
 
 
 def job_to_dict(job: Job) -> dict:
     from pipeline.vocabulary import JOB_STATUSES
 
-    return {"id": job.id, "kind": job.kind, "kind_label": KINDS.get(job.kind, job.kind), "status": job.status,
-            "status_label": JOB_STATUSES.get(job.status, job.status), "progress": job.progress, "total": job.total,
-            "percent": int(100 * job.progress / job.total) if job.total else 0, "error": job.error,
-            "done": job.status == "done", "finished": job.status in ("done", "failed")}
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "kind_label": KINDS.get(job.kind, job.kind),
+        "status": job.status,
+        "status_label": JOB_STATUSES.get(job.status, job.status),
+        "progress": job.progress,
+        "total": job.total,
+        "percent": int(100 * job.progress / job.total) if job.total else 0,
+        "error": job.error,
+        "done": job.status == "done",
+        "finished": job.status in ("done", "failed"),
+    }
 
 
 # ----------------------------------------------------------------------------- claiming
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
@@ -112,8 +136,13 @@ def claim_next(holder: str | None = None) -> Job | None:
     holder = holder or worker_name()
     s = db.session
     if s.get_bind().dialect.name == "postgresql":
-        job = s.scalars(select(Job).where(Job.status == "queued").order_by(Job.id).limit(1)
-                        .with_for_update(skip_locked=True)).first()
+        job = s.scalars(
+            select(Job)
+            .where(Job.status == "queued")
+            .order_by(Job.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
         if job is None:
             s.rollback()
             return None
@@ -125,8 +154,11 @@ def claim_next(holder: str | None = None) -> Job | None:
         if job_id is None:
             s.rollback()
             return None
-        taken = s.execute(update(Job).where(Job.id == job_id, Job.status == "queued")
-                          .values(status="running", claimed_by=holder, started_at=utcnow())).rowcount
+        taken = s.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(status="running", claimed_by=holder, started_at=utcnow())
+        ).rowcount
         s.commit()
         if taken == 1:
             return s.get(Job, job_id)
@@ -135,8 +167,11 @@ def claim_next(holder: str | None = None) -> Job | None:
 def requeue_stale(now=None) -> int:
     """Queue again the jobs whose process died mid-run (still "running" after ``STALE``)."""
     now = now or utcnow()
-    n = db.session.execute(update(Job).where(Job.status == "running", Job.started_at < now - STALE)
-                           .values(status="queued", claimed_by=None, progress=0)).rowcount
+    n = db.session.execute(
+        update(Job)
+        .where(Job.status == "running", Job.started_at < now - STALE)
+        .values(status="queued", claimed_by=None, progress=0)
+    ).rowcount
     db.session.commit()
     if n:
         log.warning("re-queued %s stale report jobs", n)
@@ -160,6 +195,7 @@ def run_pending_jobs(max_jobs: int | None = None, workers: int | None = None) ->
 
 
 # ----------------------------------------------------------------------------- running
+
 
 def _export_dir() -> Path:
     path = Path(current_app.config["EXPORT_DIR"])
@@ -212,7 +248,7 @@ def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) ->
     tmp = Path(tempfile.mkdtemp(prefix=f"job-{job.id}-", dir=_export_dir()))
     try:
         workers = workers or min(2, os.cpu_count() or 1)
-        chunks = [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
         done = 0
         if workers <= 1 or len(ids) <= CHUNK:
             for chunk in chunks:
@@ -220,9 +256,16 @@ def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) ->
                 _set_progress(job, done)
         else:
             cfg = _worker_config()
-            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                     initializer=_init_worker, initargs=(cfg,)) as pool:
-                futures = [pool.submit(_render_chunk_in_worker, chunk, today.isoformat(), str(tmp)) for chunk in chunks]
+            with ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(cfg,),
+            ) as pool:
+                futures = [
+                    pool.submit(_render_chunk_in_worker, chunk, today.isoformat(), str(tmp))
+                    for chunk in chunks
+                ]
                 for fut in as_completed(futures):
                     done += fut.result()
                     _set_progress(job, done)

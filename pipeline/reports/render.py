@@ -3,6 +3,7 @@
 Template data is untrusted (firm names come from Excel), so the fetcher refuses everything except
 ``data:`` URLs and ``file:`` paths inside ``static/``: no http(s), no other file, no redirects.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,8 +41,9 @@ class SafeFetcher(_weasy_fetcher_base()):
     """
 
     def __init__(self, static_dir: Path = STATIC, timeout: int = 5):
-        super().__init__(timeout=timeout, allowed_protocols=("data", "file"), allow_redirects=False,
-                         fail_on_errors=False)
+        super().__init__(
+            timeout=timeout, allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=False
+        )
         self.static_dir = Path(static_dir).resolve()
         self.refused: list[str] = []
         self.fetched: list[str] = []
@@ -104,7 +106,8 @@ def render_pdf(html: str, max_pages: int | None = None, fetcher: SafeFetcher | N
     fc = font_config()
     cap = max_pages or DEFAULT_MAX_PAGES
     document = HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=fetcher or SafeFetcher()).render(
-        stylesheets=[_stylesheet_for(fc)], font_config=fc)
+        stylesheets=[_stylesheet_for(fc)], font_config=fc
+    )
     total = len(document.pages)
     truncated = total > cap
     if truncated:
@@ -116,8 +119,10 @@ def render_pdf(html: str, max_pages: int | None = None, fetcher: SafeFetcher | N
     return out
 
 
-_WARM_HTML = ("<html><body><h1>小升高 · 高新技术企业培育</h1><table><tr><th>企业</th><th>得分</th></tr>"
-              "<tr><td>连云港示例科技有限公司</td><td>71–78</td></tr></table></body></html>")
+_WARM_HTML = (
+    "<html><body><h1>小升高 · 高新技术企业培育</h1><table><tr><th>企业</th><th>得分</th></tr>"
+    "<tr><td>连云港示例科技有限公司</td><td>71–78</td></tr></table></body></html>"
+)
 
 
 def warm_up(app=None) -> float:

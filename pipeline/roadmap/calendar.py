@@ -19,17 +19,34 @@ from __future__ import annotations
 
 import calendar as _cal
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Mapping, Optional, Tuple
 
 __all__ = [
-    "Batch", "Calendar", "CalendarError", "DEFAULT_BATCH_PATTERN", "make_calendar",
-    "default_calendar", "calendar_from_json", "calendar_to_json", "LeadTime",
-    "DEFAULT_LEAD_TIMES", "IP_KIND_NAMES", "lead_times_from_json", "lead_times_version",
-    "PLANNER_DATA_VERSION", "add_months", "TsmeWindow", "default_tsme_window", "DEFAULT_TSME_WINDOW",
-    "DEFAULT_ANNUAL_REPORT_MD", "DEFAULT_PROVINCE", "ProvincePractice", "PROVINCE_PRACTICES",
+    "Batch",
+    "Calendar",
+    "CalendarError",
+    "DEFAULT_BATCH_PATTERN",
+    "make_calendar",
+    "default_calendar",
+    "calendar_from_json",
+    "calendar_to_json",
+    "LeadTime",
+    "DEFAULT_LEAD_TIMES",
+    "IP_KIND_NAMES",
+    "lead_times_from_json",
+    "lead_times_version",
+    "PLANNER_DATA_VERSION",
+    "add_months",
+    "TsmeWindow",
+    "default_tsme_window",
+    "DEFAULT_TSME_WINDOW",
+    "DEFAULT_ANNUAL_REPORT_MD",
+    "DEFAULT_PROVINCE",
+    "ProvincePractice",
+    "PROVINCE_PRACTICES",
     "FAST_TRACK_LEAD_TIMES",
 ]
 
@@ -42,8 +59,8 @@ class CalendarError(ValueError):
 
 from pipeline.criteria.rules import add_months  # noqa: E402  (the one definition)
 
-
 # ------------------------------------------------------------------ batches
+
 
 @dataclass(frozen=True, slots=True)
 class Batch:
@@ -56,7 +73,7 @@ class Batch:
     id: str
     cutoff: date
     year: int
-    opens: Optional[date] = None
+    opens: date | None = None
     rolling: bool = False
 
 
@@ -84,7 +101,7 @@ class Calendar:
                      the next year; it cannot re-submit in a later batch of the same year).
     """
 
-    batches: Tuple[Batch, ...]
+    batches: tuple[Batch, ...]
     version: str
     tsme_windows: Mapping[int, TsmeWindow] = field(default_factory=dict)
     annual_reports: Mapping[int, date] = field(default_factory=dict)
@@ -126,8 +143,13 @@ def default_tsme_window(year: int) -> TsmeWindow:
     return TsmeWindow(year, _md(year, (om, od)), _md(year, (cm, cd)), _md(year, (rm, rd)))
 
 
-def make_calendar(batches, tsme_windows=None, annual_reports=None, province: str = DEFAULT_PROVINCE,
-                  one_per_year: bool = True) -> Calendar:
+def make_calendar(
+    batches,
+    tsme_windows=None,
+    annual_reports=None,
+    province: str = DEFAULT_PROVINCE,
+    one_per_year: bool = True,
+) -> Calendar:
     """Build a :class:`Calendar` from any iterable of :class:`Batch` (sorted, hashed), with the
     科小 windows (iterable of :class:`TsmeWindow`) and 年报 deadlines (year → date) if given."""
     bs = tuple(sorted(batches, key=lambda b: (b.cutoff, b.id)))
@@ -143,8 +165,13 @@ def make_calendar(batches, tsme_windows=None, annual_reports=None, province: str
     parts += [f"a{y}|{d}" for y, d in sorted(ar.items())]
     parts.append(f"p|{province}|{int(one_per_year)}")
     # the old hash for a plain batch list keeps stored plans' calendar versions stable
-    if not tw and not ar and province == DEFAULT_PROVINCE and one_per_year \
-            and not any(b.opens or b.rolling for b in bs):
+    if (
+        not tw
+        and not ar
+        and province == DEFAULT_PROVINCE
+        and one_per_year
+        and not any(b.opens or b.rolling for b in bs)
+    ):
         parts = [f"{b.id}|{b.cutoff.isoformat()}|{b.year}" for b in bs]
     return Calendar(bs, _version(parts), tw, ar, province, one_per_year)
 
@@ -155,8 +182,8 @@ class ProvincePractice:
 
     province: str
     mode: str  # "batches" | "rolling"
-    pattern: Tuple[Tuple[int, int, int], ...] = ()     # (n, month, day) of each batch cutoff
-    window: Tuple[Tuple[int, int], Tuple[int, int]] = ((3, 1), (9, 30))  # rolling: opens, closes
+    pattern: tuple[tuple[int, int, int], ...] = ()  # (n, month, day) of each batch cutoff
+    window: tuple[tuple[int, int], tuple[int, int]] = ((3, 1), (9, 30))  # rolling: opens, closes
     one_per_year: bool = True
     basis: str = ""
 
@@ -164,19 +191,26 @@ class ProvincePractice:
 #: (batch number, month, day) of each year's batches: Jiangsu practice, submissions May–Aug
 #: (rules §5: 2021 3rd batch cut-off 08-31; SIP 2023 cut-offs 05-12 … 08-04). [U] – enter the
 #: year's real dates from the 苏高企协办 notice.
-DEFAULT_BATCH_PATTERN: Tuple[Tuple[int, int, int], ...] = ((1, 5, 31), (2, 7, 15), (3, 8, 31))
+DEFAULT_BATCH_PATTERN: tuple[tuple[int, int, int], ...] = ((1, 5, 31), (2, 7, 15), (3, 8, 31))
 
 
 #: Province practices (data). Jiangsu takes several batches between May and August.
 PROVINCE_PRACTICES: Mapping[str, ProvincePractice] = {
-    "江苏省": ProvincePractice("江苏省", "batches", DEFAULT_BATCH_PATTERN,
-                             basis="苏高企协办当年通知：每年5–8月分批受理，每批设系统截止日"),
+    "江苏省": ProvincePractice(
+        "江苏省",
+        "batches",
+        DEFAULT_BATCH_PATTERN,
+        basis="苏高企协办当年通知：每年5–8月分批受理，每批设系统截止日",
+    ),
 }
 
 
-def default_calendar(today: date, years_ahead: int = 4,
-                     pattern: Optional[Tuple[Tuple[int, int, int], ...]] = None,
-                     province: str = DEFAULT_PROVINCE) -> Calendar:
+def default_calendar(
+    today: date,
+    years_ahead: int = 4,
+    pattern: tuple[tuple[int, int, int], ...] | None = None,
+    province: str = DEFAULT_PROVINCE,
+) -> Calendar:
     """Batches of ``today.year .. today.year + years_ahead`` from the province's practice
     (``pattern`` overrides it); ids "YYYY-n", or "YYYY" for a rolling window."""
     practice = PROVINCE_PRACTICES.get(province) or PROVINCE_PRACTICES[DEFAULT_PROVINCE]
@@ -208,7 +242,7 @@ def _json_year(v, path):
     return v
 
 
-def calendar_from_json(data) -> Calendar:
+def calendar_from_json(data) -> Calendar:  # noqa: C901 (to split: issue 13)
     """``{"batches": [{"id": "2027-1", "cutoff": "2027-05-31"}, ...]}`` → :class:`Calendar`.
 
     Per batch, optional ``"year"`` (application year, default the cutoff's year), ``"opens"`` and
@@ -251,8 +285,11 @@ def calendar_from_json(data) -> Calendar:
         c = _json_date(w.get("closes"), f"{path}.closes", "评价截止日期")
         if o > c:
             raise CalendarError(f"{path}.opens：开始日期不能晚于截止日期")
-        r = default_tsme_window(y).renewal_by if w.get("renewal_by") is None else \
-            _json_date(w["renewal_by"], f"{path}.renewal_by", "更新截止日期")
+        r = (
+            default_tsme_window(y).renewal_by
+            if w.get("renewal_by") is None
+            else _json_date(w["renewal_by"], f"{path}.renewal_by", "更新截止日期")
+        )
         windows.append(TsmeWindow(y, o, c, r))
     reports = {}
     ar = data.get("annual_reports") or []
@@ -262,7 +299,9 @@ def calendar_from_json(data) -> Calendar:
         path = f"日历.annual_reports[{i}]"
         if not isinstance(a, dict):
             raise CalendarError(f"{path}：必须是对象")
-        reports[_json_year(a.get("year"), f"{path}.year")] = _json_date(a.get("due"), f"{path}.due", "年报截止日期")
+        reports[_json_year(a.get("year"), f"{path}.year")] = _json_date(
+            a.get("due"), f"{path}.due", "年报截止日期"
+        )
     province = data.get("province", DEFAULT_PROVINCE)
     if not isinstance(province, str) or not province.strip():
         raise CalendarError("日历.province：省份必须是非空字符串")
@@ -273,15 +312,30 @@ def calendar_from_json(data) -> Calendar:
 
 
 def calendar_to_json(cal: Calendar) -> dict:
-    out = {"batches": [dict({"id": b.id, "cutoff": b.cutoff.isoformat(), "year": b.year},
-                            **({"opens": b.opens.isoformat()} if b.opens else {}),
-                            **({"rolling": True} if b.rolling else {}))
-                       for b in cal.batches]}
+    out = {
+        "batches": [
+            dict(
+                {"id": b.id, "cutoff": b.cutoff.isoformat(), "year": b.year},
+                **({"opens": b.opens.isoformat()} if b.opens else {}),
+                **({"rolling": True} if b.rolling else {}),
+            )
+            for b in cal.batches
+        ]
+    }
     if cal.tsme_windows:
-        out["tsme_windows"] = [{"year": w.year, "opens": w.opens.isoformat(), "closes": w.closes.isoformat(),
-                                "renewal_by": w.renewal_by.isoformat()} for _, w in sorted(cal.tsme_windows.items())]
+        out["tsme_windows"] = [
+            {
+                "year": w.year,
+                "opens": w.opens.isoformat(),
+                "closes": w.closes.isoformat(),
+                "renewal_by": w.renewal_by.isoformat(),
+            }
+            for _, w in sorted(cal.tsme_windows.items())
+        ]
     if cal.annual_reports:
-        out["annual_reports"] = [{"year": y, "due": d.isoformat()} for y, d in sorted(cal.annual_reports.items())]
+        out["annual_reports"] = [
+            {"year": y, "due": d.isoformat()} for y, d in sorted(cal.annual_reports.items())
+        ]
     if cal.province != DEFAULT_PROVINCE:
         out["province"] = cal.province
     if not cal.one_per_year:
@@ -326,30 +380,48 @@ class LeadTime:
     cost: Decimal = Decimal("0.5")
     auto: bool = True
     core_ok: bool = True
-    domains: Tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
 
-    def suits(self, domain: Optional[str]) -> bool:
+    def suits(self, domain: str | None) -> bool:
         if not self.domains or not domain:
             return True
         return any(domain.startswith(p) for p in self.domains)
 
 
 DEFAULT_LEAD_TIMES: Mapping[str, LeadTime] = {
-    lt.kind: lt for lt in (
-        LeadTime("invention_patent", 18,
-                 "发明专利授权周期按18个月计（2022年发明专利平均审查周期16.8个月，高价值发明13.0个月）",
-                 Decimal("1.0")),
-        LeadTime("utility_model", 10, "实用新型授权周期按10个月计（通常数月至一年）",
-                 Decimal("0.3")),
-        LeadTime("design", 8, "外观设计授权周期按8个月计（通常数月至一年）", Decimal("0.2"),
-                 core_ok=False, domains=("406", "508", "809")),
-        LeadTime("software_copyright", 3,
-                 "软件著作权登记周期按3个月计（《计算机软件著作权登记办法》法定60日，实践约30个工作日）",
-                 Decimal("0.1"), domains=("10", "50", "205", "801", "803")),
+    lt.kind: lt
+    for lt in (
+        LeadTime(
+            "invention_patent",
+            18,
+            "发明专利授权周期按18个月计（2022年发明专利平均审查周期16.8个月，高价值发明13.0个月）",
+            Decimal("1.0"),
+        ),
+        LeadTime("utility_model", 10, "实用新型授权周期按10个月计（通常数月至一年）", Decimal("0.3")),
+        LeadTime(
+            "design",
+            8,
+            "外观设计授权周期按8个月计（通常数月至一年）",
+            Decimal("0.2"),
+            core_ok=False,
+            domains=("406", "508", "809"),
+        ),
+        LeadTime(
+            "software_copyright",
+            3,
+            "软件著作权登记周期按3个月计（《计算机软件著作权登记办法》法定60日，实践约30个工作日）",
+            Decimal("0.1"),
+            domains=("10", "50", "205", "801", "803"),
+        ),
         LeadTime("ic_layout", 6, "集成电路布图设计登记周期按6个月计", Decimal("0.5"), auto=False),
         LeadTime("plant_variety", 36, "植物新品种权审查周期按36个月计", Decimal("2.0"), auto=False),
-        LeadTime("crop_variety", 36, "农作物品种审定周期按36个月计（区试、生产试验至少两个生产周期）",
-                 Decimal("5.0"), auto=False),
+        LeadTime(
+            "crop_variety",
+            36,
+            "农作物品种审定周期按36个月计（区试、生产试验至少两个生产周期）",
+            Decimal("5.0"),
+            auto=False,
+        ),
         LeadTime("tcm_protected", 24, "中药品种保护审评周期按24个月计", Decimal("10.0"), auto=False),
         LeadTime("new_drug", 60, "新药注册周期按60个月计", Decimal("100.0"), auto=False),
     )
@@ -358,16 +430,21 @@ DEFAULT_LEAD_TIMES: Mapping[str, LeadTime] = {
 
 #: Lead times through a 知识产权保护中心 预审 fast track, where the firm's county has one (data):
 #: months and basis. Only firms whose county offers it get these (PlanExtras.fast_track).
-FAST_TRACK_LEAD_TIMES: Mapping[str, Tuple[int, str]] = {
-    "invention_patent": (6, "经知识产权保护中心预审的发明专利快速审查，授权周期按6个月计（预审合格后通常3–6个月）"),
+FAST_TRACK_LEAD_TIMES: Mapping[str, tuple[int, str]] = {
+    "invention_patent": (
+        6,
+        "经知识产权保护中心预审的发明专利快速审查，授权周期按6个月计（预审合格后通常3–6个月）",
+    ),
     "utility_model": (2, "经知识产权保护中心预审的实用新型快速审查，授权周期按2个月计"),
     "design": (2, "经知识产权保护中心预审的外观设计快速审查，授权周期按2个月计"),
 }
 
 
 def lead_times_version(lead_times: Mapping[str, LeadTime]) -> str:
-    return _version(f"{k}|{lt.months}|{lt.cost}|{int(lt.auto)}|{int(lt.core_ok)}|{','.join(lt.domains)}"
-                    for k, lt in sorted(lead_times.items()))
+    return _version(
+        f"{k}|{lt.months}|{lt.cost}|{int(lt.auto)}|{int(lt.core_ok)}|{','.join(lt.domains)}"
+        for k, lt in sorted(lead_times.items())
+    )
 
 
 def lead_times_from_json(data) -> Mapping[str, LeadTime]:
@@ -405,12 +482,20 @@ def lead_times_from_json(data) -> Mapping[str, LeadTime]:
         domains = r.get("domains", base.domains)
         if not isinstance(domains, (list, tuple)) or not all(isinstance(x, str) for x in domains):
             raise CalendarError(f"{path}.domains：必须是领域代码前缀数组")
-        out[kind] = LeadTime(kind, months, basis, cost, bool(r.get("auto", base.auto)),
-                             bool(r.get("core_ok", base.core_ok)), tuple(domains))
+        out[kind] = LeadTime(
+            kind,
+            months,
+            basis,
+            cost,
+            bool(r.get("auto", base.auto)),
+            bool(r.get("core_ok", base.core_ok)),
+            tuple(domains),
+        )
     return out
 
 
 #: Version of the planner's own data and conventions (lead times, caps, default pattern);
 #: a stored plan records it next to ``Calendar.version`` and ``RULES_VERSION``.
 PLANNER_DATA_VERSION = "roadmap-1/" + _version(
-    [lead_times_version(DEFAULT_LEAD_TIMES)] + [f"{n}-{m}-{d}" for n, m, d in DEFAULT_BATCH_PATTERN])
+    [lead_times_version(DEFAULT_LEAD_TIMES)] + [f"{n}-{m}-{d}" for n, m, d in DEFAULT_BATCH_PATTERN]
+)

@@ -49,24 +49,68 @@ major incident; without it ``incident_within_year: true`` is taken as an inciden
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Dict, List, Mapping, Optional, Tuple
 
-from pipeline.criteria import (CLASS_I, IP_KINDS, RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS,
-                               IPItem, Profile, ProfileError, YearFigures, assess, parse_profile)
+from pipeline.criteria import (
+    CLASS_I,
+    IP_KINDS,
+    RD_MANAGEMENT_NAMES,
+    RD_MANAGEMENT_POINTS,
+    IPItem,
+    Profile,
+    ProfileError,
+    YearFigures,
+    assess,
+    parse_profile,
+)
 from pipeline.criteria import score as S
-from pipeline.criteria.rules import (BAN, DEFAULT_PROVINCE, GUIDE, OFFSETS, PASS_SCORE, STAFF_MIN_DAYS, TSME_DOC,
-                                     days_in_year, hires_needed)
+from pipeline.criteria.rules import (
+    BAN,
+    DEFAULT_PROVINCE,
+    GUIDE,
+    OFFSETS,
+    PASS_SCORE,
+    STAFF_MIN_DAYS,
+    TSME_DOC,
+    days_in_year,
+    hires_needed,
+)
 
-from .calendar import (DEFAULT_LEAD_TIMES, FAST_TRACK_LEAD_TIMES, IP_KIND_NAMES, PLANNER_DATA_VERSION,
-                       Batch, Calendar, LeadTime, add_months, default_calendar)
+from .calendar import (
+    DEFAULT_LEAD_TIMES,
+    FAST_TRACK_LEAD_TIMES,
+    IP_KIND_NAMES,
+    PLANNER_DATA_VERSION,
+    Batch,
+    Calendar,
+    LeadTime,
+    add_months,
+    default_calendar,
+)
 
 __all__ = [
-    "plan", "what_if", "parse_plan_input", "Plan", "PlanExtras", "Overrides", "Blocked",
-    "RDPlan", "StaffPlan", "HightechPlan", "Milestone", "WhatIfError", "DEFAULT_ASSUMPTIONS",
-    "WHAT_IF_KEYS", "PASS_SCORE", "Likely", "outlook", "hire_weight", "hires_at",
+    "plan",
+    "what_if",
+    "parse_plan_input",
+    "Plan",
+    "PlanExtras",
+    "Overrides",
+    "Blocked",
+    "RDPlan",
+    "StaffPlan",
+    "HightechPlan",
+    "Milestone",
+    "WhatIfError",
+    "DEFAULT_ASSUMPTIONS",
+    "WHAT_IF_KEYS",
+    "PASS_SCORE",
+    "Likely",
+    "outlook",
+    "hire_weight",
+    "hires_at",
 ]
 
 Q = Decimal("0.01")
@@ -83,8 +127,12 @@ STANDARDS_WEIGHT = Decimal("3.0")
 #: net_assets_growth         yearly growth of net assets; default = sales_growth.
 #: max_rd_ratio              the highest R&D / sales the planner asks of a future year.
 #: max_conversions_per_year  the most conversions the planner asks of one year.
-DEFAULT_ASSUMPTIONS = {"sales_growth": Decimal("0.10"), "net_assets_growth": None,
-                       "max_rd_ratio": Decimal("0.10"), "max_conversions_per_year": 5}
+DEFAULT_ASSUMPTIONS = {
+    "sales_growth": Decimal("0.10"),
+    "net_assets_growth": None,
+    "max_rd_ratio": Decimal("0.10"),
+    "max_conversions_per_year": 5,
+}
 
 _PLACEHOLDER_DATE = date(2100, 1, 1)
 CODE_ORDER = ("cert_valid", "H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10")
@@ -98,8 +146,8 @@ class PlanExtras:
     """Facts the criteria profile does not carry (optional profile keys, see module doc)."""
 
     tsme_registered: bool = False
-    hnte_cert_expiry: Optional[date] = None
-    incident_date: Optional[date] = None
+    hnte_cert_expiry: date | None = None
+    incident_date: date | None = None
     fast_track: bool = False  # the county has a 知识产权保护中心 预审 fast track (data of the county)
 
 
@@ -116,8 +164,8 @@ class Overrides:
     fixed_rd: Mapping[int, Decimal] = field(default_factory=dict)
     staff_add: int = 0
     ht_share: Mapping[int, Decimal] = field(default_factory=dict)
-    hires: Tuple[Tuple[int, date], ...] = ()   # (n, hired on): tech hires on a given date
-    reclassify: int = 0                         # existing staff re-checked and counted as 科技人员
+    hires: tuple[tuple[int, date], ...] = ()  # (n, hired on): tech hires on a given date
+    reclassify: int = 0  # existing staff re-checked and counted as 科技人员
 
 
 def _opt_date(data, key):
@@ -144,7 +192,7 @@ def _dec(v, path, name, lo=None, hi=None):
     return d
 
 
-def normalize_assumptions(raw) -> Dict[str, object]:
+def normalize_assumptions(raw) -> dict[str, object]:
     """Defaults + ``raw`` (a dict, may be None), validated; raises ProfileError."""
     out = dict(DEFAULT_ASSUMPTIONS)
     if raw is None:
@@ -154,8 +202,11 @@ def normalize_assumptions(raw) -> Dict[str, object]:
     for k, v in raw.items():
         path = f"assumptions.{k}"
         if k in ("sales_growth", "net_assets_growth"):
-            out[k] = None if (v is None and k == "net_assets_growth") else \
-                _dec(v, path, "增长率", lo=Decimal(-1), hi=Decimal(10))
+            out[k] = (
+                None
+                if (v is None and k == "net_assets_growth")
+                else _dec(v, path, "增长率", lo=Decimal(-1), hi=Decimal(10))
+            )
         elif k == "max_rd_ratio":
             out[k] = _dec(v, path, "研发费用占比上限", lo=ZERO, hi=Decimal(1))
         elif k == "max_conversions_per_year":
@@ -169,7 +220,7 @@ def normalize_assumptions(raw) -> Dict[str, object]:
     return out
 
 
-def parse_plan_input(data, today: Optional[date] = None):
+def parse_plan_input(data, today: date | None = None):
     """Decoded profile JSON → ``(Profile, PlanExtras, assumptions dict)``; ProfileError on bad input.
 
     ``application_date`` is optional and ignored (plan-io.md): the planner chooses it per batch;
@@ -179,7 +230,9 @@ def parse_plan_input(data, today: Optional[date] = None):
         try:
             date.fromisoformat(str(data["application_date"]).strip())
         except ValueError:
-            raise ProfileError("application_date", f"申请日期“{data['application_date']}”不是有效日期") from None
+            raise ProfileError(
+                "application_date", f"申请日期“{data['application_date']}”不是有效日期"
+            ) from None
     profile = parse_profile(data, application_date=today or _PLACEHOLDER_DATE)
     t = data.get("tsme_registered")
     if t is not None and not isinstance(t, bool):
@@ -187,8 +240,12 @@ def parse_plan_input(data, today: Optional[date] = None):
     ft = data.get("fast_track")
     if ft is not None and not isinstance(ft, bool):
         raise ProfileError("fast_track", "必须是true或false")
-    extras = PlanExtras(tsme_registered=bool(t), hnte_cert_expiry=_opt_date(data, "hnte_cert_expiry"),
-                        incident_date=_opt_date(data, "incident_date"), fast_track=bool(ft))
+    extras = PlanExtras(
+        tsme_registered=bool(t),
+        hnte_cert_expiry=_opt_date(data, "hnte_cert_expiry"),
+        incident_date=_opt_date(data, "incident_date"),
+        fast_track=bool(ft),
+    )
     return profile, extras, normalize_assumptions(data.get("assumptions"))
 
 
@@ -198,7 +255,7 @@ def parse_plan_input(data, today: Optional[date] = None):
 @dataclass(frozen=True, slots=True)
 class Blocked:
     batch: Batch
-    blocked_by: Tuple[str, ...]
+    blocked_by: tuple[str, ...]
     why: str
     lever: str = ""  # the lever that is missing (e.g. expert grades no plan can buy), when named
 
@@ -219,10 +276,17 @@ class Likely:
     risk: str
 
     def to_dict(self):
-        return {"batch": self.batch.id, "cutoff": self.batch.cutoff.isoformat(), "year": self.batch.year,
-                "score": {"min": self.score_min, "max": self.score_max,
-                          "mid": (self.score_min + self.score_max) / 2},
-                "risk": self.risk}
+        return {
+            "batch": self.batch.id,
+            "cutoff": self.batch.cutoff.isoformat(),
+            "year": self.batch.year,
+            "score": {
+                "min": self.score_min,
+                "max": self.score_max,
+                "mid": (self.score_min + self.score_max) / 2,
+            },
+            "risk": self.risk,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,12 +303,16 @@ class RDPlan:
 class StaffPlan:
     year: int
     staff: object  # int (or Decimal monthly average) or None when unknown
-    tech_staff_min: Optional[int]
-    hire_by: Optional[date]
+    tech_staff_min: int | None
+    hire_by: date | None
 
     def to_dict(self):
-        return {"year": self.year, "staff": _count(self.staff), "tech_staff_min": self.tech_staff_min,
-                "hire_by": None if self.hire_by is None else self.hire_by.isoformat()}
+        return {
+            "year": self.year,
+            "staff": _count(self.staff),
+            "tech_staff_min": self.tech_staff_min,
+            "hire_by": None if self.hire_by is None else self.hire_by.isoformat(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,15 +327,21 @@ class HightechPlan:
 @dataclass(frozen=True, slots=True)
 class Milestone:
     code: str
-    addresses: Tuple[str, ...]
+    addresses: tuple[str, ...]
     due: date
     owner: str  # "firm" | "officer"
     title: str
     basis: str
 
     def to_dict(self):
-        return {"code": self.code, "addresses": list(self.addresses), "due": self.due.isoformat(),
-                "owner": self.owner, "title": self.title, "basis": self.basis}
+        return {
+            "code": self.code,
+            "addresses": list(self.addresses),
+            "due": self.due.isoformat(),
+            "owner": self.owner,
+            "title": self.title,
+            "basis": self.basis,
+        }
 
 
 @dataclass(slots=True)
@@ -282,18 +356,18 @@ class Plan:
     """
 
     today: date
-    target: Optional[Batch]
-    earlier_batches: List[Blocked]
-    assumptions: Dict[str, object]
+    target: Batch | None
+    earlier_batches: list[Blocked]
+    assumptions: dict[str, object]
     projected: object
-    rd: List[RDPlan]
-    tech_staff: Optional[StaffPlan]
-    hightech_income: Optional[HightechPlan]
-    milestones: List[Milestone]
-    projected_profile: Optional[Profile] = None
+    rd: list[RDPlan]
+    tech_staff: StaffPlan | None
+    hightech_income: HightechPlan | None
+    milestones: list[Milestone]
+    projected_profile: Profile | None = None
     calendar_version: str = ""
     data_version: str = PLANNER_DATA_VERSION
-    likely_target: Optional[Likely] = None
+    likely_target: Likely | None = None
 
     def to_dict(self):
         proj = None
@@ -306,8 +380,9 @@ class Plan:
             "target": None if t is None else {"batch": t.id, "cutoff": t.cutoff.isoformat(), "year": t.year},
             "likely_target": None if self.likely_target is None else self.likely_target.to_dict(),
             "earlier_batches": [b.to_dict() for b in self.earlier_batches],
-            "assumptions": {k: (float(v) if isinstance(v, Decimal) else v)
-                            for k, v in self.assumptions.items()},
+            "assumptions": {
+                k: (float(v) if isinstance(v, Decimal) else v) for k, v in self.assumptions.items()
+            },
             "projected": proj,
             "plans": {
                 "rd": [r.to_dict() for r in self.rd],
@@ -371,8 +446,16 @@ def _span(years):
     return f"{years[0]}–{years[-1]}年度" if len(years) > 1 else f"{years[0]}年度"
 
 
-_MONEY = ("sales", "total_income", "hightech_income", "rd_total", "rd_domestic", "total_assets",
-          "total_cost", "rd_deductible")
+_MONEY = (
+    "sales",
+    "total_income",
+    "hightech_income",
+    "rd_total",
+    "rd_domestic",
+    "total_assets",
+    "total_cost",
+    "rd_deductible",
+)
 _FIELDS = YearFigures.__dataclass_fields__.keys()
 
 
@@ -389,7 +472,7 @@ def _grow(prev: YearFigures, factor: Decimal, na_factor: Decimal) -> YearFigures
     return YearFigures(**kw)
 
 
-def _merge(given: Optional[YearFigures], est: Optional[YearFigures]) -> Optional[YearFigures]:
+def _merge(given: YearFigures | None, est: YearFigures | None) -> YearFigures | None:
     if given is None:
         return est
     if est is None:
@@ -398,9 +481,20 @@ def _merge(given: Optional[YearFigures], est: Optional[YearFigures]) -> Optional
         return given
     if given.sales is not None and est.sales and given.sales != est.sales:
         ratio = _D(given.sales) / _D(est.sales)
-        est = YearFigures(**{k: (None if getattr(est, k) is None else
-                                 (_q(_D(getattr(est, k)) * ratio) if k in _MONEY or k == "net_assets"
-                                  else getattr(est, k))) for k in _FIELDS})
+        est = YearFigures(
+            **{
+                k: (
+                    None
+                    if getattr(est, k) is None
+                    else (
+                        _q(_D(getattr(est, k)) * ratio)
+                        if k in _MONEY or k == "net_assets"
+                        else getattr(est, k)
+                    )
+                )
+                for k in _FIELDS
+            }
+        )
     kw = {k: (getattr(given, k) if getattr(given, k) is not None else getattr(est, k)) for k in _FIELDS}
     inc = kw["total_income"] if kw["total_income"] is not None else kw["sales"]
     if kw["hightech_income"] is not None and inc is not None and kw["hightech_income"] > inc:
@@ -430,10 +524,33 @@ def _ceil_int(x):
 
 
 class _Result:
-    __slots__ = ("batch", "codes", "profile", "assessment", "rd", "rd_info", "staff", "hires",
-                 "ht", "ht_need", "ht_raised", "ip_add", "conv_extra", "conv_total", "all_domestic",
-                 "smin_plan", "open_window", "operated", "likely", "risk", "lever", "hire_w",
-                 "std_add", "pending", "ipc")
+    __slots__ = (
+        "batch",
+        "codes",
+        "profile",
+        "assessment",
+        "rd",
+        "rd_info",
+        "staff",
+        "hires",
+        "ht",
+        "ht_need",
+        "ht_raised",
+        "ip_add",
+        "conv_extra",
+        "conv_total",
+        "all_domestic",
+        "smin_plan",
+        "open_window",
+        "operated",
+        "likely",
+        "risk",
+        "lever",
+        "hire_w",
+        "std_add",
+        "pending",
+        "ipc",
+    )
 
     def __init__(self, batch):
         self.batch = batch
@@ -506,8 +623,9 @@ class _Planner:
         self.days_left = (date(today.year, 12, 31) - today).days
         self.f = Decimal(self.days_left) / Decimal(ylen)
         self.today_assessment = assess(replace(profile, application_date=today))
-        self.fail_today = tuple(c for c, cond in self.today_assessment.conditions.items()
-                                if cond.status != "pass")
+        self.fail_today = tuple(
+            c for c, cond in self.today_assessment.conditions.items() if cond.status != "pass"
+        )
         self.certified = bool(extras.hnte_cert_expiry and extras.hnte_cert_expiry > today)
         self._base = None
         self.ipc = S.IPCounts(profile.ip)
@@ -538,7 +656,7 @@ class _Planner:
                 est = None
                 if prev is not None:
                     n = y - prev_y
-                    est = _grow(prev, g ** n, gna ** n)
+                    est = _grow(prev, g**n, gna**n)
                 base[y] = _merge(given, est)
             fy = base[y]
             if fy is not None and fy.sales is not None:
@@ -592,21 +710,27 @@ class _Planner:
         # ---- time-bound conditions: they move the target
         exp = ex.hnte_cert_expiry
         if self.certified and Y < exp.year:
-            codes["cert_valid"] = (f"高企证书有效期至{exp.isoformat()}，有效期内无需重新认定，"
-                                   f"应在证书到期当年（{exp.year}年）重新申请认定")
+            codes["cert_valid"] = (
+                f"高企证书有效期至{exp.isoformat()}，有效期内无需重新认定，"
+                f"应在证书到期当年（{exp.year}年）重新申请认定"
+            )
         days = (cutoff - p.registered_on).days
         if days < 365:
             ok_on = p.registered_on + timedelta(days=365)
-            codes["H1"] = (f"{p.registered_on.isoformat()}注册成立，至截止日{cutoff.isoformat()}仅{days}天，"
-                           f"不满365天，{ok_on.isoformat()}起方可申请（{BAN}第十一条（一））")
+            codes["H1"] = (
+                f"{p.registered_on.isoformat()}注册成立，至截止日{cutoff.isoformat()}仅{days}天，"
+                f"不满365天，{ok_on.isoformat()}起方可申请（{BAN}第十一条（一））"
+            )
         incident = ex.incident_date or (today if p.incident_within_year else None)
         h9_block = False
         if incident is not None and incident <= cutoff and (cutoff - incident).days <= 365:
             h9_block = True
             note = "" if ex.incident_date else "（未提供发生日期，按今日计）"
-            codes["H9"] = (f"{incident.isoformat()}{note}发生重大安全、质量事故或严重环境违法行为，"
-                           f"距截止日{cutoff.isoformat()}不满一年，{(incident + timedelta(days=366)).isoformat()}"
-                           f"起方可申请（{BAN}第十一条（八））")
+            codes["H9"] = (
+                f"{incident.isoformat()}{note}发生重大安全、质量事故或严重环境违法行为，"
+                f"距截止日{cutoff.isoformat()}不满一年，{(incident + timedelta(days=366)).isoformat()}"
+                f"起方可申请（{BAN}第十一条（八））"
+            )
         revoked = bool(p.revoked_this_year and Y == today.year)
         if revoked:
             codes["H10"] = f"{today.year}年被取消高新技术企业资格，当年不得再次申请（{GUIDE}五（六））"
@@ -622,19 +746,31 @@ class _Planner:
         growth = []
         for attr in ("net_assets", "sales"):
             vals = [getattr(years.get(y), attr, None) for y in operated]
-            growth.append(S.UNKNOWN_GROWTH if None in vals
-                          else S.growth_band(S.growth_rate([_D(v) for v in vals])))
+            growth.append(
+                S.UNKNOWN_GROWTH if None in vals else S.growth_band(S.growth_rate([_D(v) for v in vals]))
+            )
         ip_now = self._ip_at(r, cutoff)
         self._plan_score(r, growth, operated, open_window, cutoff)
         conv = dict(p.conversions)
         for y, n in r.conv_extra.items():
             conv[y] = conv.get(y, 0) + n
-        new_ip = tuple(IPItem(kind=k, status="granted", acquired="own", core=True)
-                       for k, n, _due, _lt, _core in r.ip_add for _ in range(n))
-        proj = replace(p, application_date=cutoff, years=years, rd_management=ALL_RDM,
-                       incident_within_year=h9_block, revoked_this_year=revoked,
-                       ip=ip_now + new_ip, conversions=conv, as_of=today,
-                       standards=p.standards or r.std_add)
+        new_ip = tuple(
+            IPItem(kind=k, status="granted", acquired="own", core=True)
+            for k, n, _due, _lt, _core in r.ip_add
+            for _ in range(n)
+        )
+        proj = replace(
+            p,
+            application_date=cutoff,
+            years=years,
+            rd_management=ALL_RDM,
+            incident_within_year=h9_block,
+            revoked_this_year=revoked,
+            ip=ip_now + new_ip,
+            conversions=conv,
+            as_of=today,
+            standards=p.standards or r.std_add,
+        )
         a = assess(proj)
         r.profile = proj
         r.assessment = a
@@ -650,8 +786,12 @@ class _Planner:
         out, pending = [], []
         for it in self.p.ip:
             lt = self.lts.get(it.kind)
-            if it.status == "filed" and it.filed_on is not None and lt is not None \
-                    and add_months(it.filed_on, lt.months) <= cutoff:
+            if (
+                it.status == "filed"
+                and it.filed_on is not None
+                and lt is not None
+                and add_months(it.filed_on, lt.months) <= cutoff
+            ):
                 out.append(replace(it, status="granted"))
                 pending.append((it.kind, add_months(it.filed_on, lt.months)))
             else:
@@ -667,14 +807,22 @@ class _Planner:
         r.likely = not others and mid2 >= 2 * PASS_SCORE
         risks = []
         if a.score_min < PASS_SCORE:
-            unknown = [n for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
-                       if self.p.grades.get(k) not in S.GRADE_BANDS]
-            risks.append(f"按计划得分{a.score_min}–{a.score_max}分，中值{mid2 / 2:g}分，下限低于71分："
-                         f"能否通过取决于专家对知识产权{'、'.join(unknown) if unknown else '技术先进程度和核心支持作用'}"
-                         f"的评分及成果转化、研发组织管理的认可程度（专家评分无法由计划保证）")
+            unknown = [
+                n
+                for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
+                if self.p.grades.get(k) not in S.GRADE_BANDS
+            ]
+            risks.append(
+                f"按计划得分{a.score_min}–{a.score_max}分，中值{mid2 / 2:g}分，下限低于71分："
+                f"能否通过取决于专家对知识产权{'、'.join(unknown) if unknown else '技术先进程度和核心支持作用'}"
+                f"的评分及成果转化、研发组织管理的认可程度（专家评分无法由计划保证）"
+            )
         if r.pending:
-            risks.append("计入了" + "、".join(f"预计{d.isoformat()}授权的{IP_KIND_NAMES.get(k, k)}" for k, d in r.pending)
-                         + "（申请中，按授权周期估计）")
+            risks.append(
+                "计入了"
+                + "、".join(f"预计{d.isoformat()}授权的{IP_KIND_NAMES.get(k, k)}" for k, d in r.pending)
+                + "（申请中，按授权周期估计）"
+            )
         g = self.A["sales_growth"]
         if a.conditions["H8"].status != "pass" or g > Decimal("0.10"):
             risks.append(f"按销售收入年增长{float(g) * 100:g}%估算成长性")
@@ -682,15 +830,18 @@ class _Planner:
 
     # ---------------------------------------------------------- R&D (H5, H6)
 
-    def _plan_rd(self, r, operated, open_window, years, ly):
+    def _plan_rd(self, r, operated, open_window, years, ly):  # noqa: C901 (to split: issue 13)
         codes = r.codes
         if not operated:
             return
-        missing = [y for y in operated
-                   if years.get(y) is None or years[y].sales is None or years[y].rd_total is None]
+        missing = [
+            y for y in operated if years.get(y) is None or years[y].sales is None or years[y].rd_total is None
+        ]
         if missing:
-            codes["H5"] = (f"缺少{'、'.join(map(str, missing))}年度的研发费用或销售收入数据，"
-                           f"无法计算研发费用占比（{BAN}第十一条（五））")
+            codes["H5"] = (
+                f"缺少{'、'.join(map(str, missing))}年度的研发费用或销售收入数据，"
+                f"无法计算研发费用占比（{BAN}第十一条（五））"
+            )
             return
         last_sales = _D(years[ly].sales)
         pct = 5 if last_sales <= 5000 else (4 if last_sales <= 20000 else 3)
@@ -743,8 +894,10 @@ class _Planner:
             for row in free:
                 mins[row[0]] = row[3]
             yrs = [row[0] for row in rows]
-            why = (f"{_span(operated)}研发费用合计须达到销售收入合计{_fmt(_q(sales_sum))}万元的{pct}%"
-                   f"（最近一年销售收入{_fmt(last_sales)}万元），即{_fmt(_ceil(required))}万元")
+            why = (
+                f"{_span(operated)}研发费用合计须达到销售收入合计{_fmt(_q(sales_sum))}万元的{pct}%"
+                f"（最近一年销售收入{_fmt(last_sales)}万元），即{_fmt(_ceil(required))}万元"
+            )
             closed_yrs = [y for y in operated if self.closed(y)]
             if closed_yrs:
                 why += f"；已结束的{_span(closed_yrs)}合计仅{_fmt(closed_rd)}万元"
@@ -752,21 +905,24 @@ class _Planner:
                 extra = ""
                 if self.today.year in yrs:
                     extra = f"，{self.today.year}年仅剩{self.days_left}天"
-                why += (f"；{'、'.join(map(str, yrs))}年按研发投入最多达销售收入的{float(M) * 100:g}%计{extra}，"
-                        f"合计最多{_fmt(max_total)}万元，占比{_pct(max_total, sales_sum)}，无法达到{pct}%")
+                why += (
+                    f"；{'、'.join(map(str, yrs))}年按研发投入最多达销售收入的{float(M) * 100:g}%计{extra}，"
+                    f"合计最多{_fmt(max_total)}万元，占比{_pct(max_total, sales_sum)}，无法达到{pct}%"
+                )
             else:
                 why += f"，占比{_pct(closed_rd, sales_sum)}，窗口年度均已结束，无法达到{pct}%"
             codes["H5"] = why + f"（{BAN}第十一条（五））"
         # project: each free year spends max(baseline, minimum); added spend is domestic
         new = {}
-        for y, s, b, cap, is_fixed in rows:
+        for y, _s, b, _cap, is_fixed in rows:
             fy = years[y]
             rd = b if is_fixed else max(b, mins[y])
             dom = _D(fy.rd_dom) + (rd - b)
             new[y] = (rd, min(dom, rd))
         rd_sum = closed_rd + sum(v[0] for v in new.values())
-        dom_sum = sum((_D(years[y].rd_dom) for y in operated if self.closed(y)
-                       if years[y].rd_dom is not None), ZERO) + sum(v[1] for v in new.values())
+        dom_sum = sum(
+            (_D(years[y].rd_dom) for y in operated if self.closed(y) if years[y].rd_dom is not None), ZERO
+        ) + sum(v[1] for v in new.values())
         if rd_sum > 0 and dom_sum * 10 < rd_sum * 6:
             # not enough domestic R&D: all R&D of the open years in China from now on
             closed_dom = dom_sum - sum(v[1] for v in new.values())
@@ -774,9 +930,11 @@ class _Planner:
             r.all_domestic = bool(new)
             dom_max = closed_dom + sum(v[0] for v in new.values())
             if dom_max * 10 < rd_sum * 6:
-                codes["H6"] = (f"{_span(operated)}境内研发费用最多{_fmt(dom_max)}万元，占研发费用合计"
-                               f"{_fmt(rd_sum)}万元的{_pct(dom_max, rd_sum)}，即使今后研发全部在境内开展"
-                               f"也低于60%（{BAN}第十一条（五））")
+                codes["H6"] = (
+                    f"{_span(operated)}境内研发费用最多{_fmt(dom_max)}万元，占研发费用合计"
+                    f"{_fmt(rd_sum)}万元的{_pct(dom_max, rd_sum)}，即使今后研发全部在境内开展"
+                    f"也低于60%（{BAN}第十一条（五））"
+                )
         for y, (rd, dom) in new.items():
             years[y] = replace(years[y], rd_total=rd, rd_domestic=dom)
         r.rd = [RDPlan(y, s, mins[y]) for y, s, b, cap, is_fixed in rows]
@@ -813,12 +971,16 @@ class _Planner:
         if x is None:
             ratio = _pct(tech, staff)
             if self.closed(ly):
-                r.codes["H4"] = (f"{ly}年度已结束，科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人={ratio}，"
-                                 f"低于10%（{BAN}第十一条（四））")
+                r.codes["H4"] = (
+                    f"{ly}年度已结束，科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人={ratio}，"
+                    f"低于10%（{BAN}第十一条（四））"
+                )
             else:
-                r.codes["H4"] = (f"{ly}年7月1日后新聘的科技人员在{ly}年度工作不满183天，不能计入；"
-                                 f"{ly}年度科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人（全年月平均数）={ratio}，"
-                                 f"低于10%，只能核查现有职工中符合条件的科技人员（{GUIDE}三（五））")
+                r.codes["H4"] = (
+                    f"{ly}年7月1日后新聘的科技人员在{ly}年度工作不满183天，不能计入；"
+                    f"{ly}年度科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人（全年月平均数）={ratio}，"
+                    f"低于10%，只能核查现有职工中符合条件的科技人员（{GUIDE}三（五））"
+                )
             x = 0
         r.hire_w = w
         if x:
@@ -826,8 +988,12 @@ class _Planner:
             years[ly] = replace(fy, staff=_count_val(_D(staff) + add), tech_staff=_count_val(_D(tech) + add))
         r.hires = x
         heads = _D(staff) + x
-        r.staff = StaffPlan(ly, _count_val(heads), _ceil_int(_D(tech)) + x if x else _ceil_int(heads / 10),
-                            hire_by if x else (hire_by or None))
+        r.staff = StaffPlan(
+            ly,
+            _count_val(heads),
+            _ceil_int(_D(tech)) + x if x else _ceil_int(heads / 10),
+            hire_by if x else (hire_by or None),
+        )
 
     # ---------------------------------------------------------- high-tech income (H7)
 
@@ -848,14 +1014,18 @@ class _Planner:
         if ht * 10 >= inc * 6:
             return
         if self.closed(ly):
-            r.codes["H7"] = (f"{ly}年度已结束，高新技术产品（服务）收入{_fmt(ht)}万元占总收入{_fmt(inc)}万元的"
-                             f"{_pct(ht, inc)}，低于60%（{BAN}第十一条（六））")
+            r.codes["H7"] = (
+                f"{ly}年度已结束，高新技术产品（服务）收入{_fmt(ht)}万元占总收入{_fmt(inc)}万元的"
+                f"{_pct(ht, inc)}，低于60%（{BAN}第十一条（六））"
+            )
             return
         if ly == self.today.year:
             best = _floor((1 - self.f) * ht + self.f * inc)
             if best < need:
-                r.codes["H7"] = (f"{ly}年仅剩{self.days_left}天，高新技术产品（服务）收入占比最多由"
-                                 f"{_pct(ht, inc)}提高到{_pct(best, inc)}，达不到60%（{BAN}第十一条（六））")
+                r.codes["H7"] = (
+                    f"{ly}年仅剩{self.days_left}天，高新技术产品（服务）收入占比最多由"
+                    f"{_pct(ht, inc)}提高到{_pct(best, inc)}，达不到60%（{BAN}第十一条（六））"
+                )
                 years[ly] = replace(fy, hightech_income=best)
                 return
         years[ly] = replace(fy, hightech_income=need)
@@ -872,7 +1042,7 @@ class _Planner:
         return min(add_months(self.today, 1), latest)
 
     def _ip_options(self, cutoff, ipc):
-        today, domain = self.today, self.p.tech_domain
+        _today, domain = self.today, self.p.tech_domain
         avail = []
         for kind, lt in sorted(self.lts.items()):
             if kind not in IP_KINDS or not lt.auto or not lt.suits(domain):
@@ -915,18 +1085,23 @@ class _Planner:
                 opts.append(mk([t + (1, need_core)]))
         return opts, avail
 
-    def _plan_score(self, r, growth, operated, open_window, cutoff):
+    def _plan_score(self, r, growth, operated, open_window, cutoff):  # noqa: C901 (to split: issue 13)
         p, ipc = self.p, r.ipc
         opts, avail = self._ip_options(cutoff, ipc)
         if not opts:
-            cands = [(lt.months, k, lt) for k, lt in sorted(self.lts.items())
-                     if k in IP_KINDS and lt.auto and lt.core_ok and lt.suits(p.tech_domain)]
+            cands = [
+                (lt.months, k, lt)
+                for k, lt in sorted(self.lts.items())
+                if k in IP_KINDS and lt.auto and lt.core_ok and lt.suits(p.tech_domain)
+            ]
             why = "尚无已授权、可计入且对主要产品起核心支持作用的知识产权"
             if cands:
                 m, k, lt = min(cands)
                 due = add_months(cutoff, -m)
-                why += (f"；最快的{IP_KIND_NAMES.get(k, k)}授权需{m}个月，须于{due.isoformat()}前提交申请，"
-                        f"已来不及")
+                why += (
+                    f"；最快的{IP_KIND_NAMES.get(k, k)}授权需{m}个月，须于{due.isoformat()}前提交申请，"
+                    f"已来不及"
+                )
             else:
                 why += "；没有可在截止日前获得授权的知识产权类型"
             r.codes["H2"] = why + f"（{BAN}第十一条（二））"
@@ -968,8 +1143,15 @@ class _Planner:
                     smin = ip_lo + cv + fixed_rest
                     ok = smin >= PASS_SCORE
                     price = cost + CONVERSION_WEIGHT * extra + STANDARDS_WEIGHT * std_add
-                    key = (0 if ok else 1, price if ok else -smin, std_add,
-                           add1 + add2, extra, cost, tuple((part[2], part[5]) for part in opt))
+                    key = (
+                        0 if ok else 1,
+                        price if ok else -smin,
+                        std_add,
+                        add1 + add2,
+                        extra,
+                        cost,
+                        tuple((part[2], part[5]) for part in opt),
+                    )
                     if best is None or key < best[0]:
                         best = (key, opt, extra, smin, ip_lo, cv, std_add)
         key, opt, extra, smin, ip_lo, cv, std_add = best
@@ -993,10 +1175,15 @@ class _Planner:
         r.conv_extra = {y: n for y, n in alloc.items() if n}
         r.conv_total = {y: (conv.get(y, 0) or 0) + alloc[y] for y in open_window}
         if smin < PASS_SCORE:
-            why = (f"按计划可达到的创新能力评价下限为{smin}分（知识产权{ip_lo}、成果转化{cv}、"
-                   f"研究开发组织管理20、成长性{g}），低于71分")
-            unknown = [n for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
-                       if p.grades.get(k) not in S.GRADE_BANDS]
+            why = (
+                f"按计划可达到的创新能力评价下限为{smin}分（知识产权{ip_lo}、成果转化{cv}、"
+                f"研究开发组织管理20、成长性{g}），低于71分"
+            )
+            unknown = [
+                n
+                for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
+                if p.grades.get(k) not in S.GRADE_BANDS
+            ]
             if unknown:
                 why += f"；知识产权{'、'.join(unknown)}尚未评定，按0分计"
             r.codes["H8"] = why + f"（{GUIDE}三（七））"
@@ -1017,8 +1204,10 @@ class _Planner:
         short = PASS_SCORE - smin
         names = []
         if adv + sup < 14:
-            names.append(f"专家评分：知识产权技术先进程度和核心支持作用评为A级可增加{14 - adv - sup}分"
-                         f"（专家评判，计划无法保证）")
+            names.append(
+                f"专家评分：知识产权技术先进程度和核心支持作用评为A级可增加{14 - adv - sup}分"
+                f"（专家评判，计划无法保证）"
+            )
         if g < 18:
             names.append(f"成长性：当前假设下得{g}分，销售收入和净资产增长率达到35%以上最多可增加{20 - g}分")
         if cv < 25:
@@ -1027,7 +1216,7 @@ class _Planner:
 
     # ---------------------------------------------------------- milestones
 
-    def milestones(self, r: _Result) -> List[Milestone]:
+    def milestones(self, r: _Result) -> list[Milestone]:
         """Every step of a real application, dated and owned: a table of small named steps."""
         ms = []
         ctx = _Steps(self, r, ms)
@@ -1080,49 +1269,75 @@ def _step_tsme(c):
         t = assess(replace(c.r.profile or p, application_date=date(year, w.opens.month, w.opens.day))).tsme
         if t is None or not t.eligible:
             continue
-        c.add("tsme.register", ["tsme"], due, "firm",
-              f"在{w.opens.isoformat()}至{w.closes.isoformat()}评价窗口内完成科技型中小企业自评、填报与入库"
-              f"（按{year - 1}年度数据预计得分{t.score}分，须不低于60分）",
-              f"{TSME_DOC}（国科发政〔2017〕115号）：公示10个工作日后入库，编号有效期一年，"
-              f"每年{w.renewal_by.month}月{w.renewal_by.day}日前更新；{(pl.cal.province or DEFAULT_PROVINCE)}高企培育库入库通常要求已是科技型中小企业")
+        c.add(
+            "tsme.register",
+            ["tsme"],
+            due,
+            "firm",
+            f"在{w.opens.isoformat()}至{w.closes.isoformat()}评价窗口内完成科技型中小企业自评、填报与入库"
+            f"（按{year - 1}年度数据预计得分{t.score}分，须不低于60分）",
+            f"{TSME_DOC}（国科发政〔2017〕115号）：公示10个工作日后入库，编号有效期一年，"
+            f"每年{w.renewal_by.month}月{w.renewal_by.day}日前更新；{(pl.cal.province or DEFAULT_PROVINCE)}高企培育库入库通常要求已是科技型中小企业",
+        )
         return
 
 
 def _step_domain(c):
     if "H3" in c.ft or "H3" in c.r.codes:
-        c.add("domain.select", ["H3"], c.off("domain_select"), "officer",
-              "确定核心技术所属的《国家重点支持的高新技术领域》三级领域代码（如10101 基础软件）",
-              f"{BAN}第十一条（三）及附件《国家重点支持的高新技术领域》")
+        c.add(
+            "domain.select",
+            ["H3"],
+            c.off("domain_select"),
+            "officer",
+            "确定核心技术所属的《国家重点支持的高新技术领域》三级领域代码（如10101 基础软件）",
+            f"{BAN}第十一条（三）及附件《国家重点支持的高新技术领域》",
+        )
 
 
 def _step_data(c):
     """补充数据 only for the target's own window years (never a year outside it)."""
     pl, r, p = c.pl, c.r, c.p
-    miss_codes = sorted({k for k, cond in pl.today_assessment.conditions.items()
-                         if cond.status == "missing" and k != "H3"}
-                        | {k for k, why in r.codes.items() if why.startswith("缺少")},
-                        key=lambda k: CODE_ORDER.index(k) if k in CODE_ORDER else 99)
+    miss_codes = sorted(
+        {k for k, cond in pl.today_assessment.conditions.items() if cond.status == "missing" and k != "H3"}
+        | {k for k, why in r.codes.items() if why.startswith("缺少")},
+        key=lambda k: CODE_ORDER.index(k) if k in CODE_ORDER else 99,
+    )
     if not miss_codes:
         return
     keys = ("sales", "rd_total", "staff", "tech_staff", "hightech_income")
-    yrs = sorted(y for y in r.operated if pl.closed(y) and (
-        p.years.get(y) is None or any(getattr(p.years[y], k) is None for k in keys)))
+    yrs = sorted(
+        y
+        for y in r.operated
+        if pl.closed(y) and (p.years.get(y) is None or any(getattr(p.years[y], k) is None for k in keys))
+    )
     if not yrs:
         return
-    c.add("data.complete", miss_codes, c.off("data_complete"), "officer",
-          f"补充{'、'.join(map(str, yrs))}年度财务与人员数据（销售收入、研发费用、高新技术产品收入、职工与科技人员数）",
-          "研发费用占比、科技人员占比和高新收入占比须按近三个会计年度的财务报表和所得税年度申报数据计算")
+    c.add(
+        "data.complete",
+        miss_codes,
+        c.off("data_complete"),
+        "officer",
+        f"补充{'、'.join(map(str, yrs))}年度财务与人员数据（销售收入、研发费用、高新技术产品收入、职工与科技人员数）",
+        "研发费用占比、科技人员占比和高新收入占比须按近三个会计年度的财务报表和所得税年度申报数据计算",
+    )
 
 
 def _step_grades(c):
     unknown = [k for k in ("tech_advancement", "core_support") if c.p.grades.get(k) not in S.GRADE_BANDS]
     if unknown:
-        names = {"tech_advancement": ("ip_advancement", "技术先进程度"),
-                 "core_support": ("ip_core_support", "对主要产品的核心支持作用")}
-        c.add("ip.evaluate", [names[k][0] for k in unknown] + ["H8"], c.off("ip_evaluate"), "officer",
-              f"组织专家预评知识产权的{'和'.join(names[k][1] for k in unknown)}等级（A–E），未评定时按0分计；"
-              f"等级由评审专家判断，计划不能保证",
-              f"{GUIDE}三（七）1：技术先进程度、核心支持作用各0–8分，由技术专家评判")
+        names = {
+            "tech_advancement": ("ip_advancement", "技术先进程度"),
+            "core_support": ("ip_core_support", "对主要产品的核心支持作用"),
+        }
+        c.add(
+            "ip.evaluate",
+            [names[k][0] for k in unknown] + ["H8"],
+            c.off("ip_evaluate"),
+            "officer",
+            f"组织专家预评知识产权的{'和'.join(names[k][1] for k in unknown)}等级（A–E），未评定时按0分计；"
+            f"等级由评审专家判断，计划不能保证",
+            f"{GUIDE}三（七）1：技术先进程度、核心支持作用各0–8分，由技术专家评判",
+        )
 
 
 def _step_ip(c):
@@ -1130,17 +1345,27 @@ def _step_ip(c):
         addr = (["H2"] if gives_core else []) + ["H8", "ip_quantity"]
         name = IP_KIND_NAMES.get(kind, kind)
         grant = add_months(due, lt.months)
-        c.add(f"ip.file.{kind}", addr, due, "firm",
-              f"申请{name}{n}项（与主营产品核心技术相关），{due.isoformat()}前提交，预计{grant.isoformat()}前授权"
-              f"（截止日{c.cut.isoformat()}）",
-              lt.basis + "；尽早提交，为审查周期波动留出余量")
+        c.add(
+            f"ip.file.{kind}",
+            addr,
+            due,
+            "firm",
+            f"申请{name}{n}项（与主营产品核心技术相关），{due.isoformat()}前提交，预计{grant.isoformat()}前授权"
+            f"（截止日{c.cut.isoformat()}）",
+            lt.basis + "；尽早提交，为审查周期波动留出余量",
+        )
 
 
 def _step_standards(c):
     if c.r.std_add:
-        c.add("standards.participate", ["ip_standards", "H8"], c.off("standards"), "firm",
-              "参与编制国家标准、行业标准、检测方法或技术规范（须经国家有关部门认可），知识产权项加1–2分",
-              f"{GUIDE}三（七）1：企业参与编制标准等情况加1–2分，知识产权总分不超过30分")
+        c.add(
+            "standards.participate",
+            ["ip_standards", "H8"],
+            c.off("standards"),
+            "firm",
+            "参与编制国家标准、行业标准、检测方法或技术规范（须经国家有关部门认可），知识产权项加1–2分",
+            f"{GUIDE}三（七）1：企业参与编制标准等情况加1–2分，知识产权总分不超过30分",
+        )
 
 
 def _step_rd(c):
@@ -1154,13 +1379,19 @@ def _step_rd(c):
     for rp in r.rd:
         tail = "，全部在境内开展（不再委托境外研发）" if r.all_domestic else ""
         if rp.rd_total_min > 0:
-            title = (f"{rp.year}年度研发费用不低于{_fmt(rp.rd_total_min)}万元（预计销售收入"
-                     f"{_fmt(rp.sales)}万元的{_pct(rp.rd_total_min, rp.sales)}）{tail}")
+            title = (
+                f"{rp.year}年度研发费用不低于{_fmt(rp.rd_total_min)}万元（预计销售收入"
+                f"{_fmt(rp.sales)}万元的{_pct(rp.rd_total_min, rp.sales)}）{tail}"
+            )
         else:
-            title = (f"{rp.year}年度继续按项目归集研发费用（其他年度已使{span}占比达标，"
-                     f"本年度无最低金额要求）{tail}")
-        basis = (f"{span}研发费用合计须不低于销售收入合计{_fmt(sales_sum)}万元的{pct}%即{_fmt(required)}万元"
-                 f"（最近一年销售收入{_fmt(last_sales)}万元适用{pct}%档；{BAN}第十一条（五））")
+            title = (
+                f"{rp.year}年度继续按项目归集研发费用（其他年度已使{span}占比达标，"
+                f"本年度无最低金额要求）{tail}"
+            )
+        basis = (
+            f"{span}研发费用合计须不低于销售收入合计{_fmt(sales_sum)}万元的{pct}%即{_fmt(required)}万元"
+            f"（最近一年销售收入{_fmt(last_sales)}万元适用{pct}%档；{BAN}第十一条（五））"
+        )
         if closed:
             basis += f"；{_span(closed)}已结束，不能再改变"
         c.add("rd.spend", addr, date(rp.year, 12, 31), "firm", title, basis)
@@ -1172,11 +1403,16 @@ def _step_ledger(c):
     if not r.operated:
         return
     addr = ["H5", "H6"] + (["rd_management", "H8"] if "ledger" not in c.p.rd_management else [])
-    c.add("rd.ledger", addr, c.off("ledger"), "firm",
-          f"按高企口径建立并完善{_span(r.operated)}研发费用辅助账（按研发项目RD01、RD02…归集，"
-          f"与财务报表、所得税年度申报一致）",
-          f"{GUIDE}三（六）：研发费用按项目归集，设置高新技术企业研发费用辅助账；"
-          f"三（七）3：辅助账是研究开发组织管理水平的评分要素")
+    c.add(
+        "rd.ledger",
+        addr,
+        c.off("ledger"),
+        "firm",
+        f"按高企口径建立并完善{_span(r.operated)}研发费用辅助账（按研发项目RD01、RD02…归集，"
+        f"与财务报表、所得税年度申报一致）",
+        f"{GUIDE}三（六）：研发费用按项目归集，设置高新技术企业研发费用辅助账；"
+        f"三（七）3：辅助账是研究开发组织管理水平的评分要素",
+    )
 
 
 def _step_staff(c):
@@ -1184,22 +1420,40 @@ def _step_staff(c):
     if r.staff is None or c.pl.closed(ly) or not (r.hires > 0 or "H4" in c.ft or "H4" in r.codes):
         return
     st = r.staff
-    c.add("staff.reclassify", ["H4"], c.off("reclassify"), "officer",
-          f"核查现有职工中直接从事研发和相关技术创新活动、专门从事上述活动管理和提供直接技术服务、"
-          f"{ly}年度累计工作183天以上的人员，符合条件的计入科技人员（每认定1人可少聘约1人）",
-          f"{GUIDE}三（五）：科技人员含在职、兼职和临时聘用人员，累计实际工作时间183天以上")
+    c.add(
+        "staff.reclassify",
+        ["H4"],
+        c.off("reclassify"),
+        "officer",
+        f"核查现有职工中直接从事研发和相关技术创新活动、专门从事上述活动管理和提供直接技术服务、"
+        f"{ly}年度累计工作183天以上的人员，符合条件的计入科技人员（每认定1人可少聘约1人）",
+        f"{GUIDE}三（五）：科技人员含在职、兼职和临时聘用人员，累计实际工作时间183天以上",
+    )
     if r.hires:
         w = float(r.hire_w or 0)
-        title = (f"{st.hire_by.isoformat()}前新聘科技人员{r.hires}人并在{ly}年度持续在岗（按全年月平均数，"
-                 f"每人计入约{w:.2f}人；{ly}年度科技人员月平均数占职工月平均数不低于10%）")
-        c.add("staff.hire", ["H4"], st.hire_by, "firm", title,
-              f"{GUIDE}三（五）：职工和科技人员按全年月平均数计算（月平均数＝(月初＋月末)/2，"
-              f"全年＝各月平均数之和/12），新聘人员须在{ly}年度累计工作183天以上，最晚{ly}-07-01入职；"
-              f"{BAN}第十一条（四）")
+        title = (
+            f"{st.hire_by.isoformat()}前新聘科技人员{r.hires}人并在{ly}年度持续在岗（按全年月平均数，"
+            f"每人计入约{w:.2f}人；{ly}年度科技人员月平均数占职工月平均数不低于10%）"
+        )
+        c.add(
+            "staff.hire",
+            ["H4"],
+            st.hire_by,
+            "firm",
+            title,
+            f"{GUIDE}三（五）：职工和科技人员按全年月平均数计算（月平均数＝(月初＋月末)/2，"
+            f"全年＝各月平均数之和/12），新聘人员须在{ly}年度累计工作183天以上，最晚{ly}-07-01入职；"
+            f"{BAN}第十一条（四）",
+        )
     elif "H4" in c.ft:
-        c.add("staff.hire", ["H4"], date(ly, 12, 31), "firm",
-              f"保持{ly}年度科技人员不少于{st.tech_staff_min}人（职工约{_fmt(st.staff)}人，按全年月平均数占比不低于10%）",
-              f"{GUIDE}三（五）：按全年月平均数计算；{BAN}第十一条（四）")
+        c.add(
+            "staff.hire",
+            ["H4"],
+            date(ly, 12, 31),
+            "firm",
+            f"保持{ly}年度科技人员不少于{st.tech_staff_min}人（职工约{_fmt(st.staff)}人，按全年月平均数占比不低于10%）",
+            f"{GUIDE}三（五）：按全年月平均数计算；{BAN}第十一条（四）",
+        )
 
 
 def _step_hightech(c):
@@ -1208,61 +1462,110 @@ def _step_hightech(c):
         return
     if r.ht_need:
         need, inc = r.ht_need
-        title = (f"{ly}年度高新技术产品（服务）收入不低于{_fmt(need)}万元"
-                 f"（预计总收入{_fmt(inc)}万元的60%），产品与知识产权、研发项目对应")
+        title = (
+            f"{ly}年度高新技术产品（服务）收入不低于{_fmt(need)}万元"
+            f"（预计总收入{_fmt(inc)}万元的60%），产品与知识产权、研发项目对应"
+        )
     else:
         title = f"{ly}年度高新技术产品（服务）收入占总收入不低于60%"
-    c.add("hightech.revenue", ["H7"], date(ly, 12, 31), "firm", title,
-          f"{BAN}第十一条（六）、{GUIDE}三（四）：按最近一年（{ly}年度）计算")
+    c.add(
+        "hightech.revenue",
+        ["H7"],
+        date(ly, 12, 31),
+        "firm",
+        title,
+        f"{BAN}第十一条（六）、{GUIDE}三（四）：按最近一年（{ly}年度）计算",
+    )
 
 
 def _step_conversions(c):
     r = c.r
     for y in sorted(r.conv_extra):
-        c.add("conversion.record", ["conversion", "H8"], date(y, 12, 31), "firm",
-              f"{y}年度完成科技成果转化不少于{r.conv_total[y]}项（新增{r.conv_extra[y]}项），"
-              f"每项留存转化合同、产品检测报告、销售发票或用户证明等证据",
-              f"{GUIDE}三（七）2：按近三年年均转化数评分，年均5项以上25–30分；同一成果只计一次")
+        c.add(
+            "conversion.record",
+            ["conversion", "H8"],
+            date(y, 12, 31),
+            "firm",
+            f"{y}年度完成科技成果转化不少于{r.conv_total[y]}项（新增{r.conv_extra[y]}项），"
+            f"每项留存转化合同、产品检测报告、销售发票或用户证明等证据",
+            f"{GUIDE}三（七）2：按近三年年均转化数评分，年均5项以上25–30分；同一成果只计一次",
+        )
 
 
 def _step_mgmt(c):
     for key in RD_MANAGEMENT_POINTS:
         if key != "ledger" and key not in c.p.rd_management:
-            c.add(f"mgmt.{key}", ["rd_management", "H8"], c.off("mgmt"), "firm",
-                  f"建立{RD_MANAGEMENT_NAMES[key]}并留存文件（研究开发组织管理水平{RD_MANAGEMENT_POINTS[key]}分）",
-                  f"{GUIDE}三（七）3：研究开发组织管理水平")
+            c.add(
+                f"mgmt.{key}",
+                ["rd_management", "H8"],
+                c.off("mgmt"),
+                "firm",
+                f"建立{RD_MANAGEMENT_NAMES[key]}并留存文件（研究开发组织管理水平{RD_MANAGEMENT_POINTS[key]}分）",
+                f"{GUIDE}三（七）3：研究开发组织管理水平",
+            )
 
 
 def _step_application(c):
     """The application itself: platform account, annual audit and CIT filing, special audit,
     annuity receipts, linkage pack, self-check, submission."""
-    r, cut, Y, ly = c.r, c.cut, c.Y, c.ly
+    r, _cut, Y, ly = c.r, c.cut, c.Y, c.ly
     a = r.assessment
-    c.add("platform.account", [], c.off("platform_account"), "firm",
-          "在高新技术企业认定管理工作网（www.innocom.gov.cn）注册企业账号，并经地方认定机构审核激活",
-          OFFSETS["platform_account"].basis)
+    c.add(
+        "platform.account",
+        [],
+        c.off("platform_account"),
+        "firm",
+        "在高新技术企业认定管理工作网（www.innocom.gov.cn）注册企业账号，并经地方认定机构审核激活",
+        OFFSETS["platform_account"].basis,
+    )
     annual = c.annual_audit_due
-    c.add("audit.annual", ["H5", "H6", "H7"], annual, "firm",
-          f"完成{ly}年度财务报表年度审计，并完成{ly}年度企业所得税年度汇算清缴申报（须在提交申请前完成）",
-          f"{GUIDE}二（三）：申请材料须附近三个会计年度财务会计报告和企业所得税年度纳税申报表；"
-          f"汇算清缴法定截止{Y}-05-31")
+    c.add(
+        "audit.annual",
+        ["H5", "H6", "H7"],
+        annual,
+        "firm",
+        f"完成{ly}年度财务报表年度审计，并完成{ly}年度企业所得税年度汇算清缴申报（须在提交申请前完成）",
+        f"{GUIDE}二（三）：申请材料须附近三个会计年度财务会计报告和企业所得税年度纳税申报表；"
+        f"汇算清缴法定截止{Y}-05-31",
+    )
     special = min(annual + timedelta(days=OFFSETS["special_audit_after_annual"].days), c.off("special_audit"))
-    c.add("audit.special", ["H5", "H6", "H7"], max(special, annual), "firm",
-          f"在年度审计完成后，委托符合条件的中介机构出具{_span(r.operated)}研发费用和{ly}年度高新技术产品（服务）收入"
-          f"专项审计（鉴证）报告",
-          f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告，以年度审计报表为基础")
+    c.add(
+        "audit.special",
+        ["H5", "H6", "H7"],
+        max(special, annual),
+        "firm",
+        f"在年度审计完成后，委托符合条件的中介机构出具{_span(r.operated)}研发费用和{ly}年度高新技术产品（服务）收入"
+        f"专项审计（鉴证）报告",
+        f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告，以年度审计报表为基础",
+    )
     has_patent = any(it.kind in ("invention_patent", "utility_model", "design") for it in c.p.ip) or any(
-        k in ("invention_patent", "utility_model", "design") for k, *_ in r.ip_add)
+        k in ("invention_patent", "utility_model", "design") for k, *_ in r.ip_add
+    )
     if has_patent:
-        c.add("ip.annuity", ["H2"], c.off("annuity"), "firm",
-              "缴纳专利年费并留存官费收据，核对每项知识产权的有效状态和权利人",
-              OFFSETS["annuity"].basis)
-    c.add("pack.linkage", ["H2", "H7", "H8"], c.off("linkage_pack"), "firm",
-          "整理主要产品（服务）—知识产权—研发项目对应材料（PS、IP、RD编号一一对应，说明核心技术支持关系）",
-          OFFSETS["linkage_pack"].basis)
-    c.add("score.selfcheck", ["H8"], c.off("selfcheck"), "officer",
-          f"对照认定条件和评价指标自查（按计划预计{a.score_min}–{a.score_max}分，下限须不低于71分）",
-          f"{BAN}第十一条（七）、{GUIDE}三（七）")
+        c.add(
+            "ip.annuity",
+            ["H2"],
+            c.off("annuity"),
+            "firm",
+            "缴纳专利年费并留存官费收据，核对每项知识产权的有效状态和权利人",
+            OFFSETS["annuity"].basis,
+        )
+    c.add(
+        "pack.linkage",
+        ["H2", "H7", "H8"],
+        c.off("linkage_pack"),
+        "firm",
+        "整理主要产品（服务）—知识产权—研发项目对应材料（PS、IP、RD编号一一对应，说明核心技术支持关系）",
+        OFFSETS["linkage_pack"].basis,
+    )
+    c.add(
+        "score.selfcheck",
+        ["H8"],
+        c.off("selfcheck"),
+        "officer",
+        f"对照认定条件和评价指标自查（按计划预计{a.score_min}–{a.score_max}分，下限须不低于71分）",
+        f"{BAN}第十一条（七）、{GUIDE}三（七）",
+    )
 
 
 def _step_annual_reports(c):
@@ -1272,9 +1575,14 @@ def _step_annual_reports(c):
     for year in range(c.today.year, c.cut.year + 1):
         d = pl.cal.annual_report_due(year)
         if c.today <= d <= c.cut and d <= ex.hnte_cert_expiry:
-            c.add("annual.report", ["cert_valid"], d, "firm",
-                  f"{d.isoformat()}前报送{year - 1}年度高新技术企业年报（知识产权、科技人员、研发费用、经营收入）",
-                  f"{BAN}第十三条：每年5月底前报送；累计两年未报取消资格（第十九条）")
+            c.add(
+                "annual.report",
+                ["cert_valid"],
+                d,
+                "firm",
+                f"{d.isoformat()}前报送{year - 1}年度高新技术企业年报（知识产权、科技人员、研发费用、经营收入）",
+                f"{BAN}第十三条：每年5月底前报送；累计两年未报取消资格（第十九条）",
+            )
 
 
 def _step_submit(c):
@@ -1290,24 +1598,49 @@ def _step_submit(c):
     province = (cal.province if cal is not None else "") or DEFAULT_PROVINCE
     once = "；每家企业每年只能申报一次" if cal is None or cal.one_per_year else ""
     how = "滚动受理" if b.rolling else "按批次受理"
-    c.add("apply.submit", timing, cut, "firm",
-          f"在{b.id}批次截止日{cut.isoformat()}前通过高新技术企业认定管理工作网提交认定申请"
-          + (f"（{'；'.join(notes)}）" if notes else ""),
-          f"{BAN}第十二条；{province}{how}，截止日期以当年认定机构通知为准{once}")
+    c.add(
+        "apply.submit",
+        timing,
+        cut,
+        "firm",
+        f"在{b.id}批次截止日{cut.isoformat()}前通过高新技术企业认定管理工作网提交认定申请"
+        + (f"（{'；'.join(notes)}）" if notes else ""),
+        f"{BAN}第十二条；{province}{how}，截止日期以当年认定机构通知为准{once}",
+    )
 
 
 #: The steps, in the order a consultant writes them down (the list is sorted by due date after).
-STEPS = (_step_tsme, _step_domain, _step_data, _step_grades, _step_ip, _step_standards, _step_rd,
-         _step_ledger, _step_staff, _step_hightech, _step_conversions, _step_mgmt, _step_application,
-         _step_annual_reports, _step_submit)
+STEPS = (
+    _step_tsme,
+    _step_domain,
+    _step_data,
+    _step_grades,
+    _step_ip,
+    _step_standards,
+    _step_rd,
+    _step_ledger,
+    _step_staff,
+    _step_hightech,
+    _step_conversions,
+    _step_mgmt,
+    _step_application,
+    _step_annual_reports,
+    _step_submit,
+)
 
 
 # ==================================================================== entry points
 
 
-def plan(profile, today: date, calendar: Optional[Calendar] = None,
-         lead_times: Optional[Mapping[str, LeadTime]] = None, assumptions=None,
-         extras: Optional[PlanExtras] = None, overrides: Optional[Overrides] = None) -> Plan:
+def plan(
+    profile,
+    today: date,
+    calendar: Calendar | None = None,
+    lead_times: Mapping[str, LeadTime] | None = None,
+    assumptions=None,
+    extras: PlanExtras | None = None,
+    overrides: Overrides | None = None,
+) -> Plan:
     """Plan one firm. ``profile`` is a criteria ``Profile`` or the decoded contract JSON (then
     ``assumptions``/``extras`` default to the JSON's). ``calendar`` defaults to
     ``default_calendar(today)``, ``lead_times`` to ``DEFAULT_LEAD_TIMES``."""
@@ -1333,7 +1666,9 @@ def plan(profile, today: date, calendar: Optional[Calendar] = None,
         if likely is None and res.likely:
             likely = res
         codes = tuple(sorted(res.codes, key=lambda c: CODE_ORDER.index(c) if c in CODE_ORDER else 99))
-        earlier.append(Blocked(b, codes, "；".join(res.codes[c] for c in codes), res.lever or _lever_of(codes)))
+        earlier.append(
+            Blocked(b, codes, "；".join(res.codes[c] for c in codes), res.lever or _lever_of(codes))
+        )
     if res is None:
         return Plan(today, None, [], A, None, [], None, None, [], None, cal.version)
     lk = None
@@ -1343,8 +1678,20 @@ def plan(profile, today: date, calendar: Optional[Calendar] = None,
     if target is None and likely is not None:
         # no safe batch: plan for the likely one (its steps and dates), the risk stated
         res = likely
-    return Plan(today, target, earlier, A, res.assessment, res.rd, res.staff, res.ht,
-                pl.milestones(res), res.profile, cal.version, likely_target=lk)
+    return Plan(
+        today,
+        target,
+        earlier,
+        A,
+        res.assessment,
+        res.rd,
+        res.staff,
+        res.ht,
+        pl.milestones(res),
+        res.profile,
+        cal.version,
+        likely_target=lk,
+    )
 
 
 #: What a blocking condition needs when no planned lever reaches it (named in earlier_batches).
@@ -1367,7 +1714,7 @@ def _lever_of(codes):
     return "；".join(CODE_LEVERS[c] for c in codes if c in CODE_LEVERS)
 
 
-def outlook(d) -> Optional[dict]:
+def outlook(d) -> dict | None:
     """For a plan (its JSON) without a safe batch: why, the likely batch and the lever that would
     make the difference – the words the firm page, the portal and the roadmap PDF show.
     None when the plan has a safe target (or there is no plan)."""
@@ -1404,10 +1751,23 @@ class WhatIfError(ValueError):
 #:   standards         bool        took part in drafting standards
 #:   tsme_registered   bool        already in the tech-SME database
 #: Closed years (ended before today) are facts: changing them is refused.
-WHAT_IF_KEYS = ("add_ip", "rd_ratio", "hightech_share", "add_tech_staff", "hires", "reclassify_staff",
-                "conversions",
-                "sales_growth", "net_assets_growth", "max_rd_ratio", "max_conversions_per_year",
-                "grades", "rd_management", "standards", "tsme_registered")
+WHAT_IF_KEYS = (
+    "add_ip",
+    "rd_ratio",
+    "hightech_share",
+    "add_tech_staff",
+    "hires",
+    "reclassify_staff",
+    "conversions",
+    "sales_growth",
+    "net_assets_growth",
+    "max_rd_ratio",
+    "max_conversions_per_year",
+    "grades",
+    "rd_management",
+    "standards",
+    "tsme_registered",
+)
 
 
 def _wi_year(key, y, today):
@@ -1430,9 +1790,15 @@ def _wi_num(key, v, lo, hi):
     return d
 
 
-def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar] = None,
-            lead_times: Optional[Mapping[str, LeadTime]] = None, assumptions=None,
-            extras: Optional[PlanExtras] = None) -> Plan:
+def what_if(  # noqa: C901 (to split: issue 13)
+    profile,
+    changes: Mapping,
+    today: date,
+    calendar: Calendar | None = None,
+    lead_times: Mapping[str, LeadTime] | None = None,
+    assumptions=None,
+    extras: PlanExtras | None = None,
+) -> Plan:
     """A new plan for ``profile`` with ``changes`` (see :data:`WHAT_IF_KEYS`) applied in memory.
     Nothing passed in is modified. Raises :class:`WhatIfError` for a change it cannot apply."""
     if isinstance(profile, dict):
@@ -1444,8 +1810,11 @@ def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar]
         raise WhatIfError("假设变更必须是对象")
     extras = extras or PlanExtras()
     A = dict(assumptions or {})
-    if "sales_growth" in changes and "net_assets_growth" not in changes \
-            and A.get("net_assets_growth") == A.get("sales_growth"):
+    if (
+        "sales_growth" in changes
+        and "net_assets_growth" not in changes
+        and A.get("net_assets_growth") == A.get("sales_growth")
+    ):
         A.pop("net_assets_growth", None)  # it followed sales_growth: keep following
     p = profile
     fixed_rd, ht_share, staff_add, hires, reclassify = {}, {}, 0, [], 0
@@ -1499,8 +1868,11 @@ def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar]
                 raise WhatIfError("grades：必须是对象")
             g = dict(p.grades)
             for k, v in val.items():
-                if k not in ("tech_advancement", "core_support") or not isinstance(v, str) \
-                        or v.upper() not in S.GRADE_BANDS:
+                if (
+                    k not in ("tech_advancement", "core_support")
+                    or not isinstance(v, str)
+                    or v.upper() not in S.GRADE_BANDS
+                ):
                     raise WhatIfError(f"grades.{k}：等级必须是A–E")
                 g[k] = v.upper()
             p = replace(p, grades=g)
@@ -1519,7 +1891,15 @@ def what_if(profile, changes: Mapping, today: date, calendar: Optional[Calendar]
         A = normalize_assumptions({k: v for k, v in A.items() if v is not None})
     except ProfileError as e:
         raise WhatIfError(str(e)) from None
-    ov = Overrides(fixed_rd=fixed_rd, staff_add=staff_add, ht_share=ht_share, hires=tuple(hires),
-                   reclassify=reclassify) \
-        if (fixed_rd or staff_add or ht_share or hires or reclassify) else None
+    ov = (
+        Overrides(
+            fixed_rd=fixed_rd,
+            staff_add=staff_add,
+            ht_share=ht_share,
+            hires=tuple(hires),
+            reclassify=reclassify,
+        )
+        if (fixed_rd or staff_add or ht_share or hires or reclassify)
+        else None
+    )
     return plan(p, today, calendar, lead_times, A, extras, ov)

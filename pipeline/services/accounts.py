@@ -1,23 +1,23 @@
 """Accounts: creating, disabling and authenticating users, with a lockout kept in the database."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from pathlib import Path
-
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from pipeline.extensions import db
 from pipeline.models import County, Firm, LoginAttempt, User
 from pipeline.models.base import utcnow
-from pipeline.vocabulary import ROLES
 from pipeline.services.audit import record
 from pipeline.services.sessions import end_sessions
+from pipeline.vocabulary import ROLES
 
 # One message for every failure, so the login form never tells whether an account exists.
 LOGIN_FAILED = _l("Wrong username or password, or the account is disabled or temporarily locked.")
@@ -37,8 +37,11 @@ def _common_passwords() -> frozenset[str]:
     global _COMMON
     if _COMMON is None:
         path = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
-        _COMMON = frozenset(line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines()
-                            if line.strip() and not line.startswith("#"))
+        _COMMON = frozenset(
+            line.strip().lower()
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        )
     return _COMMON
 
 
@@ -49,15 +52,22 @@ def check_password_strength(password: str, username: str | None = None) -> None:
     """Length, two kinds of character, not a common password, not built on the user name (AccountError)."""
     if len(password or "") < 8:
         raise AccountError(gettext("The password needs at least 8 characters"))
-    kinds = sum([any(c.isdigit() for c in password), any(c.isalpha() for c in password),
-                 any(not c.isalnum() for c in password)])
+    kinds = sum(
+        [
+            any(c.isdigit() for c in password),
+            any(c.isalpha() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+    )
     if kinds < 2:
         raise AccountError(gettext("The password needs at least two of: letters, digits, symbols"))
     lowered = password.lower()
     stem = lowered.rstrip("0123456789!@#$%^&*.?_-")
     common = _common_passwords()
     if lowered in common or (stem and stem in common and len(stem) >= 4):
-        raise AccountError(gettext("This password is on the list of the most common passwords; choose another"))
+        raise AccountError(
+            gettext("This password is on the list of the most common passwords; choose another")
+        )
     name = (username or "").strip().lower()
     if len(name) >= 3 and (name in lowered or (len(stem) >= 3 and stem in name)):
         raise AccountError(gettext("The password must not contain the user name; choose another"))
@@ -70,8 +80,12 @@ class LoginResult:
 
 
 def _failures_since(column, key: str, since) -> int:
-    return db.session.scalar(select(func.count()).select_from(LoginAttempt)
-                             .where(column == key, LoginAttempt.at > since)) or 0
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(LoginAttempt).where(column == key, LoginAttempt.at > since)
+        )
+        or 0
+    )
 
 
 def authenticate(username: str, password: str, client: str = "unknown") -> LoginResult:
@@ -92,14 +106,24 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
     db.session.add(attempt)
     db.session.commit()
     user = db.session.scalars(select(User).where(func.lower(User.username) == key)).first()
-    over = (_failures_since(LoginAttempt.username_key, key, since) > cfg["LOGIN_MAX_FAILURES"]
-            or _failures_since(LoginAttempt.client, client, since) > cfg.get("LOGIN_MAX_FAILURES_PER_CLIENT", 30))
+    over = _failures_since(LoginAttempt.username_key, key, since) > cfg[
+        "LOGIN_MAX_FAILURES"
+    ] or _failures_since(LoginAttempt.client, client, since) > cfg.get("LOGIN_MAX_FAILURES_PER_CLIENT", 30)
     locked_by_admin_cli = user is not None and user.locked_until is not None and user.locked_until > now
     if user is None or over or locked_by_admin_cli:
         check_password_hash(_DUMMY_HASH, password or "")  # the same work on every path
-        if over and user is not None and _failures_since(LoginAttempt.username_key, key, since) == \
-                cfg["LOGIN_MAX_FAILURES"] + 1:
-            record(user, "lock", "user", user.id, after={"until": (now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))})
+        if (
+            over
+            and user is not None
+            and _failures_since(LoginAttempt.username_key, key, since) == cfg["LOGIN_MAX_FAILURES"] + 1
+        ):
+            record(
+                user,
+                "lock",
+                "user",
+                user.id,
+                after={"until": (now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))},
+            )
             db.session.commit()
         return LoginResult(None, locked=over or locked_by_admin_cli)
     if not check_password_hash(user.password_hash, password or "") or not user.active:
@@ -115,8 +139,9 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
 def is_locked(user: User) -> bool:
     cfg = current_app.config
     since = utcnow() - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-    return (_failures_since(LoginAttempt.username_key, user.username.lower(), since) >= cfg["LOGIN_MAX_FAILURES"]
-            or (user.locked_until is not None and user.locked_until > utcnow()))
+    return _failures_since(LoginAttempt.username_key, user.username.lower(), since) >= cfg[
+        "LOGIN_MAX_FAILURES"
+    ] or (user.locked_until is not None and user.locked_until > utcnow())
 
 
 def unlock(actor, user: User) -> None:
@@ -128,9 +153,17 @@ def unlock(actor, user: User) -> None:
     db.session.commit()
 
 
-def create_user(actor, username: str, password: str, role: str, display_name: str | None = None,
-                county_code: str | None = None, firm_code: str | None = None, email: str | None = None,
-                phone: str | None = None) -> User:
+def create_user(
+    actor,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    county_code: str | None = None,
+    firm_code: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> User:
     """A new account; officers need a county, firm users a firm (by credit code). Commits."""
     username = (username or "").strip()
     if not username:
@@ -143,27 +176,49 @@ def create_user(actor, username: str, password: str, role: str, display_name: st
     email, phone = normalise_email(email), normalise_phone(phone)
     county_id = firm_id = None
     if role == "officer":
-        county = db.session.scalars(select(County).where((County.code == county_code) | (County.name == county_code))).first()
+        county = db.session.scalars(
+            select(County).where((County.code == county_code) | (County.name == county_code))
+        ).first()
         if county is None:
             raise AccountError(gettext("A county officer needs an existing county (code or name)"))
         county_id = county.id
     if role == "firm":
-        firm = db.session.scalars(select(Firm).where(Firm.credit_code == (firm_code or "").strip().upper())).first()
+        firm = db.session.scalars(
+            select(Firm).where(Firm.credit_code == (firm_code or "").strip().upper())
+        ).first()
         if firm is None:
-            raise AccountError(gettext("A firm user needs the unified social credit code of a firm in the pool"))
+            raise AccountError(
+                gettext("A firm user needs the unified social credit code of a firm in the pool")
+            )
         firm_id, county_id = firm.id, firm.county_id
-    user = User(username=username, display_name=display_name or username, role=role, county_id=county_id,
-                firm_id=firm_id, email=email, phone=phone, password_hash=hash_password(password), active=True)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        county_id=county_id,
+        firm_id=firm_id,
+        email=email,
+        phone=phone,
+        password_hash=hash_password(password),
+        active=True,
+    )
     db.session.add(user)
     db.session.flush()
-    record(actor, "create", "user", user.id,
-           after={"username": username, "role": role, "county_id": county_id, "firm_id": firm_id})
+    record(
+        actor,
+        "create",
+        "user",
+        user.id,
+        after={"username": username, "role": role, "county_id": county_id, "firm_id": firm_id},
+    )
     db.session.commit()
     return user
 
 
 def _get(username: str) -> User:
-    user = db.session.scalars(select(User).where(func.lower(User.username) == (username or "").strip().lower())).first()
+    user = db.session.scalars(
+        select(User).where(func.lower(User.username) == (username or "").strip().lower())
+    ).first()
     if user is None:
         raise AccountError(gettext("There is no user “%(name)s”", name=username))
     return user
@@ -219,7 +274,9 @@ def normalise_email(email: str | None) -> str | None:
     try:
         return validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError:
-        raise AccountError(gettext("“%(value)s” is not a valid e-mail address (field: e-mail)", value=email)) from None
+        raise AccountError(
+            gettext("“%(value)s” is not a valid e-mail address (field: e-mail)", value=email)
+        ) from None
 
 
 def normalise_phone(phone: str | None) -> str | None:
@@ -229,7 +286,9 @@ def normalise_phone(phone: str | None) -> str | None:
     import re
 
     if not re.fullmatch(r"[0-9+\-() ]{5,30}", phone):
-        raise AccountError(gettext("“%(value)s” is not a phone number (field: phone; digits, +, - and spaces)", value=phone))
+        raise AccountError(
+            gettext("“%(value)s” is not a phone number (field: phone; digits, +, - and spaces)", value=phone)
+        )
     return phone
 
 
@@ -238,7 +297,11 @@ def update_user(actor, user: User, display_name: str, email: str | None, phone: 
     display_name = (display_name or "").strip()
     if not display_name:
         raise AccountError(gettext("The name is required"))
-    values = {"display_name": display_name[:64], "email": normalise_email(email), "phone": normalise_phone(phone)}
+    values = {
+        "display_name": display_name[:64],
+        "email": normalise_email(email),
+        "phone": normalise_phone(phone),
+    }
     before = {k: getattr(user, k) for k in values}
     changed = {k: v for k, v in values.items() if before[k] != v}
     if not changed:

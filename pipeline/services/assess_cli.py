@@ -1,7 +1,6 @@
 """``flask assess-all``."""
-from __future__ import annotations
 
-from datetime import date
+from __future__ import annotations
 
 import click
 from flask import Flask
@@ -19,6 +18,10 @@ def register(app: Flask) -> None:
 
         stats = assess_all(today.date() if today else clock.today())
         summary = "，".join(f"{VERDICTS.get(k, k)} {v}" for k, v in sorted(stats["verdicts"].items()))
-        click.echo(f"已评估 {stats['assessed']} 家企业（按 {stats['application_date']} 批次截止日评估）：{summary}")
-        click.echo(f"用时 {stats['seconds']:.2f} 秒（读取 {stats['load_seconds']:.2f}，计算 "
-                   f"{stats['engine_seconds']:.2f}，写入 {stats['write_seconds']:.2f}）")
+        click.echo(
+            f"已评估 {stats['assessed']} 家企业（按 {stats['application_date']} 批次截止日评估）：{summary}"
+        )
+        click.echo(
+            f"用时 {stats['seconds']:.2f} 秒（读取 {stats['load_seconds']:.2f}，计算 "
+            f"{stats['engine_seconds']:.2f}，写入 {stats['write_seconds']:.2f}）"
+        )

@@ -9,21 +9,22 @@ are produced for one firm at a time by :func:`full_result` (about a millisecond)
 ``refresh_firms`` is called by every service that changes a firm's data, so the cached verdict
 never lags the figures.
 """
+
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from sqlalchemy import delete, select
 
 from pipeline import clock
+from pipeline.config import json_dumps
 from pipeline.criteria import RULES_VERSION, assess
 from pipeline.criteria.hnte import ITEM_ORDER
-from pipeline.config import json_dumps
 from pipeline.extensions import db
-from pipeline.models import Assessment, Firm
+from pipeline.models import Assessment
 from pipeline.models.base import utcnow
 from pipeline.services.profiles import Share, load_profiles, next_application_date
 
@@ -38,17 +39,31 @@ def compact(result) -> dict:
         "rules_version": RULES_VERSION,
         "application_year": result.application_year,
         "verdict": result.verdict,
-        "conditions": {k: {"status": c.status, "value": c.value, "required": c.required}
-                       for k, c in result.conditions.items()},
-        "score": {"min": result.score_min, "max": result.score_max,
-                  "items": {k: [*items[k]] for k in ITEM_ORDER}},
+        "conditions": {
+            k: {"status": c.status, "value": c.value, "required": c.required}
+            for k, c in result.conditions.items()
+        },
+        "score": {
+            "min": result.score_min,
+            "max": result.score_max,
+            "items": {k: [*items[k]] for k in ITEM_ORDER},
+        },
         "tsme": None if tsme is None else tsme.to_dict(),
         "explained": False,
     }
 
 
-_COLUMNS = ("firm_id", "rules_version", "assessed_at", "application_date", "verdict", "score_min", "score_max",
-            "tsme_eligible", "result")
+_COLUMNS = (
+    "firm_id",
+    "rules_version",
+    "assessed_at",
+    "application_date",
+    "verdict",
+    "score_min",
+    "score_max",
+    "tsme_eligible",
+    "result",
+)
 
 
 def _row(fid, result, application_date, now, with_text: bool) -> tuple:
@@ -57,8 +72,17 @@ def _row(fid, result, application_date, now, with_text: bool) -> tuple:
     if with_text:
         data["explained"] = True
     tsme = result.tsme
-    return (fid, RULES_VERSION, now, application_date, result.verdict, result.score_min, result.score_max,
-            None if tsme is None else bool(tsme.eligible), json_dumps(data))
+    return (
+        fid,
+        RULES_VERSION,
+        now,
+        application_date,
+        result.verdict,
+        result.score_min,
+        result.score_max,
+        None if tsme is None else bool(tsme.eligible),
+        json_dumps(data),
+    )
 
 
 def _insert_rows(rows: list[tuple]) -> None:
@@ -72,7 +96,7 @@ def _insert_rows(rows: list[tuple]) -> None:
     else:
         sql = f"INSERT INTO assessment ({names}) VALUES ({', '.join(['%s'] * (len(_COLUMNS) - 1))}, CAST(%s AS JSON))"
     for start in range(0, len(rows), _BATCH):
-        conn.exec_driver_sql(sql, rows[start:start + _BATCH])
+        conn.exec_driver_sql(sql, rows[start : start + _BATCH])
 
 
 def _assess_rows(application_date: date, firm_ids, now, with_text: bool) -> tuple[list, float]:
@@ -111,12 +135,19 @@ def _parallel_rows(application_date: date, now, workers: int) -> tuple[list, flo
     db.engine.dispose()  # no pooled connection crosses the fork
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         # A bounded wait: a worker that dies must fail the run, never hang the nightly job.
-        parts = pool.map_async(_assess_part, [(application_date, share, now) for share in shares]).get(timeout=3600)
+        parts = pool.map_async(_assess_part, [(application_date, share, now) for share in shares]).get(
+            timeout=3600
+        )
     return [row for rows, _ in parts for row in rows], max(t for _, t in parts)
 
 
-def assess_firms(today: date, firm_ids: Iterable[int] | None = None, commit: bool = True,
-                 with_text: bool = False, workers: int | None = None) -> dict:
+def assess_firms(
+    today: date,
+    firm_ids: Iterable[int] | None = None,
+    commit: bool = True,
+    with_text: bool = False,
+    workers: int | None = None,
+) -> dict:
     """(Re)assess the firms (all when None) as of the next application batch; returns counts and time.
 
     A run over every firm uses every core (forked workers, each with its own connection); a few
@@ -142,14 +173,20 @@ def assess_firms(today: date, firm_ids: Iterable[int] | None = None, commit: boo
         db.session.execute(delete(Assessment))
     else:
         for start in range(0, len(ids), 10000):
-            db.session.execute(delete(Assessment).where(Assessment.firm_id.in_(ids[start:start + 10000])))
+            db.session.execute(delete(Assessment).where(Assessment.firm_id.in_(ids[start : start + 10000])))
     _insert_rows(rows)
     if commit:
         db.session.commit()
     done = time.perf_counter()
-    return {"assessed": len(rows), "application_date": application_date, "verdicts": verdicts,
-            "seconds": done - started, "load_seconds": load_seconds,
-            "engine_seconds": computed - started - load_seconds, "write_seconds": done - computed}
+    return {
+        "assessed": len(rows),
+        "application_date": application_date,
+        "verdicts": verdicts,
+        "seconds": done - started,
+        "load_seconds": load_seconds,
+        "engine_seconds": computed - started - load_seconds,
+        "write_seconds": done - computed,
+    }
 
 
 def assess_all(today: date) -> dict:

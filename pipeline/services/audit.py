@@ -1,4 +1,5 @@
 """Audit writing: every write records who, when and what changed (before/after)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -36,15 +37,30 @@ def diff(before: dict | None, after: dict | None) -> tuple[dict | None, dict | N
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def record(user, action: str, entity: str, entity_id: int | None = None, firm_id: int | None = None,
-           before: dict | None = None, after: dict | None = None, only_changes: bool = True) -> AuditLog | None:
+def record(
+    user,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    firm_id: int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    only_changes: bool = True,
+) -> AuditLog | None:
     """Add an audit row to the current transaction (the caller commits). Returns None if nothing changed."""
     if only_changes and action == "update":
         before, after = diff(before, after)
         if not after:
             return None
-    row = AuditLog(user_id=getattr(user, "id", None), action=action, entity=entity, entity_id=entity_id,
-                   firm_id=firm_id, before=jsonable(before), after=jsonable(after),
-                   ip=request.remote_addr if has_request_context() else None)
+    row = AuditLog(
+        user_id=getattr(user, "id", None),
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        firm_id=firm_id,
+        before=jsonable(before),
+        after=jsonable(after),
+        ip=request.remote_addr if has_request_context() else None,
+    )
     db.session.add(row)
     return row

@@ -8,6 +8,7 @@ is sent at most once per schedule (unique ``(schedule_id, period)``); a schedule
 the day sends on its next run within the same period. A re-send mails the same PDF again (the pack
 as of its data date) and is logged as its own row (``period#rN``, ``resend_of``).
 """
+
 from __future__ import annotations
 
 import re
@@ -46,15 +47,23 @@ def parse_recipients(text: str) -> list[tuple[str, str]]:
             continue
         name, addr = parseaddr(line)
         if not _EMAIL.match(addr or ""):
-            raise BriefingError(gettext("Recipients, entry %(n)s (“%(text)s”): not an e-mail address", n=i, text=line))
+            raise BriefingError(
+                gettext("Recipients, entry %(n)s (“%(text)s”): not an e-mail address", n=i, text=line)
+            )
         out.append((name.strip(), addr))
     if not out:
         raise BriefingError(gettext("Recipients: enter at least one e-mail address"))
     return out
 
 
-def save_schedule(user, county_id: int | None, cadence: str, recipients: str, active: bool = True,
-                  schedule: BriefingSchedule | None = None) -> BriefingSchedule:
+def save_schedule(
+    user,
+    county_id: int | None,
+    cadence: str,
+    recipients: str,
+    active: bool = True,
+    schedule: BriefingSchedule | None = None,
+) -> BriefingSchedule:
     if cadence not in BRIEFING_CADENCES:
         raise BriefingError(gettext("Cadence: choose one of the listed cadences"))
     if county_id is not None and db.session.get(County, county_id) is None:
@@ -65,14 +74,27 @@ def save_schedule(user, county_id: int | None, cadence: str, recipients: str, ac
     if schedule is None:
         schedule = BriefingSchedule(created_by_id=getattr(user, "id", None))
         db.session.add(schedule)
-    schedule.county_id, schedule.cadence, schedule.recipients, schedule.active = county_id, cadence, text, bool(active)
+    schedule.county_id, schedule.cadence, schedule.recipients, schedule.active = (
+        county_id,
+        cadence,
+        text,
+        bool(active),
+    )
     db.session.flush()
-    record(user, "update" if before else "create", "briefing_schedule", schedule.id, None, before,
-           snapshot(schedule, SCHEDULE_FIELDS))
+    record(
+        user,
+        "update" if before else "create",
+        "briefing_schedule",
+        schedule.id,
+        None,
+        before,
+        snapshot(schedule, SCHEDULE_FIELDS),
+    )
     return schedule
 
 
 # ------------------------------------------------------------------ when
+
 
 def first_workday(d: date) -> date:
     from pipeline.reminders.rules import next_workday
@@ -98,6 +120,7 @@ def due_period(cadence: str, today: date) -> str | None:
 
 # ------------------------------------------------------------------ sending
 
+
 def _pdf_dir() -> Path:
     path = Path(current_app.config["EXPORT_DIR"]) / "briefings"
     path.mkdir(parents=True, exist_ok=True)
@@ -118,10 +141,20 @@ def _message(schedule: BriefingSchedule, data_date: date, pdf: bytes, name: str,
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=sender_addr.rpartition("@")[2] or "localhost")
     greeting = f"{name}：" if name else "您好："
-    msg.attach(MIMEText(f"{greeting}\n\n附件是{scope}高新技术企业培育工作简报，数据截至{data_date.isoformat()}。"
-                        f"\n\n本邮件由小升高培育平台按计划自动发送。", "plain", "utf-8"))
+    msg.attach(
+        MIMEText(
+            f"{greeting}\n\n附件是{scope}高新技术企业培育工作简报，数据截至{data_date.isoformat()}。"
+            f"\n\n本邮件由小升高培育平台按计划自动发送。",
+            "plain",
+            "utf-8",
+        )
+    )
     part = MIMEApplication(pdf, _subtype="pdf")
-    part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", f"简报-{scope}-{data_date.isoformat()}.pdf"))
+    part.add_header(
+        "Content-Disposition",
+        "attachment",
+        filename=("utf-8", "", f"简报-{scope}-{data_date.isoformat()}.pdf"),
+    )
     msg.attach(part)
     return msg
 
@@ -151,9 +184,14 @@ def _send(delivery: BriefingDelivery, schedule: BriefingSchedule, pdf: bytes) ->
 def _deliver(schedule: BriefingSchedule, period: str, today: date, resend_of: BriefingDelivery | None = None):
     from pipeline.reports.documents import render_briefing
 
-    delivery = BriefingDelivery(schedule_id=schedule.id, period=period, recipients=schedule.recipients,
-                                data_date=resend_of.data_date if resend_of else today, status="pending",
-                                resend_of=resend_of.id if resend_of else None)
+    delivery = BriefingDelivery(
+        schedule_id=schedule.id,
+        period=period,
+        recipients=schedule.recipients,
+        data_date=resend_of.data_date if resend_of else today,
+        status="pending",
+        resend_of=resend_of.id if resend_of else None,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(delivery)
@@ -176,11 +214,17 @@ def _deliver(schedule: BriefingSchedule, period: str, today: date, resend_of: Br
 def send_due(today: date) -> dict:
     """Send every active schedule's due period not sent yet; commits each delivery. Returns counts."""
     out = {"due": 0, "sent": 0, "failed": 0}
-    for schedule in list(db.session.scalars(select(BriefingSchedule).where(BriefingSchedule.active.is_(True))
-                                            .order_by(BriefingSchedule.id))):
+    for schedule in list(
+        db.session.scalars(
+            select(BriefingSchedule).where(BriefingSchedule.active.is_(True)).order_by(BriefingSchedule.id)
+        )
+    ):
         period = due_period(schedule.cadence, today)
-        if period is None or db.session.scalar(select(BriefingDelivery.id).where(
-                BriefingDelivery.schedule_id == schedule.id, BriefingDelivery.period == period)):
+        if period is None or db.session.scalar(
+            select(BriefingDelivery.id).where(
+                BriefingDelivery.schedule_id == schedule.id, BriefingDelivery.period == period
+            )
+        ):
             continue
         out["due"] += 1
         d = _deliver(schedule, period, today)
@@ -193,9 +237,22 @@ def send_due(today: date) -> dict:
 def resend(user, delivery: BriefingDelivery) -> BriefingDelivery:
     """Mail a logged delivery's pack again to the schedule's current recipients; a new log row."""
     original = delivery.period.split("#")[0]
-    n = db.session.scalar(select(func.count()).select_from(BriefingDelivery).where(
-        BriefingDelivery.schedule_id == delivery.schedule_id, BriefingDelivery.period.like(f"{original}#r%")))
+    n = db.session.scalar(
+        select(func.count())
+        .select_from(BriefingDelivery)
+        .where(
+            BriefingDelivery.schedule_id == delivery.schedule_id,
+            BriefingDelivery.period.like(f"{original}#r%"),
+        )
+    )
     new = _deliver(delivery.schedule, f"{original}#r{n + 1}", delivery.data_date, resend_of=delivery)
-    record(user, "create", "briefing_delivery", new.id, None, None,
-           {"resend_of": delivery.id, "period": new.period, "status": new.status})
+    record(
+        user,
+        "create",
+        "briefing_delivery",
+        new.id,
+        None,
+        None,
+        {"resend_of": delivery.id, "period": new.period, "status": new.status},
+    )
     return new

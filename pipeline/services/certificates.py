@@ -7,6 +7,7 @@ has not been re-certified: it is *expired*, and no surface (pool, funnel, dashbo
 show or count it as certified. The goal read model, the pool, the API and the PDFs use these
 functions; nothing else spells the rule out.
 """
+
 from __future__ import annotations
 
 from datetime import date

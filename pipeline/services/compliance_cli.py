@@ -1,4 +1,5 @@
 """``flask compliance``: recompute the compliance watch; send the due briefing packs (issue 16)."""
+
 from __future__ import annotations
 
 import click
@@ -25,8 +26,10 @@ def register(app: Flask) -> None:
 
         r = refresh(_today(today))
         db.session.commit()
-        click.echo(f"已计算{r['firms']}家：存在风险{r.get('at_risk', 0)}家，数据不全{r.get('incomplete', 0)}家，"
-                   f"符合{r.get('ok', 0)}家。")
+        click.echo(
+            f"已计算{r['firms']}家：存在风险{r.get('at_risk', 0)}家，数据不全{r.get('incomplete', 0)}家，"
+            f"符合{r.get('ok', 0)}家。"
+        )
 
     @group.command("send-briefings")
     @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="按该日期判断（默认今天）")

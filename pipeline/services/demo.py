@@ -4,6 +4,7 @@ Same ``seed`` and ``today`` → the same firms, figures and logins. Running it a
 is already there (firms are keyed by credit code, users by username). Bulk rows go in with Core
 ``executemany`` so ``--firms 20000`` takes seconds, not minutes.
 """
+
 from __future__ import annotations
 
 import random
@@ -17,8 +18,20 @@ from werkzeug.security import generate_password_hash
 
 from pipeline import uscc
 from pipeline.extensions import db
-from pipeline.models import (AnnualReport, ApplicationBatch, Conversion, County, FiscalYear, Firm, Incident, IPAsset,
-                             LeadTime, RdEvidence, Target, User)
+from pipeline.models import (
+    AnnualReport,
+    ApplicationBatch,
+    Conversion,
+    County,
+    Firm,
+    FiscalYear,
+    Incident,
+    IPAsset,
+    LeadTime,
+    RdEvidence,
+    Target,
+    User,
+)
 from pipeline.vocabulary import RD_PIECE_LABELS
 
 # 连云港: the nine 县区/功能板块, with their administrative division codes.
@@ -34,8 +47,15 @@ COUNTIES = [
     ("320773", "徐圩新区", "zone", 0.06),
 ]
 COUNTY_PINYIN = {
-    "海州区": "haizhou", "连云区": "lianyun", "赣榆区": "ganyu", "东海县": "donghai", "灌云县": "guanyun",
-    "灌南县": "guannan", "经济技术开发区": "kaifaqu", "高新区": "gaoxin", "徐圩新区": "xuwei",
+    "海州区": "haizhou",
+    "连云区": "lianyun",
+    "赣榆区": "ganyu",
+    "东海县": "donghai",
+    "灌云县": "guanyun",
+    "灌南县": "guannan",
+    "经济技术开发区": "kaifaqu",
+    "高新区": "gaoxin",
+    "徐圩新区": "xuwei",
 }
 # The plan's industries, each with tech-domain codes (3rd level where the catalogue has them) and
 # words that make believable firm names.
@@ -46,33 +66,117 @@ INDUSTRIES = [
     ("高端装备", ["80401", "80501", "80301", "80101"], ["装备", "机械", "智能装备", "仪器", "自动化"]),
     ("石化", ["40501", "70701", "70301"], ["石化", "化工", "新材料科技", "环保"]),
     ("海洋", ["80801", "20701", "80802"], ["海洋科技", "船舶", "海工装备", "水产科技"]),
-    ("数字经济", ["10101", "10301", "10401", "50301", "10701"], ["软件", "信息技术", "网络科技", "数据科技", "智能科技"]),
+    (
+        "数字经济",
+        ["10101", "10301", "10401", "50301", "10701"],
+        ["软件", "信息技术", "网络科技", "数据科技", "智能科技"],
+    ),
 ]
 # issue 18: the 乡镇/街道/园区 of each county (from the 2020s administrative divisions, written from
 # memory: check against the 民政局 list before production use). Kind: town / street / park.
 TOWNS = {
-    "海州区": [("新海街道", "street"), ("新东街道", "street"), ("新南街道", "street"), ("路南街道", "street"),
-            ("浦西街道", "street"), ("海州街道", "street"), ("幸福路街道", "street"), ("朐阳街道", "street"),
-            ("洪门街道", "street"), ("宁海街道", "street"), ("南城街道", "street"), ("锦屏镇", "town"),
-            ("板浦镇", "town"), ("新坝镇", "town"), ("浦南镇", "town")],
-    "连云区": [("墟沟街道", "street"), ("连云街道", "street"), ("云山街道", "street"), ("板桥街道", "street"),
-            ("连岛街道", "street"), ("海州湾街道", "street"), ("宿城街道", "street"), ("高公岛街道", "street"),
-            ("前三岛乡", "town")],
-    "赣榆区": [("青口镇", "town"), ("柘汪镇", "town"), ("石桥镇", "town"), ("金山镇", "town"), ("黑林镇", "town"),
-            ("厉庄镇", "town"), ("海头镇", "town"), ("塔山镇", "town"), ("赣马镇", "town"), ("班庄镇", "town"),
-            ("城头镇", "town"), ("城西镇", "town"), ("宋庄镇", "town"), ("沙河镇", "town"), ("墩尚镇", "town"),
-            ("柘汪临港产业区", "park")],
-    "东海县": [("牛山街道", "street"), ("石榴街道", "street"), ("白塔埠镇", "town"), ("黄川镇", "town"),
-            ("石梁河镇", "town"), ("青湖镇", "town"), ("温泉镇", "town"), ("双店镇", "town"), ("桃林镇", "town"),
-            ("洪庄镇", "town"), ("安峰镇", "town"), ("房山镇", "town"), ("平明镇", "town"), ("驼峰乡", "town"),
-            ("李埝乡", "town"), ("山左口乡", "town"), ("石湖乡", "town"), ("曲阳乡", "town"), ("张湾乡", "town")],
-    "灌云县": [("伊山镇", "town"), ("杨集镇", "town"), ("燕尾港镇", "town"), ("同兴镇", "town"), ("四队镇", "town"),
-            ("圩丰镇", "town"), ("龙苴镇", "town"), ("下车镇", "town"), ("图河镇", "town"), ("东王集镇", "town"),
-            ("小伊乡", "town"), ("南岗乡", "town"), ("伊芦乡", "town"), ("侍庄街道", "street")],
-    "灌南县": [("新安镇", "town"), ("堆沟港镇", "town"), ("田楼镇", "town"), ("北陈集镇", "town"), ("张店镇", "town"),
-            ("三口镇", "town"), ("孟兴庄镇", "town"), ("汤沟镇", "town"), ("百禄镇", "town"), ("新集镇", "town"),
-            ("李集乡", "town")],
-    "经济技术开发区": [("朝阳街道", "street"), ("中云街道", "street"), ("猴嘴街道", "street"), ("宋跳街道", "street")],
+    "海州区": [
+        ("新海街道", "street"),
+        ("新东街道", "street"),
+        ("新南街道", "street"),
+        ("路南街道", "street"),
+        ("浦西街道", "street"),
+        ("海州街道", "street"),
+        ("幸福路街道", "street"),
+        ("朐阳街道", "street"),
+        ("洪门街道", "street"),
+        ("宁海街道", "street"),
+        ("南城街道", "street"),
+        ("锦屏镇", "town"),
+        ("板浦镇", "town"),
+        ("新坝镇", "town"),
+        ("浦南镇", "town"),
+    ],
+    "连云区": [
+        ("墟沟街道", "street"),
+        ("连云街道", "street"),
+        ("云山街道", "street"),
+        ("板桥街道", "street"),
+        ("连岛街道", "street"),
+        ("海州湾街道", "street"),
+        ("宿城街道", "street"),
+        ("高公岛街道", "street"),
+        ("前三岛乡", "town"),
+    ],
+    "赣榆区": [
+        ("青口镇", "town"),
+        ("柘汪镇", "town"),
+        ("石桥镇", "town"),
+        ("金山镇", "town"),
+        ("黑林镇", "town"),
+        ("厉庄镇", "town"),
+        ("海头镇", "town"),
+        ("塔山镇", "town"),
+        ("赣马镇", "town"),
+        ("班庄镇", "town"),
+        ("城头镇", "town"),
+        ("城西镇", "town"),
+        ("宋庄镇", "town"),
+        ("沙河镇", "town"),
+        ("墩尚镇", "town"),
+        ("柘汪临港产业区", "park"),
+    ],
+    "东海县": [
+        ("牛山街道", "street"),
+        ("石榴街道", "street"),
+        ("白塔埠镇", "town"),
+        ("黄川镇", "town"),
+        ("石梁河镇", "town"),
+        ("青湖镇", "town"),
+        ("温泉镇", "town"),
+        ("双店镇", "town"),
+        ("桃林镇", "town"),
+        ("洪庄镇", "town"),
+        ("安峰镇", "town"),
+        ("房山镇", "town"),
+        ("平明镇", "town"),
+        ("驼峰乡", "town"),
+        ("李埝乡", "town"),
+        ("山左口乡", "town"),
+        ("石湖乡", "town"),
+        ("曲阳乡", "town"),
+        ("张湾乡", "town"),
+    ],
+    "灌云县": [
+        ("伊山镇", "town"),
+        ("杨集镇", "town"),
+        ("燕尾港镇", "town"),
+        ("同兴镇", "town"),
+        ("四队镇", "town"),
+        ("圩丰镇", "town"),
+        ("龙苴镇", "town"),
+        ("下车镇", "town"),
+        ("图河镇", "town"),
+        ("东王集镇", "town"),
+        ("小伊乡", "town"),
+        ("南岗乡", "town"),
+        ("伊芦乡", "town"),
+        ("侍庄街道", "street"),
+    ],
+    "灌南县": [
+        ("新安镇", "town"),
+        ("堆沟港镇", "town"),
+        ("田楼镇", "town"),
+        ("北陈集镇", "town"),
+        ("张店镇", "town"),
+        ("三口镇", "town"),
+        ("孟兴庄镇", "town"),
+        ("汤沟镇", "town"),
+        ("百禄镇", "town"),
+        ("新集镇", "town"),
+        ("李集乡", "town"),
+    ],
+    "经济技术开发区": [
+        ("朝阳街道", "street"),
+        ("中云街道", "street"),
+        ("猴嘴街道", "street"),
+        ("宋跳街道", "street"),
+    ],
     "高新区": [("花果山街道", "street"), ("云台街道", "street")],
     "徐圩新区": [("徐圩街道", "street"), ("连云港石化产业基地", "park")],
 }
@@ -106,8 +210,13 @@ def seed_demo(today: date, firms: int = 1450, seed: int = 42) -> SeedResult:
     firm_logins, firm_users = _seed_firm_users(counties)
     db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(Firm))
-    return SeedResult(len(counties), created, total, users_created + firm_users + town_users,
-                      logins + town_logins + firm_logins)
+    return SeedResult(
+        len(counties),
+        created,
+        total,
+        users_created + firm_users + town_users,
+        logins + town_logins + firm_logins,
+    )
 
 
 def _seed_towns(counties: list[County]) -> dict[int, list]:
@@ -118,8 +227,10 @@ def _seed_towns(counties: list[County]) -> dict[int, list]:
     out = {}
     for county in counties:
         departments.county_node(county)
-        out[county.id] = [departments.add_town(county, name, kind, sort=i)
-                          for i, (name, kind) in enumerate(TOWNS.get(county.name, []))]
+        out[county.id] = [
+            departments.add_town(county, name, kind, sort=i)
+            for i, (name, kind) in enumerate(TOWNS.get(county.name, []))
+        ]
     db.session.flush()
     return out
 
@@ -138,7 +249,8 @@ def _place_firms(towns: dict[int, list]) -> None:
     unplaced = db.session.execute(
         select(Firm.id, Firm.county_id, Firm.credit_code, Firm.industry, Firm.chain_id)
         .outerjoin(DeptNode, DeptNode.id == Firm.town_id)
-        .where((Firm.town_id.is_(None)) | (DeptNode.kind == "unassigned") | (Firm.chain_id.is_(None)))).all()
+        .where((Firm.town_id.is_(None)) | (DeptNode.kind == "unassigned") | (Firm.chain_id.is_(None)))
+    ).all()
     rows = []
     for fid, cid, code, industry, chain_id in unplaced:
         options = towns.get(cid) or []
@@ -151,8 +263,11 @@ def _place_firms(towns: dict[int, list]) -> None:
         rows.append({"fid": fid, "town_id": town.id, "chain_id": chain_id or (chain.id if chain else None)})
     if rows:  # one executemany
         db.session.connection().execute(
-            update(Firm.__table__).where(Firm.__table__.c.id == bindparam("fid"))
-            .values(town_id=bindparam("town_id"), chain_id=bindparam("chain_id")), rows)
+            update(Firm.__table__)
+            .where(Firm.__table__.c.id == bindparam("fid"))
+            .values(town_id=bindparam("town_id"), chain_id=bindparam("chain_id")),
+            rows,
+        )
     db.session.flush()
 
 
@@ -201,12 +316,21 @@ def _seed_targets(counties: list[County], today: date) -> None:
     weights = {c.code: w for c_code, _, _, w in COUNTIES for c in counties if c.code == c_code}
     for year, hnte, tsme, plan in plans:
         if (None, year) not in have:
-            db.session.add(Target(county_id=None, year=year, hnte_target=hnte, tsme_target=tsme, plan_name=plan))
+            db.session.add(
+                Target(county_id=None, year=year, hnte_target=hnte, tsme_target=tsme, plan_name=plan)
+            )
         for county in counties:
             if (county.id, year) not in have:
                 w = weights[county.code]
-                db.session.add(Target(county_id=county.id, year=year, hnte_target=round(hnte * w),
-                                      tsme_target=round(tsme * w), plan_name=plan))
+                db.session.add(
+                    Target(
+                        county_id=county.id,
+                        year=year,
+                        hnte_target=round(hnte * w),
+                        tsme_target=round(tsme * w),
+                        plan_name=plan,
+                    )
+                )
 
 
 def _seed_calendar(today: date) -> None:
@@ -218,8 +342,14 @@ def _seed_calendar(today: date) -> None:
     have = set(db.session.scalars(select(ApplicationBatch.code)))
     for batch in default_calendar(date(today.year, 1, 1)).batches:
         if batch.id not in have:
-            db.session.add(ApplicationBatch(code=batch.id, year=batch.year, cutoff=batch.cutoff,
-                                            note="默认批次（按江苏省往年惯例，请按当年苏高企协办通知修改）"))
+            db.session.add(
+                ApplicationBatch(
+                    code=batch.id,
+                    year=batch.year,
+                    cutoff=batch.cutoff,
+                    note="默认批次（按江苏省往年惯例，请按当年苏高企协办通知修改）",
+                )
+            )
     kinds = set(db.session.scalars(select(LeadTime.kind)))
     lead_times = DEFAULT_LEAD_TIMES.values() if isinstance(DEFAULT_LEAD_TIMES, dict) else DEFAULT_LEAD_TIMES
     for lt in lead_times:
@@ -228,9 +358,15 @@ def _seed_calendar(today: date) -> None:
 
 
 def _user(username, display, role, county_id=None, firm_id=None, email=None) -> User:
-    return User(username=username, display_name=display, role=role, county_id=county_id, firm_id=firm_id,
-                email=email or f"{username}@demo.example.com",
-                password_hash=generate_password_hash(DEMO_PASSWORD, method="scrypt"))
+    return User(
+        username=username,
+        display_name=display,
+        role=role,
+        county_id=county_id,
+        firm_id=firm_id,
+        email=email or f"{username}@demo.example.com",
+        password_hash=generate_password_hash(DEMO_PASSWORD, method="scrypt"),
+    )
 
 
 def _seed_officers_and_admin(counties: list[County]) -> tuple[list, int]:
@@ -255,15 +391,19 @@ def _seed_firm_users(counties: list[County]) -> tuple[list, int]:
     existing = set(db.session.scalars(select(User.username)))
     for county in counties[:3]:
         firm = db.session.scalars(
-            select(Firm).where(Firm.county_id == county.id, Firm.stage.in_(("coaching", "to_apply")))
-            .order_by(Firm.id).limit(1)).first()
+            select(Firm)
+            .where(Firm.county_id == county.id, Firm.stage.in_(("coaching", "to_apply")))
+            .order_by(Firm.id)
+            .limit(1)
+        ).first()
         if firm is None:
             continue
         name = f"firm_{COUNTY_PINYIN[county.name]}"
         logins.append((name, DEMO_PASSWORD, f"企业：{firm.name}"))
         if name not in existing:
-            db.session.add(_user(name, firm.contact_name or firm.name, "firm", firm_id=firm.id,
-                                 email=firm.contact_email))
+            db.session.add(
+                _user(name, firm.contact_name or firm.name, "firm", firm_id=firm.id, email=firm.contact_email)
+            )
             created += 1
     return logins, created
 
@@ -294,17 +434,27 @@ def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: 
         code = _credit_code(rng, county.code)
         name = f"连云港{fake.company_prefix()}{rng.choice(words)}有限公司"
         if name in seen_names:
-            name = name.replace("有限公司", f"{county.name[:2]}分公司") if rng.random() < 0.5 else \
-                f"江苏{fake.company_prefix()}{rng.choice(words)}股份有限公司"
+            name = (
+                name.replace("有限公司", f"{county.name[:2]}分公司")
+                if rng.random() < 0.5
+                else f"江苏{fake.company_prefix()}{rng.choice(words)}股份有限公司"
+            )
         if name in seen_names:
             name = name.replace("有限公司", f"（{i}）有限公司")
         profile = _firm_profile(rng, fake, today, hnte_share)
         contact = fake.name()
-        row = dict(credit_code=code, name=name, county_id=county.id, industry=industry,
-                   tech_domain=rng.choice(domains), officer_id=officers.get(county.id),
-                   contact_name=contact, contact_phone=fake.phone_number(),
-                   contact_email=f"contact{i}@{fake.domain_word()}.example.com",  # RFC 2606: valid, never delivered
-                   address=f"江苏省连云港市{county.name}{fake.street_name()}{rng.randint(1, 300)}号")
+        row = dict(
+            credit_code=code,
+            name=name,
+            county_id=county.id,
+            industry=industry,
+            tech_domain=rng.choice(domains),
+            officer_id=officers.get(county.id),
+            contact_name=contact,
+            contact_phone=fake.phone_number(),
+            contact_email=f"contact{i}@{fake.domain_word()}.example.com",  # RFC 2606: valid, never delivered
+            address=f"江苏省连云港市{county.name}{fake.street_name()}{rng.randint(1, 300)}号",
+        )
         row.update(profile["firm"])
         if code in seen_codes:  # same seed, second run: already there
             continue
@@ -315,11 +465,19 @@ def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: 
     if not firm_rows:
         return 0
     db.session.execute(insert(Firm), firm_rows)
-    ids = dict(db.session.execute(select(Firm.credit_code, Firm.id).where(
-        Firm.credit_code.in_([r["credit_code"] for r in firm_rows]))).all()) if len(firm_rows) < 900 else \
-        dict(db.session.execute(select(Firm.credit_code, Firm.id)).all())
+    ids = (
+        dict(
+            db.session.execute(
+                select(Firm.credit_code, Firm.id).where(
+                    Firm.credit_code.in_([r["credit_code"] for r in firm_rows])
+                )
+            ).all()
+        )
+        if len(firm_rows) < 900
+        else dict(db.session.execute(select(Firm.credit_code, Firm.id)).all())
+    )
     years, ips, convs, evid, incs = [], [], [], [], []
-    for row, profile in zip(firm_rows, plans):
+    for row, profile in zip(firm_rows, plans, strict=False):
         fid = ids[row["credit_code"]]
         for y in profile["years"]:
             years.append({"firm_id": fid, **y})
@@ -332,10 +490,16 @@ def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: 
         for inc in profile["incidents"]:
             incs.append({"firm_id": fid, **inc})
     reports = _demo_annual_reports(seed, firm_rows, ids, today)
-    for model, rows in ((FiscalYear, years), (IPAsset, ips), (Conversion, convs), (RdEvidence, evid),
-                        (Incident, incs), (AnnualReport, reports)):
+    for model, rows in (
+        (FiscalYear, years),
+        (IPAsset, ips),
+        (Conversion, convs),
+        (RdEvidence, evid),
+        (Incident, incs),
+        (AnnualReport, reports),
+    ):
         for start in range(0, len(rows), 5000):
-            db.session.execute(insert(model), rows[start:start + 5000])
+            db.session.execute(insert(model), rows[start : start + 5000])
     return len(firm_rows)
 
 
@@ -352,12 +516,18 @@ def _demo_annual_reports(seed: int, firm_rows: list, ids: dict, today: date) -> 
             if y == today.year and today <= date(y, 5, 31):
                 continue  # not due yet
             done = rng.random() < 0.96
-            out.append({"firm_id": ids[row["credit_code"]], "year": y, "submitted": done,
-                        "submitted_on": date(y, 5, rng.randint(6, 29)) if done else None})
+            out.append(
+                {
+                    "firm_id": ids[row["credit_code"]],
+                    "year": y,
+                    "submitted": done,
+                    "submitted_on": date(y, 5, rng.randint(6, 29)) if done else None,
+                }
+            )
     return out
 
 
-def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: float) -> dict:
+def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: float) -> dict:  # noqa: C901 (to split: issue 13)
     """One firm's stage, certificate, figures, IP, conversions and evidence, all coherent."""
     certified = rng.random() < hnte_share
     young = not certified and rng.random() < 0.08
@@ -368,31 +538,50 @@ def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: floa
     if certified:
         stage = "certified"
     else:
-        stage = rng.choices(["candidate", "pool", "coaching", "to_apply", "applied", "failed", "exited"],
-                            [18, 28, 24, 12, 6, 6, 6])[0]
+        stage = rng.choices(
+            ["candidate", "pool", "coaching", "to_apply", "applied", "failed", "exited"],
+            [18, 28, 24, 12, 6, 6, 6],
+        )[0]
     # How far along the firm is (0..1): it drives every figure below, so stages look like stages.
-    lo, hi = {"candidate": (0.15, 0.6), "pool": (0.3, 0.8), "coaching": (0.45, 0.95), "to_apply": (0.7, 1.0),
-              "applied": (0.75, 1.0), "failed": (0.4, 0.8), "exited": (0.1, 0.5), "certified": (0.78, 1.0)}[stage]
+    lo, hi = {
+        "candidate": (0.15, 0.6),
+        "pool": (0.3, 0.8),
+        "coaching": (0.45, 0.95),
+        "to_apply": (0.7, 1.0),
+        "applied": (0.75, 1.0),
+        "failed": (0.4, 0.8),
+        "exited": (0.1, 0.5),
+        "certified": (0.78, 1.0),
+    }[stage]
     quality = rng.uniform(lo, hi)
 
     def grade() -> str:
         return "ABCDE"[min(4, max(0, int((1 - quality) * 4 + rng.uniform(-0.6, 0.9))))]
 
-    firm: dict = {"registered_on": registered, "pool_level": None, "grade_advancement": grade(),
-                  "grade_core_support": grade(), "standards": rng.random() < 0.05 + 0.15 * quality,
-                  "stage": stage}
+    firm: dict = {
+        "registered_on": registered,
+        "pool_level": None,
+        "grade_advancement": grade(),
+        "grade_core_support": grade(),
+        "standards": rng.random() < 0.05 + 0.15 * quality,
+        "stage": stage,
+    }
     if certified:
         # Certificates issued Nov–Dec of one of the last three years; a few lapsed ones too.
         cert_year = today.year - rng.choice((1, 1, 2, 2, 3, 3, 4))
         cert_date = date(cert_year, rng.choice((11, 12)), rng.randint(1, 28))
-        firm.update(hnte_cert_date=cert_date,
-                    hnte_cert_expiry=date(cert_date.year + 3, cert_date.month, cert_date.day) - timedelta(days=1),
-                    hnte_cert_no=f"GR{cert_year}32{rng.randint(0, 999999):06d}")
+        firm.update(
+            hnte_cert_date=cert_date,
+            hnte_cert_expiry=date(cert_date.year + 3, cert_date.month, cert_date.day) - timedelta(days=1),
+            hnte_cert_no=f"GR{cert_year}32{rng.randint(0, 999999):06d}",
+        )
     elif stage != "candidate":
         firm["pool_level"] = rng.choice(("city", "city", "province"))
     if rng.random() < 0.4 + 0.6 * quality or certified:
-        firm.update(tsme_year=today.year - rng.choice((0, 0, 1)),
-                    tsme_reg_no=f"{today.year}3207{rng.randint(0, 99):02d}A{rng.randint(0, 99999):05d}")
+        firm.update(
+            tsme_year=today.year - rng.choice((0, 0, 1)),
+            tsme_reg_no=f"{today.year}3207{rng.randint(0, 99):02d}A{rng.randint(0, 99999):05d}",
+        )
     if rng.random() < 0.03:
         firm["tech_domain"] = None  # not classified yet: shows up as incomplete data
     # Figures: closed years up to last year, plus this year's expectations.
@@ -419,50 +608,88 @@ def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: floa
         net_assets = total_assets * rng.uniform(0.3, 0.5) * (1 + growth) ** k
         total_income = sales * rng.uniform(1.0, 1.03)
         ht_share = min(0.98, ht_share_base + rng.uniform(-0.08, 0.08))
-        years.append(dict(
-            year=y, sales=_money(sales), total_income=_money(total_income),
-            hightech_income=_money(total_income * ht_share), rd_total=_money(rd),
-            rd_domestic=_money(rd * rng.choice((1, 1, 1, 0.95, 0.8, 0.55))), rd_deductible=_money(rd * 0.93),
-            net_assets=_money(net_assets), total_assets=_money(total_assets),
-            total_cost=_money(sales * rng.uniform(0.75, 0.98)), staff=staff, tech_staff=min(tech, staff),
-            tech_staff_tsme=None, is_estimate=(y == today.year)))
+        years.append(
+            dict(
+                year=y,
+                sales=_money(sales),
+                total_income=_money(total_income),
+                hightech_income=_money(total_income * ht_share),
+                rd_total=_money(rd),
+                rd_domestic=_money(rd * rng.choice((1, 1, 1, 0.95, 0.8, 0.55))),
+                rd_deductible=_money(rd * 0.93),
+                net_assets=_money(net_assets),
+                total_assets=_money(total_assets),
+                total_cost=_money(sales * rng.uniform(0.75, 0.98)),
+                staff=staff,
+                tech_staff=min(tech, staff),
+                tech_staff_tsme=None,
+                is_estimate=(y == today.year),
+            )
+        )
     # IP portfolio.
     ip = []
     n_inv = rng.choices((0, 1, 2, 3), (70 - 50 * quality, 20, 10 + 10 * quality, 5 + 15 * quality))[0]
     n_um = rng.choices((0, 1, 2, 3, 5, 8), (20, 20, 20, 15, 15, 10))[0]
     n_sc = rng.choices((0, 1, 2, 4), (40, 25, 20, 15))[0]
     for kind, count in (("invention_patent", n_inv), ("utility_model", n_um), ("software_copyright", n_sc)):
-        for j in range(count):
+        for _ in range(count):
             filed = today - timedelta(days=rng.randint(60, 2200))
             lead = {"invention_patent": 540, "utility_model": 300, "software_copyright": 60}[kind]
             granted_on = filed + timedelta(days=int(lead * rng.uniform(0.7, 1.3)))
             granted = granted_on <= today
-            prefix = {"invention_patent": "ZL", "utility_model": "ZL", "software_copyright": "软著登字第"}[kind]
-            ip.append(dict(kind=kind, title=f"一种{fake.word()}{rng.choice(('装置', '方法', '系统', '工艺', '平台'))}",
-                           number=f"{prefix}{filed.year}{rng.randint(10 ** 7, 10 ** 8 - 1)}",
-                           status="granted" if granted else "filed", filed_on=filed,
-                           granted_on=granted_on if granted else None,
-                           acquired="own" if rng.random() < 0.85 else "transferred",
-                           core=rng.random() < 0.8, related=True,
-                           used_in_application=(f"{firm['hnte_cert_date'].year}-1"
-                                                if certified and kind != "invention_patent" and rng.random() < 0.5
-                                                else None)))
+            prefix = {"invention_patent": "ZL", "utility_model": "ZL", "software_copyright": "软著登字第"}[
+                kind
+            ]
+            ip.append(
+                dict(
+                    kind=kind,
+                    title=f"一种{fake.word()}{rng.choice(('装置', '方法', '系统', '工艺', '平台'))}",
+                    number=f"{prefix}{filed.year}{rng.randint(10 ** 7, 10 ** 8 - 1)}",
+                    status="granted" if granted else "filed",
+                    filed_on=filed,
+                    granted_on=granted_on if granted else None,
+                    acquired="own" if rng.random() < 0.85 else "transferred",
+                    core=rng.random() < 0.8,
+                    related=True,
+                    used_in_application=(
+                        f"{firm['hnte_cert_date'].year}-1"
+                        if certified and kind != "invention_patent" and rng.random() < 0.5
+                        else None
+                    ),
+                )
+            )
     conversions = []
     per_year = max(0.0, 5.6 * quality * rng.uniform(0.75, 1.2) - 0.4)
     for y in range(first_year, today.year + 1):
         share = 1.0 if y < today.year else (today.timetuple().tm_yday / 366)  # this year: so far
         for j in range(int(per_year * share + rng.random())):
-            conversions.append(dict(year=y, title=f"{fake.word()}成果转化项目{j + 1}",
-                                    form=rng.choice(("own", "own", "transfer", "license", "joint"))))
+            conversions.append(
+                dict(
+                    year=y,
+                    title=f"{fake.word()}成果转化项目{j + 1}",
+                    form=rng.choice(("own", "own", "transfer", "license", "joint")),
+                )
+            )
     evidence = []
     for piece in PIECES:
         if rng.random() < 0.1 + 0.95 * quality:
-            evidence.append(dict(piece=piece, present=True,
-                                 dated=today - timedelta(days=rng.randint(30, 900)), note=None))
+            evidence.append(
+                dict(piece=piece, present=True, dated=today - timedelta(days=rng.randint(30, 900)), note=None)
+            )
     incidents = []
     if rng.random() < 0.02:
-        incidents.append(dict(occurred_on=today - timedelta(days=rng.randint(10, 500)),
-                              kind=rng.choice(("safety", "quality", "environment")),
-                              description="演示数据：事故记录"))
-    return {"firm": firm, "years": years, "ip": ip, "conversions": conversions, "evidence": evidence,
-            "incidents": incidents}
+        incidents.append(
+            dict(
+                occurred_on=today - timedelta(days=rng.randint(10, 500)),
+                kind=rng.choice(("safety", "quality", "environment")),
+                description="演示数据：事故记录",
+            )
+        )
+    return {
+        "firm": firm,
+        "years": years,
+        "ip": ip,
+        "conversions": conversions,
+        "evidence": evidence,
+        "incidents": incidents,
+    }

@@ -1,8 +1,8 @@
 """``flask seed-demo``."""
+
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import click
 from flask import Flask
@@ -14,7 +14,9 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--firms", default=1450, show_default=True, help="要生成的企业数量")
     @click.option("--seed", default=42, show_default=True, help="随机种子（相同种子生成相同企业）")
-    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”（默认系统日期）")
+    @click.option(
+        "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”（默认系统日期）"
+    )
     @click.option("--no-assess", is_flag=True, help="只写入数据，不做评估和路线图")
     def seed_demo_command(firms: int, seed: int, today, no_assess: bool) -> None:
         """生成演示城市（连云港9个县区、企业、账号），可重复运行，不会重复写入。"""
@@ -23,8 +25,10 @@ def register(app: Flask) -> None:
         day = today.date() if today else clock.today()
         started = time.perf_counter()
         result = seed_demo(day, firms=firms, seed=seed)
-        click.echo(f"县区 {result.counties} 个；新增企业 {result.firms_created} 家，共 {result.firms_total} 家；"
-                   f"新增账号 {result.users_created} 个；用时 {time.perf_counter() - started:.1f} 秒")
+        click.echo(
+            f"县区 {result.counties} 个；新增企业 {result.firms_created} 家，共 {result.firms_total} 家；"
+            f"新增账号 {result.users_created} 个；用时 {time.perf_counter() - started:.1f} 秒"
+        )
         if not no_assess and result.firms_created:
             try:
                 from pipeline.services.assessments import assess_all

@@ -3,6 +3,7 @@
 Nodes are made here only (their ``path`` and ``county_id`` must agree with their parent's). The
 scope rules that read the tree are in ``pipeline.services.scope``.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -12,10 +13,18 @@ from pipeline.models import County, DeptNode, IndustryChain
 from pipeline.vocabulary import CITY_LABEL, INDUSTRY_CHAINS, TOWN_KINDS, UNASSIGNED_TOWN
 
 
-def _add(parent: DeptNode | None, kind: str, name: str, code: str | None, county_id: int | None,
-         sort: int = 0) -> DeptNode:
-    node = DeptNode(parent_id=parent.id if parent else None, kind=kind, name=name, code=code, county_id=county_id,
-                    path="/", sort=sort)
+def _add(
+    parent: DeptNode | None, kind: str, name: str, code: str | None, county_id: int | None, sort: int = 0
+) -> DeptNode:
+    node = DeptNode(
+        parent_id=parent.id if parent else None,
+        kind=kind,
+        name=name,
+        code=code,
+        county_id=county_id,
+        path="/",
+        sort=sort,
+    )
     db.session.add(node)
     db.session.flush()
     node.path = f"{parent.path if parent else '/'}{node.id}/"
@@ -30,7 +39,9 @@ def city_node() -> DeptNode:
 
 def county_node(county: County) -> DeptNode:
     """The county's node (made on first use, with its "未划分乡镇" holding node)."""
-    node = db.session.scalars(select(DeptNode).where(DeptNode.kind == "county", DeptNode.county_id == county.id)).first()
+    node = db.session.scalars(
+        select(DeptNode).where(DeptNode.kind == "county", DeptNode.county_id == county.id)
+    ).first()
     if node is None:
         node = _add(city_node(), "county", county.name, county.code, county.id, county.sort or 0)
         _add(node, "unassigned", UNASSIGNED_TOWN, f"{county.code}-000", county.id, 9999)
@@ -40,24 +51,33 @@ def county_node(county: County) -> DeptNode:
 def unassigned_town(county: County | int) -> DeptNode:
     county = db.session.get(County, county) if isinstance(county, int) else county
     parent = county_node(county)
-    node = db.session.scalars(select(DeptNode).where(DeptNode.parent_id == parent.id,
-                                                     DeptNode.kind == "unassigned")).first()
+    node = db.session.scalars(
+        select(DeptNode).where(DeptNode.parent_id == parent.id, DeptNode.kind == "unassigned")
+    ).first()
     return node or _add(parent, "unassigned", UNASSIGNED_TOWN, f"{county.code}-000", county.id, 9999)
 
 
-def add_town(county: County, name: str, kind: str = "town", code: str | None = None, sort: int = 0) -> DeptNode:
+def add_town(
+    county: County, name: str, kind: str = "town", code: str | None = None, sort: int = 0
+) -> DeptNode:
     """A town/street/park under the county (returns the existing one of that name)."""
     if kind not in TOWN_KINDS:
         raise ValueError(kind)
     parent = county_node(county)
-    node = db.session.scalars(select(DeptNode).where(DeptNode.parent_id == parent.id, DeptNode.name == name)).first()
+    node = db.session.scalars(
+        select(DeptNode).where(DeptNode.parent_id == parent.id, DeptNode.name == name)
+    ).first()
     return node or _add(parent, kind, name, code, county.id, sort)
 
 
 def towns_of(county_id: int) -> list[DeptNode]:
-    return list(db.session.scalars(select(DeptNode).where(DeptNode.county_id == county_id,
-                                                          DeptNode.kind.in_(TOWN_KINDS))
-                                   .order_by(DeptNode.sort, DeptNode.id)))
+    return list(
+        db.session.scalars(
+            select(DeptNode)
+            .where(DeptNode.county_id == county_id, DeptNode.kind.in_(TOWN_KINDS))
+            .order_by(DeptNode.sort, DeptNode.id)
+        )
+    )
 
 
 def town_lookup() -> dict[tuple[int, str], DeptNode]:

@@ -4,6 +4,7 @@ The export has exactly the import's columns (plus read-only ones the import igno
 exported, edited and imported back loses nothing. Text cells that a spreadsheet would run as a
 formula (starting with = + - @, tab or CR) are written with a leading apostrophe.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,6 @@ from sqlalchemy import select
 from pipeline.extensions import db
 from pipeline.models import Assessment, County
 from pipeline.vocabulary import ANNUAL_REPORT_CELLS, FIRM_FIELDS, POOL_LEVELS, STAGES, VERDICTS, YEAR_FIELDS
-
 
 ANNUAL_REPORT_HEADER = ANNUAL_REPORT_CELLS["header"]
 ANNUAL_REPORT_NOT_SUBMITTED = ANNUAL_REPORT_CELLS["not_submitted"]
@@ -36,12 +36,35 @@ COLUMNS = (
     Column("credit_code", FIRM_FIELDS["credit_code"], required=True, width=22, note="18位，按此更新或新增"),
     Column("name", FIRM_FIELDS["name"], required=True, width=30),
     Column("county", FIRM_FIELDS["county"], "county", required=True, width=12, note="县区名称或行政区划代码"),
-    Column("town", FIRM_FIELDS["town"], "town", width=14, note="所属乡镇/街道/园区名称（须属于该县区）；空白=不变（新企业为“未划分乡镇”）"),
+    Column(
+        "town",
+        FIRM_FIELDS["town"],
+        "town",
+        width=14,
+        note="所属乡镇/街道/园区名称（须属于该县区）；空白=不变（新企业为“未划分乡镇”）",
+    ),
     Column("registered_on", FIRM_FIELDS["registered_on"], "date", width=12, note="如 2020-05-18"),
-    Column("tech_domain", FIRM_FIELDS["tech_domain"], width=12, note="《国家重点支持的高新技术领域》代码，如 10101"),
+    Column(
+        "tech_domain",
+        FIRM_FIELDS["tech_domain"],
+        width=12,
+        note="《国家重点支持的高新技术领域》代码，如 10101",
+    ),
     Column("industry", FIRM_FIELDS["industry"], width=12),
-    Column("stage", FIRM_FIELDS["stage"], "stage", width=10, note="、".join(STAGES.values()) + "；空白=不变（新企业为候选）"),
-    Column("pool_level", FIRM_FIELDS["pool_level"], "level", width=10, note="、".join(POOL_LEVELS.values()) + "或空白"),
+    Column(
+        "stage",
+        FIRM_FIELDS["stage"],
+        "stage",
+        width=10,
+        note="、".join(STAGES.values()) + "；空白=不变（新企业为候选）",
+    ),
+    Column(
+        "pool_level",
+        FIRM_FIELDS["pool_level"],
+        "level",
+        width=10,
+        note="、".join(POOL_LEVELS.values()) + "或空白",
+    ),
     Column("contact_name", FIRM_FIELDS["contact_name"], width=10),
     Column("contact_phone", FIRM_FIELDS["contact_phone"], width=16),
     Column("contact_email", FIRM_FIELDS["contact_email"], width=22),
@@ -52,8 +75,13 @@ COLUMNS = (
     Column("tsme_reg_no", FIRM_FIELDS["tsme_reg_no"], width=20),
     Column("notes", FIRM_FIELDS["notes"], width=30),
     # issue 16: this year's HNTE 年报 (not a firm field: read from / written to annual_report)
-    Column("annual_report", ANNUAL_REPORT_HEADER, "annual_report", width=16,
-           note=f"本年度高企年报：填报日期（如 2026-05-20）、“{ANNUAL_REPORT_NOT_SUBMITTED}”或空白（不变）；仅限有效期内、本年度须填报年报的高企"),
+    Column(
+        "annual_report",
+        ANNUAL_REPORT_HEADER,
+        "annual_report",
+        width=16,
+        note=f"本年度高企年报：填报日期（如 2026-05-20）、“{ANNUAL_REPORT_NOT_SUBMITTED}”或空白（不变）；仅限有效期内、本年度须填报年报的高企",
+    ),
 )
 READONLY_HEADERS = ("评估结论", "预计得分下限", "预计得分上限")
 SHEET_TITLE = "培育库"
@@ -68,8 +96,13 @@ def neutralise(value):
     return value
 
 
-def _cell_value(column: Column, firm, counties: dict[int, str], reports: dict | None = None,
-                towns: dict[int, str] | None = None):
+def _cell_value(
+    column: Column,
+    firm,
+    counties: dict[int, str],
+    reports: dict | None = None,
+    towns: dict[int, str] | None = None,
+):
     if column.kind == "county":
         return counties.get(firm.county_id, "")
     if column.kind == "town":
@@ -112,8 +145,14 @@ def _validations(ws, rows: int) -> None:
     for key, values in (("stage", STAGES.values()), ("pool_level", POOL_LEVELS.values())):
         idx = [c.key for c in COLUMNS].index(key) + 1
         letter = ws.cell(row=1, column=idx).column_letter
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="取值不在列表中", error="请从下拉列表中选择")
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(values) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="取值不在列表中",
+            error="请从下拉列表中选择",
+        )
         dv.add(f"{letter}2:{letter}{last}")
         ws.add_data_validation(dv)
     for key in ("credit_code", "contact_phone"):  # text format keeps leading zeros and long digits
@@ -129,8 +168,14 @@ def _notes_sheet(wb) -> None:
     for c in COLUMNS:
         ws.append([c.header, "必填" if c.required else "", c.note])
     ws.append([])
-    ws.append(["导入规则", "", "整表校验通过才写入（全部成功或全部不写）；按统一社会信用代码更新已有企业或新增企业；"
-                             "只能导入本人管辖县区的企业。“评估结论”等只读列导入时忽略。"])
+    ws.append(
+        [
+            "导入规则",
+            "",
+            "整表校验通过才写入（全部成功或全部不写）；按统一社会信用代码更新已有企业或新增企业；"
+            "只能导入本人管辖县区的企业。“评估结论”等只读列导入时忽略。",
+        ]
+    )
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["C"].width = 80
 
@@ -152,7 +197,11 @@ YEAR_SPAN = 3  # the yearly figures of the last three fiscal years, read-only
 def year_headers(today: date) -> list[tuple[int, str, str]]:
     """``(year, field, header)`` of the read-only yearly figure columns, e.g. "2025年研发费用（万元）"."""
     first = today.year - YEAR_SPAN
-    return [(y, key, f"{y}年{label}") for y in range(first, today.year) for key, (label, _money) in YEAR_FIELDS.items()]
+    return [
+        (y, key, f"{y}年{label}")
+        for y in range(first, today.year)
+        for key, (label, _money) in YEAR_FIELDS.items()
+    ]
 
 
 def is_readonly_header(header: str) -> bool:
@@ -173,27 +222,34 @@ def export_bytes(user, params, today: date) -> bytes:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    from pipeline.models import FiscalYear, Firm, Roadmap, User
-    from pipeline.services.firms import pool_query
-
+    from pipeline.models import Firm, FiscalYear, Roadmap, User
     from pipeline.services.departments import town_names
+    from pipeline.services.firms import pool_query
 
     counties = dict(db.session.execute(select(County.id, County.name)).all())
     towns = town_names()  # issue 18
-    officers = dict(db.session.execute(select(User.id, User.display_name).where(User.role == "officer")).all())
+    officers = dict(
+        db.session.execute(select(User.id, User.display_name).where(User.role == "officer")).all()
+    )
     years = year_headers(today)
     ids = pool_query(user, params, today, columns=(Firm.id,), order=False).subquery()
     figures: dict[int, dict[int, tuple]] = {}
     ycols = [getattr(FiscalYear, k) for k in YEAR_FIELDS]
-    for row in db.session.execute(select(FiscalYear.firm_id, FiscalYear.year, *ycols)
-                                  .where(FiscalYear.firm_id.in_(select(ids.c.id)),
-                                         FiscalYear.year >= today.year - YEAR_SPAN, FiscalYear.year < today.year)):
+    for row in db.session.execute(
+        select(FiscalYear.firm_id, FiscalYear.year, *ycols).where(
+            FiscalYear.firm_id.in_(select(ids.c.id)),
+            FiscalYear.year >= today.year - YEAR_SPAN,
+            FiscalYear.year < today.year,
+        )
+    ):
         figures.setdefault(row[0], {})[row[1]] = tuple(row[2:])
     field_index = {k: i for i, k in enumerate(YEAR_FIELDS)}
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET_TITLE)
-    headers = [c.header for c in COLUMNS] + list(READONLY_HEADERS) + list(EXTRA_HEADERS) + [h for _, _, h in years]
+    headers = (
+        [c.header for c in COLUMNS] + list(READONLY_HEADERS) + list(EXTRA_HEADERS) + [h for _, _, h in years]
+    )
     for i, c in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = c.width
     for i in range(len(COLUMNS) + 1, len(headers) + 1):
@@ -213,21 +269,50 @@ def export_bytes(user, params, today: date) -> bytes:
     from pipeline import clock
     from pipeline.models import AnnualReport
 
-    reports = {fid: (done, on) for fid, done, on in db.session.execute(
-        select(AnnualReport.firm_id, AnnualReport.submitted, AnnualReport.submitted_on)
-        .where(AnnualReport.year == clock.today().year, AnnualReport.firm_id.in_(select(ids.c.id))))}
-    cols = [Firm.county_id if c.kind == "county" else Firm.town_id if c.kind == "town"
-            else Firm.id if c.kind == "annual_report" else getattr(Firm, c.key) for c in COLUMNS]
-    q = pool_query(user, params, today, columns=(Firm.id, *cols, Firm.officer_id, Assessment.verdict,
-                                                 Assessment.score_min, Assessment.score_max, Roadmap.target_batch))
+    reports = {
+        fid: (done, on)
+        for fid, done, on in db.session.execute(
+            select(AnnualReport.firm_id, AnnualReport.submitted, AnnualReport.submitted_on).where(
+                AnnualReport.year == clock.today().year, AnnualReport.firm_id.in_(select(ids.c.id))
+            )
+        )
+    }
+    cols = [
+        Firm.county_id
+        if c.kind == "county"
+        else Firm.town_id
+        if c.kind == "town"
+        else Firm.id
+        if c.kind == "annual_report"
+        else getattr(Firm, c.key)
+        for c in COLUMNS
+    ]
+    q = pool_query(
+        user,
+        params,
+        today,
+        columns=(
+            Firm.id,
+            *cols,
+            Firm.officer_id,
+            Assessment.verdict,
+            Assessment.score_min,
+            Assessment.score_max,
+            Roadmap.target_batch,
+        ),
+    )
     q = q.outerjoin(Roadmap, Roadmap.firm_id == Firm.id).execution_options(yield_per=1000)
     text_cols = {i for i, c in enumerate(COLUMNS) if c.key in ("credit_code", "contact_phone")}
     date_cols = {i for i, c in enumerate(COLUMNS) if c.kind in ("date", "annual_report")}
     n = 0
     for row in db.session.execute(q):
-        fid, values, (officer_id, verdict, smin, smax, batch) = row[0], row[1:1 + len(COLUMNS)], row[1 + len(COLUMNS):]
+        fid, values, (officer_id, verdict, smin, smax, batch) = (
+            row[0],
+            row[1 : 1 + len(COLUMNS)],
+            row[1 + len(COLUMNS) :],
+        )
         out = []
-        for i, (c, v) in enumerate(zip(COLUMNS, values)):
+        for i, (c, v) in enumerate(zip(COLUMNS, values, strict=False)):
             if c.kind == "county":
                 v = counties.get(v, "")
             elif c.kind == "town":
@@ -245,8 +330,13 @@ def export_bytes(user, params, today: date) -> bytes:
                 cell.number_format = "@" if i in text_cols else "yyyy-mm-dd"
                 v = cell
             out.append(v)
-        out += [VERDICTS.get(verdict, verdict) if verdict else None, smin, smax,
-                neutralise(officers.get(officer_id)), batch]
+        out += [
+            VERDICTS.get(verdict, verdict) if verdict else None,
+            smin,
+            smax,
+            neutralise(officers.get(officer_id)),
+            batch,
+        ]
         mine = figures.get(fid, {})
         for y, key, _h in years:
             fig = mine.get(y)
@@ -266,8 +356,14 @@ def _validations_write_only(ws, rows: int) -> None:
     last = max(rows + 1, 1000)
     for key, values in (("stage", STAGES.values()), ("pool_level", POOL_LEVELS.values())):
         letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                            showErrorMessage=True, errorTitle="取值不在列表中", error="请从下拉列表中选择")
+        dv = DataValidation(
+            type="list",
+            formula1='"' + ",".join(values) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="取值不在列表中",
+            error="请从下拉列表中选择",
+        )
         dv.add(f"{letter}2:{letter}{last}")
         ws.data_validations.append(dv)
 

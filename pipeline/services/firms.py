@@ -4,6 +4,7 @@ Every function takes the acting user and a firm already fetched through ``scope`
 looked up only under that firm (an id from another firm is a 404). Each function is one
 transaction: it records the audit rows, refreshes the cached assessment and commits.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,22 +15,64 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from pipeline.extensions import db
-from pipeline.models import (Conversion, FigureSubmission, FiscalYear, Firm, Incident, IPAsset, Milestone,
-                             RdEvidence, StageChange, User)
+from pipeline.models import (
+    Conversion,
+    FigureSubmission,
+    Firm,
+    FiscalYear,
+    Incident,
+    IPAsset,
+    Milestone,
+    RdEvidence,
+    StageChange,
+    User,
+)
 from pipeline.models.base import to_decimal, utcnow
-from pipeline.vocabulary import MILESTONE_STATUSES, RD_PIECE_LABELS, STAGES, VERDICTS
 from pipeline.services.audit import record, snapshot
+from pipeline.vocabulary import MILESTONE_STATUSES, RD_PIECE_LABELS, STAGES, VERDICTS
 
 log = logging.getLogger(__name__)
 
-FIRM_FIELDS = ("name", "credit_code", "registered_on", "tech_domain", "industry", "pool_level", "contact_name",
-               "contact_phone", "contact_email", "address", "hnte_cert_no", "hnte_cert_date", "hnte_cert_expiry",
-               "tsme_reg_no", "tsme_year", "grade_advancement", "grade_core_support", "standards",
-               "revoked_this_year", "national_award_5y", "provincial_rd_institution", "led_standard_5y",
-               "restricted_industry", "listed_dishonest", "notes")
+FIRM_FIELDS = (
+    "name",
+    "credit_code",
+    "registered_on",
+    "tech_domain",
+    "industry",
+    "pool_level",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "address",
+    "hnte_cert_no",
+    "hnte_cert_date",
+    "hnte_cert_expiry",
+    "tsme_reg_no",
+    "tsme_year",
+    "grade_advancement",
+    "grade_core_support",
+    "standards",
+    "revoked_this_year",
+    "national_award_5y",
+    "provincial_rd_institution",
+    "led_standard_5y",
+    "restricted_industry",
+    "listed_dishonest",
+    "notes",
+)
 YEAR_FIELDS = ("year",) + FiscalYear.FIELDS + ("is_estimate",)
-IP_FIELDS = ("kind", "title", "number", "status", "filed_on", "granted_on", "acquired", "core", "related",
-             "used_in_application")
+IP_FIELDS = (
+    "kind",
+    "title",
+    "number",
+    "status",
+    "filed_on",
+    "granted_on",
+    "acquired",
+    "core",
+    "related",
+    "used_in_application",
+)
 _INT_FIELDS = {"staff", "tech_staff", "tech_staff_tsme", "year", "tsme_year"}
 
 
@@ -69,11 +112,22 @@ def update_firm(user: User, firm: Firm, data: dict, today: date) -> bool:
     code = data.get("credit_code")
     if code and code != firm.credit_code:
         if db.session.scalar(select(Firm.id).where(Firm.credit_code == code, Firm.id != firm.id)):
-            raise FirmError(gettext("The unified social credit code %(code)s is used by another firm in the pool", code=code))
+            raise FirmError(
+                gettext(
+                    "The unified social credit code %(code)s is used by another firm in the pool", code=code
+                )
+            )
     before = snapshot(firm, FIRM_FIELDS)
     for key, value in data.items():
-        if key in {"standards", "revoked_this_year", "national_award_5y", "provincial_rd_institution",
-                   "led_standard_5y", "restricted_industry", "listed_dishonest"}:
+        if key in {
+            "standards",
+            "revoked_this_year",
+            "national_award_5y",
+            "provincial_rd_institution",
+            "led_standard_5y",
+            "restricted_industry",
+            "listed_dishonest",
+        }:
             value = bool(value)
         setattr(firm, key, value)
     row = record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, FIRM_FIELDS))
@@ -108,18 +162,39 @@ class YearExists(FirmError):
         self.year = year
 
 
-def save_year(user: User, firm: Firm, data: dict, today: date, commit: bool = True,
-              create_only: bool = False) -> FiscalYear:
+def save_year(
+    user: User, firm: Firm, data: dict, today: date, commit: bool = True, create_only: bool = False
+) -> FiscalYear:
     """Create or update the firm's figures for ``data['year']``; ``create_only`` refuses an existing year."""
     data = _coerce_year(data)
     year = data["year"]
     if firm.registered_on and year < firm.registered_on.year:
-        raise FirmError(gettext("%(year)s is before the firm's registration year (%(registered)s); figures for it cannot be entered", year=year, registered=firm.registered_on.year))
+        raise FirmError(
+            gettext(
+                "%(year)s is before the firm's registration year (%(registered)s); figures for it cannot be entered",
+                year=year,
+                registered=firm.registered_on.year,
+            )
+        )
     if year > today.year:
-        raise FirmError(gettext("%(year)s has not begun; figures can be entered up to %(last)s (estimates)", year=year, last=today.year))
-    fy = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)).first()
+        raise FirmError(
+            gettext(
+                "%(year)s has not begun; figures can be entered up to %(last)s (estimates)",
+                year=year,
+                last=today.year,
+            )
+        )
+    fy = db.session.scalars(
+        select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)
+    ).first()
     if fy is not None and create_only:
-        raise YearExists(gettext("Year: figures for %(year)s already exist; nothing was saved. Edit that year instead.", year=year), year)
+        raise YearExists(
+            gettext(
+                "Year: figures for %(year)s already exist; nothing was saved. Edit that year instead.",
+                year=year,
+            ),
+            year,
+        )
     if fy is None:
         fy = FiscalYear(firm_id=firm.id, year=year)
         db.session.add(fy)
@@ -129,8 +204,15 @@ def save_year(user: User, firm: Firm, data: dict, today: date, commit: bool = Tr
     for key, value in data.items():
         setattr(fy, key, value)
     db.session.flush()
-    record(user, "create" if before is None else "update", "fiscal_year", fy.id, firm.id, before,
-           snapshot(fy, YEAR_FIELDS))
+    record(
+        user,
+        "create" if before is None else "update",
+        "fiscal_year",
+        fy.id,
+        firm.id,
+        before,
+        snapshot(fy, YEAR_FIELDS),
+    )
     refresh([firm.id], today, user)
     if commit:
         db.session.commit()
@@ -175,12 +257,23 @@ def add_conversion(user: User, firm: Firm, year: int, title: str, form: str, tod
     return conv
 
 
-def add_incident(user: User, firm: Firm, occurred_on: date, kind: str, description: str | None,
-                 today: date) -> Incident:
-    inc = Incident(firm_id=firm.id, occurred_on=occurred_on, kind=kind, description=_blank_to_none(description))
+def add_incident(
+    user: User, firm: Firm, occurred_on: date, kind: str, description: str | None, today: date
+) -> Incident:
+    inc = Incident(
+        firm_id=firm.id, occurred_on=occurred_on, kind=kind, description=_blank_to_none(description)
+    )
     db.session.add(inc)
     db.session.flush()
-    record(user, "create", "incident", inc.id, firm.id, None, snapshot(inc, ("occurred_on", "kind", "description")))
+    record(
+        user,
+        "create",
+        "incident",
+        inc.id,
+        firm.id,
+        None,
+        snapshot(inc, ("occurred_on", "kind", "description")),
+    )
     refresh([firm.id], today, user)
     db.session.commit()
     return inc
@@ -202,7 +295,9 @@ def set_evidence(user: User, firm: Firm, present: set[str], today: date) -> None
                 row.present, row.dated = True, today
         elif row is not None and row.present:
             row.present = False
-    if record(user, "update", "rd_evidence", None, firm.id, {"present": before}, {"present": sorted(present)}):
+    if record(
+        user, "update", "rd_evidence", None, firm.id, {"present": before}, {"present": sorted(present)}
+    ):
         refresh([firm.id], today, user)
     db.session.commit()
 
@@ -213,9 +308,14 @@ def _stage_change(user: User, firm: Firm, to_stage: str, reason: str | None) -> 
     if firm.stage == to_stage:
         return False
     now = utcnow()
-    db.session.add(StageChange(firm_id=firm.id, from_stage=firm.stage, to_stage=to_stage, user_id=user.id,
-                               at=now, reason=reason))
-    record(user, "stage", "firm", firm.id, firm.id, {"stage": firm.stage}, {"stage": to_stage, "reason": reason})
+    db.session.add(
+        StageChange(
+            firm_id=firm.id, from_stage=firm.stage, to_stage=to_stage, user_id=user.id, at=now, reason=reason
+        )
+    )
+    record(
+        user, "stage", "firm", firm.id, firm.id, {"stage": firm.stage}, {"stage": to_stage, "reason": reason}
+    )
     firm.stage = to_stage
     firm.stage_changed_at = now
     return True
@@ -239,7 +339,11 @@ def bulk_stage(user: User, firms: list[Firm], to_stage: str, reason: str) -> int
 
 
 def assignable_officers(user: User) -> list[User]:
-    q = select(User).where(User.role == "officer", User.active.is_(True)).order_by(User.county_id, User.display_name)
+    q = (
+        select(User)
+        .where(User.role == "officer", User.active.is_(True))
+        .order_by(User.county_id, User.display_name)
+    )
     if user.role == "officer":
         q = q.where(User.county_id == user.county_id)
     return list(db.session.scalars(q))
@@ -252,12 +356,19 @@ def bulk_assign(user: User, firms: list[Firm], officer_id: int) -> int:
         raise FirmError(gettext("Choose an active county officer"))
     wrong = [f.name for f in firms if f.county_id != officer.county_id]
     if wrong:
-        raise FirmError(gettext("Officer %(name)s does not cover the counties of these firms: %(firms)s", name=officer.display_name,
-                        firms=gettext(", ").join(wrong[:5]) + (gettext(" etc.") if len(wrong) > 5 else "")))
+        raise FirmError(
+            gettext(
+                "Officer %(name)s does not cover the counties of these firms: %(firms)s",
+                name=officer.display_name,
+                firms=gettext(", ").join(wrong[:5]) + (gettext(" etc.") if len(wrong) > 5 else ""),
+            )
+        )
     n = 0
     for f in firms:
         if f.officer_id != officer.id:
-            record(user, "update", "firm", f.id, f.id, {"officer_id": f.officer_id}, {"officer_id": officer.id})
+            record(
+                user, "update", "firm", f.id, f.id, {"officer_id": f.officer_id}, {"officer_id": officer.id}
+            )
             f.officer_id = officer.id
             n += 1
     db.session.commit()
@@ -268,7 +379,9 @@ def milestone_of(firm: Firm, milestone_id: int) -> Milestone:
     return _child_or_404(Milestone, firm, milestone_id)
 
 
-def update_milestone(user: User, firm: Firm, milestone_id: int, status: str, note: str | None, today: date) -> Milestone:
+def update_milestone(
+    user: User, firm: Firm, milestone_id: int, status: str, note: str | None, today: date
+) -> Milestone:
     """An officer sets a milestone's status; done records who and when; a firm's pending report is cleared."""
     if status not in MILESTONE_STATUSES:
         raise FirmError(gettext("Unknown milestone status: %(status)s", status=status))
@@ -298,13 +411,30 @@ def report_progress(user: User, firm: Firm, milestone_id: int, note: str) -> Mil
     ms.progress_pending = True
     if ms.status == "todo":
         ms.status = "doing"
-    record(user, "progress", "milestone", ms.id, firm.id, before,
-           snapshot(ms, ("progress_note", "progress_pending", "status")))
+    record(
+        user,
+        "progress",
+        "milestone",
+        ms.id,
+        firm.id,
+        before,
+        snapshot(ms, ("progress_note", "progress_pending", "status")),
+    )
     from pipeline.services.notify import notify_officers
 
-    notify_officers(firm, "progress_report", ms.id, gettext("Progress report from %(firm)s", firm=firm.name),
-                    gettext("%(firm)s reported progress on “%(title)s”: %(note)s", firm=firm.name, title=ms.title,
-                            note=ms.progress_note), f"/firms/{firm.id}#ms-{ms.id}")
+    notify_officers(
+        firm,
+        "progress_report",
+        ms.id,
+        gettext("Progress report from %(firm)s", firm=firm.name),
+        gettext(
+            "%(firm)s reported progress on “%(title)s”: %(note)s",
+            firm=firm.name,
+            title=ms.title,
+            note=ms.progress_note,
+        ),
+        f"/firms/{firm.id}#ms-{ms.id}",
+    )
     db.session.commit()
     return ms
 
@@ -323,7 +453,9 @@ def _norm(value):
 
 
 def current_year_values(firm: Firm, year: int) -> dict:
-    fy = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)).first()
+    fy = db.session.scalars(
+        select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)
+    ).first()
     return {k: (getattr(fy, k) if fy is not None else None) for k in FiscalYear.FIELDS}
 
 
@@ -336,19 +468,37 @@ def submit_figures(user: User, firm: Firm, data: dict) -> FigureSubmission:
     values = _coerce_year(data)
     year = values.pop("year")
     current = current_year_values(firm, year)
-    changed = {k: _norm(v) for k, v in values.items()
-               if k in FiscalYear.FIELDS and v is not None and _norm(v) != _norm(current[k])}
+    changed = {
+        k: _norm(v)
+        for k, v in values.items()
+        if k in FiscalYear.FIELDS and v is not None and _norm(v) != _norm(current[k])
+    }
     if not changed:
-        raise FirmError(gettext("No figure was changed: the form shows the current figures of %(year)s; change the ones that are new", year=year))
+        raise FirmError(
+            gettext(
+                "No figure was changed: the form shows the current figures of %(year)s; change the ones that are new",
+                year=year,
+            )
+        )
     sub = FigureSubmission(firm_id=firm.id, year=year, submitted_by_id=user.id, data=changed)
     db.session.add(sub)
     db.session.flush()
     record(user, "submit", "figure_submission", sub.id, firm.id, None, {"year": sub.year, **sub.data})
     from pipeline.services.notify import notify_officers
 
-    notify_officers(firm, "submission", sub.id, gettext("New figures from %(firm)s for %(year)s", firm=firm.name, year=year),
-                    gettext("%(firm)s submitted %(n)s changed figures for %(year)s; review them on the firm page.",
-                            firm=firm.name, n=len(changed), year=year), f"/firms/{firm.id}#submissions")
+    notify_officers(
+        firm,
+        "submission",
+        sub.id,
+        gettext("New figures from %(firm)s for %(year)s", firm=firm.name, year=year),
+        gettext(
+            "%(firm)s submitted %(n)s changed figures for %(year)s; review them on the firm page.",
+            firm=firm.name,
+            n=len(changed),
+            year=year,
+        ),
+        f"/firms/{firm.id}#submissions",
+    )
     db.session.commit()
     return sub
 
@@ -356,12 +506,21 @@ def submit_figures(user: User, firm: Firm, data: dict) -> FigureSubmission:
 def submission_diff(firm: Firm, sub: FigureSubmission) -> list[dict]:
     """Per submitted field: the current value, the submitted one, and whether they differ."""
     current = current_year_values(firm, sub.year)
-    return [{"field": k, "current": _norm(current.get(k)), "submitted": v, "differs": _norm(current.get(k)) != v}
-            for k, v in (sub.data or {}).items()]
+    return [
+        {"field": k, "current": _norm(current.get(k)), "submitted": v, "differs": _norm(current.get(k)) != v}
+        for k, v in (sub.data or {}).items()
+    ]
 
 
-def review_submission(user: User, firm: Firm, submission_id: int, decision: str, note: str | None,
-                      today: date, fields: list[str] | None = None) -> FigureSubmission:
+def review_submission(
+    user: User,
+    firm: Firm,
+    submission_id: int,
+    decision: str,
+    note: str | None,
+    today: date,
+    fields: list[str] | None = None,
+) -> FigureSubmission:
     """Accept all (``fields`` None), accept the chosen fields, or return with a reason.
 
     Accepting writes only submitted fields, so a field the firm did not change is never changed.
@@ -373,7 +532,9 @@ def review_submission(user: User, firm: Firm, submission_id: int, decision: str,
     if decision == "accept":
         chosen = list(sub.data) if fields is None else [k for k in fields if k in sub.data]
         if not chosen:
-            raise FirmError(gettext("Choose at least one field to accept, or return the submission with a reason"))
+            raise FirmError(
+                gettext("Choose at least one field to accept, or return the submission with a reason")
+            )
         save_year(user, firm, {"year": sub.year, **{k: sub.data[k] for k in chosen}}, today, commit=False)
         sub.status = "accepted" if len(chosen) == len(sub.data) else "partial"
         sub.accepted_fields = chosen
@@ -386,14 +547,25 @@ def review_submission(user: User, firm: Firm, submission_id: int, decision: str,
     sub.reviewed_by_id = user.id
     sub.reviewed_at = utcnow()
     sub.review_note = note
-    record(user, "review", "figure_submission", sub.id, firm.id, {"status": "pending"},
-           {"status": sub.status, "note": sub.review_note, "fields": getattr(sub, "accepted_fields", None)})
+    record(
+        user,
+        "review",
+        "figure_submission",
+        sub.id,
+        firm.id,
+        {"status": "pending"},
+        {"status": sub.status, "note": sub.review_note, "fields": getattr(sub, "accepted_fields", None)},
+    )
     from pipeline.services.notify import notify_firm
 
-    notify_firm(firm, "submission_decision", sub.id,
-                gettext("Your figures for %(year)s were reviewed", year=sub.year),
-                gettext("Decision: %(status)s. %(note)s", status=sub.status, note=sub.review_note or ""),
-                "/portal/#submissions")
+    notify_firm(
+        firm,
+        "submission_decision",
+        sub.id,
+        gettext("Your figures for %(year)s were reviewed", year=sub.year),
+        gettext("Decision: %(status)s. %(note)s", status=sub.status, note=sub.review_note or ""),
+        "/portal/#submissions",
+    )
     db.session.commit()
     return sub
 
@@ -401,14 +573,18 @@ def review_submission(user: User, firm: Firm, submission_id: int, decision: str,
 # ---- the pool list: filters, search, sort (shared by the page and the Excel export) ----------------
 
 SORTS = {
-    "name": (Firm.name,), "code": (Firm.credit_code,), "county": (Firm.county_id, Firm.name),
-    "stage": (Firm.stage, Firm.name), "score": ("score",), "expiry": (Firm.hnte_cert_expiry,),
+    "name": (Firm.name,),
+    "code": (Firm.credit_code,),
+    "county": (Firm.county_id, Firm.name),
+    "stage": (Firm.stage, Firm.name),
+    "score": ("score",),
+    "expiry": (Firm.hnte_cert_expiry,),
     "updated": (Firm.updated_at,),
 }
 EXPIRY_DAYS = 180
 
 
-def pool_query(user: User, params, today: date, columns=None, order: bool = True):
+def pool_query(user: User, params, today: date, columns=None, order: bool = True):  # noqa: C901 (to split: issue 13)
     """``SELECT Firm, Assessment`` in the user's scope with the list's filters and sort applied.
 
     ``params`` is a mapping like ``request.args``: county, stage, domain (code prefix), verdict,
@@ -419,19 +595,25 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
     from datetime import timedelta
 
     from sqlalchemy import or_
+    from sqlalchemy.orm import joinedload
 
     from pipeline.models import Assessment
     from pipeline.services.scope import scope_filter
 
-    from sqlalchemy.orm import joinedload
-
     if columns is None:
-        q = (select(Firm, Assessment).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(scope_filter(user))
-             .options(joinedload(Firm.county), joinedload(Firm.officer)))
+        q = (
+            select(Firm, Assessment)
+            .outerjoin(Assessment, Assessment.firm_id == Firm.id)
+            .where(scope_filter(user))
+            .options(joinedload(Firm.county), joinedload(Firm.officer))
+        )
     else:
         q = select(*columns).select_from(Firm).where(scope_filter(user))
-        if order or params.get("verdict") in VERDICTS or any(getattr(c, "table", None) is Assessment.__table__
-                                                               for c in columns):
+        if (
+            order
+            or params.get("verdict") in VERDICTS
+            or any(getattr(c, "table", None) is Assessment.__table__ for c in columns)
+        ):
             q = q.outerjoin(Assessment, Assessment.firm_id == Firm.id)
     county = params.get("county", type=int) if hasattr(params, "getlist") else params.get("county")
     if county:
@@ -457,8 +639,12 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
         from pipeline.models import ComplianceWatch
         from pipeline.services.compliance import active_clause
 
-        q = q.where(active_clause(today), Firm.id.in_(select(ComplianceWatch.firm_id).where(
-            ComplianceWatch.status == params.get("compliance"))))
+        q = q.where(
+            active_clause(today),
+            Firm.id.in_(
+                select(ComplianceWatch.firm_id).where(ComplianceWatch.status == params.get("compliance"))
+            ),
+        )
     if params.get("expiring"):  # expiring within 180 days, or already expired (issue 11)
         q = q.where(Firm.hnte_cert_expiry <= today + timedelta(days=EXPIRY_DAYS), Firm.stage != "exited")
     officer = params.get("officer")
@@ -489,15 +675,27 @@ def _int_param(params, name: str) -> int | None:
         value = int(raw) if raw not in (None, "") else None
     except (TypeError, ValueError):
         return None
-    return value if value is not None and 0 < value < 2 ** 31 else None
+    return value if value is not None and 0 < value < 2**31 else None
 
 
 def pool_list_columns():
     """What the pool list shows, as plain columns: no ORM entities, no assessment JSON per row."""
     from pipeline.models import Assessment
 
-    return (Firm.id, Firm.name, Firm.credit_code, Firm.county_id, Firm.stage, Firm.pool_level, Firm.tech_domain,
-            Firm.hnte_cert_expiry, Firm.officer_id, Assessment.verdict, Assessment.score_min, Assessment.score_max)
+    return (
+        Firm.id,
+        Firm.name,
+        Firm.credit_code,
+        Firm.county_id,
+        Firm.stage,
+        Firm.pool_level,
+        Firm.tech_domain,
+        Firm.hnte_cert_expiry,
+        Firm.officer_id,
+        Assessment.verdict,
+        Assessment.score_min,
+        Assessment.score_max,
+    )
 
 
 def pool_page(user: User, params, today: date, page: int, per_page: int):
@@ -508,8 +706,11 @@ def pool_page(user: User, params, today: date, page: int, per_page: int):
     total = db.session.scalar(count) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    rows = db.session.execute(pool_query(user, params, today, columns=pool_list_columns())
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+    rows = db.session.execute(
+        pool_query(user, params, today, columns=pool_list_columns())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
     return rows, total, page, pages
 
 

@@ -1,4 +1,5 @@
 """``flask goals …``: the daily snapshot (run by the scheduler or cron) and setting targets."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,7 +24,9 @@ def register(app: Flask) -> None:
     def goals():
         pass
 
-    @goals.command("snapshot", help="记录今天（或 --today 指定日）各县区与全市的目标数据；同一天重复运行会覆盖。")
+    @goals.command(
+        "snapshot", help="记录今天（或 --today 指定日）各县区与全市的目标数据；同一天重复运行会覆盖。"
+    )
     @click.option("--today", "today_", default=None, help="快照日期 YYYY-MM-DD，默认今天")
     def snapshot(today_):
         from pipeline.services.goals import take_snapshot
@@ -36,7 +39,9 @@ def register(app: Flask) -> None:
     def targets():
         pass
 
-    @targets.command("set", help="设置全市（不给 --county）或某县区某年的目标，以市级管理员身份记入操作日志。")
+    @targets.command(
+        "set", help="设置全市（不给 --county）或某县区某年的目标，以市级管理员身份记入操作日志。"
+    )
     @click.option("--county", default=None, help="县区代码或名称；不填为全市")
     @click.option("--year", type=int, required=True, help="年份")
     @click.option("--hnte", type=click.IntRange(0), required=True, help="有效高企目标（家）")
@@ -48,17 +53,22 @@ def register(app: Flask) -> None:
 
         from pipeline.extensions import db
         from pipeline.models import County, User
-        from pipeline.services.goals import TargetError, set_target as do_set
+        from pipeline.services.goals import TargetError
+        from pipeline.services.goals import set_target as do_set
 
         q = select(User).where(User.role == "admin", User.active.is_(True))
         if as_user:
             q = q.where(User.username == as_user)
         admin = db.session.scalars(q.order_by(User.id)).first()
         if admin is None:
-            raise click.ClickException("找不到可用的市级管理员账号" + (f"“{as_user}”" if as_user else "") + "。")
+            raise click.ClickException(
+                "找不到可用的市级管理员账号" + (f"“{as_user}”" if as_user else "") + "。"
+            )
         cid = None
         if county:
-            c = db.session.scalars(select(County).where(or_(County.code == county, County.name == county))).first()
+            c = db.session.scalars(
+                select(County).where(or_(County.code == county, County.name == county))
+            ).first()
             if c is None:
                 raise click.ClickException(f"找不到县区“{county}”（可用代码或名称）。")
             cid = c.id
@@ -66,4 +76,6 @@ def register(app: Flask) -> None:
             t = do_set(admin, cid, year, hnte, tsme, plan)
         except TargetError as exc:
             raise click.ClickException(str(exc)) from None
-        click.echo(f"已设置{county or '全市'} {t.year} 年目标：有效高企 {t.hnte_target} 家，科小 {t.tsme_target} 家。")
+        click.echo(
+            f"已设置{county or '全市'} {t.year} 年目标：有效高企 {t.hnte_target} 家，科小 {t.tsme_target} 家。"
+        )

@@ -24,6 +24,7 @@ fixed number of queries whatever the number of firms. Definitions (stated on the
 * **League order**: share of the county's current target reached, then more active certificates,
   then the counties' own order.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -31,15 +32,32 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask_babel import gettext
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, true
+from sqlalchemy import and_, case, delete, func, insert, literal, select, true
 
 from pipeline.extensions import db
 from pipeline.forecast import FirmOutlook, Forecast, forecast, forecast_with_scenarios
-from pipeline.models import (ApplicationBatch, Assessment, County, Firm, Milestone, Roadmap, Snapshot,
-                             Target, User)
+from pipeline.models import (
+    ApplicationBatch,
+    Assessment,
+    County,
+    Firm,
+    Milestone,
+    Roadmap,
+    Snapshot,
+    Target,
+    User,
+)
 from pipeline.services.scope import scope_filter
-from pipeline.vocabulary import (CITY_LABEL, CULTIVATION_STAGES, FUNNEL_CERT_EXPIRED, FUNNEL_STAGES,
-                                 OPEN_MILESTONE_STATUSES, RECERT, STAGES, VERDICTS_OR_UNASSESSED)
+from pipeline.vocabulary import (
+    CITY_LABEL,
+    CULTIVATION_STAGES,
+    FUNNEL_CERT_EXPIRED,
+    FUNNEL_STAGES,
+    OPEN_MILESTONE_STATUSES,
+    RECERT,
+    STAGES,
+    VERDICTS_OR_UNASSESSED,
+)
 
 VERDICTS = VERDICTS_OR_UNASSESSED
 FUNNEL = FUNNEL_STAGES
@@ -55,6 +73,7 @@ def add_months(d: date, months: int) -> date:
 
 
 # ------------------------------------------------------------------ scope
+
 
 @dataclass(frozen=True)
 class GoalScope:
@@ -105,7 +124,11 @@ def goal_scope(user: User, county_id: int | None = None, town_id: int | None = N
     where = scope_filter(user)
     if town_id is not None:
         town = db.session.get(DeptNode, town_id)
-        if town is None or not can_see_town(user, town) or (county_id is not None and town.county_id != county_id):
+        if (
+            town is None
+            or not can_see_town(user, town)
+            or (county_id is not None and town.county_id != county_id)
+        ):
             raise NotAllowed
         return GoalScope(town.county_id, town.name, and_(where, Firm.town_id == town.id), town.id)
     if county_id is not None:
@@ -141,19 +164,24 @@ def _tsme_clause(today: date):
 
 # ------------------------------------------------------------------ figures
 
+
 def county_figures(today: date, where=true()) -> dict[int, dict]:
     """Per county: active, tsme, cultivating, stage counts and verdict counts (3 queries)."""
     out: dict[int, dict] = defaultdict(_empty_figures)
     active = func.sum(case((_active_clause(today), 1), else_=0))
-    soon = func.sum(case((and_(_active_clause(today), Firm.hnte_cert_expiry < add_months(today, 12)), 1), else_=0))
+    soon = func.sum(
+        case((and_(_active_clause(today), Firm.hnte_cert_expiry < add_months(today, 12)), 1), else_=0)
+    )
     tsme = func.sum(case((_tsme_clause(today), 1), else_=0))
     # A firm at 已认定 whose certificate has expired is not certified (issue 11): its own bucket.
     from pipeline.services.certificates import expired_certified_clause
 
     stage_col = case((expired_certified_clause(today), literal(CERT_EXPIRED_STAGE)), else_=Firm.stage)
     for cid, stage, n, a, e, t in db.session.execute(
-            select(Firm.county_id, stage_col, func.count(), active, soon, tsme).where(where)
-            .group_by(Firm.county_id, stage_col)):
+        select(Firm.county_id, stage_col, func.count(), active, soon, tsme)
+        .where(where)
+        .group_by(Firm.county_id, stage_col)
+    ):
         row = out[cid]
         row["by_stage"][stage] = n
         row["active"] += int(a or 0)
@@ -163,9 +191,12 @@ def county_figures(today: date, where=true()) -> dict[int, dict]:
             row["pool"] += n
     verdict = func.coalesce(Assessment.verdict, literal("unassessed"))
     for cid, v, n in db.session.execute(
-            select(Firm.county_id, verdict, func.count()).select_from(Firm)
-            .outerjoin(Assessment, Assessment.firm_id == Firm.id)
-            .where(where, Firm.stage.in_(CULTIVATION_STAGES)).group_by(Firm.county_id, verdict)):
+        select(Firm.county_id, verdict, func.count())
+        .select_from(Firm)
+        .outerjoin(Assessment, Assessment.firm_id == Firm.id)
+        .where(where, Firm.stage.in_(CULTIVATION_STAGES))
+        .group_by(Firm.county_id, verdict)
+    ):
         out[cid]["by_verdict"][v] = n
     return out
 
@@ -191,10 +222,17 @@ def targets_for(county_id: int | None, town_id: int | None = None) -> dict:
     if town_id is not None:
         from pipeline.models import TargetSplit
 
-        return {t.year: t for t in db.session.scalars(
-            select(TargetSplit).where(TargetSplit.town_id == town_id).order_by(TargetSplit.year))}
-    rows = db.session.scalars(select(Target).where(
-        Target.county_id.is_(None) if county_id is None else Target.county_id == county_id).order_by(Target.year))
+        return {
+            t.year: t
+            for t in db.session.scalars(
+                select(TargetSplit).where(TargetSplit.town_id == town_id).order_by(TargetSplit.year)
+            )
+        }
+    rows = db.session.scalars(
+        select(Target)
+        .where(Target.county_id.is_(None) if county_id is None else Target.county_id == county_id)
+        .order_by(Target.year)
+    )
     return {t.year: t for t in rows}
 
 
@@ -212,32 +250,57 @@ def expiring(scope: GoalScope, today: date, limit: int = 200) -> tuple[int, list
     clause = and_(scope.where, _active_clause(today), Firm.hnte_cert_expiry < until)
     total = db.session.scalar(select(func.count()).select_from(Firm).where(clause))
     rows = db.session.execute(
-        select(Firm.id, Firm.name, Firm.county_id, Firm.hnte_cert_expiry, Roadmap.target_batch,
-               Roadmap.target_year, County.name)
+        select(
+            Firm.id,
+            Firm.name,
+            Firm.county_id,
+            Firm.hnte_cert_expiry,
+            Roadmap.target_batch,
+            Roadmap.target_year,
+            County.name,
+        )
         .join(County, County.id == Firm.county_id)
-        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id).where(clause)
-        .order_by(Firm.hnte_cert_expiry, Firm.name).limit(limit))
+        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+        .where(clause)
+        .order_by(Firm.hnte_cert_expiry, Firm.name)
+        .limit(limit)
+    )
     items = []
-    for fid, name, cid, exp, batch, tyear, cname in rows:
+    for fid, name, _cid, exp, batch, tyear, cname in rows:
         if tyear is None:
             status = "none"
         elif tyear <= exp.year:
             status = "scheduled"
         else:
             status = "late"
-        items.append({"firm_id": fid, "name": name, "county": cname, "expiry": exp, "target_batch": batch,
-                      "recert": status, "recert_label": RECERT[status]})
+        items.append(
+            {
+                "firm_id": fid,
+                "name": name,
+                "county": cname,
+                "expiry": exp,
+                "target_batch": batch,
+                "recert": status,
+                "recert_label": RECERT[status],
+            }
+        )
     return total, items
 
 
 def recert_summary(scope: GoalScope, today: date) -> dict[str, int]:
     until = add_months(today, 12)
-    status = case((Roadmap.target_year.is_(None), "none"),
-                  (Roadmap.target_year <= func.extract("year", Firm.hnte_cert_expiry), "scheduled"),
-                  else_="late")
+    status = case(
+        (Roadmap.target_year.is_(None), "none"),
+        (Roadmap.target_year <= func.extract("year", Firm.hnte_cert_expiry), "scheduled"),
+        else_="late",
+    )
     rows = db.session.execute(
-        select(status, func.count()).select_from(Firm).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
-        .where(scope.where, _active_clause(today), Firm.hnte_cert_expiry < until).group_by(status))
+        select(status, func.count())
+        .select_from(Firm)
+        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+        .where(scope.where, _active_clause(today), Firm.hnte_cert_expiry < until)
+        .group_by(status)
+    )
     out = {k: 0 for k in RECERT}
     out.update({k: int(n) for k, n in rows})
     return out
@@ -245,31 +308,60 @@ def recert_summary(scope: GoalScope, today: date) -> dict[str, int]:
 
 def batches_ahead(scope: GoalScope, today: date) -> list[dict]:
     """Upcoming batches (cutoff ≥ today) with how many firms target each, and the first of them."""
-    batches = list(db.session.scalars(
-        select(ApplicationBatch).where(ApplicationBatch.cutoff >= today).order_by(ApplicationBatch.cutoff)))
+    batches = list(
+        db.session.scalars(
+            select(ApplicationBatch).where(ApplicationBatch.cutoff >= today).order_by(ApplicationBatch.cutoff)
+        )
+    )
     if not batches:
         return []
     codes = [b.code for b in batches]
     counts: dict[str, dict] = defaultdict(dict)
     verdict = func.coalesce(Assessment.verdict, literal("unassessed"))
     for code, v, n in db.session.execute(
-            select(Roadmap.target_batch, verdict, func.count()).select_from(Roadmap)
-            .join(Firm, Firm.id == Roadmap.firm_id).outerjoin(Assessment, Assessment.firm_id == Firm.id)
-            .where(scope.where, Roadmap.target_batch.in_(codes)).group_by(Roadmap.target_batch, verdict)):
+        select(Roadmap.target_batch, verdict, func.count())
+        .select_from(Roadmap)
+        .join(Firm, Firm.id == Roadmap.firm_id)
+        .outerjoin(Assessment, Assessment.firm_id == Firm.id)
+        .where(scope.where, Roadmap.target_batch.in_(codes))
+        .group_by(Roadmap.target_batch, verdict)
+    ):
         counts[code][v] = n
-    rn = func.row_number().over(partition_by=Roadmap.target_batch,
-                                order_by=(Roadmap.projected_min.desc(), Firm.name)).label("rn")
-    sub = (select(Roadmap.target_batch.label("batch"), Firm.id.label("firm_id"), Firm.name.label("name"),
-                  Roadmap.projected_min.label("pmin"), Roadmap.projected_max.label("pmax"), rn)
-           .join(Firm, Firm.id == Roadmap.firm_id)
-           .where(scope.where, Roadmap.target_batch.in_(codes)).subquery())
+    rn = (
+        func.row_number()
+        .over(partition_by=Roadmap.target_batch, order_by=(Roadmap.projected_min.desc(), Firm.name))
+        .label("rn")
+    )
+    sub = (
+        select(
+            Roadmap.target_batch.label("batch"),
+            Firm.id.label("firm_id"),
+            Firm.name.label("name"),
+            Roadmap.projected_min.label("pmin"),
+            Roadmap.projected_max.label("pmax"),
+            rn,
+        )
+        .join(Firm, Firm.id == Roadmap.firm_id)
+        .where(scope.where, Roadmap.target_batch.in_(codes))
+        .subquery()
+    )
     firms: dict[str, list] = defaultdict(list)
     for batch, fid, name, pmin, pmax, _ in db.session.execute(
-            select(sub).where(sub.c.rn <= BATCH_FIRMS_SHOWN).order_by(sub.c.batch, sub.c.rn)):
+        select(sub).where(sub.c.rn <= BATCH_FIRMS_SHOWN).order_by(sub.c.batch, sub.c.rn)
+    ):
         firms[batch].append({"firm_id": fid, "name": name, "projected_min": pmin, "projected_max": pmax})
-    return [{"code": b.code, "year": b.year, "cutoff": b.cutoff, "note": b.note,
-             "firms": sum(counts[b.code].values()), "by_verdict": counts[b.code], "first_firms": firms[b.code]}
-            for b in batches]
+    return [
+        {
+            "code": b.code,
+            "year": b.year,
+            "cutoff": b.cutoff,
+            "note": b.note,
+            "firms": sum(counts[b.code].values()),
+            "by_verdict": counts[b.code],
+            "first_firms": firms[b.code],
+        }
+        for b in batches
+    ]
 
 
 def trend(scope: GoalScope, today: date, days: int = 365) -> list[dict]:
@@ -277,21 +369,36 @@ def trend(scope: GoalScope, today: date, days: int = 365) -> list[dict]:
         return []
     since = today - timedelta(days=days)
     rows = db.session.scalars(
-        select(Snapshot).where(Snapshot.county_id.is_(None) if scope.is_city else Snapshot.county_id == scope.county_id,
-                               Snapshot.day >= since, Snapshot.day <= today).order_by(Snapshot.day))
+        select(Snapshot)
+        .where(
+            Snapshot.county_id.is_(None) if scope.is_city else Snapshot.county_id == scope.county_id,
+            Snapshot.day >= since,
+            Snapshot.day <= today,
+        )
+        .order_by(Snapshot.day)
+    )
     return [{"day": s.day.isoformat(), "active": s.active_hnte, "tsme": s.tsme, "pool": s.pool} for s in rows]
 
 
 def _league_row(cid: int, county: County, fig: dict, target: Target | None, year_end: dict | None) -> dict:
     ready, marginal = fig["by_verdict"].get("ready", 0), fig["by_verdict"].get("marginal", 0)
     return {
-        "county_id": cid, "county": county.name, "sort": county.sort, "active": fig["active"], "tsme": fig["tsme"],
-        "pool": fig["pool"], "ready": ready, "marginal": marginal, "expiring": fig["expiring"],
+        "county_id": cid,
+        "county": county.name,
+        "sort": county.sort,
+        "active": fig["active"],
+        "tsme": fig["tsme"],
+        "pool": fig["pool"],
+        "ready": ready,
+        "marginal": marginal,
+        "expiring": fig["expiring"],
         "forecast": None if year_end is None else year_end["expected"],
-        "target_year": target.year if target else None, "hnte_target": target.hnte_target if target else None,
+        "target_year": target.year if target else None,
+        "hnte_target": target.hnte_target if target else None,
         "tsme_target": target.tsme_target if target else None,
         "hnte_pct": (fig["active"] / target.hnte_target) if target and target.hnte_target else None,
-        "tsme_pct": (fig["tsme"] / target.tsme_target) if target and target.tsme_target else None}
+        "tsme_pct": (fig["tsme"] / target.tsme_target) if target and target.tsme_target else None,
+    }
 
 
 def league(per_county: dict[int, dict], outlooks_by_county: dict, today: date) -> list[dict]:
@@ -303,8 +410,15 @@ def league(per_county: dict[int, dict], outlooks_by_county: dict, today: date) -
     rows = []
     for cid, c in counties.items():
         fc = forecast(outlooks_by_county.get(cid, []), today, [today.year])
-        rows.append(_league_row(cid, c, per_county.get(cid) or _empty_figures(),
-                                current_target(ctargets.get(cid, {}), today), year_end(fc, today.year)))
+        rows.append(
+            _league_row(
+                cid,
+                c,
+                per_county.get(cid) or _empty_figures(),
+                current_target(ctargets.get(cid, {}), today),
+                year_end(fc, today.year),
+            )
+        )
     rows.sort(key=lambda r: (-(r["hnte_pct"] or 0), -r["active"], r["sort"], r["county_id"]))
     for i, r in enumerate(rows, 1):
         r["rank"] = i
@@ -316,11 +430,16 @@ def year_end(fc: Forecast, year: int) -> dict | None:
     y = next((y for y in fc.years if y.year == year), None)
     if y is None:
         return None
+
     def whole(v: float) -> int:  # as the pages show it: one decimal, then to the nearest whole firm
         return int(round(round(v, 1)))
 
-    return {"year": year, "expected": whole(y.active_expected), "low": whole(y.active_low),
-            "high": whole(y.active_high)}
+    return {
+        "year": year,
+        "expected": whole(y.active_expected),
+        "low": whole(y.active_low),
+        "high": whole(y.active_high),
+    }
 
 
 def read_model(scope: GoalScope, today: date) -> tuple[dict, Forecast]:
@@ -333,24 +452,51 @@ def read_model(scope: GoalScope, today: date) -> tuple[dict, Forecast]:
     fc = _forecast(scope, [o for rows in by_county.values() for o in rows], targets, today)
     exp_total, exp_items = expiring(scope, today)
     fig = {
-        "today": today, "scope": {"county_id": scope.county_id, "label": scope.label, "town_id": scope.town_id},
-        "active": totals["active"], "tsme": totals["tsme"], "pool": totals["pool"],
-        "ready": totals["by_verdict"].get("ready", 0), "marginal": totals["by_verdict"].get("marginal", 0),
+        "today": today,
+        "scope": {"county_id": scope.county_id, "label": scope.label, "town_id": scope.town_id},
+        "active": totals["active"],
+        "tsme": totals["tsme"],
+        "pool": totals["pool"],
+        "ready": totals["by_verdict"].get("ready", 0),
+        "marginal": totals["by_verdict"].get("marginal", 0),
         "year_end": year_end(fc, today.year),
-        "target": None if target is None else {"year": target.year, "hnte": target.hnte_target,
-                                               "tsme": target.tsme_target, "plan": getattr(target, "plan_name", None)},
-        "targets": [{"year": t.year, "hnte": t.hnte_target, "tsme": t.tsme_target,
-                     "plan": getattr(t, "plan_name", None)} for t in targets.values()],
-        "expiring_total": exp_total, "expiring": exp_items, "recert": recert_summary(scope, today),
+        "target": None
+        if target is None
+        else {
+            "year": target.year,
+            "hnte": target.hnte_target,
+            "tsme": target.tsme_target,
+            "plan": getattr(target, "plan_name", None),
+        },
+        "targets": [
+            {
+                "year": t.year,
+                "hnte": t.hnte_target,
+                "tsme": t.tsme_target,
+                "plan": getattr(t, "plan_name", None),
+            }
+            for t in targets.values()
+        ],
+        "expiring_total": exp_total,
+        "expiring": exp_items,
+        "recert": recert_summary(scope, today),
         "compliance": compliance_figures(scope.where, today),
         "expiring_this_year": expiring_this_year(scope.where, today),
         "funnel": [{"stage": s, "label": STAGES[s], "firms": totals["by_stage"].get(s, 0)} for s in FUNNEL]
-        + [{"stage": CERT_EXPIRED_STAGE, "label": FUNNEL_CERT_EXPIRED,
-            "firms": totals["by_stage"].get(CERT_EXPIRED_STAGE, 0)}],
+        + [
+            {
+                "stage": CERT_EXPIRED_STAGE,
+                "label": FUNNEL_CERT_EXPIRED,
+                "firms": totals["by_stage"].get(CERT_EXPIRED_STAGE, 0),
+            }
+        ],
         "by_stage": {s: totals["by_stage"].get(s, 0) for s in STAGES},
-        "readiness": [{"verdict": v, "label": VERDICTS[v], "firms": totals["by_verdict"].get(v, 0)} for v in VERDICTS],
+        "readiness": [
+            {"verdict": v, "label": VERDICTS[v], "firms": totals["by_verdict"].get(v, 0)} for v in VERDICTS
+        ],
         "league": league(per_county, by_county, today) if scope.is_city else [],
-        "batches": batches_ahead(scope, today), "trend": trend(scope, today),
+        "batches": batches_ahead(scope, today),
+        "trend": trend(scope, today),
     }
     return fig, fc
 
@@ -375,26 +521,63 @@ def compliance_figures(where, today: date, limit: int = COMPLIANCE_LIST_LIMIT) -
     base = and_(where, active_clause(today))
     at_risk = func.sum(case((ComplianceWatch.status == "at_risk", 1), else_=0))
     incomplete = func.sum(case((ComplianceWatch.status == "incomplete", 1), else_=0))
-    per = {cid: {"county_id": cid, "county": name, "watched": int(n), "at_risk": int(a or 0),
-                 "incomplete": int(i or 0)}
-           for cid, name, n, a, i in db.session.execute(
-               select(Firm.county_id, County.name, func.count(), at_risk, incomplete)
-               .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id).join(County, County.id == Firm.county_id)
-               .where(base).group_by(Firm.county_id, County.name))}
-    order = {cid: i for i, cid in enumerate(db.session.scalars(select(County.id).order_by(County.sort, County.id)))}
+    per = {
+        cid: {
+            "county_id": cid,
+            "county": name,
+            "watched": int(n),
+            "at_risk": int(a or 0),
+            "incomplete": int(i or 0),
+        }
+        for cid, name, n, a, i in db.session.execute(
+            select(Firm.county_id, County.name, func.count(), at_risk, incomplete)
+            .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
+            .join(County, County.id == Firm.county_id)
+            .where(base)
+            .group_by(Firm.county_id, County.name)
+        )
+    }
+    order = {
+        cid: i for i, cid in enumerate(db.session.scalars(select(County.id).order_by(County.sort, County.id)))
+    }
     by_county = sorted(per.values(), key=lambda r: order.get(r["county_id"], 0))
-    items = [{"firm_id": fid, "name": name, "county": cname, "expiry": exp, "summary": summary,
-              "codes": [c for c in (codes or "").split(",") if c], "reasons": reasons or [],
-              "reports_missed": missed}
-             for fid, name, cname, exp, summary, codes, reasons, missed in db.session.execute(
-                 select(Firm.id, Firm.name, County.name, Firm.hnte_cert_expiry, ComplianceWatch.summary,
-                        ComplianceWatch.codes, ComplianceWatch.reasons, ComplianceWatch.reports_missed)
-                 .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id).join(County, County.id == Firm.county_id)
-                 .where(base, ComplianceWatch.status == "at_risk")
-                 .order_by(County.sort, County.id, Firm.name).limit(limit))]
-    return {"at_risk": sum(r["at_risk"] for r in by_county), "incomplete": sum(r["incomplete"] for r in by_county),
-            "watched": sum(r["watched"] for r in by_county), "by_county": by_county, "items": items,
-            "listed": len(items)}
+    items = [
+        {
+            "firm_id": fid,
+            "name": name,
+            "county": cname,
+            "expiry": exp,
+            "summary": summary,
+            "codes": [c for c in (codes or "").split(",") if c],
+            "reasons": reasons or [],
+            "reports_missed": missed,
+        }
+        for fid, name, cname, exp, summary, codes, reasons, missed in db.session.execute(
+            select(
+                Firm.id,
+                Firm.name,
+                County.name,
+                Firm.hnte_cert_expiry,
+                ComplianceWatch.summary,
+                ComplianceWatch.codes,
+                ComplianceWatch.reasons,
+                ComplianceWatch.reports_missed,
+            )
+            .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
+            .join(County, County.id == Firm.county_id)
+            .where(base, ComplianceWatch.status == "at_risk")
+            .order_by(County.sort, County.id, Firm.name)
+            .limit(limit)
+        )
+    ]
+    return {
+        "at_risk": sum(r["at_risk"] for r in by_county),
+        "incomplete": sum(r["incomplete"] for r in by_county),
+        "watched": sum(r["watched"] for r in by_county),
+        "by_county": by_county,
+        "items": items,
+        "listed": len(items),
+    }
 
 
 def expiring_this_year(where, today: date) -> dict:
@@ -406,34 +589,64 @@ def expiring_this_year(where, today: date) -> dict:
     reapplying = case((and_(Roadmap.target_batch.isnot(None), Roadmap.target_year == today.year), 1), else_=0)
     risk = case((ComplianceWatch.status == "at_risk", 1), else_=0)
     total, r, k = db.session.execute(
-        select(func.count(), func.sum(reapplying), func.sum(risk)).select_from(Firm)
-        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id).outerjoin(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
-        .where(where, active_clause(today), Firm.hnte_cert_expiry <= date(today.year, 12, 31))).one()
+        select(func.count(), func.sum(reapplying), func.sum(risk))
+        .select_from(Firm)
+        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+        .outerjoin(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
+        .where(where, active_clause(today), Firm.hnte_cert_expiry <= date(today.year, 12, 31))
+    ).one()
     total, r, k = int(total or 0), int(r or 0), int(k or 0)
     return {"year": today.year, "total": total, "reapplying": r, "not_yet": total - r, "at_risk": k}
 
 
 # ------------------------------------------------------------------ forecast
 
+
 def outlooks_by_county(where, today: date) -> dict[int, list[FirmOutlook]]:
     """FirmOutlooks for the firms in ``where`` per county, grouped in SQL (one query): firms that
     look the same to the forecast share one row with a ``weight``. An active certificate's expiry
     is kept as its year and whether it is 31 December (all the forecast compares it with), so the
     group stands in with 30 or 31 December of that year."""
-    rd = (select(Milestone.firm_id.label("firm_id")).where(Milestone.code.like("rd.%"),
-                                                           Milestone.status.in_(OPEN_MILESTONE_STATUSES))
-          .group_by(Milestone.firm_id).subquery())
+    rd = (
+        select(Milestone.firm_id.label("firm_id"))
+        .where(Milestone.code.like("rd.%"), Milestone.status.in_(OPEN_MILESTONE_STATUSES))
+        .group_by(Milestone.firm_id)
+        .subquery()
+    )
     valid = active_certificate(today)
     exp_year = case((valid, func.extract("year", Firm.hnte_cert_expiry)), else_=None)
-    dec31 = case((and_(valid, func.extract("month", Firm.hnte_cert_expiry) == 12,
-                       func.extract("day", Firm.hnte_cert_expiry) == 31), 1), else_=0)
+    dec31 = case(
+        (
+            and_(
+                valid,
+                func.extract("month", Firm.hnte_cert_expiry) == 12,
+                func.extract("day", Firm.hnte_cert_expiry) == 31,
+            ),
+            1,
+        ),
+        else_=0,
+    )
     rd_flag = case((rd.c.firm_id.isnot(None), 1), else_=0)
-    cols = (Firm.county_id, Assessment.verdict, Roadmap.target_batch, Roadmap.target_year, Roadmap.projected_min,
-            Roadmap.projected_max, exp_year, dec31, rd_flag)
+    cols = (
+        Firm.county_id,
+        Assessment.verdict,
+        Roadmap.target_batch,
+        Roadmap.target_year,
+        Roadmap.projected_min,
+        Roadmap.projected_max,
+        exp_year,
+        dec31,
+        rd_flag,
+    )
     rows = db.session.execute(
-        select(*cols, func.count()).select_from(Firm)
-        .outerjoin(Assessment, Assessment.firm_id == Firm.id).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
-        .outerjoin(rd, rd.c.firm_id == Firm.id).where(where).group_by(*cols))
+        select(*cols, func.count())
+        .select_from(Firm)
+        .outerjoin(Assessment, Assessment.firm_id == Firm.id)
+        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+        .outerjoin(rd, rd.c.firm_id == Firm.id)
+        .where(where)
+        .group_by(*cols)
+    )
     out: dict[int, list[FirmOutlook]] = defaultdict(list)
     for i, (cid, verdict, batch, year, pmin, pmax, ey, d31, rdf, n) in enumerate(rows):
         expiry = None if ey is None else date(int(ey), 12, 31 if d31 else 30)
@@ -450,17 +663,22 @@ def _forecast(scope: GoalScope, rows: list[FirmOutlook], targets: dict, today: d
     last = max([today.year + FORECAST_YEARS - 1] + [y for y in targets if y <= today.year + 9])
     years = list(range(today.year, last + 1))
     first_batch_year = db.session.scalar(
-        select(func.min(ApplicationBatch.year)).where(ApplicationBatch.cutoff >= today))
-    return forecast_with_scenarios(rows, today, years, {y: t.hnte_target for y, t in targets.items()},
-                                   first_batch_year=first_batch_year)
+        select(func.min(ApplicationBatch.year)).where(ApplicationBatch.cutoff >= today)
+    )
+    return forecast_with_scenarios(
+        rows, today, years, {y: t.hnte_target for y, t in targets.items()}, first_batch_year=first_batch_year
+    )
 
 
-def forecast_for(user: User, today: date, county_id: int | None = None, town_id: int | None = None) -> Forecast:
+def forecast_for(
+    user: User, today: date, county_id: int | None = None, town_id: int | None = None
+) -> Forecast:
     """The forecast (with scenarios) for the user's goal scope, against its targets."""
     return read_model(goal_scope(user, county_id, town_id), today)[1]
 
 
 # ------------------------------------------------------------------ writes
+
 
 def take_snapshot(today: date) -> int:
     """Store today's figures per county and for the city; running twice a day replaces them."""
@@ -469,8 +687,17 @@ def take_snapshot(today: date) -> int:
     rows = []
     for cid in counties + [None]:
         fig = _sum(per_county.values()) if cid is None else per_county.get(cid) or _sum([])
-        rows.append({"day": today, "county_id": cid, "active_hnte": fig["active"], "tsme": fig["tsme"],
-                     "pool": fig["pool"], "by_stage": fig["by_stage"], "by_verdict": fig["by_verdict"]})
+        rows.append(
+            {
+                "day": today,
+                "county_id": cid,
+                "active_hnte": fig["active"],
+                "tsme": fig["tsme"],
+                "pool": fig["pool"],
+                "by_stage": fig["by_stage"],
+                "by_verdict": fig["by_verdict"],
+            }
+        )
     db.session.execute(delete(Snapshot).where(Snapshot.day == today))
     db.session.execute(insert(Snapshot), rows)
     db.session.commit()
@@ -481,8 +708,9 @@ class TargetError(ValueError):
     """A target that cannot be saved; ``str`` says what and where, in the UI language (Chinese by default)."""
 
 
-def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: int,
-               plan_name: str | None = None) -> Target:
+def set_target(
+    user: User, county_id: int | None, year: int, hnte: int, tsme: int, plan_name: str | None = None
+) -> Target:
     """Create or change one target (city when ``county_id`` is None); admins only; audited; commits."""
     from pipeline.services.audit import record, snapshot
 
@@ -495,13 +723,18 @@ def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: in
     if (hnte is not None and hnte < 0) or (tsme is not None and tsme < 0):
         raise TargetError(gettext("Targets cannot be negative."))
     fields = ("county_id", "year", "hnte_target", "tsme_target", "plan_name")
-    target = db.session.scalars(select(Target).where(
-        Target.county_id.is_(None) if county_id is None else Target.county_id == county_id,
-        Target.year == year)).first()
+    target = db.session.scalars(
+        select(Target).where(
+            Target.county_id.is_(None) if county_id is None else Target.county_id == county_id,
+            Target.year == year,
+        )
+    ).first()
     before = None if target is None else snapshot(target, fields)
     if target is None:
         if hnte is None or tsme is None:
-            raise TargetError(gettext("Active HNTE target / tech SME target: a new target needs both numbers."))
+            raise TargetError(
+                gettext("Active HNTE target / tech SME target: a new target needs both numbers.")
+            )
         target = Target(county_id=county_id, year=year)
         db.session.add(target)
     # A blank field keeps its value (issue 11): only what the admin entered changes.
@@ -512,8 +745,15 @@ def set_target(user: User, county_id: int | None, year: int, hnte: int, tsme: in
     if plan_name is not None and plan_name.strip():
         target.plan_name = plan_name.strip()
     db.session.flush()
-    record(user, "create" if before is None else "update", "target", target.id, None, before,
-           snapshot(target, fields))
+    record(
+        user,
+        "create" if before is None else "update",
+        "target",
+        target.id,
+        None,
+        before,
+        snapshot(target, fields),
+    )
     db.session.commit()
     return target
 
@@ -541,11 +781,21 @@ def data_stamp() -> tuple:
     def sub(*cols):
         return select(*cols).scalar_subquery()
 
-    q = select(sub(func.max(AuditLog.id)), sub(func.count(Firm.id)), sub(func.max(Firm.updated_at)),
-               sub(func.max(Assessment.id)), sub(func.max(Roadmap.id)), sub(func.max(Milestone.id)),
-               sub(func.count(Target.id)), sub(func.coalesce(func.sum(Target.hnte_target * 7 + Target.tsme_target), 0)),
-               sub(func.count(B.id)), sub(func.max(B.updated_at)), sub(func.max(Snapshot.id)),
-               sub(func.max(CW.computed_at)), sub(func.count(CW.firm_id)))  # issue 16: the compliance watch
+    q = select(
+        sub(func.max(AuditLog.id)),
+        sub(func.count(Firm.id)),
+        sub(func.max(Firm.updated_at)),
+        sub(func.max(Assessment.id)),
+        sub(func.max(Roadmap.id)),
+        sub(func.max(Milestone.id)),
+        sub(func.count(Target.id)),
+        sub(func.coalesce(func.sum(Target.hnte_target * 7 + Target.tsme_target), 0)),
+        sub(func.count(B.id)),
+        sub(func.max(B.updated_at)),
+        sub(func.max(Snapshot.id)),
+        sub(func.max(CW.computed_at)),
+        sub(func.count(CW.firm_id)),
+    )  # issue 16: the compliance watch
     return tuple(db.session.execute(q).one())
 
 

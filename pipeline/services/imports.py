@@ -4,12 +4,12 @@
 reason, in the UI language: Chinese by default); ``apply`` re-checks and writes everything in one transaction. Rows for firms
 or counties outside the user's scope are errors, never silently skipped.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
 
 from flask import current_app
 from flask_babel import gettext
@@ -18,23 +18,26 @@ from sqlalchemy import select
 from pipeline import uscc
 from pipeline.criteria import is_valid_domain
 from pipeline.extensions import db
+from pipeline.i18n import tl
 from pipeline.messages import credit_code_reason
 from pipeline.models import County, Firm, StageChange, User
 from pipeline.models.base import utcnow
 from pipeline.models.firm import NOTES_MAX_CHARS
-from pipeline.vocabulary import POOL_LEVELS, STAGES
 from pipeline.services.audit import record, snapshot
-from pipeline.services.exports import COLUMNS, _DANGEROUS, is_readonly_header
+from pipeline.services.exports import _DANGEROUS, COLUMNS, is_readonly_header
 from pipeline.services.scope import can_see_county, can_see_town, town_node
-from pipeline.i18n import tl
 from pipeline.text import InvisibleCharacter, clean_name
+from pipeline.vocabulary import POOL_LEVELS, STAGES
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 FIRM_FIELDS_TOWN = next(c.header for c in COLUMNS if c.key == "town")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-FIELDS = tuple(c.key for c in COLUMNS if c.key not in ("county", "town", "annual_report")) + ("county_id", "town_id")
+FIELDS = tuple(c.key for c in COLUMNS if c.key not in ("county", "town", "annual_report")) + (
+    "county_id",
+    "town_id",
+)
 
 
 # Reading (issue 12): the same limits and name rule as the profile form.
@@ -46,8 +49,11 @@ def clean_imported_name(text: str) -> str:
     try:
         cleaned = clean_name(text)
     except InvisibleCharacter as exc:
-        raise ValueError(gettext("Contains an invisible control character (%(code)s); delete it and try again",
-                                 code=exc.code))
+        raise ValueError(
+            gettext(
+                "Contains an invisible control character (%(code)s); delete it and try again", code=exc.code
+            )
+        )
     if cleaned is None:
         raise ValueError(gettext("Enter a name, not only spaces"))
     return cleaned
@@ -86,17 +92,31 @@ def read_sheet(data: bytes, filename: str = "") -> list[list]:
     """The first sheet's rows as lists of cell values; ImportRefused with a Chinese reason otherwise."""
     max_bytes, max_rows = _limits()
     if len(data) > max_bytes:
-        raise ImportRefused(gettext("The file is too large (%(size)s MB); the limit is %(limit)s MB. Split it and import "
-                                    "the parts one by one", size=format(len(data) / 1024 / 1024, ".1f"),
-                                    limit=max_bytes // 1024 // 1024))
+        raise ImportRefused(
+            gettext(
+                "The file is too large (%(size)s MB); the limit is %(limit)s MB. Split it and import "
+                "the parts one by one",
+                size=format(len(data) / 1024 / 1024, ".1f"),
+                limit=max_bytes // 1024 // 1024,
+            )
+        )
     if not data:
         raise ImportRefused(gettext("The file is empty"))
     if not data.startswith(_ZIP_MAGIC):
         if data.startswith(_OLE_MAGIC):
-            raise ImportRefused(gettext("“%(name)s” is an old .xls workbook: open it in Excel or WPS, save it as .xlsx "
-                                        "and upload that", name=filename or gettext("this file")))
-        raise ImportRefused(gettext("“%(name)s” is not an Excel file: fill in the downloaded template (.xlsx) and upload "
-                                    "that", name=filename or gettext("this file")))
+            raise ImportRefused(
+                gettext(
+                    "“%(name)s” is an old .xls workbook: open it in Excel or WPS, save it as .xlsx "
+                    "and upload that",
+                    name=filename or gettext("this file"),
+                )
+            )
+        raise ImportRefused(
+            gettext(
+                "“%(name)s” is not an Excel file: fill in the downloaded template (.xlsx) and upload " "that",
+                name=filename or gettext("this file"),
+            )
+        )
     from pipeline.services.xlsx_read import Limits, SheetRefused, read_rows
 
     try:
@@ -104,8 +124,13 @@ def read_sheet(data: bytes, filename: str = "") -> list[list]:
     except SheetRefused as exc:
         if str(exc):
             raise ImportRefused(str(exc))
-        raise ImportRefused(gettext("Cannot read “%(name)s”: the file is damaged or not an Excel workbook. Save it as "
-                                    ".xlsx and try again", name=filename or gettext("this file")))
+        raise ImportRefused(
+            gettext(
+                "Cannot read “%(name)s”: the file is damaged or not an Excel workbook. Save it as "
+                ".xlsx and try again",
+                name=filename or gettext("this file"),
+            )
+        )
 
 
 def _text(value) -> str | None:
@@ -135,7 +160,7 @@ def _date(value) -> date:
         raise ValueError(gettext("“%(text)s” is not a valid date", text=_text(value)))
 
 
-def check(user: User, data: bytes, filename: str = "") -> ImportResult:
+def check(user: User, data: bytes, filename: str = "") -> ImportResult:  # noqa: C901 (to split: issue 13)
     """Read and validate; returns the normalised rows (with what each would do) or the errors."""
     rows = read_sheet(data, filename)
     if not rows:
@@ -144,12 +169,20 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
     by_header = {c.header: c for c in COLUMNS}
     missing = [c.header for c in COLUMNS if c.required and c.header not in headers]
     if missing:
-        raise ImportRefused(gettext("Required columns missing: %(columns)s (use the template on this page)",
-                                     columns=gettext(", ").join(missing)))
+        raise ImportRefused(
+            gettext(
+                "Required columns missing: %(columns)s (use the template on this page)",
+                columns=gettext(", ").join(missing),
+            )
+        )
     unknown = [h for h in headers if h and h not in by_header and not is_readonly_header(h)]
     if unknown:
-        raise ImportRefused(gettext("Unknown columns: %(columns)s (use the template on this page)",
-                                     columns=gettext(", ").join(unknown)))
+        raise ImportRefused(
+            gettext(
+                "Unknown columns: %(columns)s (use the template on this page)",
+                columns=gettext(", ").join(unknown),
+            )
+        )
     dupes = {h for h in headers if h and headers.count(h) > 1}
     if dupes:
         raise ImportRefused(gettext("Repeated columns: %(columns)s", columns=gettext(", ").join(dupes)))
@@ -175,7 +208,7 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
         values: dict = {}
         err = result.errors.append
 
-        def cell(col):
+        def cell(col, raw=raw):
             i = index.get(col.header)
             return raw[i] if i is not None and i < len(raw) else None
 
@@ -192,37 +225,56 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
                 if col.key == "credit_code":
                     code = uscc.validate(text)
                     if code in seen:
-                        raise ValueError(gettext("Same unified social credit code as row %(row)s", row=seen[code]))
+                        raise ValueError(
+                            gettext("Same unified social credit code as row %(row)s", row=seen[code])
+                        )
                     seen[code] = n
                     values[col.key] = code
                 elif col.kind == "county":
                     county = county_by.get(text)
                     if county is None:
                         raise ValueError(gettext("There is no county named “%(name)s”", name=text))
-                    if not (can_see_county(user, county.id) or (own_town is not None and county.id == own_town.county_id)):
+                    if not (
+                        can_see_county(user, county.id)
+                        or (own_town is not None and county.id == own_town.county_id)
+                    ):
                         raise ValueError(gettext("“%(name)s” is outside your jurisdiction", name=county.name))
                     values["county_id"] = county.id
                 elif col.kind == "annual_report":  # issue 16: this year's 年报, "未报" or a date
                     from pipeline.services.exports import ANNUAL_REPORT_NOT_SUBMITTED
 
-                    values[col.key] = (False, None) if text == ANNUAL_REPORT_NOT_SUBMITTED else (True, _date(v))
+                    values[col.key] = (
+                        (False, None) if text == ANNUAL_REPORT_NOT_SUBMITTED else (True, _date(v))
+                    )
                 elif col.kind == "town":
                     values["_town"] = text  # resolved below, once the row's county is known
                 elif col.kind == "date":
                     values[col.key] = _date(v)
                 elif col.kind == "stage":
                     if text not in stage_by:
-                        raise ValueError(gettext("“%(text)s” is not a valid stage; use one of: %(choices)s", text=text,
-                                                 choices=gettext(", ").join(map(tl, STAGES.values()))))
+                        raise ValueError(
+                            gettext(
+                                "“%(text)s” is not a valid stage; use one of: %(choices)s",
+                                text=text,
+                                choices=gettext(", ").join(map(tl, STAGES.values())),
+                            )
+                        )
                     values[col.key] = stage_by[text]
                 elif col.kind == "level":
                     if text not in level_by:
-                        raise ValueError(gettext("“%(text)s” is not a valid pool level; use one of: %(choices)s", text=text,
-                                                 choices=gettext(", ").join(map(tl, POOL_LEVELS.values()))))
+                        raise ValueError(
+                            gettext(
+                                "“%(text)s” is not a valid pool level; use one of: %(choices)s",
+                                text=text,
+                                choices=gettext(", ").join(map(tl, POOL_LEVELS.values())),
+                            )
+                        )
                     values[col.key] = level_by[text]
                 elif col.key == "tech_domain":
                     if not is_valid_domain(text):
-                        raise ValueError(gettext("“%(code)s” is not a code in the high-tech field catalogue", code=text))
+                        raise ValueError(
+                            gettext("“%(code)s” is not a code in the high-tech field catalogue", code=text)
+                        )
                     values[col.key] = text
                 elif col.key == "contact_email":
                     if not _EMAIL.match(text):
@@ -238,27 +290,46 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
             except ValueError as exc:
                 err(RowError(n, col.header, str(exc)))
         _resolve_town(user, n, values, towns, own_town, err)
-        if values.get("hnte_cert_date") and values.get("hnte_cert_expiry") and \
-                values["hnte_cert_expiry"] <= values["hnte_cert_date"]:
-            err(RowError(n, "证书到期日", gettext("The certificate expiry date must be after the issue date")))
+        if (
+            values.get("hnte_cert_date")
+            and values.get("hnte_cert_expiry")
+            and values["hnte_cert_expiry"] <= values["hnte_cert_date"]
+        ):
+            err(
+                RowError(n, "证书到期日", gettext("The certificate expiry date must be after the issue date"))
+            )
         parsed.append((n, values))
 
     codes = [v["credit_code"] for _, v in parsed if v.get("credit_code")]
     existing: dict[str, Firm] = {}
     for start in range(0, len(codes), 1000):
-        for f in db.session.scalars(select(Firm).where(Firm.credit_code.in_(codes[start:start + 1000]))):
+        for f in db.session.scalars(select(Firm).where(Firm.credit_code.in_(codes[start : start + 1000]))):
             existing[f.credit_code] = f
     for n, values in parsed:
         firm = existing.get(values.get("credit_code"))
-        if firm is not None and own_town is not None and not (
-                firm.county_id == own_town.county_id and firm.town_id is not None
-                and can_see_town(user, db.session.get(type(own_town), firm.town_id))):
-            result.errors.append(RowError(n, "统一社会信用代码",
-                                          gettext("This firm belongs to another town; you cannot change it")))
+        if (
+            firm is not None
+            and own_town is not None
+            and not (
+                firm.county_id == own_town.county_id
+                and firm.town_id is not None
+                and can_see_town(user, db.session.get(type(own_town), firm.town_id))
+            )
+        ):
+            result.errors.append(
+                RowError(
+                    n, "统一社会信用代码", gettext("This firm belongs to another town; you cannot change it")
+                )
+            )
             continue
         if firm is not None and own_town is None and not can_see_county(user, firm.county_id):
-            result.errors.append(RowError(n, "统一社会信用代码",
-                                                  gettext("This firm belongs to another county; you cannot change it")))
+            result.errors.append(
+                RowError(
+                    n,
+                    "统一社会信用代码",
+                    gettext("This firm belongs to another county; you cannot change it"),
+                )
+            )
             continue
         report_change = _annual_report_change(firm, values, n, result)
         if firm is None:
@@ -266,8 +337,14 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
             result.new += 1
         else:
             before = snapshot(firm, FIELDS)
-            after = {**before, **{k: v for k, v in values.items()
-                                  if k in FIELDS and not (k in ("stage", "town_id") and v is None)}}
+            after = {
+                **before,
+                **{
+                    k: v
+                    for k, v in values.items()
+                    if k in FIELDS and not (k in ("stage", "town_id") and v is None)
+                },
+            }
             after = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in after.items()}
             changed = [k for k in FIELDS if before.get(k) != after.get(k)]
             if report_change:
@@ -280,8 +357,12 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:
                 result.unchanged += 1
         values["_row"] = n
         result.rows.append(values)
-    result.errors.sort(key=lambda e: (e.row, [c.header for c in COLUMNS].index(e.column)
-                                      if e.column in [c.header for c in COLUMNS] else 99))
+    result.errors.sort(
+        key=lambda e: (
+            e.row,
+            [c.header for c in COLUMNS].index(e.column) if e.column in [c.header for c in COLUMNS] else 99,
+        )
+    )
     return result
 
 
@@ -296,17 +377,30 @@ def _annual_report_change(firm, values: dict, n: int, result) -> bool:
     if wanted is None:
         return False
     today = clock.today()
-    if firm is None or not cert_active(firm.hnte_cert_date, firm.hnte_cert_expiry, today) or \
-            today.year not in report_years(firm.hnte_cert_date, firm.hnte_cert_expiry, today.year):
-        result.errors.append(RowError(n, ANNUAL_REPORT_HEADER,
-                                      gettext("No annual report is due this year for this firm (not a certified HNTE "
-                                              "with a report due)")))
+    if (
+        firm is None
+        or not cert_active(firm.hnte_cert_date, firm.hnte_cert_expiry, today)
+        or today.year not in report_years(firm.hnte_cert_date, firm.hnte_cert_expiry, today.year)
+    ):
+        result.errors.append(
+            RowError(
+                n,
+                ANNUAL_REPORT_HEADER,
+                gettext(
+                    "No annual report is due this year for this firm (not a certified HNTE "
+                    "with a report due)"
+                ),
+            )
+        )
         return False
     if wanted[1] is not None and wanted[1] > today:
-        result.errors.append(RowError(n, ANNUAL_REPORT_HEADER, gettext("Submitted on: the date cannot be in the future")))
+        result.errors.append(
+            RowError(n, ANNUAL_REPORT_HEADER, gettext("Submitted on: the date cannot be in the future"))
+        )
         return False
-    rec = db.session.scalars(select(AnnualReport).where(AnnualReport.firm_id == firm.id,
-                                                        AnnualReport.year == today.year)).first()
+    rec = db.session.scalars(
+        select(AnnualReport).where(AnnualReport.firm_id == firm.id, AnnualReport.year == today.year)
+    ).first()
     return rec is None or (rec.submitted, rec.submitted_on) != wanted
 
 
@@ -324,12 +418,34 @@ def _resolve_town(user: User, n: int, values: dict, towns: dict, own_town, err) 
     town = towns.get((county_id, text))
     if town is None:
         county = db.session.get(County, county_id)
-        err(RowError(n, header, gettext("Row %(row)s, column “%(column)s”: %(county)s has no town, street or park "
-                                        "named “%(name)s”", row=n, column=tl(header), county=county.name, name=text)))
+        err(
+            RowError(
+                n,
+                header,
+                gettext(
+                    "Row %(row)s, column “%(column)s”: %(county)s has no town, street or park "
+                    "named “%(name)s”",
+                    row=n,
+                    column=tl(header),
+                    county=county.name,
+                    name=text,
+                ),
+            )
+        )
         return
     if not can_see_town(user, town):
-        err(RowError(n, header, gettext("Row %(row)s, column “%(column)s”: “%(name)s” is outside your jurisdiction",
-                                        row=n, column=tl(header), name=text)))
+        err(
+            RowError(
+                n,
+                header,
+                gettext(
+                    "Row %(row)s, column “%(column)s”: “%(name)s” is outside your jurisdiction",
+                    row=n,
+                    column=tl(header),
+                    name=text,
+                ),
+            )
+        )
         return
     values["town_id"] = town.id
 
@@ -339,8 +455,12 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
     result = check(user, data, filename)
     if not result.ok:
         return result
-    firms = {f.credit_code: f for f in db.session.scalars(
-        select(Firm).where(Firm.credit_code.in_([r["credit_code"] for r in result.rows])))}
+    firms = {
+        f.credit_code: f
+        for f in db.session.scalars(
+            select(Firm).where(Firm.credit_code.in_([r["credit_code"] for r in result.rows]))
+        )
+    }
     touched = []
     now = utcnow()
     try:
@@ -357,8 +477,16 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
                 firm = Firm(**values, stage_changed_at=now)
                 db.session.add(firm)
                 db.session.flush()
-                db.session.add(StageChange(firm_id=firm.id, from_stage=None, to_stage=firm.stage, user_id=user.id,
-                                           at=now, reason=f"Excel导入（{filename}）"))
+                db.session.add(
+                    StageChange(
+                        firm_id=firm.id,
+                        from_stage=None,
+                        to_stage=firm.stage,
+                        user_id=user.id,
+                        at=now,
+                        reason=f"Excel导入（{filename}）",
+                    )
+                )
                 record(user, "create", "firm", firm.id, firm.id, None, snapshot(firm, FIELDS))
             elif row["_action"] == "update":
                 before = snapshot(firm, FIELDS)
@@ -367,8 +495,16 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
                 if values.get("town_id") is None:  # blank town: unchanged
                     values.pop("town_id", None)
                 if "stage" in values and values["stage"] != firm.stage:
-                    db.session.add(StageChange(firm_id=firm.id, from_stage=firm.stage, to_stage=values["stage"],
-                                               user_id=user.id, at=now, reason=f"Excel导入（{filename}）"))
+                    db.session.add(
+                        StageChange(
+                            firm_id=firm.id,
+                            from_stage=firm.stage,
+                            to_stage=values["stage"],
+                            user_id=user.id,
+                            at=now,
+                            reason=f"Excel导入（{filename}）",
+                        )
+                    )
                     firm.stage_changed_at = now
                 for k, v in values.items():
                     setattr(firm, k, v)
@@ -381,8 +517,15 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
                 done, on = row["annual_report"]
                 record_report(user, firm, today.year, done, on, None, today)
             touched.append(firm.id)
-        record(user, "import", "firm", None, None, None,
-               {"file": filename, "new": result.new, "updated": result.updated, "unchanged": result.unchanged})
+        record(
+            user,
+            "import",
+            "firm",
+            None,
+            None,
+            None,
+            {"file": filename, "new": result.new, "updated": result.updated, "unchanged": result.unchanged},
+        )
         if touched:
             from pipeline.services.firms import refresh
 

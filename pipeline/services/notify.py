@@ -5,6 +5,7 @@ Rows are written in the caller's transaction (the submission and its notificatio
 with the outbox's unique dedupe key, so the same event never notifies anyone twice. The scheduler's
 ``deliver`` sends them on the user's channels (in-app, and e-mail when the user asked for it).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -15,17 +16,26 @@ from pipeline.models.base import utcnow
 
 
 def _channels(u: User) -> tuple[str, ...]:
-    return tuple(c for c, on in (("inapp", u.notify_inapp), ("email", u.notify_email and bool(u.email))) if on)
+    return tuple(
+        c for c, on in (("inapp", u.notify_inapp), ("email", u.notify_email and bool(u.email))) if on
+    )
 
 
 def _officers(firm: Firm) -> list[User]:
-    users = list(db.session.scalars(select(User).where(User.role == "officer", User.active.is_(True),
-                                                       User.county_id == firm.county_id)))
+    users = list(
+        db.session.scalars(
+            select(User).where(
+                User.role == "officer", User.active.is_(True), User.county_id == firm.county_id
+            )
+        )
+    )
     own = [u for u in users if u.id == firm.officer_id]
     return own or users
 
 
-def _write(firm: Firm, users: list[User], rule: str, subject_id: int, title: str, body: str, link: str) -> int:
+def _write(
+    firm: Firm, users: list[User], rule: str, subject_id: int, title: str, body: str, link: str
+) -> int:
     now = utcnow()
     n = 0
     for u in users:
@@ -34,13 +44,26 @@ def _write(firm: Firm, users: list[User], rule: str, subject_id: int, title: str
             key = f"{rule}|event:{subject_id}|once|u{u.id}"
         if db.session.scalar(select(Reminder.id).where(Reminder.dedupe_key == key)):
             continue
-        r = Reminder(dedupe_key=key, rule=rule, subject_type="event", subject_id=subject_id, period="once",
-                     firm_id=firm.id, county_id=firm.county_id, user_id=u.id, title=title[:300], body=body,
-                     link=link, created_at=now)
+        r = Reminder(
+            dedupe_key=key,
+            rule=rule,
+            subject_type="event",
+            subject_id=subject_id,
+            period="once",
+            firm_id=firm.id,
+            county_id=firm.county_id,
+            user_id=u.id,
+            title=title[:300],
+            body=body,
+            link=link,
+            created_at=now,
+        )
         db.session.add(r)
         db.session.flush()
         for ch in _channels(u):
-            db.session.add(Delivery(reminder_id=r.id, channel=ch, status="pending", attempts=0, next_attempt_at=now))
+            db.session.add(
+                Delivery(reminder_id=r.id, channel=ch, status="pending", attempts=0, next_attempt_at=now)
+            )
         n += 1
     return n
 
@@ -50,6 +73,9 @@ def notify_officers(firm: Firm, rule: str, subject_id: int, title: str, body: st
 
 
 def notify_firm(firm: Firm, rule: str, subject_id: int, title: str, body: str, link: str) -> int:
-    users = list(db.session.scalars(select(User).where(User.role == "firm", User.firm_id == firm.id,
-                                                       User.active.is_(True))))
+    users = list(
+        db.session.scalars(
+            select(User).where(User.role == "firm", User.firm_id == firm.id, User.active.is_(True))
+        )
+    )
     return _write(firm, users, rule, subject_id, title, body, link)

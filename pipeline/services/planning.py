@@ -3,6 +3,7 @@
 Every change is audited; the calendar's version (a hash of its contents) is what each roadmap
 records, so a roadmap made under an older calendar can be told apart.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -35,10 +36,22 @@ def save_batch(user, data: dict, batch: ApplicationBatch | None = None) -> Appli
         batch = ApplicationBatch(code=code, year=data["year"], cutoff=cutoff)
         db.session.add(batch)
     batch.code, batch.year, batch.cutoff, batch.opens_on, batch.note = (
-        code, data["year"], cutoff, opens_on, (data.get("note") or "").strip() or None)
+        code,
+        data["year"],
+        cutoff,
+        opens_on,
+        (data.get("note") or "").strip() or None,
+    )
     db.session.flush()
-    record(user, "update" if before else "create", "application_batch", batch.id, None, before,
-           snapshot(batch, BATCH_FIELDS))
+    record(
+        user,
+        "update" if before else "create",
+        "application_batch",
+        batch.id,
+        None,
+        before,
+        snapshot(batch, BATCH_FIELDS),
+    )
     db.session.commit()
     return batch
 
@@ -59,8 +72,15 @@ def save_lead_time(user, kind: str, months: int, basis: str) -> LeadTime:
         db.session.add(row)
     row.months, row.basis = months, basis.strip() or None
     db.session.flush()
-    record(user, "update" if before else "create", "lead_time", row.id, None, before,
-           snapshot(row, ("kind", "months", "basis")))
+    record(
+        user,
+        "update" if before else "create",
+        "lead_time",
+        row.id,
+        None,
+        before,
+        snapshot(row, ("kind", "months", "basis")),
+    )
     db.session.commit()
     return row
 
@@ -72,7 +92,9 @@ def save_calendar_year(user, year: int, data: dict) -> CalendarYear:
     """The year's 科小 window, renewal date and 年报 deadline (empty field = the default)."""
     opens, closes = data.get("tsme_opens"), data.get("tsme_closes")
     if (opens is None) != (closes is None):
-        raise PlanningError(gettext("Enter both the opening and the closing date of the tech-SME window, or neither"))
+        raise PlanningError(
+            gettext("Enter both the opening and the closing date of the tech-SME window, or neither")
+        )
     if opens and closes and opens > closes:
         raise PlanningError(gettext("The opening date cannot be after the cutoff"))
     for key in ("tsme_opens", "tsme_closes", "tsme_renewal_by", "annual_report_due"):
@@ -89,7 +111,14 @@ def save_calendar_year(user, year: int, data: dict) -> CalendarYear:
     row.annual_report_due = data.get("annual_report_due")
     row.note = (data.get("note") or "").strip() or None
     db.session.flush()
-    record(user, "update" if before else "create", "calendar_year", row.id, None, before,
-           snapshot(row, YEAR_FIELDS))
+    record(
+        user,
+        "update" if before else "create",
+        "calendar_year",
+        row.id,
+        None,
+        before,
+        snapshot(row, YEAR_FIELDS),
+    )
     db.session.commit()
     return row

@@ -1,8 +1,8 @@
 """``flask roadmaps regenerate`` and ``flask roadmaps calendar``."""
+
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import click
 from flask import Flask
@@ -32,7 +32,9 @@ def register(app: Flask) -> None:
         if firm_code:
             query = select(Firm.id).where(Firm.credit_code == firm_code.strip().upper())
         if county:
-            c = db.session.scalars(select(County).where(or_(County.code == county, County.name == county))).first()
+            c = db.session.scalars(
+                select(County).where(or_(County.code == county, County.name == county))
+            ).first()
             if c is None:
                 raise click.ClickException(f"未找到县区“{county}”")
             query = query.where(Firm.county_id == c.id)
@@ -41,8 +43,10 @@ def register(app: Flask) -> None:
             raise click.ClickException("没有符合条件的企业")
         started = time.perf_counter()
         stats = regenerate(ids, day)
-        click.echo(f"已生成路线图 {stats['planned']} 家（新建 {stats['created']}，更新 {stats['updated']}；"
-                   f"有可行目标批次 {stats['with_target']}），用时 {time.perf_counter() - started:.1f} 秒")
+        click.echo(
+            f"已生成路线图 {stats['planned']} 家（新建 {stats['created']}，更新 {stats['updated']}；"
+            f"有可行目标批次 {stats['with_target']}），用时 {time.perf_counter() - started:.1f} 秒"
+        )
 
     @group.command("calendar")
     @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None)

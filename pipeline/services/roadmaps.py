@@ -4,23 +4,23 @@ Regeneration after a data change never loses work: milestones that are done, wai
 hand stay as they are; open generated milestones are matched to the new plan by code (and order),
 moved or retitled in place, and the roadmap records what moved and why.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import Iterable
 
 from sqlalchemy import select
 
 from pipeline.extensions import db
 from pipeline.models import ApplicationBatch, CalendarYear, Firm, Incident, LeadTime, Milestone, Roadmap
 from pipeline.models.base import utcnow
-from pipeline.roadmap import (DEFAULT_LEAD_TIMES, Batch, PlanExtras, lead_times_version, make_calendar,
-                              plan, what_if as plan_what_if)
+from pipeline.roadmap import DEFAULT_LEAD_TIMES, Batch, PlanExtras, lead_times_version, make_calendar, plan
+from pipeline.roadmap import what_if as plan_what_if
 from pipeline.roadmap.calendar import TsmeWindow, default_calendar, default_tsme_window
 from pipeline.services.audit import record
 from pipeline.services.profiles import load_profiles
-
 from pipeline.vocabulary import PLANNED_STAGES
 
 KEEP_STATUSES = ("done", "waived")
@@ -36,8 +36,14 @@ def planner_calendar(today: date):
     for y in db.session.scalars(select(CalendarYear)):
         dflt = default_tsme_window(y.year)
         if y.tsme_opens or y.tsme_closes or y.tsme_renewal_by:
-            windows.append(TsmeWindow(y.year, y.tsme_opens or dflt.opens, y.tsme_closes or dflt.closes,
-                                      y.tsme_renewal_by or dflt.renewal_by))
+            windows.append(
+                TsmeWindow(
+                    y.year,
+                    y.tsme_opens or dflt.opens,
+                    y.tsme_closes or dflt.closes,
+                    y.tsme_renewal_by or dflt.renewal_by,
+                )
+            )
         if y.annual_report_due:
             reports[y.year] = y.annual_report_due
     if any(r.cutoff > today for r in rows):
@@ -64,14 +70,21 @@ def _extras(firms: dict[int, Firm], today: date) -> dict[int, PlanExtras]:
     ids = list(firms)
     for start in range(0, len(ids), 10000):
         for fid, occurred in db.session.execute(
-                select(Incident.firm_id, Incident.occurred_on).where(
-                    Incident.firm_id.in_(ids[start:start + 10000]),
-                    Incident.occurred_on >= today - timedelta(days=400))).all():
+            select(Incident.firm_id, Incident.occurred_on).where(
+                Incident.firm_id.in_(ids[start : start + 10000]),
+                Incident.occurred_on >= today - timedelta(days=400),
+            )
+        ).all():
             if fid not in incidents or occurred > incidents[fid]:
                 incidents[fid] = occurred
-    return {fid: PlanExtras(tsme_registered=f.tsme_year is not None and f.tsme_year >= today.year - 1,
-                            hnte_cert_expiry=f.hnte_cert_expiry, incident_date=incidents.get(fid))
-            for fid, f in firms.items()}
+    return {
+        fid: PlanExtras(
+            tsme_registered=f.tsme_year is not None and f.tsme_year >= today.year - 1,
+            hnte_cert_expiry=f.hnte_cert_expiry,
+            incident_date=incidents.get(fid),
+        )
+        for fid, f in firms.items()
+    }
 
 
 def _profiles(firm_ids: list[int], today: date):
@@ -82,40 +95,58 @@ def _profiles(firm_ids: list[int], today: date):
 def plan_firms(firm_ids: Iterable[int], today: date):
     """firm id → (Firm, Plan) for the given firms, without saving anything."""
     ids = list(firm_ids)
-    firms = {f.id: f for start in range(0, len(ids), 10000)
-             for f in db.session.scalars(select(Firm).where(Firm.id.in_(ids[start:start + 10000])))}
+    firms = {
+        f.id: f
+        for start in range(0, len(ids), 10000)
+        for f in db.session.scalars(select(Firm).where(Firm.id.in_(ids[start : start + 10000])))
+    }
     profiles = _profiles(ids, today)
     extras = _extras(firms, today)
     cal, lts = planner_calendar(today), planner_lead_times()
-    return {fid: (firms[fid], plan(p, today, cal, lts, extras=extras[fid])) for fid, p in profiles.items()}, cal, lts
+    return (
+        {fid: (firms[fid], plan(p, today, cal, lts, extras=extras[fid])) for fid, p in profiles.items()},
+        cal,
+        lts,
+    )
 
 
 def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = True) -> dict:
     """Plan the firms and store their roadmaps, keeping every milestone's work. Returns counts."""
     planned, cal, lts = plan_firms(firm_ids, today)
     ids = list(planned)
-    existing = {r.firm_id: r for start in range(0, len(ids), 10000)
-                for r in db.session.scalars(select(Roadmap).where(Roadmap.firm_id.in_(ids[start:start + 10000])))}
+    existing = {
+        r.firm_id: r
+        for start in range(0, len(ids), 10000)
+        for r in db.session.scalars(select(Roadmap).where(Roadmap.firm_id.in_(ids[start : start + 10000])))
+    }
     milestones: dict[int, list[Milestone]] = defaultdict(list)
     roadmap_ids = [r.id for r in existing.values()]
     for start in range(0, len(roadmap_ids), 10000):
-        for m in db.session.scalars(select(Milestone).where(Milestone.roadmap_id.in_(roadmap_ids[start:start + 10000]))):
+        for m in db.session.scalars(
+            select(Milestone).where(Milestone.roadmap_id.in_(roadmap_ids[start : start + 10000]))
+        ):
             milestones[m.roadmap_id].append(m)
     version = f"{cal.version}/{lead_times_version(lts)}"
     stats = {"planned": 0, "created": 0, "updated": 0, "with_target": 0}
     audited: list[tuple[Roadmap, int, int]] = []
-    for fid, (firm, result) in planned.items():
+    for fid, (_firm, result) in planned.items():
         data = result.to_dict()
         roadmap = existing.get(fid)
         target = data["target"]
         projected = data.get("projected") or {}
         score = projected.get("score") or {}
-        fields = dict(target_batch=target["batch"] if target else None,
-                      target_cutoff=date.fromisoformat(target["cutoff"]) if target else None,
-                      target_year=target["year"] if target else None,
-                      projected_min=score.get("min"), projected_max=score.get("max"),
-                      generated_at=utcnow(), generated_for=today, rules_version=projected.get("rules_version")
-                      or "hnte-2016/tsme-2017", calendar_version=version, plan=data)
+        fields = dict(
+            target_batch=target["batch"] if target else None,
+            target_cutoff=date.fromisoformat(target["cutoff"]) if target else None,
+            target_year=target["year"] if target else None,
+            projected_min=score.get("min"),
+            projected_max=score.get("max"),
+            generated_at=utcnow(),
+            generated_for=today,
+            rules_version=projected.get("rules_version") or "hnte-2016/tsme-2017",
+            calendar_version=version,
+            plan=data,
+        )
         if roadmap is None:
             roadmap = Roadmap(firm_id=fid, **fields)
             # Through the relationship: one flush at the end writes every firm's rows together.
@@ -129,8 +160,15 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
                 setattr(roadmap, k, v)
             changes = _merge(roadmap, fid, milestones.get(roadmap.id, []), data["milestones"])
             if previous_target != roadmap.target_batch:
-                changes.insert(0, {"kind": "target", "from": previous_target, "to": roadmap.target_batch,
-                                   "text": _target_text(previous_target, data)})
+                changes.insert(
+                    0,
+                    {
+                        "kind": "target",
+                        "from": previous_target,
+                        "to": roadmap.target_batch,
+                        "text": _target_text(previous_target, data),
+                    },
+                )
             stats["updated"] += 1
         roadmap.changes = changes
         stats["planned"] += 1
@@ -139,8 +177,15 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
             audited.append((roadmap, fid, len(changes)))
     db.session.flush()
     for roadmap, fid, n in audited:
-        record(user, "regenerate", "roadmap", roadmap.id, fid, None,
-               {"target_batch": roadmap.target_batch, "changes": n})
+        record(
+            user,
+            "regenerate",
+            "roadmap",
+            roadmap.id,
+            fid,
+            None,
+            {"target_batch": roadmap.target_batch, "changes": n},
+        )
     if commit:
         db.session.commit()
     return stats
@@ -152,15 +197,27 @@ def _target_text(previous: str | None, data: dict) -> str:
     why = "；".join(f"{b['batch']}：{b['why']}" for b in blocked[-2:]) if blocked else ""
     if target is None:
         return "在现有申报日历内尚无可通过的批次" + (f"（{why}）" if why else "")
-    head = f"目标批次：{target['batch']}（截止{target['cutoff']}）" if previous is None else \
-        f"目标批次由{previous or '无'}调整为{target['batch']}"
+    head = (
+        f"目标批次：{target['batch']}（截止{target['cutoff']}）"
+        if previous is None
+        else f"目标批次由{previous or '无'}调整为{target['batch']}"
+    )
     return head + (f"；更早批次不可行：{why}" if why else "")
 
 
 def _new_milestone(roadmap: Roadmap | None, firm_id: int, m: dict) -> Milestone:
-    return Milestone(roadmap_id=roadmap.id if roadmap is not None else None, firm_id=firm_id, code=m["code"], title=m["title"],
-                     addresses=list(m["addresses"]), basis=m.get("basis"), due=date.fromisoformat(m["due"]),
-                     owner=m["owner"], status="todo", manual=False)
+    return Milestone(
+        roadmap_id=roadmap.id if roadmap is not None else None,
+        firm_id=firm_id,
+        code=m["code"],
+        title=m["title"],
+        addresses=list(m["addresses"]),
+        basis=m.get("basis"),
+        due=date.fromisoformat(m["due"]),
+        owner=m["owner"],
+        status="todo",
+        manual=False,
+    )
 
 
 def _merge(roadmap: Roadmap, firm_id: int, current: list[Milestone], planned: list[dict]) -> list[dict]:
@@ -168,7 +225,9 @@ def _merge(roadmap: Roadmap, firm_id: int, current: list[Milestone], planned: li
     changes: list[dict] = []
     kept = [m for m in current if m.manual or m.status in KEEP_STATUSES]
     open_by_code: dict[str, list[Milestone]] = defaultdict(list)
-    for m in sorted((m for m in current if not m.manual and m.status not in KEEP_STATUSES), key=lambda m: m.due):
+    for m in sorted(
+        (m for m in current if not m.manual and m.status not in KEEP_STATUSES), key=lambda m: m.due
+    ):
         open_by_code[m.code].append(m)
     finished = {(m.code, m.title) for m in kept if m.status in KEEP_STATUSES}
     for p in planned:
@@ -177,27 +236,66 @@ def _merge(roadmap: Roadmap, firm_id: int, current: list[Milestone], planned: li
         if queue:
             m = queue.pop(0)
             if m.due != due:
-                changes.append({"kind": "moved", "code": m.code, "title": p["title"], "from": m.due.isoformat(),
-                                "to": due.isoformat(), "text": f"“{p['title']}”期限由{m.due}调整为{due}（{p['basis']}）"})
+                changes.append(
+                    {
+                        "kind": "moved",
+                        "code": m.code,
+                        "title": p["title"],
+                        "from": m.due.isoformat(),
+                        "to": due.isoformat(),
+                        "text": f"“{p['title']}”期限由{m.due}调整为{due}（{p['basis']}）",
+                    }
+                )
             if m.title != p["title"]:
-                changes.append({"kind": "retitled", "code": m.code, "title": p["title"],
-                                "text": f"“{m.title}”调整为“{p['title']}”"})
-            m.due, m.title, m.addresses, m.basis, m.owner = due, p["title"], list(p["addresses"]), p.get("basis"), p["owner"]
+                changes.append(
+                    {
+                        "kind": "retitled",
+                        "code": m.code,
+                        "title": p["title"],
+                        "text": f"“{m.title}”调整为“{p['title']}”",
+                    }
+                )
+            m.due, m.title, m.addresses, m.basis, m.owner = (
+                due,
+                p["title"],
+                list(p["addresses"]),
+                p.get("basis"),
+                p["owner"],
+            )
         elif (p["code"], p["title"]) in finished:
             continue  # already done (or waived): not asked again
         else:
             db.session.add(_new_milestone(roadmap, firm_id, p))
-            changes.append({"kind": "added", "code": p["code"], "title": p["title"], "to": p["due"],
-                            "text": f"新增“{p['title']}”，期限{p['due']}"})
+            changes.append(
+                {
+                    "kind": "added",
+                    "code": p["code"],
+                    "title": p["title"],
+                    "to": p["due"],
+                    "text": f"新增“{p['title']}”，期限{p['due']}",
+                }
+            )
     for queue in open_by_code.values():
         for m in queue:
             if m.status == "doing" or m.progress_note or m.evidence_note:
                 # Work has started on it: keep it, and say the plan no longer needs it.
-                changes.append({"kind": "obsolete", "code": m.code, "title": m.title,
-                                "text": f"“{m.title}”已不在新方案中，因已有进展予以保留"})
+                changes.append(
+                    {
+                        "kind": "obsolete",
+                        "code": m.code,
+                        "title": m.title,
+                        "text": f"“{m.title}”已不在新方案中，因已有进展予以保留",
+                    }
+                )
                 continue
-            changes.append({"kind": "removed", "code": m.code, "title": m.title,
-                            "text": f"“{m.title}”按最新数据已无需办理，已移除"})
+            changes.append(
+                {
+                    "kind": "removed",
+                    "code": m.code,
+                    "title": m.title,
+                    "text": f"“{m.title}”按最新数据已无需办理，已移除",
+                }
+            )
             db.session.delete(m)
     return changes
 
@@ -208,8 +306,9 @@ def what_if(firm: Firm, changes: dict, today: date) -> dict:
     if profile is None:
         raise ValueError("企业缺少成立日期，无法测算")
     extras = _extras({firm.id: firm}, today)[firm.id]
-    return plan_what_if(profile, changes, today, planner_calendar(today), planner_lead_times(),
-                        extras=extras).to_dict()
+    return plan_what_if(
+        profile, changes, today, planner_calendar(today), planner_lead_times(), extras=extras
+    ).to_dict()
 
 
 def current(firm_id: int) -> Roadmap | None:

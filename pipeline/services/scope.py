@@ -9,6 +9,7 @@ county of ``county_id`` as before; an officer on a town node sees only the firms
 any node below it) and none of the county-level pages (county briefing, county dashboard, the county's
 targets): ``can_see_county`` is False for them.
 """
+
 from __future__ import annotations
 
 from flask import abort
@@ -122,8 +123,11 @@ def get_town_or_404(user: User, town_id: int) -> DeptNode:
 
 def visible_towns(user: User) -> Select:
     """``SELECT dept_node`` of the towns/streets/parks the user may see, in tree order."""
-    q = select(DeptNode).where(DeptNode.kind.in_(TOWN_KINDS)).order_by(DeptNode.county_id, DeptNode.sort,
-                                                                         DeptNode.id)
+    q = (
+        select(DeptNode)
+        .where(DeptNode.kind.in_(TOWN_KINDS))
+        .order_by(DeptNode.county_id, DeptNode.sort, DeptNode.id)
+    )
     if user is None or user.role == "firm":
         return q.where(false())
     if user.role == "admin":

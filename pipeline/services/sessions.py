@@ -9,6 +9,7 @@
   (rotation): a stolen copy that was already used is worthless, and using a stolen copy first makes
   the owner's next visit fail (and end in the login page).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,9 @@ def issue_remember_token(user: User) -> str:
     """A new raw token for ``user`` (flushed; the request commits)."""
     raw = secrets.token_urlsafe(32)
     days = current_app.config.get("REMEMBER_DAYS", 30)
-    db.session.add(RememberToken(user_id=user.id, token_hash=_hash(raw), expires_at=utcnow() + timedelta(days=days)))
+    db.session.add(
+        RememberToken(user_id=user.id, token_hash=_hash(raw), expires_at=utcnow() + timedelta(days=days))
+    )
     db.session.flush()
     return raw
 
@@ -63,8 +66,9 @@ def revoke_remember_token(raw: str | None) -> None:
 
 def end_sessions(user: User) -> None:
     """Every session and remember token of ``user`` ends (flushed; the caller commits)."""
-    db.session.execute(update(User).where(User.id == user.id)
-                       .values(session_version=User.session_version + 1))
+    db.session.execute(
+        update(User).where(User.id == user.id).values(session_version=User.session_version + 1)
+    )
     db.session.execute(delete(RememberToken).where(RememberToken.user_id == user.id))
     db.session.flush()
     db.session.refresh(user, ["session_version"])

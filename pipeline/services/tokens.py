@@ -1,4 +1,5 @@
 """Personal API tokens: shown once, stored only as their SHA-256."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,10 @@ def user_for_token(raw: str | None) -> User | None:
     if not raw or len(raw) > 200:
         return None
     row = db.session.execute(
-        select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _hash(raw), ApiToken.revoked.is_(False))).first()
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _hash(raw), ApiToken.revoked.is_(False))
+    ).first()
     if row is None:
         return None
     token, user = row

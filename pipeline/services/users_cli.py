@@ -1,4 +1,5 @@
 """`flask users create|disable|enable|reset-password`."""
+
 from __future__ import annotations
 
 import click

@@ -16,6 +16,7 @@ Firm users get the same list for their own firm (their pending submissions show 
 The data come straight from the tables (figure submissions, milestones, firms), so the inbox needs no
 scan to have run; it is a handful of scoped queries whatever the number of firms (each kind capped).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,8 +48,8 @@ class Item:
     title: str
     due: date | None = None
     at: datetime | None = None
-    subject_id: int | None = None     # submission id or milestone id
-    detail: str | None = None         # the firm's progress note, the review note, ...
+    subject_id: int | None = None  # submission id or milestone id
+    detail: str | None = None  # the firm's progress note, the review note, ...
     year: int | None = None
 
 
@@ -57,15 +58,27 @@ def _firms(user: User):
 
 
 def _submissions(user: User, firm_id, status: str, latest_only: bool = False):
-    q = (select(FigureSubmission.id, FigureSubmission.firm_id, Firm.name, FigureSubmission.year,
-                FigureSubmission.submitted_at, FigureSubmission.review_note, FigureSubmission.reviewed_at)
-         .join(Firm, Firm.id == FigureSubmission.firm_id)
-         .where(_firms(user), FigureSubmission.status == status))
+    q = (
+        select(
+            FigureSubmission.id,
+            FigureSubmission.firm_id,
+            Firm.name,
+            FigureSubmission.year,
+            FigureSubmission.submitted_at,
+            FigureSubmission.review_note,
+            FigureSubmission.reviewed_at,
+        )
+        .join(Firm, Firm.id == FigureSubmission.firm_id)
+        .where(_firms(user), FigureSubmission.status == status)
+    )
     if latest_only:  # returned and not resubmitted since: the newest submission for that firm and year
         other = aliased(FigureSubmission)
-        newest = (select(func.max(other.id)).where(other.firm_id == FigureSubmission.firm_id,
-                                                    other.year == FigureSubmission.year)
-                  .correlate(FigureSubmission).scalar_subquery())
+        newest = (
+            select(func.max(other.id))
+            .where(other.firm_id == FigureSubmission.firm_id, other.year == FigureSubmission.year)
+            .correlate(FigureSubmission)
+            .scalar_subquery()
+        )
         q = q.where(FigureSubmission.id == newest)
     if firm_id:
         q = q.where(Firm.id == firm_id)
@@ -73,18 +86,31 @@ def _submissions(user: User, firm_id, status: str, latest_only: bool = False):
 
 
 def _milestones(user: User, firm_id, *conds):
-    q = (select(Milestone.id, Milestone.firm_id, Firm.name, Milestone.title, Milestone.due, Milestone.progress_note,
-                Milestone.updated_at)
-         .join(Firm, Firm.id == Milestone.firm_id).where(_firms(user), *conds))
+    q = (
+        select(
+            Milestone.id,
+            Milestone.firm_id,
+            Firm.name,
+            Milestone.title,
+            Milestone.due,
+            Milestone.progress_note,
+            Milestone.updated_at,
+        )
+        .join(Firm, Firm.id == Milestone.firm_id)
+        .where(_firms(user), *conds)
+    )
     if firm_id:
         q = q.where(Firm.id == firm_id)
     return q
 
 
 def _certs(user: User, firm_id, today: date, lo: date | None, hi: date):
-    q = (select(Firm.id, Firm.name, Firm.hnte_cert_no, Firm.hnte_cert_expiry)
-         .where(_firms(user), Firm.hnte_cert_expiry.isnot(None), Firm.hnte_cert_expiry <= hi,
-                Firm.stage.notin_(("exited",))))
+    q = select(Firm.id, Firm.name, Firm.hnte_cert_no, Firm.hnte_cert_expiry).where(
+        _firms(user),
+        Firm.hnte_cert_expiry.isnot(None),
+        Firm.hnte_cert_expiry <= hi,
+        Firm.stage.notin_(("exited",)),
+    )
     if lo is not None:
         q = q.where(Firm.hnte_cert_expiry > lo)
     if firm_id:
@@ -97,33 +123,68 @@ def _queries(user: User, today: date, firm_id=None) -> dict:
     risk = today + timedelta(days=CERT_RISK_DAYS)
     return {
         "submission": _submissions(user, firm_id, "pending").order_by(FigureSubmission.submitted_at),
-        "progress": _milestones(user, firm_id, Milestone.progress_pending.is_(True)).order_by(Milestone.updated_at),
-        "overdue": _milestones(user, firm_id, Milestone.status.in_(OPEN), Milestone.due < today,
-                               Milestone.progress_pending.is_(False)).order_by(Milestone.due),
-        "due_soon": _milestones(user, firm_id, Milestone.status.in_(OPEN), Milestone.due >= today, Milestone.due <= soon,
-                                Milestone.progress_pending.is_(False)).order_by(Milestone.due),
-        "cert_risk": _certs(user, firm_id, today, today - timedelta(days=CERT_RISK_DAYS), risk)
-        .order_by(Firm.hnte_cert_expiry),
-        "cert_expiring": _certs(user, firm_id, today, risk, today + timedelta(days=CERT_EXPIRING_DAYS))
-        .order_by(Firm.hnte_cert_expiry),
-        "returned": _submissions(user, firm_id, "rejected", latest_only=True).order_by(FigureSubmission.reviewed_at.desc()),
+        "progress": _milestones(user, firm_id, Milestone.progress_pending.is_(True)).order_by(
+            Milestone.updated_at
+        ),
+        "overdue": _milestones(
+            user,
+            firm_id,
+            Milestone.status.in_(OPEN),
+            Milestone.due < today,
+            Milestone.progress_pending.is_(False),
+        ).order_by(Milestone.due),
+        "due_soon": _milestones(
+            user,
+            firm_id,
+            Milestone.status.in_(OPEN),
+            Milestone.due >= today,
+            Milestone.due <= soon,
+            Milestone.progress_pending.is_(False),
+        ).order_by(Milestone.due),
+        "cert_risk": _certs(user, firm_id, today, today - timedelta(days=CERT_RISK_DAYS), risk).order_by(
+            Firm.hnte_cert_expiry
+        ),
+        "cert_expiring": _certs(
+            user, firm_id, today, risk, today + timedelta(days=CERT_EXPIRING_DAYS)
+        ).order_by(Firm.hnte_cert_expiry),
+        "returned": _submissions(user, firm_id, "rejected", latest_only=True).order_by(
+            FigureSubmission.reviewed_at.desc()
+        ),
     }
 
 
 def _item(kind: str, row) -> Item:
     if kind in ("submission", "returned"):
         sid, fid, name, year, at, note, reviewed = row
-        return Item(kind, fid, name, str(year), at=reviewed if kind == "returned" else at, subject_id=sid,
-                    detail=note, year=year)
+        return Item(
+            kind,
+            fid,
+            name,
+            str(year),
+            at=reviewed if kind == "returned" else at,
+            subject_id=sid,
+            detail=note,
+            year=year,
+        )
     if kind in ("progress", "overdue", "due_soon"):
         mid, fid, name, title, due, note, at = row
-        return Item(kind, fid, name, title, due=due, at=at, subject_id=mid,
-                    detail=note if kind == "progress" else None)
+        return Item(
+            kind,
+            fid,
+            name,
+            title,
+            due=due,
+            at=at,
+            subject_id=mid,
+            detail=note if kind == "progress" else None,
+        )
     fid, name, cert_no, expiry = row
     return Item(kind, fid, name, cert_no or "", due=expiry)
 
 
-def items(user: User, today: date, kind: str | None = None, firm_id: int | None = None) -> dict[str, list[Item]]:
+def items(
+    user: User, today: date, kind: str | None = None, firm_id: int | None = None
+) -> dict[str, list[Item]]:
     """``{kind: [Item]}`` for the kinds asked (all by default), each capped at ``LIMIT``."""
     out = {}
     for k, q in _queries(user, today, firm_id).items():
@@ -145,8 +206,11 @@ def counts(user: User, today: date, firm_id: int | None = None, kinds=None) -> d
 def action_count(user: User, today: date) -> int:
     """The number in the navigation: what needs *this* user's action (not what waits on someone else)."""
     # Issue 15: this runs on every page, so only the counts it sums (not the whole inbox's).
-    kinds = ("overdue", "due_soon", "returned", "cert_risk") if user.role == "firm" else \
-        ("submission", "progress", "overdue", "cert_risk")
+    kinds = (
+        ("overdue", "due_soon", "returned", "cert_risk")
+        if user.role == "firm"
+        else ("submission", "progress", "overdue", "cert_risk")
+    )
     c = counts(user, today, kinds=kinds)
     if user.role == "firm":
         return c["overdue"] + c["due_soon"] + c["returned"] + c["cert_risk"]
@@ -157,4 +221,3 @@ def firm_choices(user: User) -> list[tuple[int, str]]:
     """Firms in scope with anything in the inbox, for the firm filter (names only, one query)."""
     rows = db.session.execute(select(Firm.id, Firm.name).where(_firms(user)).order_by(Firm.name).limit(2000))
     return [(r[0], r[1]) for r in rows]
-

@@ -20,15 +20,16 @@ milliseconds, where calamine asked for 512 GB.
 Every refusal is an :class:`~pipeline.services.imports.ImportRefused`-compatible ``ValueError``
 subclass carrying a message in the UI language.
 """
+
 from __future__ import annotations
 
 import re
 import zipfile
 from dataclasses import dataclass
 from io import BytesIO
-from posixpath import dirname, join, normpath
+from posixpath import join, normpath
 
-from defusedxml.ElementTree import iterparse, fromstring
+from defusedxml.ElementTree import fromstring, iterparse
 from flask_babel import gettext
 
 EXCEL_MAX_CELL_CHARS = 32767  # Excel's own limit for one cell's text
@@ -72,23 +73,46 @@ def _mib(n: int) -> str:
 def _check_zip(zf: zipfile.ZipFile, limits: Limits) -> None:
     infos = zf.infolist()
     if len(infos) > limits.max_parts:
-        raise SheetRefused(gettext("The workbook has %(n)s parts; a pool sheet has far fewer. Copy the data into the "
-                                   "template and import that", n=len(infos)))
+        raise SheetRefused(
+            gettext(
+                "The workbook has %(n)s parts; a pool sheet has far fewer. Copy the data into the "
+                "template and import that",
+                n=len(infos),
+            )
+        )
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > limits.max_part_bytes or (
-                info.file_size > 1024 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
-            raise SheetRefused(gettext("The workbook part “%(part)s” unpacks to %(size)s MB, more than a pool sheet "
-                                       "can need. Copy the data into the template and import that",
-                                       part=info.filename[:80], size=_mib(info.file_size)))
-        if info.filename.lower().endswith("sharedstrings.xml") and info.file_size > limits.max_shared_strings_bytes:
-            raise SheetRefused(gettext("The workbook's text table unpacks to %(size)s MB, more than a pool sheet can "
-                                       "need. Copy the data into the template and import that",
-                                       size=_mib(info.file_size)))
+            info.file_size > 1024 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1)
+        ):
+            raise SheetRefused(
+                gettext(
+                    "The workbook part “%(part)s” unpacks to %(size)s MB, more than a pool sheet "
+                    "can need. Copy the data into the template and import that",
+                    part=info.filename[:80],
+                    size=_mib(info.file_size),
+                )
+            )
+        if (
+            info.filename.lower().endswith("sharedstrings.xml")
+            and info.file_size > limits.max_shared_strings_bytes
+        ):
+            raise SheetRefused(
+                gettext(
+                    "The workbook's text table unpacks to %(size)s MB, more than a pool sheet can "
+                    "need. Copy the data into the template and import that",
+                    size=_mib(info.file_size),
+                )
+            )
     if total > limits.max_total_bytes:
-        raise SheetRefused(gettext("The workbook unpacks to %(size)s MB, more than a pool sheet can need. Copy the "
-                                   "data into the template and import that", size=_mib(total)))
+        raise SheetRefused(
+            gettext(
+                "The workbook unpacks to %(size)s MB, more than a pool sheet can need. Copy the "
+                "data into the template and import that",
+                size=_mib(total),
+            )
+        )
 
 
 def _first_sheet_path(zf: zipfile.ZipFile) -> str:
@@ -102,7 +126,9 @@ def _first_sheet_path(zf: zipfile.ZipFile) -> str:
         for rel in rels.iter(f"{_NS_PKG_REL}Relationship"):
             if rel.get("Id") == rid:
                 target = rel.get("Target", "")
-                path = normpath(target.lstrip("/")) if target.startswith("/") else normpath(join("xl", target))
+                path = (
+                    normpath(target.lstrip("/")) if target.startswith("/") else normpath(join("xl", target))
+                )
                 if path in names:
                     return path
     except Exception:
@@ -117,25 +143,42 @@ def _check_shared_strings(zf: zipfile.ZipFile) -> None:
     if path is None:
         return
     with zf.open(path) as src:
-        for n, (_, elem) in enumerate(iterparse(src, events=("end",))):
+        for _n, (_, elem) in enumerate(iterparse(src, events=("end",))):
             if elem.tag == f"{_NS_MAIN}si":
                 length = sum(len(t.text or "") for t in elem.iter(f"{_NS_MAIN}t"))
                 if length > EXCEL_MAX_CELL_CHARS:
-                    raise SheetRefused(gettext("A cell holds %(n)s characters, more than Excel allows in one cell "
-                                               "(%(limit)s). Check the file and import again",
-                                               n=length, limit=EXCEL_MAX_CELL_CHARS))
+                    raise SheetRefused(
+                        gettext(
+                            "A cell holds %(n)s characters, more than Excel allows in one cell "
+                            "(%(limit)s). Check the file and import again",
+                            n=length,
+                            limit=EXCEL_MAX_CELL_CHARS,
+                        )
+                    )
                 elem.clear()
 
 
 def _too_many_rows(last_row: int, limits: Limits) -> SheetRefused:
-    return SheetRefused(gettext("%(n)s data rows are more than the limit of %(limit)s rows. Split the sheet and import "
-                                "the parts one by one", n=last_row - 1, limit=limits.max_rows))
+    return SheetRefused(
+        gettext(
+            "%(n)s data rows are more than the limit of %(limit)s rows. Split the sheet and import "
+            "the parts one by one",
+            n=last_row - 1,
+            limit=limits.max_rows,
+        )
+    )
 
 
 def _too_wide(row: int, col: int, limits: Limits) -> SheetRefused:
-    return SheetRefused(gettext("The sheet has a value in row %(row)s, column %(col)s; the import reads at most "
-                                "%(max_cols)s columns. Copy only the data into the template and import that",
-                                row=row, col=col, max_cols=limits.max_cols))
+    return SheetRefused(
+        gettext(
+            "The sheet has a value in row %(row)s, column %(col)s; the import reads at most "
+            "%(max_cols)s columns. Copy only the data into the template and import that",
+            row=row,
+            col=col,
+            max_cols=limits.max_cols,
+        )
+    )
 
 
 def _scan_sheet(zf: zipfile.ZipFile, path: str, limits: Limits) -> None:
@@ -176,9 +219,14 @@ def _scan_sheet(zf: zipfile.ZipFile, path: str, limits: Limits) -> None:
                 if inline is not None:
                     length = sum(len(t.text or "") for t in inline.iter(f"{_NS_MAIN}t"))
                     if length > EXCEL_MAX_CELL_CHARS:
-                        raise SheetRefused(gettext("A cell holds %(n)s characters, more than Excel allows in one "
-                                                   "cell (%(limit)s). Check the file and import again",
-                                                   n=length, limit=EXCEL_MAX_CELL_CHARS))
+                        raise SheetRefused(
+                            gettext(
+                                "A cell holds %(n)s characters, more than Excel allows in one "
+                                "cell (%(limit)s). Check the file and import again",
+                                n=length,
+                                limit=EXCEL_MAX_CELL_CHARS,
+                            )
+                        )
                 elem.clear()
             elif tag == f"{_NS_MAIN}row":
                 elem.clear()  # empty (formatted) cells past the caps are ignored, never read
@@ -217,8 +265,9 @@ def read_rows(data: bytes, limits: Limits) -> list[list]:
         try:
             ws = wb.worksheets[0]
             rows: list[list] = []
-            for values in ws.iter_rows(min_row=1, max_row=limits.max_rows + 2, max_col=limits.max_cols,
-                                       values_only=True):
+            for values in ws.iter_rows(
+                min_row=1, max_row=limits.max_rows + 2, max_col=limits.max_cols, values_only=True
+            ):
                 rows.append(list(values))
         finally:
             wb.close()

@@ -3,6 +3,7 @@
 Each module listed exposes ``bp`` (and optionally ``bps``, a list); modules not written yet are
 skipped, so features land independently.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """Self-service: the user's own password and personal API tokens (created with a name, shown once, revoked)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -16,23 +17,42 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password"))])
-    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password"))],
-                        description=_l("At least 8 characters, with two of: letters, digits, symbols"))
-    confirm = PasswordField(_l("New password again"), validators=[
-        DataRequired(_l("Repeat the new password")), EqualTo("new", _l("The two new passwords differ"))])
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(_l("Enter your current password"))]
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password"))],
+        description=_l("At least 8 characters, with two of: letters, digits, symbols"),
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[
+            DataRequired(_l("Repeat the new password")),
+            EqualTo("new", _l("The two new passwords differ")),
+        ],
+    )
 
 
 class TokenForm(FlaskForm):
-    name = StringField(_l("Token name"), validators=[DataRequired(_l("Name the token, e.g. the system that will use it")),
-                                                    Length(max=64, message=_l("At most 64 characters"))],
-                       description=_l("e.g. county dashboard sync"))
+    name = StringField(
+        _l("Token name"),
+        validators=[
+            DataRequired(_l("Name the token, e.g. the system that will use it")),
+            Length(max=64, message=_l("At most 64 characters")),
+        ],
+        description=_l("e.g. county dashboard sync"),
+    )
 
 
 def _page(pw_form=None, token_form=None, new_token=None, status=200):
-    return render_template("account/index.html", pw_form=pw_form or PasswordForm(prefix="pw"),
-                           token_form=token_form or TokenForm(prefix="tk"), new_token=new_token,
-                           tokens=tokens.tokens_of(current_user)), status
+    return render_template(
+        "account/index.html",
+        pw_form=pw_form or PasswordForm(prefix="pw"),
+        token_form=token_form or TokenForm(prefix="tk"),
+        new_token=new_token,
+        tokens=tokens.tokens_of(current_user),
+    ), status
 
 
 @bp.get("/")

@@ -1,31 +1,37 @@
 """City admin: accounts (create, disable/enable, reset password)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
-from flask_babel import lazy_gettext as _l
-from flask_babel import gettext as _
 
 from pipeline.extensions import db
-from pipeline.models import County, User
-from pipeline.vocabulary import ROLES
-from pipeline.services import accounts
-from pipeline.web.auth import admin_required
 from pipeline.i18n import ltl
+from pipeline.models import County, User
+from pipeline.services import accounts
+from pipeline.vocabulary import ROLES
+from pipeline.web.auth import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter the username")), Length(max=64)])
+    username = StringField(
+        _l("Username"), validators=[DataRequired(_l("Enter the username")), Length(max=64)]
+    )
     display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name")), Length(max=64)])
     role = SelectField(_l("Role"), choices=[(k, ltl(v)) for k, v in ROLES.items()])
     county = SelectField(_l("County (required for officers)"), choices=[], validators=[Optional()])
-    firm_code = StringField(_l("Firm's unified social credit code (required for firm users)"), validators=[Optional(), Length(max=18)])
+    firm_code = StringField(
+        _l("Firm's unified social credit code (required for firm users)"),
+        validators=[Optional(), Length(max=18)],
+    )
     email = StringField(_l("Email"), validators=[Optional(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(_l("Set an initial password"))])
@@ -39,19 +45,31 @@ class ActionForm(FlaskForm):
 @admin_required
 def index():
     form = UserForm()
-    form.county.choices = [("", "—")] + [(c.code, c.name) for c in db.session.scalars(select(County).order_by(County.sort))]
+    form.county.choices = [("", "—")] + [
+        (c.code, c.name) for c in db.session.scalars(select(County).order_by(County.sort))
+    ]
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(current_user, form.username.data, form.password.data, form.role.data,
-                                        form.display_name.data, form.county.data or None, form.firm_code.data or None,
-                                        form.email.data or None, form.phone.data or None)
+            user = accounts.create_user(
+                current_user,
+                form.username.data,
+                form.password.data,
+                form.role.data,
+                form.display_name.data,
+                form.county.data or None,
+                form.firm_code.data or None,
+                form.email.data or None,
+                form.phone.data or None,
+            )
         except accounts.AccountError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.index"))
-    users = list(db.session.scalars(select(User).order_by(User.role, User.county_id, User.username).limit(500)))
+    users = list(
+        db.session.scalars(select(User).order_by(User.role, User.county_id, User.username).limit(500))
+    )
     locked = {u.id for u in users if accounts.is_locked(u)}
     return render_template("admin/index.html", form=form, users=users, action=ActionForm(), locked=locked)
 
@@ -64,31 +82,48 @@ def toggle(user_id: int):
         flash(_("You cannot disable your own account."), "warning")
     else:
         accounts.set_active(current_user, user.username, not user.active)
-        flash(_("Account %(username)s enabled.", username=user.username) if user.active
-              else _("Account %(username)s disabled.", username=user.username), "success")
+        flash(
+            _("Account %(username)s enabled.", username=user.username)
+            if user.active
+            else _("Account %(username)s disabled.", username=user.username),
+            "success",
+        )
     return redirect(url_for("admin.index"))
 
 
 # ---- issue 17: edit an account (name, e-mail, phone) and reset its password ------------------------
 
+
 class EditUserForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the name")), Length(max=64)])
-    email = StringField(_l("Email"), validators=[Optional(), Length(max=120)],
-                        description=_l("Reminders and digests go here"))
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)],
-                        description=_l("Printed on the firm's briefing PDF as the officer's contact number"))
+    email = StringField(
+        _l("Email"), validators=[Optional(), Length(max=120)], description=_l("Reminders and digests go here")
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=30)],
+        description=_l("Printed on the firm's briefing PDF as the officer's contact number"),
+    )
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a new password"))],
-                             description=_l("Tell the user in person; they can change it under My account"))
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a new password"))],
+        description=_l("Tell the user in person; they can change it under My account"),
+    )
 
 
 def _edit_page(user, form=None, reset=None, status=200):
     if form is None:
         form = EditUserForm(obj=user)
-    return render_template("admin/user_edit.html", user=user, form=form, reset=reset or ResetPasswordForm(prefix="rp"),
-                           action=ActionForm()), status
+    return render_template(
+        "admin/user_edit.html",
+        user=user,
+        form=form,
+        reset=reset or ResetPasswordForm(prefix="rp"),
+        action=ActionForm(),
+    ), status
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
@@ -100,13 +135,19 @@ def edit_user(user_id: int):
         return _edit_page(user)
     if form.validate():
         try:
-            changed = accounts.update_user(current_user, user, form.display_name.data, form.email.data, form.phone.data)
+            changed = accounts.update_user(
+                current_user, user, form.display_name.data, form.email.data, form.phone.data
+            )
         except accounts.AccountError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
-            flash(_("Account %(username)s saved.", username=user.username) if changed
-                  else _("Nothing changed for %(username)s.", username=user.username), "success")
+            flash(
+                _("Account %(username)s saved.", username=user.username)
+                if changed
+                else _("Nothing changed for %(username)s.", username=user.username),
+                "success",
+            )
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return _edit_page(user, form=form, status=422)
 
@@ -123,7 +164,13 @@ def reset_user_password(user_id: int):
             db.session.rollback()
             reset.password.errors.append(str(exc))
         else:
-            flash(_("The password of %(username)s has been reset (and any lock lifted).", username=user.username), "success")
+            flash(
+                _(
+                    "The password of %(username)s has been reset (and any lock lifted).",
+                    username=user.username,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return _edit_page(user, reset=reset, status=422)
 

@@ -4,6 +4,7 @@ Token auth only — a browser session cookie never authenticates here, so the bl
 from CSRF. Every firm is fetched through ``services.scope``; out of scope is 404. Errors are always
 ``{"error": {"code", "message"}}``; the OpenAPI document is ``pipeline/web/openapi.py``.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,11 +16,11 @@ from sqlalchemy import func, or_, select
 from werkzeug.exceptions import HTTPException
 
 from pipeline import clock
-from pipeline.services.certificates import firm_state
 from pipeline.extensions import csrf, db
 from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
-from pipeline.vocabulary import MILESTONE_STATUSES, STAGES
+from pipeline.services.certificates import firm_state
 from pipeline.services.scope import get_firm_or_404, scope_filter
+from pipeline.vocabulary import MILESTONE_STATUSES, STAGES
 from pipeline.web.errors import api_error_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -69,6 +70,7 @@ def token_required(view):
             return _error(401, "访问令牌无效、已撤销或账号已停用。")
         g.api_user = user
         return view(*args, **kwargs)
+
     return wrapped
 
 
@@ -94,28 +96,52 @@ def _iso(d) -> str | None:
     return None if d is None else d.isoformat()
 
 
-def _firm_summary(firm: Firm, county: str | None, assessment: Assessment | None, roadmap: Roadmap | None) -> dict:
-    return {"id": firm.id, "name": firm.name, "credit_code": firm.credit_code, "county_id": firm.county_id,
-            "county": county, "stage": firm.stage, "stage_label": STAGES.get(firm.stage, firm.stage),
-            "pool_level": firm.pool_level, "tech_domain": firm.tech_domain,
-            "hnte_cert_expiry": _iso(firm.hnte_cert_expiry), "tsme_year": firm.tsme_year,
-            "hnte_cert_state": firm_state(firm, clock.today()),
-            "town_id": firm.town_id, "chain_id": firm.chain_id,
-            "verdict": assessment.verdict if assessment else None,
-            "score_min": assessment.score_min if assessment else None,
-            "score_max": assessment.score_max if assessment else None,
-            "target_batch": roadmap.target_batch if roadmap else None}
+def _firm_summary(
+    firm: Firm, county: str | None, assessment: Assessment | None, roadmap: Roadmap | None
+) -> dict:
+    return {
+        "id": firm.id,
+        "name": firm.name,
+        "credit_code": firm.credit_code,
+        "county_id": firm.county_id,
+        "county": county,
+        "stage": firm.stage,
+        "stage_label": STAGES.get(firm.stage, firm.stage),
+        "pool_level": firm.pool_level,
+        "tech_domain": firm.tech_domain,
+        "hnte_cert_expiry": _iso(firm.hnte_cert_expiry),
+        "tsme_year": firm.tsme_year,
+        "hnte_cert_state": firm_state(firm, clock.today()),
+        "town_id": firm.town_id,
+        "chain_id": firm.chain_id,
+        "verdict": assessment.verdict if assessment else None,
+        "score_min": assessment.score_min if assessment else None,
+        "score_max": assessment.score_max if assessment else None,
+        "target_batch": roadmap.target_batch if roadmap else None,
+    }
 
 
 def _milestone(ms: Milestone) -> dict:
-    return {"id": ms.id, "code": ms.code, "title": ms.title, "addresses": ms.addresses or [], "basis": ms.basis,
-            "due": _iso(ms.due), "owner": ms.owner, "status": ms.status,
-            "status_label": MILESTONE_STATUSES.get(ms.status, ms.status), "evidence_note": ms.evidence_note,
-            "progress_note": ms.progress_note, "progress_pending": bool(ms.progress_pending),
-            "done_on": _iso(ms.done_on), "manual": bool(ms.manual)}
+    return {
+        "id": ms.id,
+        "code": ms.code,
+        "title": ms.title,
+        "addresses": ms.addresses or [],
+        "basis": ms.basis,
+        "due": _iso(ms.due),
+        "owner": ms.owner,
+        "status": ms.status,
+        "status_label": MILESTONE_STATUSES.get(ms.status, ms.status),
+        "evidence_note": ms.evidence_note,
+        "progress_note": ms.progress_note,
+        "progress_pending": bool(ms.progress_pending),
+        "done_on": _iso(ms.done_on),
+        "manual": bool(ms.manual),
+    }
 
 
 # ------------------------------------------------------------------ firms
+
 
 @bp.get("/firms")
 @token_required
@@ -153,14 +179,28 @@ def firms():
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where.append(or_(Firm.name.like(like, escape="\\"), Firm.credit_code.like(like, escape="\\")))
-    base = (select(Firm, County.name, Assessment, Roadmap).join(County, County.id == Firm.county_id)
-            .outerjoin(Assessment, Assessment.firm_id == Firm.id).outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
-            .where(*where))
-    total = db.session.scalar(select(func.count()).select_from(
-        select(Firm.id).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(*where).subquery()))
+    base = (
+        select(Firm, County.name, Assessment, Roadmap)
+        .join(County, County.id == Firm.county_id)
+        .outerjoin(Assessment, Assessment.firm_id == Firm.id)
+        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
+        .where(*where)
+    )
+    total = db.session.scalar(
+        select(func.count()).select_from(
+            select(Firm.id).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(*where).subquery()
+        )
+    )
     rows = db.session.execute(base.order_by(Firm.id).limit(per_page).offset((page - 1) * per_page)).all()
-    return jsonify({"items": [_firm_summary(*r) for r in rows], "page": page, "per_page": per_page,
-                    "total": total, "pages": (total + per_page - 1) // per_page})
+    return jsonify(
+        {
+            "items": [_firm_summary(*r) for r in rows],
+            "page": page,
+            "per_page": per_page,
+            "total": total,
+            "pages": (total + per_page - 1) // per_page,
+        }
+    )
 
 
 def _check_ids(*ids: int) -> None:
@@ -182,9 +222,17 @@ def firm(firm_id: int):
     f, assessment, roadmap = _firm_row(firm_id)
     county = db.session.get(County, f.county_id)
     body = _firm_summary(f, county.name if county else None, assessment, roadmap)
-    body.update({"registered_on": _iso(f.registered_on), "industry": f.industry, "address": f.address,
-                 "contact_name": f.contact_name, "hnte_cert_no": f.hnte_cert_no,
-                 "hnte_cert_date": _iso(f.hnte_cert_date), "tsme_reg_no": f.tsme_reg_no})
+    body.update(
+        {
+            "registered_on": _iso(f.registered_on),
+            "industry": f.industry,
+            "address": f.address,
+            "contact_name": f.contact_name,
+            "hnte_cert_no": f.hnte_cert_no,
+            "hnte_cert_date": _iso(f.hnte_cert_date),
+            "tsme_reg_no": f.tsme_reg_no,
+        }
+    )
     return jsonify(body)
 
 
@@ -194,10 +242,19 @@ def assessment(firm_id: int):
     f, a, _ = _firm_row(firm_id)
     if a is None:
         raise ApiError(404, f"企业 {f.id} 尚无评估结果。")
-    return jsonify({"firm_id": f.id, "rules_version": a.rules_version, "assessed_at": a.assessed_at.isoformat(),
-                    "application_date": _iso(a.application_date), "verdict": a.verdict,
-                    "score_min": a.score_min, "score_max": a.score_max, "tsme_eligible": a.tsme_eligible,
-                    "result": a.result or {}})
+    return jsonify(
+        {
+            "firm_id": f.id,
+            "rules_version": a.rules_version,
+            "assessed_at": a.assessed_at.isoformat(),
+            "application_date": _iso(a.application_date),
+            "verdict": a.verdict,
+            "score_min": a.score_min,
+            "score_max": a.score_max,
+            "tsme_eligible": a.tsme_eligible,
+            "result": a.result or {},
+        }
+    )
 
 
 @bp.get("/firms/<int:firm_id>/roadmap")
@@ -206,13 +263,25 @@ def roadmap(firm_id: int):
     f, _, rm = _firm_row(firm_id)
     if rm is None:
         raise ApiError(404, f"企业 {f.id} 尚无培育路线图。")
-    milestones = db.session.scalars(select(Milestone).where(Milestone.roadmap_id == rm.id, Milestone.firm_id == f.id)
-                                    .order_by(Milestone.due, Milestone.id))
-    return jsonify({"firm_id": f.id, "target_batch": rm.target_batch, "target_cutoff": _iso(rm.target_cutoff),
-                    "target_year": rm.target_year, "projected_min": rm.projected_min,
-                    "projected_max": rm.projected_max, "generated_for": _iso(rm.generated_for),
-                    "rules_version": rm.rules_version, "calendar_version": rm.calendar_version,
-                    "milestones": [_milestone(m) for m in milestones]})
+    milestones = db.session.scalars(
+        select(Milestone)
+        .where(Milestone.roadmap_id == rm.id, Milestone.firm_id == f.id)
+        .order_by(Milestone.due, Milestone.id)
+    )
+    return jsonify(
+        {
+            "firm_id": f.id,
+            "target_batch": rm.target_batch,
+            "target_cutoff": _iso(rm.target_cutoff),
+            "target_year": rm.target_year,
+            "projected_min": rm.projected_min,
+            "projected_max": rm.projected_max,
+            "generated_for": _iso(rm.generated_for),
+            "rules_version": rm.rules_version,
+            "calendar_version": rm.calendar_version,
+            "milestones": [_milestone(m) for m in milestones],
+        }
+    )
 
 
 @bp.route("/firms/<int:firm_id>/milestones/<int:milestone_id>", methods=["PATCH", "POST"])
@@ -230,7 +299,9 @@ def milestone(firm_id: int, milestone_id: int):
     allowed = {"status", "evidence_note", "progress_note"}
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise ApiError(422, f"不支持的字段：{', '.join(unknown)}；可用字段：status、evidence_note、progress_note。")
+        raise ApiError(
+            422, f"不支持的字段：{', '.join(unknown)}；可用字段：status、evidence_note、progress_note。"
+        )
     for name in allowed & set(data):
         if data[name] is not None and not isinstance(data[name], str):
             raise ApiError(422, f"字段 {name} 必须是字符串。")
@@ -250,7 +321,9 @@ def milestone(firm_id: int, milestone_id: int):
         raise ApiError(422, "字段 progress_note 不能为空。")
     try:
         if status is not None:
-            ms = firm_service.update_milestone(user, f, milestone_id, status, data.get("evidence_note"), _today())
+            ms = firm_service.update_milestone(
+                user, f, milestone_id, status, data.get("evidence_note"), _today()
+            )
         if note is not None:
             ms = firm_service.report_progress(user, f, milestone_id, note)
     except firm_service.FirmError as exc:
@@ -259,6 +332,7 @@ def milestone(firm_id: int, milestone_id: int):
 
 
 # ------------------------------------------------------------------ goals
+
 
 @bp.get("/goals")
 @token_required
@@ -276,6 +350,7 @@ def goals():
 
 def goal_json(fig: dict, fc) -> dict:
     """Goal figures as JSON-friendly data (dates as ISO strings)."""
+
     def conv(v):
         if isinstance(v, date):
             return v.isoformat()
@@ -284,7 +359,8 @@ def goal_json(fig: dict, fc) -> dict:
         if isinstance(v, list):
             return [conv(x) for x in v]
         return v
-    body = conv({k: v for k, v in fig.items()})
+
+    body = conv(dict(fig.items()))
     body["forecast"] = fc.to_dict()
     return body
 

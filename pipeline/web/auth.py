@@ -1,17 +1,18 @@
 """Login, logout and the home redirect; the role decorators the other blueprints use."""
+
 from __future__ import annotations
 
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
 from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
 
-from pipeline.forms import LoginForm
 from pipeline.extensions import db
-from pipeline.services import accounts, sessions
+from pipeline.forms import LoginForm
 from pipeline.i18n import tl
+from pipeline.services import accounts, sessions
 
 bp = Blueprint("auth", __name__)
 bp.add_app_template_filter(tl, "tl")
@@ -25,12 +26,14 @@ def has_endpoint(name: str) -> bool:
 
 def staff_required(view):
     """Officers and admins only; a firm user gets 404 like any other out-of-scope address."""
+
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if current_user.role not in ("admin", "officer"):
             abort(404)
         return view(*args, **kwargs)
+
     wrapped.staff_only = True  # the scope matrix test reads this: firm users get 404 even for their own firm
     return wrapped
 
@@ -42,6 +45,7 @@ def admin_required(view):
         if current_user.role != "admin":
             abort(404)
         return view(*args, **kwargs)
+
     wrapped.admin_only = True
     return wrapped
 
@@ -58,7 +62,9 @@ def safe_next(target: str | None) -> str | None:
 
 def home_for(user) -> str:
     if user.role == "firm":
-        return url_for("portal.index") if "portal.index" in current_app.view_functions else url_for("auth.login")
+        return (
+            url_for("portal.index") if "portal.index" in current_app.view_functions else url_for("auth.login")
+        )
     return url_for("pool.index")
 
 

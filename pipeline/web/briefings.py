@@ -1,4 +1,5 @@
 """Issue 16: the admin schedules briefing packs to named recipients and re-sends logged deliveries."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
@@ -24,8 +25,10 @@ bp = Blueprint("briefings", __name__, url_prefix="/admin/briefings")
 class ScheduleForm(FlaskForm):
     county = SelectField(_l("Scope"), choices=[], validate_choice=True)
     cadence = SelectField(_l("When"), choices=[(k, ltl(v)) for k, v in BRIEFING_CADENCES.items()])
-    recipients = TextAreaField(_l("Recipients (one per line: name <e-mail>)"),
-                               validators=[DataRequired(_l("Recipients: enter at least one e-mail address"))])
+    recipients = TextAreaField(
+        _l("Recipients (one per line: name <e-mail>)"),
+        validators=[DataRequired(_l("Recipients: enter at least one e-mail address"))],
+    )
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -35,8 +38,9 @@ class ActionForm(FlaskForm):
 
 def _form(**kw) -> ScheduleForm:
     form = ScheduleForm(**kw)
-    form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in
-                                                db.session.scalars(select(County).order_by(County.sort, County.id))]
+    form.county.choices = [("", tl("全市"))] + [
+        (str(c.id), c.name) for c in db.session.scalars(select(County).order_by(County.sort, County.id))
+    ]
     return form
 
 
@@ -46,8 +50,13 @@ def index():
     form = _form()
     if form.validate_on_submit():
         try:
-            service.save_schedule(current_user, int(form.county.data) if form.county.data else None,
-                                  form.cadence.data, form.recipients.data, form.active.data)
+            service.save_schedule(
+                current_user,
+                int(form.county.data) if form.county.data else None,
+                form.cadence.data,
+                form.recipients.data,
+                form.active.data,
+            )
         except service.BriefingError as exc:
             db.session.rollback()
             form.recipients.errors = list(form.recipients.errors) + [str(exc)]
@@ -58,10 +67,19 @@ def index():
     elif form.errors:
         flash(join_errors(form.errors, form), "danger")
     schedules = list(db.session.scalars(select(BriefingSchedule).order_by(BriefingSchedule.id)))
-    deliveries = list(db.session.scalars(select(BriefingDelivery).order_by(BriefingDelivery.id.desc()).limit(100)))
-    return render_template("admin/briefings.html", form=form, schedules=schedules, deliveries=deliveries,
-                           cadences=BRIEFING_CADENCES, statuses=BRIEFING_DELIVERY_STATUSES, action=ActionForm(),
-                           today=clock.today()), (400 if form.errors else 200)
+    deliveries = list(
+        db.session.scalars(select(BriefingDelivery).order_by(BriefingDelivery.id.desc()).limit(100))
+    )
+    return render_template(
+        "admin/briefings.html",
+        form=form,
+        schedules=schedules,
+        deliveries=deliveries,
+        cadences=BRIEFING_CADENCES,
+        statuses=BRIEFING_DELIVERY_STATUSES,
+        action=ActionForm(),
+        today=clock.today(),
+    ), (400 if form.errors else 200)
 
 
 @bp.post("/<int:schedule_id>/toggle")
@@ -70,8 +88,9 @@ def toggle(schedule_id: int):
     schedule = db.session.get(BriefingSchedule, schedule_id) or abort(404)
     if not ActionForm().validate():
         abort(400)
-    service.save_schedule(current_user, schedule.county_id, schedule.cadence, schedule.recipients,
-                          not schedule.active, schedule)
+    service.save_schedule(
+        current_user, schedule.county_id, schedule.cadence, schedule.recipients, not schedule.active, schedule
+    )
     db.session.commit()
     flash(_("Briefing schedule updated."), "success")
     return redirect(url_for("briefings.index"))
@@ -85,6 +104,10 @@ def resend(delivery_id: int):
         abort(400)
     new = service.resend(current_user, delivery)
     db.session.commit()
-    flash(_("Briefing re-sent.") if new.status == "sent" else _("Re-send failed: %(error)s", error=new.error or ""),
-          "success" if new.status == "sent" else "danger")
+    flash(
+        _("Briefing re-sent.")
+        if new.status == "sent"
+        else _("Re-send failed: %(error)s", error=new.error or ""),
+        "success" if new.status == "sent" else "danger",
+    )
     return redirect(url_for("briefings.index"))

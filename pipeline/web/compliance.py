@@ -1,5 +1,6 @@
 """Issue 16 on the firm page and the portal: the compliance watch, 年报 records, the re-certification
 year and the 科小 cycle with its site-check triggers; the officer records a 年报 here."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, url_for
@@ -9,10 +10,10 @@ from flask_login import current_user
 from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms.compliance import AnnualReportForm
+from pipeline.i18n import join_errors
 from pipeline.services import compliance as service
 from pipeline.services.scope import get_firm_or_404
 from pipeline.web.auth import staff_required
-from pipeline.i18n import join_errors
 
 bp = Blueprint("compliance", __name__, url_prefix="/firms")
 
@@ -29,9 +30,14 @@ def compliance_view(firm) -> dict:
     forms = {}
     for r in view["reports"]:
         rec = r["record"]
-        forms[r["year"]] = AnnualReportForm(formdata=None, year=r["year"], submitted=r["submitted"],
-                                            submitted_on=r["submitted_on"], note=rec.note if rec else None,
-                                            version=_version(rec))
+        forms[r["year"]] = AnnualReportForm(
+            formdata=None,
+            year=r["year"],
+            submitted=r["submitted"],
+            submitted_on=r["submitted_on"],
+            note=rec.note if rec else None,
+            version=_version(rec),
+        )
     view["forms"] = forms
     return view
 
@@ -47,12 +53,25 @@ def record_report(firm_id: int):
         return back
     current = service.report_record(firm.id, form.year.data)
     if (form.version.data or "") != _version(current):
-        flash(_("Annual report not saved: someone changed the %(year)s record after this page was opened; "
-                "reload the page and try again.", year=form.year.data), "danger")
+        flash(
+            _(
+                "Annual report not saved: someone changed the %(year)s record after this page was opened; "
+                "reload the page and try again.",
+                year=form.year.data,
+            ),
+            "danger",
+        )
         return back
     try:
-        service.record_report(current_user, firm, form.year.data, form.submitted.data, form.submitted_on.data,
-                              form.note.data, clock.today())
+        service.record_report(
+            current_user,
+            firm,
+            form.year.data,
+            form.submitted.data,
+            form.submitted_on.data,
+            form.note.data,
+            clock.today(),
+        )
     except service.ComplianceError as exc:
         db.session.rollback()
         flash(_("Annual report not saved: %(errors)s", errors=str(exc)), "danger")

@@ -1,13 +1,14 @@
 """Goal dashboard (目标进展): where the city and each county stand against the 1000-firm goal."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
@@ -16,22 +17,40 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
+from pipeline.i18n import tl
 from pipeline.models import County, Target
 from pipeline.services import goals as goal_service
-from pipeline.i18n import tl
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 
 class TargetForm(FlaskForm):
     county = SelectField(_l("Scope"), choices=[], validate_choice=True)
-    year = IntegerField(_l("Target year"), validators=[InputRequired(_l("Enter the target year")),
-                                            NumberRange(2000, 2100, _l("The year must be between 2000 and 2100"))])
-    hnte = IntegerField(_l("Active HNTE target (firms)"), validators=[Optional(),
-                                                   NumberRange(0, 100000, _l("The HNTE target must be a whole number from 0 to 100000"))])
-    tsme = IntegerField(_l("Tech-based SME target (firms)"), validators=[Optional(),
-                                                       NumberRange(0, 100000, _l("The tech SME target must be a whole number from 0 to 100000"))])
-    plan_name = StringField(_l("Plan"), validators=[Optional(), Length(max=100, message=_l("The plan name can be at most 100 characters"))])
+    year = IntegerField(
+        _l("Target year"),
+        validators=[
+            InputRequired(_l("Enter the target year")),
+            NumberRange(2000, 2100, _l("The year must be between 2000 and 2100")),
+        ],
+    )
+    hnte = IntegerField(
+        _l("Active HNTE target (firms)"),
+        validators=[
+            Optional(),
+            NumberRange(0, 100000, _l("The HNTE target must be a whole number from 0 to 100000")),
+        ],
+    )
+    tsme = IntegerField(
+        _l("Tech-based SME target (firms)"),
+        validators=[
+            Optional(),
+            NumberRange(0, 100000, _l("The tech SME target must be a whole number from 0 to 100000")),
+        ],
+    )
+    plan_name = StringField(
+        _l("Plan"),
+        validators=[Optional(), Length(max=100, message=_l("The plan name can be at most 100 characters"))],
+    )
 
 
 def _today() -> date:
@@ -54,29 +73,55 @@ def index():
         fig, fc = goal_service.dashboard_data(current_user, today, county_id, town_id)
     except goal_service.NotAllowed:
         abort(404)
-    counties = list(db.session.scalars(select(County).order_by(County.sort, County.id))) \
-        if current_user.role == "admin" else []
-    chart = {"forecast": fc.to_dict(), "funnel": fig["funnel"], "readiness": fig["readiness"],
-             "trend": fig["trend"], "active_today": fig["active"]}
+    counties = (
+        list(db.session.scalars(select(County).order_by(County.sort, County.id)))
+        if current_user.role == "admin"
+        else []
+    )
+    chart = {
+        "forecast": fc.to_dict(),
+        "funnel": fig["funnel"],
+        "readiness": fig["readiness"],
+        "trend": fig["trend"],
+        "active_today": fig["active"],
+    }
     # The charts' Chinese data labels and their own captions in the UI language (dashboard.js has no text).
     chart["funnel"] = [{**s, "label": tl(s.get("label"))} for s in chart["funnel"]]
     chart["readiness"] = [{**r, "label": tl(r.get("label"))} for r in chart["readiness"]]
     for s in chart["forecast"].get("scenarios", {}).values():
         s["label"] = tl(s.get("label"))
     chart["text"] = chart_text()
-    scen = {k: {y["year"]: y["active_expected"] for y in v["years"]} for k, v in chart["forecast"]["scenarios"].items()}
-    return render_template("dashboard/index.html", fig=fig, fc=fc, chart=chart, counties=counties, scen=scen,
-                           verdicts=goal_service.VERDICTS, recert_labels=goal_service.RECERT,
-                           assumptions=[assumption_text(a) for a in fc.assumptions])
+    scen = {
+        k: {y["year"]: y["active_expected"] for y in v["years"]}
+        for k, v in chart["forecast"]["scenarios"].items()
+    }
+    return render_template(
+        "dashboard/index.html",
+        fig=fig,
+        fc=fc,
+        chart=chart,
+        counties=counties,
+        scen=scen,
+        verdicts=goal_service.VERDICTS,
+        recert_labels=goal_service.RECERT,
+        assumptions=[assumption_text(a) for a in fc.assumptions],
+    )
 
 
 def chart_text() -> dict[str, str]:
     """The captions static/js/dashboard.js puts on the charts, in the UI language."""
-    return {"range": gettext("Forecast range (low–high)"), "range_low": gettext("Forecast range (low)"),
-            "expected": gettext("Forecast (expected)"), "target": gettext("Target"),
-            "y_axis": gettext("Active HNTEs at year end"), "firms": gettext("Firms"),
-            "active": gettext("Active HNTEs"), "tsme": tl("科技型中小企业"), "pool": gettext("In cultivation"),
-            "colon": gettext(": ")}
+    return {
+        "range": gettext("Forecast range (low–high)"),
+        "range_low": gettext("Forecast range (low)"),
+        "expected": gettext("Forecast (expected)"),
+        "target": gettext("Target"),
+        "y_axis": gettext("Active HNTEs at year end"),
+        "firms": gettext("Firms"),
+        "active": gettext("Active HNTEs"),
+        "tsme": tl("科技型中小企业"),
+        "pool": gettext("In cultivation"),
+        "colon": gettext(": "),
+    }
 
 
 def assumption_text(a: dict, margin: int = DEFAULT_ASSUMPTIONS.solid_margin) -> str:
@@ -84,42 +129,75 @@ def assumption_text(a: dict, margin: int = DEFAULT_ASSUMPTIONS.solid_margin) -> 
 
     Keyed by the assumption's key and built from its values; an unknown key keeps the forecast's own sentence.
     """
+
     def pc(x: float) -> str:
         return f"{x:.0%}"
 
     def band(v: dict) -> str:
-        return gettext("%(expected)s (range %(low)s–%(high)s)", expected=pc(v["expected"]), low=pc(v["low"]),
-                       high=pc(v["high"]))
+        return gettext(
+            "%(expected)s (range %(low)s–%(high)s)",
+            expected=pc(v["expected"]),
+            low=pc(v["low"]),
+            high=pc(v["high"]),
+        )
 
     key, value = a.get("key"), a.get("value")
     if key == "target":
-        return gettext("Only firms whose roadmap has a target batch count towards new certifications; firms with "
-                       "no feasible batch do not.")
+        return gettext(
+            "Only firms whose roadmap has a target batch count towards new certifications; firms with "
+            "no feasible batch do not."
+        )
     if key == "solid":
-        return gettext("Firms whose lowest projected score in the target batch is at least %(score)s pass with a "
-                       "probability of %(band)s.", score=PASS_SCORE + margin, band=band(value))
+        return gettext(
+            "Firms whose lowest projected score in the target batch is at least %(score)s pass with a "
+            "probability of %(band)s.",
+            score=PASS_SCORE + margin,
+            band=band(value),
+        )
     if key == "thin":
-        return gettext("Firms whose lowest projected score is %(low)s–%(high)s (a thin margin) pass with a "
-                       "probability of %(band)s.", low=PASS_SCORE, high=PASS_SCORE + margin - 1, band=band(value))
+        return gettext(
+            "Firms whose lowest projected score is %(low)s–%(high)s (a thin margin) pass with a "
+            "probability of %(band)s.",
+            low=PASS_SCORE,
+            high=PASS_SCORE + margin - 1,
+            band=band(value),
+        )
     if key == "marginal":
-        return gettext("Firms whose projected score range straddles %(score)s (the lowest below it, the highest "
-                       "at or above it) pass with a probability of %(band)s.", score=PASS_SCORE, band=band(value))
+        return gettext(
+            "Firms whose projected score range straddles %(score)s (the lowest below it, the highest "
+            "at or above it) pass with a probability of %(band)s.",
+            score=PASS_SCORE,
+            band=band(value),
+        )
     if key == "below":
-        return gettext("Firms whose highest projected score is below %(score)s pass with a probability of "
-                       "%(band)s.", score=PASS_SCORE, band=band(value))
+        return gettext(
+            "Firms whose highest projected score is below %(score)s pass with a probability of " "%(band)s.",
+            score=PASS_SCORE,
+            band=band(value),
+        )
     if key == "timing":
-        return gettext("Certificates are announced and issued in September–December of the batch year and count "
-                       "as active from the year end; a certificate is valid for %(years)s years and no longer counts "
-                       "at the end of its expiry year unless the firm is recertified.", years=value)
+        return gettext(
+            "Certificates are announced and issued in September–December of the batch year and count "
+            "as active from the year end; a certificate is valid for %(years)s years and no longer counts "
+            "at the end of its expiry year unless the firm is recertified.",
+            years=value,
+        )
     if key == "expiry":
-        return gettext("Current certificates expiring within the forecast period are deducted as lapsed when the "
-                       "roadmap plans no reapplication in the expiry year (or earlier).")
+        return gettext(
+            "Current certificates expiring within the forecast period are deducted as lapsed when the "
+            "roadmap plans no reapplication in the expiry year (or earlier)."
+        )
     if key == "renewal":
-        return gettext("Firms newly certified within the forecast period are kept at a recertification rate of "
-                       "%(band)s when their certificates expire three years later.", band=band(value))
+        return gettext(
+            "Firms newly certified within the forecast period are kept at a recertification rate of "
+            "%(band)s when their certificates expire three years later.",
+            band=band(value),
+        )
     if key == "range":
-        return gettext("The range (low/high) is the total when every firm takes its low/high probability: it "
-                       "reflects the uncertainty of the assumptions and is not a statistical confidence interval.")
+        return gettext(
+            "The range (low/high) is the total when every firm takes its low/high probability: it "
+            "reflects the uncertainty of the assumptions and is not a statistical confidence interval."
+        )
     return a.get("text", "")
 
 
@@ -134,30 +212,56 @@ def targets():
     if request.method == "GET":  # pre-filled with the current target of the chosen scope and year
         year = request.args.get("year", type=int) or _today().year
         cid = request.args.get("county", type=int)
-        current = db.session.scalars(select(Target).where(
-            Target.county_id.is_(None) if cid is None else Target.county_id == cid, Target.year == year)).first()
+        current = db.session.scalars(
+            select(Target).where(
+                Target.county_id.is_(None) if cid is None else Target.county_id == cid, Target.year == year
+            )
+        ).first()
         form.county.data = "" if cid is None else str(cid)
         form.year.data = year
         if current is not None:
-            form.hnte.data, form.tsme.data, form.plan_name.data = current.hnte_target, current.tsme_target, current.plan_name
+            form.hnte.data, form.tsme.data, form.plan_name.data = (
+                current.hnte_target,
+                current.tsme_target,
+                current.plan_name,
+            )
     if form.validate_on_submit():
         cid = int(form.county.data) if form.county.data else None
         try:
-            saved = goal_service.set_target(current_user, cid, form.year.data, form.hnte.data, form.tsme.data,
-                                            form.plan_name.data)
+            saved = goal_service.set_target(
+                current_user, cid, form.year.data, form.hnte.data, form.tsme.data, form.plan_name.data
+            )
         except goal_service.TargetError as exc:
             flash(str(exc), "danger")
         else:
             name = next((c.name for c in counties if c.id == cid), tl("全市"))
-            flash(_("Saved the %(year)s targets for %(scope)s: %(hnte)s active HNTEs, %(tsme)s tech SMEs.", scope=name, year=saved.year, hnte=saved.hnte_target, tsme=saved.tsme_target), "success")
+            flash(
+                _(
+                    "Saved the %(year)s targets for %(scope)s: %(hnte)s active HNTEs, %(tsme)s tech SMEs.",
+                    scope=name,
+                    year=saved.year,
+                    hnte=saved.hnte_target,
+                    tsme=saved.tsme_target,
+                ),
+                "success",
+            )
             return redirect(url_for("dashboard.targets"))
-    rows = db.session.execute(select(Target, County.name).outerjoin(County, County.id == Target.county_id)
-                              .order_by(Target.year, County.sort.nulls_first(), County.id)).all()
+    rows = db.session.execute(
+        select(Target, County.name)
+        .outerjoin(County, County.id == Target.county_id)
+        .order_by(Target.year, County.sort.nulls_first(), County.id)
+    ).all()
     by_year: dict[int, list] = {}
     for t, name in rows:
         by_year.setdefault(t.year, []).append((t, name or "全市"))
-    sums = {y: {"city": next((t for t, _ in rows if t.county_id is None), None),
-                "counties_hnte": sum(t.hnte_target for t, _ in rows if t.county_id is not None),
-                "counties_tsme": sum(t.tsme_target for t, _ in rows if t.county_id is not None)}
-            for y, rows in by_year.items()}
-    return render_template("dashboard/targets.html", form=form, by_year=by_year, sums=sums), (400 if form.errors else 200)
+    sums = {
+        y: {
+            "city": next((t for t, _ in rows if t.county_id is None), None),
+            "counties_hnte": sum(t.hnte_target for t, _ in rows if t.county_id is not None),
+            "counties_tsme": sum(t.tsme_target for t, _ in rows if t.county_id is not None),
+        }
+        for y, rows in by_year.items()
+    }
+    return render_template("dashboard/targets.html", form=form, by_year=by_year, sums=sums), (
+        400 if form.errors else 200
+    )

@@ -1,4 +1,5 @@
 """Error bodies shared by pages and the JSON API."""
+
 from __future__ import annotations
 
 MESSAGES = {
@@ -14,7 +15,8 @@ MESSAGES = {
 }
 # The English line under the Chinese one on the database-free error page (no catalog lookup needed).
 ENGLISH = {
-    400: "Bad request.", 500: "Internal error: try again later or contact the administrator.",
+    400: "Bad request.",
+    500: "Internal error: try again later or contact the administrator.",
     503: "The system is busy (the database did not answer in time): reload the page in a moment.",
 }
 

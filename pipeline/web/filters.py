@@ -1,7 +1,8 @@
 """Jinja filters and globals: money, dates in Asia/Shanghai, labels."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Stored naive UTC shown in Asia/Shanghai."""
     if value is None:
         return "—"
-    return value.replace(tzinfo=timezone.utc).astimezone(SHANGHAI).strftime(fmt)
+    return value.replace(tzinfo=UTC).astimezone(SHANGHAI).strftime(fmt)
 
 
 def cn_date(value: date | None) -> str:
@@ -78,12 +79,19 @@ def cert_state_of(cert_date, expiry) -> str:
 def register_filters(app: Flask) -> None:
     from pipeline.roadmap import outlook
 
-    app.jinja_env.filters.update(wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date,
-                               ui_date=ui_date, outlook=outlook)
+    app.jinja_env.filters.update(
+        wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date, ui_date=ui_date, outlook=outlook
+    )
     from pipeline.vocabulary import LANGUAGES
 
-    app.jinja_env.globals.update(html_lang=html_lang, languages=LANGUAGES, cert_state=cert_state,
-                                 cert_state_of=cert_state_of, domain_name=_domain_name, grade_label=grade_label)
+    app.jinja_env.globals.update(
+        html_lang=html_lang,
+        languages=LANGUAGES,
+        cert_state=cert_state,
+        cert_state_of=cert_state_of,
+        domain_name=_domain_name,
+        grade_label=grade_label,
+    )
 
 
 def _domain_name(code):

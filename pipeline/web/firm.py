@@ -3,27 +3,47 @@
 Every route fetches the firm through ``scope.get_firm_or_404``; child rows are reached only under it.
 Firm users may read their own firm's page; editing is for officers and admins.
 """
+
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pipeline import clock
 from pipeline.extensions import db
-from pipeline.forms import (ConversionForm, DeleteForm, EvidenceForm, FirmForm, IncidentForm, IPForm,
-                            MilestoneForm, ProgressForm, ReviewForm, StageForm, WhatIfForm, YearForm)
+from pipeline.forms import (
+    ConversionForm,
+    DeleteForm,
+    EvidenceForm,
+    FirmForm,
+    IncidentForm,
+    IPForm,
+    MilestoneForm,
+    ProgressForm,
+    ReviewForm,
+    StageForm,
+    WhatIfForm,
+    YearForm,
+)
+from pipeline.i18n import join_errors
 from pipeline.models import AuditLog, Conversion, FigureSubmission, FiscalYear, Incident, IPAsset, Roadmap
 from pipeline.models.firm import RD_PIECES
-from pipeline.vocabulary import (CONDITION_STATUSES, CONDITIONS, RATIO_CONDITIONS, SCORE_ITEMS, STAGES, TSME_ITEMS,
-                                 VERDICTS, item_label)
 from pipeline.services import firms as firm_service
-from pipeline.vocabulary import SUBMISSION_STATUSES
 from pipeline.services.scope import can_edit_firm, get_firm_or_404
+from pipeline.vocabulary import (
+    CONDITION_STATUSES,
+    CONDITIONS,
+    RATIO_CONDITIONS,
+    SCORE_ITEMS,
+    STAGES,
+    SUBMISSION_STATUSES,
+    TSME_ITEMS,
+    VERDICTS,
+    item_label,
+)
 from pipeline.web.auth import staff_required
-from pipeline.i18n import join_errors
 
 bp = Blueprint("firm", __name__, url_prefix="/firms")
 
@@ -52,27 +72,55 @@ def assessment_view(result: dict | None) -> dict | None:
             required = None if required is None else f"≥{float(required) * 100:.0f}%"
         elif isinstance(value, bool):
             value, required = ("有" if value else "无"), ("无" if required is False else required)
-        conditions.append({"code": code, "name": CONDITIONS.get(code, code), "status": c.get("status"),
-                           "status_label": CONDITION_STATUSES.get(c.get("status"), c.get("status")),
-                           "value": value, "required": required, "explain": c.get("explain")})
+        conditions.append(
+            {
+                "code": code,
+                "name": CONDITIONS.get(code, code),
+                "status": c.get("status"),
+                "status_label": CONDITION_STATUSES.get(c.get("status"), c.get("status")),
+                "value": value,
+                "required": required,
+                "explain": c.get("explain"),
+            }
+        )
     score = result.get("score") or {}
     items = score.get("items") or {}
     bars = []
     for key, label, top in SCORE_ITEMS:
         lo, hi = items.get(key, [0, 0])
-        bars.append({"key": key, "label": label, "min": lo, "max": hi, "top": top,
-                     "w_min": _step(lo, top), "w_max": _step(hi, top), "sub": label.startswith("·")})
+        bars.append(
+            {
+                "key": key,
+                "label": label,
+                "min": lo,
+                "max": hi,
+                "top": top,
+                "w_min": _step(lo, top),
+                "w_max": _step(hi, top),
+                "sub": label.startswith("·"),
+            }
+        )
     tsme = result.get("tsme")
     tsme_bars = []
     if tsme:
         for key, label, top in TSME_ITEMS:
             v = (tsme.get("items") or {}).get(key, 0)
             tsme_bars.append({"label": label, "value": v, "top": top, "w": _step(v, top)})
-    return {"verdict": result.get("verdict"), "verdict_label": VERDICTS.get(result.get("verdict"), ""),
-            "application_year": result.get("application_year"), "rules_version": result.get("rules_version"),
-            "conditions": conditions, "score_min": score.get("min"), "score_max": score.get("max"),
-            "w_total_min": _step(score.get("min", 0), 100), "w_total_max": _step(score.get("max", 0), 100),
-            "bars": bars, "tsme": tsme, "tsme_bars": tsme_bars, "gaps": result.get("gaps") or []}
+    return {
+        "verdict": result.get("verdict"),
+        "verdict_label": VERDICTS.get(result.get("verdict"), ""),
+        "application_year": result.get("application_year"),
+        "rules_version": result.get("rules_version"),
+        "conditions": conditions,
+        "score_min": score.get("min"),
+        "score_max": score.get("max"),
+        "w_total_min": _step(score.get("min", 0), 100),
+        "w_total_max": _step(score.get("max", 0), 100),
+        "bars": bars,
+        "tsme": tsme,
+        "tsme_bars": tsme_bars,
+        "gaps": result.get("gaps") or [],
+    }
 
 
 def _latest_assessment(firm_id: int):
@@ -108,20 +156,46 @@ def show(firm_id: int):
     present = {e.piece for e in firm.evidence if e.present}
     for key in RD_PIECES:
         evidence_form[f"piece_{key}"].data = key in present
-    history = list(db.session.scalars(select(AuditLog).where(AuditLog.firm_id == firm.id)
-                                      .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(50)))
-    submissions = list(db.session.scalars(select(FigureSubmission).where(FigureSubmission.firm_id == firm.id)
-                                          .order_by(FigureSubmission.submitted_at.desc()).limit(20)))
+    history = list(
+        db.session.scalars(
+            select(AuditLog)
+            .where(AuditLog.firm_id == firm.id)
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+            .limit(50)
+        )
+    )
+    submissions = list(
+        db.session.scalars(
+            select(FigureSubmission)
+            .where(FigureSubmission.firm_id == firm.id)
+            .order_by(FigureSubmission.submitted_at.desc())
+            .limit(20)
+        )
+    )
     return render_template(
-        "firm/show.html", firm=firm, assessment=assessment,
-        view=assessment_view(explained(assessment)), roadmap=roadmap,
-        editable=can_edit_firm(current_user), evidence_form=evidence_form, present=present, pieces=RD_PIECES,
-        stage_form=StageForm(stage=firm.stage), milestone_form=MilestoneForm(), progress_form=ProgressForm(),
-        whatif_form=WhatIfForm(), review_form=ReviewForm(), delete_form=DeleteForm(), history=history,
-        submissions=submissions, stages=STAGES, today=clock.today(),
+        "firm/show.html",
+        firm=firm,
+        assessment=assessment,
+        view=assessment_view(explained(assessment)),
+        roadmap=roadmap,
+        editable=can_edit_firm(current_user),
+        evidence_form=evidence_form,
+        present=present,
+        pieces=RD_PIECES,
+        stage_form=StageForm(stage=firm.stage),
+        milestone_form=MilestoneForm(),
+        progress_form=ProgressForm(),
+        whatif_form=WhatIfForm(),
+        review_form=ReviewForm(),
+        delete_form=DeleteForm(),
+        history=history,
+        submissions=submissions,
+        stages=STAGES,
+        today=clock.today(),
         diffs={sub.id: firm_service.submission_diff(firm, sub) for sub in submissions},
         year_labels={f.name: f.label.text for f in YearForm() if f.name in FiscalYear.FIELDS},
-        submission_statuses=SUBMISSION_STATUSES)
+        submission_statuses=SUBMISSION_STATUSES,
+    )
 
 
 def _save(form, action, title: str, firm, anchor: str):
@@ -140,8 +214,14 @@ def _save(form, action, title: str, firm, anchor: str):
         else:
             flash(_("Saved: %(title)s.", title=title), "success")
             return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
-    return render_template("firm/form.html", form=form, firm=firm, title=title, edit_link=edit_link,
-                           back=url_for("firm.show", firm_id=firm.id, _anchor=anchor))
+    return render_template(
+        "firm/form.html",
+        form=form,
+        firm=firm,
+        title=title,
+        edit_link=edit_link,
+        back=url_for("firm.show", firm_id=firm.id, _anchor=anchor),
+    )
 
 
 @bp.route("/<int:firm_id>/edit", methods=["GET", "POST"])
@@ -149,8 +229,13 @@ def _save(form, action, title: str, firm, anchor: str):
 def edit(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = FirmForm(obj=firm)
-    return _save(form, lambda f: firm_service.update_firm(current_user, firm, f.data, clock.today()),
-                 _("Firm profile"), firm, "profile")
+    return _save(
+        form,
+        lambda f: firm_service.update_firm(current_user, firm, f.data, clock.today()),
+        _("Firm profile"),
+        firm,
+        "profile",
+    )
 
 
 @bp.route("/<int:firm_id>/years/new", methods=["GET", "POST"])
@@ -160,28 +245,45 @@ def year_new(firm_id: int):
     form = YearForm()
     if request.method == "GET" and form.year.data is None:
         form.year.data = clock.today().year - 1
-    return _save(form, lambda f: firm_service.save_year(current_user, firm, f.data, clock.today(), create_only=True),
-                 _("Annual finance and staff data"), firm, "years")
+    return _save(
+        form,
+        lambda f: firm_service.save_year(current_user, firm, f.data, clock.today(), create_only=True),
+        _("Annual finance and staff data"),
+        firm,
+        "years",
+    )
 
 
 @bp.route("/<int:firm_id>/years/<int:year>/edit", methods=["GET", "POST"])
 @staff_required
 def year_edit(firm_id: int, year: int):
     firm = get_firm_or_404(current_user, firm_id)
-    fy = db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)).first()
+    fy = db.session.scalars(
+        select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)
+    ).first()
     if fy is None:
         abort(404)
     form = YearForm(obj=fy)
-    return _save(form, lambda f: firm_service.save_year(current_user, firm, {**f.data, "year": year}, clock.today()),
-                 _("Figures for %(year)s", year=year), firm, "years")
+    return _save(
+        form,
+        lambda f: firm_service.save_year(current_user, firm, {**f.data, "year": year}, clock.today()),
+        _("Figures for %(year)s", year=year),
+        firm,
+        "years",
+    )
 
 
 @bp.route("/<int:firm_id>/ip/new", methods=["GET", "POST"])
 @staff_required
 def ip_new(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
-    return _save(IPForm(), lambda f: firm_service.add_ip(current_user, firm, f.data, clock.today()),
-                 _("Intellectual property"), firm, "ip")
+    return _save(
+        IPForm(),
+        lambda f: firm_service.add_ip(current_user, firm, f.data, clock.today()),
+        _("Intellectual property"),
+        firm,
+        "ip",
+    )
 
 
 @bp.route("/<int:firm_id>/conversions/new", methods=["GET", "POST"])
@@ -191,18 +293,30 @@ def conversion_new(firm_id: int):
     form = ConversionForm()
     if request.method == "GET":
         form.year.data = clock.today().year
-    return _save(form, lambda f: firm_service.add_conversion(current_user, firm, f.year.data, f.title.data,
-                                                             f.method.data, clock.today()),
-                 _("Technology transfer"), firm, "conversions")
+    return _save(
+        form,
+        lambda f: firm_service.add_conversion(
+            current_user, firm, f.year.data, f.title.data, f.method.data, clock.today()
+        ),
+        _("Technology transfer"),
+        firm,
+        "conversions",
+    )
 
 
 @bp.route("/<int:firm_id>/incidents/new", methods=["GET", "POST"])
 @staff_required
 def incident_new(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
-    return _save(IncidentForm(), lambda f: firm_service.add_incident(
-        current_user, firm, f.occurred_on.data, f.kind.data, f.description.data, clock.today()),
-        _("Incidents and violations"), firm, "incidents")
+    return _save(
+        IncidentForm(),
+        lambda f: firm_service.add_incident(
+            current_user, firm, f.occurred_on.data, f.kind.data, f.description.data, clock.today()
+        ),
+        _("Incidents and violations"),
+        firm,
+        "incidents",
+    )
 
 
 _CHILDREN = {
@@ -234,7 +348,10 @@ def evidence(firm_id: int):
         abort(400)
     present = {key for key in RD_PIECES if form[f"piece_{key}"].data}
     firm_service.set_evidence(current_user, firm, present, clock.today())
-    flash(_("R&D management evidence updated (%(n)s of %(total)s).", n=len(present), total=len(RD_PIECES)), "success")
+    flash(
+        _("R&D management evidence updated (%(n)s of %(total)s).", n=len(present), total=len(RD_PIECES)),
+        "success",
+    )
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor="evidence"))
 
 
@@ -249,13 +366,27 @@ def review(firm_id: int, submission_id: int):
         try:
             decision = form.decision.data
             fields = request.form.getlist("fields") if decision == "accept_selected" else None
-            sub = firm_service.review_submission(current_user, firm, submission_id,
-                                                 "reject" if decision == "reject" else "accept",
-                                                 form.review_note.data, clock.today(), fields=fields)
-            flash(_("The figures submitted for %(year)s have been accepted.", year=sub.year) if sub.status == "accepted"
-                  else _("%(n)s of the figures submitted for %(year)s have been accepted.", n=len(sub.accepted_fields or []), year=sub.year)
-                  if sub.status == "partial"
-                  else _("The figures submitted for %(year)s have been returned.", year=sub.year), "success")
+            sub = firm_service.review_submission(
+                current_user,
+                firm,
+                submission_id,
+                "reject" if decision == "reject" else "accept",
+                form.review_note.data,
+                clock.today(),
+                fields=fields,
+            )
+            flash(
+                _("The figures submitted for %(year)s have been accepted.", year=sub.year)
+                if sub.status == "accepted"
+                else _(
+                    "%(n)s of the figures submitted for %(year)s have been accepted.",
+                    n=len(sub.accepted_fields or []),
+                    year=sub.year,
+                )
+                if sub.status == "partial"
+                else _("The figures submitted for %(year)s have been returned.", year=sub.year),
+                "success",
+            )
         except firm_service.FirmError as exc:
             db.session.rollback()
             flash(_("Could not accept: %(error)s", error=exc), "danger")

@@ -1,19 +1,28 @@
 """Excel in and out for the pool: template, upload → preview → confirm, export of the current list."""
+
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 
-from flask import (Blueprint, Response, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from flask_babel import lazy_gettext as _l
-from flask_babel import gettext as _
 
 from pipeline import clock
-from pipeline.extensions import db
 from pipeline.services import exports, imports
 from pipeline.web.auth import staff_required
 
@@ -23,7 +32,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l("Excel file (.xlsx)"), validators=[FileRequired(_l("Choose the Excel file to upload"))])
+    file = FileField(
+        _l("Excel file (.xlsx)"), validators=[FileRequired(_l("Choose the Excel file to upload"))]
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -59,7 +70,9 @@ def _download(data: bytes, filename: str) -> Response:
     from urllib.parse import quote
 
     resp = Response(data, mimetype=XLSX)
-    resp.headers["Content-Disposition"] = f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}"
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename=export.xlsx; filename*=UTF-8''{quote(filename)}"
+    )
     resp.headers["Cache-Control"] = "no-store"  # firm data: never kept in a shared or browser cache
     return resp
 
@@ -97,16 +110,26 @@ def upload():
                 token = secrets.token_hex(16)
                 (_staging_dir() / f"{token}.xlsx").write_bytes(data)
                 session["import"] = {"token": token, "name": name, "user": current_user.id}
-    return render_template("imports/upload.html", form=form, result=result, refused=refused,
-                           confirm=ConfirmForm(), max_rows=current_app.config["IMPORT_MAX_ROWS"],
-                           max_mb=current_app.config["IMPORT_MAX_MB"])
+    return render_template(
+        "imports/upload.html",
+        form=form,
+        result=result,
+        refused=refused,
+        confirm=ConfirmForm(),
+        max_rows=current_app.config["IMPORT_MAX_ROWS"],
+        max_mb=current_app.config["IMPORT_MAX_MB"],
+    )
 
 
 @bp.post("/import/confirm")
 @staff_required
 def confirm():
     staged = session.pop("import", None)
-    path = _staging_dir() / f"{staged['token']}.xlsx" if staged and staged.get("user") == current_user.id else None
+    path = (
+        _staging_dir() / f"{staged['token']}.xlsx"
+        if staged and staged.get("user") == current_user.id
+        else None
+    )
     if path is None or not path.exists():
         flash(_("The import preview has expired; upload the file again."), "warning")
         return redirect(url_for("imports.upload"))
@@ -118,7 +141,21 @@ def confirm():
         flash(str(exc), "danger")
         return redirect(url_for("imports.upload"))
     if not result.ok:  # data changed between preview and confirm
-        flash(_("Nothing was imported: validation found %(n)s errors; upload the file again.", n=len(result.errors)), "danger")
+        flash(
+            _(
+                "Nothing was imported: validation found %(n)s errors; upload the file again.",
+                n=len(result.errors),
+            ),
+            "danger",
+        )
         return redirect(url_for("imports.upload"))
-    flash(_("Import complete: %(new)s firms added, %(updated)s updated, %(unchanged)s unchanged.", new=result.new, updated=result.updated, unchanged=result.unchanged), "success")
+    flash(
+        _(
+            "Import complete: %(new)s firms added, %(updated)s updated, %(unchanged)s unchanged.",
+            new=result.new,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
     return redirect(url_for("pool.index"))

@@ -1,4 +1,5 @@
 """The inbox: one page with everything that needs the user, the count in the navigation, inline actions."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -19,10 +20,12 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 @bp.app_context_processor
 def inbox_context():
     """``inbox_count()`` for the navigation: a few COUNTs, only on pages that show the menu."""
+
     def inbox_count() -> int:
         if not getattr(current_user, "is_authenticated", False):
             return 0
         return worklist.action_count(current_user, clock.today())
+
     return {"inbox_count": inbox_count}
 
 
@@ -48,11 +51,18 @@ def index():
     today = clock.today()
     if firm_id:
         get_firm_or_404(current_user, firm_id)  # a firm outside the scope is 404, as everywhere
-    return render_template("inbox/index.html", groups=worklist.items(current_user, today, kind, firm_id),
-                           counts=worklist.counts(current_user, today, firm_id), kind=kind, firm_id=firm_id,
-                           firms=worklist.firm_choices(current_user) if current_user.role != "firm" else [],
-                           kinds=worklist.KINDS, today=today, inbox_labels=INBOX_KINDS,
-                           inbox_labels_firm=INBOX_KINDS_FIRM)
+    return render_template(
+        "inbox/index.html",
+        groups=worklist.items(current_user, today, kind, firm_id),
+        counts=worklist.counts(current_user, today, firm_id),
+        kind=kind,
+        firm_id=firm_id,
+        firms=worklist.firm_choices(current_user) if current_user.role != "firm" else [],
+        kinds=worklist.KINDS,
+        today=today,
+        inbox_labels=INBOX_KINDS,
+        inbox_labels_firm=INBOX_KINDS_FIRM,
+    )
 
 
 @bp.post("/firms/<int:firm_id>/submissions/<int:submission_id>")
@@ -69,10 +79,16 @@ def review(firm_id: int, submission_id: int):
         db.session.rollback()
         flash(_("Could not review: %(error)s", error=exc), "danger")
     else:
-        flash(_("%(firm)s: the figures for %(year)s have been accepted.", firm=firm.name, year=sub.year)
-              if sub.status == "accepted" else
-              _("%(firm)s: the figures for %(year)s have been returned to the firm.", firm=firm.name, year=sub.year),
-              "success")
+        flash(
+            _("%(firm)s: the figures for %(year)s have been accepted.", firm=firm.name, year=sub.year)
+            if sub.status == "accepted"
+            else _(
+                "%(firm)s: the figures for %(year)s have been returned to the firm.",
+                firm=firm.name,
+                year=sub.year,
+            ),
+            "success",
+        )
     return _back()
 
 
@@ -83,9 +99,22 @@ def confirm(firm_id: int, milestone_id: int):
     status = request.form.get("status")
     if status not in ("done", "doing"):
         abort(400)
-    ms = firm_service.update_milestone(current_user, firm, milestone_id, status,
-                                       (request.form.get("evidence_note") or "").strip()[:1000] or None, clock.today())
-    flash(_("%(firm)s: “%(title)s” confirmed as done.", firm=firm.name, title=ms.title) if status == "done" else
-          _("%(firm)s: the report on “%(title)s” was seen; the milestone stays open.", firm=firm.name, title=ms.title),
-          "success")
+    ms = firm_service.update_milestone(
+        current_user,
+        firm,
+        milestone_id,
+        status,
+        (request.form.get("evidence_note") or "").strip()[:1000] or None,
+        clock.today(),
+    )
+    flash(
+        _("%(firm)s: “%(title)s” confirmed as done.", firm=firm.name, title=ms.title)
+        if status == "done"
+        else _(
+            "%(firm)s: the report on “%(title)s” was seen; the milestone stays open.",
+            firm=firm.name,
+            title=ms.title,
+        ),
+        "success",
+    )
     return _back()

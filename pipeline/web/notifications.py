@@ -1,9 +1,10 @@
 """The bell: a user's in-app notifications, marking them read, and their channel choices."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from pipeline.models.base import utcnow
 from pipeline.reminders import inbox
@@ -16,10 +17,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.app_context_processor
 def bell_context():
     """``unread_notifications()`` for the bell: one COUNT, only when a page actually shows the bell."""
+
     def unread_notifications() -> int:
         if not getattr(current_user, "is_authenticated", False):
             return 0
         return inbox.unread_count(current_user)
+
     return {"unread_notifications": unread_notifications}
 
 
@@ -36,8 +39,9 @@ def index():
     unread_only = request.args.get("unread") == "1"
     page = request.args.get("page", 1, type=int)
     items = RowPage(inbox.inbox(current_user, unread_only), page, 30)
-    return render_template("notifications/index.html", items=items, unread_only=unread_only,
-                           rule_labels=RULE_LABELS)
+    return render_template(
+        "notifications/index.html", items=items, unread_only=unread_only, rule_labels=RULE_LABELS
+    )
 
 
 @bp.post("/<int:delivery_id>/read")
@@ -66,9 +70,17 @@ def settings():
         inapp, email = request.form.get("notify_inapp") == "1", request.form.get("notify_email") == "1"
         inbox.set_channels(current_user, inapp, email)
         if email and not current_user.email:
-            flash(_("Saved. Your account has no email address yet, so email reminders cannot be delivered; ask the administrator to add one."), "warning")
+            flash(
+                _(
+                    "Saved. Your account has no email address yet, so email reminders cannot be delivered; ask the administrator to add one."
+                ),
+                "warning",
+            )
         elif not inapp and not email:
-            flash(_("Saved. You have turned off every reminder channel and will not receive any reminders."), "warning")
+            flash(
+                _("Saved. You have turned off every reminder channel and will not receive any reminders."),
+                "warning",
+            )
         else:
             flash(_("Reminder channels saved."), "success")
         return redirect(url_for("notifications.settings"))

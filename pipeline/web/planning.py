@@ -1,43 +1,66 @@
 """City admin: the application calendar (batches and cutoffs) and IP lead times the planner uses."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
-from flask_babel import lazy_gettext as _l
-from flask_babel import gettext as _
 
 from pipeline import clock
-from pipeline.extensions import db
-from pipeline.models import ApplicationBatch, CalendarYear, Roadmap
 from pipeline.criteria.rules import REVISIONS, RULES_VERSION
+from pipeline.extensions import db
+from pipeline.i18n import tl
+from pipeline.models import ApplicationBatch, CalendarYear, Roadmap
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
 from pipeline.services import planning
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 from pipeline.web.auth import admin_required
-from pipeline.i18n import tl
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/planning")
 
 
 class BatchForm(FlaskForm):
-    code = StringField(_l("Batch code"), validators=[DataRequired(_l("Enter the batch code")), Length(max=20),
-                                             Regexp(r"^\d{4}-\w{1,10}$", message=_l("Batch codes look like 2027-1 (year-sequence)"))],
-                       description=_l("Year-sequence, e.g. 2027-1"))
-    year = IntegerField(_l("Application year"), validators=[DataRequired(_l("Enter the application year")),
-                                            NumberRange(2000, 2100, _l("The application year must be a four-digit year"))])
+    code = StringField(
+        _l("Batch code"),
+        validators=[
+            DataRequired(_l("Enter the batch code")),
+            Length(max=20),
+            Regexp(r"^\d{4}-\w{1,10}$", message=_l("Batch codes look like 2027-1 (year-sequence)")),
+        ],
+        description=_l("Year-sequence, e.g. 2027-1"),
+    )
+    year = IntegerField(
+        _l("Application year"),
+        validators=[
+            DataRequired(_l("Enter the application year")),
+            NumberRange(2000, 2100, _l("The application year must be a four-digit year")),
+        ],
+    )
     opens_on = DateField(_l("Opens"), validators=[Optional()])
-    cutoff = DateField(_l("System cutoff date"), validators=[DataRequired(_l("Enter the cutoff date (format YYYY-MM-DD)"))])
-    note = StringField(_l("Note (e.g. the reference number of the provincial HNTE office notice)"), validators=[Optional(), Length(max=200)])
+    cutoff = DateField(
+        _l("System cutoff date"), validators=[DataRequired(_l("Enter the cutoff date (format YYYY-MM-DD)"))]
+    )
+    note = StringField(
+        _l("Note (e.g. the reference number of the provincial HNTE office notice)"),
+        validators=[Optional(), Length(max=200)],
+    )
 
 
 class LeadTimeForm(FlaskForm):
-    months = IntegerField(_l("Lead time (months)"), validators=[DataRequired(_l("Enter the lead time")), NumberRange(1, 120, _l("The lead time must be 1–120 months"))])
+    months = IntegerField(
+        _l("Lead time (months)"),
+        validators=[
+            DataRequired(_l("Enter the lead time")),
+            NumberRange(1, 120, _l("The lead time must be 1–120 months")),
+        ],
+    )
     basis = StringField(_l("Basis"), validators=[Optional(), Length(max=300)])
 
 
@@ -52,14 +75,19 @@ class CalendarYearForm(FlaskForm):
     tsme_closes = DateField(_l("Tech-SME evaluation closes"), validators=[Optional()])
     tsme_renewal_by = DateField(_l("Tech-SME renewal deadline"), validators=[Optional()])
     annual_report_due = DateField(_l("HNTE annual report deadline"), validators=[Optional()])
-    note = StringField(_l("Note (e.g. the reference number of the provincial HNTE office notice)"), validators=[Optional(), Length(max=200)])
+    note = StringField(
+        _l("Note (e.g. the reference number of the provincial HNTE office notice)"),
+        validators=[Optional(), Length(max=200)],
+    )
 
 
 def _calendar_years(today: date, cal) -> list[dict]:
     rows = {r.year: r for r in db.session.scalars(select(CalendarYear))}
     years = sorted(set(range(today.year, today.year + 4)) | set(rows))
-    return [{"year": y, "row": rows.get(y), "tsme": cal.tsme_window(y), "annual_report": cal.annual_report_due(y)}
-            for y in years]
+    return [
+        {"year": y, "row": rows.get(y), "tsme": cal.tsme_window(y), "annual_report": cal.annual_report_due(y)}
+        for y in years
+    ]
 
 
 @bp.get("/")
@@ -68,14 +96,27 @@ def index():
     today = clock.today()
     batches = db.session.scalars(select(ApplicationBatch).order_by(ApplicationBatch.cutoff)).all()
     cal = planner_calendar(today)
-    targeted = dict(db.session.execute(
-        select(Roadmap.target_batch, db.func.count()).group_by(Roadmap.target_batch)).all())
+    targeted = dict(
+        db.session.execute(select(Roadmap.target_batch, db.func.count()).group_by(Roadmap.target_batch)).all()
+    )
     lead_times = planner_lead_times()
-    return render_template("planning/index.html", batches=batches, calendar=cal, today=today, targeted=targeted,
-                           lead_times=lead_times, kind_names=IP_KIND_NAMES, defaults=DEFAULT_LEAD_TIMES,
-                           form=BatchForm(), action=ActionForm(), lt_form=LeadTimeForm(),
-                           years=_calendar_years(today, cal), year_form=CalendarYearForm(),
-                           rules_version=RULES_VERSION, revisions=REVISIONS)
+    return render_template(
+        "planning/index.html",
+        batches=batches,
+        calendar=cal,
+        today=today,
+        targeted=targeted,
+        lead_times=lead_times,
+        kind_names=IP_KIND_NAMES,
+        defaults=DEFAULT_LEAD_TIMES,
+        form=BatchForm(),
+        action=ActionForm(),
+        lt_form=LeadTimeForm(),
+        years=_calendar_years(today, cal),
+        year_form=CalendarYearForm(),
+        rules_version=RULES_VERSION,
+        revisions=REVISIONS,
+    )
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
@@ -92,7 +133,12 @@ def batch(batch_id: int | None = None):
         except planning.PlanningError as exc:
             form.code.errors.append(str(exc)) if "编号" in str(exc) else form.cutoff.errors.append(str(exc))
         else:
-            flash(_("Batch saved. Existing roadmaps will follow the new calendar when they are next regenerated."), "success")
+            flash(
+                _(
+                    "Batch saved. Existing roadmaps will follow the new calendar when they are next regenerated."
+                ),
+                "success",
+            )
             return redirect(url_for("planning.index"))
     return render_template("planning/batch.html", form=form, row=row)
 
@@ -137,7 +183,13 @@ def calendar_year(year: int):
         except planning.PlanningError as exc:
             flash(_("%(year)s: %(error)s", year=year, error=str(exc)), "danger")
         else:
-            flash(_("Planning dates of %(year)s saved. Roadmaps follow them when they are next regenerated.", year=year), "success")
+            flash(
+                _(
+                    "Planning dates of %(year)s saved. Roadmaps follow them when they are next regenerated.",
+                    year=year,
+                ),
+                "success",
+            )
     else:
         for field_name, errors in form.errors.items():
             label = getattr(form, field_name).label.text if hasattr(form, field_name) else field_name

@@ -1,21 +1,21 @@
 """The pool (培育库): the filtered list, the kanban by stage, stage moves and bulk actions."""
+
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import BulkForm, StageForm
+from pipeline.i18n import join_errors, tl
 from pipeline.models import County, Firm
-from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404, scope_filter, visible_firms
+from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
 from pipeline.web.auth import staff_required
-from pipeline.i18n import join_errors, tl
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 
@@ -42,21 +42,40 @@ def index():
     per_page = current_app.config["PAGE_SIZE"]
     items, total, page, pages = firm_service.pool_page(current_user, request.args, today, page, per_page)
     bulk = BulkForm()
-    bulk.officer_id.choices = [(o.id, f"{o.display_name}（{o.county.name if o.county else ''}）")
-                               for o in firm_service.assignable_officers(current_user)]
+    bulk.officer_id.choices = [
+        (o.id, f"{o.display_name}（{o.county.name if o.county else ''}）")
+        for o in firm_service.assignable_officers(current_user)
+    ]
     counties = _counties()
     county_names = {c.id: c.name for c in counties}
     missing = {r.county_id for r in items} - county_names.keys()
     if missing:  # an officer sees only their county in the filter; a row never shows another, but be safe
-        county_names.update(db.session.execute(select(County.id, County.name).where(County.id.in_(missing))).all())
-    return render_template("pool/index.html", items=items, total=total, page=page, pages=pages, counties=counties,
-        stages=STAGES, levels=POOL_LEVELS, verdicts=VERDICTS, args=_filter_args(), bulk=bulk,
-        today=today, expiry_days=firm_service.EXPIRY_DAYS, county_names=county_names,
+        county_names.update(
+            db.session.execute(select(County.id, County.name).where(County.id.in_(missing))).all()
+        )
+    return render_template(
+        "pool/index.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        counties=counties,
+        stages=STAGES,
+        levels=POOL_LEVELS,
+        verdicts=VERDICTS,
+        args=_filter_args(),
+        bulk=bulk,
+        today=today,
+        expiry_days=firm_service.EXPIRY_DAYS,
+        county_names=county_names,
         officer_names=firm_service.officer_names(r.officer_id for r in items),
         # labels in the UI language once per request, not once per cell
-        stage_names={k: tl(v) for k, v in STAGES.items()}, level_names={k: tl(v) for k, v in POOL_LEVELS.items()},
-        verdict_names={k: tl(v) for k, v in VERDICTS.items()}, select_label=_("Select %(name)s"),
-        firm_url=url_for("firm.show", firm_id=0)[:-1])
+        stage_names={k: tl(v) for k, v in STAGES.items()},
+        level_names={k: tl(v) for k, v in POOL_LEVELS.items()},
+        verdict_names={k: tl(v) for k, v in VERDICTS.items()},
+        select_label=_("Select %(name)s"),
+        firm_url=url_for("firm.show", firm_id=0)[:-1],
+    )
 
 
 @bp.post("/bulk")
@@ -100,10 +119,13 @@ def _kanban_scope() -> tuple[int | None, list]:
 def kanban():
     """The columns with their counts (one GROUP BY); each column's cards load lazily, a page at a time."""
     county, where = _kanban_scope()
-    counts = dict(db.session.execute(select(Firm.stage, func.count()).where(*where).group_by(Firm.stage)).all())
+    counts = dict(
+        db.session.execute(select(Firm.stage, func.count()).where(*where).group_by(Firm.stage)).all()
+    )
     columns = [{"code": code, "label": label, "count": counts.get(code, 0)} for code, label in STAGES.items()]
-    return render_template("pool/kanban.html", columns=columns, counties=_counties(), county=county,
-                           limit=KANBAN_LIMIT)
+    return render_template(
+        "pool/kanban.html", columns=columns, counties=_counties(), county=county, limit=KANBAN_LIMIT
+    )
 
 
 @bp.get("/kanban/column/<stage>")
@@ -118,15 +140,34 @@ def kanban_column(stage: str):
     pages = max(1, -(-total // KANBAN_LIMIT))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     firms = db.session.execute(
-        select(Firm.id, Firm.name, Firm.county_id, Firm.tech_domain, Firm.stage).where(*where)
+        select(Firm.id, Firm.name, Firm.county_id, Firm.tech_domain, Firm.stage)
+        .where(*where)
         .order_by(Firm.stage_changed_at.desc().nulls_last(), Firm.name, Firm.id)
-        .limit(KANBAN_LIMIT).offset((page - 1) * KANBAN_LIMIT)).all()
-    county_names = dict(db.session.execute(select(County.id, County.name)
-                                           .where(County.id.in_({f.county_id for f in firms}))).all()) if firms else {}
-    return render_template("pool/_kanban_column.html", code=stage, firms=firms, total=total, page=page,
-                           pages=pages, county=county, county_names=county_names, limit=KANBAN_LIMIT,
-                           stage_names={k: tl(v) for k, v in STAGES.items()},
-                           shown=min(total, page * KANBAN_LIMIT))
+        .limit(KANBAN_LIMIT)
+        .offset((page - 1) * KANBAN_LIMIT)
+    ).all()
+    county_names = (
+        dict(
+            db.session.execute(
+                select(County.id, County.name).where(County.id.in_({f.county_id for f in firms}))
+            ).all()
+        )
+        if firms
+        else {}
+    )
+    return render_template(
+        "pool/_kanban_column.html",
+        code=stage,
+        firms=firms,
+        total=total,
+        page=page,
+        pages=pages,
+        county=county,
+        county_names=county_names,
+        limit=KANBAN_LIMIT,
+        stage_names={k: tl(v) for k, v in STAGES.items()},
+        shown=min(total, page * KANBAN_LIMIT),
+    )
 
 
 @bp.post("/firms/<int:firm_id>/stage")
@@ -134,15 +175,36 @@ def kanban_column(stage: str):
 def move(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = StageForm()
-    back = url_for("pool.kanban") if request.form.get("from") == "kanban" else url_for("firm.show", firm_id=firm.id)
+    back = (
+        url_for("pool.kanban")
+        if request.form.get("from") == "kanban"
+        else url_for("firm.show", firm_id=firm.id)
+    )
     if not form.validate():
-        flash(_("Could not change the stage of “%(firm)s”: %(errors)s", firm=firm.name, errors=join_errors(form.errors)), "danger")
+        flash(
+            _(
+                "Could not change the stage of “%(firm)s”: %(errors)s",
+                firm=firm.name,
+                errors=join_errors(form.errors),
+            ),
+            "danger",
+        )
         return redirect(back)
     try:
         if firm_service.move_stage(current_user, firm, form.stage.data, form.reason.data):
-            flash(_("Moved “%(firm)s” to “%(stage)s”.", firm=firm.name, stage=tl(STAGES[form.stage.data])), "success")
+            flash(
+                _("Moved “%(firm)s” to “%(stage)s”.", firm=firm.name, stage=tl(STAGES[form.stage.data])),
+                "success",
+            )
         else:
-            flash(_("“%(firm)s” is already at the “%(stage)s” stage.", firm=firm.name, stage=tl(STAGES[form.stage.data])), "info")
+            flash(
+                _(
+                    "“%(firm)s” is already at the “%(stage)s” stage.",
+                    firm=firm.name,
+                    stage=tl(STAGES[form.stage.data]),
+                ),
+                "info",
+            )
     except firm_service.FirmError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

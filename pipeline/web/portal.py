@@ -1,11 +1,12 @@
 """The firm portal: a firm user's own roadmap, what is due, its assessment, progress and new figures."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pipeline import clock
@@ -40,11 +41,26 @@ def index():
     open_ms = [m for m in milestones if m.status in ("todo", "doing")]
     due = [m for m in open_ms if m.due <= today + timedelta(days=DUE_SOON_DAYS)]
     assessment = _latest_assessment(firm.id)
-    submissions = list(db.session.scalars(select(FigureSubmission).where(FigureSubmission.firm_id == firm.id)
-                                          .order_by(FigureSubmission.submitted_at.desc()).limit(10)))
-    return render_template("portal/index.html", firm=firm, roadmap=roadmap, milestones=milestones, due=due,
-                           today=today, view=assessment_view(explained(assessment)),
-                           progress_form=ProgressForm(), submissions=submissions, due_days=DUE_SOON_DAYS)
+    submissions = list(
+        db.session.scalars(
+            select(FigureSubmission)
+            .where(FigureSubmission.firm_id == firm.id)
+            .order_by(FigureSubmission.submitted_at.desc())
+            .limit(10)
+        )
+    )
+    return render_template(
+        "portal/index.html",
+        firm=firm,
+        roadmap=roadmap,
+        milestones=milestones,
+        due=due,
+        today=today,
+        view=assessment_view(explained(assessment)),
+        progress_form=ProgressForm(),
+        submissions=submissions,
+        due_days=DUE_SOON_DAYS,
+    )
 
 
 @bp.route("/figures", methods=["GET", "POST"])
@@ -56,9 +72,17 @@ def figures():
     form = FigureForm()
     if form.validate_on_submit():
         if firm.registered_on and form.year.data < firm.registered_on.year:
-            form.year.errors.append(_("%(year)s is before the firm's registration year (%(reg)s)", year=form.year.data, reg=firm.registered_on.year))
+            form.year.errors.append(
+                _(
+                    "%(year)s is before the firm's registration year (%(reg)s)",
+                    year=form.year.data,
+                    reg=firm.registered_on.year,
+                )
+            )
         elif form.year.data > today.year:
-            form.year.errors.append(_("Figures can be submitted up to %(year)s (as estimates)", year=today.year))
+            form.year.errors.append(
+                _("Figures can be submitted up to %(year)s (as estimates)", year=today.year)
+            )
         else:
             try:
                 sub = firm_service.submit_figures(current_user, firm, form.data)
@@ -66,7 +90,13 @@ def figures():
                 db.session.rollback()
                 form.form_errors.append(str(exc))
             else:
-                flash(_("Figures for %(year)s submitted; they take effect once an officer has reviewed them.", year=sub.year), "success")
+                flash(
+                    _(
+                        "Figures for %(year)s submitted; they take effect once an officer has reviewed them.",
+                        year=sub.year,
+                    ),
+                    "success",
+                )
                 return redirect(url_for("portal.index", _anchor="submissions"))
     elif request.method == "GET":
         year = request.args.get("year", type=int) or today.year - 1

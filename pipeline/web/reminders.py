@@ -1,19 +1,20 @@
 """The reminders health page (admins): last scan, scheduler lease, counts per channel, delivery log."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
-from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES
 from pipeline.reminders import health
 from pipeline.reminders import settings as settings_service
 from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS
 from pipeline.reminders.scheduler import LEASE_TTL, today_shanghai
+from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES
 from pipeline.web.auth import admin_required
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/reminders")
@@ -22,10 +23,12 @@ bp = Blueprint("reminders", __name__, url_prefix="/admin/reminders")
 @bp.app_context_processor
 def banner_context():
     """``reminder_scan_overdue()`` for the admin banner in base.html (one query, only for admins)."""
+
     def reminder_scan_overdue() -> bool:
         if not getattr(current_user, "is_authenticated", False) or current_user.role != "admin":
             return False
         return health.scan_missed(utcnow())
+
     return {"reminder_scan_overdue": reminder_scan_overdue}
 
 
@@ -51,7 +54,14 @@ def _day(name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        flash(_("The date “%(raw)s” is not valid; use year-month-day, e.g. %(example)s. The condition was ignored.", raw=raw, example=today_shanghai().isoformat()), "warning")
+        flash(
+            _(
+                "The date “%(raw)s” is not valid; use year-month-day, e.g. %(example)s. The condition was ignored.",
+                raw=raw,
+                example=today_shanghai().isoformat(),
+            ),
+            "warning",
+        )
         return None
 
 
@@ -68,14 +78,30 @@ def health_page():
     lease = health.lease()
     lease_alive = bool(lease and lease.holder and now - lease.heartbeat_at <= LEASE_TTL)
     return render_template(
-        "reminders/health.html", now=now, overdue=health.scan_overdue(now), last=health.last_scan(),
+        "reminders/health.html",
+        now=now,
+        overdue=health.scan_overdue(now),
+        last=health.last_scan(),
         retry_hours=int(float(current_app.config.get("REMINDER_RETRY_HOURS", 48))),
-        last_ok_at=health.last_ok_scan_at(), scans=health.recent_scans(), counts=health.counts_by_channel(),
-        lease=lease, lease_alive=lease_alive, log=log, attempts=health.attempts_for(ids), channels=CHANNELS,
-        statuses=DELIVERY_STATUSES, rule_labels=RULE_LABELS, setting_labels=SETTING_LABELS,
+        last_ok_at=health.last_ok_scan_at(),
+        scans=health.recent_scans(),
+        counts=health.counts_by_channel(),
+        lease=lease,
+        lease_alive=lease_alive,
+        log=log,
+        attempts=health.attempts_for(ids),
+        channels=CHANNELS,
+        statuses=DELIVERY_STATUSES,
+        rule_labels=RULE_LABELS,
+        setting_labels=SETTING_LABELS,
         thresholds=settings_service.form_values(settings_service.thresholds(db.session)),
-        filters={"channel": channel, "status": status, "from": request.args.get("from", ""),
-                 "to": request.args.get("to", "")})
+        filters={
+            "channel": channel,
+            "status": status,
+            "from": request.args.get("from", ""),
+            "to": request.args.get("to", ""),
+        },
+    )
 
 
 @bp.post("/scan")
@@ -86,7 +112,15 @@ def scan_now():
 
     r = run_scan(today_shanghai())
     d = deliver_pending(channels_only=("inapp",))  # e-mail and robots go out with the scheduler's next run
-    flash(_("Scan complete: %(created)s reminders created, %(sent)s in-app notifications delivered, in %(seconds)s s.", created=r.created, sent=d.sent, seconds=f"{r.seconds:.1f}"), "success")
+    flash(
+        _(
+            "Scan complete: %(created)s reminders created, %(sent)s in-app notifications delivered, in %(seconds)s s.",
+            created=r.created,
+            sent=d.sent,
+            seconds=f"{r.seconds:.1f}",
+        ),
+        "success",
+    )
     return redirect(url_for("reminders.health"))
 
 

@@ -1,20 +1,32 @@
 """Reports: the firm's roadmap PDF, county and city briefing PDFs, batch export jobs."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from pipeline import clock
 from pipeline.extensions import db
+from pipeline.i18n import tl
 from pipeline.models import County
 from pipeline.services.scope import can_see_county, get_firm_or_404
-from pipeline.i18n import tl
 
 bp = Blueprint("reports", __name__)
 
@@ -41,13 +53,22 @@ def index():
     jobs = db.session.scalars(visible_jobs(current_user).limit(30)).all()
     if current_user.role == "admin":
         counties = db.session.scalars(select(County).order_by(County.sort, County.id)).all()
-    elif current_user.role == "officer" and current_user.county_id and can_see_county(current_user, current_user.county_id):
+    elif (
+        current_user.role == "officer"
+        and current_user.county_id
+        and can_see_county(current_user, current_user.county_id)
+    ):
         counties = [db.session.get(County, current_user.county_id)]
     else:
         counties = []
     names = {c.id: c.name for c in db.session.scalars(select(County))}
-    return render_template("reports/index.html", jobs=[(j, job_to_dict(j)) for j in jobs], counties=counties,
-                           kinds=KINDS, county_names=names)
+    return render_template(
+        "reports/index.html",
+        jobs=[(j, job_to_dict(j)) for j in jobs],
+        counties=counties,
+        kinds=KINDS,
+        county_names=names,
+    )
 
 
 @bp.get("/firms/<int:firm_id>/roadmap.pdf")
@@ -102,7 +123,10 @@ def queue():
     except JobError as exc:
         flash(str(exc), "error")
         return redirect(url_for("reports.index"))
-    flash(_("Export job queued; once the background process has finished you can download it from this page."), "success")
+    flash(
+        _("Export job queued; once the background process has finished you can download it from this page."),
+        "success",
+    )
     return redirect(url_for("reports.job", job_id=job.id))
 
 
@@ -121,7 +145,10 @@ def job_status(job_id: int):
     from pipeline.reports.jobs import get_job_or_404, job_to_dict
 
     info = job_to_dict(get_job_or_404(current_user, job_id))
-    info["kind_label"], info["status_label"] = tl(info["kind_label"]), tl(info["status_label"])  # the page's language
+    info["kind_label"], info["status_label"] = (
+        tl(info["kind_label"]),
+        tl(info["status_label"]),
+    )  # the page's language
     if info["done"]:
         info["download_url"] = url_for("reports.download", job_id=job_id)
     return jsonify(info)

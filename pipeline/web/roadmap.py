@@ -1,19 +1,19 @@
 """Roadmap actions on the firm page: milestone status, firm progress reports, what-if, regeneration."""
+
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
 from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
-from pipeline.vocabulary import MILESTONE_STATUSES
+from pipeline.i18n import join_errors, tl
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404
+from pipeline.vocabulary import MILESTONE_STATUSES
 from pipeline.web.auth import staff_required
-from pipeline.i18n import join_errors, tl
 
 bp = Blueprint("roadmap", __name__, url_prefix="/firms")
 
@@ -32,9 +32,17 @@ def status(firm_id: int, milestone_id: int):
     if not form.validate():
         flash(_("Could not update the milestone: %(errors)s", errors=join_errors(form.errors)), "danger")
         return _back(firm.id)
-    ms = firm_service.update_milestone(current_user, firm, milestone_id, form.status.data,
-                                       form.evidence_note.data, clock.today())
-    flash(_("Milestone “%(title)s” set to “%(status)s”.", title=ms.title, status=tl(MILESTONE_STATUSES[ms.status])), "success")
+    ms = firm_service.update_milestone(
+        current_user, firm, milestone_id, form.status.data, form.evidence_note.data, clock.today()
+    )
+    flash(
+        _(
+            "Milestone “%(title)s” set to “%(status)s”.",
+            title=ms.title,
+            status=tl(MILESTONE_STATUSES[ms.status]),
+        ),
+        "success",
+    )
     return _back(firm.id)
 
 
@@ -47,7 +55,9 @@ def progress(firm_id: int, milestone_id: int):
         flash(_("Could not submit the progress note: %(errors)s", errors=join_errors(form.errors)), "danger")
         return _back(firm.id)
     ms = firm_service.report_progress(current_user, firm, milestone_id, form.progress_note.data)
-    flash(_("Progress on “%(title)s” submitted; waiting for the officer to confirm.", title=ms.title), "success")
+    flash(
+        _("Progress on “%(title)s” submitted; waiting for the officer to confirm.", title=ms.title), "success"
+    )
     return _back(firm.id)
 
 
@@ -72,8 +82,9 @@ def whatif(firm_id: int):
         error = join_errors(form.errors, form)
     from pipeline.web.firm import _roadmap
 
-    return render_template("roadmap/whatif.html", firm=firm, form=form, plan=plan, error=error,
-                           current=_roadmap(firm.id))
+    return render_template(
+        "roadmap/whatif.html", firm=firm, form=form, plan=plan, error=error, current=_roadmap(firm.id)
+    )
 
 
 @bp.post("/<int:firm_id>/roadmap/regenerate")

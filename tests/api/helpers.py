@@ -1,10 +1,12 @@
 """A small scoped world for the API tests: two counties, three firms, four kinds of user, tokens."""
+
 from __future__ import annotations
 
 from datetime import date
 
-from tests import factories as f
 import pytest
+
+from tests import factories as f
 
 TODAY = date(2026, 6, 15)
 
@@ -21,23 +23,57 @@ def world(db):
     other = f.firm(y, name="外县科技有限公司", stage="to_apply")
     milestones = {}
     for fm in (own, same, other):
-        db.session.add(Assessment(firm_id=fm.id, rules_version="t", application_date=TODAY, verdict="marginal",
-                                  score_min=65, score_max=75, result={"verdict": "marginal"}))
-        rm = Roadmap(firm_id=fm.id, target_batch="2027-1", target_year=2027, projected_min=72, projected_max=78,
-                     generated_for=TODAY, rules_version="t", calendar_version="t", plan={})
+        db.session.add(
+            Assessment(
+                firm_id=fm.id,
+                rules_version="t",
+                application_date=TODAY,
+                verdict="marginal",
+                score_min=65,
+                score_max=75,
+                result={"verdict": "marginal"},
+            )
+        )
+        rm = Roadmap(
+            firm_id=fm.id,
+            target_batch="2027-1",
+            target_year=2027,
+            projected_min=72,
+            projected_max=78,
+            generated_for=TODAY,
+            rules_version="t",
+            calendar_version="t",
+            plan={},
+        )
         db.session.add(rm)
         db.session.flush()
-        ms = Milestone(roadmap_id=rm.id, firm_id=fm.id, code="ip.file.utility_model", title="申请实用新型专利2项",
-                       due=date(2026, 9, 30), owner="firm", addresses=["H2"])
+        ms = Milestone(
+            roadmap_id=rm.id,
+            firm_id=fm.id,
+            code="ip.file.utility_model",
+            title="申请实用新型专利2项",
+            due=date(2026, 9, 30),
+            owner="firm",
+            addresses=["H2"],
+        )
         db.session.add(ms)
         db.session.flush()
         milestones[fm.id] = ms.id
-    users = {"firm": f.user("firm_x", "firm", firm=own), "officer": f.user("off_x", "officer", county=x),
-             "other_officer": f.user("off_y", "officer", county=y), "admin": f.user("admin", "admin")}
+    users = {
+        "firm": f.user("firm_x", "firm", firm=own),
+        "officer": f.user("off_x", "officer", county=x),
+        "other_officer": f.user("off_y", "officer", county=y),
+        "admin": f.user("admin", "admin"),
+    }
     db.session.commit()
     tokens = {k: issue_token(u, "测试") for k, u in users.items()}
-    return {"counties": {"x": x, "y": y}, "firms": {"own": own, "same": same, "other": other},
-            "users": users, "tokens": tokens, "milestones": milestones}
+    return {
+        "counties": {"x": x, "y": y},
+        "firms": {"own": own, "same": same, "other": other},
+        "users": users,
+        "tokens": tokens,
+        "milestones": milestones,
+    }
 
 
 def bearer(token: str) -> dict:

@@ -5,27 +5,29 @@ and milestones. Asserts no server error and that every response conforms to the 
 code documented, content type, body schema). Negative (schema-violating) requests must not cause
 a server error either.
 """
+
 from __future__ import annotations
 
 import pytest
 import schemathesis
-from tests.api.helpers import world  # noqa: F401  (fixture)
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+
+from tests.api.helpers import world  # noqa: F401  (fixture)
 
 EXAMPLES = 25
 
 
 def _run(strategy, headers, checks=None):
     @given(case=strategy)
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def run(case):
         if checks is None:
             case.call_and_validate(headers=headers)
         else:
             case.call_and_validate(headers=headers, checks=checks)
+
     run()
 
 
@@ -42,8 +44,14 @@ def test_every_operation_conforms_with_random_ids(schema, world):
     headers = {"Authorization": f"Bearer {world['tokens']['admin']}"}
     ops = _operations(schema)
     labels = {op.label for op in ops}
-    assert {"GET /firms", "GET /firms/{firm_id}", "GET /firms/{firm_id}/assessment", "GET /firms/{firm_id}/roadmap",
-            "PATCH /firms/{firm_id}/milestones/{milestone_id}", "GET /goals"} <= labels
+    assert {
+        "GET /firms",
+        "GET /firms/{firm_id}",
+        "GET /firms/{firm_id}/assessment",
+        "GET /firms/{firm_id}/roadmap",
+        "PATCH /firms/{firm_id}/milestones/{milestone_id}",
+        "GET /goals",
+    } <= labels
     for op in ops:
         _run(op.as_strategy(), headers)
 

@@ -1,11 +1,12 @@
 """Every API endpoint's scope (the same matrix as the pages), auth, pagination and errors."""
+
 from __future__ import annotations
 
 import pytest
-from tests.api.helpers import world  # noqa: F401  (fixture)
-from tests.conftest import login
 
 from pipeline.models import AuditLog, Milestone
+from tests.api.helpers import world  # noqa: F401  (fixture)
+from tests.conftest import login
 
 # user -> firm key -> expected status (own firm / same-county other firm / other county)
 MATRIX = {
@@ -56,8 +57,11 @@ def test_milestone_update_scope(client, world, db, who, which, expected):
 
 def test_milestone_of_another_firm_is_404_even_for_admin(client, world):
     own, other = world["firms"]["own"], world["firms"]["other"]
-    resp = client.patch(f"/api/v1/firms/{own.id}/milestones/{world['milestones'][other.id]}",
-                        json={"status": "done"}, headers=_h(world, "admin"))
+    resp = client.patch(
+        f"/api/v1/firms/{own.id}/milestones/{world['milestones'][other.id]}",
+        json={"status": "done"},
+        headers=_h(world, "admin"),
+    )
     assert resp.status_code == 404
 
 
@@ -68,26 +72,46 @@ def test_firm_user_may_only_report_progress(client, world):
     assert resp.status_code == 403 and "progress_note" in resp.get_json()["error"]["message"]
 
 
-@pytest.mark.parametrize("payload,field", [({"status": "finished"}, "status"), ({"progress_note": 5}, "progress_note"),
-                                           ({"colour": "red"}, "colour"), ({"progress_note": "  "}, "progress_note"),
-                                           ({"progress_note": "a\x00b"}, "progress_note")])
+@pytest.mark.parametrize(
+    "payload,field",
+    [
+        ({"status": "finished"}, "status"),
+        ({"progress_note": 5}, "progress_note"),
+        ({"colour": "red"}, "colour"),
+        ({"progress_note": "  "}, "progress_note"),
+        ({"progress_note": "a\x00b"}, "progress_note"),
+    ],
+)
 def test_milestone_validation_errors_name_the_field(client, world, payload, field):
     own = world["firms"]["own"]
-    resp = client.patch(f"/api/v1/firms/{own.id}/milestones/{world['milestones'][own.id]}", json=payload,
-                        headers=_h(world, "officer"))
+    resp = client.patch(
+        f"/api/v1/firms/{own.id}/milestones/{world['milestones'][own.id]}",
+        json=payload,
+        headers=_h(world, "officer"),
+    )
     assert resp.status_code == 422
     assert field in resp.get_json()["error"]["message"]
 
 
 def test_milestone_body_must_be_json_object(client, world):
     own = world["firms"]["own"]
-    resp = client.post(f"/api/v1/firms/{own.id}/milestones/{world['milestones'][own.id]}", data="x",
-                       headers=_h(world, "officer"))
+    resp = client.post(
+        f"/api/v1/firms/{own.id}/milestones/{world['milestones'][own.id]}",
+        data="x",
+        headers=_h(world, "officer"),
+    )
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == 422
 
 
-@pytest.mark.parametrize("who,ids", [("firm", {"own"}), ("officer", {"own", "same"}), ("other_officer", {"other"}),
-                                     ("admin", {"own", "same", "other"})])
+@pytest.mark.parametrize(
+    "who,ids",
+    [
+        ("firm", {"own"}),
+        ("officer", {"own", "same"}),
+        ("other_officer", {"other"}),
+        ("admin", {"own", "same", "other"}),
+    ],
+)
 def test_list_is_scoped(client, world, who, ids):
     body = client.get("/api/v1/firms", headers=_h(world, who)).get_json()
     assert {i["id"] for i in body["items"]} == {world["firms"][k].id for k in ids}
@@ -100,7 +124,9 @@ def test_list_filters_and_pagination(client, world):
     assert client.get(f"/api/v1/firms?county={y.id}", headers=h).get_json()["total"] == 1
     # an officer filtering on another county sees nothing rather than that county's firms
     assert client.get(f"/api/v1/firms?county={y.id}", headers=_h(world, "officer")).get_json()["total"] == 0
-    assert client.get("/api/v1/firms?stage=pool", headers=h).get_json()["items"][0]["name"] == "同区科技有限公司"
+    assert (
+        client.get("/api/v1/firms?stage=pool", headers=h).get_json()["items"][0]["name"] == "同区科技有限公司"
+    )
     assert client.get("/api/v1/firms?verdict=marginal", headers=h).get_json()["total"] == 3
     assert client.get("/api/v1/firms?verdict=unassessed", headers=h).get_json()["total"] == 0
     assert client.get("/api/v1/firms?q=外县", headers=h).get_json()["total"] == 1
@@ -110,24 +136,43 @@ def test_list_filters_and_pagination(client, world):
     assert x.id != y.id
 
 
-@pytest.mark.parametrize("query,field", [("per_page=500", "per_page"), ("page=0", "page"), ("page=abc", "page"),
-                                         ("stage=bogus", "stage"), ("q=a%00b", "q"), ("verdict=good", "verdict"), ("county=x", "county")])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("per_page=500", "per_page"),
+        ("page=0", "page"),
+        ("page=abc", "page"),
+        ("stage=bogus", "stage"),
+        ("q=a%00b", "q"),
+        ("verdict=good", "verdict"),
+        ("county=x", "county"),
+    ],
+)
 def test_list_bad_parameters_are_422_naming_the_parameter(client, world, query, field):
     resp = client.get(f"/api/v1/firms?{query}", headers=_h(world, "admin"))
     assert resp.status_code == 422
     assert field in resp.get_json()["error"]["message"]
 
 
-@pytest.mark.parametrize("who,query,expected", [("firm", "", 404), ("officer", "", 200), ("other_officer", "", 200),
-                                                ("admin", "", 200), ("officer", "?county={y}", 404),
-                                                ("admin", "?county={y}", 200)])
+@pytest.mark.parametrize(
+    "who,query,expected",
+    [
+        ("firm", "", 404),
+        ("officer", "", 200),
+        ("other_officer", "", 200),
+        ("admin", "", 200),
+        ("officer", "?county={y}", 404),
+        ("admin", "?county={y}", 200),
+    ],
+)
 def test_goals_scope(client, world, who, query, expected):
     resp = client.get("/api/v1/goals" + query.format(y=world["counties"]["y"].id), headers=_h(world, who))
     assert resp.status_code == expected
     if expected == 200:
         body = resp.get_json()
         assert body["scope"]["label"] == {"officer": "海州区", "other_officer": "灌云县"}.get(
-            who, "灌云县" if query else "全市")
+            who, "灌云县" if query else "全市"
+        )
         assert body["forecast"]["years"] and body["forecast"]["assumptions"]
 
 
@@ -174,11 +219,16 @@ def test_api_is_csrf_exempt_but_pages_are_not(app, client, world):
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         own = world["firms"]["own"]
-        resp = client.patch(f"/api/v1/firms/{own.id}/milestones/{world['milestones'][own.id]}",
-                            json={"progress_note": "进展"}, headers=_h(world, "firm"))
+        resp = client.patch(
+            f"/api/v1/firms/{own.id}/milestones/{world['milestones'][own.id]}",
+            json={"progress_note": "进展"},
+            headers=_h(world, "firm"),
+        )
         assert resp.status_code == 200
         login(client, world["users"]["admin"])
-        resp = client.post("/dashboard/targets", data={"county": "", "year": "2027", "hnte": "1", "tsme": "1"})
+        resp = client.post(
+            "/dashboard/targets", data={"county": "", "year": "2027", "hnte": "1", "tsme": "1"}
+        )
         assert resp.status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False

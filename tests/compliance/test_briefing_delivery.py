@@ -1,4 +1,5 @@
 """Issue 16: scheduled briefing packs by e-mail — first working day, once per period, logged, re-sendable."""
+
 from __future__ import annotations
 
 import re
@@ -22,9 +23,16 @@ def smtp(app, monkeypatch, tmp_path):
     port = free_port()
     ctl = Controller(inbox, hostname="127.0.0.1", port=port)
     ctl.start()
-    for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_USE_TLS": False, "MAIL_USE_SSL": False,
-                       "MAIL_USERNAME": None, "MAIL_ENABLED": True, "EXPORT_DIR": str(tmp_path),
-                       "MAIL_DEFAULT_SENDER": "小升高培育平台 <noreply@lyg.example.cn>"}.items():
+    for key, value in {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_ENABLED": True,
+        "EXPORT_DIR": str(tmp_path),
+        "MAIL_DEFAULT_SENDER": "小升高培育平台 <noreply@lyg.example.cn>",
+    }.items():
         monkeypatch.setitem(app.config, key, value)
     yield inbox
     ctl.stop()
@@ -45,7 +53,9 @@ def test_recipients_are_checked_line_by_line():
     from pipeline.services.briefings import BriefingError, parse_recipients
 
     assert parse_recipients("张局长 <zhang@lyg.example.cn>\nli@lyg.example.cn") == [
-        ("张局长", "zhang@lyg.example.cn"), ("", "li@lyg.example.cn")]
+        ("张局长", "zhang@lyg.example.cn"),
+        ("", "li@lyg.example.cn"),
+    ]
     with pytest.raises(BriefingError, match="2"):
         parse_recipients("a@b.cn\nnot-an-email")
 
@@ -65,24 +75,39 @@ def test_scheduled_pack_is_sent_once_logged_and_resent(app, db, smtp):
     m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
     token = m.group(1) if m else ""  # the test config turns CSRF checking off
     with app.app_context():
-        resp = c.post("/admin/briefings/", data={"csrf_token": token, "county": str(county.id),
-                                                 "cadence": "monthly_workday1", "active": "y",
-                                                 "recipients": "张局长 <zhang@lyg.example.cn>\nli@lyg.example.cn"})
+        resp = c.post(
+            "/admin/briefings/",
+            data={
+                "csrf_token": token,
+                "county": str(county.id),
+                "cadence": "monthly_workday1",
+                "active": "y",
+                "recipients": "张局长 <zhang@lyg.example.cn>\nli@lyg.example.cn",
+            },
+        )
     assert resp.status_code == 302
     schedule = db.session.scalars(select(BriefingSchedule)).one()
     assert schedule.county_id == county.id and schedule.recipients.splitlines() == [
-        "张局长 <zhang@lyg.example.cn>", "li@lyg.example.cn"]
+        "张局长 <zhang@lyg.example.cn>",
+        "li@lyg.example.cn",
+    ]
     with app.app_context():  # a bad address is refused with its line, nothing saved
-        bad = c.post("/admin/briefings/", data={"csrf_token": token, "county": "", "cadence": "monthly_workday1",
-                                                "recipients": "nobody"})
-    assert bad.status_code == 400 and db.session.scalar(select(func.count()).select_from(BriefingSchedule)) == 1
+        bad = c.post(
+            "/admin/briefings/",
+            data={"csrf_token": token, "county": "", "cadence": "monthly_workday1", "recipients": "nobody"},
+        )
+    assert (
+        bad.status_code == 400 and db.session.scalar(select(func.count()).select_from(BriefingSchedule)) == 1
+    )
 
     day = date(2026, 12, 1)  # Tuesday, a working day
     assert briefings.send_due(day) == {"due": 1, "sent": 1, "failed": 0}
     assert briefings.send_due(day) == {"due": 0, "sent": 0, "failed": 0}  # once per period
     assert len(smtp.messages) == 2  # one per recipient
     rcpts, msg = smtp.messages[0]
-    assert rcpts == ["zhang@lyg.example.cn"] and "海州区" in msg["Subject"] and "2026年12月1日" in msg["Subject"]
+    assert (
+        rcpts == ["zhang@lyg.example.cn"] and "海州区" in msg["Subject"] and "2026年12月1日" in msg["Subject"]
+    )
     pdfs = [p for p in msg.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert len(pdfs) == 1 and pdfs[0].get_content().startswith(b"%PDF")
     d = db.session.scalars(select(BriefingDelivery)).one()
@@ -95,4 +120,9 @@ def test_scheduled_pack_is_sent_once_logged_and_resent(app, db, smtp):
     again = db.session.scalars(select(BriefingDelivery).where(BriefingDelivery.resend_of == d.id)).one()
     assert (again.period, again.data_date, again.status) == ("2026-12#r1", day, "sent")
     assert len(smtp.messages) == 4
-    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.entity == "briefing_delivery")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.entity == "briefing_delivery")
+        )
+        == 1
+    )

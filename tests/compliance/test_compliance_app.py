@@ -1,5 +1,6 @@
 """Issue 16 through the app: stored watch, firm page, portal, pool, dashboard = API = PDF, 年报 journey,
 re-certification year, a lapsed certificate, the 科小 cycle, and reminders created exactly once."""
+
 from __future__ import annotations
 
 import re
@@ -10,9 +11,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests import factories as f
 from pipeline import clock
 from pipeline.models import AnnualReport, AuditLog, ComplianceWatch, Firm, Reminder
+from tests import factories as f
 from tests.conftest import login
 
 TODAY = date.today()  # the views read the real date; every figure below is relative to it
@@ -44,18 +45,26 @@ def city(db):
     b = f.county("320703", "连云区")
 
     def certified(county, name, rds, cert=date(Y - 1, 11, 1), expiry=date(Y + 2, 10, 31), **kw):
-        firm = f.firm(county, name, stage="certified", hnte_cert_no="GR000", hnte_cert_date=cert,
-                      hnte_cert_expiry=expiry, **kw)
-        for (y, sales, rd) in rds:
-            f.year(firm, y, sales=sales, rd=rd, ht=int(sales * 0.7), staff=50, tech=8,
-                   is_estimate=(y == Y))
+        firm = f.firm(
+            county,
+            name,
+            stage="certified",
+            hnte_cert_no="GR000",
+            hnte_cert_date=cert,
+            hnte_cert_expiry=expiry,
+            **kw,
+        )
+        for y, sales, rd in rds:
+            f.year(firm, y, sales=sales, rd=rd, ht=int(sales * 0.7), staff=50, tech=8, is_estimate=(y == Y))
         f.ip(firm)
         return firm
 
     below = [(Y - 2, 4500, 160), (Y - 1, 4800, 170), (Y, 5200, 192)]  # 522 / 14500 = 3.6% < 4% → 58万
     risky = certified(a, "甲风险科技有限公司", below)
     fine = certified(a, "乙合规科技有限公司", [(Y - 2, 3000, 200), (Y - 1, 3000, 200), (Y, 3000, 200)])
-    lapsed = certified(a, "丙过期科技有限公司", below, cert=date(Y - 3, 10, 1), expiry=TODAY - timedelta(days=30))
+    lapsed = certified(
+        a, "丙过期科技有限公司", below, cert=date(Y - 3, 10, 1), expiry=TODAY - timedelta(days=30)
+    )
     other = certified(b, "丁连云科技有限公司", below)
     officer = f.user("officer_a", "officer", county=a)
     admin = f.user("admin", "admin")
@@ -63,14 +72,29 @@ def city(db):
     # 年报 of the years passed for everyone, so only the R&D ratio speaks
     for firm in (risky, fine, other):
         for y in range(firm.hnte_cert_date.year + 1, Y + 1):
-            f.db.session.add(AnnualReport(firm_id=firm.id, year=y, submitted=True, submitted_on=date(y, 5, 10)))
+            f.db.session.add(
+                AnnualReport(firm_id=firm.id, year=y, submitted=True, submitted_on=date(y, 5, 10))
+            )
     f.db.session.flush()
     from pipeline.services import compliance
 
     compliance.refresh(TODAY)
     f.db.session.commit()
-    yield type("City", (), dict(a=a, b=b, risky=risky, fine=fine, lapsed=lapsed, other=other, officer=officer,
-                                admin=admin, firm_user=firm_user))
+    yield type(
+        "City",
+        (),
+        dict(
+            a=a,
+            b=b,
+            risky=risky,
+            fine=fine,
+            lapsed=lapsed,
+            other=other,
+            officer=officer,
+            admin=admin,
+            firm_user=firm_user,
+        ),
+    )
     clock.set_today(None)
 
 
@@ -86,9 +110,22 @@ def test_stored_watch_and_the_reason_in_numbers(db, city):
 def test_recomputed_when_figures_change(app, db, city):
     from pipeline.services import firms as firm_service
 
-    firm_service.save_year(city.officer, db.session.get(Firm, city.risky.id),
-                           {"year": Y, "sales": 5200, "rd_total": 250, "rd_domestic": 250, "total_income": 5200,
-                            "hightech_income": 3640, "staff": 50, "tech_staff": 8, "is_estimate": True}, TODAY)
+    firm_service.save_year(
+        city.officer,
+        db.session.get(Firm, city.risky.id),
+        {
+            "year": Y,
+            "sales": 5200,
+            "rd_total": 250,
+            "rd_domestic": 250,
+            "total_income": 5200,
+            "hightech_income": 3640,
+            "staff": 50,
+            "tech_staff": 8,
+            "is_estimate": True,
+        },
+        TODAY,
+    )
     db.session.commit()
     assert db.session.get(ComplianceWatch, city.risky.id).status == "ok"  # 580 / 14500 = 4%
 
@@ -108,7 +145,9 @@ def test_firm_page_portal_and_pool_show_it(app, db, city):
 def _pdf_text(pdf: bytes, tmp_path) -> str:
     p = tmp_path / "b.pdf"
     p.write_bytes(pdf)
-    return "".join(subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True, check=True).stdout.split())
+    return "".join(
+        subprocess.run(["pdftotext", str(p), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
 
 
 def test_dashboard_api_and_pdf_show_the_same_at_risk_count(app, db, city, tmp_path):
@@ -120,10 +159,14 @@ def test_dashboard_api_and_pdf_show_the_same_at_risk_count(app, db, city, tmp_pa
     for county, expected in ((None, 2), (city.a, 1)):
         q = f"?county={county.id}" if county else ""
         html = get(app, admin, f"/dashboard/{q}").get_data(as_text=True)
-        m = re.search(r"(\d+) firms\)|（(\d+)家", html[html.index('id="compliance-risk"'):])
+        m = re.search(r"(\d+) firms\)|（(\d+)家", html[html.index('id="compliance-risk"') :])
         assert m and int(m.group(1) or m.group(2)) == expected
         with app.app_context():
-            api = app.test_client().get(f"/api/v1/goals{q}", headers={"Authorization": f"Bearer {token}"}).get_json()
+            api = (
+                app.test_client()
+                .get(f"/api/v1/goals{q}", headers={"Authorization": f"Bearer {token}"})
+                .get_json()
+            )
         assert api["compliance"]["at_risk"] == expected
         if shutil.which("pdftotext"):
             text = _pdf_text(render_briefing(county, TODAY), tmp_path)
@@ -132,8 +175,13 @@ def test_dashboard_api_and_pdf_show_the_same_at_risk_count(app, db, city, tmp_pa
 
 
 def test_annual_report_journey_posts_the_prefilled_form(app, db, city):
-    firm = f.firm(city.a, "戊年报科技有限公司", stage="certified", hnte_cert_date=date(Y - 2, 11, 1),
-                  hnte_cert_expiry=date(Y + 1, 10, 31))
+    firm = f.firm(
+        city.a,
+        "戊年报科技有限公司",
+        stage="certified",
+        hnte_cert_date=date(Y - 2, 11, 1),
+        hnte_cert_expiry=date(Y + 1, 10, 31),
+    )
     f.year(firm, Y - 1, sales=3000, rd=200)
     db.session.commit()
     from pipeline.services import compliance
@@ -142,8 +190,10 @@ def test_annual_report_journey_posts_the_prefilled_form(app, db, city):
     db.session.commit()
     c = _client(app, city.officer)
     html = get(app, c, f"/firms/{firm.id}").get_data(as_text=True)
-    section = html[html.index('id="annual-reports"'):]
-    forms = re.findall(r'<form method="post" class="inline-form" action="([^"]+)">(.*?)</form>', section, re.S)
+    section = html[html.index('id="annual-reports"') :]
+    forms = re.findall(
+        r'<form method="post" class="inline-form" action="([^"]+)">(.*?)</form>', section, re.S
+    )
     assert len(forms) == 2  # the 年报 years Y-1 and Y
     action, body = forms[-1]
     fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', body))
@@ -152,24 +202,41 @@ def test_annual_report_journey_posts_the_prefilled_form(app, db, city):
     data = {**fields, "submitted": "y", "submitted_on": f"{Y}-05-20"}
     resp = post(app, c, action, data)
     assert resp.status_code == 302
-    row = db.session.scalars(select(AnnualReport).where(AnnualReport.firm_id == firm.id, AnnualReport.year == Y)).one()
+    row = db.session.scalars(
+        select(AnnualReport).where(AnnualReport.firm_id == firm.id, AnnualReport.year == Y)
+    ).one()
     assert row.submitted and row.submitted_on == date(Y, 5, 20) and row.note is None
     assert db.session.get(Firm, firm.id).updated_at == before  # nothing the officer did not change
-    assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.entity == "annual_report")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.entity == "annual_report")
+        )
+        == 1
+    )
     # The same (now stale) form again is refused and changes nothing.
     post(app, c, action, {**data, "submitted_on": f"{Y}-05-21"})
     db.session.expire_all()
     assert db.session.get(AnnualReport, row.id).submitted_on == date(Y, 5, 20)
     # A year with no 年报 due is refused with the field named.
     resp = post(app, c, action, {**data, "year": str(Y + 3), "version": ""})
-    assert db.session.scalar(select(func.count()).select_from(AnnualReport).where(AnnualReport.firm_id == firm.id)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AnnualReport).where(AnnualReport.firm_id == firm.id)
+        )
+        == 1
+    )
 
 
 def test_missed_annual_report_and_revocation_risk(db, city):
     from pipeline.services import compliance
 
-    firm = f.firm(city.a, "己漏报科技有限公司", stage="certified", hnte_cert_date=date(Y - 2, 11, 1),
-                  hnte_cert_expiry=date(Y + 1, 10, 31))
+    firm = f.firm(
+        city.a,
+        "己漏报科技有限公司",
+        stage="certified",
+        hnte_cert_date=date(Y - 2, 11, 1),
+        hnte_cert_expiry=date(Y + 1, 10, 31),
+    )
     for y in (Y - 2, Y - 1, Y):
         f.year(firm, y, sales=3000, rd=200)
     db.session.add(AnnualReport(firm_id=firm.id, year=Y - 1, submitted=False))
@@ -188,8 +255,13 @@ def test_missed_annual_report_and_revocation_risk(db, city):
 
 
 def test_recertification_year_on_the_page_and_dashboard(app, db, city):
-    firm = f.firm(city.a, "庚到期科技有限公司", stage="certified", hnte_cert_date=date(Y - 3, 12, 31),
-                  hnte_cert_expiry=date(Y, 12, 30))
+    firm = f.firm(
+        city.a,
+        "庚到期科技有限公司",
+        stage="certified",
+        hnte_cert_date=date(Y - 3, 12, 31),
+        hnte_cert_expiry=date(Y, 12, 30),
+    )
     db.session.commit()
     from pipeline.services.goals import expiring_this_year, goal_scope
 
@@ -204,8 +276,13 @@ def test_new_reminders_are_created_once(db, city):
     from pipeline.reminders.scan import run_scan
 
     firm = f.firm(city.a, "辛科小科技有限公司", stage="pool", tsme_reg_no="2025320706A0001", tsme_year=Y - 1)
-    cert = f.firm(city.a, "壬漏报科技有限公司", stage="certified", hnte_cert_date=date(Y - 2, 11, 1),
-                  hnte_cert_expiry=date(Y + 1, 10, 31))
+    cert = f.firm(
+        city.a,
+        "壬漏报科技有限公司",
+        stage="certified",
+        hnte_cert_date=date(Y - 2, 11, 1),
+        hnte_cert_expiry=date(Y + 1, 10, 31),
+    )
     db.session.add(AnnualReport(firm_id=cert.id, year=Y - 1, submitted=False))
     db.session.add(AnnualReport(firm_id=cert.id, year=Y, submitted=False))
     db.session.commit()
@@ -221,9 +298,15 @@ def test_new_reminders_are_created_once(db, city):
     r = run_scan(before_window)
     assert r.by_rule.get("tsme_window", 0) > 0
     assert run_scan(before_window).created == 0
-    renewal = run_scan(date(Y, 3, 20))  # a registered 科小 before its end-of-March renewal
-    assert db.session.scalar(select(func.count()).select_from(Reminder).where(
-        Reminder.rule == "tsme_update", Reminder.firm_id == firm.id)) > 0
+    run_scan(date(Y, 3, 20))  # a registered 科小 before its end-of-March renewal
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Reminder)
+            .where(Reminder.rule == "tsme_update", Reminder.firm_id == firm.id)
+        )
+        > 0
+    )
     assert run_scan(date(Y, 3, 20)).created == 0
     keys = db.session.scalars(select(Reminder.dedupe_key)).all()
     assert len(keys) == len(set(keys))
@@ -234,10 +317,16 @@ def test_digest_and_health_page_show_the_compliance_risk(app, db, city):
     from pipeline.reminders.scan import run_scan
 
     run_digest(TODAY)
-    body = db.session.scalars(select(Reminder.body).where(Reminder.rule == "digest",
-                                                          Reminder.county_id == city.a.id)).first()
+    body = db.session.scalars(
+        select(Reminder.body).where(Reminder.rule == "digest", Reminder.county_id == city.a.id)
+    ).first()
     assert "已认定企业合规风险（1家，其中年报逾期0家）" in body and city.risky.name in body
     run_scan(TODAY)
-    assert db.session.scalar(select(func.count()).select_from(Reminder).where(Reminder.rule == "compliance_risk")) > 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Reminder).where(Reminder.rule == "compliance_risk")
+        )
+        > 0
+    )
     html = get(app, _client(app, city.admin), "/admin/reminders/").get_data(as_text=True)
     assert "已认定企业合规风险" in html

@@ -16,15 +16,25 @@ from pipeline.criteria import IPItem, Profile, TsmeFlags, YearFigures
 from pipeline.criteria.model import RD_MANAGEMENT_POINTS
 
 D = Decimal
-APP = date(2026, 6, 15)          # application year Y = 2026, window 2023..2025
+APP = date(2026, 6, 15)  # application year Y = 2026, window 2023..2025
 REG = date(2020, 1, 1)
 ALL_RDM = frozenset(RD_MANAGEMENT_POINTS)
 
 
 def fig(**kw) -> YearFigures:
     """A year of figures; amounts given as str/int become Decimal."""
-    base = dict(sales=1000, total_income=1000, hightech_income=800, rd_total=100, rd_domestic=100,
-                net_assets=1000, total_assets=3000, total_cost=900, staff=100, tech_staff=20)
+    base = dict(
+        sales=1000,
+        total_income=1000,
+        hightech_income=800,
+        rd_total=100,
+        rd_domestic=100,
+        net_assets=1000,
+        total_assets=3000,
+        total_cost=900,
+        staff=100,
+        tech_staff=20,
+    )
     base.update(kw)
     out = {}
     for k, v in base.items():
@@ -49,10 +59,18 @@ INVENTION = IPItem(kind="invention_patent", status="granted", acquired="own", co
 
 def good_profile(**kw) -> Profile:
     base = dict(
-        application_date=APP, registered_on=REG, tech_domain="10101", years=good_years(),
-        ip=(INVENTION,), conversions={2023: 5, 2024: 5, 2025: 5},
-        grades={"tech_advancement": "A", "core_support": "A"}, rd_management=ALL_RDM,
-        standards=True, incident_within_year=False, revoked_this_year=False, tsme=TsmeFlags(),
+        application_date=APP,
+        registered_on=REG,
+        tech_domain="10101",
+        years=good_years(),
+        ip=(INVENTION,),
+        conversions={2023: 5, 2024: 5, 2025: 5},
+        grades={"tech_advancement": "A", "core_support": "A"},
+        rd_management=ALL_RDM,
+        standards=True,
+        incident_within_year=False,
+        revoked_this_year=False,
+        tsme=TsmeFlags(),
     )
     base.update(kw)
     return Profile(**base)
@@ -88,17 +106,31 @@ def good_dict():
     """The contract JSON form of a passing firm (same figures as good_profile)."""
     years = {}
     for y, f in good_years().items():
-        years[str(y)] = {k: (str(v) if isinstance(v, Decimal) else v)
-                         for k, v in dataclasses.asdict(f).items() if v is not None}
+        years[str(y)] = {
+            k: (str(v) if isinstance(v, Decimal) else v)
+            for k, v in dataclasses.asdict(f).items()
+            if v is not None
+        }
     return {
-        "application_date": "2026-06-15", "registered_on": "2020-01-01", "tech_domain": "10101",
+        "application_date": "2026-06-15",
+        "registered_on": "2020-01-01",
+        "tech_domain": "10101",
         "years": years,
-        "ip": [{"kind": "invention_patent", "status": "granted", "acquired": "own", "core": True,
-                "used_in_hnte": False}],
+        "ip": [
+            {
+                "kind": "invention_patent",
+                "status": "granted",
+                "acquired": "own",
+                "core": True,
+                "used_in_hnte": False,
+            }
+        ],
         "conversions": {"2023": 5, "2024": 5, "2025": 5},
         "grades": {"tech_advancement": "A", "core_support": "A"},
         "rd_management": {k: True for k in RD_MANAGEMENT_POINTS},
-        "standards": True, "incident_within_year": False, "revoked_this_year": False,
+        "standards": True,
+        "incident_within_year": False,
+        "revoked_this_year": False,
         "tsme": {"hnte_valid": False},
     }
 

@@ -11,18 +11,32 @@ from tests.criteria.helpers import dumps, good_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 CONDITION_KEYS = {"status", "value", "required", "explain"}
-ITEMS = ["ip_advancement", "ip_core_support", "ip_quantity", "ip_acquisition", "ip_standards",
-         "ip_total", "conversion", "rd_management", "growth_net_assets", "growth_sales"]
+ITEMS = [
+    "ip_advancement",
+    "ip_core_support",
+    "ip_quantity",
+    "ip_acquisition",
+    "ip_standards",
+    "ip_total",
+    "conversion",
+    "rd_management",
+    "growth_net_assets",
+    "growth_sales",
+]
 
 
 def run(args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "pipeline.assess", *args], cwd=ROOT,
-                          input=stdin, capture_output=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.assess", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def check_contract(out):
-    assert set(out) == {"rules_version", "application_year", "verdict", "conditions", "score",
-                        "tsme", "gaps"}
+    assert set(out) == {"rules_version", "application_year", "verdict", "conditions", "score", "tsme", "gaps"}
     assert out["rules_version"] == "hnte-2016/tsme-2017"
     assert out["verdict"] in {"ready", "marginal", "not_ready", "incomplete"}
     assert list(out["conditions"]) == [f"H{i}" for i in range(1, 11)]
@@ -52,31 +66,77 @@ def test_file(tmp_path):
     assert out["verdict"] == "ready"
     assert out["score"]["min"] == 86 and out["score"]["max"] == 100
     assert out["conditions"]["H5"]["value"] == 0.1 and out["conditions"]["H5"]["required"] == 0.05
-    assert "《高新技术企业认定管理办法》" in r.stdout.decode("utf-8")   # ensure_ascii=False
+    assert "《高新技术企业认定管理办法》" in r.stdout.decode("utf-8")  # ensure_ascii=False
 
 
 def test_spec_example(tmp_path):
     """The contract's own input example (with Y-2, Y-3 figures filled in)."""
     d = {
-        "application_date": "2026-06-15", "registered_on": "2021-03-10", "tech_domain": "10101",
+        "application_date": "2026-06-15",
+        "registered_on": "2021-03-10",
+        "tech_domain": "10101",
         "years": {
-            "2023": {"sales": 3000, "total_income": 3050, "hightech_income": 2100, "rd_total": 160,
-                     "rd_domestic": 150, "net_assets": 1200, "total_assets": 2800,
-                     "total_cost": 2600, "staff": 60, "tech_staff": 8},
-            "2024": {"sales": 3500, "total_income": 3550, "hightech_income": 2400, "rd_total": 180,
-                     "rd_domestic": 170, "net_assets": 1400, "total_assets": 3000,
-                     "total_cost": 3000, "staff": 62, "tech_staff": 8},
-            "2025": {"sales": 4200, "total_income": 4250, "hightech_income": 2900, "rd_total": 210,
-                     "rd_domestic": 200, "net_assets": 1650, "total_assets": 3300,
-                     "total_cost": 3600, "staff": 70, "tech_staff": 9}},
-        "ip": [{"kind": "invention_patent", "status": "granted", "acquired": "own", "core": True,
-                "used_in_hnte": False}],
+            "2023": {
+                "sales": 3000,
+                "total_income": 3050,
+                "hightech_income": 2100,
+                "rd_total": 160,
+                "rd_domestic": 150,
+                "net_assets": 1200,
+                "total_assets": 2800,
+                "total_cost": 2600,
+                "staff": 60,
+                "tech_staff": 8,
+            },
+            "2024": {
+                "sales": 3500,
+                "total_income": 3550,
+                "hightech_income": 2400,
+                "rd_total": 180,
+                "rd_domestic": 170,
+                "net_assets": 1400,
+                "total_assets": 3000,
+                "total_cost": 3000,
+                "staff": 62,
+                "tech_staff": 8,
+            },
+            "2025": {
+                "sales": 4200,
+                "total_income": 4250,
+                "hightech_income": 2900,
+                "rd_total": 210,
+                "rd_domestic": 200,
+                "net_assets": 1650,
+                "total_assets": 3300,
+                "total_cost": 3600,
+                "staff": 70,
+                "tech_staff": 9,
+            },
+        },
+        "ip": [
+            {
+                "kind": "invention_patent",
+                "status": "granted",
+                "acquired": "own",
+                "core": True,
+                "used_in_hnte": False,
+            }
+        ],
         "conversions": {"2023": 2, "2024": 3, "2025": 4},
         "grades": {"tech_advancement": "B", "core_support": "B"},
-        "rd_management": {"rules": True, "accounting": True, "ledger": True, "rd_unit": True,
-                          "cooperation": False, "conversion_rules": True, "open_platform": False,
-                          "training": True, "skills": True, "recruitment": False,
-                          "performance_reward": True},
+        "rd_management": {
+            "rules": True,
+            "accounting": True,
+            "ledger": True,
+            "rd_unit": True,
+            "cooperation": False,
+            "conversion_rules": True,
+            "open_platform": False,
+            "training": True,
+            "skills": True,
+            "recruitment": False,
+            "performance_reward": True,
+        },
     }
     r = run(["-"], stdin=json.dumps(d).encode())
     assert r.returncode == 0
@@ -111,18 +171,21 @@ def test_stdin_and_decimal_strings():
     check_contract(json.loads(r.stdout))
 
 
-@pytest.mark.parametrize("payload, field", [
-    (b"{not json", "JSON"),
-    (b"", "JSON"),
-    (b"[1]", "必须是JSON对象"),
-    ("BAD_RD", "years.2024.rd_total"),
-    ("BAD_KIND", "ip[0].kind"),
-    ("BAD_DATE", "application_date"),
-    ("BAD_HT", "years.2025.hightech_income"),
-    ("BAD_STAFF", "years.2025.tech_staff"),
-    ("EARLY", "years.2019"),
-    ("BAD_TYPE", "years.2023.staff"),
-])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        (b"{not json", "JSON"),
+        (b"", "JSON"),
+        (b"[1]", "必须是JSON对象"),
+        ("BAD_RD", "years.2024.rd_total"),
+        ("BAD_KIND", "ip[0].kind"),
+        ("BAD_DATE", "application_date"),
+        ("BAD_HT", "years.2025.hightech_income"),
+        ("BAD_STAFF", "years.2025.tech_staff"),
+        ("EARLY", "years.2019"),
+        ("BAD_TYPE", "years.2023.staff"),
+    ],
+)
 def test_bad_input_exit_2(payload, field):
     if isinstance(payload, str):
         d = good_dict()
@@ -147,7 +210,7 @@ def test_bad_input_exit_2(payload, field):
     err = r.stderr.decode("utf-8")
     assert err.endswith("\n") and err.count("\n") == 1
     assert field in err
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in err)   # Chinese
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in err)  # Chinese
 
 
 def test_missing_file():

@@ -1,10 +1,11 @@
 """Gaps: numbers worked out by hand, and each adding exactly the amount closes the gap."""
 
 from datetime import date
+
 import pytest
 
-from tests.criteria.helpers import good_profile, replace, series, with_year
 from pipeline.criteria import IPItem, assess
+from tests.criteria.helpers import good_profile, series, with_year
 
 UNITS = {"万元", "人", "项", "次/年", None}
 
@@ -14,8 +15,15 @@ def gaps(p):
 
 
 def test_gap_shape_and_citations():
-    p = good_profile(ip=(), rd_management=frozenset(), standards=False, tech_domain="10999",
-                     conversions={}, incident_within_year=True, revoked_this_year=True)
+    p = good_profile(
+        ip=(),
+        rd_management=frozenset(),
+        standards=False,
+        tech_domain="10999",
+        conversions={},
+        incident_within_year=True,
+        revoked_this_year=True,
+    )
     p = with_year(p, 2025, staff=100, tech_staff=1, hightech_income=100)
     out = assess(p).to_dict()["gaps"]
     assert out
@@ -34,29 +42,50 @@ def test_ready_firm_has_no_condition_gaps():
 
 
 def test_h1_days():
-    g = gaps(good_profile(registered_on=date(2025, 6, 17)))["H1"]   # 363 days
+    g = gaps(good_profile(registered_on=date(2025, 6, 17)))["H1"]  # 363 days
     assert "2天" in g["what"] and "2026-06-17" in g["what"]
 
 
-@pytest.mark.parametrize("staff, tech, hires", [
-    (100, 9, 2),     # 10/101 < 10 %, 11/102 ≥ 10 %
-    (100, 5, 6),     # 10/105 < 10 %, 11/106 ≥ 10 %
-    (100, 0, 12),    # 11/111 < 10 %, 12/112 ≥ 10 %
-    (10, 0, 2),      # 1/11 < 10 %, 2/12 ≥ 10 %
-])
+@pytest.mark.parametrize(
+    "staff, tech, hires",
+    [
+        (100, 9, 2),  # 10/101 < 10 %, 11/102 ≥ 10 %
+        (100, 5, 6),  # 10/105 < 10 %, 11/106 ≥ 10 %
+        (100, 0, 12),  # 11/111 < 10 %, 12/112 ≥ 10 %
+        (10, 0, 2),  # 1/11 < 10 %, 2/12 ≥ 10 %
+    ],
+)
 def test_h4_hires(staff, tech, hires):
     p = with_year(good_profile(), 2025, staff=staff, tech_staff=tech)
     g = gaps(p)["H4"]
     assert (g["amount"], g["unit"]) == (hires, "人")
-    assert assess(with_year(p, 2025, staff=staff + hires, tech_staff=tech + hires)).conditions["H4"].status == "pass"
-    assert assess(with_year(p, 2025, staff=staff + hires - 1, tech_staff=tech + hires - 1)).conditions["H4"].status == "fail"
+    assert (
+        assess(with_year(p, 2025, staff=staff + hires, tech_staff=tech + hires)).conditions["H4"].status
+        == "pass"
+    )
+    assert (
+        assess(with_year(p, 2025, staff=staff + hires - 1, tech_staff=tech + hires - 1))
+        .conditions["H4"]
+        .status
+        == "fail"
+    )
 
 
 def test_h5_short():
     # sales 1000 a year → 5 %; need 150 over the window, have 3 × 40 = 120 → 30 万元
-    p = series("rd_total", (40, 40, 40), series("rd_domestic", (40, 40, 40),
-               series("sales", (1000, 1000, 1000), series("total_income", (1000, 1000, 1000),
-               series("hightech_income", (800, 800, 800))))))
+    p = series(
+        "rd_total",
+        (40, 40, 40),
+        series(
+            "rd_domestic",
+            (40, 40, 40),
+            series(
+                "sales",
+                (1000, 1000, 1000),
+                series("total_income", (1000, 1000, 1000), series("hightech_income", (800, 800, 800))),
+            ),
+        ),
+    )
     g = gaps(p)["H5"]
     assert (g["amount"], g["unit"]) == (30, "万元")
     assert assess(with_year(p, 2025, rd_total=70, rd_domestic=70)).conditions["H5"].status == "pass"
@@ -80,23 +109,26 @@ def test_h6_domestic():
     g = gaps(p)["H6"]
     assert (g["amount"], g["unit"]) == (75, "万元")
     p2 = with_year(p, 2025, rd_total=175, rd_domestic=125)
-    assert assess(p2).conditions["H6"].status == "pass"       # 225 / 375 = 0.6
+    assert assess(p2).conditions["H6"].status == "pass"  # 225 / 375 = 0.6
 
 
 def test_h7_hightech():
     p = with_year(good_profile(), 2025, sales=1000, total_income=1000, hightech_income=500)
     g = gaps(p)["H7"]
     assert (g["amount"], g["unit"]) == (100, "万元")
-    assert "250" in g["explain"]           # new HT income alone: (6000 − 5000)/4 = 250
+    assert "250" in g["explain"]  # new HT income alone: (6000 − 5000)/4 = 250
 
 
-@pytest.mark.parametrize("ip, amount", [
-    ((), 1),
-    ((IPItem("design"),), 2),               # 1 → 3 for 3–4
-    ((IPItem("design"),) * 2, 1),
-    ((IPItem("design"),) * 4, 1),           # 4 → 5 for 5–6
-    ((IPItem("design"),) * 5, 1),           # then one Class I
-])
+@pytest.mark.parametrize(
+    "ip, amount",
+    [
+        ((), 1),
+        ((IPItem("design"),), 2),  # 1 → 3 for 3–4
+        ((IPItem("design"),) * 2, 1),
+        ((IPItem("design"),) * 4, 1),  # 4 → 5 for 5–6
+        ((IPItem("design"),) * 5, 1),  # then one Class I
+    ],
+)
 def test_ip_quantity(ip, amount):
     g = gaps(good_profile(ip=ip))["ip_quantity"]
     assert (g["amount"], g["unit"]) == (amount, "项")
@@ -121,9 +153,19 @@ def test_conversion_next_band():
 def test_rd_management_pieces():
     have = frozenset({"rules", "accounting", "rd_unit"})
     got = {c for c in gaps(good_profile(rd_management=have)) if c.startswith("rd_management.")}
-    assert got == {"rd_management." + k for k in
-                   ("ledger", "cooperation", "conversion_rules", "open_platform", "training",
-                    "skills", "recruitment", "performance_reward")}
+    assert got == {
+        "rd_management." + k
+        for k in (
+            "ledger",
+            "cooperation",
+            "conversion_rules",
+            "open_platform",
+            "training",
+            "skills",
+            "recruitment",
+            "performance_reward",
+        )
+    }
     assert "研发费用辅助账" in gaps(good_profile(rd_management=have))["rd_management.ledger"]["what"]
 
 
@@ -154,17 +196,20 @@ def test_h8_gap_and_tsme_gap():
 
 def test_h4_no_staff_and_fractional_averages():
     from decimal import Decimal
+
     from pipeline.criteria.gaps import staff_to_hire
+
     assert staff_to_hire(0, 0) == 1
     assert staff_to_hire(100, 10) == 0
     # monthly averages may be fractional: 100.5 staff, 9.5 tech → need 5.5 → 1 hire
     # (10.5·10 = 105 ≥ 101.5), 0 hires fails (95 < 100.5)
     assert staff_to_hire(Decimal("100.5"), Decimal("9.5")) == 1
-    assert staff_to_hire(Decimal("100.5"), Decimal("9")) == 2       # need 10.5 → 2
+    assert staff_to_hire(Decimal("100.5"), Decimal("9")) == 2  # need 10.5 → 2
 
 
 def test_assessment_is_dataclass():
     import dataclasses
+
     a = assess(good_profile())
     assert dataclasses.is_dataclass(a)
     assert a.rules_version == "hnte-2016/tsme-2017"

@@ -8,10 +8,9 @@ from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
-from tests.criteria.helpers import fig, good_dict, good_profile
-
 from pipeline.criteria import TsmeFlags, assess
 from pipeline.criteria.rules import PASS_SCORE, REVISIONS, RULES_VERSION, hires_needed, rd_band_pct
+from tests.criteria.helpers import fig, good_dict, good_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +20,10 @@ def _gap(a, code):
 
 
 def test_h5_fails_with_zero_sales_in_every_year():
-    years = {y: fig(sales=0, total_income=0, hightech_income=0, rd_total=10, rd_domestic=10) for y in (2023, 2024, 2025)}
+    years = {
+        y: fig(sales=0, total_income=0, hightech_income=0, rd_total=10, rd_domestic=10)
+        for y in (2023, 2024, 2025)
+    }
     a = assess(good_profile(years=years))
     h5 = a.conditions["H5"]
     assert (h5.status, h5.value) == ("fail", None)
@@ -47,7 +49,7 @@ def test_ratio_text_and_value_never_contradict_the_verdict():
     years[2025] = fig(sales=1000, rd_total="49.99", rd_domestic="49.99")
     h5 = assess(good_profile(years=years)).conditions["H5"]
     assert h5.status == "fail"
-    assert h5.value == 0.0499 and h5.value < h5.required          # not 0.05
+    assert h5.value == 0.0499 and h5.value < h5.required  # not 0.05
     assert "4.99%" in h5.explain and "5.00%" not in h5.explain
     # 10 of 100.01 staff is 9.9990%: fails; the text says 9.99%, the value 0.0999
     years = dict(good_profile().years)
@@ -65,8 +67,12 @@ def test_h5_gap_names_closed_years_and_the_year_that_can_still_change():
     # application 2027-05-31 → window 2024..2026; read on 2026-12-01: 2024, 2025 closed, 2026 open.
     # sales 1000 each → need 150; R&D 30 + 30 + 30 = 90 → short 60; 2026 must reach 30 + 60 = 90.
     years = {y: fig(sales=1000, rd_total=30, rd_domestic=30) for y in (2024, 2025, 2026)}
-    p = good_profile(application_date=date(2027, 5, 31), years=years, as_of=date(2026, 12, 1),
-                     conversions={2024: 5, 2025: 5, 2026: 5})
+    p = good_profile(
+        application_date=date(2027, 5, 31),
+        years=years,
+        as_of=date(2026, 12, 1),
+        conversions={2024: 5, 2025: 5, 2026: 5},
+    )
     g = _gap(assess(p), "H5")
     assert g.amount == 60
     assert "2024、2025年度已结束（合计60万元，不能再改变）" in g.what
@@ -92,7 +98,9 @@ def test_registration_after_application_is_refused_with_exit_2(tmp_path):
     data["years"] = {}
     f = tmp_path / "p.json"
     f.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "pipeline.assess", str(f)], cwd=ROOT, capture_output=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "pipeline.assess", str(f)], cwd=ROOT, capture_output=True, timeout=60
+    )
     assert r.returncode == 2 and r.stdout == b""
     err = r.stderr.decode("utf-8")
     assert err.startswith("registered_on：") and "晚于申请日期" in err and err.count("\n") == 1
@@ -106,5 +114,6 @@ def test_the_rules_table_is_the_one_source():
     from pipeline.criteria import gaps, hnte, score
     from pipeline.forecast import PASS_SCORE as fc
     from pipeline.roadmap import planner
+
     assert hnte.PASS_SCORE is gaps.PASS_SCORE is planner.PASS_SCORE is fc
     assert score.GRADE_BANDS is __import__("pipeline.criteria.rules", fromlist=["x"]).GRADE_BANDS

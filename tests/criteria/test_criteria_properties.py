@@ -5,7 +5,8 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.criteria import IPItem, Profile, TsmeFlags, YearFigures, assess
 from pipeline.criteria.model import CLASS_I, CLASS_II, RD_MANAGEMENT_POINTS
@@ -18,10 +19,15 @@ def money(lo=0, hi=50_000_00):
     return st.integers(lo, hi).map(lambda c: Decimal(c) / 100)
 
 
-ip_items = st.builds(IPItem, kind=st.sampled_from(KINDS),
-                     status=st.sampled_from(["granted", "granted", "filed"]),
-                     acquired=st.sampled_from(["own", "transferred"]), core=st.booleans(),
-                     used_in_hnte=st.booleans(), related=st.booleans())
+ip_items = st.builds(
+    IPItem,
+    kind=st.sampled_from(KINDS),
+    status=st.sampled_from(["granted", "granted", "filed"]),
+    acquired=st.sampled_from(["own", "transferred"]),
+    core=st.booleans(),
+    used_in_hnte=st.booleans(),
+    related=st.booleans(),
+)
 
 
 @st.composite
@@ -30,7 +36,10 @@ def year_figures(draw):
     income = sales + draw(money(0, 10_000))
     rd = draw(money(0, 5_000_00))
     staff = draw(st.integers(0, 800))
-    maybe = lambda s: draw(st.one_of(st.none(), s)) if draw(st.integers(0, 9)) == 0 else draw(s)
+
+    def maybe(s):
+        return draw(st.one_of(st.none(), s)) if draw(st.integers(0, 9)) == 0 else draw(s)
+
     return YearFigures(
         sales=sales,
         total_income=draw(st.sampled_from([None, income])),
@@ -61,17 +70,22 @@ def profiles(draw):
         if g != "-":
             grades[k] = g
     return Profile(
-        application_date=app, registered_on=reg,
+        application_date=app,
+        registered_on=reg,
         tech_domain=draw(st.sampled_from(["10101", "101", "10", "10999", "109", "", None, "80902"])),
-        years=years, ip=tuple(draw(st.lists(ip_items, max_size=8))),
+        years=years,
+        ip=tuple(draw(st.lists(ip_items, max_size=8))),
         conversions={y: draw(st.integers(0, 8)) for y in range(Y - 3, Y)},
         grades=grades,
         rd_management=frozenset(draw(st.sets(st.sampled_from(sorted(RD_MANAGEMENT_POINTS))))),
-        standards=draw(st.booleans()), incident_within_year=draw(st.booleans()),
+        standards=draw(st.booleans()),
+        incident_within_year=draw(st.booleans()),
         revoked_this_year=draw(st.integers(0, 9)) == 0,
-        tsme=TsmeFlags(hnte_valid=draw(st.booleans()),
-                       restricted_industry=draw(st.integers(0, 9)) == 0,
-                       incident_prev_or_this_year=draw(st.sampled_from([None, False, True]))),
+        tsme=TsmeFlags(
+            hnte_valid=draw(st.booleans()),
+            restricted_industry=draw(st.integers(0, 9)) == 0,
+            incident_prev_or_this_year=draw(st.sampled_from([None, False, True])),
+        ),
     )
 
 
@@ -100,8 +114,15 @@ def test_score_bounds(p):
 def test_verdict_consistent(p):
     a = assess(p)
     s = {c.status for c in a.conditions.values()}
-    expected = ("not_ready" if "fail" in s else "incomplete" if "missing" in s
-                else "marginal" if "uncertain" in s else "ready")
+    expected = (
+        "not_ready"
+        if "fail" in s
+        else "incomplete"
+        if "missing" in s
+        else "marginal"
+        if "uncertain" in s
+        else "ready"
+    )
     assert a.verdict == expected
     h8 = a.conditions["H8"].status
     assert h8 == ("pass" if a.score_min >= 71 else "uncertain" if a.score_max >= 71 else "fail")
@@ -119,17 +140,22 @@ def test_deterministic_and_json(p):
 @SETTINGS
 @given(profiles(), st.data())
 def test_more_rd_never_hurts(p, data):
-    window = [y for y in range(p.application_date.year - 3, p.application_date.year)
-              if y in p.years and p.years[y].rd_total is not None]
+    window = [
+        y
+        for y in range(p.application_date.year - 3, p.application_date.year)
+        if y in p.years and p.years[y].rd_total is not None
+    ]
     if not window:
         return
     y = data.draw(st.sampled_from(window))
     delta = data.draw(money(1, 1_000_00))
     f = p.years[y]
     f2 = dataclasses.replace(
-        f, rd_total=f.rd_total + delta,
+        f,
+        rd_total=f.rd_total + delta,
         rd_domestic=None if f.rd_domestic is None else f.rd_domestic + delta,
-        rd_deductible=None if f.rd_deductible is None else f.rd_deductible + delta)
+        rd_deductible=None if f.rd_deductible is None else f.rd_deductible + delta,
+    )
     q = dataclasses.replace(p, years={**p.years, y: f2})
     a, b = assess(p), assess(q)
     assert b.score_min >= a.score_min and b.score_max >= a.score_max
@@ -204,10 +230,12 @@ def test_applying_a_gap_closes_it(p):
 
 
 @SETTINGS
-@given(st.lists(st.one_of(money(-1_000_00, 10_000_00), st.integers(-5, 5).map(Decimal)),
-                min_size=2, max_size=3))
+@given(
+    st.lists(st.one_of(money(-1_000_00, 10_000_00), st.integers(-5, 5).map(Decimal)), min_size=2, max_size=3)
+)
 def test_growth_fast_path_equals_exact(values):
     from pipeline.criteria import score as S
+
     assert S.growth_band_of(values) == S.growth_band(S.growth_rate(values))
 
 
@@ -216,6 +244,7 @@ def test_growth_fast_path_equals_exact(values):
 def test_growth_exact_at_edges(v1, pct, nudge):
     """Series whose two ratios are both exactly 1 + pct/100 (± a cent) land on the exact band."""
     from pipeline.criteria import score as S
+
     f = Decimal(100 + pct) / 100
     vals = [Decimal(v1), Decimal(v1) * f, Decimal(v1) * f * f + Decimal(nudge) / 100]
     assert S.growth_band_of(vals) == S.growth_band(S.growth_rate(vals))

@@ -1,11 +1,12 @@
 """A small city for reminder tests: two counties, their officers, firms and firm users."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests import factories as f
 import pytest
 
+from tests import factories as f
 
 
 @dataclass
@@ -41,4 +42,6 @@ def city(db):
     user_a2 = f.user("firm_a2", "firm", county=a, firm=firm_a2)
     user_b = f.user("firm_b", "firm", county=b, firm=firm_b)
     f.db.session.commit()
-    return City(a, b, officer_a, officer_a2, officer_b, admin, firm_a1, firm_a2, firm_b, user_a1, user_a2, user_b)
+    return City(
+        a, b, officer_a, officer_a2, officer_b, admin, firm_a1, firm_a2, firm_b, user_a1, user_a2, user_b
+    )

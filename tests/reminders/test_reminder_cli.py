@@ -1,4 +1,5 @@
 """``flask reminders scan|deliver|digest`` print what they did; a malformed --today is refused."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -15,7 +16,10 @@ def test_scan_prints_what_it_created_then_nothing_on_a_rerun(runner, db, city):
     out = runner.invoke(args=["reminders", "scan", "--today", TODAY.isoformat()])
     assert out.exit_code == 0, out.output
     assert "扫描日期 2026-06-10" in out.output and "新建提醒 3 条" in out.output
-    assert "里程碑已逾期（milestone_overdue）：2" in out.output and "里程碑即将到期（milestone_due）：1" in out.output
+    assert (
+        "里程碑已逾期（milestone_overdue）：2" in out.output
+        and "里程碑即将到期（milestone_due）：1" in out.output
+    )
     again = runner.invoke(args=["reminders", "scan", "--today", TODAY.isoformat()])
     assert "新建提醒 0 条" in again.output
 

@@ -1,4 +1,5 @@
 """Delivery against real local servers: SMTP (aiosmtpd) and a group-robot webhook (http.server)."""
+
 from __future__ import annotations
 
 import email
@@ -11,13 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
-from tests.reminders.helpers import milestone
 from sqlalchemy import select
 
 from pipeline.models import Delivery, DeliveryAttempt, Reminder
 from pipeline.models.base import utcnow
 from pipeline.reminders.deliver import backoff, deliver_pending
 from pipeline.reminders.scan import run_scan
+from tests.reminders.helpers import milestone
 
 TODAY = date(2026, 6, 10)
 
@@ -38,7 +39,9 @@ class Inbox:
     async def handle_DATA(self, server, session, envelope):
         if self.reject:
             return "550 5.7.1 mailbox unavailable"
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default)))
+        self.messages.append(
+            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default))
+        )
         return "250 OK"
 
 
@@ -48,9 +51,16 @@ def smtp(app, monkeypatch):
     port = free_port()
     ctl = Controller(inbox, hostname="127.0.0.1", port=port)
     ctl.start()
-    for key, value in {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": port, "MAIL_USE_TLS": False, "MAIL_USE_SSL": False,
-                       "MAIL_USERNAME": None, "MAIL_ENABLED": True, "BASE_URL": "https://kj.lyg.example.cn",
-                       "MAIL_DEFAULT_SENDER": "小升高培育平台 <noreply@lyg.example.cn>"}.items():
+    for key, value in {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": False,
+        "MAIL_USE_SSL": False,
+        "MAIL_USERNAME": None,
+        "MAIL_ENABLED": True,
+        "BASE_URL": "https://kj.lyg.example.cn",
+        "MAIL_DEFAULT_SENDER": "小升高培育平台 <noreply@lyg.example.cn>",
+    }.items():
         monkeypatch.setitem(app.config, key, value)
     yield inbox
     ctl.stop()
@@ -82,7 +92,9 @@ def test_email_arrives_with_chinese_subject_body_and_link(db, city, smtp):
     assert deliver_pending().sent == 0  # nothing is sent twice
 
 
-def test_smtp_down_retries_with_back_off_then_gives_up_visibly_and_keeps_the_reminder(app, db, city, monkeypatch):
+def test_smtp_down_retries_with_back_off_then_gives_up_visibly_and_keeps_the_reminder(
+    app, db, city, monkeypatch
+):
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", free_port())  # nothing listens there
     monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 2)
@@ -100,14 +112,21 @@ def test_smtp_down_retries_with_back_off_then_gives_up_visibly_and_keeps_the_rem
         if attempt < 4:
             waits.append(d.next_attempt_at - now)
             # not before its time
-            assert deliver_pending(now=d.next_attempt_at - timedelta(seconds=1), channels_only=("email",)).failed == 0
+            assert (
+                deliver_pending(now=d.next_attempt_at - timedelta(seconds=1), channels_only=("email",)).failed
+                == 0
+            )
             now = d.next_attempt_at
     assert waits == [timedelta(minutes=5), timedelta(minutes=10), timedelta(minutes=20)]
     d = db.session.scalars(select(Delivery).where(Delivery.channel == "email")).one()
     assert d.status == "gave_up" and d.next_attempt_at is None
     assert db.session.scalar(select(Reminder.title).where(Reminder.id == d.reminder_id))  # nothing lost
-    assert len(db.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)).all()) == 4
-    assert deliver_pending(now=now + timedelta(days=1), channels_only=("email",)).failed == 0  # given up: left alone
+    assert (
+        len(db.session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.delivery_id == d.id)).all()) == 4
+    )
+    assert (
+        deliver_pending(now=now + timedelta(days=1), channels_only=("email",)).failed == 0
+    )  # given up: left alone
 
 
 def test_server_answering_550_is_retried_and_succeeds_once_it_recovers(db, city, smtp):

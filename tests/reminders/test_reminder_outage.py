@@ -1,4 +1,5 @@
 """Issue 12, item 4: a mail outage loses nothing; given-up deliveries come back in bulk."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -48,4 +49,6 @@ def test_past_the_horizon_it_gives_up_and_the_health_page_retries_all(app, db, c
     assert d.status == "gave_up" and now - utcnow() < timedelta(hours=1, minutes=1)
     assert requeue_given_up(None) == 1
     db.session.expire_all()
-    assert db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "gave_up")) == 0
+    assert (
+        db.session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "gave_up")) == 0
+    )

@@ -1,4 +1,5 @@
 """Real processes: a scan killed with SIGKILL mid-way then rerun; two schedulers started, one works."""
+
 from __future__ import annotations
 
 import os
@@ -10,10 +11,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from tests.reminders.helpers import milestone
 from sqlalchemy import create_engine, func, select, text
 
 from pipeline.models import Delivery, Reminder, ScanRun
+from tests.reminders.helpers import milestone
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "app.py"]
@@ -53,9 +54,13 @@ def test_scan_killed_mid_way_then_rerun_loses_nothing_and_doubles_nothing(app, d
     db.session.commit()
     expected = 120  # 60 overdue milestones × (firm user + firm's officer)
 
-    proc = subprocess.Popen(FLASK + ["reminders", "scan", "--today", TODAY.isoformat()], cwd=ROOT,
-                            env=_env(app, PIPELINE_SCAN_CHUNK="10", PIPELINE_TEST_SCAN_PAUSE="0.4"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        FLASK + ["reminders", "scan", "--today", TODAY.isoformat()],
+        cwd=ROOT,
+        env=_env(app, PIPELINE_SCAN_CHUNK="10", PIPELINE_TEST_SCAN_PAUSE="0.4"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait(lambda: _count(watcher, "SELECT count(*) FROM reminder") >= 20, 30, "the first chunks")
         os.kill(proc.pid, signal.SIGKILL)
@@ -69,8 +74,14 @@ def test_scan_killed_mid_way_then_rerun_loses_nothing_and_doubles_nothing(app, d
     # whole chunks only: every reminder written has both its deliveries
     assert _count(watcher, "SELECT count(*) FROM delivery") == partial * 2
 
-    done = subprocess.run(FLASK + ["reminders", "scan", "--today", TODAY.isoformat()], cwd=ROOT, env=_env(app),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        FLASK + ["reminders", "scan", "--today", TODAY.isoformat()],
+        cwd=ROOT,
+        env=_env(app),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert f"新建提醒 {expected - partial} 条" in done.stdout
     db.session.expire_all()
@@ -82,16 +93,31 @@ def test_scan_killed_mid_way_then_rerun_loses_nothing_and_doubles_nothing(app, d
 
 
 def test_two_scheduler_processes_only_one_works(app, db, watcher):
-    first = subprocess.Popen(FLASK + ["reminders", "run", "--max-seconds", "60"], cwd=ROOT, env=_env(app),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = subprocess.Popen(
+        FLASK + ["reminders", "run", "--max-seconds", "60"],
+        cwd=ROOT,
+        env=_env(app),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
-        _wait(lambda: _count(watcher, "SELECT count(*) FROM scan_run WHERE status = 'ok'") == 1, 30,
-              "the first scheduler's catch-up scan")
+        _wait(
+            lambda: _count(watcher, "SELECT count(*) FROM scan_run WHERE status = 'ok'") == 1,
+            30,
+            "the first scheduler's catch-up scan",
+        )
         holder = _count(watcher, "SELECT holder FROM scheduler_lease WHERE name = 'reminders'")
         assert f":{first.pid}:" in holder
 
-        second = subprocess.run(FLASK + ["reminders", "run", "--max-seconds", "30"], cwd=ROOT, env=_env(app),
-                                capture_output=True, text=True, timeout=30)
+        second = subprocess.run(
+            FLASK + ["reminders", "run", "--max-seconds", "30"],
+            cwd=ROOT,
+            env=_env(app),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert second.returncode == 0, second.stderr
         assert "另一个提醒调度进程正在运行" in second.stdout and "已取得调度锁" not in second.stdout
         # the second process ran nothing: still one scan, same holder
@@ -103,8 +129,14 @@ def test_two_scheduler_processes_only_one_works(app, db, watcher):
     assert "已取得调度锁" in out and "调度锁已释放" in out
 
     # once the first has stopped, a new one takes over at once
-    third = subprocess.run(FLASK + ["reminders", "run", "--max-seconds", "1"], cwd=ROOT, env=_env(app),
-                           capture_output=True, text=True, timeout=30)
+    third = subprocess.run(
+        FLASK + ["reminders", "run", "--max-seconds", "1"],
+        cwd=ROOT,
+        env=_env(app),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert "已取得调度锁" in third.stdout, third.stdout + third.stderr
 
 

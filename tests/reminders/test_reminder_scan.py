@@ -1,25 +1,29 @@
 """The outbox scan: right recipients, channel choices, idempotent when run twice or at once."""
+
 from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
 
-from tests.reminders.helpers import milestone
 from sqlalchemy import func, select
 
 from pipeline.models import ApplicationBatch, Delivery, Reminder, Roadmap, ScanRun, Setting
 from pipeline.reminders.scan import run_scan
+from tests.reminders.helpers import milestone
 
 TODAY = date(2026, 6, 10)
 
 
 def reminders(db):
-    return db.session.execute(select(Reminder.rule, Reminder.firm_id, Reminder.user_id, Reminder.county_id)
-                              .order_by(Reminder.id)).all()
+    return db.session.execute(
+        select(Reminder.rule, Reminder.firm_id, Reminder.user_id, Reminder.county_id).order_by(Reminder.id)
+    ).all()
 
 
 def channels_of(db, user_id):
-    return sorted(db.session.scalars(select(Delivery.channel).join(Reminder).where(Reminder.user_id == user_id)))
+    return sorted(
+        db.session.scalars(select(Delivery.channel).join(Reminder).where(Reminder.user_id == user_id))
+    )
 
 
 def test_firm_owned_milestone_reaches_only_that_firms_users(db, city):
@@ -37,8 +41,13 @@ def test_officer_owned_milestone_goes_to_the_firms_officer_and_overdue_goes_to_b
     db.session.commit()
     run_scan(TODAY)
     got = sorted((rule, uid) for rule, _, uid, _ in reminders(db))
-    assert got == sorted([("milestone_due", city.officer_a.id), ("milestone_overdue", city.officer_a.id),
-                          ("milestone_overdue", city.user_a1.id)])
+    assert got == sorted(
+        [
+            ("milestone_due", city.officer_a.id),
+            ("milestone_overdue", city.officer_a.id),
+            ("milestone_overdue", city.user_a1.id),
+        ]
+    )
 
 
 def test_firm_without_its_own_officer_reaches_every_officer_of_its_county_and_no_one_else(db, city):
@@ -103,8 +112,16 @@ def test_two_scans_at_once_create_nothing_twice(app, db, city):
 def test_batch_cutoff_reaches_firms_targeting_that_batch(db, city):
     db.session.add(ApplicationBatch(code="2026-3", year=2026, cutoff=TODAY + timedelta(days=7)))
     milestone(city.firm_a1, TODAY + timedelta(days=200), target_batch="2026-3")
-    db.session.add(Roadmap(firm_id=city.firm_b.id, generated_for=TODAY, rules_version="t", calendar_version="t",
-                           plan={}, target_batch="2027-1"))
+    db.session.add(
+        Roadmap(
+            firm_id=city.firm_b.id,
+            generated_for=TODAY,
+            rules_version="t",
+            calendar_version="t",
+            plan={},
+            target_batch="2027-1",
+        )
+    )
     db.session.commit()
     run_scan(TODAY)
     got = db.session.execute(select(Reminder.rule, Reminder.firm_id, Reminder.title)).all()
@@ -119,8 +136,11 @@ def test_urgent_reminders_go_to_the_county_group_robot_once(db, city):
     db.session.commit()
     run_scan(TODAY)
     run_scan(TODAY)
-    robot = db.session.execute(select(Reminder.rule, Reminder.user_id, Delivery.channel).join(Delivery)
-                               .where(Delivery.channel == "webhook")).all()
+    robot = db.session.execute(
+        select(Reminder.rule, Reminder.user_id, Delivery.channel)
+        .join(Delivery)
+        .where(Delivery.channel == "webhook")
+    ).all()
     assert robot == [("milestone_overdue", None, "webhook")]
 
 
@@ -136,8 +156,13 @@ def test_thresholds_are_settings(db, city):
 def test_stale_data_and_certified_firms(db, city):
     from tests import factories as f
 
-    nf = f.firm(city.a, "连云港丁科技有限公司", stage="certified", hnte_cert_date=date(2024, 11, 20),
-                hnte_cert_expiry=date(2027, 11, 19))
+    nf = f.firm(
+        city.a,
+        "连云港丁科技有限公司",
+        stage="certified",
+        hnte_cert_date=date(2024, 11, 20),
+        hnte_cert_expiry=date(2027, 11, 19),
+    )
     db.session.commit()
     r = run_scan(date(2026, 5, 20))
     by_rule = dict(r.by_rule)

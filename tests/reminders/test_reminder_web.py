@@ -1,10 +1,10 @@
 """The bell, the notification pages, channel choices and the admins' health page."""
+
 from __future__ import annotations
 
 import socket
 from datetime import date, timedelta
 
-from tests.reminders.helpers import milestone
 from sqlalchemy import select
 
 from pipeline.models import AuditLog, Delivery, Reminder, ScanRun
@@ -12,6 +12,7 @@ from pipeline.models.base import utcnow
 from pipeline.reminders.deliver import deliver_pending
 from pipeline.reminders.scan import run_scan
 from tests.conftest import login
+from tests.reminders.helpers import milestone
 
 TODAY = date(2026, 6, 10)
 
@@ -33,8 +34,9 @@ def _overdue_for_a1(db, city, title="提交研发费用专项审计报告"):
 
 
 def _inapp(db, user):
-    return db.session.scalars(select(Delivery).join(Reminder).where(Reminder.user_id == user.id,
-                                                                      Delivery.channel == "inapp")).one()
+    return db.session.scalars(
+        select(Delivery).join(Reminder).where(Reminder.user_id == user.id, Delivery.channel == "inapp")
+    ).one()
 
 
 def test_bell_shows_unread_count_and_the_list_shows_the_reminder(client, db, city):
@@ -68,8 +70,11 @@ def test_mark_read_open_and_read_all(client, db, city):
     run_scan(TODAY)
     deliver_pending(channels_only=("inapp",))
     _log_in(client, city.user_a1)
-    first = db.session.scalars(select(Delivery).join(Reminder).where(
-        Reminder.user_id == city.user_a1.id, Reminder.subject_id == m.id, Delivery.channel == "inapp")).one()
+    first = db.session.scalars(
+        select(Delivery)
+        .join(Reminder)
+        .where(Reminder.user_id == city.user_a1.id, Reminder.subject_id == m.id, Delivery.channel == "inapp")
+    ).one()
     resp = client.post(f"/notifications/{first.id}/read", data={"open": "1"})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/portal/#ms-{m.id}")
     db.session.refresh(first)
@@ -91,8 +96,9 @@ def test_channel_choices_are_saved_audited_and_honoured_by_the_next_scan(client,
     milestone(city.firm_a1, TODAY - timedelta(days=2))
     db.session.commit()
     run_scan(TODAY)
-    assert db.session.scalars(select(Delivery.channel).join(Reminder).where(
-        Reminder.user_id == city.user_a1.id)).all() == ["inapp"]
+    assert db.session.scalars(
+        select(Delivery.channel).join(Reminder).where(Reminder.user_id == city.user_a1.id)
+    ).all() == ["inapp"]
 
 
 def test_post_without_csrf_token_is_refused(app, client, db, city, monkeypatch):
@@ -133,7 +139,9 @@ def test_health_page_shows_gave_up_deliveries_with_their_errors(app, client, db,
     assert "没有符合条件的发送记录" in email_only
     future = (date.today() + timedelta(days=2)).isoformat()
     assert "没有符合条件的发送记录" in client.get(f"/admin/reminders/?from={future}").get_data(as_text=True)
-    assert "格式不对" in client.get("/admin/reminders/?from=2026-13-45", follow_redirects=True).get_data(as_text=True)
+    assert "格式不对" in client.get("/admin/reminders/?from=2026-13-45", follow_redirects=True).get_data(
+        as_text=True
+    )
     # an admin sends one again
     d = db.session.scalars(select(Delivery).where(Delivery.status == "gave_up")).first()
     assert client.post(f"/admin/reminders/deliveries/{d.id}/retry").status_code == 302
@@ -146,10 +154,24 @@ def test_red_warning_when_no_scan_in_26_hours_for_admins_only(client, db, city):
     # never scanned and no scheduler ever ran: no red banner (issue 17), the reminder centre says why
     assert "超过 26 小时" not in client.get("/notifications/").get_data(as_text=True)
     assert "最近 26 小时内没有成功的提醒扫描" in client.get("/admin/reminders/").get_data(as_text=True)
-    db.session.add(ScanRun(started_at=utcnow() - timedelta(hours=27), finished_at=utcnow() - timedelta(hours=27),
-                           today=TODAY, status="ok", created=0))
-    db.session.add(ScanRun(started_at=utcnow() - timedelta(hours=1), finished_at=utcnow() - timedelta(hours=1),
-                           today=TODAY, status="error", error="boom"))
+    db.session.add(
+        ScanRun(
+            started_at=utcnow() - timedelta(hours=27),
+            finished_at=utcnow() - timedelta(hours=27),
+            today=TODAY,
+            status="ok",
+            created=0,
+        )
+    )
+    db.session.add(
+        ScanRun(
+            started_at=utcnow() - timedelta(hours=1),
+            finished_at=utcnow() - timedelta(hours=1),
+            today=TODAY,
+            status="error",
+            error="boom",
+        )
+    )
     db.session.commit()
     assert "超过 26 小时" in client.get("/notifications/").get_data(as_text=True)  # an error does not count
     _log_in(client, city.officer_a)
@@ -166,18 +188,29 @@ def test_admin_sets_thresholds_and_the_next_scan_uses_them(client, db, city):
     _log_in(client, city.admin)
     page = client.get("/admin/reminders/").get_data(as_text=True)
     assert 'name="milestone_days" value="14, 3"' in page and 'name="annual_report_due" value="5-31"' in page
-    form = {"milestone_days": "21，3", "batch_days": "30, 7", "annual_report_due": "5-31",
-            "annual_report_from": "5-1", "expiry_months": "12, 6, 3", "tsme_due": "3-31", "tsme_from": "3-1",
-            "stale_from": "4-1", "stage_stuck_days": "abc"}
+    form = {
+        "milestone_days": "21，3",
+        "batch_days": "30, 7",
+        "annual_report_due": "5-31",
+        "annual_report_from": "5-1",
+        "expiry_months": "12, 6, 3",
+        "tsme_due": "3-31",
+        "tsme_from": "3-1",
+        "stale_from": "4-1",
+        "stage_stuck_days": "abc",
+    }
     page = client.post("/admin/reminders/settings", data=form, follow_redirects=True).get_data(as_text=True)
     assert "“阶段停留超过（天）提醒”填写为“abc”，格式不对" in page and "没有保存" in page
     assert db.session.scalar(select(Setting).where(Setting.key == "reminders.milestone_days")) is None
     form["stage_stuck_days"] = "90"
-    assert "已保存" in client.post("/admin/reminders/settings", data=form, follow_redirects=True).get_data(as_text=True)
+    assert "已保存" in client.post("/admin/reminders/settings", data=form, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert db.session.get(Setting, "reminders.milestone_days").value == [21, 3]
     assert db.session.get(Setting, "reminders.stage_stuck_days").value == 90
     assert db.session.scalars(select(AuditLog).where(AuditLog.entity == "setting")).one().after[
-        "reminders.milestone_days"] == [21, 3]
+        "reminders.milestone_days"
+    ] == [21, 3]
     milestone(city.firm_a1, TODAY + timedelta(days=20))
     db.session.commit()
     assert run_scan(TODAY).created == 1  # 20 days ahead: inside the new 21-day window

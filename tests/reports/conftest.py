@@ -1,4 +1,5 @@
 """Fixtures for the PDF tests: a county with an officer, two firms with figures, users of each role."""
+
 from __future__ import annotations
 
 import shutil
@@ -16,8 +17,9 @@ TODAY = date(2026, 11, 26)  # fixed so that the documents do not change with the
 def pdftext(pdf: bytes, tmp_path) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def pdffonts(pdf: bytes, tmp_path) -> str:
@@ -51,5 +53,14 @@ def world(db):
     make_assessment(a, TODAY, verdict="marginal")
     make_roadmap(a, TODAY, overdue=1)
     db.session.commit()
-    return {"hz": hz, "ly": ly, "officer": officer, "other_officer": other_officer, "admin": admin,
-            "a": a, "b": b, "c": c, "firm_user": firm_user}
+    return {
+        "hz": hz,
+        "ly": ly,
+        "officer": officer,
+        "other_officer": other_officer,
+        "admin": admin,
+        "a": a,
+        "b": b,
+        "c": c,
+        "firm_user": firm_user,
+    }

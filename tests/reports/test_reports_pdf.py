@@ -1,4 +1,5 @@
 """The PDFs hold what readers rely on, embed a CJK font everywhere, and never fetch anything outside static/."""
+
 from __future__ import annotations
 
 import http.server
@@ -86,7 +87,9 @@ def test_hostile_firm_name_renders_as_text_and_fetches_nothing(world, db, tmp_pa
     name = f'<b>x</b><img src="file:///etc/passwd"> http://127.0.0.1:{port}/x'
     firm = f.firm(world["hz"], name=name)
     firm.contact_name = f'<img src="http://127.0.0.1:{port}/c.png">'
-    firm.address = '<link rel="attachment" href="file:///etc/passwd"><style>@import url(http://127.0.0.1:9/);</style>'
+    firm.address = (
+        '<link rel="attachment" href="file:///etc/passwd"><style>@import url(http://127.0.0.1:9/);</style>'
+    )
     db.session.commit()
     fetcher = SafeFetcher()
     pdf = render_roadmap(firm.id, TODAY, fetcher=fetcher)
@@ -102,9 +105,14 @@ def test_fetcher_refuses_http_and_files_outside_static(tmp_path, local_server):
     from pipeline.reports.render import STATIC, FetchRefused, SafeFetcher
 
     fetcher = SafeFetcher()
-    for url in (f"http://127.0.0.1:{local_server}/x", "https://example.org/a.png", "file:///etc/passwd",
-                (STATIC / ".." / "pipeline" / "config.py").resolve().as_uri(), "ftp://127.0.0.1/x",
-                STATIC.as_uri() + "/../pipeline/config.py"):
+    for url in (
+        f"http://127.0.0.1:{local_server}/x",
+        "https://example.org/a.png",
+        "file:///etc/passwd",
+        (STATIC / ".." / "pipeline" / "config.py").resolve().as_uri(),
+        "ftp://127.0.0.1/x",
+        STATIC.as_uri() + "/../pipeline/config.py",
+    ):
         with pytest.raises(FetchRefused):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 6
@@ -136,7 +144,9 @@ def test_county_briefing_figures(world, tmp_path, db):
     assert ctx["summary"]["expiring"] == 1  # expires within 12 months
     assert ctx["summary"]["overdue_firms"] == 1
     assert ctx["summary"]["pool"] == 2
-    assert [r["name"] for r in ctx["ready"]] == ["连云港海蓝智能装备有限公司"]  # marginal counts as nearly ready
+    assert [r["name"] for r in ctx["ready"]] == [
+        "连云港海蓝智能装备有限公司"
+    ]  # marginal counts as nearly ready
     assert ctx["workload"][0]["name"] == "王专员" and ctx["workload"][0]["overdue"] == 1
     text = "".join(pdftext(render_briefing(world["hz"], TODAY), tmp_path).split())
     assert "海州区" in text and "连云港海蓝智能装备有限公司" in text

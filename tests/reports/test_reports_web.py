@@ -1,4 +1,5 @@
 """Scope of the PDF routes and the batch job flow: queue → run_pending_jobs → download."""
+
 from __future__ import annotations
 
 import io
@@ -7,6 +8,7 @@ import zipfile
 import pytest
 
 from tests.conftest import login as _login
+from tests.reports.conftest import TODAY
 
 
 def login(client, user) -> None:
@@ -15,7 +17,6 @@ def login(client, user) -> None:
 
     _login(client, user)
     g.pop("_login_user", None)
-from tests.reports.conftest import TODAY
 
 
 def test_firm_user_gets_own_roadmap_only(world, client):
@@ -28,8 +29,10 @@ def test_firm_user_gets_own_roadmap_only(world, client):
     assert client.get("/reports/briefing/city.pdf").status_code == 404
 
 
-@pytest.mark.parametrize("who,firm,code", [
-    ("officer", "a", 200), ("officer", "c", 404), ("other_officer", "a", 404), ("admin", "c", 200)])
+@pytest.mark.parametrize(
+    "who,firm,code",
+    [("officer", "a", 200), ("officer", "c", 404), ("other_officer", "a", 404), ("admin", "c", 200)],
+)
 def test_roadmap_scope_matrix(world, client, who, firm, code):
     login(client, world[who])
     assert client.get(f"/firms/{world[firm].id}/roadmap.pdf").status_code == code

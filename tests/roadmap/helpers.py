@@ -18,16 +18,25 @@ D = Decimal
 
 
 def year(sales, rd, ht, na, staff=60, tech=12, **kw):
-    out = {"sales": sales, "hightech_income": ht, "rd_total": rd, "net_assets": na,
-           "total_assets": na * 2 + 500, "total_cost": int(sales * 0.9), "staff": staff,
-           "tech_staff": tech}
+    out = {
+        "sales": sales,
+        "hightech_income": ht,
+        "rd_total": rd,
+        "net_assets": na,
+        "total_assets": na * 2 + 500,
+        "total_cost": int(sales * 0.9),
+        "staff": staff,
+        "tech_staff": tech,
+    }
     out.update(kw)
     return out
 
 
 def ready_firm():
     return {
-        "application_date": "2026-06-15", "registered_on": "2019-03-10", "tech_domain": "10101",
+        "application_date": "2026-06-15",
+        "registered_on": "2019-03-10",
+        "tech_domain": "10101",
         "years": {
             "2023": year(2000, 120, 1500, 1000),
             "2024": year(2600, 150, 2000, 1300),

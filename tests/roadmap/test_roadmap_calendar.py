@@ -4,9 +4,17 @@ from datetime import date
 
 import pytest
 
-from pipeline.roadmap import (DEFAULT_LEAD_TIMES, PLANNER_DATA_VERSION, Batch, CalendarError,
-                              add_months, calendar_from_json, calendar_to_json, default_calendar,
-                              lead_times_from_json)
+from pipeline.roadmap import (
+    DEFAULT_LEAD_TIMES,
+    PLANNER_DATA_VERSION,
+    Batch,
+    CalendarError,
+    add_months,
+    calendar_from_json,
+    calendar_to_json,
+    default_calendar,
+    lead_times_from_json,
+)
 
 
 def test_default_calendar_from_pattern_no_fixed_year():
@@ -31,19 +39,26 @@ def test_version_is_stable_and_content_based():
 
 
 def test_calendar_from_json_sorts_and_defaults_year():
-    cal = calendar_from_json({"batches": [{"id": "b", "cutoff": "2028-05-31"},
-                                          {"id": "a", "cutoff": "2027-07-15"}]})
+    cal = calendar_from_json(
+        {"batches": [{"id": "b", "cutoff": "2028-05-31"}, {"id": "a", "cutoff": "2027-07-15"}]}
+    )
     assert [b.id for b in cal.batches] == ["a", "b"]
     assert cal.batches[0].year == 2027
 
 
-@pytest.mark.parametrize("bad", [
-    [], {}, {"batches": []}, {"batches": [{"id": "x"}]},
-    {"batches": [{"id": "x", "cutoff": "2027-02-30"}]},
-    {"batches": [{"id": "", "cutoff": "2027-02-20"}]},
-    {"batches": [{"id": "x", "cutoff": "2027-02-20"}, {"id": "x", "cutoff": "2027-03-20"}]},
-    {"batches": [{"id": "x", "cutoff": "2027-02-20", "year": "2027"}]},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [],
+        {},
+        {"batches": []},
+        {"batches": [{"id": "x"}]},
+        {"batches": [{"id": "x", "cutoff": "2027-02-30"}]},
+        {"batches": [{"id": "", "cutoff": "2027-02-20"}]},
+        {"batches": [{"id": "x", "cutoff": "2027-02-20"}, {"id": "x", "cutoff": "2027-03-20"}]},
+        {"batches": [{"id": "x", "cutoff": "2027-02-20", "year": "2027"}]},
+    ],
+)
 def test_bad_calendar(bad):
     with pytest.raises(CalendarError) as e:
         calendar_from_json(bad)
@@ -52,8 +67,12 @@ def test_bad_calendar(bad):
 
 def test_lead_times_data():
     lt = DEFAULT_LEAD_TIMES
-    assert (lt["invention_patent"].months, lt["utility_model"].months, lt["design"].months,
-            lt["software_copyright"].months) == (18, 10, 8, 3)
+    assert (
+        lt["invention_patent"].months,
+        lt["utility_model"].months,
+        lt["design"].months,
+        lt["software_copyright"].months,
+    ) == (18, 10, 8, 3)
     assert "16.8" in lt["invention_patent"].basis
     assert lt["plant_variety"].months >= 24 and not lt["plant_variety"].auto
     assert not lt["design"].core_ok

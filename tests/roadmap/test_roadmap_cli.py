@@ -6,14 +6,16 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.roadmap.helpers import firm, ready_firm
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "pipeline.plan", *args], cwd=ROOT,
-                          input=stdin, capture_output=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.plan", *args], cwd=ROOT, input=stdin, capture_output=True, timeout=60
+    )
 
 
 @pytest.fixture
@@ -33,8 +35,11 @@ def test_plan_json_on_stdout(profile):
 
 def test_custom_calendar_and_stdin(profile, tmp_path):
     cal = tmp_path / "cal.json"
-    cal.write_text(json.dumps({"batches": [{"id": "2027-A", "cutoff": "2027-06-20"},
-                                           {"id": "2028-A", "cutoff": "2028-06-20"}]}))
+    cal.write_text(
+        json.dumps(
+            {"batches": [{"id": "2027-A", "cutoff": "2027-06-20"}, {"id": "2028-A", "cutoff": "2028-06-20"}]}
+        )
+    )
     r = run(["-", "--today", "2026-11-27", "--calendar", str(cal)], stdin=profile.read_bytes())
     assert r.returncode == 0, r.stderr.decode()
     d = json.loads(r.stdout)
@@ -78,8 +83,11 @@ def test_profile_error(tmp_path):
 
 
 def test_bad_planning_keys(tmp_path):
-    for key, val in (("tsme_registered", "yes"), ("hnte_cert_expiry", "2027-02-30"),
-                     ("assumptions", {"sales_growth": "lots"})):
+    for key, val in (
+        ("tsme_registered", "yes"),
+        ("hnte_cert_expiry", "2027-02-30"),
+        ("assumptions", {"sales_growth": "lots"}),
+    ):
         f = ready_firm()
         f[key] = val
         p = tmp_path / "f.json"
@@ -107,8 +115,10 @@ def test_bad_calendar(profile, tmp_path):
 
 
 def test_planner_is_pure():
-    code = ("import sys, pipeline.plan, pipeline.roadmap; "
-            "print(any(m.split('.')[0] in ('flask', 'sqlalchemy') for m in sys.modules))")
+    code = (
+        "import sys, pipeline.plan, pipeline.roadmap; "
+        "print(any(m.split('.')[0] in ('flask', 'sqlalchemy') for m in sys.modules))"
+    )
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=60)
     assert r.stdout.strip() == b"False"
     for path in (ROOT / "pipeline" / "roadmap").glob("*.py"):

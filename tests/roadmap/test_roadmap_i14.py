@@ -1,4 +1,5 @@
 """i14: the planner keeps every promise of the updated plan-io.md. Hand-computed expectations."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from pipeline.roadmap import calendar_from_json, plan, what_if
 from pipeline.roadmap.planner import hire_weight, hires_at
-from tests.roadmap.helpers import blocked, firm, ready_firm, set_year, year
+from tests.roadmap.helpers import blocked, firm, ready_firm, set_year
 
 ROOT = Path(__file__).resolve().parents[2]
 T = date(2026, 12, 1)
@@ -77,14 +78,22 @@ def test_plan_door_accepts_a_profile_without_application_date(tmp_path):
     del f["application_date"]
     p = tmp_path / "f.json"
     p.write_text(json.dumps(f, ensure_ascii=False), encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "pipeline.plan", str(p), "--today", "2026-12-01"], cwd=ROOT,
-                       capture_output=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "pipeline.plan", str(p), "--today", "2026-12-01"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
     assert r.returncode == 0, r.stderr.decode()
     out = json.loads(r.stdout)
     assert out["target"]["batch"] == "2027-1"
     # and the same input gives the same output
-    r2 = subprocess.run([sys.executable, "-m", "pipeline.plan", str(p), "--today", "2026-12-01"], cwd=ROOT,
-                        capture_output=True, timeout=60)
+    r2 = subprocess.run(
+        [sys.executable, "-m", "pipeline.plan", str(p), "--today", "2026-12-01"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
     assert r2.stdout == r.stdout
 
 
@@ -114,12 +123,27 @@ def test_ledger_once_and_no_data_step_outside_the_window():
 def test_likely_target_for_the_manufacturer_with_bb_grades():
     # 1.5亿 sales, 10% growth, B/B grades, one utility model: the minimum stays under 71 whatever it does,
     # the midpoint reaches it in 2029-1 (hand: min 64, max 80 → mid 72)
-    years = {str(y): {"sales": round(15000 * 1.1 ** (y - 2023), 2), "hightech_income": round(11000 * 1.1 ** (y - 2023), 2),
-                      "rd_total": 300, "net_assets": round(5000 * 1.1 ** (y - 2023), 2), "total_assets": 20000,
-                      "total_cost": 14000, "staff": 100, "tech_staff": 8} for y in (2023, 2024, 2025, 2026)}
-    f = {"registered_on": "2020-03-01", "tech_domain": "40301", "years": years,
-         "ip": [{"kind": "utility_model", "core": True}], "conversions": {"2024": 2, "2025": 2, "2026": 2},
-         "grades": {"tech_advancement": "B", "core_support": "B"}}
+    years = {
+        str(y): {
+            "sales": round(15000 * 1.1 ** (y - 2023), 2),
+            "hightech_income": round(11000 * 1.1 ** (y - 2023), 2),
+            "rd_total": 300,
+            "net_assets": round(5000 * 1.1 ** (y - 2023), 2),
+            "total_assets": 20000,
+            "total_cost": 14000,
+            "staff": 100,
+            "tech_staff": 8,
+        }
+        for y in (2023, 2024, 2025, 2026)
+    }
+    f = {
+        "registered_on": "2020-03-01",
+        "tech_domain": "40301",
+        "years": years,
+        "ip": [{"kind": "utility_model", "core": True}],
+        "conversions": {"2024": 2, "2025": 2, "2026": 2},
+        "grades": {"tech_advancement": "B", "core_support": "B"},
+    }
     d = plan(f, T).to_dict()
     assert d["target"] is None
     lk = d["likely_target"]
@@ -140,7 +164,9 @@ def test_pending_invention_with_a_filing_date_is_a_likely_grant():
     d = plan(f, T).to_dict()
     # 2025-10-01 + 18 months = 2027-04-01 ≤ 2027-05-31: counts at 2027-1
     assert d["target"]["batch"] == "2027-1"
-    assert not ms(d, "ip.file.invention_patent") or "H2" not in ms(d, "ip.file.invention_patent")[0]["addresses"]
+    assert (
+        not ms(d, "ip.file.invention_patent") or "H2" not in ms(d, "ip.file.invention_patent")[0]["addresses"]
+    )
 
 
 def test_fast_track_shortens_the_invention_lead_time():
@@ -164,8 +190,12 @@ def test_certified_firm_files_annual_report_by_the_calendar_date():
     d = plan(f, T).to_dict()
     assert d["target"]["year"] == 2028
     assert [m["due"] for m in ms(d, "annual.report")] == ["2027-05-31", "2028-05-31"]
-    cal = calendar_from_json({"batches": [{"id": "2028-1", "cutoff": "2028-06-30"}],
-                              "annual_reports": [{"year": 2027, "due": "2027-06-15"}]})
+    cal = calendar_from_json(
+        {
+            "batches": [{"id": "2028-1", "cutoff": "2028-06-30"}],
+            "annual_reports": [{"year": 2027, "due": "2027-06-15"}],
+        }
+    )
     d = plan(f, T, calendar=cal).to_dict()
     assert [m["due"] for m in ms(d, "annual.report")] == ["2027-06-15", "2028-05-31"]
 
@@ -175,7 +205,9 @@ def test_tsme_register_only_when_the_firm_can_pass():
     f["tsme_registered"] = False
     for y in ("2025", "2026"):
         set_year(f, int(y), staff=60, tech_staff=3, rd_total=10)  # staff 5%: tech-SME staff score 0
-    d = plan(f, T, calendar=calendar_from_json({"batches": [{"id": "2028-1", "cutoff": "2028-05-31"}]})).to_dict()
+    d = plan(
+        f, T, calendar=calendar_from_json({"batches": [{"id": "2028-1", "cutoff": "2028-05-31"}]})
+    ).to_dict()
     assert not ms(d, "tsme.register")
 
 
@@ -188,11 +220,19 @@ def test_every_what_if_lever_moves_the_plan_when_it_should():
     # conversions, standards, growth, R&D by year: each changes what is projected or planned
     f = firm(conversions={"2023": 1, "2024": 1, "2025": 1, "2026": 1})
     b = plan(f, T).to_dict()
-    for changes in ({"conversions": {"2026": 5}}, {"standards": True}, {"sales_growth": 0.3},
-                    {"rd_ratio": {"2027": 0.09}}):
+    for changes in (
+        {"conversions": {"2026": 5}},
+        {"standards": True},
+        {"sales_growth": 0.3},
+        {"rd_ratio": {"2027": 0.09}},
+    ):
         d = what_if(f, changes, T).to_dict()
-        assert (d["target"], d["projected"]["score"], d["plans"], [m["title"] for m in d["milestones"]]) != \
-            (b["target"], b["projected"]["score"], b["plans"], [m["title"] for m in b["milestones"]]), changes
+        assert (d["target"], d["projected"]["score"], d["plans"], [m["title"] for m in d["milestones"]]) != (
+            b["target"],
+            b["projected"]["score"],
+            b["plans"],
+            [m["title"] for m in b["milestones"]],
+        ), changes
 
 
 def test_outlook_says_why_the_likely_batch_and_the_lever():
@@ -200,12 +240,30 @@ def test_outlook_says_why_the_likely_batch_and_the_lever():
 
     safe = plan(ready_firm(), T).to_dict()
     assert outlook(safe) is None
-    years = {str(y): {"sales": round(15000 * 1.1 ** (y - 2023), 2), "hightech_income": round(11000 * 1.1 ** (y - 2023), 2),
-                      "rd_total": 300, "net_assets": round(5000 * 1.1 ** (y - 2023), 2), "total_assets": 20000,
-                      "total_cost": 14000, "staff": 100, "tech_staff": 8} for y in (2023, 2024, 2025, 2026)}
-    d = plan({"registered_on": "2020-03-01", "tech_domain": "40301", "years": years,
-              "ip": [{"kind": "utility_model", "core": True}], "conversions": {"2024": 2, "2025": 2, "2026": 2},
-              "grades": {"tech_advancement": "B", "core_support": "B"}}, T).to_dict()
+    years = {
+        str(y): {
+            "sales": round(15000 * 1.1 ** (y - 2023), 2),
+            "hightech_income": round(11000 * 1.1 ** (y - 2023), 2),
+            "rd_total": 300,
+            "net_assets": round(5000 * 1.1 ** (y - 2023), 2),
+            "total_assets": 20000,
+            "total_cost": 14000,
+            "staff": 100,
+            "tech_staff": 8,
+        }
+        for y in (2023, 2024, 2025, 2026)
+    }
+    d = plan(
+        {
+            "registered_on": "2020-03-01",
+            "tech_domain": "40301",
+            "years": years,
+            "ip": [{"kind": "utility_model", "core": True}],
+            "conversions": {"2024": 2, "2025": 2, "2026": 2},
+            "grades": {"tech_advancement": "B", "core_support": "B"},
+        },
+        T,
+    ).to_dict()
     ol = outlook(d)
     assert ol["likely"]["batch"] == "2029-1" and ol["batch"] == "2029-1"
     assert "低于71分" in ol["why"] and "专家评分" in ol["lever"]

@@ -11,16 +11,25 @@ from hypothesis import strategies as st
 
 from pipeline.criteria import assess
 from pipeline.criteria.model import CLASS_I, CLASS_II, RD_MANAGEMENT_POINTS
-from pipeline.roadmap import (DEFAULT_LEAD_TIMES, add_months, calendar_from_json,
-                              default_calendar, parse_plan_input, plan, what_if)
+from pipeline.roadmap import (
+    DEFAULT_LEAD_TIMES,
+    add_months,
+    calendar_from_json,
+    default_calendar,
+    parse_plan_input,
+    plan,
+    what_if,
+)
 
 D = Decimal
 KINDS = sorted(CLASS_I | CLASS_II)
-CODE_RE = re.compile(r"^(ip\.file\.[a-z_]+|rd\.spend|rd\.ledger|staff\.hire|hightech\.revenue|"
-                     r"mgmt\.[a-z_]+|conversion\.record|tsme\.register|audit\.special|apply\.submit|"
-                     r"annual\.report|score\.selfcheck|domain\.select|data\.complete|ip\.evaluate|"
-                     r"audit\.annual|platform\.account|ip\.annuity|pack\.linkage|staff\.reclassify|"
-                     r"standards\.participate)$")
+CODE_RE = re.compile(
+    r"^(ip\.file\.[a-z_]+|rd\.spend|rd\.ledger|staff\.hire|hightech\.revenue|"
+    r"mgmt\.[a-z_]+|conversion\.record|tsme\.register|audit\.special|apply\.submit|"
+    r"annual\.report|score\.selfcheck|domain\.select|data\.complete|ip\.evaluate|"
+    r"audit\.annual|platform\.account|ip\.annuity|pack\.linkage|staff\.reclassify|"
+    r"standards\.participate)$"
+)
 
 
 def money(draw, lo, hi):
@@ -45,31 +54,56 @@ def firms(draw):
         rd = (sales * D(draw(st.integers(30 if healthy else 0, 120))) / 1000).quantize(D("0.01"))
         staff = draw(st.integers(1, 600))
         ht = (sales * D(draw(st.integers(55 if healthy else 0, 100))) / 100).quantize(D("0.01"))
-        fig = {"sales": str(sales), "hightech_income": str(ht),
-               "rd_total": str(rd), "rd_domestic": str((rd * D(draw(st.integers(20, 100))) / 100).quantize(D("0.01"))),
-               "net_assets": str(na), "total_assets": str(abs(na) * 2 + 10), "total_cost": str(sales),
-               "staff": staff, "tech_staff": draw(st.integers(staff // 12 if healthy else 0, staff))}
+        fig = {
+            "sales": str(sales),
+            "hightech_income": str(ht),
+            "rd_total": str(rd),
+            "rd_domestic": str((rd * D(draw(st.integers(20, 100))) / 100).quantize(D("0.01"))),
+            "net_assets": str(na),
+            "total_assets": str(abs(na) * 2 + 10),
+            "total_cost": str(sales),
+            "staff": staff,
+            "tech_staff": draw(st.integers(staff // 12 if healthy else 0, staff)),
+        }
         if not healthy and not draw(st.integers(0, 15)):
             del fig[draw(st.sampled_from(sorted(fig)))]
         years[str(y)] = fig
-    ip = [{"kind": draw(st.sampled_from(KINDS)), "status": draw(st.sampled_from(["granted", "granted", "filed"])),
-           "acquired": draw(st.sampled_from(["own", "transferred"])), "core": draw(st.booleans()),
-           "used_in_hnte": draw(st.booleans())} for _ in range(draw(st.integers(0, 5)))]
+    ip = [
+        {
+            "kind": draw(st.sampled_from(KINDS)),
+            "status": draw(st.sampled_from(["granted", "granted", "filed"])),
+            "acquired": draw(st.sampled_from(["own", "transferred"])),
+            "core": draw(st.booleans()),
+            "used_in_hnte": draw(st.booleans()),
+        }
+        for _ in range(draw(st.integers(0, 5)))
+    ]
     f = {
-        "application_date": "2000-01-01", "registered_on": reg.isoformat(),
-        "tech_domain": draw(st.sampled_from(["10101", "80402", "501", "20101"] if healthy else
-                                            ["10101", "80402", "501", "20101", "", "10999"])),
-        "years": years, "ip": ip,
+        "application_date": "2000-01-01",
+        "registered_on": reg.isoformat(),
+        "tech_domain": draw(
+            st.sampled_from(
+                ["10101", "80402", "501", "20101"]
+                if healthy
+                else ["10101", "80402", "501", "20101", "", "10999"]
+            )
+        ),
+        "years": years,
+        "ip": ip,
         "conversions": {y: draw(st.integers(3 if healthy else 0, 7)) for y in years},
-        "grades": {k: draw(st.sampled_from("AAB" if healthy else "AABBCDE"))
-                   for k in ("tech_advancement", "core_support") if healthy or draw(st.integers(0, 9))},
+        "grades": {
+            k: draw(st.sampled_from("AAB" if healthy else "AABBCDE"))
+            for k in ("tech_advancement", "core_support")
+            if healthy or draw(st.integers(0, 9))
+        },
         "rd_management": {k: draw(st.booleans()) for k in RD_MANAGEMENT_POINTS},
         "standards": draw(st.booleans()),
         "incident_within_year": not draw(st.integers(0, 29 if healthy else 9)),
         "revoked_this_year": not draw(st.integers(0, 49 if healthy else 19)),
         "tsme_registered": draw(st.booleans()),
-        "assumptions": {"sales_growth": draw(st.sampled_from([0.1, 0.2, 0.4] if healthy else
-                                                             [0, 0.05, 0.1, 0.3, -0.1]))},
+        "assumptions": {
+            "sales_growth": draw(st.sampled_from([0.1, 0.2, 0.4] if healthy else [0, 0.05, 0.1, 0.3, -0.1]))
+        },
     }
     if f["incident_within_year"] and draw(st.booleans()):
         f["incident_date"] = (today - timedelta(days=draw(st.integers(0, 300)))).isoformat()
@@ -79,9 +113,17 @@ def firms(draw):
         cal = default_calendar(today, years_ahead=draw(st.integers(0, 4)))
     else:
         n = draw(st.integers(1, 6))
-        cal = calendar_from_json({"batches": [
-            {"id": f"b{i}", "cutoff": (today + timedelta(days=draw(st.integers(-30, 1500)))).isoformat()}
-            for i in range(n)]})
+        cal = calendar_from_json(
+            {
+                "batches": [
+                    {
+                        "id": f"b{i}",
+                        "cutoff": (today + timedelta(days=draw(st.integers(-30, 1500)))).isoformat(),
+                    }
+                    for i in range(n)
+                ]
+            }
+        )
     return f, today, cal
 
 
@@ -128,7 +170,7 @@ def test_plan_contract_properties(case):
         due = date.fromisoformat(m["due"])
         assert today <= due <= cutoff, (m, today, cutoff)
         if m["code"].startswith("ip.file."):
-            lt = DEFAULT_LEAD_TIMES[m["code"][len("ip.file."):]]
+            lt = DEFAULT_LEAD_TIMES[m["code"][len("ip.file.") :]]
             assert add_months(due, lt.months) <= cutoff
             # filed early: within two months of today, or lead time + two months of slack fits
             assert due <= add_months(today, 2) or add_months(due, lt.months + 2) <= cutoff
@@ -182,10 +224,12 @@ def test_plan_contract_properties(case):
     # plans.rd covers every open window year; with these minimums the window meets the band
     rd = {r["year"]: r for r in d["plans"]["rd"]}
     assert sorted(rd) == open_
-    tot_rd = sum((D(str(profile.years[y].rd_total)) for y in closed), D(0)) + \
-        sum((D(str(rd[y]["rd_total_min"])) for y in open_), D(0))
-    tot_sales = sum((D(str(profile.years[y].sales)) for y in closed), D(0)) + \
-        sum((D(str(rd[y]["sales"])) for y in open_), D(0))
+    tot_rd = sum((D(str(profile.years[y].rd_total)) for y in closed), D(0)) + sum(
+        (D(str(rd[y]["rd_total_min"])) for y in open_), D(0)
+    )
+    tot_sales = sum((D(str(profile.years[y].sales)) for y in closed), D(0)) + sum(
+        (D(str(rd[y]["sales"])) for y in open_), D(0)
+    )
     last_sales = D(str(profile.years[ly].sales)) if ly in closed else D(str(rd[ly]["sales"]))
     pct = 5 if last_sales <= 5000 else (4 if last_sales <= 20000 else 3)
     assert tot_rd * 100 >= tot_sales * pct
@@ -193,7 +237,9 @@ def test_plan_contract_properties(case):
 
 
 @settings(max_examples=100, deadline=None)
-@given(firms(), st.integers(0, 3), st.sampled_from(["utility_model", "software_copyright", "invention_patent"]))
+@given(
+    firms(), st.integers(0, 3), st.sampled_from(["utility_model", "software_copyright", "invention_patent"])
+)
 def test_what_if_never_mutates_and_is_deterministic(case, n, kind):
     f, today, cal = case
     before = json.dumps(f, sort_keys=True, default=str)

@@ -5,10 +5,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tests.roadmap.helpers import TODAY, blocked, codes, firm, ready_firm, set_year, year
 
 from pipeline.roadmap import WhatIfError, add_months, calendar_from_json, plan, what_if
 from pipeline.roadmap.calendar import DEFAULT_LEAD_TIMES
+from tests.roadmap.helpers import TODAY, blocked, codes, firm, ready_firm, set_year, year
 
 D = Decimal
 
@@ -23,8 +23,16 @@ def ms(d, code):
 
 def test_contract_keys():
     d = run(ready_firm())
-    assert list(d) == ["today", "target", "likely_target", "earlier_batches", "assumptions", "projected",
-                       "plans", "milestones"]
+    assert list(d) == [
+        "today",
+        "target",
+        "likely_target",
+        "earlier_batches",
+        "assumptions",
+        "projected",
+        "plans",
+        "milestones",
+    ]
     assert list(d["plans"]) == ["rd", "tech_staff", "hightech_income"]
     assert "gaps" not in d["projected"]
     assert d["assumptions"]["sales_growth"] == 0.10
@@ -74,8 +82,8 @@ def test_rd_short_but_fixable_next_year():
 
 def test_rd_window_lost_until_a_later_batch():
     f = ready_firm()
-    set_year(f, 2025, rd_total=34)   # 1%
-    set_year(f, 2026, rd_total=44)   # 1%
+    set_year(f, 2025, rd_total=34)  # 1%
+    set_year(f, 2026, rd_total=44)  # 1%
     d = run(f)
     assert d["target"]["batch"] == "2029-1"
     b = blocked(d)
@@ -113,7 +121,7 @@ def test_no_ip_manufacturer_waits_for_utility_model():
     files = [m for m in d["milestones"] if m["code"].startswith("ip.file.")]
     assert files and any("H2" in m["addresses"] for m in files)
     for m in files:
-        lt = DEFAULT_LEAD_TIMES[m["code"][len("ip.file."):]]
+        lt = DEFAULT_LEAD_TIMES[m["code"][len("ip.file.") :]]
         assert add_months(date.fromisoformat(m["due"]), lt.months) <= date(2028, 5, 31)
     um = ms(d, "ip.file.utility_model")
     # filed now (2026-12-27), 10 months → 2027-10-27: seven months of slack before 2028-05-31
@@ -125,9 +133,11 @@ def test_no_ip_manufacturer_waits_for_utility_model():
 
 
 def test_too_young_moves_target():
-    f = firm(registered_on="2026-09-01",
-             years={"2026": year(1500, 120, 1200, 800, staff=20, tech=6)},
-             conversions={"2026": 5})
+    f = firm(
+        registered_on="2026-09-01",
+        years={"2026": year(1500, 120, 1200, 800, staff=20, tech=6)},
+        conversions={"2026": 5},
+    )
     d = run(f)
     b = blocked(d)
     assert {"2027-1", "2027-2", "2027-3"} <= set(b)
@@ -162,8 +172,11 @@ def test_hires_before_june_count_for_the_same_year():
     d = run(f, today=date(2026, 3, 1))
     # 2026 batches: window 2023–2025 (closed, fine); 2027 batches: hires by 2026-06-30 count
     assert d["target"]["batch"] == "2026-1"
-    d2 = plan(f, date(2026, 3, 1), calendar=calendar_from_json(
-        {"batches": [{"id": "2027-1", "cutoff": "2027-05-31"}]})).to_dict()
+    d2 = plan(
+        f,
+        date(2026, 3, 1),
+        calendar=calendar_from_json({"batches": [{"id": "2027-1", "cutoff": "2027-05-31"}]}),
+    ).to_dict()
     assert d2["target"]["batch"] == "2027-1"
     # hired 2026-03-31 they work 276 of 365 days: w = 0.7562; need 80 − 50 = 30 ≤ 9·x·w → x = 5
     # (4 hires: (5 + 3.02)/(80 + 3.02) = 9.67%, fails; 5: (5 + 3.78)/(83.78) = 10.48%)
@@ -216,12 +229,21 @@ def test_incident_within_the_year_moves_target():
 
 
 def test_missing_management_pieces_and_conversions_planned():
-    f = firm(rd_management={"rules": True, "accounting": True, "ledger": True},
-             conversions={"2024": 2, "2025": 2})
+    f = firm(
+        rd_management={"rules": True, "accounting": True, "ledger": True}, conversions={"2024": 2, "2025": 2}
+    )
     d = run(f)
     c = codes(d)
-    for key in ("rd_unit", "cooperation", "conversion_rules", "open_platform", "training",
-                "skills", "recruitment", "performance_reward"):
+    for key in (
+        "rd_unit",
+        "cooperation",
+        "conversion_rules",
+        "open_platform",
+        "training",
+        "skills",
+        "recruitment",
+        "performance_reward",
+    ):
         assert f"mgmt.{key}" in c
     assert d["projected"]["score"]["items"]["rd_management"] == [20, 20]
 
@@ -244,6 +266,7 @@ def test_revoked_this_year_blocks_only_this_year():
 
 def test_plan_accepts_profile_object_and_is_pure():
     from pipeline.roadmap import parse_plan_input
+
     f = ready_firm()
     p, ex, a = parse_plan_input(f)
     before = repr(p)
@@ -253,6 +276,7 @@ def test_plan_accepts_profile_object_and_is_pure():
 
 
 # ------------------------------------------------------------------ what-if
+
 
 def test_what_if_add_ip_moves_target_earlier():
     f = firm(ip=[], tech_domain="80402")

@@ -1,11 +1,12 @@
 """The bulk loader and the assessment cache: same answers as the engine, fixed number of queries."""
+
 from __future__ import annotations
 
 from datetime import date
 
 from sqlalchemy import event, select
 
-from pipeline.criteria import Profile, YearFigures, assess
+from pipeline.criteria import Profile, assess
 from pipeline.models import ApplicationBatch, Assessment, Conversion, Incident
 from tests import factories as f
 
@@ -16,11 +17,34 @@ CUTOFF = date(2027, 5, 31)
 def _ready_firm(db, county, **kw):
     firm = f.firm(county, registered_on=date(2018, 4, 1), grade_advancement="A", grade_core_support="A", **kw)
     for y, sales in ((2024, 3000), (2025, 3600), (2026, 4500)):
-        f.year(firm, y, sales=sales, rd=sales * 0.06, staff=60, tech=12, ht=sales * 0.8,
-               net_assets=1000 * (y - 2021), total_assets=4000)
+        f.year(
+            firm,
+            y,
+            sales=sales,
+            rd=sales * 0.06,
+            staff=60,
+            tech=12,
+            ht=sales * 0.8,
+            net_assets=1000 * (y - 2021),
+            total_assets=4000,
+        )
     f.ip(firm, "invention_patent", core=True)
-    f.evidence(firm, *["rules", "accounting", "ledger", "rd_unit", "cooperation", "conversion_rules",
-                       "open_platform", "training", "skills", "recruitment", "performance_reward"])
+    f.evidence(
+        firm,
+        *[
+            "rules",
+            "accounting",
+            "ledger",
+            "rd_unit",
+            "cooperation",
+            "conversion_rules",
+            "open_platform",
+            "training",
+            "skills",
+            "recruitment",
+            "performance_reward",
+        ],
+    )
     for y in (2024, 2025, 2026):
         for i in range(5):
             db.session.add(Conversion(firm_id=firm.id, year=y, title=f"成果{y}-{i}", form="own"))
@@ -107,7 +131,11 @@ def test_cached_verdict_matches_the_engine_and_full_result_explains_it(db):
     assess_all(TODAY)
     cached = db.session.scalars(select(Assessment)).one()
     engine = assess(load_profiles(CUTOFF, [firm.id])[firm.id])
-    assert (cached.verdict, cached.score_min, cached.score_max) == (engine.verdict, engine.score_min, engine.score_max)
+    assert (cached.verdict, cached.score_min, cached.score_max) == (
+        engine.verdict,
+        engine.score_min,
+        engine.score_max,
+    )
     full = full_result(firm.id)
     assert full["verdict"] == cached.verdict
     assert "第十一条" in full["conditions"]["H5"]["explain"]
@@ -122,7 +150,9 @@ def test_refresh_after_a_change_updates_only_that_firm(db):
     other = _ready_firm(db, county)
     db.session.commit()
     assess_all(TODAY)
-    before_other = db.session.scalars(select(Assessment).where(Assessment.firm_id == other.id)).one().assessed_at
+    before_other = (
+        db.session.scalars(select(Assessment).where(Assessment.firm_id == other.id)).one().assessed_at
+    )
     # The firm loses its only patent: H2 fails after the refresh.
     for a in firm.ip_assets:
         db.session.delete(a)
@@ -132,7 +162,10 @@ def test_refresh_after_a_change_updates_only_that_firm(db):
     mine = db.session.scalars(select(Assessment).where(Assessment.firm_id == firm.id)).one()
     assert mine.verdict == "not_ready" and mine.result["conditions"]["H2"]["status"] == "fail"
     assert "explain" in mine.result["conditions"]["H2"]  # a single firm's row carries the text too
-    assert db.session.scalars(select(Assessment).where(Assessment.firm_id == other.id)).one().assessed_at == before_other
+    assert (
+        db.session.scalars(select(Assessment).where(Assessment.firm_id == other.id)).one().assessed_at
+        == before_other
+    )
 
 
 def test_both_cores_give_the_same_rows_as_one(db):
@@ -141,12 +174,14 @@ def test_both_cores_give_the_same_rows_as_one(db):
     db.session.add(ApplicationBatch(code="2027-1", year=2027, cutoff=CUTOFF))
     county = f.county()
     for i in range(7):
-        firm = _ready_firm(db, county) if i % 2 else f.firm(county, registered_on=date(2020, 1, 1))
+        _ready_firm(db, county) if i % 2 else f.firm(county, registered_on=date(2020, 1, 1))
     db.session.commit()
 
     def rows():
-        return sorted((a.firm_id, a.verdict, a.score_min, a.score_max, a.result["conditions"]["H5"]["status"])
-                      for a in db.session.scalars(select(Assessment)))
+        return sorted(
+            (a.firm_id, a.verdict, a.score_min, a.score_max, a.result["conditions"]["H5"]["status"])
+            for a in db.session.scalars(select(Assessment))
+        )
 
     assert assess_firms(TODAY, workers=1)["assessed"] == 7
     serial = rows()

@@ -1,14 +1,15 @@
 """Goal figures: active-certificate arithmetic around expiry dates, scope, targets, snapshots."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests import factories as f
 import pytest
 from sqlalchemy import event, select
 
 from pipeline.models import ApplicationBatch, Assessment, Milestone, Roadmap, Snapshot, Target
 from pipeline.services import goals
+from tests import factories as f
 
 TODAY = date(2026, 6, 15)
 
@@ -16,15 +17,33 @@ TODAY = date(2026, 6, 15)
 def _assess(firm, verdict):
     from pipeline.extensions import db
 
-    db.session.add(Assessment(firm_id=firm.id, rules_version="t", application_date=TODAY, verdict=verdict,
-                              score_min=60, score_max=80, result={}))
+    db.session.add(
+        Assessment(
+            firm_id=firm.id,
+            rules_version="t",
+            application_date=TODAY,
+            verdict=verdict,
+            score_min=60,
+            score_max=80,
+            result={},
+        )
+    )
 
 
 def _roadmap(firm, batch, year, pmin=75, pmax=80):
     from pipeline.extensions import db
 
-    rm = Roadmap(firm_id=firm.id, target_batch=batch, target_year=year, projected_min=pmin, projected_max=pmax,
-                 generated_for=TODAY, rules_version="t", calendar_version="t", plan={})
+    rm = Roadmap(
+        firm_id=firm.id,
+        target_batch=batch,
+        target_year=year,
+        projected_min=pmin,
+        projected_max=pmax,
+        generated_for=TODAY,
+        rules_version="t",
+        calendar_version="t",
+        plan={},
+    )
     db.session.add(rm)
     db.session.flush()
     return rm
@@ -42,10 +61,19 @@ def city(db):
 def test_active_count_around_expiry_dates(db, city):
     hz = city["hz"]
     for days in (-1, 0, 1):  # expired yesterday / expires today / expires tomorrow
-        f.firm(hz, stage="certified", hnte_cert_date=TODAY - timedelta(days=900),
-               hnte_cert_expiry=TODAY + timedelta(days=days))
+        f.firm(
+            hz,
+            stage="certified",
+            hnte_cert_date=TODAY - timedelta(days=900),
+            hnte_cert_expiry=TODAY + timedelta(days=days),
+        )
     # granted in the future (公示 not yet over): not active yet
-    f.firm(hz, stage="certified", hnte_cert_date=TODAY + timedelta(days=3), hnte_cert_expiry=TODAY + timedelta(days=1100))
+    f.firm(
+        hz,
+        stage="certified",
+        hnte_cert_date=TODAY + timedelta(days=3),
+        hnte_cert_expiry=TODAY + timedelta(days=1100),
+    )
     # no certificate date known but valid expiry: active
     f.firm(hz, stage="certified", hnte_cert_expiry=TODAY + timedelta(days=400))
     db.session.commit()
@@ -74,7 +102,11 @@ def test_recert_status_from_roadmap(db, city):
     _roadmap(b, "2027-1", 2027)
     db.session.commit()
     fig = goals.goal_figures(city["officer"], TODAY)
-    assert {i["name"]: i["recert"] for i in fig["expiring"]} == {"甲": "scheduled", "乙": "late", "丙": "none"}
+    assert {i["name"]: i["recert"] for i in fig["expiring"]} == {
+        "甲": "scheduled",
+        "乙": "late",
+        "丙": "none",
+    }
     assert fig["recert"] == {"scheduled": 1, "late": 1, "none": 1}
 
 
@@ -104,9 +136,13 @@ def test_officer_sees_own_county_and_firm_user_nothing(db, city):
 def test_targets_funnel_readiness_and_league(db, city):
     from pipeline.extensions import db as _db
 
-    _db.session.add_all([Target(county_id=None, year=2026, hnte_target=10, tsme_target=20),
-                         Target(county_id=city["hz"].id, year=2026, hnte_target=2, tsme_target=4),
-                         Target(county_id=city["gy"].id, year=2026, hnte_target=4, tsme_target=4)])
+    _db.session.add_all(
+        [
+            Target(county_id=None, year=2026, hnte_target=10, tsme_target=20),
+            Target(county_id=city["hz"].id, year=2026, hnte_target=2, tsme_target=4),
+            Target(county_id=city["gy"].id, year=2026, hnte_target=4, tsme_target=4),
+        ]
+    )
     f.firm(city["hz"], stage="certified", hnte_cert_expiry=date(2028, 1, 1))
     _assess(f.firm(city["hz"], stage="pool"), "ready")
     _assess(f.firm(city["hz"], stage="coaching"), "marginal")
@@ -116,20 +152,38 @@ def test_targets_funnel_readiness_and_league(db, city):
     fig = goals.goal_figures(city["admin"], TODAY)
     assert fig["target"] == {"year": 2026, "hnte": 10, "tsme": 20, "plan": None}
     assert {r["stage"]: r["firms"] for r in fig["funnel"]} == {
-        "candidate": 1, "pool": 1, "coaching": 1, "to_apply": 0, "applied": 0, "certified": 1,
-        "certified_expired": 0}
+        "candidate": 1,
+        "pool": 1,
+        "coaching": 1,
+        "to_apply": 0,
+        "applied": 0,
+        "certified": 1,
+        "certified_expired": 0,
+    }
     # readiness is over cultivating firms; the exited and the certified firm are not in it
     assert {r["verdict"]: r["firms"] for r in fig["readiness"]} == {
-        "ready": 1, "marginal": 1, "not_ready": 0, "incomplete": 0, "unassessed": 1}
-    assert [(r["county"], r["rank"], r["hnte_pct"]) for r in fig["league"]] == [("海州区", 1, 0.5), ("灌云县", 2, 0.0)]
+        "ready": 1,
+        "marginal": 1,
+        "not_ready": 0,
+        "incomplete": 0,
+        "unassessed": 1,
+    }
+    assert [(r["county"], r["rank"], r["hnte_pct"]) for r in fig["league"]] == [
+        ("海州区", 1, 0.5),
+        ("灌云县", 2, 0.0),
+    ]
 
 
 def test_batches_ahead_list_the_firms_targeting_each(db, city):
     from pipeline.extensions import db as _db
 
-    _db.session.add_all([ApplicationBatch(code="2026-1", year=2026, cutoff=date(2026, 5, 31)),
-                         ApplicationBatch(code="2026-2", year=2026, cutoff=date(2026, 7, 15)),
-                         ApplicationBatch(code="2027-1", year=2027, cutoff=date(2027, 5, 31))])
+    _db.session.add_all(
+        [
+            ApplicationBatch(code="2026-1", year=2026, cutoff=date(2026, 5, 31)),
+            ApplicationBatch(code="2026-2", year=2026, cutoff=date(2026, 7, 15)),
+            ApplicationBatch(code="2027-1", year=2027, cutoff=date(2027, 5, 31)),
+        ]
+    )
     _roadmap(f.firm(city["hz"], name="甲"), "2026-2", 2026, 80)
     _roadmap(f.firm(city["hz"], name="乙"), "2026-2", 2026, 72)
     _roadmap(f.firm(city["gy"], name="丙"), "2026-2", 2026, 90)
@@ -163,12 +217,19 @@ def test_snapshot_is_idempotent_per_day_and_feeds_the_trend(db, city):
 def test_forecast_for_uses_roadmaps_milestones_and_targets(db, city):
     from pipeline.extensions import db as _db
 
-    _db.session.add_all([Target(county_id=None, year=2026, hnte_target=5, tsme_target=5),
-                         ApplicationBatch(code="2026-2", year=2026, cutoff=date(2026, 7, 15))])
+    _db.session.add_all(
+        [
+            Target(county_id=None, year=2026, hnte_target=5, tsme_target=5),
+            ApplicationBatch(code="2026-2", year=2026, cutoff=date(2026, 7, 15)),
+        ]
+    )
     f.firm(city["hz"], stage="certified", hnte_cert_expiry=date(2028, 1, 1))
     rm = _roadmap(f.firm(city["hz"]), "2026-2", 2026, 80, 85)  # solid: 90 %
-    _db.session.add(Milestone(roadmap_id=rm.id, firm_id=rm.firm_id, code="rd.spend", title="研发投入",
-                              due=date(2026, 7, 1)))
+    _db.session.add(
+        Milestone(
+            roadmap_id=rm.id, firm_id=rm.firm_id, code="rd.spend", title="研发投入", due=date(2026, 7, 1)
+        )
+    )
     _roadmap(f.firm(city["gy"]), "2026-2", 2026, 73, 80)  # thin: 70 %, other county
     _db.session.commit()
     fc = goals.forecast_for(city["admin"], TODAY)
@@ -186,8 +247,11 @@ def test_figures_take_a_fixed_number_of_queries(db, city):
 
     def count_queries(n_firms):
         for i in range(n_firms):
-            fm = f.firm(city["hz"] if i % 2 else city["gy"], stage="certified" if i % 3 else "pool",
-                        hnte_cert_expiry=TODAY + timedelta(days=30 * i))
+            fm = f.firm(
+                city["hz"] if i % 2 else city["gy"],
+                stage="certified" if i % 3 else "pool",
+                hnte_cert_expiry=TODAY + timedelta(days=30 * i),
+            )
             _roadmap(fm, "2026-2", 2026)
             _assess(fm, "ready")
         _db.session.commit()

@@ -1,4 +1,5 @@
 """Roadmaps in the database: regeneration keeps every bit of work, what-if saves nothing."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,8 +16,17 @@ def _firm(db):
     county = f.county()
     firm = f.firm(county, registered_on=date(2018, 4, 1), grade_advancement="B", grade_core_support="B")
     for y, sales in ((2023, 2500), (2024, 3000), (2025, 3600), (2026, 4300)):
-        f.year(firm, y, sales=sales, rd=sales * 0.03, staff=60, tech=5, ht=sales * 0.7,
-               net_assets=900 * (y - 2020), total_assets=4000)
+        f.year(
+            firm,
+            y,
+            sales=sales,
+            rd=sales * 0.03,
+            staff=60,
+            tech=5,
+            ht=sales * 0.7,
+            net_assets=900 * (y - 2020),
+            total_assets=4000,
+        )
     f.evidence(firm, "rules", "accounting")
     db.session.commit()
     return firm
@@ -47,8 +57,16 @@ def test_regenerate_keeps_done_waived_and_manual_milestones(db):
     done, waived = ms[0], ms[1]
     done.status, done.done_on, done.evidence_note = "done", TODAY, "已上传制度文件"
     waived.status = "waived"
-    manual = Milestone(roadmap_id=roadmap.id, firm_id=firm.id, code="custom.visit", title="专员上门走访",
-                       addresses=[], due=date(2027, 1, 10), owner="officer", manual=True)
+    manual = Milestone(
+        roadmap_id=roadmap.id,
+        firm_id=firm.id,
+        code="custom.visit",
+        title="专员上门走访",
+        addresses=[],
+        due=date(2027, 1, 10),
+        owner="officer",
+        manual=True,
+    )
     db.session.add(manual)
     db.session.commit()
     kept = {(m.id, m.status, m.title, m.due) for m in (done, waived, manual)}
@@ -66,8 +84,18 @@ def test_regenerate_after_new_data_moves_and_says_why(db):
     regenerate([firm.id], TODAY)
     before = db.session.scalar(select(func.count()).select_from(Milestone))
     # The firm puts every management piece in place: those tasks go, and the change log says so.
-    f.evidence(firm, "ledger", "rd_unit", "cooperation", "conversion_rules", "open_platform", "training",
-               "skills", "recruitment", "performance_reward")
+    f.evidence(
+        firm,
+        "ledger",
+        "rd_unit",
+        "cooperation",
+        "conversion_rules",
+        "open_platform",
+        "training",
+        "skills",
+        "recruitment",
+        "performance_reward",
+    )
     db.session.commit()
     regenerate([firm.id], TODAY)
     db.session.expire_all()
@@ -101,12 +129,17 @@ def test_what_if_changes_the_plan_without_saving(db):
 
     firm = _firm(db)
     regenerate([firm.id], TODAY)
-    snapshot = [(m.code, m.due, m.title) for m in db.session.scalars(select(Milestone).order_by(Milestone.id))]
-    plan = what_if(firm, {"add_ip": {"invention_patent": 1}, "add_tech_staff": 3,
-                          "rd_ratio": {"2027": 0.06}}, TODAY)
+    snapshot = [
+        (m.code, m.due, m.title) for m in db.session.scalars(select(Milestone).order_by(Milestone.id))
+    ]
+    plan = what_if(
+        firm, {"add_ip": {"invention_patent": 1}, "add_tech_staff": 3, "rd_ratio": {"2027": 0.06}}, TODAY
+    )
     assert plan["today"] == TODAY.isoformat()
     db.session.rollback()
-    assert [(m.code, m.due, m.title) for m in db.session.scalars(select(Milestone).order_by(Milestone.id))] == snapshot
+    assert [
+        (m.code, m.due, m.title) for m in db.session.scalars(select(Milestone).order_by(Milestone.id))
+    ] == snapshot
 
 
 def test_admin_calendar_is_used_when_it_has_batches_ahead(db):

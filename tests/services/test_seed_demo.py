@@ -1,4 +1,5 @@
 """The demo city: deterministic, realistic, idempotent."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -6,14 +7,20 @@ from datetime import date
 from sqlalchemy import func, select
 
 from pipeline import uscc
-from pipeline.models import County, FiscalYear, Firm, IPAsset, User
+from pipeline.models import County, Firm, FiscalYear, IPAsset, User
 
 TODAY = date(2026, 11, 27)
 
 
 def _snapshot(db):
-    return [tuple(r) for r in db.session.execute(
-        select(Firm.credit_code, Firm.name, Firm.stage, Firm.registered_on, Firm.county_id).order_by(Firm.credit_code))]
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            select(Firm.credit_code, Firm.name, Firm.stage, Firm.registered_on, Firm.county_id).order_by(
+                Firm.credit_code
+            )
+        )
+    ]
 
 
 def test_same_seed_gives_the_same_firms_and_rerun_adds_nothing(db):
@@ -70,9 +77,13 @@ def test_demo_data_is_realistic_and_relative_to_today(db):
     from pipeline.models import DeptNode
 
     towns = {t.id: t for t in db.session.scalars(select(DeptNode))}
-    assert all(f.town_id in towns and towns[f.town_id].county_id == f.county_id and
-               towns[f.town_id].kind in ("town", "street", "park") for f in firms)
+    assert all(
+        f.town_id in towns
+        and towns[f.town_id].county_id == f.county_id
+        and towns[f.town_id].kind in ("town", "street", "park")
+        for f in firms
+    )
     assert all(f.chain_id is not None for f in firms)
-    town_officers = [u for u in db.session.scalars(select(User).where(User.node_id.isnot(None)))]
+    town_officers = list(db.session.scalars(select(User).where(User.node_id.isnot(None))))
     assert {towns[u.node_id].name for u in town_officers} == {"新海街道", "青口镇"}
     assert any(login[0] == "admin" for login in result.logins)

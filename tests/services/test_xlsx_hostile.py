@@ -4,6 +4,7 @@ Each parse runs in a child process with an address-space limit (RLIMIT_AS), so a
 tries to allocate gigabytes fails this test instead of killing the test run. The child reports the
 message, the parse time and its peak RSS.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,13 @@ def zh_catalog(tmp_path_factory):
 def parse_in_child(data: bytes, tmp_path, catalog) -> dict:
     path = tmp_path / "hostile.xlsx"
     path.write_bytes(data)
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(path), str(AS_LIMIT), str(catalog)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(AS_LIMIT), str(catalog)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, f"child died (rc {proc.returncode}): {proc.stderr[-2000:]}"
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -106,16 +112,20 @@ def test_one_over_long_text_is_refused_before_any_row_is_read(tmp_path, zh_catal
     text = "".join(chr(0x4E00 + rnd.randrange(20000)) for _ in range(40000))
     shared = f'<?xml version="1.0" encoding="UTF-8"?><sst {hostile_xlsx._NS}><si><t>{text}</t></si></sst>'
     rows = "".join(f'<row r="{n}"><c r="B{n}" t="s"><v>0</v></c></row>' for n in range(2, 2002))
-    data = hostile_xlsx.workbook(f'<?xml version="1.0" encoding="UTF-8"?><worksheet {hostile_xlsx._NS}><sheetData>'
-                                 f'{hostile_xlsx._header_row()}{rows}</sheetData></worksheet>', shared)
+    data = hostile_xlsx.workbook(
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet {hostile_xlsx._NS}><sheetData>'
+        f'{hostile_xlsx._header_row()}{rows}</sheetData></worksheet>',
+        shared,
+    )
     out = parse_in_child(data, tmp_path, zh_catalog)
     assert "40000 个字符" in out["message"] and out["seconds"] < 0.5
 
 
 def test_a_real_5000_row_sheet_still_reads(tmp_path, zh_catalog):
     """The limits leave the normal case alone: a template-shaped sheet at the row cap reads in full."""
-    from openpyxl import Workbook
     from io import BytesIO
+
+    from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet()

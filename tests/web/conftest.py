@@ -1,14 +1,14 @@
 """A small city for the web tests: two counties, three firms, one user of each kind, real assessments."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 
 from pipeline import clock
-from tests import factories as f
 from pipeline.models import County, Firm, User
+from tests import factories as f
 
 TODAY = clock.today()
 
@@ -17,12 +17,12 @@ TODAY = clock.today()
 class World:
     county_a: County
     county_b: County
-    own: Firm        # the firm user's firm, county A
-    same: Firm       # another firm in county A
-    other: Firm      # a firm in county B
+    own: Firm  # the firm user's firm, county A
+    same: Firm  # another firm in county A
+    other: Firm  # a firm in county B
     firm_user: User
-    officer: User        # county A
-    officer_b: User      # county B
+    officer: User  # county A
+    officer_b: User  # county B
     admin: User
 
 
@@ -49,11 +49,17 @@ def build_world(db) -> World:
     other = f.firm(b, "丙新材料有限公司")
     for firm in (own, same, other):
         _figures(firm)
-    w = World(a, b, own, same, other,
-              firm_user=f.user("firm_a", "firm", county=a, firm=own, display_name="甲公司联系人"),
-              officer=f.user("officer_a", "officer", county=a, display_name="海州专员"),
-              officer_b=f.user("officer_b", "officer", county=b, display_name="连云专员"),
-              admin=f.user("admin", "admin", display_name="市局管理员"))
+    w = World(
+        a,
+        b,
+        own,
+        same,
+        other,
+        firm_user=f.user("firm_a", "firm", county=a, firm=own, display_name="甲公司联系人"),
+        officer=f.user("officer_a", "officer", county=a, display_name="海州专员"),
+        officer_b=f.user("officer_b", "officer", county=b, display_name="连云专员"),
+        admin=f.user("admin", "admin", display_name="市局管理员"),
+    )
     from pipeline.services.assessments import refresh_firms
 
     refresh_firms([own.id, same.id, other.id], TODAY)

@@ -1,4 +1,5 @@
 """What a browser posts back for a form as the page pre-filled it (inputs, selects, textareas, checkboxes)."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -19,8 +20,9 @@ class _Form(HTMLParser):
         a = dict(attrs)
         if tag == "form" and not self.done:
             action = a.get("action") or ""  # no action: posts to the page itself
-            self.inside = (self.want is None or not action or self.want in action) and \
-                (a.get("method") or "get").lower() == "post"
+            self.inside = (self.want is None or not action or self.want in action) and (
+                a.get("method") or "get"
+            ).lower() == "post"
             return
         if not self.inside:
             return

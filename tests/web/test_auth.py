@@ -1,11 +1,12 @@
 """Accounts and security: login, DB-kept lockout, safe `next`, no account enumeration, CSRF, headers, CLI."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from tests import factories as f
 from pipeline.models import AuditLog, User
+from tests import factories as f
 from tests.web.conftest import fresh
 
 
@@ -36,6 +37,7 @@ def test_login_errors_do_not_reveal_which_accounts_exist(app, world):
     assert msg in wrong_password.get_data(as_text=True) and msg in no_such_user.get_data(as_text=True)
     strip = lambda r: r.get_data(as_text=True).replace("officer_a", "X").replace("nobody_here", "X")  # noqa: E731
     import re
+
     token = re.compile(r'value="[^"]*"')
     assert token.sub("", strip(wrong_password)) == token.sub("", strip(no_such_user))
 
@@ -52,7 +54,9 @@ def test_lockout_is_kept_in_the_database(app, world, db):
     # The right password is refused while locked, with the same message as any failure.
     resp = _login(app, c, "officer_a", f.PASSWORD)
     assert resp.status_code == 401 and "用户名或密码错误" in resp.get_data(as_text=True)
-    assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "lock", AuditLog.entity_id == user.id))
+    assert db.session.scalar(
+        select(AuditLog.id).where(AuditLog.action == "lock", AuditLog.entity_id == user.id)
+    )
     # An admin reset unlocks it.
     from pipeline.services.accounts import reset_password
 
@@ -67,13 +71,16 @@ def test_disabled_account_cannot_log_in(app, world, db):
     assert _login(app, app.test_client(), "officer_a", f.PASSWORD).status_code == 401
 
 
-@pytest.mark.parametrize("target,ok", [
-    ("/pool/?stage=pool", True),
-    ("https://evil.example/", False),
-    ("//evil.example/", False),
-    ("/\\evil.example", False),
-    ("javascript:alert(1)", False),
-])
+@pytest.mark.parametrize(
+    "target,ok",
+    [
+        ("/pool/?stage=pool", True),
+        ("https://evil.example/", False),
+        ("//evil.example/", False),
+        ("/\\evil.example", False),
+        ("javascript:alert(1)", False),
+    ],
+)
 def test_next_redirects_only_to_local_paths(app, world, target, ok):
     resp = _login(app, app.test_client(), "officer_a", f.PASSWORD, next_=target)
     assert resp.status_code == 302
@@ -92,7 +99,9 @@ def test_post_without_csrf_token_is_refused(app, world):
         from tests.conftest import login
 
         login(c, world.officer)
-        resp = fresh(app, c, "post", f"/pool/firms/{world.own.id}/stage", data={"stage": "coaching", "reason": "x"})
+        resp = fresh(
+            app, c, "post", f"/pool/firms/{world.own.id}/stage", data={"stage": "coaching", "reason": "x"}
+        )
         assert resp.status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
@@ -125,8 +134,19 @@ def test_pages_have_no_inline_script_or_style(app, world):
 
 
 def test_users_cli(app, runner, world, db):
-    r = runner.invoke(args=["users", "create", "officer_new", "--role", "officer", "--county", "海州区",
-                            "--password", "Good@pass1"])
+    r = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "officer_new",
+            "--role",
+            "officer",
+            "--county",
+            "海州区",
+            "--password",
+            "Good@pass1",
+        ]
+    )
     assert r.exit_code == 0, r.output
     u = db.session.scalars(select(User).where(User.username == "officer_new")).one()
     assert u.county_id == world.county_a.id and u.password_hash.startswith("scrypt:")

@@ -1,4 +1,5 @@
 """Certificate state (issue 11): an expired certificate is not certified anywhere, the officer is told once."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,7 @@ from tests.web.conftest import TODAY, fresh
 
 def test_state_rule():
     d = date(2026, 12, 2)
-    assert certificates.state(date(2023, 12, 2), d, d) == "active"          # valid through its expiry day
+    assert certificates.state(date(2023, 12, 2), d, d) == "active"  # valid through its expiry day
     assert certificates.state(date(2023, 12, 1), d - timedelta(days=1), d) == "expired"
     assert certificates.state(d + timedelta(days=1), d + timedelta(days=900), d) == "not_yet"
     assert certificates.state(None, None, d) == "none"
@@ -43,8 +44,8 @@ def test_expired_certificate_everywhere(app, world, db):
 
     page = fresh(app, c, "get", f"/firms/{world.same.id}").get_data(as_text=True)
     assert 'id="cert-expired"' in page
-    form = page[page.index('id="cert-expired"'):]
-    form = form[:form.index("</form>")]
+    form = page[page.index('id="cert-expired"') :]
+    form = form[: form.index("</form>")]
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form))
     assert fields["stage"] == "pool"
     resp = fresh(app, c, "post", f"/pool/firms/{world.same.id}/stage", data=fields)
@@ -71,6 +72,13 @@ def test_expiry_reminder_exactly_once(app, world, db):
     _expire(db, world.same.id)
     run_scan(TODAY)
     run_scan(TODAY)
-    n = db.session.scalar(select(func.count()).select_from(Reminder).where(
-        Reminder.rule == "cert_expired", Reminder.firm_id == world.same.id, Reminder.user_id == world.officer.id))
+    n = db.session.scalar(
+        select(func.count())
+        .select_from(Reminder)
+        .where(
+            Reminder.rule == "cert_expired",
+            Reminder.firm_id == world.same.id,
+            Reminder.user_id == world.officer.id,
+        )
+    )
     assert n == 1

@@ -1,4 +1,5 @@
 """One clock: between 00:00 and 08:00 Beijing time the pages and the reminder scan see the same date."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -24,8 +25,15 @@ def test_page_and_scan_agree_on_the_beijing_date(app, world, db, early_morning_i
     beijing = early_morning_in_beijing
     assert clock.today() == beijing
     roadmap = db.session.scalar(select(Roadmap).where(Roadmap.firm_id == world.own.id))
-    ms = Milestone(roadmap_id=roadmap.id, firm_id=world.own.id, code="test.clock", title="钟表测试里程碑",
-                   due=beijing + timedelta(days=14), owner="firm", status="todo")
+    ms = Milestone(
+        roadmap_id=roadmap.id,
+        firm_id=world.own.id,
+        code="test.clock",
+        title="钟表测试里程碑",
+        due=beijing + timedelta(days=14),
+        owner="firm",
+        status="todo",
+    )
     db.session.add(ms)
     db.session.commit()
 
@@ -39,8 +47,9 @@ def test_page_and_scan_agree_on_the_beijing_date(app, world, db, early_morning_i
 
     run_scan(today_shanghai())
     assert db.session.scalar(select(ScanRun.today).order_by(ScanRun.id.desc())) == beijing
-    titles = db.session.scalars(select(Reminder.title).where(Reminder.subject_id == ms.id,
-                                                              Reminder.subject_type == "milestone")).all()
+    titles = db.session.scalars(
+        select(Reminder.title).where(Reminder.subject_id == ms.id, Reminder.subject_type == "milestone")
+    ).all()
     assert titles and all("14天后到期" in t for t in titles)
 
 

@@ -1,4 +1,5 @@
 """Issue 12, item 7: WAL + busy timeout, a database-free error page, bounded integers in URLs, NUL refused."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,15 @@ def test_sqlite_runs_in_wal_with_a_busy_timeout(app, db):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
 
 
-@pytest.mark.parametrize("url", ["/firms/9223372036854775808", "/firms/2147483648", "/firms/99999999999999999999999",
-                                 "/firms/1/years/9223372036854775808/edit"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/firms/9223372036854775808",
+        "/firms/2147483648",
+        "/firms/99999999999999999999999",
+        "/firms/1/years/9223372036854775808/edit",
+    ],
+)
 def test_huge_ids_in_urls_are_404_not_500(app, world, url):
     c = app.test_client()
     login(c, world.officer)

@@ -1,15 +1,15 @@
 """Excel in and out: template, preview → confirm, per-row errors, all-or-nothing, scope, limits, round trip."""
+
 from __future__ import annotations
 
 from io import BytesIO
 
-import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from tests import factories as f
 from pipeline.models import AuditLog, Firm
 from pipeline.services.exports import COLUMNS
+from tests import factories as f
 from tests.conftest import login
 from tests.web.conftest import fresh
 
@@ -28,8 +28,15 @@ def _xlsx(rows, headers=HEADERS) -> bytes:
 
 
 def _row(n: int, county="海州区", division="320706", **kw):
-    return {"统一社会信用代码": f.credit_code(900000 + n, division), "企业名称": f"导入测试企业{n}",
-            "县区": county, "注册日期": "2019-04-01", "技术领域代码": "10101", "阶段": "入库培育", **kw}
+    return {
+        "统一社会信用代码": f.credit_code(900000 + n, division),
+        "企业名称": f"导入测试企业{n}",
+        "县区": county,
+        "注册日期": "2019-04-01",
+        "技术领域代码": "10101",
+        "阶段": "入库培育",
+        **kw,
+    }
 
 
 def _officer_client(app, world):
@@ -39,8 +46,14 @@ def _officer_client(app, world):
 
 
 def _upload(app, c, data: bytes, name="pool.xlsx"):
-    return fresh(app, c, "post", "/pool/import", data={"file": (BytesIO(data), name)},
-                 content_type="multipart/form-data")
+    return fresh(
+        app,
+        c,
+        "post",
+        "/pool/import",
+        data={"file": (BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def _count(db):
@@ -59,8 +72,13 @@ def test_template_downloads_with_the_headers(app, world):
 def test_good_file_preview_then_confirm(app, world, db):
     c = _officer_client(app, world)
     before = _count(db)
-    update = {"统一社会信用代码": world.own.credit_code, "企业名称": world.own.name, "县区": "海州区",
-              "联系人": "王经理", "阶段": "辅导中"}
+    update = {
+        "统一社会信用代码": world.own.credit_code,
+        "企业名称": world.own.name,
+        "县区": "海州区",
+        "联系人": "王经理",
+        "阶段": "辅导中",
+    }
     resp = _upload(app, c, _xlsx([_row(1), _row(2), update]))
     html = resp.get_data(as_text=True)
     assert "新增 2 家，更新 1 家" in html and "确认导入" in html
@@ -147,10 +165,14 @@ def test_export_imports_back_without_loss_and_neutralises_formulas(app, world, d
     assert resp.status_code == 200
     ws = load_workbook(BytesIO(resp.data)).active
     header = [c.value for c in ws[1]]
-    rows = {r[0]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r[0]: dict(zip(header, r, strict=False)) for r in ws.iter_rows(min_row=2, values_only=True)}
     assert set(rows) == {world.own.credit_code, world.same.credit_code}  # only the officer's county
     exported = rows[world.own.credit_code]
-    assert exported["备注"].startswith("'=") and exported["联系人"].startswith("'@") and exported["地址"].startswith("'+")
+    assert (
+        exported["备注"].startswith("'=")
+        and exported["联系人"].startswith("'@")
+        and exported["地址"].startswith("'+")
+    )
     assert all(not (isinstance(v, str) and v[:1] in "=+-@") for r in rows.values() for v in r.values())
 
     from pipeline.models import Firm as F
@@ -161,8 +183,14 @@ def test_export_imports_back_without_loss_and_neutralises_formulas(app, world, d
     before = {fm.credit_code: snap(fm) for fm in db.session.scalars(select(F))}
     result = check(world.officer, resp.data, "export.xlsx")
     assert result.ok and result.new == 0 and result.updated == 0 and result.unchanged == 2
-    fresh(app, c, "post", "/pool/import", data={"file": (BytesIO(resp.data), "export.xlsx")},
-          content_type="multipart/form-data")
+    fresh(
+        app,
+        c,
+        "post",
+        "/pool/import",
+        data={"file": (BytesIO(resp.data), "export.xlsx")},
+        content_type="multipart/form-data",
+    )
     fresh(app, c, "post", "/pool/import/confirm")
     db.session.expire_all()
     after = {fm.credit_code: snap(fm) for fm in db.session.scalars(select(F))}

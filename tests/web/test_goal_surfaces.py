@@ -1,5 +1,6 @@
 """One read model: the dashboard, /api/v1/goals and the county and city briefing PDFs show the same
 active certificates, pool, ready count and year-end forecast, for the city and for a county."""
+
 from __future__ import annotations
 
 import re
@@ -18,13 +19,33 @@ TODAY = date(2026, 6, 15)
 
 
 def _assess(db, firm, verdict):
-    db.session.add(Assessment(firm_id=firm.id, rules_version="t", application_date=TODAY, verdict=verdict,
-                              score_min=75, score_max=85, result={}))
+    db.session.add(
+        Assessment(
+            firm_id=firm.id,
+            rules_version="t",
+            application_date=TODAY,
+            verdict=verdict,
+            score_min=75,
+            score_max=85,
+            result={},
+        )
+    )
 
 
 def _aim(db, firm, batch, year, pmin=80, pmax=85):
-    db.session.add(Roadmap(firm_id=firm.id, target_batch=batch, target_year=year, projected_min=pmin,
-                           projected_max=pmax, generated_for=TODAY, rules_version="t", calendar_version="t", plan={}))
+    db.session.add(
+        Roadmap(
+            firm_id=firm.id,
+            target_batch=batch,
+            target_year=year,
+            projected_min=pmin,
+            projected_max=pmax,
+            generated_for=TODAY,
+            rules_version="t",
+            calendar_version="t",
+            plan={},
+        )
+    )
 
 
 @pytest.fixture
@@ -36,7 +57,12 @@ def city(db):
     for expiry in (date(2028, 12, 31), date(2029, 3, 1), date(2026, 9, 30)):
         f.firm(hz, stage="certified", hnte_cert_date=date(2024, 1, 1), hnte_cert_expiry=expiry)
     f.firm(hz, stage="certified", hnte_cert_date=date(2026, 7, 1), hnte_cert_expiry=date(2029, 7, 1))
-    for verdict, stage in (("ready", "to_apply"), ("ready", "coaching"), ("marginal", "pool"), ("not_ready", "applied")):
+    for verdict, stage in (
+        ("ready", "to_apply"),
+        ("ready", "coaching"),
+        ("marginal", "pool"),
+        ("not_ready", "applied"),
+    ):
         firm = f.firm(hz, stage=stage)
         _assess(db, firm, verdict)
         if verdict == "ready":
@@ -53,8 +79,8 @@ def city(db):
 # hand-computed: active = certificates issued and not expired on TODAY; year-end forecast = those
 # still valid on 31 Dec + 0.9 (the solid band's expected probability) per ready firm aiming at 2026.
 EXPECTED = {
-    "city": {"active": 4, "pool": 6, "ready": 3, "forecast": 5},     # 3 + 2 × 0.9 = 4.8
-    "hz": {"active": 3, "pool": 4, "ready": 2, "forecast": 4},       # 2 + 1.8 = 3.8
+    "city": {"active": 4, "pool": 6, "ready": 3, "forecast": 5},  # 3 + 2 × 0.9 = 4.8
+    "hz": {"active": 3, "pool": 4, "ready": 2, "forecast": 4},  # 2 + 1.8 = 3.8
 }
 
 
@@ -85,11 +111,21 @@ def _api(app, user, county_id=None) -> dict:
     from pipeline.extensions import db
 
     db.session.commit()
-    body = app.test_client().get("/api/v1/goals" + (f"?county={county_id}" if county_id else ""),
-                                 headers={"Authorization": f"Bearer {token}"}).get_json()
+    body = (
+        app.test_client()
+        .get(
+            "/api/v1/goals" + (f"?county={county_id}" if county_id else ""),
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        .get_json()
+    )
     this_year = next(y for y in body["forecast"]["years"] if y["year"] == TODAY.year)
-    return {"active": body["active"], "pool": body["pool"], "ready": body["ready"],
-            "forecast": int(round(this_year["active_expected"]))}
+    return {
+        "active": body["active"],
+        "pool": body["pool"],
+        "ready": body["ready"],
+        "forecast": int(round(this_year["active_expected"])),
+    }
 
 
 def _pdf(app, county, tmp_path) -> dict:
@@ -99,8 +135,9 @@ def _pdf(app, county, tmp_path) -> dict:
         pdf = render_briefing(county, TODAY)
     path = tmp_path / "brief.pdf"
     path.write_bytes(bytes(pdf))
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     lines = text.splitlines()
 
     def tile(label):  # a tile's number sits in the line above its label, in the same column
@@ -108,18 +145,28 @@ def _pdf(app, county, tmp_path) -> dict:
         numbers = next(line for line in reversed(lines[:at]) if line.strip()).split()
         return int(numbers[lines[at].split().index(label)])
 
-    return {"active": tile("有效高企（家）"), "pool": tile("在培企业（家）"), "ready": tile("达标"),
-            "forecast": tile("年末预计有效（家）")}
+    return {
+        "active": tile("有效高企（家）"),
+        "pool": tile("在培企业（家）"),
+        "ready": tile("达标"),
+        "forecast": tile("年末预计有效（家）"),
+    }
 
 
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 def test_dashboard_api_and_briefing_pdfs_show_the_same_goal_figures(app, db, city, pinned, tmp_path):
     admin = city["admin"]
-    surfaces_city = {"dashboard": _dashboard(app, admin), "api": _api(app, admin),
-                     "pdf": _pdf(app, None, tmp_path)}
+    surfaces_city = {
+        "dashboard": _dashboard(app, admin),
+        "api": _api(app, admin),
+        "pdf": _pdf(app, None, tmp_path),
+    }
     hz = city["hz"]
-    surfaces_hz = {"dashboard": _dashboard(app, admin, hz.id), "api": _api(app, admin, hz.id),
-                   "pdf": _pdf(app, hz, tmp_path)}
+    surfaces_hz = {
+        "dashboard": _dashboard(app, admin, hz.id),
+        "api": _api(app, admin, hz.id),
+        "pdf": _pdf(app, hz, tmp_path),
+    }
     for name, got in surfaces_city.items():
         assert got == EXPECTED["city"], (name, got)
     for name, got in surfaces_hz.items():

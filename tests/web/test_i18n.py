@@ -1,6 +1,8 @@
 """Chinese first, English complete: catalogs have every string, nothing fuzzy, and the locale switches."""
+
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -19,9 +21,15 @@ def _template_msgids() -> set[str]:
     from babel.messages.extract import extract_from_dir
 
     method_map = [("templates/**.html", "jinja2"), ("pipeline/**.py", "python")]
-    return {msg for _, _, msg, *_ in extract_from_dir(str(ROOT), method_map=method_map,
-                                                     keywords={"_": None, "gettext": None, "lazy_gettext": None, "N_": None})
-            if isinstance(msg, str)}
+    return {
+        msg
+        for _, _, msg, *_ in extract_from_dir(
+            str(ROOT),
+            method_map=method_map,
+            keywords={"_": None, "gettext": None, "lazy_gettext": None, "N_": None},
+        )
+        if isinstance(msg, str)
+    }
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -41,9 +49,9 @@ def test_every_string_in_the_code_is_in_the_zh_catalog():
 
 @pytest.fixture(scope="module")
 def compiled():
-    from babel.messages.mofile import write_mo
-
     import os
+
+    from babel.messages.mofile import write_mo
 
     for lang in ("zh", "en"):  # written aside, then renamed: a parallel test worker never reads half a file
         target = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo"
@@ -64,11 +72,11 @@ def test_login_page_in_chinese_by_default_and_english_when_asked(app, db, compil
     # A browser's English Accept-Language alone keeps the Chinese UI (the English catalog is partial).
     browser_en = fresh(app, c, "get", "/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "登录小升高培育平台" in browser_en
-    zh_cn = fresh(app, c, "get", "/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    zh_cn = fresh(app, c, "get", "/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(
+        as_text=True
+    )
     assert "登录小升高培育平台" in zh_cn
 
-
-import re
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
@@ -94,7 +102,9 @@ def test_every_vocabulary_label_is_in_both_catalogs():
     zh = {m.id for m in _catalog("zh") if m.id}
     en = {m.id: m.string for m in _catalog("en") if m.id}
     assert not labels - zh, sorted(labels - zh)
-    assert not {label for label in labels if not en.get(label)}, sorted(label for label in labels if not en.get(label))
+    assert not {label for label in labels if not en.get(label)}, sorted(
+        label for label in labels if not en.get(label)
+    )
 
 
 def test_no_label_table_outside_the_vocabulary():
@@ -135,7 +145,9 @@ PAGES = [  # (who, url, Chinese seen by default, English seen with ?lang=en)
 
 
 @pytest.mark.parametrize("who,url,zh_text,en_text", PAGES)
-def test_key_pages_chinese_by_default_and_english_when_asked(app, world, compiled, who, url, zh_text, en_text):
+def test_key_pages_chinese_by_default_and_english_when_asked(
+    app, world, compiled, who, url, zh_text, en_text
+):
     from tests.conftest import login
     from tests.web.conftest import fresh
 
@@ -169,7 +181,9 @@ FORM_PAGES = [  # (who, url) of pages with forms: in English, no label is Chines
 
 
 def _labels(html: str) -> str:
-    return "\n".join(re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<label\b[^>]*>(.*?)</label>", html, flags=re.S))
+    return "\n".join(
+        re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<label\b[^>]*>(.*?)</label>", html, flags=re.S)
+    )
 
 
 @pytest.mark.parametrize("who,url", FORM_PAGES)
@@ -183,7 +197,9 @@ def test_form_labels_in_english_when_asked_and_chinese_by_default(app, world, co
     zh = fresh(app, c, "get", url)
     assert zh.status_code == 200 and CJK.search(_labels(zh.get_data(as_text=True)))
     en = _labels(fresh(app, c, "get", url + "?lang=en").get_data(as_text=True))
-    assert en.strip() and not CJK.findall(en), f"{url}: Chinese left in the English labels: {''.join(CJK.findall(en))}"
+    assert en.strip() and not CJK.findall(
+        en
+    ), f"{url}: Chinese left in the English labels: {''.join(CJK.findall(en))}"
 
 
 def test_validator_messages_in_english_when_asked(app, world, compiled):
@@ -192,15 +208,25 @@ def test_validator_messages_in_english_when_asked(app, world, compiled):
 
     c = app.test_client()
     login(c, world.officer)
-    html = fresh(app, c, "post", f"/firms/{world.own.id}/years/new?lang=en",
-                 data={"year": "", "sales": "-1", "total_income": "10", "hightech_income": "20"}).get_data(as_text=True)
+    html = fresh(
+        app,
+        c,
+        "post",
+        f"/firms/{world.own.id}/years/new?lang=en",
+        data={"year": "", "sales": "-1", "total_income": "10", "hightech_income": "20"},
+    ).get_data(as_text=True)
     assert "Enter the year" in html and "Amounts cannot be negative" in html
-    zh = fresh(app, c, "post", f"/firms/{world.own.id}/years/new", data={"year": "", "sales": "-1"}).get_data(as_text=True)
+    zh = fresh(app, c, "post", f"/firms/{world.own.id}/years/new", data={"year": "", "sales": "-1"}).get_data(
+        as_text=True
+    )
     assert "请填写年度" in zh and "金额不能为负数" in zh
 
 
 def _flashes(html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<div class="flash[^"]*"[^>]*>(.*?)</div>', html, flags=re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", t)
+        for t in re.findall(r'<div class="flash[^"]*"[^>]*>(.*?)</div>', html, flags=re.S)
+    ]
 
 
 def test_flash_messages_in_english_when_asked_and_chinese_by_default(app, world, compiled):
@@ -209,22 +235,36 @@ def test_flash_messages_in_english_when_asked_and_chinese_by_default(app, world,
 
     def flashes(c, method, url, lang, **kw):
         sep = "&" if "?" in url else "?"
-        return _flashes(fresh(app, c, method, url + (sep + "lang=en" if lang == "en" else ""), follow_redirects=True,
-                              **kw).get_data(as_text=True))
+        return _flashes(
+            fresh(
+                app, c, method, url + (sep + "lang=en" if lang == "en" else ""), follow_redirects=True, **kw
+            ).get_data(as_text=True)
+        )
 
     own = world.own.id
     for lang in ("zh", "en"):
         anon = app.test_client()
         seen = flashes(anon, "get", "/pool/", lang)
-        seen += _flashes(fresh(app, anon, "post", "/login" + ("?lang=en" if lang == "en" else ""),
-                               data={"username": "officer_a", "password": "wrong-password"}).get_data(as_text=True))
+        seen += _flashes(
+            fresh(
+                app,
+                anon,
+                "post",
+                "/login" + ("?lang=en" if lang == "en" else ""),
+                data={"username": "officer_a", "password": "wrong-password"},
+            ).get_data(as_text=True)
+        )
         if lang == "zh":
             assert "请先登录。" in seen
         officer = app.test_client()
         login(officer, world.officer)
         seen += flashes(officer, "post", "/pool/bulk", lang, data={"action": "assign"})
-        seen += flashes(officer, "post", f"/pool/firms/{own}/stage", lang, data={"stage": "coaching", "reason": ""})
-        seen += flashes(officer, "post", f"/pool/firms/{own}/stage", lang, data={"stage": "coaching", "reason": "r"})
+        seen += flashes(
+            officer, "post", f"/pool/firms/{own}/stage", lang, data={"stage": "coaching", "reason": ""}
+        )
+        seen += flashes(
+            officer, "post", f"/pool/firms/{own}/stage", lang, data={"stage": "coaching", "reason": "r"}
+        )
         seen += flashes(officer, "post", f"/firms/{own}/evidence", lang, data={"piece_rules": "y"})
         seen += flashes(officer, "post", "/pool/import/confirm", lang)
         admin = app.test_client()
@@ -251,10 +291,9 @@ def test_html_lang_follows_the_ui_language(app, db, compiled):
 def test_web_dates_follow_the_ui_language_and_pdf_dates_stay_chinese(app, world, compiled):
     from datetime import date
 
+    from pipeline.web.filters import cn_date, ui_date
     from tests.conftest import login
     from tests.web.conftest import TODAY, fresh
-
-    from pipeline.web.filters import cn_date, ui_date
 
     c = app.test_client()
     login(c, world.officer)
@@ -290,8 +329,13 @@ def test_import_reasons_in_english_when_asked_and_chinese_by_default(app, world,
     headers = [c.header for c in COLUMNS]
     wb = Workbook()
     wb.active.append(headers)
-    row = {"统一社会信用代码": "91320706MA1XYZ123X", "企业名称": "导入测试企业", "县区": "海州区",
-           "注册日期": "2019-13-01", "阶段": "培育"}
+    row = {
+        "统一社会信用代码": "91320706MA1XYZ123X",
+        "企业名称": "导入测试企业",
+        "县区": "海州区",
+        "注册日期": "2019-13-01",
+        "阶段": "培育",
+    }
     wb.active.append([row.get(h) for h in headers])
     out = BytesIO()
     wb.save(out)
@@ -299,15 +343,24 @@ def test_import_reasons_in_english_when_asked_and_chinese_by_default(app, world,
     login(c, world.officer)
 
     def upload(suffix=""):
-        return fresh(app, c, "post", "/pool/import" + suffix, data={"file": (BytesIO(out.getvalue()), "bad.xlsx")},
-                     content_type="multipart/form-data").get_data(as_text=True)
+        return fresh(
+            app,
+            c,
+            "post",
+            "/pool/import" + suffix,
+            data={"file": (BytesIO(out.getvalue()), "bad.xlsx")},
+            content_type="multipart/form-data",
+        ).get_data(as_text=True)
 
     zh = upload()
     assert "统一社会信用代码含非法字符“Z”（不使用I、O、S、V、Z）" in zh
     assert "“2019-13-01”不是有效日期" in zh
     assert "“培育”不是有效阶段，应为：候选、入库培育、" in zh
     en = upload("?lang=en")
-    assert "The unified social credit code contains the invalid character “Z” (I, O, S, V and Z are not used)" in en
+    assert (
+        "The unified social credit code contains the invalid character “Z” (I, O, S, V and Z are not used)"
+        in en
+    )
     assert "“2019-13-01” is not a valid date" in en
     assert "“培育” is not a valid stage; use one of: " in en
     reasons = re.findall(r'<tr><td class="num">Row \d+</td><td>[^<]*</td><td>(.*?)</td></tr>', en)
@@ -319,12 +372,15 @@ def test_import_reasons_in_english_when_asked_and_chinese_by_default(app, world,
     assert not CJK.search("".join(reasons).replace("培育", "")), reasons
 
 
-@pytest.mark.parametrize("raw,zh", [
-    ("", "统一社会信用代码不能为空"),
-    ("9132070", "统一社会信用代码应为18位，当前为7位"),
-    ("91320706MA1XYZ123X", "统一社会信用代码含非法字符“Z”（不使用I、O、S、V、Z）"),
-    ("91AB0706MA1X0Y1234", "统一社会信用代码第3–8位应为登记管理机关行政区划码（数字）"),
-])
+@pytest.mark.parametrize(
+    "raw,zh",
+    [
+        ("", "统一社会信用代码不能为空"),
+        ("9132070", "统一社会信用代码应为18位，当前为7位"),
+        ("91320706MA1XYZ123X", "统一社会信用代码含非法字符“Z”（不使用I、O、S、V、Z）"),
+        ("91AB0706MA1X0Y1234", "统一社会信用代码第3–8位应为登记管理机关行政区划码（数字）"),
+    ],
+)
 def test_credit_code_reasons_translated_and_chinese_unchanged(app, compiled, raw, zh):
     from flask_babel import refresh
 
@@ -355,12 +411,17 @@ def test_credit_code_check_character_reason(app, compiled):
         uscc.validate(wrong)
     with app.test_request_context("/"):
         refresh()
-        assert credit_code_reason(err.value) == str(err.value) == \
-            f"统一社会信用代码校验位错误：第18位应为“{good[17]}”，实为“{wrong[17]}”"
+        assert (
+            credit_code_reason(err.value)
+            == str(err.value)
+            == f"统一社会信用代码校验位错误：第18位应为“{good[17]}”，实为“{wrong[17]}”"
+        )
     with app.test_request_context("/?lang=en"):
         refresh()
-        assert credit_code_reason(err.value) == ("Wrong check character in the unified social credit code: the 18th "
-                                                 f"character should be “{good[17]}”, not “{wrong[17]}”")
+        assert credit_code_reason(err.value) == (
+            "Wrong check character in the unified social credit code: the 18th "
+            f"character should be “{good[17]}”, not “{wrong[17]}”"
+        )
 
 
 def test_service_errors_in_the_ui_language(app, world, db, compiled):
@@ -376,12 +437,21 @@ def test_service_errors_in_the_ui_language(app, world, db, compiled):
 
     def errors():
         out = []
-        for call, exc in [(lambda: check_password_strength("abc"), AccountError),
-                          (lambda: save_batch(world.admin, {"code": "X", "year": 2030, "cutoff": date(2030, 1, 1),
-                                                            "opens_on": date(2030, 2, 1)}), PlanningError),
-                          (lambda: save_year(world.officer, world.own, {"year": date.today().year + 1},
-                                             date.today()), FirmError),
-                          (lambda: set_target(world.officer, None, 2030, 1, 1), TargetError)]:
+        for call, exc in [
+            (lambda: check_password_strength("abc"), AccountError),
+            (
+                lambda: save_batch(
+                    world.admin,
+                    {"code": "X", "year": 2030, "cutoff": date(2030, 1, 1), "opens_on": date(2030, 2, 1)},
+                ),
+                PlanningError,
+            ),
+            (
+                lambda: save_year(world.officer, world.own, {"year": date.today().year + 1}, date.today()),
+                FirmError,
+            ),
+            (lambda: set_target(world.officer, None, 2030, 1, 1), TargetError),
+        ]:
             with pytest.raises(exc) as err:
                 call()
             out.append(str(err.value))
@@ -391,9 +461,12 @@ def test_service_errors_in_the_ui_language(app, world, db, compiled):
     with app.test_request_context("/"):
         refresh()
         zh = errors()
-    assert zh[:4] == ["密码至少8位", "开始受理日期不能晚于截止日期",
-                      f"{date.today().year + 1}年尚未开始，最多填报到{date.today().year}年（预计数）",
-                      "只有市级管理员可以设置目标。"]
+    assert zh[:4] == [
+        "密码至少8位",
+        "开始受理日期不能晚于截止日期",
+        f"{date.today().year + 1}年尚未开始，最多填报到{date.today().year}年（预计数）",
+        "只有市级管理员可以设置目标。",
+    ]
     assert zh[4].endswith("格式不对：应为用逗号分隔的正整数，例如 14, 3") or zh[4].endswith("”不能为空")
     with app.test_request_context("/?lang=en"):
         refresh()
@@ -415,15 +488,19 @@ def test_dashboard_assumptions_and_chart_captions_in_the_ui_language(app, world,
     def page(suffix=""):
         html = fresh(app, c, "get", "/dashboard/" + suffix).get_data(as_text=True)
         items = re.search(r'<details class="assumptions".*?<ul>(.*?)</ul>', html, flags=re.S).group(1)
-        data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', html,
-                                    flags=re.S).group(1))
+        data = json.loads(
+            re.search(
+                r'<script type="application/json" id="dashboard-data">(.*?)</script>', html, flags=re.S
+            ).group(1)
+        )
         return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<li>(.*?)</li>", items, flags=re.S)], data
 
     zh, zh_data = page()
     # The Chinese page shows exactly the forecast's own sentences.
     import html as htmllib
+
     statements = [s["text"] for s in DEFAULT_ASSUMPTIONS.statements()]
-    assert [htmllib.unescape(t) for t in zh[:len(statements)]] == statements  # then the two scenario notes
+    assert [htmllib.unescape(t) for t in zh[: len(statements)]] == statements  # then the two scenario notes
     assert zh_data["text"]["y_axis"] == "年末有效高企（家）" and zh_data["text"]["colon"] == "："
     en, en_data = page("?lang=en")
     assert len(en) == len(zh) and not [t for t in en if CJK.search(t)], en

@@ -1,5 +1,6 @@
 """Issue 12, item 1 and 8: import limits match the forms, names are normalised, previews are swept,
 downloads are not cached, and a seeded firm's profile saves unedited."""
+
 from __future__ import annotations
 
 import os
@@ -26,10 +27,21 @@ def test_import_refuses_notes_longer_than_the_form_allows(app, world, db):
 
 def test_import_normalises_names_and_refuses_invisible_characters(app, world, db):
     c = _officer_client(app, world)
-    html = _upload(app, c, _xlsx([_row(1, 企业名称="恶意\u202e司公限有"), _row(2, 企业名称="零\u200b宽"),
-                                  _row(3, 联系人="张三\n李四")])).get_data(as_text=True)
+    html = _upload(
+        app,
+        c,
+        _xlsx(
+            [
+                _row(1, 企业名称="恶意\u202e司公限有"),
+                _row(2, 企业名称="零\u200b宽"),
+                _row(3, 联系人="张三\n李四"),
+            ]
+        ),
+    ).get_data(as_text=True)
     assert "U+202E" in html and "U+200B" in html and "不可见的控制字符" in html
-    html = _upload(app, c, _xlsx([_row(4, 企业名称="  e\u0301公司\n（连云港）  ", 联系人="张\t三")])).get_data(as_text=True)
+    html = _upload(
+        app, c, _xlsx([_row(4, 企业名称="  e\u0301公司\n（连云港）  ", 联系人="张\t三")])
+    ).get_data(as_text=True)
     assert "确认导入" in html
     assert fresh(app, c, "post", "/pool/import/confirm").status_code == 302
     db.session.expire_all()
@@ -72,14 +84,17 @@ def test_excel_downloads_are_not_cached(app, world, db):
 
 def test_a_seeded_firm_saves_unedited(app, db):
     """The demo city's e-mails are valid: the profile form posted back as pre-filled saves."""
+    from datetime import date
+
     from pipeline.models import User
     from pipeline.services.demo import seed_demo
-    from datetime import date
 
     seed_demo(date(2026, 11, 27), firms=20, seed=3)
     db.session.commit()
     officer = db.session.scalar(select(User).where(User.role == "officer"))
-    firm = db.session.scalar(select(Firm).where(Firm.county_id == officer.county_id, Firm.contact_email.is_not(None)))
+    firm = db.session.scalar(
+        select(Firm).where(Firm.county_id == officer.county_id, Firm.contact_email.is_not(None))
+    )
     c = app.test_client()
     login(c, officer)
     page = fresh(app, c, "get", f"/firms/{firm.id}/edit").get_data(as_text=True)

@@ -1,13 +1,14 @@
 """Issue 17: the inbox lists what needs the user, in scope, and its inline actions work."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from pipeline import clock
 from pipeline.models import FigureSubmission, Firm, Milestone
 from tests.conftest import login
-from pipeline import clock
 from tests.web.conftest import fresh, last_year
 
 
@@ -18,8 +19,12 @@ def _client(app, user):
 
 
 def _submit(db, firm, user, year=None):
-    sub = FigureSubmission(firm_id=firm.id, year=year or last_year(), submitted_by_id=user.id,
-                           data={"sales": "3600", "rd_total": "320"})
+    sub = FigureSubmission(
+        firm_id=firm.id,
+        year=year or last_year(),
+        submitted_by_id=user.id,
+        data={"sales": "3600", "rd_total": "320"},
+    )
     db.session.add(sub)
     db.session.commit()
     return sub.id
@@ -32,22 +37,43 @@ def test_inbox_shows_a_submission_in_scope_and_accepting_it_clears_it(app, world
     html = fresh(app, c, "get", "/inbox/").get_data(as_text=True)
     assert "待审核的企业报送" in html and world.own.name in html and world.other.name not in html
     assert 'id="nav-inbox"' in html and 'class="nav-count"' in html
-    r = fresh(app, c, "post", f"/inbox/firms/{world.own.id}/submissions/{sid}",
-              data={"decision": "accept", "review_note": ""})
+    r = fresh(
+        app,
+        c,
+        "post",
+        f"/inbox/firms/{world.own.id}/submissions/{sid}",
+        data={"decision": "accept", "review_note": ""},
+    )
     assert r.status_code == 302 and r.headers["Location"].startswith("/inbox/")
     assert db.session.get(FigureSubmission, sid).status == "accepted"
     html = fresh(app, c, "get", "/inbox/?kind=submission").get_data(as_text=True)
     assert f"/submissions/{sid}" not in html
     # another county's submission cannot be reviewed through the inbox either
-    other_sid = db.session.scalar(select(FigureSubmission.id).where(FigureSubmission.firm_id == world.other.id))
-    assert fresh(app, c, "post", f"/inbox/firms/{world.other.id}/submissions/{other_sid}",
-                 data={"decision": "accept"}).status_code == 404
+    other_sid = db.session.scalar(
+        select(FigureSubmission.id).where(FigureSubmission.firm_id == world.other.id)
+    )
+    assert (
+        fresh(
+            app,
+            c,
+            "post",
+            f"/inbox/firms/{world.other.id}/submissions/{other_sid}",
+            data={"decision": "accept"},
+        ).status_code
+        == 404
+    )
 
 
 def test_returned_submission_is_the_firms_todo_until_resubmitted(app, world, db):
     sid = _submit(db, world.own, world.firm_user)
     c = _client(app, world.officer)
-    fresh(app, c, "post", f"/inbox/firms/{world.own.id}/submissions/{sid}", data={"decision": "reject", "review_note": "研发费用与辅助账不符"})
+    fresh(
+        app,
+        c,
+        "post",
+        f"/inbox/firms/{world.own.id}/submissions/{sid}",
+        data={"decision": "reject", "review_note": "研发费用与辅助账不符"},
+    )
     fc = _client(app, world.firm_user)
     html = fresh(app, fc, "get", "/inbox/").get_data(as_text=True)
     assert "已退回：请修改后重新报送" in html and "研发费用与辅助账不符" in html
@@ -55,11 +81,18 @@ def test_returned_submission_is_the_firms_todo_until_resubmitted(app, world, db)
     html = fresh(app, fc, "get", "/inbox/?kind=returned").get_data(as_text=True)
     assert "研发费用与辅助账不符" not in html
     # firm users cannot use the officer's actions
-    assert fresh(app, fc, "post", f"/inbox/firms/{world.own.id}/submissions/{sid}", data={"decision": "accept"}).status_code == 404
+    assert (
+        fresh(
+            app, fc, "post", f"/inbox/firms/{world.own.id}/submissions/{sid}", data={"decision": "accept"}
+        ).status_code
+        == 404
+    )
 
 
 def test_progress_report_confirmed_inline_and_overdue_listed(app, world, db):
-    ms = db.session.scalars(select(Milestone).where(Milestone.firm_id == world.own.id).order_by(Milestone.due)).first()
+    ms = db.session.scalars(
+        select(Milestone).where(Milestone.firm_id == world.own.id).order_by(Milestone.due)
+    ).first()
     ms.progress_note, ms.progress_pending = "已提交专利申请", True
     late = db.session.scalars(select(Milestone).where(Milestone.firm_id == world.same.id)).first()
     late.due = clock.today() - timedelta(days=3)

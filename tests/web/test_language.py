@@ -1,4 +1,5 @@
 """Issue 17: the language switcher; the choice lives in the session before login and on the user after."""
+
 from __future__ import annotations
 
 from pipeline.models import User

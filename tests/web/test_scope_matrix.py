@@ -5,6 +5,7 @@ Routes are discovered from ``app.url_map`` (every GET rule whose only argument i
 routes added later — PDFs, the API — are covered without editing this file. A view decorated with
 ``staff_required`` answers 404 to firm users even for their own firm; /api/ rules use a Bearer token.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -38,8 +39,12 @@ def test_routes_were_discovered():
 
 
 def _visible(role: str, target: str) -> bool:
-    return {"firm_user": target == "own", "officer": target in ("own", "same"),
-            "officer_b": target == "other", "admin": True}[role]
+    return {
+        "firm_user": target == "own",
+        "officer": target in ("own", "same"),
+        "officer_b": target == "other",
+        "admin": True,
+    }[role]
 
 
 @pytest.mark.parametrize("rule", RULES)

@@ -1,4 +1,5 @@
 """Issue 12, items 2 and 3: remember-me tokens, session versions, throttling, admin unlock, password policy."""
+
 from __future__ import annotations
 
 import time
@@ -6,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.models import LoginAttempt, RememberToken, User
+from pipeline.models import LoginAttempt, RememberToken
 from tests import factories as f
 from tests.web.conftest import fresh
 
@@ -110,8 +111,12 @@ def test_unknown_names_lock_too_and_count_atomically(app, world, db):
     for n in range(limit + 3):
         _login(app, c, "nobody", "Wrong@1234", addr=f"10.0.1.{n}")
     # every attempt is one row, counted in SQL (no read-increment-write on a user row)
-    assert db.session.scalar(select(func.count()).select_from(LoginAttempt)
-                             .where(LoginAttempt.username_key == "nobody")) == limit + 3
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(LoginAttempt).where(LoginAttempt.username_key == "nobody")
+        )
+        == limit + 3
+    )
 
 
 def test_parallel_guesses_get_no_more_than_the_limit(app, world, db):
@@ -133,9 +138,11 @@ def test_parallel_guesses_get_no_more_than_the_limit(app, world, db):
 
     accounts.check_password_hash = counting
     try:
+
         def guess(n):
             with app.app_context():
                 return accounts.authenticate("officer_a", f"Wrong@{n:04d}", f"10.2.0.{n}")
+
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(guess, range(20)))
     finally:
@@ -178,10 +185,17 @@ def test_admin_unlocks_from_the_user_list(app, world, db):
     assert _login(app, app.test_client(), "officer_a", f.PASSWORD, addr="10.3.3.3").status_code == 302
 
 
-@pytest.mark.parametrize("password,reason", [
-    ("password1", "最常见"), ("abcd1234", "最常见"), ("zhangsan1", "最常见"), ("Password123!", "最常见"),
-    ("li_ming_2026x", "用户名"), ("Good#horse7battery", None),
-])
+@pytest.mark.parametrize(
+    "password,reason",
+    [
+        ("password1", "最常见"),
+        ("abcd1234", "最常见"),
+        ("zhangsan1", "最常见"),
+        ("Password123!", "最常见"),
+        ("li_ming_2026x", "用户名"),
+        ("Good#horse7battery", None),
+    ],
+)
 def test_password_policy(app, db, password, reason):
     from pipeline.services.accounts import AccountError, check_password_strength
 
@@ -205,8 +219,13 @@ def test_password_change_keeps_this_session_and_ends_the_others(app, world, db):
     _login(app, a, "officer_a", f.PASSWORD)
     other = app.test_client()
     _login(app, other, "officer_a", f.PASSWORD)
-    resp = fresh(app, a, "post", "/account/password",
-                 data={"pw-current": f.PASSWORD, "pw-new": "Neue#Passwort9", "pw-confirm": "Neue#Passwort9"})
+    resp = fresh(
+        app,
+        a,
+        "post",
+        "/account/password",
+        data={"pw-current": f.PASSWORD, "pw-new": "Neue#Passwort9", "pw-confirm": "Neue#Passwort9"},
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     assert fresh(app, a, "get", "/pool/").status_code == 200
     assert fresh(app, other, "get", "/pool/").status_code == 302

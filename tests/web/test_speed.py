@@ -2,6 +2,7 @@
 
 No timings here (those are in bench/bench_pages.py); only counts and contents, which cannot flake.
 """
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from tests import factories as f
 from pipeline.services.assessments import refresh_firms
+from tests import factories as f
 from tests.conftest import login
 from tests.web.conftest import TODAY, fresh
 
@@ -52,7 +53,9 @@ def _queries(app, db, user, url: str) -> list[str]:
 
 def test_pool_page_issues_the_same_number_of_queries_at_10_and_at_60_firms(app, world, db):
     _add_firms(db, world.county_a, 8)
-    at_10 = {url: _queries(app, db, world.officer, url) for url in ("/pool/", "/pool/?sort=score", "/pool/?q=测试")}
+    at_10 = {
+        url: _queries(app, db, world.officer, url) for url in ("/pool/", "/pool/?sort=score", "/pool/?q=测试")
+    }
     _add_firms(db, world.county_a, 50)
     for url, before in at_10.items():
         after = _queries(app, db, world.officer, url)
@@ -109,9 +112,13 @@ def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, 
     login(firm_user, world.firm_user)
     own = world.own
     surfaces = {
-        "pool": (officer, "/pool/"), "search": (officer, "/pool/?q=有限公司"), "firm": (officer, f"/firms/{own.id}"),
-        "kanban column": (officer, f"/pool/kanban/column/{own.stage}"), "portal": (firm_user, "/portal/"),
-        "api": (officer, "/api/v1/firms"), "api firm": (officer, f"/api/v1/firms/{own.id}"),
+        "pool": (officer, "/pool/"),
+        "search": (officer, "/pool/?q=有限公司"),
+        "firm": (officer, f"/firms/{own.id}"),
+        "kanban column": (officer, f"/pool/kanban/column/{own.stage}"),
+        "portal": (firm_user, "/portal/"),
+        "api": (officer, "/api/v1/firms"),
+        "api firm": (officer, f"/api/v1/firms/{own.id}"),
     }
 
     def read_all() -> dict[str, str]:
@@ -120,16 +127,23 @@ def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, 
             headers = {"Authorization": f"Bearer {token}"} if url.startswith("/api/") else {}
             resp = fresh(app, c, "get", url, headers=headers)
             assert resp.status_code == 200, (key, resp.status_code)
-            out[key] = resp.get_data(as_text=True) if not url.startswith("/api/") else \
-                resp.get_data(as_text=True).encode().decode("unicode_escape")
+            out[key] = (
+                resp.get_data(as_text=True)
+                if not url.startswith("/api/")
+                else resp.get_data(as_text=True).encode().decode("unicode_escape")
+            )
         xlsx = fresh(app, officer, "get", "/pool/export.xlsx").data
-        out["export"] = " ".join(str(v) for row in load_workbook(BytesIO(xlsx), read_only=True).worksheets[0]
-                                 .iter_rows(values_only=True) for v in row)
+        out["export"] = " ".join(
+            str(v)
+            for row in load_workbook(BytesIO(xlsx), read_only=True).worksheets[0].iter_rows(values_only=True)
+            for v in row
+        )
         if shutil.which("pdftotext"):
             pdf = fresh(app, officer, "get", f"/firms/{own.id}/roadmap.pdf").data
             (tmp_path / "r.pdf").write_bytes(pdf)
-            out["roadmap pdf"] = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True,
-                                                text=True, check=True).stdout.replace("\n", "")
+            out["roadmap pdf"] = subprocess.run(
+                ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
+            ).stdout.replace("\n", "")
         return out
 
     before = read_all()

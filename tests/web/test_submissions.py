@@ -1,4 +1,5 @@
 """Issue 11: the two reproduced losses, as a browser posts the forms (pre-filled values back as they are)."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,8 @@ def _client(app, user):
 
 def _form_values(html: str, action_marker: str = 'method="post"') -> dict:
     """What a browser posts back from the page's POST form: every input and its pre-filled value."""
-    form = html[html.index(action_marker):]
-    form = form[:form.index("</form>")]
+    form = html[html.index(action_marker) :]
+    form = form[: form.index("</form>")]
     out = {}
     for tag in re.findall(r"<input[^>]*>", form):
         name = re.search(r'name="([^"]+)"', tag)
@@ -43,7 +44,9 @@ def _form_values(html: str, action_marker: str = 'method="post"') -> dict:
 
 def _year(db, firm_id, year):
     db.session.expire_all()
-    return db.session.scalars(select(FiscalYear).where(FiscalYear.firm_id == firm_id, FiscalYear.year == year)).one()
+    return db.session.scalars(
+        select(FiscalYear).where(FiscalYear.firm_id == firm_id, FiscalYear.year == year)
+    ).one()
 
 
 def _snapshot(fy):
@@ -64,25 +67,41 @@ def test_partial_submission_accepted_changes_only_what_the_firm_changed(app, wor
     assert set(sub.data) == {"rd_total", "rd_domestic"}
 
     # the officer is notified in-app
-    assert db.session.scalar(select(Reminder.id).where(Reminder.rule == "submission", Reminder.user_id == world.officer.id))
+    assert db.session.scalar(
+        select(Reminder.id).where(Reminder.rule == "submission", Reminder.user_id == world.officer.id)
+    )
 
     off = _client(app, world.officer)
     page = fresh(app, off, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     assert "changed" in page or "已修改" in page
     review = _form_values(page, f'action="/firms/{world.own.id}/submissions/{sub.id}/review"')
     # accept one field only: untick rd_domestic
-    resp = fresh(app, off, "post", f"/firms/{world.own.id}/submissions/{sub.id}/review",
-                 data={"csrf_token": review.get("csrf_token", ""), "decision": "accept_selected",
-                       "fields": ["rd_total"], "review_note": ""})
+    resp = fresh(
+        app,
+        off,
+        "post",
+        f"/firms/{world.own.id}/submissions/{sub.id}/review",
+        data={
+            "csrf_token": review.get("csrf_token", ""),
+            "decision": "accept_selected",
+            "fields": ["rd_total"],
+            "review_note": "",
+        },
+    )
     assert resp.status_code == 302
     after = _snapshot(_year(db, world.own.id, year))
     assert after["rd_total"] == Decimal("320")
-    assert {k: v for k, v in after.items() if k != "rd_total"} == {k: v for k, v in before.items() if k != "rd_total"}
+    assert {k: v for k, v in after.items() if k != "rd_total"} == {
+        k: v for k, v in before.items() if k != "rd_total"
+    }
     db.session.expire_all()
     sub = db.session.get(FigureSubmission, sub.id)
     assert sub.status == "partial" and sub.accepted_fields == ["rd_total"]
-    assert db.session.scalar(select(Reminder.id).where(Reminder.rule == "submission_decision",
-                                                       Reminder.user_id == world.firm_user.id))
+    assert db.session.scalar(
+        select(Reminder.id).where(
+            Reminder.rule == "submission_decision", Reminder.user_id == world.firm_user.id
+        )
+    )
 
 
 def test_unchanged_submission_is_refused(app, world, db):
@@ -100,12 +119,26 @@ def test_return_needs_a_reason_and_changes_nothing(app, world, db):
     off = _client(app, world.officer)
     page = fresh(app, off, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     review = _form_values(page, f'action="/firms/{world.own.id}/submissions/{sub.id}/review"')
-    fresh(app, off, "post", f"/firms/{world.own.id}/submissions/{sub.id}/review",
-          data={"csrf_token": review.get("csrf_token", ""), "decision": "reject", "review_note": ""})
+    fresh(
+        app,
+        off,
+        "post",
+        f"/firms/{world.own.id}/submissions/{sub.id}/review",
+        data={"csrf_token": review.get("csrf_token", ""), "decision": "reject", "review_note": ""},
+    )
     db.session.expire_all()
     assert db.session.get(FigureSubmission, sub.id).status == "pending"
-    fresh(app, off, "post", f"/firms/{world.own.id}/submissions/{sub.id}/review",
-          data={"csrf_token": review.get("csrf_token", ""), "decision": "reject", "review_note": "销售收入与审计报告不符"})
+    fresh(
+        app,
+        off,
+        "post",
+        f"/firms/{world.own.id}/submissions/{sub.id}/review",
+        data={
+            "csrf_token": review.get("csrf_token", ""),
+            "decision": "reject",
+            "review_note": "销售收入与审计报告不符",
+        },
+    )
     db.session.expire_all()
     assert db.session.get(FigureSubmission, sub.id).status == "rejected"
     assert _snapshot(_year(db, world.own.id, year)) == before
@@ -140,7 +173,9 @@ def test_accepting_changes_exactly_the_accepted_subset(app, world, db, changed, 
         new["staff"] = str((before["staff"] or 0) + 100)
     sub = firm_service.submit_figures(world.firm_user, world.own, {"year": year, **new})
     chosen = accept.draw(st.sets(st.sampled_from(sorted(sub.data)), min_size=1))
-    firm_service.review_submission(world.officer, world.own, sub.id, "accept", None, TODAY, fields=sorted(chosen))
+    firm_service.review_submission(
+        world.officer, world.own, sub.id, "accept", None, TODAY, fields=sorted(chosen)
+    )
     after = _snapshot(_year(db, world.own.id, year))
     touched = {k for k in FIELDS if after[k] != before[k]}
     assert touched == set(chosen)

@@ -1,4 +1,5 @@
 """Issue 11: the targets form is pre-filled; a blank field keeps its value; city vs sum of counties."""
+
 from __future__ import annotations
 
 import re

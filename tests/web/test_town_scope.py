@@ -4,6 +4,7 @@ Every firm-addressed GET route (discovered from the URL map, as in test_scope_ma
 town 1 (county A): their town's firm → 200; a firm of a sibling town in the same county → 404; a firm of
 another county → 404. County-level pages (county dashboard, county briefing PDF, county batch jobs) → 404.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from tests import factories as f
 from tests.conftest import login
 from tests.web.conftest import fresh
-from tests.web.test_excel import _upload, _xlsx, _row
+from tests.web.test_excel import _row, _upload, _xlsx
 from tests.web.test_scope_matrix import RULES
 
 
@@ -85,7 +86,9 @@ def test_api_filters_by_town_within_scope(app, world, towns):
     c = app.test_client()
     h = {"Authorization": f"Bearer {issue_token(world.officer, 'api')}"}
     body = fresh(app, c, "get", f"/api/v1/firms?town={towns['t2'].id}", headers=h).get_json()
-    assert [i["id"] for i in body["items"]] == [world.same.id] and body["items"][0]["town_id"] == towns["t2"].id
+    assert [i["id"] for i in body["items"]] == [world.same.id] and body["items"][0]["town_id"] == towns[
+        "t2"
+    ].id
     # another county's town: the scope still applies (nothing, not an error that says it exists)
     body = fresh(app, c, "get", f"/api/v1/firms?town={towns['tb'].id}", headers=h).get_json()
     assert body["items"] == [] and body["total"] == 0

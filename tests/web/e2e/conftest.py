@@ -1,4 +1,5 @@
 """A live server on 127.0.0.1:<free port> over a temp SQLite database, and a headless Debian chromium."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,14 @@ def live():
     from tests.web.conftest import build_world
 
     tmp = tempfile.mkdtemp(prefix="pipeline-e2e-")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db",
-                      "WTF_CSRF_ENABLED": True, "EXPORT_DIR": f"{tmp}/exports"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/e2e.db",
+            "WTF_CSRF_ENABLED": True,
+            "EXPORT_DIR": f"{tmp}/exports",
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         world = build_world(db)
@@ -48,9 +55,18 @@ def browser():
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 

@@ -1,4 +1,5 @@
 """Two journeys in headless chromium: an officer's working day and a firm user's look at its roadmap."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Issue 17 journey: a firm submits figures, the officer finds them in the inbox, accepts inline, they disappear."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,7 +44,9 @@ def test_submission_appears_in_the_inbox_is_reviewed_and_disappears(browser, liv
         page.screenshot(path=str(SHOTS / "inbox_officer.png"), full_page=True)
         item.locator("button[value=accept]").click()
         expect(page.locator(".flash-success")).to_contain_text("已接受")
-        expect(page.locator("#inbox-submission li.inbox-item").filter(has_text="甲科技有限公司")).to_have_count(0)
+        expect(
+            page.locator("#inbox-submission li.inbox-item").filter(has_text="甲科技有限公司")
+        ).to_have_count(0)
         after = page.locator("#nav-inbox .nav-count")
         assert (int(after.inner_text()) if after.count() else 0) == before - 1
         page.screenshot(path=str(SHOTS / "inbox_after_review.png"), full_page=True)

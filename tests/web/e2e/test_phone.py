@@ -3,6 +3,7 @@
 No horizontal page scroll (the document is no wider than the viewport), the navigation collapses
 into a menu that opens and whose links read on one line, forms use the full width.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -13,7 +14,14 @@ pytestmark = pytest.mark.e2e
 PASSWORD = "Test@12345"
 PHONE = {"width": 390, "height": 844}
 
-FIRM_PAGES = ["/portal/", "/portal/figures", "/notifications/", "/notifications/settings", "/inbox/", "/account/"]
+FIRM_PAGES = [
+    "/portal/",
+    "/portal/figures",
+    "/notifications/",
+    "/notifications/settings",
+    "/inbox/",
+    "/account/",
+]
 OFFICER_PAGES = ["/pool/", "/firms/{own}", "/pool/kanban", "/inbox/", "/notifications/", "/account/"]
 
 
@@ -61,7 +69,9 @@ def _check_nav(page, shot=None):
 def _sweep(browser, live, username, paths, tag):
     from playwright.sync_api import expect
 
-    ctx = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=1, is_mobile=True, has_touch=True)
+    ctx = browser.new_context(
+        viewport=PHONE, locale="zh-CN", device_scale_factor=1, is_mobile=True, has_touch=True
+    )
     page = ctx.new_page()
     try:
         _login(page, live, username)
@@ -75,7 +85,9 @@ def _sweep(browser, live, username, paths, tag):
             doc, view = _widths(page)
             name = path.strip("/").replace("/", "_").replace("{own}", "firm") or "home"
             page.screenshot(path=str(SHOTS / f"phone_{tag}_{name}.png"), full_page=True)
-            assert doc <= view, f"{path}: the page is {doc} px wide in a {view} px viewport: {_overflowing(page)}"
+            assert (
+                doc <= view
+            ), f"{path}: the page is {doc} px wide in a {view} px viewport: {_overflowing(page)}"
             _check_nav(page, f"phone_{tag}_menu_open.png" if path == paths[0] else None)
     finally:
         ctx.close()

@@ -1,4 +1,5 @@
 """Issue 17 journeys: the language switch persists across pages and logins."""
+
 from __future__ import annotations
 
 import pytest

@@ -88,7 +88,8 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
         self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "小升高培育平台 <noreply@localhost>")
         self.MAIL_ENABLED = _bool("MAIL_ENABLED", True)
-        self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 10)
+        self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 5)  # seconds per SMTP connect/send (issue 12: short)
+        self.WEBHOOK_TIMEOUT = _int("WEBHOOK_TIMEOUT", 5)  # seconds per group-robot call
         # Links in e-mails and webhooks
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         # Reminders

@@ -43,14 +43,19 @@ def message_text(
     return "\n".join(lines)
 
 
-def build_email(config, *, to_addr: str, to_name: str | None, subject: str, text: str) -> MIMEText:
+def build_email(
+    config, *, to_addr: str, to_name: str | None, subject: str, text: str, message_key: str | None = None
+) -> MIMEText:
+    """``message_key`` (stable per delivery) makes the Message-ID the same on every retry, so a mail
+    client or gateway that drops duplicate Message-IDs shows a repeat once (issue 12)."""
     msg = MIMEText(text, "plain", "utf-8")
     msg["Subject"] = Header(subject, "utf-8").encode()
     sender_name, sender_addr = parseaddr(config["MAIL_DEFAULT_SENDER"])
     msg["From"] = formataddr((str(Header(sender_name, "utf-8")) if sender_name else "", sender_addr))
     msg["To"] = formataddr((str(Header(to_name, "utf-8")) if to_name else "", to_addr))
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender_addr.rpartition("@")[2] or "localhost")
+    domain = sender_addr.rpartition("@")[2] or "localhost"
+    msg["Message-ID"] = f"<{message_key}@{domain}>" if message_key else make_msgid(domain=domain)
     return msg
 
 
@@ -63,7 +68,7 @@ class Mailer:
 
     def _connect(self) -> smtplib.SMTP:
         c = self.config
-        timeout = c.get("MAIL_TIMEOUT", 10)
+        timeout = c.get("MAIL_TIMEOUT", 5)  # connect and every send/read: a hung server costs seconds
         if c.get("MAIL_USE_SSL"):
             conn = smtplib.SMTP_SSL(
                 c["MAIL_SERVER"], c["MAIL_PORT"], timeout=timeout, context=ssl.create_default_context()
@@ -106,16 +111,20 @@ class Mailer:
             self.conn = None
 
 
-def post_webhook(url: str | None, text: str, timeout: float = 10) -> None:
-    """Post a text message to a WeCom (企业微信) or DingTalk (钉钉) group robot; both accept this JSON."""
+def post_webhook(url: str | None, text: str, timeout: float = 5, idempotency_key: str | None = None) -> None:
+    """Post a text message to a WeCom (企业微信) or DingTalk (钉钉) group robot; both accept this JSON.
+
+    ``idempotency_key`` goes out as the ``Idempotency-Key`` header, the same on every retry of one delivery.
+    """
     if not url:
         raise PermanentError("县区未配置群机器人地址")
     if not url.startswith(("https://", "http://")):
         raise PermanentError("群机器人地址必须以 http:// 或 https:// 开头")
     data = json.dumps({"msgtype": "text", "text": {"content": text}}, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(
-        url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
-    )
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    req = urllib.request.Request(url, data=data, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (admin-set URL, http(s) only)
             raw = resp.read(65536)

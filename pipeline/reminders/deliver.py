@@ -2,8 +2,12 @@
 
 A delivery is claimed by a conditional UPDATE (attempts = attempts + 1 where attempts is still what
 we read), so two senders never both try the same row; the claim pushes ``next_attempt_at`` out so a
-sender that dies mid-send is retried later instead of lost. After ``REMINDER_MAX_ATTEMPTS`` tries a
-delivery is ``gave_up`` with its last error, and the health page shows it.
+sender that dies mid-send is retried later instead of lost. A transient failure is retried with
+back-off until the retry horizon; then the delivery is ``gave_up`` with its last error, and the
+health page shows it. Each channel has its own loop (issue 12): in-app never waits on SMTP or a
+robot, and a channel that keeps failing stops for this run instead of timing out row after row.
+E-mail and webhook are at least once: every attempt of one delivery carries the same key
+(``Message-ID`` / ``Idempotency-Key``) so a receiver can drop a repeat.
 """
 
 from __future__ import annotations
@@ -84,21 +88,39 @@ def _record(
     return values["status"]
 
 
+CHANNEL_ORDER = ("inapp", "email", "webhook")
+MAX_CONSECUTIVE_ERRORS = 3  # a channel that failed this many times in a row is left for its next run
+
+
+def _wanted_channels(cfg, channels_only: tuple[str, ...] | None) -> tuple[str, ...]:
+    if channels_only:
+        return tuple(c for c in CHANNEL_ORDER if c in channels_only) + tuple(
+            c for c in channels_only if c not in CHANNEL_ORDER
+        )
+    return tuple(c for c in CHANNEL_ORDER if c != "email" or cfg.get("MAIL_ENABLED", True))
+
+
 def deliver_pending(
     now: datetime | None = None, limit: int = 1000, channels_only: tuple[str, ...] | None = None
 ) -> DeliverResult:
-    """Try every delivery whose time has come (pending, or failed and due for a retry)."""
-    cfg = current_app.config
-    now = now or utcnow()
-    settings = load_values(db.session)
-    base = delivery_value(settings, "reminders.backoff_minutes")
-    cap = delivery_value(settings, "reminders.backoff_max_minutes")
-    max_attempts = int(cfg.get("REMINDER_MAX_ATTEMPTS", 1000))  # the horizon decides, not a count
-    horizon = timedelta(hours=float(cfg.get("REMINDER_RETRY_HOURS", 48)))
-    wanted = channels_only or tuple(
-        c for c in ("inapp", "email", "webhook") if c != "email" or cfg.get("MAIL_ENABLED", True)
-    )
-    rows = db.session.execute(
+    """Try every delivery whose time has come (pending, or failed and due for a retry), channel by channel.
+
+    In-app goes first and never waits on the network. The scheduler runs one loop per channel
+    (:func:`deliver_channel` in its own thread), so a hung mail server delays only e-mail.
+    """
+    result = DeliverResult()
+    for channel in _wanted_channels(current_app.config, channels_only):
+        r = deliver_channel(channel, now=now, limit=limit)
+        result.sent += r.sent
+        result.failed += r.failed
+        result.gave_up += r.gave_up
+        result.skipped += r.skipped
+        result.errors += r.errors
+    return result
+
+
+def _due_rows(channel: str, now: datetime, limit: int):
+    return db.session.execute(
         select(
             Delivery.id,
             Delivery.channel,
@@ -119,61 +141,93 @@ def deliver_pending(
         .outerjoin(County, County.id == Reminder.county_id)
         .where(
             Delivery.status.in_(RETRYABLE),
-            Delivery.channel.in_(wanted),
+            Delivery.channel == channel,
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     ).all()
+
+
+def idempotency_key(delivery_id: int) -> str:
+    """The same for every attempt of one delivery: a receiver can drop a repeat after a crash or retry."""
+    return f"xsg-delivery-{delivery_id}"
+
+
+def _send_one(r, mailer: channels.Mailer, cfg, base_url: str, settings_link: str) -> None:
+    """Send one delivery on its channel; raises PermanentError or any retryable exception."""
+    link = channels.full_link(base_url, r.link)
+    if r.channel == "inapp":
+        if r.active is False:
+            raise channels.PermanentError("账号已停用")
+    elif r.channel == "email":
+        text = channels.message_text(
+            greeting=r.display_name,
+            title=r.title,
+            body=r.body,
+            due_on=r.due_on,
+            link=link,
+            settings_link=settings_link,
+        )
+        msg = channels.build_email(
+            cfg,
+            to_addr=r.email or "",
+            to_name=r.display_name,
+            subject=f"【小升高提醒】{r.title}",
+            text=text,
+            message_key=idempotency_key(r.id),
+        )
+        if r.active is False:
+            raise channels.PermanentError("账号已停用")
+        mailer.send(msg, r.email or "")
+    elif r.channel == "webhook":
+        text = f"{r.title}\n{r.body}\n详情：{link}"
+        channels.post_webhook(
+            r.webhook_url,
+            text,
+            timeout=cfg.get("WEBHOOK_TIMEOUT", 5),
+            idempotency_key=idempotency_key(r.id),
+        )
+    else:
+        raise channels.PermanentError(f"未知渠道：{r.channel}")
+
+
+def deliver_channel(channel: str, now: datetime | None = None, limit: int = 1000) -> DeliverResult:
+    """One channel's loop: claim, send, record. Stops early after MAX_CONSECUTIVE_ERRORS transient
+    failures in a row (the server is down or hung): the rest stay pending, unclaimed, for the next run."""
+    cfg = current_app.config
+    now = now or utcnow()
+    settings = load_values(db.session)
+    base = delivery_value(settings, "reminders.backoff_minutes")
+    cap = delivery_value(settings, "reminders.backoff_max_minutes")
+    max_attempts = int(cfg.get("REMINDER_MAX_ATTEMPTS", 1000))  # the horizon decides, not a count
+    horizon = timedelta(hours=float(cfg.get("REMINDER_RETRY_HOURS", 48)))
+    rows = _due_rows(channel, now, limit)
     db.session.commit()  # end the read transaction before talking to the network
     result = DeliverResult()
     mailer = channels.Mailer(cfg)
     base_url = cfg.get("BASE_URL", "")
     settings_link = channels.full_link(base_url, "/notifications/settings")
+    in_a_row = 0
     try:
         for r in rows:
+            if in_a_row >= MAX_CONSECUTIVE_ERRORS:
+                break
             if not _claim(r.id, r.attempts, now):
                 result.skipped += 1
                 continue
-            attempts = r.attempts + 1
             error, permanent = None, False
-            link = channels.full_link(base_url, r.link)
             try:
-                if r.channel == "inapp":
-                    if r.active is False:
-                        raise channels.PermanentError("账号已停用")
-                elif r.channel == "email":
-                    text = channels.message_text(
-                        greeting=r.display_name,
-                        title=r.title,
-                        body=r.body,
-                        due_on=r.due_on,
-                        link=link,
-                        settings_link=settings_link,
-                    )
-                    msg = channels.build_email(
-                        cfg,
-                        to_addr=r.email or "",
-                        to_name=r.display_name,
-                        subject=f"【小升高提醒】{r.title}",
-                        text=text,
-                    )
-                    if r.active is False:
-                        raise channels.PermanentError("账号已停用")
-                    mailer.send(msg, r.email or "")
-                elif r.channel == "webhook":
-                    text = f"{r.title}\n{r.body}\n详情：{link}"
-                    channels.post_webhook(r.webhook_url, text, timeout=cfg.get("MAIL_TIMEOUT", 10))
-                else:
-                    raise channels.PermanentError(f"未知渠道：{r.channel}")
+                _send_one(r, mailer, cfg, base_url, settings_link)
             except channels.PermanentError as exc:
                 error, permanent = str(exc), True
             except Exception as exc:  # network, SMTP, HTTP: retried
                 error = f"{type(exc).__name__}: {exc}"[:1000]
+            in_a_row = in_a_row + 1 if error and not permanent else 0
             status = _record(
                 r.id,
                 r.channel,
-                attempts,
+                r.attempts + 1,
                 now,
                 error,
                 permanent,

@@ -9,6 +9,7 @@ lease. Web workers never import this module.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -33,6 +34,7 @@ HEARTBEAT = 20  # seconds
 ADVISORY_KEY = 0x5853_4758  # "XSGX": any constant shared by every scheduler process
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EPOCH = datetime(2000, 1, 1)
+DELIVERY_CHANNELS = {"inapp": 20, "email": 60, "webhook": 60}  # channel → seconds between its runs
 
 
 def today_shanghai():
@@ -128,6 +130,56 @@ def _optional(module: str, attr: str):
         return None
 
 
+def _wake_delivery(sched) -> None:
+    """Run every channel's loop now (each in its own thread) instead of at its next interval."""
+    now = datetime.now(SHANGHAI)
+    for channel in DELIVERY_CHANNELS:
+        job = sched.get_job(f"reminders-deliver-{channel}")
+        if job is not None:
+            job.modify(next_run_time=now)
+
+
+def _scan_and_deliver(wake) -> None:
+    from pipeline.reminders.scan import run_scan
+
+    r = run_scan(today_shanghai())
+    log.info(
+        "scan %s: created %s reminders (%s deliveries) in %.1f s", r.today, r.created, r.deliveries, r.seconds
+    )
+    wake()
+
+
+def _deliver_loop(app, channel: str):
+    def deliver():
+        from pipeline.reminders.deliver import deliver_channel
+
+        if channel != "email" or app.config.get("MAIL_ENABLED", True):
+            deliver_channel(channel)
+
+    deliver.__name__ = f"deliver_{channel}"
+    return deliver
+
+
+def _digest(wake) -> None:
+    from pipeline.reminders.digest import run_digest
+
+    run_digest(today_shanghai())
+    wake()
+
+
+def _compliance_refresh() -> None:  # issue 16: before the 06:30 scan, so its reminders read today's watch
+    from pipeline.services.compliance import refresh
+
+    refresh(today_shanghai())
+    db.session.commit()
+
+
+def _briefings() -> None:  # issue 16: scheduled briefing packs (each period once, from its first working day)
+    from pipeline.services.briefings import send_due
+
+    send_due(today_shanghai())
+
+
 def build_scheduler(app, holder: str, echo=print):
     """The BlockingScheduler with every job defined in code (MemoryJobStore: nothing is pickled)."""
     from apscheduler.jobstores.memory import MemoryJobStore
@@ -147,7 +199,7 @@ def build_scheduler(app, holder: str, echo=print):
                 finally:
                     db.session.remove()
 
-        job.__name__ = fn.__name__
+        job.__name__ = getattr(fn, "__name__", None) or getattr(fn.func, "__name__", "job")
         return job
 
     def heartbeat():
@@ -155,53 +207,29 @@ def build_scheduler(app, holder: str, echo=print):
             echo("调度锁已被其他进程取得，本进程停止。")
             sched.shutdown(wait=False)
 
-    def scan_and_deliver():
-        from pipeline.reminders.deliver import deliver_pending
-        from pipeline.reminders.scan import run_scan
-
-        r = run_scan(today_shanghai())
-        log.info(
-            "scan %s: created %s reminders (%s deliveries) in %.1f s",
-            r.today,
-            r.created,
-            r.deliveries,
-            r.seconds,
-        )
-        deliver_pending()
-
-    def deliver():
-        from pipeline.reminders.deliver import deliver_pending
-
-        deliver_pending()
-
-    def digest():
-        from pipeline.reminders.deliver import deliver_pending
-        from pipeline.reminders.digest import run_digest
-
-        run_digest(today_shanghai())
-        deliver_pending()
-
-    def compliance_refresh():  # issue 16: before the 06:30 scan, so its reminders read today's watch
-        from pipeline.extensions import db
-        from pipeline.services.compliance import refresh
-
-        refresh(today_shanghai())
-        db.session.commit()
-
-    def briefings():  # issue 16: scheduled briefing packs (each period once, from its first working day)
-        from pipeline.services.briefings import send_due
-
-        send_due(today_shanghai())
-
+    wake = functools.partial(_wake_delivery, sched)
     sched.add_job(
         in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat", name="lease-heartbeat"
     )
     sched.add_job(
-        in_app(scan_and_deliver), "cron", hour=6, minute=30, id="reminders-scan", name="reminders-scan"
+        in_app(functools.partial(_scan_and_deliver, wake)),
+        "cron",
+        hour=6,
+        minute=30,
+        id="reminders-scan",
+        name="reminders-scan",
     )
-    sched.add_job(in_app(deliver), "interval", minutes=1, id="reminders-deliver", name="reminders-deliver")
+    for channel, seconds in DELIVERY_CHANNELS.items():  # one loop per channel: a hung SMTP delays only e-mail
+        sched.add_job(
+            in_app(_deliver_loop(app, channel)),
+            "interval",
+            seconds=seconds,
+            next_run_time=datetime.now(SHANGHAI),  # what is pending goes out at start-up
+            id=f"reminders-deliver-{channel}",
+            name=f"reminders-deliver-{channel}",
+        )
     sched.add_job(
-        in_app(compliance_refresh),
+        in_app(_compliance_refresh),
         "cron",
         hour=6,
         minute=10,
@@ -209,10 +237,10 @@ def build_scheduler(app, holder: str, echo=print):
         name="compliance-refresh",
     )
     sched.add_job(
-        in_app(briefings), "cron", hour=8, minute=30, id="briefing-delivery", name="briefing-delivery"
+        in_app(_briefings), "cron", hour=8, minute=30, id="briefing-delivery", name="briefing-delivery"
     )
     sched.add_job(
-        in_app(digest),
+        in_app(functools.partial(_digest, wake)),
         "cron",
         day_of_week="mon",
         hour=8,
@@ -239,7 +267,7 @@ def build_scheduler(app, holder: str, echo=print):
 
         if scan_overdue(utcnow() + timedelta(hours=2)):
             sched.add_job(
-                in_app(scan_and_deliver),
+                in_app(functools.partial(_scan_and_deliver, wake)),
                 "date",
                 run_date=datetime.now(SHANGHAI),
                 id="catch-up-scan",

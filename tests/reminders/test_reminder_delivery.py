@@ -154,11 +154,13 @@ def test_user_without_address_is_given_up_at_once(db, city, smtp):
 
 class Robot(BaseHTTPRequestHandler):
     received: list = []
+    headers_seen: list = []
     reply = {"errcode": 0, "errmsg": "ok"}
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Robot.received.append(json.loads(body))
+        Robot.headers_seen.append(dict(self.headers))
         data = json.dumps(Robot.reply).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -173,6 +175,7 @@ class Robot(BaseHTTPRequestHandler):
 @pytest.fixture
 def robot():
     Robot.received = []
+    Robot.headers_seen = []
     Robot.reply = {"errcode": 0, "errmsg": "ok"}
     server = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

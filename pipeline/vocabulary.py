@@ -437,3 +437,4 @@ RESPONSIBILITY_ROLES = {"officer": N_("责任人"), "leader": N_("包联领导")
 # Time in stage and stalled firms
 STALLED_LABEL = N_("停滞")
 EXIT_SUGGESTION_LABEL = N_("建议退库")
+AUDIT_ENTITIES["target_split"] = N_("分解目标")

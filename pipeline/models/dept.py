@@ -75,6 +75,8 @@ class TargetSplit(db.Model):
     )
     hnte_target: Mapped[int] = mapped_column(Integer, default=0)
     tsme_target: Mapped[int] = mapped_column(Integer, default=0)
+    # Raised by every change; the split form posts the version it showed and a stale one is refused.
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @staticmethod
     def make_key(

@@ -101,11 +101,18 @@ def index():
         fc=fc,
         chart=chart,
         counties=counties,
+        can_split=_can_split(fig),
         scen=scen,
         verdicts=goal_service.VERDICTS,
         recert_labels=goal_service.RECERT,
         assumptions=[assumption_text(a) for a in fc.assumptions],
     )
+
+
+def _can_split(fig: dict) -> bool:
+    from pipeline.services.splits import can_split
+
+    return fig["scope"]["town_id"] is None and can_split(current_user, fig["scope"]["county_id"])
 
 
 def chart_text() -> dict[str, str]:
@@ -265,3 +272,76 @@ def targets():
     return render_template("dashboard/targets.html", form=form, by_year=by_year, sums=sums), (
         400 if form.errors else 200
     )
+
+
+# ------------------------------------------------------------------ issue 18: targets split by town and chain
+
+
+class SplitForm(FlaskForm):
+    """CSRF and the grid's scope; the grid's cells (``h_<key>``, ``s_<key>``, ``v_<key>``) are read by
+    :func:`_posted_rows` (one row per town or chain)."""
+
+
+def _split_scope() -> tuple[int | None, int]:
+    """The county (None = the city) and year the split page is about, checked against the user."""
+    from pipeline.services import splits as split_service
+
+    source = request.form if request.method == "POST" else request.args
+    raw_county = (source.get("county") or "").strip()
+    try:
+        county_id = int(raw_county) if raw_county else None
+        year = int(source.get("year") or _today().year)
+    except ValueError:
+        abort(404)
+    if current_user.role == "officer" and county_id is None:
+        county_id = current_user.county_id
+    if not split_service.can_split(current_user, county_id) or not 2000 <= year <= 2100:
+        abort(404)
+    if county_id is not None and db.session.get(County, county_id) is None:
+        abort(404)
+    return county_id, year
+
+
+def _posted_rows(form) -> dict:
+    from pipeline.services.splits import PostedRow
+
+    keys = {name[2:] for name in form if name[:2] in ("h_", "s_", "v_")}
+    return {
+        k: PostedRow(k, form.get(f"h_{k}", ""), form.get(f"s_{k}", ""), form.get(f"v_{k}", "")) for k in keys
+    }
+
+
+@bp.route("/splits", methods=["GET", "POST"])
+@login_required
+def splits():
+    """Targets split by town and by industry chain, each against its parent's target (issue 18)."""
+    from pipeline.services import splits as split_service
+
+    county_id, year = _split_scope()
+    form = SplitForm()
+    errors: list[str] = []
+    posted, status = {}, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        posted = _posted_rows(request.form)
+        try:
+            n = split_service.save_splits(current_user, county_id, year, posted)
+        except split_service.SplitStale as exc:
+            db.session.rollback()
+            errors, posted, status = exc.messages, {}, 409  # show the current values, not the stale ones
+        except split_service.SplitError as exc:
+            db.session.rollback()
+            errors, status = exc.messages, 400
+        else:
+            flash(_("Saved %(n)s target splits.", n=n) if n else _("Nothing changed."), "success")
+            return redirect(url_for("dashboard.splits", county=county_id or "", year=year))
+    view = split_service.rollup(county_id, year)
+    counties = (
+        list(db.session.scalars(select(County).order_by(County.sort, County.id)))
+        if current_user.role == "admin"
+        else []
+    )
+    return render_template(
+        "dashboard/splits.html", form=form, view=view, errors=errors, posted=posted, counties=counties
+    ), status

@@ -351,6 +351,19 @@ INBOX_KINDS_FIRM = {
     "returned": N_("已退回：请修改后重新报送"),
 }
 DIGEST_FREQUENCIES = {"off": N_("不要汇总"), "daily": N_("每日汇总"), "weekly": N_("每周汇总")}
+# One choice per channel on the account page: off, or on with a digest frequency ("off" = no digest:
+# every alert at once). Critical = a reminder rule marks the hit ``urgent`` (``reminders/rules.py``).
+ALERT_MODES = {
+    "instant": N_("所有提醒即时发送"),
+    "daily": N_("仅紧急提醒即时发送，其余每日汇总"),
+    "weekly": N_("仅紧急提醒即时发送，其余每周汇总"),
+    "none": N_("不接收"),
+}
+# The county robot: urgent reminders always at once; the county digest this often.
+WEBHOOK_DIGESTS = {"weekly": N_("每周汇总"), "daily": N_("每日汇总"), "off": N_("不发汇总")}
+REMINDER_RULES["user_digest"] = N_("提醒汇总")
+DELIVERY_STATUSES["held"] = N_("等待汇总")
+DELIVERY_STATUSES["digested"] = N_("已并入汇总")
 # each language named in itself, never translated (a list, so all_labels() does not take it for a label table)
 LANGUAGES = [("zh", "中文"), ("en", "English")]
 

@@ -19,6 +19,8 @@ class County(db.Model):
     sort: Mapped[int] = mapped_column(Integer, default=0)
     # Optional WeCom/DingTalk group robot for reminders of this county.
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # issue 17: how often the robot gets the county digest (weekly | daily | off); urgent ones go at once
+    webhook_digest: Mapped[str] = mapped_column(String(10), default="weekly", server_default="weekly")
 
     targets: Mapped[list[Target]] = relationship(back_populates="county", cascade="all, delete-orphan")
 

@@ -33,6 +33,10 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     notify_inapp: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
+    # issue 17: per channel, "off" = every alert at once; "daily"/"weekly" = only critical ones at once,
+    # the rest in that digest (``pipeline/reminders/prefs.py``)
+    inapp_digest: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
+    email_digest: Mapped[str] = mapped_column(String(10), default="off", server_default="off")
     locale: Mapped[str | None] = mapped_column(String(10))
     # Every session carries the version it was started under; a password change or reset, a logout and
     # disabling the account bump it, so every older session (and copied session cookie) ends (issue 12).

@@ -62,12 +62,20 @@ def register(app: Flask) -> None:
 
     @group.command("digest")
     @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”")
+    @click.option(
+        "--frequency",
+        type=click.Choice(["weekly", "daily"]),
+        default="weekly",
+        help="每周汇总（默认）或每日汇总",
+    )
     @with_appcontext
-    def digest_command(today) -> None:
-        """生成本周每位县区专员的待办汇总（同一周重复运行不会重复生成）。"""
-        from pipeline.reminders.digest import run_digest
+    def digest_command(today, frequency) -> None:
+        """生成县区汇总和用户自选的每日/每周提醒汇总（同一周期重复运行不会重复生成）。"""
+        from pipeline.reminders.digest import run_digest, run_user_digests
 
-        r = run_digest(_today(today))
+        r = run_digest(_today(today), frequency)
         click.echo(
             f"{r['period']}：专员 {r['officers']} 人，新建汇总 {r['created']} 条，待发送 {r['deliveries']} 条"
         )
+        u = run_user_digests(_today(today), frequency)
+        click.echo(f"{u['period']}：个人汇总新建 {u['created']} 条，待发送 {u['deliveries']} 条")

@@ -74,8 +74,29 @@ def mark_all_read(user: User, now: datetime) -> int:
     return n
 
 
-def set_channels(user: User, inapp: bool, email: bool) -> None:
-    before = snapshot(user, ["notify_inapp", "notify_email"])
-    user.notify_inapp, user.notify_email = bool(inapp), bool(email)
-    record(user, "update", "user", user.id, None, before, snapshot(user, ["notify_inapp", "notify_email"]))
+ALERT_FIELDS = ["notify_inapp", "inapp_digest", "notify_email", "email_digest"]
+
+
+def alert_modes(user: User) -> dict[str, str]:
+    """The account form's values: ``{"inapp": mode, "email": mode}`` (keys of ``ALERT_MODES``)."""
+    from pipeline.reminders.prefs import mode_of
+
+    return {
+        "inapp": mode_of(user.notify_inapp, user.inapp_digest),
+        "email": mode_of(user.notify_email, user.email_digest),
+    }
+
+
+def set_alert_modes(user: User, inapp: str, email: str) -> bool:
+    """Issue 17: store the per-channel choice (audited: only what changed). False if nothing changed."""
+    from pipeline.reminders.prefs import from_mode
+
+    before = snapshot(user, ALERT_FIELDS)
+    user.notify_inapp, user.inapp_digest = from_mode(inapp, user.inapp_digest)
+    user.notify_email, user.email_digest = from_mode(email, user.email_digest)
+    after = snapshot(user, ALERT_FIELDS)
+    if after == before:
+        return False
+    record(user, "update", "user", user.id, None, before, after)  # the audit keeps only what changed
     db.session.commit()
+    return True

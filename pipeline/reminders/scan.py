@@ -33,7 +33,7 @@ from pipeline.models import (
     User,
 )
 from pipeline.models.base import utcnow
-from pipeline.reminders import rules
+from pipeline.reminders import prefs, rules
 from pipeline.reminders.settings import thresholds as load_thresholds
 from pipeline.vocabulary import STAGES
 
@@ -199,11 +199,11 @@ class Recipients:
                 User.email,
                 User.notify_inapp,
                 User.notify_email,
+                User.inapp_digest,
+                User.email_digest,
             ).where(User.active.is_(True), User.role.in_(("officer", "firm")))
         ):
-            channels = tuple(
-                c for c, on in (("inapp", u.notify_inapp), ("email", u.notify_email and bool(u.email))) if on
-            )
+            channels = prefs.channels_of(u)  # ((channel, digest), ...): routed per hit in ``expand``
             if u.role == "firm" and u.firm_id is not None:
                 r.firm_users[u.firm_id].append((u.id, channels))
             elif u.role == "officer" and u.county_id is not None:
@@ -268,8 +268,9 @@ def expand(
             created_at=now,
             scan_id=scan_id,
         )
-        for uid, channels, firm_user, stand_in in recips.users_for(h, county_id):
+        for uid, user_channels, firm_user, stand_in in recips.users_for(h, county_id):
             extra = {"body": h.body + NO_ACCOUNT_NOTE} if stand_in else {}
+            channels = prefs.route(user_channels, h.urgent)  # issue 17: non-urgent may wait for a digest
             out.append(
                 (
                     {
@@ -430,7 +431,9 @@ def _write_sqlite(conn, part, channels, by_rule, now_text: str) -> tuple[int, in
     for rid, key in new:
         rule, chs = channels[key]
         by_rule[rule] += 1
-        dels += [(rid, c, "pending", 0, now_text) for c in chs]
+        for entry in chs:
+            c, status = prefs.split(entry)  # issue 17: "email:held" waits for the user's digest
+            dels.append((rid, c, status, 0, now_text if status == "pending" else None))
     if dels:
         conn.exec_driver_sql(
             "INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
@@ -448,19 +451,22 @@ def _write_pg(conn, part, channels, by_rule, now) -> tuple[int, int]:
         f"ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key"
     )
     new = conn.exec_driver_sql(sql, arrays).all()
-    ids, chs = [], []
+    ids, chs, sts = [], [], []
     for rid, key in new:
         rule, wanted = channels[key]
         by_rule[rule] += 1
-        for c in wanted:
+        for entry in wanted:
+            c, status = prefs.split(entry)  # issue 17: "email:held" waits for the user's digest
             ids.append(rid)
             chs.append(c)
+            sts.append(status)
     if ids:
         conn.exec_driver_sql(
             "INSERT INTO delivery (reminder_id, channel, status, attempts, next_attempt_at) "
-            "SELECT r, c, 'pending', 0, %s FROM unnest(%s::int[], %s::text[]) AS u(r, c) "
+            "SELECT r, c, s, 0, CASE WHEN s = 'pending' THEN %s::timestamp END "
+            "FROM unnest(%s::int[], %s::text[], %s::text[]) AS u(r, c, s) "
             "ON CONFLICT (reminder_id, channel) DO NOTHING",
-            (now, ids, chs),
+            (now, ids, chs, sts),
         )
     return len(new), len(ids)
 

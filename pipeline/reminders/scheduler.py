@@ -161,9 +161,9 @@ def _deliver_loop(app, channel: str):
 
 
 def _digest(wake) -> None:
-    from pipeline.reminders.digest import run_digest
+    from pipeline.reminders.digest import run_digests
 
-    run_digest(today_shanghai())
+    run_digests(today_shanghai())  # issue 17: daily digests every morning, weekly ones on Mondays
     wake()
 
 
@@ -242,7 +242,6 @@ def build_scheduler(app, holder: str, echo=print):
     sched.add_job(
         in_app(functools.partial(_digest, wake)),
         "cron",
-        day_of_week="mon",
         hour=8,
         minute=0,
         id="reminders-digest",

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from pipeline.extensions import db
 from pipeline.models import Delivery, Firm, Reminder, User
 from pipeline.models.base import utcnow
+from pipeline.reminders.prefs import channels_of, route, split
 
 
 def _channels(u: User) -> tuple[str, ...]:
-    return tuple(
-        c for c, on in (("inapp", u.notify_inapp), ("email", u.notify_email and bool(u.email))) if on
-    )
+    """The user's channels; an event is not critical, so it waits for the digest where the user chose one."""
+    return route(channels_of(u), urgent=False)
 
 
 def _officers(firm: Firm) -> list[User]:
@@ -60,9 +60,16 @@ def _write(
         )
         db.session.add(r)
         db.session.flush()
-        for ch in _channels(u):
+        for entry in _channels(u):
+            ch, status = split(entry)
             db.session.add(
-                Delivery(reminder_id=r.id, channel=ch, status="pending", attempts=0, next_attempt_at=now)
+                Delivery(
+                    reminder_id=r.id,
+                    channel=ch,
+                    status=status,
+                    attempts=0,
+                    next_attempt_at=now if status == "pending" else None,
+                )
             )
         n += 1
     return n

@@ -7,11 +7,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from pipeline.extensions import db
+from pipeline.i18n import tl
+from pipeline.reminders import inbox as alerts
 from pipeline.services import accounts, tokens
+from pipeline.vocabulary import ALERT_MODES
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -45,11 +48,39 @@ class TokenForm(FlaskForm):
     )
 
 
-def _page(pw_form=None, token_form=None, new_token=None, status=200):
+class AlertsForm(FlaskForm):
+    """Issue 17: per channel, off / everything at once / critical at once and the rest in a digest."""
+
+    inapp = SelectField(_l("In-app notifications (the bell at the top right)"))
+    email = SelectField(_l("E-mail"))
+    # the values the page showed: a save from an older page (another tab changed them) is refused
+    was = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(k, tl(v)) for k, v in ALERT_MODES.items()]
+        self.inapp.choices = choices
+        self.email.choices = choices
+
+
+def _modes_text(modes: dict) -> str:
+    return f"{modes['inapp']},{modes['email']}"
+
+
+def alerts_form(formdata=None) -> AlertsForm:
+    """The form pre-filled with the user's current choice (or bound to what was posted)."""
+    modes = alerts.alert_modes(current_user)
+    if formdata is not None:
+        return AlertsForm(prefix="al")
+    return AlertsForm(prefix="al", formdata=None, data={**modes, "was": _modes_text(modes)})
+
+
+def _page(pw_form=None, token_form=None, new_token=None, al_form=None, status=200):
     return render_template(
         "account/index.html",
         pw_form=pw_form or PasswordForm(prefix="pw"),
         token_form=token_form or TokenForm(prefix="tk"),
+        al_form=al_form or alerts_form(),
         new_token=new_token,
         tokens=tokens.tokens_of(current_user),
     ), status
@@ -101,3 +132,40 @@ def revoke_token(token_id: int):
     if tokens.revoke(current_user, token_id):
         flash(_("The token has been revoked; programs using it are refused from now on."), "success")
     return redirect(url_for("account.index"))
+
+
+@bp.post("/alerts")
+@login_required
+def save_alerts():
+    """Issue 17: the per-channel alert choice (instant, or critical at once + a daily/weekly digest)."""
+    form = alerts_form(formdata=True)
+    if not form.validate_on_submit():
+        return _page(al_form=form, status=422)
+    current = _modes_text(alerts.alert_modes(current_user))
+    if form.was.data != current:
+        fresh = alerts_form()
+        fresh.form_errors.append(
+            _(
+                "Your alert settings were changed elsewhere (another page or tab) after this page was "
+                "opened; they are shown as they are now. Check them and save again."
+            )
+        )
+        return _page(al_form=fresh, status=409)
+    changed = alerts.set_alert_modes(current_user, form.inapp.data, form.email.data)
+    if form.email.data != "none" and not current_user.email:
+        flash(
+            _(
+                "Saved. Your account has no email address yet, so email reminders cannot be delivered; ask the administrator to add one."
+            ),
+            "warning",
+        )
+    elif form.inapp.data == "none" and form.email.data == "none":
+        flash(
+            _("Saved. You have turned off every reminder channel and will not receive any reminders."),
+            "warning",
+        )
+    elif changed:
+        flash(_("Reminder channels saved."), "success")
+    else:
+        flash(_("Nothing changed."), "info")
+    return redirect(url_for("account.index", _anchor="alerts"))

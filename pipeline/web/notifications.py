@@ -63,25 +63,8 @@ def read_all():
     return redirect(url_for("notifications.index"))
 
 
-@bp.route("/settings", methods=["GET", "POST"])
+@bp.get("/settings")
 @login_required
 def settings():
-    if request.method == "POST":
-        inapp, email = request.form.get("notify_inapp") == "1", request.form.get("notify_email") == "1"
-        inbox.set_channels(current_user, inapp, email)
-        if email and not current_user.email:
-            flash(
-                _(
-                    "Saved. Your account has no email address yet, so email reminders cannot be delivered; ask the administrator to add one."
-                ),
-                "warning",
-            )
-        elif not inapp and not email:
-            flash(
-                _("Saved. You have turned off every reminder channel and will not receive any reminders."),
-                "warning",
-            )
-        else:
-            flash(_("Reminder channels saved."), "success")
-        return redirect(url_for("notifications.settings"))
-    return render_template("notifications/settings.html")
+    """The alert choice lives on the account page (issue 17); e-mails link here, so this stays."""
+    return redirect(url_for("account.index", _anchor="alerts"))

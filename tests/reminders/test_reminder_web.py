@@ -85,9 +85,17 @@ def test_mark_read_open_and_read_all(client, db, city):
 
 
 def test_channel_choices_are_saved_audited_and_honoured_by_the_next_scan(client, db, city):
+    from tests.web.formdata import form_data
+
     _log_in(client, city.user_a1)
-    assert "站内通知" in client.get("/notifications/settings").get_data(as_text=True)
-    resp = client.post("/notifications/settings", data={"notify_inapp": "1"}, follow_redirects=True)
+    # the old settings address (e-mails link to it) opens the account page's alert form
+    resp = client.get("/notifications/settings")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/account/#alerts")
+    html = client.get("/account/").get_data(as_text=True)
+    data = form_data(html, "/account/alerts")
+    assert (data["al-inapp"], data["al-email"]) == ("instant", "instant")  # pre-filled
+    data["al-email"] = "none"
+    resp = client.post("/account/alerts", data=data, follow_redirects=True)
     assert "提醒方式已保存" in resp.get_data(as_text=True)
     db.session.refresh(city.user_a1)
     assert (city.user_a1.notify_inapp, city.user_a1.notify_email) == (True, False)
@@ -107,7 +115,7 @@ def test_post_without_csrf_token_is_refused(app, client, db, city, monkeypatch):
     d = _inapp(db, city.user_a1)
     _log_in(client, city.user_a1)
     assert client.post(f"/notifications/{d.id}/read").status_code == 400
-    assert client.post("/notifications/settings", data={"notify_inapp": "1"}).status_code == 400
+    assert client.post("/account/alerts", data={"al-inapp": "instant", "al-email": "none"}).status_code == 400
     db.session.refresh(d)
     assert d.read_at is None
 

@@ -134,7 +134,7 @@ PAGES = [  # (who, url, Chinese seen by default, English seen with ?lang=en)
     ("admin", "/admin/", "新建账号", "New account"),
     ("admin", "/admin/planning/", "申报日历与知识产权周期", "Application calendar and IP lead times"),
     ("officer", "/notifications/", "全部标为已读", "Mark all as read"),
-    ("firm_user", "/notifications/settings", "选择接收提醒的方式。", "Choose how you receive reminders."),
+    ("firm_user", "/account/", "保存提醒设置", "Save alert settings"),
     ("admin", "/admin/reminders/", "提醒中心 · 运行状况", "Reminder centre · health"),
     ("officer", "/dashboard/", "培育漏斗", "Cultivation funnel"),
     ("admin", "/dashboard/", "各县区完成情况（按高企目标完成率排名）", "Counties' progress"),
@@ -176,7 +176,7 @@ FORM_PAGES = [  # (who, url) of pages with forms: in English, no label is Chines
     ("admin", "/admin/"),
     ("admin", "/admin/planning/batches/new"),
     ("admin", "/dashboard/targets"),
-    ("firm_user", "/notifications/settings"),
+    ("firm_user", "/account/"),
 ]
 
 

@@ -18,7 +18,6 @@ FIRM_PAGES = [
     "/portal/",
     "/portal/figures",
     "/notifications/",
-    "/notifications/settings",
     "/inbox/",
     "/account/",
 ]

@@ -92,6 +92,9 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     register_sqlite_pragmas(app)
+    from pipeline.services import stamp
+
+    stamp.install(app)  # issue 15: every committed write bumps the data stamp that caches are keyed by
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in first.")

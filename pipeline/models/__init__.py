@@ -18,6 +18,7 @@ from pipeline.models.firm import (
 from pipeline.models.job import Job, Snapshot
 from pipeline.models.reminder import Delivery, DeliveryAttempt, Reminder, ScanRun, SchedulerLease, Setting
 from pipeline.models.roadmap import ApplicationBatch, CalendarYear, LeadTime, Milestone, Roadmap
+from pipeline.models.stamp import DataStamp
 from pipeline.models.user import ApiToken, LoginAttempt, RememberToken, User
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "CalendarYear",
     "ComplianceWatch",
     "Conversion",
+    "DataStamp",
     "County",
     "Delivery",
     "DeliveryAttempt",

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from pipeline import clock
 from pipeline.extensions import db
 from pipeline.services import firms as firm_service
-from pipeline.services import worklist
+from pipeline.services import stamp, worklist
 from pipeline.services.scope import get_firm_or_404
 from pipeline.vocabulary import INBOX_KINDS, INBOX_KINDS_FIRM
 from pipeline.web.auth import staff_required
@@ -19,12 +19,16 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 @bp.app_context_processor
 def inbox_context():
-    """``inbox_count()`` for the navigation: a few COUNTs, only on pages that show the menu."""
+    """``inbox_count()`` for the navigation: a few COUNTs, only on pages that show the menu.
+
+    Issue 15: kept per user and day until the data stamp changes (any committed write), so a page
+    pays one primary-key read instead of the counts; the page after a change shows the new count."""
 
     def inbox_count() -> int:
         if not getattr(current_user, "is_authenticated", False):
             return 0
-        return worklist.action_count(current_user, clock.today())
+        user, today = current_user._get_current_object(), clock.today()
+        return stamp.cached("inbox_count", (user.id, today), lambda: worklist.action_count(user, today))
 
     return {"inbox_count": inbox_count}
 

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from pipeline.models.base import utcnow
 from pipeline.reminders import inbox
 from pipeline.reminders.rules import RULE_LABELS
+from pipeline.services import stamp
 from pipeline.web.reminders import RowPage
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -21,7 +22,8 @@ def bell_context():
     def unread_notifications() -> int:
         if not getattr(current_user, "is_authenticated", False):
             return 0
-        return inbox.unread_count(current_user)
+        user = current_user._get_current_object()  # issue 15: until the data stamp changes
+        return stamp.cached("unread_notifications", (user.id,), lambda: inbox.unread_count(user))
 
     return {"unread_notifications": unread_notifications}
 

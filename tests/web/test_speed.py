@@ -13,7 +13,7 @@ from sqlalchemy import event
 from pipeline.services.assessments import refresh_firms
 from tests import factories as f
 from tests.conftest import login
-from tests.web.conftest import TODAY, fresh
+from tests.web.conftest import TODAY, fresh, last_year
 
 
 @contextmanager
@@ -156,3 +156,97 @@ def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, 
         assert "甲改名后智造有限公司" in text, key
         if key != "firm":  # the firm page's history rightly keeps the old name ("name: old → new")
             assert "甲科技有限公司" not in text, key
+
+
+def _nav_count(html: str) -> int:
+    m = re.search(r'id="nav-inbox">[^<]*(?:<span class="nav-count"[^>]*>(\d+)</span>)?', html)
+    assert m, "no inbox link in the navigation"
+    return int(m.group(1) or 0)
+
+
+def test_navigation_counts_are_reused_until_a_write_and_the_next_page_shows_the_change(app, world, db):
+    """The inbox badge and the bell are cached under the data stamp: no count query on a repeat page,
+    and every kind of write (ORM, Core statement, an engine transaction) shows on the next page."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from pipeline import clock
+    from pipeline.models import FigureSubmission, Milestone
+    from pipeline.services import worklist
+
+    def expected() -> int:
+        with app.app_context():
+            return worklist.action_count(db.session.get(type(world.officer), world.officer.id), clock.today())
+
+    c = app.test_client()
+    login(c, world.officer)
+    n0 = _nav_count(fresh(app, c, "get", "/notifications/").get_data(as_text=True))
+    assert n0 == expected()
+    with count_queries(db) as seen:
+        assert _nav_count(fresh(app, c, "get", "/notifications/").get_data(as_text=True)) == n0
+    assert any("data_stamp" in q for q in seen)
+    assert not any("milestone" in q or "figure_submission" in q for q in seen), seen  # reused
+
+    # an ORM write: a firm submits figures -> one more item for the officer on the very next page
+    sub = FigureSubmission(
+        firm_id=world.own.id, year=last_year(), submitted_by_id=world.firm_user.id, data={"sales": "1"}
+    )
+    db.session.add(sub)
+    db.session.commit()
+    assert _nav_count(fresh(app, c, "get", "/notifications/").get_data(as_text=True)) == n0 + 1 == expected()
+
+    # the officer accepts it through the inbox form -> back to n0
+    r = fresh(
+        app,
+        c,
+        "post",
+        f"/inbox/firms/{world.own.id}/submissions/{sub.id}",
+        data={"decision": "accept", "review_note": ""},
+    )
+    assert r.status_code == 302
+    assert _nav_count(fresh(app, c, "get", "/inbox/").get_data(as_text=True)) == n0 == expected()
+
+    # a Core UPDATE (no ORM object): every open milestone of the firm becomes overdue
+    db.session.execute(
+        update(Milestone)
+        .where(Milestone.firm_id == world.same.id, Milestone.status.in_(("todo", "doing")))
+        .values(due=clock.today() - timedelta(days=1), progress_pending=False)
+    )
+    db.session.commit()
+    n1 = _nav_count(fresh(app, c, "get", "/notifications/").get_data(as_text=True))
+    assert n1 == expected() and n1 > n0
+
+    # a write on an engine connection (as the reminder scan does) -> shown on the next page too
+    with db.engine.begin() as conn:
+        conn.execute(update(Milestone).where(Milestone.firm_id == world.same.id).values(status="done"))
+    assert _nav_count(fresh(app, c, "get", "/notifications/").get_data(as_text=True)) == expected() < n1
+
+    # no write at all, but another day: milestones fall due -> the count is per day
+    clock.set_today(clock.today() + timedelta(days=800))
+    try:
+        assert _nav_count(fresh(app, c, "get", "/notifications/").get_data(as_text=True)) == expected() > n0
+    finally:
+        clock.set_today(None)
+
+
+def test_the_data_stamp_moves_with_every_committed_write_and_not_with_a_rollback(app, db):
+    from sqlalchemy import text
+
+    from pipeline.services import stamp
+    from tests import factories as ff
+
+    s0 = stamp.current()
+    ff.county("320707", "赣榆区")
+    db.session.rollback()
+    assert stamp.current() == s0  # rolled back: nothing changed
+    ff.county("320707", "赣榆区")
+    db.session.commit()
+    s1 = stamp.current()
+    assert s1 is not None and s1 != s0
+    db.session.execute(text("SELECT count(*) FROM firm"))
+    db.session.commit()
+    assert stamp.current() == s1  # a read-only transaction leaves it
+    db.session.execute(text("DELETE FROM county"))
+    db.session.commit()
+    assert stamp.current() != s1  # a textual write moves it

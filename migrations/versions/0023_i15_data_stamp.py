@@ -1,14 +1,14 @@
 """issue 15: the data stamp, one number every committed write bumps (caches keyed by it are never stale)
 
 Revision ID: i15_data_stamp
-Revises: i18_dept_tree
+Revises: i17_alert_prefs
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i15_data_stamp"
-down_revision = "i18_dept_tree"
+down_revision = "i17_alert_prefs"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
@@ -21,6 +21,9 @@ class County(db.Model):
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     # issue 17: how often the robot gets the county digest (weekly | daily | off); urgent ones go at once
     webhook_digest: Mapped[str] = mapped_column(String(10), default="weekly", server_default="weekly")
+    # The county has a 知识产权保护中心 预审 fast track (快速预审): the planner then uses the
+    # fast-track lead times for its firms (issue 14). Set by the city admin on the planning page.
+    ip_fast_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     targets: Mapped[list[Target]] = relationship(back_populates="county", cascade="all, delete-orphan")
 

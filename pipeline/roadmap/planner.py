@@ -607,11 +607,15 @@ def hires_at(staff, tech, w: Decimal):
 class _Planner:
     def __init__(self, profile, today, lead_times, assumptions, extras, overrides, calendar=None):
         self.cal = calendar
+        self.fast_kinds = frozenset()
         if extras.fast_track:
             lead_times = dict(lead_times)
+            fast = set()
             for kind, (months, basis) in FAST_TRACK_LEAD_TIMES.items():
                 if kind in lead_times and months < lead_times[kind].months:
                     lead_times[kind] = replace(lead_times[kind], months=months, basis=basis)
+                    fast.add(kind)
+            self.fast_kinds = frozenset(fast)
         self.p = profile
         self.today = today
         self.lts = lead_times
@@ -1345,14 +1349,17 @@ def _step_ip(c):
         addr = (["H2"] if gives_core else []) + ["H8", "ip_quantity"]
         name = IP_KIND_NAMES.get(kind, kind)
         grant = add_months(due, lt.months)
+        fast = kind in c.pl.fast_kinds
         c.add(
             f"ip.file.{kind}",
             addr,
             due,
             "firm",
-            f"申请{name}{n}项（与主营产品核心技术相关），{due.isoformat()}前提交，预计{grant.isoformat()}前授权"
-            f"（截止日{c.cut.isoformat()}）",
-            lt.basis + "；尽早提交，为审查周期波动留出余量",
+            f"申请{name}{n}项（与主营产品核心技术相关{'，经知识产权保护中心预审快速通道' if fast else ''}），"
+            f"{due.isoformat()}前提交，预计{grant.isoformat()}前授权（截止日{c.cut.isoformat()}）",
+            lt.basis
+            + ("；企业所在县区设有预审快速通道，须先完成保护中心备案" if fast else "")
+            + "；尽早提交，为审查周期波动留出余量",
         )
 
 

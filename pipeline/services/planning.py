@@ -122,3 +122,25 @@ def save_calendar_year(user, year: int, data: dict) -> CalendarYear:
     )
     db.session.commit()
     return row
+
+
+def save_county_fast_track(user, county, on: bool, was: bool | None) -> bool:
+    """Set whether ``county`` has a 知识产权保护中心 预审 fast track. ``was`` is the value the form
+    showed: when the stored value differs, someone else changed it since, and the form is refused
+    (PlanningError) instead of silently overwriting. Returns True when something changed."""
+    current = bool(county.ip_fast_track)
+    if was is not None and was != current:
+        raise PlanningError(
+            gettext(
+                "%(county)s: the fast-track setting was changed by someone else since this page was loaded; reload the page and try again",
+                county=county.name,
+            )
+        )
+    if on == current:
+        return False
+    before = {"ip_fast_track": current}
+    county.ip_fast_track = on
+    db.session.flush()
+    record(user, "update", "county", county.id, None, before, {"ip_fast_track": on})
+    db.session.commit()
+    return True

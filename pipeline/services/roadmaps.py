@@ -14,7 +14,16 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from pipeline.extensions import db
-from pipeline.models import ApplicationBatch, CalendarYear, Firm, Incident, LeadTime, Milestone, Roadmap
+from pipeline.models import (
+    ApplicationBatch,
+    CalendarYear,
+    County,
+    Firm,
+    Incident,
+    LeadTime,
+    Milestone,
+    Roadmap,
+)
 from pipeline.models.base import utcnow
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, Batch, PlanExtras, lead_times_version, make_calendar, plan
 from pipeline.roadmap import what_if as plan_what_if
@@ -77,11 +86,13 @@ def _extras(firms: dict[int, Firm], today: date) -> dict[int, PlanExtras]:
         ).all():
             if fid not in incidents or occurred > incidents[fid]:
                 incidents[fid] = occurred
+    fast = set(db.session.scalars(select(County.id).where(County.ip_fast_track.is_(True))))
     return {
         fid: PlanExtras(
             tsme_registered=f.tsme_year is not None and f.tsme_year >= today.year - 1,
             hnte_cert_expiry=f.hnte_cert_expiry,
             incident_date=incidents.get(fid),
+            fast_track=f.county_id in fast,
         )
         for fid, f in firms.items()
     }

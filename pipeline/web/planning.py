@@ -10,15 +10,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, IntegerField, StringField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from pipeline import clock
 from pipeline.criteria.rules import REVISIONS, RULES_VERSION
 from pipeline.extensions import db
 from pipeline.i18n import tl
-from pipeline.models import ApplicationBatch, CalendarYear, Roadmap
+from pipeline.models import ApplicationBatch, CalendarYear, County, Roadmap
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
+from pipeline.roadmap.calendar import FAST_TRACK_LEAD_TIMES
 from pipeline.services import planning
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 from pipeline.web.auth import admin_required
@@ -81,6 +82,13 @@ class CalendarYearForm(FlaskForm):
     )
 
 
+class FastTrackForm(FlaskForm):
+    """One county's 预审 fast track: the checkbox, and the value the page showed (stale-form check)."""
+
+    fast_track = BooleanField(_l("IP pre-examination fast track"))
+    was = HiddenField()
+
+
 def _calendar_years(today: date, cal) -> list[dict]:
     rows = {r.year: r for r in db.session.scalars(select(CalendarYear))}
     years = sorted(set(range(today.year, today.year + 4)) | set(rows))
@@ -116,6 +124,9 @@ def index():
         year_form=CalendarYearForm(),
         rules_version=RULES_VERSION,
         revisions=REVISIONS,
+        counties=db.session.scalars(select(County).order_by(County.sort, County.code)).all(),
+        ft_form=FastTrackForm(),
+        fast_track_lead_times=FAST_TRACK_LEAD_TIMES,
     )
 
 
@@ -196,3 +207,28 @@ def calendar_year(year: int):
             for e in errors:
                 flash(_("%(year)s, %(field)s: %(error)s", year=year, field=label, error=e), "danger")
     return redirect(url_for("planning.index"))
+
+
+@bp.post("/counties/<int:county_id>/fast-track")
+@admin_required
+def county_fast_track(county_id: int):
+    county = db.session.get(County, county_id)
+    if county is None:
+        abort(404)
+    form = FastTrackForm()
+    if form.validate_on_submit():
+        was = {"1": True, "0": False}.get(form.was.data or "")
+        try:
+            changed = planning.save_county_fast_track(current_user, county, bool(form.fast_track.data), was)
+        except planning.PlanningError as exc:
+            flash(str(exc), "danger")
+        else:
+            if changed:
+                flash(
+                    _(
+                        "%(county)s: fast-track setting saved. Roadmaps of its firms follow it when they are next regenerated.",
+                        county=county.name,
+                    ),
+                    "success",
+                )
+    return redirect(url_for("planning.index", _anchor="fast-track"))

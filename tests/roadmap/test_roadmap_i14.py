@@ -173,10 +173,19 @@ def test_fast_track_shortens_the_invention_lead_time():
     f = firm(ip=[], tech_domain="80402")
     slow = plan(f, T).to_dict()
     fast = plan(dict(f, fast_track=True), T).to_dict()
+    # no fast track: a utility model filed by today + 1 month = 2027-01-01, + 10 months = 2027-11-01,
+    # after every 2027 cutoff (05-31, 07-15, 08-31) → 2028-1; the plan says nothing about 预审
     assert slow["target"]["batch"] == "2028-1"
-    # fast track: a utility model in 2 months (filed 2026-12-31, granted 2027-02-28) → 2027-1
+    um = ms(slow, "ip.file.utility_model")[0]
+    assert um["due"] == "2027-01-01" and "预计2027-11-01前授权" in um["title"]
+    assert "预审" not in um["title"] + um["basis"]
+    # fast track: filed 2027-01-01, + 2 months = 2027-03-01 ≤ 2027-05-31 → 2027-1, and the plan says so
     assert fast["target"]["batch"] == "2027-1"
-    assert "预审" in ms(fast, "ip.file.utility_model")[0]["basis"]
+    um = ms(fast, "ip.file.utility_model")[0]
+    assert um["due"] == "2027-01-01" and "预计2027-03-01前授权" in um["title"]
+    assert (
+        "预审快速通道" in um["title"] and "按2个月计" in um["basis"] and "须先完成保护中心备案" in um["basis"]
+    )
 
 
 def test_software_firm_gets_software_copyright_and_no_designs():

@@ -2,13 +2,13 @@
 lead times only for firms of such a county)
 
 Revision ID: i14_county_fast_track
-Revises: i18_split_version
+Revises: i17_alert_prefs
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "i14_county_fast_track"
-down_revision = "i18_split_version"
+down_revision = "i17_alert_prefs"
 branch_labels = None
 depends_on = None
 

@@ -2,13 +2,13 @@
 lead times only for firms of such a county)
 
 Revision ID: i14_county_fast_track
-Revises: i17_alert_prefs
+Revises: i15_data_stamp
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "i14_county_fast_track"
-down_revision = "i17_alert_prefs"
+down_revision = "i15_data_stamp"
 branch_labels = None
 depends_on = None
 

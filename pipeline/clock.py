@@ -45,6 +45,11 @@ def now_utc() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def now_shanghai() -> datetime:
+    """The current time, aware, in Asia/Shanghai (for the scheduler's run dates)."""
+    return to_shanghai(now_utc())
+
+
 def to_shanghai(moment: datetime) -> datetime:
     """A stored naive-UTC time as an aware Asia/Shanghai time for display."""
     if moment.tzinfo is None:

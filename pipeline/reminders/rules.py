@@ -96,11 +96,11 @@ def is_workday(d: date) -> bool:
 
     Cached: the library scans its whole holiday table on every call.
     """
-    try:
-        import chinese_calendar
+    import chinese_calendar
 
+    try:
         return chinese_calendar.is_workday(d)
-    except (NotImplementedError, ImportError):
+    except NotImplementedError:  # outside the library's data range
         return d.weekday() < 5
 
 

@@ -9,13 +9,12 @@ lease. Web workers never import this module.
 
 from __future__ import annotations
 
-import functools
-import importlib
 import logging
 import os
 import signal
 import socket
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from pipeline import clock
 from pipeline.extensions import db
 from pipeline.models import SchedulerLease
 from pipeline.models.base import utcnow
+from pipeline.wiring import resolve
 
 log = logging.getLogger("pipeline.reminders.scheduler")
 
@@ -35,10 +35,6 @@ ADVISORY_KEY = 0x5853_4758  # "XSGX": any constant shared by every scheduler pro
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EPOCH = datetime(2000, 1, 1)
 DELIVERY_CHANNELS = {"inapp": 20, "email": 60, "webhook": 60}  # channel → seconds between its runs
-
-
-def today_shanghai():
-    return clock.today()
 
 
 def new_holder() -> str:
@@ -119,34 +115,84 @@ def _advisory_lock():
     return conn, True
 
 
-def _optional(module: str, attr: str):
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as exc:
-        if exc.name and (module == exc.name or module.startswith(exc.name + ".")):
-            return None
-        raise
-    except AttributeError:
-        return None
-
-
 def _wake_delivery(sched) -> None:
     """Run every channel's loop now (each in its own thread) instead of at its next interval."""
-    now = datetime.now(SHANGHAI)
+    now = clock.now_shanghai()
     for channel in DELIVERY_CHANNELS:
         job = sched.get_job(f"reminders-deliver-{channel}")
         if job is not None:
             job.modify(next_run_time=now)
 
 
-def _scan_and_deliver(wake) -> None:
+# ------------------------------------------------------------------ the jobs, by name
+# Each runs inside an app context; the job is the transaction boundary: it commits once when the
+# function returns and rolls back when it raises.
+
+
+def scan() -> None:
     from pipeline.reminders.scan import run_scan
 
-    r = run_scan(today_shanghai())
+    r = run_scan(clock.today())
     log.info(
         "scan %s: created %s reminders (%s deliveries) in %.1f s", r.today, r.created, r.deliveries, r.seconds
     )
-    wake()
+
+
+def digest() -> None:
+    from pipeline.reminders.digest import run_digests
+
+    run_digests(clock.today())  # issue 17: daily digests every morning, weekly ones on Mondays
+
+
+def compliance_refresh() -> None:  # issue 16: before the 06:30 scan, so its reminders read today's watch
+    from pipeline.services.compliance import refresh
+
+    refresh(clock.today())
+
+
+def briefings() -> None:  # issue 16: scheduled briefing packs (each period once, from its first working day)
+    from pipeline.services.briefings import send_due
+
+    send_due(clock.today())
+
+
+def goal_snapshot() -> None:
+    from pipeline.services.goals import take_snapshot
+
+    take_snapshot(clock.today())
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: its id, its function (``module:name``), its APScheduler trigger, and whether
+    the delivery loops run right after it (it wrote new deliveries)."""
+
+    id: str
+    ref: str
+    trigger: str
+    when: dict
+    wakes_delivery: bool = False
+
+
+JOBS = (
+    Job("reminders-scan", "pipeline.reminders.scheduler:scan", "cron", {"hour": 6, "minute": 30}, True),
+    Job(
+        "compliance-refresh",
+        "pipeline.reminders.scheduler:compliance_refresh",
+        "cron",
+        {"hour": 6, "minute": 10},
+    ),
+    Job("briefing-delivery", "pipeline.reminders.scheduler:briefings", "cron", {"hour": 8, "minute": 30}),
+    Job(
+        "reminders-digest",
+        "pipeline.reminders.scheduler:digest",
+        "cron",
+        {"hour": 8, "minute": 0},
+        True,
+    ),
+    Job("report-jobs", "pipeline.reports.jobs:run_pending_jobs", "interval", {"seconds": 15}),
+    Job("goal-snapshot", "pipeline.reminders.scheduler:goal_snapshot", "cron", {"hour": 1, "minute": 10}),
+)
 
 
 def _deliver_loop(app, channel: str):
@@ -160,28 +206,32 @@ def _deliver_loop(app, channel: str):
     return deliver
 
 
-def _digest(wake) -> None:
-    from pipeline.reminders.digest import run_digests
+def in_app(app, fn, then=None):
+    """``fn`` as a job: inside an app context, committed once on return (then ``then()``), rolled
+    back on an error."""
 
-    run_digests(today_shanghai())  # issue 17: daily digests every morning, weekly ones on Mondays
-    wake()
+    def job():
+        with app.app_context():
+            try:
+                result = fn()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            finally:
+                db.session.remove()
+        if then is not None:
+            then()
+        return result
 
-
-def _compliance_refresh() -> None:  # issue 16: before the 06:30 scan, so its reminders read today's watch
-    from pipeline.services.compliance import refresh
-
-    refresh(today_shanghai())
-    db.session.commit()
-
-
-def _briefings() -> None:  # issue 16: scheduled briefing packs (each period once, from its first working day)
-    from pipeline.services.briefings import send_due
-
-    send_due(today_shanghai())
+    job.__name__ = getattr(fn, "__name__", "job")
+    return job
 
 
 def build_scheduler(app, holder: str, echo=print):
-    """The BlockingScheduler with every job defined in code (MemoryJobStore: nothing is pickled)."""
+    """The BlockingScheduler with the lease heartbeat, one delivery loop per channel and every job of
+    ``JOBS`` (MemoryJobStore: nothing is pickled). A job whose function cannot be found fails here, at
+    start-up (:class:`pipeline.wiring.WiringError`)."""
     from apscheduler.jobstores.memory import MemoryJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -191,84 +241,38 @@ def build_scheduler(app, holder: str, echo=print):
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
     )
 
-    def in_app(fn):
-        def job():
-            with app.app_context():
-                try:
-                    return fn()
-                finally:
-                    db.session.remove()
-
-        job.__name__ = getattr(fn, "__name__", None) or getattr(fn.func, "__name__", "job")
-        return job
-
     def heartbeat():
         if not renew_lease(holder):
             echo("调度锁已被其他进程取得，本进程停止。")
             sched.shutdown(wait=False)
 
-    wake = functools.partial(_wake_delivery, sched)
+    def wake():
+        _wake_delivery(sched)
+
     sched.add_job(
-        in_app(heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat", name="lease-heartbeat"
-    )
-    sched.add_job(
-        in_app(functools.partial(_scan_and_deliver, wake)),
-        "cron",
-        hour=6,
-        minute=30,
-        id="reminders-scan",
-        name="reminders-scan",
+        in_app(app, heartbeat), "interval", seconds=HEARTBEAT, id="lease-heartbeat", name="lease-heartbeat"
     )
     for channel, seconds in DELIVERY_CHANNELS.items():  # one loop per channel: a hung SMTP delays only e-mail
         sched.add_job(
-            in_app(_deliver_loop(app, channel)),
+            in_app(app, _deliver_loop(app, channel)),
             "interval",
             seconds=seconds,
-            next_run_time=datetime.now(SHANGHAI),  # what is pending goes out at start-up
+            next_run_time=clock.now_shanghai(),  # what is pending goes out at start-up
             id=f"reminders-deliver-{channel}",
             name=f"reminders-deliver-{channel}",
         )
-    sched.add_job(
-        in_app(_compliance_refresh),
-        "cron",
-        hour=6,
-        minute=10,
-        id="compliance-refresh",
-        name="compliance-refresh",
-    )
-    sched.add_job(
-        in_app(_briefings), "cron", hour=8, minute=30, id="briefing-delivery", name="briefing-delivery"
-    )
-    sched.add_job(
-        in_app(functools.partial(_digest, wake)),
-        "cron",
-        hour=8,
-        minute=0,
-        id="reminders-digest",
-        name="reminders-digest",
-    )
-    run_jobs = _optional("pipeline.reports.jobs", "run_pending_jobs")
-    if run_jobs is not None:
-        sched.add_job(in_app(run_jobs), "interval", seconds=15, id="report-jobs", name="report-jobs")
-    take_snapshot = _optional("pipeline.services.goals", "take_snapshot")
-    if take_snapshot is not None:
-        sched.add_job(
-            in_app(lambda: take_snapshot(today_shanghai())),
-            "cron",
-            hour=1,
-            minute=10,
-            id="goal-snapshot",
-            name="goal-snapshot",
-        )
+    for job in JOBS:
+        fn = in_app(app, resolve(job.ref), wake if job.wakes_delivery else None)
+        sched.add_job(fn, job.trigger, id=job.id, name=job.id, **job.when)
     # Catch up at start-up: a scheduler that was down over 06:30 scans now rather than tomorrow.
     with app.app_context():
         from pipeline.reminders.health import scan_overdue
 
         if scan_overdue(utcnow() + timedelta(hours=2)):
             sched.add_job(
-                in_app(functools.partial(_scan_and_deliver, wake)),
+                in_app(app, scan, wake),
                 "date",
-                run_date=datetime.now(SHANGHAI),
+                run_date=clock.now_shanghai(),
                 id="catch-up-scan",
                 name="catch-up-scan",
             )
@@ -305,7 +309,7 @@ def run(app, echo=print, max_seconds: float | None = None) -> int:
         sched.add_job(
             lambda: sched.shutdown(wait=False),
             "date",
-            run_date=datetime.now(SHANGHAI) + timedelta(seconds=max_seconds),
+            run_date=clock.now_shanghai() + timedelta(seconds=max_seconds),
             id="stop-after",
             name="stop-after",
         )

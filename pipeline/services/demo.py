@@ -335,10 +335,8 @@ def _seed_targets(counties: list[County], today: date) -> None:
 
 def _seed_calendar(today: date) -> None:
     """Default batches (Jiangsu practice) for this year and the next three, and the IP lead times."""
-    try:
-        from pipeline.roadmap.calendar import DEFAULT_LEAD_TIMES, default_calendar
-    except ImportError:  # planner not installed yet: nothing to seed
-        return
+    from pipeline.roadmap.calendar import DEFAULT_LEAD_TIMES, default_calendar
+
     have = set(db.session.scalars(select(ApplicationBatch.code)))
     for batch in default_calendar(date(today.year, 1, 1)).batches:
         if batch.id not in have:

@@ -88,21 +88,14 @@ def _blank_to_none(value):
 
 
 def refresh(firm_ids, today: date, user=None) -> None:
-    """Re-assess (and re-plan, when the planner service exists) inside the current transaction."""
-    firm_ids = list(firm_ids)
-    try:
-        from pipeline.services.assessments import refresh_firms
-    except ImportError:  # pragma: no cover - the lead's module not there yet
-        refresh_firms = None
-    if refresh_firms is not None:
-        refresh_firms(firm_ids, today)
+    """Re-assess, refresh the compliance watch and re-plan inside the current transaction."""
     from pipeline.services import compliance  # issue 16: the certified firms' compliance watch
+    from pipeline.services.assessments import refresh_firms
+    from pipeline.services.roadmaps import regenerate
 
+    firm_ids = list(firm_ids)
+    refresh_firms(firm_ids, today)
     compliance.refresh(today, firm_ids)
-    try:
-        from pipeline.services.roadmaps import regenerate
-    except ImportError:
-        return
     regenerate(firm_ids, today, user, commit=False)
 
 

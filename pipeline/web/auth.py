@@ -18,12 +18,6 @@ bp = Blueprint("auth", __name__)
 bp.add_app_template_filter(tl, "tl")
 
 
-@bp.app_template_global()
-def has_endpoint(name: str) -> bool:
-    """True when a blueprint providing ``name`` is registered (nav items of features not yet built hide)."""
-    return name in current_app.view_functions
-
-
 def staff_required(view):
     """Officers and admins only; a firm user gets 404 like any other out-of-scope address."""
 

@@ -8,12 +8,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
 from pipeline.reminders import health
 from pipeline.reminders import settings as settings_service
 from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS
-from pipeline.reminders.scheduler import LEASE_TTL, today_shanghai
+from pipeline.reminders.scheduler import LEASE_TTL
 from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES
 from pipeline.web.auth import admin_required
 
@@ -58,7 +59,7 @@ def _day(name: str) -> date | None:
             _(
                 "The date “%(raw)s” is not valid; use year-month-day, e.g. %(example)s. The condition was ignored.",
                 raw=raw,
-                example=today_shanghai().isoformat(),
+                example=clock.today().isoformat(),
             ),
             "warning",
         )
@@ -110,7 +111,7 @@ def scan_now():
     from pipeline.reminders.deliver import deliver_pending
     from pipeline.reminders.scan import run_scan
 
-    r = run_scan(today_shanghai())
+    r = run_scan(clock.today())
     d = deliver_pending(channels_only=("inapp",))  # e-mail and robots go out with the scheduler's next run
     flash(
         _(

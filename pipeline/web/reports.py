@@ -72,7 +72,6 @@ def index():
 
 
 @bp.get("/firms/<int:firm_id>/roadmap.pdf")
-@bp.get("/firms/<int:firm_id>/roadmap.pdf", endpoint="firm_pdf")  # the name the firm and portal pages link to
 @login_required
 def roadmap_pdf(firm_id: int):
     """The firm's 一企一策 roadmap; a firm user gets only its own firm (others are 404)."""

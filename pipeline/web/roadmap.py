@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -91,10 +91,8 @@ def whatif(firm_id: int):
 @staff_required
 def regenerate(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
-    try:
-        from pipeline.services.roadmaps import regenerate as regen
-    except ImportError:
-        abort(404)
+    from pipeline.services.roadmaps import regenerate as regen
+
     regen([firm.id], clock.today(), current_user, commit=False)
     db.session.commit()
     flash(_("The cultivation roadmap has been regenerated from the latest data."), "success")

@@ -16,7 +16,7 @@ from pipeline.models import AnnualReport, AuditLog, ComplianceWatch, Firm, Remin
 from tests import factories as f
 from tests.conftest import login
 
-TODAY = date.today()  # the views read the real date; every figure below is relative to it
+TODAY = clock.today()  # the views read the real date; every figure below is relative to it
 Y = TODAY.year
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from pipeline import clock
 from pipeline.models import AuditLog, Delivery, Reminder, ScanRun
 from pipeline.models.base import utcnow
 from pipeline.reminders.deliver import deliver_pending
@@ -145,7 +146,7 @@ def test_health_page_shows_gave_up_deliveries_with_their_errors(app, client, db,
     assert page.count("重新发送") == 2  # the firm user's and the officer's e-mail
     email_only = client.get("/admin/reminders/?channel=inapp&status=gave_up").get_data(as_text=True)
     assert "没有符合条件的发送记录" in email_only
-    future = (date.today() + timedelta(days=2)).isoformat()
+    future = (clock.today() + timedelta(days=2)).isoformat()
     assert "没有符合条件的发送记录" in client.get(f"/admin/reminders/?from={future}").get_data(as_text=True)
     assert "格式不对" in client.get("/admin/reminders/?from=2026-13-45", follow_redirects=True).get_data(
         as_text=True
@@ -225,7 +226,7 @@ def test_admin_sets_thresholds_and_the_next_scan_uses_them(client, db, city):
 
 
 def test_admin_can_scan_now_and_in_app_notices_arrive_at_once(client, db, city):
-    milestone(city.firm_a1, date.today() - timedelta(days=1), title="立即扫描测试")
+    milestone(city.firm_a1, clock.today() - timedelta(days=1), title="立即扫描测试")
     db.session.commit()
     _log_in(client, city.officer_a)
     assert client.post("/admin/reminders/scan").status_code == 404

@@ -38,12 +38,14 @@ def test_roadmap_scope_matrix(world, client, who, firm, code):
     assert client.get(f"/firms/{world[firm].id}/roadmap.pdf").status_code == code
 
 
-def test_firm_pdf_alias_is_the_same_scoped_route(world, client, app):
-    """The firm and portal pages link to ``reports.firm_pdf``; it is the roadmap, with the same scope."""
+def test_roadmap_pdf_is_one_scoped_route(world, client, app):
+    """The firm and portal pages link to ``reports.roadmap_pdf``, the one endpoint of that URL."""
     from flask import url_for
 
     with app.test_request_context():
-        assert url_for("reports.firm_pdf", firm_id=world["a"].id) == f"/firms/{world['a'].id}/roadmap.pdf"
+        assert url_for("reports.roadmap_pdf", firm_id=world["a"].id) == f"/firms/{world['a'].id}/roadmap.pdf"
+    rules = [r for r in app.url_map.iter_rules() if r.rule == "/firms/<int:firm_id>/roadmap.pdf"]
+    assert [r.endpoint for r in rules] == ["reports.roadmap_pdf"]
     login(client, world["firm_user"])
     assert client.get(f"/firms/{world['c'].id}/roadmap.pdf").status_code == 404
 

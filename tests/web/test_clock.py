@@ -43,9 +43,8 @@ def test_page_and_scan_agree_on_the_beijing_date(app, world, db, early_morning_i
     assert "2026年12月2日" in html and "2026年12月1日" not in html
 
     from pipeline.reminders.scan import run_scan
-    from pipeline.reminders.scheduler import today_shanghai
 
-    run_scan(today_shanghai())
+    run_scan(clock.today())
     assert db.session.scalar(select(ScanRun.today).order_by(ScanRun.id.desc())) == beijing
     titles = db.session.scalars(
         select(Reminder.title).where(Reminder.subject_id == ms.id, Reminder.subject_type == "milestone")

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from pipeline import clock
 from pipeline.models import AuditLog, Snapshot, Target
 from tests import factories as f
 from tests.conftest import login
@@ -18,7 +19,7 @@ from tests.conftest import login
 def city(db):
     hz = f.county("320706", "海州区")
     gy = f.county("320723", "灌云县")
-    today = date.today()
+    today = clock.today()
     db.session.add_all(
         [
             Target(county_id=None, year=today.year, hnte_target=1000, tsme_target=2000),

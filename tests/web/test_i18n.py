@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from pipeline import clock
+
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "pipeline" / "translations"
 
@@ -447,7 +449,7 @@ def test_service_errors_in_the_ui_language(app, world, db, compiled):
                 PlanningError,
             ),
             (
-                lambda: save_year(world.officer, world.own, {"year": date.today().year + 1}, date.today()),
+                lambda: save_year(world.officer, world.own, {"year": clock.today().year + 1}, clock.today()),
                 FirmError,
             ),
             (lambda: set_target(world.officer, None, 2030, 1, 1), TargetError),
@@ -464,7 +466,7 @@ def test_service_errors_in_the_ui_language(app, world, db, compiled):
     assert zh[:4] == [
         "密码至少8位",
         "开始受理日期不能晚于截止日期",
-        f"{date.today().year + 1}年尚未开始，最多填报到{date.today().year}年（预计数）",
+        f"{clock.today().year + 1}年尚未开始，最多填报到{clock.today().year}年（预计数）",
         "只有市级管理员可以设置目标。",
     ]
     assert zh[4].endswith("格式不对：应为用逗号分隔的正整数，例如 14, 3") or zh[4].endswith("”不能为空")

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from pipeline import clock
+from pipeline.cli.options import today_option
 
 
 def register(app: Flask) -> None:
@@ -17,7 +17,7 @@ def register(app: Flask) -> None:
     @group.command("regenerate")
     @click.option("--firm", "firm_code", default=None, help="只处理该统一社会信用代码的企业")
     @click.option("--county", default=None, help="只处理该县区（代码或名称）")
-    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”")
+    @today_option()
     def regenerate_command(firm_code, county, today) -> None:
         """按最新数据重新生成路线图（保留已完成、已免除和手工添加的节点）。"""
         from sqlalchemy import or_, select
@@ -27,7 +27,7 @@ def register(app: Flask) -> None:
         from pipeline.services.roadmaps import regenerate
         from pipeline.vocabulary import PLANNED_STAGES
 
-        day = today.date() if today else clock.today()
+        day = today
         query = select(Firm.id).where(Firm.stage.in_(PLANNED_STAGES))
         if firm_code:
             query = select(Firm.id).where(Firm.credit_code == firm_code.strip().upper())
@@ -49,12 +49,12 @@ def register(app: Flask) -> None:
         )
 
     @group.command("calendar")
-    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None)
+    @today_option()
     def calendar_command(today) -> None:
         """显示规划所用的申报批次与知识产权周期。"""
         from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 
-        day = today.date() if today else clock.today()
+        day = today
         cal = planner_calendar(day)
         click.echo(f"申报日历（版本 {cal.version}）：")
         for b in cal.batches:

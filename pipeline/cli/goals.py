@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import Flask
 
-from pipeline import clock
-
-
-def _today(value: str | None) -> date:
-    if not value:
-        return clock.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，收到“{value}”", param_hint="--today") from None
+from pipeline.cli.options import today_option
 
 
 def register(app: Flask) -> None:
@@ -27,11 +16,11 @@ def register(app: Flask) -> None:
     @goals.command(
         "snapshot", help="记录今天（或 --today 指定日）各县区与全市的目标数据；同一天重复运行会覆盖。"
     )
-    @click.option("--today", "today_", default=None, help="快照日期 YYYY-MM-DD，默认今天")
-    def snapshot(today_):
+    @today_option("快照日期 YYYY-MM-DD，默认今天")
+    def snapshot(today):
         from pipeline.services.goals import take_snapshot
 
-        day = _today(today_)
+        day = today
         n = take_snapshot(day)
         click.echo(f"已记录 {day.isoformat()} 的快照：{n} 行（各县区 + 全市）。")
 

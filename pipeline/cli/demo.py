@@ -7,22 +7,20 @@ import time
 import click
 from flask import Flask
 
-from pipeline import clock
+from pipeline.cli.options import today_option
 
 
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--firms", default=1450, show_default=True, help="要生成的企业数量")
     @click.option("--seed", default=42, show_default=True, help="随机种子（相同种子生成相同企业）")
-    @click.option(
-        "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”（默认系统日期）"
-    )
+    @today_option()
     @click.option("--no-assess", is_flag=True, help="只写入数据，不做评估和路线图")
     def seed_demo_command(firms: int, seed: int, today, no_assess: bool) -> None:
         """生成演示城市（连云港9个县区、企业、账号），可重复运行，不会重复写入。"""
         from pipeline.services.demo import seed_demo
 
-        day = today.date() if today else clock.today()
+        day = today
         started = time.perf_counter()
         result = seed_demo(day, firms=firms, seed=seed)
         click.echo(
@@ -30,13 +28,10 @@ def register(app: Flask) -> None:
             f"新增账号 {result.users_created} 个；用时 {time.perf_counter() - started:.1f} 秒"
         )
         if not no_assess and result.firms_created:
-            try:
-                from pipeline.services.assessments import assess_all
-            except ImportError:
-                assess_all = None
-            if assess_all is not None:
-                stats = assess_all(day)
-                click.echo(f"已评估 {stats['assessed']} 家企业，用时 {stats['seconds']:.1f} 秒")
+            from pipeline.services.assessments import assess_all
+
+            stats = assess_all(day)
+            click.echo(f"已评估 {stats['assessed']} 家企业，用时 {stats['seconds']:.1f} 秒")
             from pipeline.services.roadmaps import planned_firm_ids, regenerate
 
             started = time.perf_counter()

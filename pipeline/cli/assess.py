@@ -5,18 +5,18 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from pipeline import clock
+from pipeline.cli.options import today_option
 from pipeline.vocabulary import VERDICTS
 
 
 def register(app: Flask) -> None:
     @app.cli.command("assess-all")
-    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”")
+    @today_option()
     def assess_all_command(today) -> None:
         """重新评估全部企业并保存结果（记录规则版本）。"""
         from pipeline.services.assessments import assess_all
 
-        stats = assess_all(today.date() if today else clock.today())
+        stats = assess_all(today)
         summary = "，".join(f"{VERDICTS.get(k, k)} {v}" for k, v in sorted(stats["verdicts"].items()))
         click.echo(
             f"已评估 {stats['assessed']} 家企业（按 {stats['application_date']} 批次截止日评估）：{summary}"

@@ -5,11 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-
-def _today(value):
-    from pipeline import clock
-
-    return value.date() if value else clock.today()
+from pipeline.cli.options import today_option
 
 
 def register(app: Flask) -> None:
@@ -18,13 +14,13 @@ def register(app: Flask) -> None:
         """已认定企业合规监测、年报与领导简报定时发送。"""
 
     @group.command("refresh")
-    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="按该日期计算（默认今天）")
+    @today_option("按该日期计算（默认今天）")
     def refresh_command(today) -> None:
         """重新计算全部有效期内高企的合规监测结果。"""
         from pipeline.extensions import db
         from pipeline.services.compliance import refresh
 
-        r = refresh(_today(today))
+        r = refresh(today)
         db.session.commit()
         click.echo(
             f"已计算{r['firms']}家：存在风险{r.get('at_risk', 0)}家，数据不全{r.get('incomplete', 0)}家，"
@@ -32,10 +28,10 @@ def register(app: Flask) -> None:
         )
 
     @group.command("send-briefings")
-    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="按该日期判断（默认今天）")
+    @today_option("按该日期判断（默认今天）")
     def send_command(today) -> None:
         """发送到期的定时简报（每期只发一次）。"""
         from pipeline.services.briefings import send_due
 
-        r = send_due(_today(today))
+        r = send_due(today)
         click.echo(f"应发{r['due']}份，已发送{r['sent']}份，失败{r['failed']}份。")

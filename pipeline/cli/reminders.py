@@ -6,13 +6,8 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from pipeline.cli.options import today_option
 from pipeline.vocabulary import CHANNELS
-
-
-def _today(value):
-    from pipeline.reminders.scheduler import today_shanghai
-
-    return value.date() if value else today_shanghai()
 
 
 def register(app: Flask) -> None:
@@ -31,16 +26,14 @@ def register(app: Flask) -> None:
         run(current_app._get_current_object(), echo=lambda m: click.echo(m), max_seconds=max_seconds)
 
     @group.command("scan")
-    @click.option(
-        "--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”（默认上海当天）"
-    )
+    @today_option()
     @with_appcontext
     def scan_command(today) -> None:
         """扫描一次所有提醒规则，写入待发送的提醒（重复运行不会重复写入）。"""
         from pipeline.reminders.rules import RULE_LABELS
         from pipeline.reminders.scan import run_scan
 
-        r = run_scan(_today(today))
+        r = run_scan(today)
         click.echo(
             f"扫描日期 {r.today}：规则命中 {r.hits} 条，应有提醒 {r.candidates} 条，"
             f"新建提醒 {r.created} 条、待发送 {r.deliveries} 条，用时 {r.seconds:.2f} 秒"
@@ -61,7 +54,7 @@ def register(app: Flask) -> None:
             click.echo(f"  发送记录 {did}（{CHANNELS.get(ch, ch)}）：{err}")
 
     @group.command("digest")
-    @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="以该日期为“今天”")
+    @today_option()
     @click.option(
         "--frequency",
         type=click.Choice(["weekly", "daily"]),
@@ -73,9 +66,9 @@ def register(app: Flask) -> None:
         """生成县区汇总和用户自选的每日/每周提醒汇总（同一周期重复运行不会重复生成）。"""
         from pipeline.reminders.digest import run_digest, run_user_digests
 
-        r = run_digest(_today(today), frequency)
+        r = run_digest(today, frequency)
         click.echo(
             f"{r['period']}：专员 {r['officers']} 人，新建汇总 {r['created']} 条，待发送 {r['deliveries']} 条"
         )
-        u = run_user_digests(_today(today), frequency)
+        u = run_user_digests(today, frequency)
         click.echo(f"{u['period']}：个人汇总新建 {u['created']} 条，待发送 {u['deliveries']} 条")

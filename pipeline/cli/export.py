@@ -12,16 +12,9 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import or_, select
 
-from pipeline import clock
+from pipeline.cli.options import today_option
 
 export = AppGroup("export", help="导出 PDF：企业路线图、县区/全市简报；运行排队的导出任务。")
-
-
-def _today(value: str | None) -> date:
-    try:
-        return date.fromisoformat(value) if value else clock.today()
-    except ValueError:
-        raise click.BadParameter(f"日期格式应为 YYYY-MM-DD，收到“{value}”", param_hint="--today")
 
 
 def _county(ref: str):
@@ -47,8 +40,8 @@ def _write(path: str, data: bytes) -> None:
 @export.command("roadmap")
 @click.option("--firm", "code", required=True, help="企业统一社会信用代码")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 PDF 文件")
-@click.option("--today", default=None, help="编制日期 YYYY-MM-DD（默认今天）")
-def roadmap_cmd(code: str, output: str, today: str | None) -> None:
+@today_option("编制日期 YYYY-MM-DD（默认今天）")
+def roadmap_cmd(code: str, output: str, today: date) -> None:
     """一家企业的“一企一策”路线图 PDF。"""
     from pipeline.extensions import db
     from pipeline.models import Firm
@@ -57,7 +50,7 @@ def roadmap_cmd(code: str, output: str, today: str | None) -> None:
     firm = db.session.scalars(select(Firm).where(Firm.credit_code == code.strip().upper())).first()
     if firm is None:
         raise click.BadParameter(f"找不到统一社会信用代码为“{code}”的企业", param_hint="--firm")
-    pdf = render_roadmap(firm.id, _today(today))
+    pdf = render_roadmap(firm.id, today)
     _write(output, pdf)
     click.echo(f"已导出 {firm.name} 的路线图：{output}（{pdf.pages} 页）")
 
@@ -66,9 +59,9 @@ def roadmap_cmd(code: str, output: str, today: str | None) -> None:
 @click.option("--county", "county_ref", default=None, help="县区代码或名称")
 @click.option("--city", is_flag=True, help="全市简报（含县区排名）")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="输出的 PDF 文件")
-@click.option("--today", default=None, help="截至日期 YYYY-MM-DD（默认今天）")
+@today_option("截至日期 YYYY-MM-DD（默认今天）")
 @click.option("--no-record", is_flag=True, help="不记为一期简报（下期不与本期比较）")
-def briefing_cmd(county_ref: str | None, city: bool, output: str, today: str | None, no_record: bool) -> None:
+def briefing_cmd(county_ref: str | None, city: bool, output: str, today: date, no_record: bool) -> None:
     """县区或全市工作简报 PDF。"""
     from pipeline.extensions import db
     from pipeline.reports.documents import render_briefing
@@ -76,7 +69,7 @@ def briefing_cmd(county_ref: str | None, city: bool, output: str, today: str | N
     if city == bool(county_ref):
         raise click.UsageError("请指定 --county 县区，或 --city 全市（二选一）。")
     county = None if city else _county(county_ref)
-    pdf = render_briefing(county, _today(today), record=not no_record)
+    pdf = render_briefing(county, today, record=not no_record)
     db.session.commit()
     _write(output, pdf)
     click.echo(f"已导出{county.name if county else '全市'}简报：{output}（{pdf.pages} 页）")
@@ -85,8 +78,8 @@ def briefing_cmd(county_ref: str | None, city: bool, output: str, today: str | N
 @export.command("roadmaps")
 @click.option("--county", "county_ref", required=True, help="县区代码或名称")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="输出目录")
-@click.option("--today", default=None, help="编制日期 YYYY-MM-DD（默认今天）")
-def roadmaps_cmd(county_ref: str, output: str, today: str | None) -> None:
+@today_option("编制日期 YYYY-MM-DD（默认今天）")
+def roadmaps_cmd(county_ref: str, output: str, today: date) -> None:
     """一个县区全部在培企业的路线图，每家一个 PDF。"""
     from pipeline.reports.documents import render_roadmaps
     from pipeline.reports.jobs import _county_firm_ids, safe_filename
@@ -95,11 +88,10 @@ def roadmaps_cmd(county_ref: str, output: str, today: str | None) -> None:
     ids = _county_firm_ids(county.id)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
-    day = _today(today)
     n = 0
     with click.progressbar(length=len(ids), label=f"{county.name} 路线图") as bar:
         for start in range(0, len(ids), 50):
-            for firm, pdf in render_roadmaps(ids[start : start + 50], day):
+            for firm, pdf in render_roadmaps(ids[start : start + 50], today):
                 _write(str(out / f"{firm.credit_code}-{safe_filename(firm.name)}.pdf"), pdf)
                 n += 1
                 bar.update(1)

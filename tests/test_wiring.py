@@ -71,7 +71,8 @@ def test_scheduler_registers_every_job_of_the_table(app, db):
     sched = scheduler.build_scheduler(app, "test-holder", echo=lambda m: None)
     ids = {j.id for j in sched.get_jobs()}
     assert {job.id for job in scheduler.JOBS} <= ids
-    assert ids - {job.id for job in scheduler.JOBS} <= {"lease-heartbeat", "catch-up-scan"}
+    channels = {f"reminders-deliver-{c}" for c in scheduler.DELIVERY_CHANNELS}
+    assert ids - {job.id for job in scheduler.JOBS} <= {"lease-heartbeat", "catch-up-scan", *channels}
     assert {"report-jobs", "goal-snapshot", "compliance-refresh", "briefing-delivery"} <= ids
 
 

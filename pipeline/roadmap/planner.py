@@ -43,7 +43,10 @@ Optional planning keys read from the profile JSON (``parse_plan_input``), beside
 ``assumptions``: ``tsme_registered`` (bool, default false: the firm is not yet in the tech-SME
 database, so ``tsme.register`` comes first), ``hnte_cert_expiry`` (date: the HNTE certificate
 is valid until then; the firm re-applies in that year), ``incident_date`` (date of the latest
-major incident; without it ``incident_within_year: true`` is taken as an incident today).
+major incident; without it ``incident_within_year: true`` is taken as an incident today),
+``fast_track`` (bool: the firm's county has a 知识产权保护中心 预审 fast track, so the fast-track
+lead times apply), ``applied_years`` (years in which the firm already applied or failed: with the
+calendar's ``one_per_year`` rule no other batch of such a year is planned, code ``one_per_year``).
 """
 
 from __future__ import annotations
@@ -135,7 +138,7 @@ DEFAULT_ASSUMPTIONS = {
 }
 
 _PLACEHOLDER_DATE = date(2100, 1, 1)
-CODE_ORDER = ("cert_valid", "H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10")
+CODE_ORDER = ("cert_valid", "one_per_year", "H1", "H2", "H3", "H4", "H5", "H6", "H7", "H8", "H9", "H10")
 
 
 # ==================================================================== input
@@ -149,6 +152,9 @@ class PlanExtras:
     hnte_cert_expiry: date | None = None
     incident_date: date | None = None
     fast_track: bool = False  # the county has a 知识产权保护中心 预审 fast track (data of the county)
+    #: years in which the firm already applied (or failed): with the calendar's one-per-year rule,
+    #: no other batch of such a year is planned; the retry is the next year's batch.
+    applied_years: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,11 +246,17 @@ def parse_plan_input(data, today: date | None = None):
     ft = data.get("fast_track")
     if ft is not None and not isinstance(ft, bool):
         raise ProfileError("fast_track", "必须是true或false")
+    applied = data.get("applied_years") or []
+    if not isinstance(applied, list) or any(
+        isinstance(y, bool) or not isinstance(y, int) or not 1990 <= y <= 2200 for y in applied
+    ):
+        raise ProfileError("applied_years", "必须是已申报年份（四位整数）的数组")
     extras = PlanExtras(
         tsme_registered=bool(t),
         hnte_cert_expiry=_opt_date(data, "hnte_cert_expiry"),
         incident_date=_opt_date(data, "incident_date"),
         fast_track=bool(ft),
+        applied_years=frozenset(applied),
     )
     return profile, extras, normalize_assumptions(data.get("assumptions"))
 
@@ -717,6 +729,11 @@ class _Planner:
             codes["cert_valid"] = (
                 f"高企证书有效期至{exp.isoformat()}，有效期内无需重新认定，"
                 f"应在证书到期当年（{exp.year}年）重新申请认定"
+            )
+        if Y in ex.applied_years and (self.cal is None or self.cal.one_per_year):
+            codes["one_per_year"] = (
+                f"{Y}年已申报过一次，每家企业每年只能申报一次，{Y}年其余批次不能再申报，"
+                f"重新申请须等{Y + 1}年批次"
             )
         days = (cutoff - p.registered_on).days
         if days < 365:
@@ -1704,6 +1721,7 @@ def plan(
 #: What a blocking condition needs when no planned lever reaches it (named in earlier_batches).
 CODE_LEVERS = {
     "cert_valid": "证书有效期：有效期内无需重新认定，到期当年再申请",
+    "one_per_year": "时间：每年只能申报一次，下一年度批次再申请",
     "H1": "时间：注册满一年后方可申请",
     "H2": "知识产权：须取得对主要产品起核心支持作用的授权知识产权",
     "H3": "技术领域：须先确定核心技术所属的三级领域代码（属数据缺失，计划不能替代）",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from pipeline.clock import to_shanghai
 from pipeline.extensions import db
 from pipeline.models import (
     ApplicationBatch,
@@ -23,6 +24,7 @@ from pipeline.models import (
     LeadTime,
     Milestone,
     Roadmap,
+    StageChange,
 )
 from pipeline.models.base import utcnow
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, Batch, PlanExtras, lead_times_version, make_calendar, plan
@@ -87,15 +89,47 @@ def _extras(firms: dict[int, Firm], today: date) -> dict[int, PlanExtras]:
             if fid not in incidents or occurred > incidents[fid]:
                 incidents[fid] = occurred
     fast = set(db.session.scalars(select(County.id).where(County.ip_fast_track.is_(True))))
+    applied = _applied_years(firms, ids)
     return {
         fid: PlanExtras(
             tsme_registered=f.tsme_year is not None and f.tsme_year >= today.year - 1,
             hnte_cert_expiry=f.hnte_cert_expiry,
             incident_date=incidents.get(fid),
             fast_track=f.county_id in fast,
+            applied_years=frozenset(applied.get(fid, ())),
         )
         for fid, f in firms.items()
     }
+
+
+def _applied_years(firms: dict[int, Firm], ids: list[int]) -> dict[int, set[int]]:
+    """firm id → the years (Asia/Shanghai) in which it applied for HNTE: each move to 已申报; a move
+    to 未通过 counts for its own year only when no move to 已申报 came in the 400 days before it (a
+    result published early next year belongs to last year's application). The firm's current stage
+    counts as a move at ``stage_changed_at`` (firms imported straight into a stage have no history)."""
+    moves: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for start in range(0, len(ids), 10000):
+        for fid, stage, at in db.session.execute(
+            select(StageChange.firm_id, StageChange.to_stage, StageChange.at).where(
+                StageChange.firm_id.in_(ids[start : start + 10000]),
+                StageChange.to_stage.in_(("applied", "failed")),
+            )
+        ).all():
+            moves[fid].append((at, stage))
+    for fid, f in firms.items():
+        if f.stage in ("applied", "failed") and f.stage_changed_at is not None:
+            moves[fid].append((f.stage_changed_at, f.stage))
+    out: dict[int, set[int]] = {}
+    for fid, ms in moves.items():
+        applied_at = [at for at, stage in ms if stage == "applied"]
+        years = {to_shanghai(at).year for at in applied_at}
+        for at, stage in ms:
+            if stage == "failed" and not any(
+                timedelta(0) <= at - a <= timedelta(days=400) for a in applied_at
+            ):
+                years.add(to_shanghai(at).year)
+        out[fid] = years
+    return out
 
 
 def _profiles(firm_ids: list[int], today: date):

@@ -280,3 +280,36 @@ def test_outlook_says_why_the_likely_batch_and_the_lever():
     d = plan(firm(tech_domain=None), T).to_dict()
     ol = outlook(d)
     assert ol["likely"] is None and "技术领域" in ol["lever"]
+
+
+def test_one_application_per_year_moves_the_retry_to_next_years_batch():
+    """Jiangsu practice: a firm that applied (or failed) in 2027 is not planned into 2027-2 or 2027-3."""
+    from pipeline.roadmap import default_calendar
+
+    today = date(2027, 6, 10)  # after 2027-1 (05-31); 2027-2 closes 07-15, 2027-3 08-31, 2028-1 05-31
+    free = plan(firm(), today).to_dict()
+    assert free["target"] == {"batch": "2027-2", "cutoff": "2027-07-15", "year": 2027}
+    d = plan(firm(applied_years=[2027]), today).to_dict()
+    assert d["target"] == {"batch": "2028-1", "cutoff": "2028-05-31", "year": 2028}
+    b = blocked(d)
+    assert list(b) == ["2027-2", "2027-3"]
+    assert all(x["blocked_by"] == ["one_per_year"] for x in b.values())
+    assert "2027年已申报过一次" in b["2027-2"]["why"] and "须等2028年批次" in b["2027-2"]["why"]
+    assert "每年只能申报一次" in b["2027-3"]["lever"]
+    assert d.get("likely_target") is None or d["likely_target"]["batch"] != "2027-2"
+    # an application in an earlier year does not block this year's batches
+    assert plan(firm(applied_years=[2026]), today).to_dict()["target"]["batch"] == "2027-2"
+    # the rule is calendar data: a calendar without it lets the firm re-submit in 2027-2
+    cal = default_calendar(today)
+    from dataclasses import replace as dc_replace
+
+    loose = plan(firm(applied_years=[2027]), today, dc_replace(cal, one_per_year=False)).to_dict()
+    assert loose["target"]["batch"] == "2027-2"
+    # bad input is refused, naming the key
+    import pytest
+
+    from pipeline.criteria import ProfileError
+
+    with pytest.raises(ProfileError) as e:
+        plan(firm(applied_years=["2027"]), today)
+    assert "applied_years" in str(e.value)

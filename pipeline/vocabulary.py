@@ -410,6 +410,34 @@ SUBMISSION_STATUSES = {
     "rejected": N_("已退回"),
 }
 
+# ---- issue 11 (i11b): milestone identity on regeneration
+# A generated milestone whose subject changed at a regeneration (e.g. 研发费用 for 2026 became 2027) is
+# closed with this status and a new milestone is made; it is not a status anyone sets by hand, so it is
+# not in MILESTONE_STATUSES (the form's and the API's choices).
+MILESTONE_SUPERSEDED = "superseded"
+MILESTONE_STATUS_LABELS = {**MILESTONE_STATUSES, MILESTONE_SUPERSEDED: N_("已取代")}
+REMINDER_RULES["milestone_superseded"] = N_("有待确认进展的里程碑已被取代")
+# What the last regeneration did to the roadmap's milestones (roadmap.changes[].kind).
+ROADMAP_CHANGE_KINDS = {
+    "created": N_("首次生成"),
+    "target": N_("目标批次调整"),
+    "added": N_("新增"),
+    "moved": N_("期限调整"),
+    "retitled": N_("内容调整"),
+    "superseded": N_("已取代"),
+    "obsolete": N_("不再需要（已有进展，保留）"),
+    "removed": N_("已移除"),
+}
+# The inputs of a plan, compared between two regenerations to say why it changed (roadmap.changed_inputs).
+ROADMAP_INPUTS = {
+    "year": N_("%(year)s年度数据"),
+    "ip": N_("知识产权"),
+    "facts": N_("企业资料（技术领域、成果转化、专家评分、研发管理等）"),
+    "extras": N_("证书、事故和科小登记情况"),
+    "calendar": N_("申报日历或知识产权周期"),
+    "date": N_("日期"),
+}
+
 # ---- issue 18: department tree, industry chains, 包联 responsibility, time in stage
 # Kinds of node in the department tree (city → county → town/street/park); "unassigned" is the one
 # holding node per county for firms whose town is not known yet (the migration's backfill).

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
-from pipeline.vocabulary import MILESTONE_OWNERS, MILESTONE_STATUSES  # noqa: F401  (labels of the rows below)
+from pipeline.vocabulary import MILESTONE_OWNERS, MILESTONE_STATUS_LABELS
 
 
 class ApplicationBatch(db.Model):
@@ -71,6 +71,10 @@ class Roadmap(db.Model):
     calendar_version: Mapped[str] = mapped_column(String(40))
     plan: Mapped[dict] = mapped_column(JSON)  # the planner's full output
     changes: Mapped[list | None] = mapped_column(JSON)  # what moved at the last regeneration, and why
+    # A fingerprint of the plan's inputs (per fiscal year, IP, other facts, calendar, date) and the
+    # inputs that differ from the previous regeneration's: the "why" of the change list (issue 11).
+    inputs: Mapped[dict | None] = mapped_column(JSON)
+    changed_inputs: Mapped[list | None] = mapped_column(JSON)
 
     firm = relationship("Firm")
     milestones: Mapped[list[Milestone]] = relationship(
@@ -101,13 +105,21 @@ class Milestone(db.Model):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     manual: Mapped[bool] = mapped_column(Boolean, default=False)  # added by hand, never regenerated away
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # Closed at a regeneration because its subject changed: the milestone that replaced it (issue 11).
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id", ondelete="SET NULL"))
+    superseded_on: Mapped[date | None] = mapped_column(Date)
 
     roadmap = relationship("Roadmap", back_populates="milestones")
     done_by = relationship("User")
+    superseded_by = relationship("Milestone", remote_side=[id], foreign_keys=[superseded_by_id])
 
     @property
     def status_label(self) -> str:
-        return MILESTONE_STATUSES.get(self.status, self.status)
+        return MILESTONE_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def superseded(self) -> bool:
+        return self.status == "superseded"
 
     @property
     def owner_label(self) -> str:

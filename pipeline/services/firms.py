@@ -372,13 +372,36 @@ def milestone_of(firm: Firm, milestone_id: int) -> Milestone:
     return _child_or_404(Milestone, firm, milestone_id)
 
 
+class MilestoneSuperseded(FirmError):
+    """A form (web or API) posted to a milestone a regeneration has closed as superseded."""
+
+    http_status = 409  # a conflict with the stored state, not a malformed request
+
+
+def open_milestone_of(firm: Firm, milestone_id: int) -> Milestone:
+    """The milestone a form writes to; one superseded since the form was opened is refused."""
+    ms = milestone_of(firm, milestone_id)
+    if ms.superseded:
+        new = ms.superseded_by
+        raise MilestoneSuperseded(
+            gettext(
+                "Milestone “%(title)s” was superseded by “%(new)s” when the roadmap was regenerated "
+                "on %(date)s; nothing was saved. Reload the page and update the new milestone.",
+                title=ms.title,
+                new=new.title if new is not None else "—",
+                date=ms.superseded_on.isoformat() if ms.superseded_on else "—",
+            )
+        )
+    return ms
+
+
 def update_milestone(
     user: User, firm: Firm, milestone_id: int, status: str, note: str | None, today: date
 ) -> Milestone:
     """An officer sets a milestone's status; done records who and when; a firm's pending report is cleared."""
     if status not in MILESTONE_STATUSES:
         raise FirmError(gettext("Unknown milestone status: %(status)s", status=status))
-    ms = milestone_of(firm, milestone_id)
+    ms = open_milestone_of(firm, milestone_id)
     fields = ("status", "evidence_note", "done_on", "progress_pending")
     before = snapshot(ms, fields)
     ms.status = status
@@ -398,7 +421,7 @@ def update_milestone(
 
 def report_progress(user: User, firm: Firm, milestone_id: int, note: str) -> Milestone:
     """A firm user reports progress; the officer sees it as pending until it is reviewed."""
-    ms = milestone_of(firm, milestone_id)
+    ms = open_milestone_of(firm, milestone_id)
     before = snapshot(ms, ("progress_note", "progress_pending", "status"))
     ms.progress_note = note.strip()
     ms.progress_pending = True

@@ -1,13 +1,18 @@
 """Roadmaps (一企一策): plan firms with the pure planner and keep the plans and milestones.
 
 Regeneration after a data change never loses work: milestones that are done, waived or added by
-hand stay as they are; open generated milestones are matched to the new plan by code (and order),
-moved or retitled in place, and the roadmap records what moved and why.
+hand stay as they are; an open generated milestone is the same milestone in the new plan only when
+its code and its subject (the fiscal year it is about, or its rank: the first utility model to file)
+agree, and is then moved or retitled in place; one whose subject changed is closed as superseded and
+a new one is made (notes, status and reports stay on the milestone they were written on). The
+roadmap records what was added, moved and superseded, and which input changed (issue 11).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
@@ -32,7 +37,7 @@ from pipeline.roadmap import what_if as plan_what_if
 from pipeline.roadmap.calendar import TsmeWindow, default_calendar, default_tsme_window
 from pipeline.services.audit import record
 from pipeline.services.profiles import load_profiles
-from pipeline.vocabulary import PLANNED_STAGES
+from pipeline.vocabulary import MILESTONE_SUPERSEDED, PLANNED_STAGES, ROADMAP_INPUTS
 
 KEEP_STATUSES = ("done", "waived")
 
@@ -139,6 +144,11 @@ def _profiles(firm_ids: list[int], today: date):
 
 def plan_firms(firm_ids: Iterable[int], today: date):
     """firm id → (Firm, Plan) for the given firms, without saving anything."""
+    planned, cal, lts, _stamps = _plan_with_inputs(firm_ids, today)
+    return planned, cal, lts
+
+
+def _plan_with_inputs(firm_ids: Iterable[int], today: date):
     ids = list(firm_ids)
     firms = {
         f.id: f
@@ -148,16 +158,68 @@ def plan_firms(firm_ids: Iterable[int], today: date):
     profiles = _profiles(ids, today)
     extras = _extras(firms, today)
     cal, lts = planner_calendar(today), planner_lead_times()
-    return (
-        {fid: (firms[fid], plan(p, today, cal, lts, extras=extras[fid])) for fid, p in profiles.items()},
-        cal,
-        lts,
+    version = f"{cal.version}/{lead_times_version(lts)}"
+    planned = {fid: (firms[fid], plan(p, today, cal, lts, extras=extras[fid])) for fid, p in profiles.items()}
+    stamps = {fid: input_stamp(p, extras[fid], version, today) for fid, p in profiles.items()}
+    return planned, cal, lts, stamps
+
+
+def _digest(value) -> str:
+    return hashlib.sha1(repr(value).encode()).hexdigest()[:12]
+
+
+def input_stamp(profile, extras: PlanExtras, calendar_version: str, today: date) -> dict[str, str]:
+    """A fingerprint of what a plan was made from, by input: ``year:2026`` (that year's figures),
+    ``ip``, ``facts`` (domain, conversions, grades, management, standards, flags), ``extras``
+    (certificate, incident, 科小 registration), ``calendar`` (batches and lead times), ``date``.
+    Two regenerations' stamps differ exactly in the inputs that changed between them."""
+    stamp = {f"year:{y}": _digest(fig) for y, fig in sorted(profile.years.items())}
+    stamp["ip"] = _digest(tuple(sorted(map(repr, profile.ip))))
+    stamp["facts"] = _digest(
+        (
+            profile.registered_on,
+            profile.tech_domain,
+            sorted(dict(profile.conversions).items()),
+            sorted(dict(profile.grades).items()),
+            sorted(profile.rd_management),
+            profile.standards,
+            profile.incident_within_year,
+            profile.revoked_this_year,
+            profile.tsme,
+        )
     )
+    stamp["extras"] = _digest(extras)
+    stamp["calendar"] = calendar_version
+    stamp["date"] = today.isoformat()
+    return stamp
+
+
+def changed_inputs(before: dict | None, after: dict) -> list[str] | None:
+    """The inputs whose fingerprint differs (``None`` when the previous stamp is unknown)."""
+    if not before:
+        return None
+    keys = sorted(set(before) | set(after), key=lambda k: (k.startswith("year:") is False, k))
+    return [k for k in keys if before.get(k) != after.get(k)]
+
+
+def input_labels(keys: Iterable[str] | None) -> list[str]:
+    """The changed inputs as words in the UI language (``year:2026`` → 2026年度数据); years that only
+    entered or left the window because the date moved are said once, as the date."""
+    from flask_babel import gettext
+
+    out = []
+    for k in keys or ():
+        kind, _, year = k.partition(":")
+        label = ROADMAP_INPUTS.get(kind)
+        if label is None:
+            continue
+        out.append(gettext(label, year=year) if year else gettext(label))
+    return out
 
 
 def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = True) -> dict:
     """Plan the firms and store their roadmaps, keeping every milestone's work. Returns counts."""
-    planned, cal, lts = plan_firms(firm_ids, today)
+    planned, cal, lts, stamps = _plan_with_inputs(firm_ids, today)
     ids = list(planned)
     existing = {
         r.firm_id: r
@@ -173,8 +235,9 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
             milestones[m.roadmap_id].append(m)
     version = f"{cal.version}/{lead_times_version(lts)}"
     stats = {"planned": 0, "created": 0, "updated": 0, "with_target": 0}
-    audited: list[tuple[Roadmap, int, int]] = []
-    for fid, (_firm, result) in planned.items():
+    audited: list[tuple[Roadmap, int, list[dict]]] = []
+    flagged: list[tuple[Firm, Milestone]] = []
+    for fid, (firm, result) in planned.items():
         data = result.to_dict()
         roadmap = existing.get(fid)
         target = data["target"]
@@ -193,7 +256,7 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
             plan=data,
         )
         if roadmap is None:
-            roadmap = Roadmap(firm_id=fid, **fields)
+            roadmap = Roadmap(firm_id=fid, changed_inputs=None, **fields)
             # Through the relationship: one flush at the end writes every firm's rows together.
             roadmap.milestones = [_new_milestone(None, fid, m) for m in data["milestones"]]
             db.session.add(roadmap)
@@ -201,9 +264,13 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
             stats["created"] += 1
         else:
             previous_target = roadmap.target_batch
+            roadmap.changed_inputs = changed_inputs(roadmap.inputs, stamps[fid])
             for k, v in fields.items():
                 setattr(roadmap, k, v)
-            changes = _merge(roadmap, fid, milestones.get(roadmap.id, []), data["milestones"])
+            changes, superseded = _merge(
+                roadmap, fid, milestones.get(roadmap.id, []), data["milestones"], today
+            )
+            flagged += [(firm, m) for m in superseded if m.progress_pending]
             if previous_target != roadmap.target_batch:
                 changes.insert(
                     0,
@@ -215,25 +282,59 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
                     },
                 )
             stats["updated"] += 1
+        roadmap.inputs = stamps[fid]
         roadmap.changes = changes
         stats["planned"] += 1
         stats["with_target"] += target is not None
         if user is not None:
-            audited.append((roadmap, fid, len(changes)))
+            audited.append((roadmap, fid, changes))
     db.session.flush()
-    for roadmap, fid, n in audited:
-        record(
-            user,
-            "regenerate",
-            "roadmap",
-            roadmap.id,
-            fid,
-            None,
-            {"target_batch": roadmap.target_batch, "changes": n},
-        )
+    for roadmap, fid, changes in audited:
+        record(user, "regenerate", "roadmap", roadmap.id, fid, None, _audit_summary(roadmap, changes))
+    for firm, m in flagged:
+        _flag_superseded_report(firm, m)
     if commit:
         db.session.commit()
     return stats
+
+
+def _audit_summary(roadmap: Roadmap, changes: list[dict]) -> dict:
+    """What the firm's history shows for a regeneration: target, counts by kind, and why."""
+    counts = Counter(c["kind"] for c in changes)
+    out: dict = {"target_batch": roadmap.target_batch, "changes": len(changes)}
+    for kind in ("added", "moved", "removed"):
+        if counts[kind]:
+            out[kind] = counts[kind]
+    gone = [c["title"] for c in changes if c["kind"] == "superseded"]
+    if gone:
+        out["superseded"] = gone
+    if roadmap.changed_inputs:
+        out["why"] = roadmap.changed_inputs
+    return out
+
+
+def _flag_superseded_report(firm: Firm, m: Milestone) -> None:
+    """A firm's report still waiting on a milestone that was just superseded: tell the officer, who
+    decides whether it applies to the new milestone (the report stays where it was written)."""
+    from flask_babel import gettext
+
+    from pipeline.services.notify import notify_officers
+
+    new = m.superseded_by
+    notify_officers(
+        firm,
+        "milestone_superseded",
+        m.id,
+        gettext("%(firm)s: a milestone with a pending progress report was superseded", firm=firm.name),
+        gettext(
+            "“%(old)s” was superseded by “%(new)s” when the roadmap was regenerated. The firm's report "
+            "“%(note)s” stays on the old milestone; check whether it applies to the new one.",
+            old=m.title,
+            new=new.title if new is not None else "—",
+            note=m.progress_note or "",
+        ),
+        f"/firms/{firm.id}#ms-{m.id}",
+    )
 
 
 def _target_text(previous: str | None, data: dict) -> str:
@@ -265,52 +366,63 @@ def _new_milestone(roadmap: Roadmap | None, firm_id: int, m: dict) -> Milestone:
     )
 
 
-def _merge(roadmap: Roadmap, firm_id: int, current: list[Milestone], planned: list[dict]) -> list[dict]:
-    """Fold a new plan into the stored milestones; returns the list of changes, each with a reason."""
+_SUBJECT_YEAR = re.compile(r"(\d{4})年度")
+
+
+def milestone_subject(title: str | None) -> str:
+    """What a generated milestone is about besides its code: the fiscal year its title names
+    (“2026年度研发费用不低于…” → ``"2026"``), or ``""`` when it names none (then its rank among the
+    milestones of its code is its subject: the first utility model to file, the second, …)."""
+    found = _SUBJECT_YEAR.search(title or "")
+    return found.group(1) if found else ""
+
+
+def identities(items: Iterable[tuple[str, str]]) -> list[tuple[str, str, int]]:
+    """``(code, subject, rank)`` of each ``(code, title)`` in due order: two milestones are the same
+    milestone exactly when these agree (rank counts milestones of the same code and subject)."""
+    seen: Counter = Counter()
+    out = []
+    for code, title in items:
+        key = (code, milestone_subject(title))
+        out.append((*key, seen[key]))
+        seen[key] += 1
+    return out
+
+
+def _merge(
+    roadmap: Roadmap, firm_id: int, current: list[Milestone], planned: list[dict], today: date
+) -> tuple[list[dict], list[Milestone]]:
+    """Fold a new plan into the stored milestones. A planned milestone with the identity (code,
+    subject, rank) of an open stored one is that milestone: moved or retitled in place, its notes,
+    status and reports untouched. A stored open milestone whose code is planned again with another
+    subject is closed as superseded by a new one (its notes and reports stay on it). Returns the
+    changes (each with a reason) and the milestones superseded."""
     changes: list[dict] = []
-    kept = [m for m in current if m.manual or m.status in KEEP_STATUSES]
-    open_by_code: dict[str, list[Milestone]] = defaultdict(list)
-    for m in sorted(
-        (m for m in current if not m.manual and m.status not in KEEP_STATUSES), key=lambda m: m.due
-    ):
-        open_by_code[m.code].append(m)
-    finished = {(m.code, m.title) for m in kept if m.status in KEEP_STATUSES}
-    for p in planned:
-        due = date.fromisoformat(p["due"])
-        queue = open_by_code.get(p["code"])
-        if queue:
-            m = queue.pop(0)
-            if m.due != due:
-                changes.append(
-                    {
-                        "kind": "moved",
-                        "code": m.code,
-                        "title": p["title"],
-                        "from": m.due.isoformat(),
-                        "to": due.isoformat(),
-                        "text": f"“{p['title']}”期限由{m.due}调整为{due}（{p['basis']}）",
-                    }
-                )
-            if m.title != p["title"]:
-                changes.append(
-                    {
-                        "kind": "retitled",
-                        "code": m.code,
-                        "title": p["title"],
-                        "text": f"“{m.title}”调整为“{p['title']}”",
-                    }
-                )
-            m.due, m.title, m.addresses, m.basis, m.owner = (
-                due,
-                p["title"],
-                list(p["addresses"]),
-                p.get("basis"),
-                p["owner"],
-            )
-        elif (p["code"], p["title"]) in finished:
+    kept = [m for m in current if m.manual or m.status in KEEP_STATUSES or m.superseded]
+    open_ms = sorted((m for m in current if m not in kept), key=lambda m: (m.due, m.id or 0))
+    by_identity = dict(zip(identities((m.code, m.title) for m in open_ms), open_ms, strict=True))
+    done = [m for m in kept if m.status in KEEP_STATUSES]
+    finished = {(m.code, m.title) for m in done} | {
+        (m.code, milestone_subject(m.title)) for m in done if milestone_subject(m.title)
+    }
+    fresh: list[dict] = []
+    for key, p in zip(identities((p["code"], p["title"]) for p in planned), planned, strict=True):
+        m = by_identity.pop(key, None)
+        if m is not None:
+            changes += _update(m, p)
+        elif (p["code"], p["title"]) in finished or (key[1] and key[:2] in finished):
             continue  # already done (or waived): not asked again
         else:
-            db.session.add(_new_milestone(roadmap, firm_id, p))
+            fresh.append(p)
+    leftover: dict[str, list[Milestone]] = defaultdict(list)
+    for m in by_identity.values():
+        leftover[m.code].append(m)
+    superseded = []
+    for p in fresh:
+        new = _new_milestone(roadmap, firm_id, p)
+        db.session.add(new)
+        queue = leftover.get(p["code"])
+        if not queue:
             changes.append(
                 {
                     "kind": "added",
@@ -320,29 +432,80 @@ def _merge(roadmap: Roadmap, firm_id: int, current: list[Milestone], planned: li
                     "text": f"新增“{p['title']}”，期限{p['due']}",
                 }
             )
-    for queue in open_by_code.values():
+            continue
+        old = queue.pop(0)
+        changes.append(
+            {
+                "kind": "superseded",
+                "code": old.code,
+                "title": old.title,
+                "new_title": p["title"],
+                "was": old.status,
+                "from": old.due.isoformat(),
+                "to": p["due"],
+                "text": f"“{old.title}”已由“{p['title']}”（期限{p['due']}）取代",
+            }
+        )
+        old.status, old.superseded_on, old.superseded_by = MILESTONE_SUPERSEDED, today, new
+        superseded.append(old)
+    for queue in leftover.values():
         for m in queue:
-            if m.status == "doing" or m.progress_note or m.evidence_note:
-                # Work has started on it: keep it, and say the plan no longer needs it.
-                changes.append(
-                    {
-                        "kind": "obsolete",
-                        "code": m.code,
-                        "title": m.title,
-                        "text": f"“{m.title}”已不在新方案中，因已有进展予以保留",
-                    }
-                )
-                continue
-            changes.append(
-                {
-                    "kind": "removed",
-                    "code": m.code,
-                    "title": m.title,
-                    "text": f"“{m.title}”按最新数据已无需办理，已移除",
-                }
-            )
-            db.session.delete(m)
+            changes.append(_drop(m))
+    return changes, superseded
+
+
+def _update(m: Milestone, p: dict) -> list[dict]:
+    """The same milestone in the new plan: new date and wording; its work stays as it is."""
+    changes = []
+    due = date.fromisoformat(p["due"])
+    if m.due != due:
+        changes.append(
+            {
+                "kind": "moved",
+                "code": m.code,
+                "title": p["title"],
+                "from": m.due.isoformat(),
+                "to": due.isoformat(),
+                "text": f"“{p['title']}”期限由{m.due}调整为{due}（{p['basis']}）",
+            }
+        )
+    if m.title != p["title"]:
+        changes.append(
+            {
+                "kind": "retitled",
+                "code": m.code,
+                "title": p["title"],
+                "old_title": m.title,
+                "text": f"“{m.title}”调整为“{p['title']}”",
+            }
+        )
+    m.due, m.title, m.addresses, m.basis, m.owner = (
+        due,
+        p["title"],
+        list(p["addresses"]),
+        p.get("basis"),
+        p["owner"],
+    )
     return changes
+
+
+def _drop(m: Milestone) -> dict:
+    """A stored open milestone the new plan no longer has at all."""
+    if m.status == "doing" or m.progress_note or m.evidence_note:
+        # Work has started on it: keep it, and say the plan no longer needs it.
+        return {
+            "kind": "obsolete",
+            "code": m.code,
+            "title": m.title,
+            "text": f"“{m.title}”已不在新方案中，因已有进展予以保留",
+        }
+    db.session.delete(m)
+    return {
+        "kind": "removed",
+        "code": m.code,
+        "title": m.title,
+        "text": f"“{m.title}”按最新数据已无需办理，已移除",
+    }
 
 
 def what_if(firm: Firm, changes: dict, today: date) -> dict:

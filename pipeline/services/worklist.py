@@ -28,6 +28,7 @@ from sqlalchemy.orm import aliased
 from pipeline.extensions import db
 from pipeline.models import FigureSubmission, Firm, Milestone, User
 from pipeline.services.scope import scope_filter
+from pipeline.vocabulary import MILESTONE_SUPERSEDED
 
 DUE_SOON_DAYS = 14
 CERT_RISK_DAYS = 90
@@ -123,9 +124,11 @@ def _queries(user: User, today: date, firm_id=None) -> dict:
     risk = today + timedelta(days=CERT_RISK_DAYS)
     return {
         "submission": _submissions(user, firm_id, "pending").order_by(FigureSubmission.submitted_at),
-        "progress": _milestones(user, firm_id, Milestone.progress_pending.is_(True)).order_by(
-            Milestone.updated_at
-        ),
+        # A report on a milestone since superseded is flagged to the officer by a notification at the
+        # regeneration (issue 11); it cannot be confirmed any more, so it leaves this list.
+        "progress": _milestones(
+            user, firm_id, Milestone.progress_pending.is_(True), Milestone.status != MILESTONE_SUPERSEDED
+        ).order_by(Milestone.updated_at),
         "overdue": _milestones(
             user,
             firm_id,

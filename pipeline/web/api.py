@@ -20,7 +20,7 @@ from pipeline.extensions import csrf, db
 from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
 from pipeline.services.certificates import firm_state
 from pipeline.services.scope import get_firm_or_404, scope_filter
-from pipeline.vocabulary import MILESTONE_STATUSES, STAGES
+from pipeline.vocabulary import MILESTONE_STATUS_LABELS, MILESTONE_STATUSES, STAGES
 from pipeline.web.errors import api_error_body
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -131,12 +131,13 @@ def _milestone(ms: Milestone) -> dict:
         "due": _iso(ms.due),
         "owner": ms.owner,
         "status": ms.status,
-        "status_label": MILESTONE_STATUSES.get(ms.status, ms.status),
+        "status_label": MILESTONE_STATUS_LABELS.get(ms.status, ms.status),
         "evidence_note": ms.evidence_note,
         "progress_note": ms.progress_note,
         "progress_pending": bool(ms.progress_pending),
         "done_on": _iso(ms.done_on),
         "manual": bool(ms.manual),
+        "superseded_by_id": ms.superseded_by_id,
     }
 
 
@@ -327,7 +328,7 @@ def milestone(firm_id: int, milestone_id: int):
         if note is not None:
             ms = firm_service.report_progress(user, f, milestone_id, note)
     except firm_service.FirmError as exc:
-        raise ApiError(422, str(exc)) from None
+        raise ApiError(getattr(exc, "http_status", 422), str(exc)) from None
     return jsonify(_milestone(ms))
 
 

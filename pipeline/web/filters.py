@@ -78,9 +78,16 @@ def cert_state_of(cert_date, expiry) -> str:
 
 def register_filters(app: Flask) -> None:
     from pipeline.roadmap import outlook
+    from pipeline.services.roadmaps import input_labels
 
     app.jinja_env.filters.update(
-        wan=wan, pct=pct, local_dt=local_dt, cn_date=cn_date, ui_date=ui_date, outlook=outlook
+        wan=wan,
+        pct=pct,
+        local_dt=local_dt,
+        cn_date=cn_date,
+        ui_date=ui_date,
+        outlook=outlook,
+        roadmap_inputs=input_labels,
     )
     from pipeline.vocabulary import LANGUAGES
 

@@ -103,14 +103,19 @@ def confirm(firm_id: int, milestone_id: int):
     status = request.form.get("status")
     if status not in ("done", "doing"):
         abort(400)
-    ms = firm_service.update_milestone(
-        current_user,
-        firm,
-        milestone_id,
-        status,
-        (request.form.get("evidence_note") or "").strip()[:1000] or None,
-        clock.today(),
-    )
+    try:
+        ms = firm_service.update_milestone(
+            current_user,
+            firm,
+            milestone_id,
+            status,
+            (request.form.get("evidence_note") or "").strip()[:1000] or None,
+            clock.today(),
+        )
+    except firm_service.FirmError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _back()
     flash(
         _("%(firm)s: “%(title)s” confirmed as done.", firm=firm.name, title=ms.title)
         if status == "done"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.vocabulary import MILESTONE_STATUSES, STAGES
+from pipeline.vocabulary import MILESTONE_STATUS_LABELS, MILESTONE_STATUSES, STAGES
 
 
 def _nullable(schema: dict) -> dict:
@@ -87,13 +87,14 @@ MILESTONE_PROPS = {
     "basis": _nullable(STR),
     "due": DATE,
     "owner": STR,
-    "status": {"type": "string", "enum": list(MILESTONE_STATUSES)},
+    "status": {"type": "string", "enum": list(MILESTONE_STATUS_LABELS)},
     "status_label": STR,
     "evidence_note": _nullable(STR),
     "progress_note": _nullable(STR),
     "progress_pending": {"type": "boolean"},
     "done_on": _nullable(DATE),
     "manual": {"type": "boolean"},
+    "superseded_by_id": _nullable(INT),
 }
 MILESTONE = {"type": "object", "required": list(MILESTONE_PROPS), "properties": MILESTONE_PROPS}
 YEAR_FC = {
@@ -259,6 +260,7 @@ SPEC = {
                     **_ok("Milestone"),
                     "403": _err("企业用户不能修改状态"),
                     "404": _err("企业或里程碑不存在，或无权查看"),
+                    "409": _err("里程碑已在重新生成时被取代，未保存任何内容"),
                     "422": _err("请求体无效（消息中指明字段名）"),
                 },
             }

@@ -32,9 +32,14 @@ def status(firm_id: int, milestone_id: int):
     if not form.validate():
         flash(_("Could not update the milestone: %(errors)s", errors=join_errors(form.errors)), "danger")
         return _back(firm.id)
-    ms = firm_service.update_milestone(
-        current_user, firm, milestone_id, form.status.data, form.evidence_note.data, clock.today()
-    )
+    try:
+        ms = firm_service.update_milestone(
+            current_user, firm, milestone_id, form.status.data, form.evidence_note.data, clock.today()
+        )
+    except firm_service.FirmError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _back(firm.id)
     flash(
         _(
             "Milestone “%(title)s” set to “%(status)s”.",
@@ -54,7 +59,12 @@ def progress(firm_id: int, milestone_id: int):
     if not form.validate():
         flash(_("Could not submit the progress note: %(errors)s", errors=join_errors(form.errors)), "danger")
         return _back(firm.id)
-    ms = firm_service.report_progress(current_user, firm, milestone_id, form.progress_note.data)
+    try:
+        ms = firm_service.report_progress(current_user, firm, milestone_id, form.progress_note.data)
+    except firm_service.FirmError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return _back(firm.id)
     flash(
         _("Progress on “%(title)s” submitted; waiting for the officer to confirm.", title=ms.title), "success"
     )

@@ -60,6 +60,7 @@ class Firm(db.Model):
         Index("ix_firm_county_name", "county_id", "name", "id"),
         Index("ix_firm_county_stage_moved", "county_id", "stage", "stage_changed_at"),
         Index("ix_firm_stage_moved", "stage", "stage_changed_at"),
+        Index("ix_firm_county_cert_expiry", "county_id", "hnte_cert_expiry"),  # issue 15: the inbox
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

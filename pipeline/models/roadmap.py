@@ -86,7 +86,12 @@ class Milestone(db.Model):
     __tablename__ = "milestone"
     # The inbox counts in every page's navigation (open milestones of the scope's firms by due date)
     # seek this index per firm instead of scanning every open milestone of the city (issue 15).
-    __table_args__ = (Index("ix_milestone_firm_status_due", "firm_id", "status", "due", "progress_pending"),)
+    __table_args__ = (
+        Index("ix_milestone_firm_status_due", "firm_id", "status", "due", "progress_pending"),
+        # issue 15: the inbox lists and counts (open milestones by due date; pending progress by time)
+        Index("ix_milestone_pending_status_due", "progress_pending", "status", "due", "firm_id"),
+        Index("ix_milestone_pending_updated", "progress_pending", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmap.id", ondelete="CASCADE"), index=True)

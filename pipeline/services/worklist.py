@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import aliased
 
 from pipeline.extensions import db
@@ -186,14 +186,14 @@ def _item(kind: str, row) -> Item:
 
 
 def items(
-    user: User, today: date, kind: str | None = None, firm_id: int | None = None
+    user: User, today: date, kind: str | None = None, firm_id: int | None = None, limit: int = LIMIT
 ) -> dict[str, list[Item]]:
-    """``{kind: [Item]}`` for the kinds asked (all by default), each capped at ``LIMIT``."""
+    """``{kind: [Item]}`` for the kinds asked (all by default), each capped at ``limit``."""
     out = {}
     for k, q in _queries(user, today, firm_id).items():
         if kind and k != kind:
             continue
-        out[k] = [_item(k, r) for r in db.session.execute(q.limit(LIMIT))]
+        out[k] = [_item(k, r) for r in db.session.execute(q.limit(limit))]
     return out
 
 
@@ -220,7 +220,17 @@ def action_count(user: User, today: date) -> int:
     return c["submission"] + c["progress"] + c["overdue"] + c["cert_risk"]
 
 
-def firm_choices(user: User) -> list[tuple[int, str]]:
-    """Firms in scope with anything in the inbox, for the firm filter (names only, one query)."""
-    rows = db.session.execute(select(Firm.id, Firm.name).where(_firms(user)).order_by(Firm.name).limit(2000))
+def firm_choices(user: User, today: date) -> list[tuple[int, str]]:
+    """Firms in scope with anything in the inbox, for the firm filter (names only, one query).
+
+    Issue 15: only the firms that have an item (not every firm in scope: 2,000 options were half
+    of a county officer's page)."""
+    ids = []
+    for k, q in _queries(user, today).items():
+        sq = q.order_by(None).subquery()
+        ids.append(select(sq.c.id if k in ("cert_risk", "cert_expiring") else sq.c.firm_id))
+    having = union(*ids).subquery()
+    rows = db.session.execute(
+        select(Firm.id, Firm.name).where(Firm.id.in_(select(having.c[0]))).order_by(Firm.name).limit(2000)
+    )
     return [(r[0], r[1]) for r in rows]

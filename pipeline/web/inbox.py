@@ -15,6 +15,7 @@ from pipeline.vocabulary import INBOX_KINDS, INBOX_KINDS_FIRM
 from pipeline.web.auth import staff_required
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+OVERVIEW_LIMIT = 20  # issue 15: items per kind on the overview (each kind's own view shows more)
 
 
 @bp.app_context_processor
@@ -55,13 +56,32 @@ def index():
     today = clock.today()
     if firm_id:
         get_firm_or_404(current_user, firm_id)  # a firm outside the scope is 404, as everywhere
+    # Issue 15: the lists, counts and firm choices are kept until the data stamp changes (any write);
+    # the overview shows the first OVERVIEW_LIMIT of each kind, a kind's own view up to worklist.LIMIT.
+    user = current_user._get_current_object()
+    limit = worklist.LIMIT if kind else OVERVIEW_LIMIT
+    groups = stamp.cached(
+        "inbox_items",
+        (user.id, today, kind, firm_id, limit),
+        lambda: worklist.items(user, today, kind, firm_id, limit),
+    )
+    counts = stamp.cached(
+        "inbox_counts", (user.id, today, firm_id), lambda: worklist.counts(user, today, firm_id)
+    )
+    firms = (
+        stamp.cached("inbox_firms", (user.id, today), lambda: worklist.firm_choices(user, today))
+        if user.role != "firm"
+        else []
+    )
+    if firm_id and firm_id not in {fid for fid, _name in firms} and user.role != "firm":
+        firms = [*firms, (firm_id, get_firm_or_404(user, firm_id).name)]  # the chosen firm stays chosen
     return render_template(
         "inbox/index.html",
-        groups=worklist.items(current_user, today, kind, firm_id),
-        counts=worklist.counts(current_user, today, firm_id),
+        groups=groups,
+        counts=counts,
         kind=kind,
         firm_id=firm_id,
-        firms=worklist.firm_choices(current_user) if current_user.role != "firm" else [],
+        firms=firms,
         kinds=worklist.KINDS,
         today=today,
         inbox_labels=INBOX_KINDS,

@@ -1,13 +1,13 @@
 """issue 15: indexes for the inbox lists and counts (open milestones by due date, pending progress, certificates)
 
 Revision ID: i15_inbox_indexes
-Revises: i15_data_stamp
+Revises: i11b_milestone_identity
 """
 
 from alembic import op
 
 revision = "i15_inbox_indexes"
-down_revision = "i15_data_stamp"
+down_revision = "i11b_milestone_identity"
 branch_labels = None
 depends_on = None
 

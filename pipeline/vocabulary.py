@@ -56,9 +56,13 @@ CITY_LABEL = N_("全市")
 
 # ================================================================== firm data
 
+#: One name per IP kind, used everywhere (forms, pages, PDFs and the planner's milestone texts).
+#: plant_variety is named by its statutory right, 植物新品种权 (《种子法》第二十八条, 《植物新品种保护条例》
+#: 第六条: the holder has the 品种权), as the IC layout is named 集成电路布图设计专有权; the HNTE
+#: 工作指引's list says just "植物新品种" (issue 14: the core used one name, the pages the other).
 IP_KINDS = {
     "invention_patent": N_("发明专利"),
-    "plant_variety": N_("植物新品种"),
+    "plant_variety": N_("植物新品种权"),
     "crop_variety": N_("国家级农作物品种"),
     "new_drug": N_("国家新药"),
     "tcm_protected": N_("国家一级中药保护品种"),

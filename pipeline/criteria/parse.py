@@ -189,15 +189,8 @@ def _ip(i, raw):
     )
 
 
-def parse_profile(data, application_date=None) -> Profile:  # noqa: C901 (to split: issue 13)
-    """Validate one decoded contract input and build a :class:`Profile`.
-
-    ``application_date`` given (the planner's door): the profile's own ``application_date`` is
-    optional and ignored, this date is used instead. Optional ``as_of`` (YYYY-MM-DD): the date the
-    figures are read; window years ending before it are closed (gaps say which can still change).
-    """
-    if not isinstance(data, dict):
-        raise ProfileError("输入", "必须是JSON对象")
+def _dates(data, application_date):
+    """(registered_on, application date, as_of); a registration after the application is refused."""
     reg = _date(data.get("registered_on"), "registered_on", "注册日期")
     if application_date is None:
         app = _date(data.get("application_date"), "application_date", "申请日期")
@@ -209,54 +202,74 @@ def parse_profile(data, application_date=None) -> Profile:  # noqa: C901 (to spl
     else:
         app = application_date
     as_of = None if data.get("as_of") is None else _date(data.get("as_of"), "as_of", "数据日期")
+    return reg, app, as_of
+
+
+def _domain(data):
     domain = data.get("tech_domain")
     if domain is not None and not isinstance(domain, str):
         raise ProfileError("tech_domain", "技术领域代码必须是字符串")
-    domain = domain.strip() if domain else None
+    return domain.strip() if domain else None
 
+
+def _years(data, reg_year):
     years = {}
     for key, raw in _obj(data.get("years"), "years", "years").items():
         y = _year_key(key, "years", "years")
-        years[y] = _year(y, raw, reg.year)
+        years[y] = _year(y, raw, reg_year)
+    return years
 
+
+def _ip_list(data):
     ip_raw = data.get("ip")
     if ip_raw is None:
         ip_raw = []
     if not isinstance(ip_raw, list):
         raise ProfileError("ip", "知识产权必须是数组")
-    ip = tuple(_ip(i, r) for i, r in enumerate(ip_raw))
+    return tuple(_ip(i, r) for i, r in enumerate(ip_raw))
 
-    conversions = {}
-    for key, raw in _obj(data.get("conversions"), "conversions", "conversions").items():
-        y = _year_key(key, "conversions", "conversions")
-        path = f"conversions.{key}"
-        if isinstance(raw, bool) or raw is None:
-            raise ProfileError(path, "科技成果转化数必须是整数")
-        n = _number(raw, path, "科技成果转化数")
-        if n < 0:
-            raise ProfileError(path, "科技成果转化数不能为负数")
-        if n != n.to_integral_value():
-            raise ProfileError(path, "科技成果转化数必须是整数")
-        conversions[y] = int(n)
 
+def _conversion_count(key, raw):
+    path = f"conversions.{key}"
+    if isinstance(raw, bool) or raw is None:
+        raise ProfileError(path, "科技成果转化数必须是整数")
+    n = _number(raw, path, "科技成果转化数")
+    if n < 0:
+        raise ProfileError(path, "科技成果转化数不能为负数")
+    if n != n.to_integral_value():
+        raise ProfileError(path, "科技成果转化数必须是整数")
+    return int(n)
+
+
+def _conversions(data):
+    return {
+        _year_key(key, "conversions", "conversions"): _conversion_count(key, raw)
+        for key, raw in _obj(data.get("conversions"), "conversions", "conversions").items()
+    }
+
+
+def _grades(data):
     grades = {}
     for key, raw in _obj(data.get("grades"), "grades", "grades").items():
-        if raw is None:
+        if raw is None or key not in GRADE_KEYS:
             continue
-        if key in GRADE_KEYS:
-            if not isinstance(raw, str) or raw.strip().upper() not in GRADES:
-                raise ProfileError(f"grades.{key}", f"等级必须是A、B、C、D、E之一，收到“{raw}”")
-            grades[key] = raw.strip().upper()
+        if not isinstance(raw, str) or raw.strip().upper() not in GRADES:
+            raise ProfileError(f"grades.{key}", f"等级必须是A、B、C、D、E之一，收到“{raw}”")
+        grades[key] = raw.strip().upper()
+    return grades
 
+
+def _rd_management(data):
     rdm_raw = data.get("rd_management")
     if isinstance(rdm_raw, list):
-        rdm = frozenset(k for k in rdm_raw if k in RD_MANAGEMENT_POINTS)
-    else:
-        rdm_raw = _obj(rdm_raw, "rd_management", "rd_management")
-        rdm = frozenset(
-            k for k, v in rdm_raw.items() if k in RD_MANAGEMENT_POINTS and _bool(v, f"rd_management.{k}", k)
-        )
+        return frozenset(k for k in rdm_raw if k in RD_MANAGEMENT_POINTS)
+    rdm_raw = _obj(rdm_raw, "rd_management", "rd_management")
+    return frozenset(
+        k for k, v in rdm_raw.items() if k in RD_MANAGEMENT_POINTS and _bool(v, f"rd_management.{k}", k)
+    )
 
+
+def _tsme_flags(data):
     t_raw = _obj(data.get("tsme"), "tsme", "tsme")
     t_vals = {}
     for k in TSME_KEYS:
@@ -265,7 +278,31 @@ def parse_profile(data, application_date=None) -> Profile:  # noqa: C901 (to spl
             t_vals[k] = None
         else:
             t_vals[k] = _bool(v, f"tsme.{k}", k)
+    return TsmeFlags(**t_vals)
 
+
+def _flag(data, key):
+    return _bool(data.get(key), key, key)
+
+
+def parse_profile(data, application_date=None) -> Profile:
+    """Validate one decoded contract input and build a :class:`Profile`.
+
+    ``application_date`` given (the planner's door): the profile's own ``application_date`` is
+    optional and ignored, this date is used instead. Optional ``as_of`` (YYYY-MM-DD): the date the
+    figures are read; window years ending before it are closed (gaps say which can still change).
+    The parts are read in a fixed order, so the first error reported is always the same one.
+    """
+    if not isinstance(data, dict):
+        raise ProfileError("输入", "必须是JSON对象")
+    reg, app, as_of = _dates(data, application_date)
+    domain = _domain(data)
+    years = _years(data, reg.year)
+    ip = _ip_list(data)
+    conversions = _conversions(data)
+    grades = _grades(data)
+    rdm = _rd_management(data)
+    tsme = _tsme_flags(data)
     return Profile(
         application_date=app,
         registered_on=reg,
@@ -275,11 +312,9 @@ def parse_profile(data, application_date=None) -> Profile:  # noqa: C901 (to spl
         conversions=conversions,
         grades=grades,
         rd_management=rdm,
-        standards=_bool(data.get("standards"), "standards", "standards"),
-        incident_within_year=_bool(
-            data.get("incident_within_year"), "incident_within_year", "incident_within_year"
-        ),
-        revoked_this_year=_bool(data.get("revoked_this_year"), "revoked_this_year", "revoked_this_year"),
-        tsme=TsmeFlags(**t_vals),
+        standards=_flag(data, "standards"),
+        incident_within_year=_flag(data, "incident_within_year"),
+        revoked_this_year=_flag(data, "revoked_this_year"),
+        tsme=tsme,
         as_of=as_of,
     )

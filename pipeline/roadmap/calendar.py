@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from pipeline.vocabulary import IP_KINDS
+
 __all__ = [
     "Batch",
     "Calendar",
@@ -242,7 +244,74 @@ def _json_year(v, path):
     return v
 
 
-def calendar_from_json(data) -> Calendar:  # noqa: C901 (to split: issue 13)
+def _json_batch(i, b) -> Batch:
+    path = f"日历.batches[{i}]"
+    _json_obj(b, path)
+    bid = b.get("id")
+    if not isinstance(bid, str) or not bid.strip():
+        raise CalendarError(f"{path}.id：批次编号必须是非空字符串")
+    cutoff = _json_date(b.get("cutoff"), f"{path}.cutoff", "截止日期")
+    year = _json_year(b.get("year", cutoff.year), f"{path}.year")
+    opens = None if b.get("opens") is None else _json_date(b["opens"], f"{path}.opens", "开始日期")
+    if opens is not None and opens > cutoff:
+        raise CalendarError(f"{path}.opens：开始日期不能晚于截止日期")
+    rolling = b.get("rolling", False)
+    if not isinstance(rolling, bool):
+        raise CalendarError(f"{path}.rolling：必须是true或false")
+    return Batch(bid.strip(), cutoff, year, opens, rolling)
+
+
+def _json_list(data, key):
+    rows = data.get(key) or []
+    if not isinstance(rows, list):
+        raise CalendarError(f"日历.{key}：必须是数组")
+    return rows
+
+
+def _json_obj(row, path):
+    if not isinstance(row, dict):
+        raise CalendarError(f"{path}：必须是对象")
+    return row
+
+
+def _json_tsme_window(i, w) -> TsmeWindow:
+    path = f"日历.tsme_windows[{i}]"
+    _json_obj(w, path)
+    y = _json_year(w.get("year"), f"{path}.year")
+    o = _json_date(w.get("opens"), f"{path}.opens", "评价开始日期")
+    c = _json_date(w.get("closes"), f"{path}.closes", "评价截止日期")
+    if o > c:
+        raise CalendarError(f"{path}.opens：开始日期不能晚于截止日期")
+    r = (
+        default_tsme_window(y).renewal_by
+        if w.get("renewal_by") is None
+        else _json_date(w["renewal_by"], f"{path}.renewal_by", "更新截止日期")
+    )
+    return TsmeWindow(y, o, c, r)
+
+
+def _json_annual_reports(data) -> dict[int, date]:
+    reports = {}
+    for i, a in enumerate(_json_list(data, "annual_reports")):
+        path = f"日历.annual_reports[{i}]"
+        _json_obj(a, path)
+        reports[_json_year(a.get("year"), f"{path}.year")] = _json_date(
+            a.get("due"), f"{path}.due", "年报截止日期"
+        )
+    return reports
+
+
+def _json_practice(data) -> tuple[str, bool]:
+    province = data.get("province", DEFAULT_PROVINCE)
+    if not isinstance(province, str) or not province.strip():
+        raise CalendarError("日历.province：省份必须是非空字符串")
+    one = data.get("one_per_year", True)
+    if not isinstance(one, bool):
+        raise CalendarError("日历.one_per_year：必须是true或false")
+    return province.strip(), one
+
+
+def calendar_from_json(data) -> Calendar:
     """``{"batches": [{"id": "2027-1", "cutoff": "2027-05-31"}, ...]}`` → :class:`Calendar`.
 
     Per batch, optional ``"year"`` (application year, default the cutoff's year), ``"opens"`` and
@@ -255,60 +324,11 @@ def calendar_from_json(data) -> Calendar:  # noqa: C901 (to split: issue 13)
     raw = data.get("batches")
     if not isinstance(raw, list) or not raw:
         raise CalendarError("日历.batches：必须是非空数组")
-    out = []
-    for i, b in enumerate(raw):
-        path = f"日历.batches[{i}]"
-        if not isinstance(b, dict):
-            raise CalendarError(f"{path}：必须是对象")
-        bid = b.get("id")
-        if not isinstance(bid, str) or not bid.strip():
-            raise CalendarError(f"{path}.id：批次编号必须是非空字符串")
-        cutoff = _json_date(b.get("cutoff"), f"{path}.cutoff", "截止日期")
-        year = _json_year(b.get("year", cutoff.year), f"{path}.year")
-        opens = None if b.get("opens") is None else _json_date(b["opens"], f"{path}.opens", "开始日期")
-        if opens is not None and opens > cutoff:
-            raise CalendarError(f"{path}.opens：开始日期不能晚于截止日期")
-        rolling = b.get("rolling", False)
-        if not isinstance(rolling, bool):
-            raise CalendarError(f"{path}.rolling：必须是true或false")
-        out.append(Batch(bid.strip(), cutoff, year, opens, rolling))
-    windows = []
-    tw = data.get("tsme_windows") or []
-    if not isinstance(tw, list):
-        raise CalendarError("日历.tsme_windows：必须是数组")
-    for i, w in enumerate(tw):
-        path = f"日历.tsme_windows[{i}]"
-        if not isinstance(w, dict):
-            raise CalendarError(f"{path}：必须是对象")
-        y = _json_year(w.get("year"), f"{path}.year")
-        o = _json_date(w.get("opens"), f"{path}.opens", "评价开始日期")
-        c = _json_date(w.get("closes"), f"{path}.closes", "评价截止日期")
-        if o > c:
-            raise CalendarError(f"{path}.opens：开始日期不能晚于截止日期")
-        r = (
-            default_tsme_window(y).renewal_by
-            if w.get("renewal_by") is None
-            else _json_date(w["renewal_by"], f"{path}.renewal_by", "更新截止日期")
-        )
-        windows.append(TsmeWindow(y, o, c, r))
-    reports = {}
-    ar = data.get("annual_reports") or []
-    if not isinstance(ar, list):
-        raise CalendarError("日历.annual_reports：必须是数组")
-    for i, a in enumerate(ar):
-        path = f"日历.annual_reports[{i}]"
-        if not isinstance(a, dict):
-            raise CalendarError(f"{path}：必须是对象")
-        reports[_json_year(a.get("year"), f"{path}.year")] = _json_date(
-            a.get("due"), f"{path}.due", "年报截止日期"
-        )
-    province = data.get("province", DEFAULT_PROVINCE)
-    if not isinstance(province, str) or not province.strip():
-        raise CalendarError("日历.province：省份必须是非空字符串")
-    one = data.get("one_per_year", True)
-    if not isinstance(one, bool):
-        raise CalendarError("日历.one_per_year：必须是true或false")
-    return make_calendar(out, windows, reports, province.strip(), one)
+    batches = [_json_batch(i, b) for i, b in enumerate(raw)]
+    windows = [_json_tsme_window(i, w) for i, w in enumerate(_json_list(data, "tsme_windows"))]
+    reports = _json_annual_reports(data)
+    province, one = _json_practice(data)
+    return make_calendar(batches, windows, reports, province, one)
 
 
 def calendar_to_json(cal: Calendar) -> dict:
@@ -345,16 +365,20 @@ def calendar_to_json(cal: Calendar) -> dict:
 
 # ------------------------------------------------------------------ lead times
 
+#: The one name per IP kind (``pipeline.vocabulary.IP_KINDS``), in the order the lead-time table lists them.
 IP_KIND_NAMES = {
-    "invention_patent": "发明专利",
-    "utility_model": "实用新型专利",
-    "design": "外观设计专利",
-    "software_copyright": "软件著作权",
-    "plant_variety": "植物新品种权",
-    "crop_variety": "国家级农作物品种",
-    "new_drug": "国家新药",
-    "tcm_protected": "国家一级中药保护品种",
-    "ic_layout": "集成电路布图设计专有权",
+    k: IP_KINDS[k]
+    for k in (
+        "invention_patent",
+        "utility_model",
+        "design",
+        "software_copyright",
+        "plant_variety",
+        "crop_variety",
+        "new_drug",
+        "tcm_protected",
+        "ic_layout",
+    )
 }
 
 

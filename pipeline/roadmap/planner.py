@@ -80,6 +80,7 @@ from pipeline.criteria.rules import (
     TSME_DOC,
     days_in_year,
     hires_needed,
+    rd_band_pct,
 )
 
 from .calendar import (
@@ -616,6 +617,55 @@ def hires_at(staff, tech, w: Decimal):
     return int(math.ceil(need / (9 * w)))
 
 
+def _water_fill(free, need):
+    """One R&D ratio for all free open years, capped year by year: year → minimum R&D."""
+    mins = {}
+    left = list(free)
+    rest = need
+    while left:
+        s_sum = sum(row[1] for row in left)
+        ratio = (rest / s_sum) if (s_sum > 0 and rest > 0) else ZERO
+        capped = [row for row in left if ratio * row[1] > row[3]]
+        if not capped:
+            for row in left:
+                mins[row[0]] = min(_ceil(ratio * row[1]), row[3])
+            break
+        for row in capped:
+            mins[row[0]] = row[3]
+            rest -= row[3]
+        left = [row for row in left if row not in capped]
+    return mins
+
+
+def _top_up(free, mins, short):
+    """Cent rounding against a cap left the total ``short`` (< 0): top up where there is room."""
+    if short >= 0:
+        return
+    for row in free:
+        room = row[3] - mins[row[0]]
+        add = min(room, -short)
+        if add > 0:
+            mins[row[0]] += add
+            short += add
+
+
+def _spread(extra, open_window, caps):
+    """Spread ``extra`` conversions over the open years, latest first, round robin under the caps."""
+    alloc = {y: 0 for y in open_window}
+    left = extra
+    order = sorted(open_window, reverse=True)
+    while left > 0:
+        moved = False
+        for y in order:
+            if left and alloc[y] < caps[y]:
+                alloc[y] += 1
+                left -= 1
+                moved = True
+        if not moved:
+            break
+    return alloc
+
+
 class _Planner:
     def __init__(self, profile, today, lead_times, assumptions, extras, overrides, calendar=None):
         self.cal = calendar
@@ -851,27 +901,55 @@ class _Planner:
 
     # ---------------------------------------------------------- R&D (H5, H6)
 
-    def _plan_rd(self, r, operated, open_window, years, ly):  # noqa: C901 (to split: issue 13)
-        codes = r.codes
+    def _plan_rd(self, r, operated, open_window, years, ly):
+        """H5/H6: the least R&D per open window year that meets the band, and domestic R&D."""
         if not operated:
             return
         missing = [
             y for y in operated if years.get(y) is None or years[y].sales is None or years[y].rd_total is None
         ]
         if missing:
-            codes["H5"] = (
+            r.codes["H5"] = (
                 f"缺少{'、'.join(map(str, missing))}年度的研发费用或销售收入数据，"
                 f"无法计算研发费用占比（{BAN}第十一条（五））"
             )
             return
         last_sales = _D(years[ly].sales)
-        pct = 5 if last_sales <= 5000 else (4 if last_sales <= 20000 else 3)
+        pct = rd_band_pct(last_sales)
         sales_sum = sum(_D(years[y].sales) for y in operated)
         required = sales_sum * pct / 100
         closed_rd = sum((_D(years[y].rd_total) for y in operated if self.closed(y)), ZERO)
+        rows = self._rd_rows(open_window, years)  # (y, S, baseline, cap, is_fixed)
+        free = [row for row in rows if not row[4]]
+        max_total = closed_rd + sum(row[3] for row in rows)
+        mins = {row[0]: row[2] for row in rows if row[4]}
+        if max_total >= required:
+            need = required - closed_rd - sum((row[2] for row in rows if row[4]), ZERO)
+            mins.update(_water_fill(free, need))
+            _top_up(free, mins, closed_rd + sum(mins.values()) - required)
+        else:
+            mins.update({row[0]: row[3] for row in free})
+            r.codes["H5"] = self._rd_infeasible_why(
+                operated, rows, pct, sales_sum, last_sales, required, closed_rd, max_total
+            )
+        # project: each free year spends max(baseline, minimum); added spend is domestic
+        new = {}
+        for y, _s, b, _cap, is_fixed in rows:
+            fy = years[y]
+            rd = b if is_fixed else max(b, mins[y])
+            dom = _D(fy.rd_dom) + (rd - b)
+            new[y] = (rd, min(dom, rd))
+        new = self._rd_domestic(r, operated, years, closed_rd, new)
+        for y, (rd, dom) in new.items():
+            years[y] = replace(years[y], rd_total=rd, rd_domestic=dom)
+        r.rd = [RDPlan(y, s, mins[y]) for y, s, b, cap, is_fixed in rows]
+        r.rd_info = (pct, _q(sales_sum), _ceil(required), last_sales)
+
+    def _rd_rows(self, open_window, years):
+        """Per open window year: (year, sales, baseline R&D, the most it can reach, fixed by what-if)."""
         M = self.A["max_rd_ratio"]
         fixed = self.ov.fixed_rd if self.ov is not None else {}
-        rows = []  # (y, S, baseline, cap, is_fixed)
+        rows = []
         for y in open_window:
             fy = years[y]
             s, b = _D(fy.sales), _D(fy.rd_total)
@@ -882,84 +960,47 @@ class _Planner:
             else:
                 cap = max(b, _floor(M * s))
             rows.append((y, s, b, cap, y in fixed))
-        need = required - closed_rd - sum((row[2] for row in rows if row[4]), ZERO)
-        free = [row for row in rows if not row[4]]
-        max_total = closed_rd + sum(row[3] for row in rows)
-        mins = {row[0]: row[2] for row in rows if row[4]}
-        feasible = max_total >= required
-        if feasible:
-            # water-filling: one R&D ratio for all free open years, capped year by year
-            left = list(free)
-            rest = need
-            while left:
-                s_sum = sum(row[1] for row in left)
-                ratio = (rest / s_sum) if (s_sum > 0 and rest > 0) else ZERO
-                capped = [row for row in left if ratio * row[1] > row[3]]
-                if not capped:
-                    for row in left:
-                        mins[row[0]] = min(_ceil(ratio * row[1]), row[3])
-                    break
-                for row in capped:
-                    mins[row[0]] = row[3]
-                    rest -= row[3]
-                left = [row for row in left if row not in capped]
-            short = closed_rd + sum(mins.values()) - required
-            if short < 0:  # cent rounding against a cap: top up where there is room
-                for row in free:
-                    room = row[3] - mins[row[0]]
-                    add = min(room, -short)
-                    if add > 0:
-                        mins[row[0]] += add
-                        short += add
-        else:
-            for row in free:
-                mins[row[0]] = row[3]
-            yrs = [row[0] for row in rows]
-            why = (
-                f"{_span(operated)}研发费用合计须达到销售收入合计{_fmt(_q(sales_sum))}万元的{pct}%"
-                f"（最近一年销售收入{_fmt(last_sales)}万元），即{_fmt(_ceil(required))}万元"
+        return rows
+
+    def _rd_infeasible_why(self, operated, rows, pct, sales_sum, last_sales, required, closed_rd, max_total):
+        M = self.A["max_rd_ratio"]
+        yrs = [row[0] for row in rows]
+        why = (
+            f"{_span(operated)}研发费用合计须达到销售收入合计{_fmt(_q(sales_sum))}万元的{pct}%"
+            f"（最近一年销售收入{_fmt(last_sales)}万元），即{_fmt(_ceil(required))}万元"
+        )
+        closed_yrs = [y for y in operated if self.closed(y)]
+        if closed_yrs:
+            why += f"；已结束的{_span(closed_yrs)}合计仅{_fmt(closed_rd)}万元"
+        if yrs:
+            extra = f"，{self.today.year}年仅剩{self.days_left}天" if self.today.year in yrs else ""
+            why += (
+                f"；{'、'.join(map(str, yrs))}年按研发投入最多达销售收入的{float(M) * 100:g}%计{extra}，"
+                f"合计最多{_fmt(max_total)}万元，占比{_pct(max_total, sales_sum)}，无法达到{pct}%"
             )
-            closed_yrs = [y for y in operated if self.closed(y)]
-            if closed_yrs:
-                why += f"；已结束的{_span(closed_yrs)}合计仅{_fmt(closed_rd)}万元"
-            if yrs:
-                extra = ""
-                if self.today.year in yrs:
-                    extra = f"，{self.today.year}年仅剩{self.days_left}天"
-                why += (
-                    f"；{'、'.join(map(str, yrs))}年按研发投入最多达销售收入的{float(M) * 100:g}%计{extra}，"
-                    f"合计最多{_fmt(max_total)}万元，占比{_pct(max_total, sales_sum)}，无法达到{pct}%"
-                )
-            else:
-                why += f"，占比{_pct(closed_rd, sales_sum)}，窗口年度均已结束，无法达到{pct}%"
-            codes["H5"] = why + f"（{BAN}第十一条（五））"
-        # project: each free year spends max(baseline, minimum); added spend is domestic
-        new = {}
-        for y, _s, b, _cap, is_fixed in rows:
-            fy = years[y]
-            rd = b if is_fixed else max(b, mins[y])
-            dom = _D(fy.rd_dom) + (rd - b)
-            new[y] = (rd, min(dom, rd))
+        else:
+            why += f"，占比{_pct(closed_rd, sales_sum)}，窗口年度均已结束，无法达到{pct}%"
+        return why + f"（{BAN}第十一条（五））"
+
+    def _rd_domestic(self, r, operated, years, closed_rd, new):
+        """H6: with too little domestic R&D, all R&D of the open years is planned in China."""
         rd_sum = closed_rd + sum(v[0] for v in new.values())
         dom_sum = sum(
             (_D(years[y].rd_dom) for y in operated if self.closed(y) if years[y].rd_dom is not None), ZERO
         ) + sum(v[1] for v in new.values())
-        if rd_sum > 0 and dom_sum * 10 < rd_sum * 6:
-            # not enough domestic R&D: all R&D of the open years in China from now on
-            closed_dom = dom_sum - sum(v[1] for v in new.values())
-            new = {y: (rd, rd) for y, (rd, _dom) in new.items()}
-            r.all_domestic = bool(new)
-            dom_max = closed_dom + sum(v[0] for v in new.values())
-            if dom_max * 10 < rd_sum * 6:
-                codes["H6"] = (
-                    f"{_span(operated)}境内研发费用最多{_fmt(dom_max)}万元，占研发费用合计"
-                    f"{_fmt(rd_sum)}万元的{_pct(dom_max, rd_sum)}，即使今后研发全部在境内开展"
-                    f"也低于60%（{BAN}第十一条（五））"
-                )
-        for y, (rd, dom) in new.items():
-            years[y] = replace(years[y], rd_total=rd, rd_domestic=dom)
-        r.rd = [RDPlan(y, s, mins[y]) for y, s, b, cap, is_fixed in rows]
-        r.rd_info = (pct, _q(sales_sum), _ceil(required), last_sales)
+        if not (rd_sum > 0 and dom_sum * 10 < rd_sum * 6):
+            return new
+        closed_dom = dom_sum - sum(v[1] for v in new.values())
+        new = {y: (rd, rd) for y, (rd, _dom) in new.items()}
+        r.all_domestic = bool(new)
+        dom_max = closed_dom + sum(v[0] for v in new.values())
+        if dom_max * 10 < rd_sum * 6:
+            r.codes["H6"] = (
+                f"{_span(operated)}境内研发费用最多{_fmt(dom_max)}万元，占研发费用合计"
+                f"{_fmt(rd_sum)}万元的{_pct(dom_max, rd_sum)}，即使今后研发全部在境内开展"
+                f"也低于60%（{BAN}第十一条（五））"
+            )
+        return new
 
     # ---------------------------------------------------------- staff (H4)
 
@@ -1106,50 +1147,73 @@ class _Planner:
                 opts.append(mk([t + (1, need_core)]))
         return opts, avail
 
-    def _plan_score(self, r, growth, operated, open_window, cutoff):  # noqa: C901 (to split: issue 13)
+    def _plan_score(self, r, growth, operated, open_window, cutoff):
+        """H2/H8: the cheapest mix of new IP, conversions and standards that reaches 71 at the
+        minimum (or the best minimum when none does)."""
         p, ipc = self.p, r.ipc
         opts, avail = self._ip_options(cutoff, ipc)
         if not opts:
-            cands = [
-                (lt.months, k, lt)
-                for k, lt in sorted(self.lts.items())
-                if k in IP_KINDS and lt.auto and lt.core_ok and lt.suits(p.tech_domain)
-            ]
-            why = "尚无已授权、可计入且对主要产品起核心支持作用的知识产权"
-            if cands:
-                m, k, lt = min(cands)
-                due = add_months(cutoff, -m)
-                why += (
-                    f"；最快的{IP_KIND_NAMES.get(k, k)}授权需{m}个月，须于{due.isoformat()}前提交申请，"
-                    f"已来不及"
-                )
-            else:
-                why += "；没有可在截止日前获得授权的知识产权类型"
-            r.codes["H2"] = why + f"（{BAN}第十一条（二））"
-            r.lever = "知识产权：截止日前已来不及获得授权，须改投更晚的批次"
+            self._no_ip_in_time(r, cutoff)
             opts = [()]
-        grades = p.grades
-        adv = S.GRADE_BANDS.get(grades.get("tech_advancement"), S.UNKNOWN_GRADE)[0]
-        sup = S.GRADE_BANDS.get(grades.get("core_support"), S.UNKNOWN_GRADE)[0]
-        std0 = 1 if p.standards else 0
-        std_opts = (0,) if p.standards else (0, 1)
+        adv = S.GRADE_BANDS.get(p.grades.get("tech_advancement"), S.UNKNOWN_GRADE)[0]
+        sup = S.GRADE_BANDS.get(p.grades.get("core_support"), S.UNKNOWN_GRADE)[0]
         g = growth[0][0] + growth[1][0]
-        fixed_rest = S.rd_management_points(ALL_RDM) + g
         # conversions: closed window years fixed, open ones can add up to a yearly cap
         conv = p.conversions
         n_years = len(operated) or 1
         total0 = sum(conv.get(y, 0) or 0 for y in operated)
-        Mc = self.A["max_conversions_per_year"]
-        caps = {}
-        for y in open_window:
-            have = conv.get(y, 0) or 0
-            caps[y] = int(self.f * Mc) if y == self.today.year else max(0, Mc - have)
+        caps = self._conversion_caps(open_window)
         cap_sum = sum(caps.values())
-        conv_opts = [0]
-        for k in (1, 2, 3, 4, 5):
-            extra = k * n_years - total0
-            if 0 < extra <= cap_sum:
-                conv_opts.append(extra)
+        conv_opts = [0] + [
+            k * n_years - total0 for k in (1, 2, 3, 4, 5) if 0 < k * n_years - total0 <= cap_sum
+        ]
+        best = self._best_mix(
+            opts, ipc, adv + sup, S.rd_management_points(ALL_RDM) + g, conv_opts, total0, n_years
+        )
+        _key, opt, extra, smin, ip_lo, cv, std_add = best
+        opt = self._invention_first(opt, avail, ipc)
+        r.std_add = bool(std_add)
+        r.smin_plan = smin
+        r.ip_add = tuple((part[2], part[5], part[3], part[4], part[6]) for part in opt)
+        alloc = _spread(extra, open_window, caps)
+        r.conv_extra = {y: n for y, n in alloc.items() if n}
+        r.conv_total = {y: (conv.get(y, 0) or 0) + alloc[y] for y in open_window}
+        if smin < PASS_SCORE:
+            self._score_short(r, smin, ip_lo, cv, g, adv, sup)
+
+    def _no_ip_in_time(self, r, cutoff):
+        """H2 cannot be met by the cutoff: say which kind would be fastest and since when it is late."""
+        p = self.p
+        cands = [
+            (lt.months, k, lt)
+            for k, lt in sorted(self.lts.items())
+            if k in IP_KINDS and lt.auto and lt.core_ok and lt.suits(p.tech_domain)
+        ]
+        why = "尚无已授权、可计入且对主要产品起核心支持作用的知识产权"
+        if cands:
+            m, k, _lt = min(cands)
+            due = add_months(cutoff, -m)
+            why += (
+                f"；最快的{IP_KIND_NAMES.get(k, k)}授权需{m}个月，须于{due.isoformat()}前提交申请，已来不及"
+            )
+        else:
+            why += "；没有可在截止日前获得授权的知识产权类型"
+        r.codes["H2"] = why + f"（{BAN}第十一条（二））"
+        r.lever = "知识产权：截止日前已来不及获得授权，须改投更晚的批次"
+
+    def _conversion_caps(self, open_window):
+        """Open year → the most conversions the plan may add in it (the rest of the current year)."""
+        conv, Mc = self.p.conversions, self.A["max_conversions_per_year"]
+        return {
+            y: int(self.f * Mc) if y == self.today.year else max(0, Mc - (conv.get(y, 0) or 0))
+            for y in open_window
+        }
+
+    def _best_mix(self, opts, ipc, grades_lo, fixed_rest, conv_opts, total0, n_years):
+        """(key, IP option, extra conversions, score min, IP points, conversion points, standards):
+        the cheapest mix reaching 71 at the minimum, else the one with the highest minimum."""
+        std0 = 1 if self.p.standards else 0
+        std_opts = (0,) if self.p.standards else (0, 1)
         best = None
         for opt in opts:
             add1 = sum(part[5] for part in opt if part[2] in CLASS_I)
@@ -1158,7 +1222,7 @@ class _Planner:
             qty = S.quantity_band(ipc.class1 + add1, ipc.class2 + add2)[0]
             acq = S.acquisition_band(ipc.own + add1 + add2, ipc.transferred)[0]
             for std_add in std_opts:
-                ip_lo = min(30, adv + sup + qty + acq + std0 + std_add)
+                ip_lo = min(30, grades_lo + qty + acq + std0 + std_add)
                 for extra in conv_opts:
                     cv = S.conversion_band(total0 + extra, n_years)[0]
                     smin = ip_lo + cv + fixed_rest
@@ -1175,40 +1239,22 @@ class _Planner:
                     )
                     if best is None or key < best[0]:
                         best = (key, opt, extra, smin, ip_lo, cv, std_add)
-        key, opt, extra, smin, ip_lo, cv, std_add = best
-        opt = self._invention_first(opt, avail, ipc)
-        r.std_add = bool(std_add)
-        r.smin_plan = smin
-        r.ip_add = tuple((part[2], part[5], part[3], part[4], part[6]) for part in opt)
-        # spread the extra conversions, latest open year first, round robin under the caps
-        alloc = {y: 0 for y in open_window}
-        left = extra
-        order = sorted(open_window, reverse=True)
-        while left > 0:
-            moved = False
-            for y in order:
-                if left and alloc[y] < caps[y]:
-                    alloc[y] += 1
-                    left -= 1
-                    moved = True
-            if not moved:
-                break
-        r.conv_extra = {y: n for y, n in alloc.items() if n}
-        r.conv_total = {y: (conv.get(y, 0) or 0) + alloc[y] for y in open_window}
-        if smin < PASS_SCORE:
-            why = (
-                f"按计划可达到的创新能力评价下限为{smin}分（知识产权{ip_lo}、成果转化{cv}、"
-                f"研究开发组织管理20、成长性{g}），低于71分"
-            )
-            unknown = [
-                n
-                for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
-                if p.grades.get(k) not in S.GRADE_BANDS
-            ]
-            if unknown:
-                why += f"；知识产权{'、'.join(unknown)}尚未评定，按0分计"
-            r.codes["H8"] = why + f"（{GUIDE}三（七））"
-            r.lever = r.lever or self._missing_lever(smin, adv, sup, g, cv)
+        return best
+
+    def _score_short(self, r, smin, ip_lo, cv, g, adv, sup):
+        why = (
+            f"按计划可达到的创新能力评价下限为{smin}分（知识产权{ip_lo}、成果转化{cv}、"
+            f"研究开发组织管理20、成长性{g}），低于71分"
+        )
+        unknown = [
+            n
+            for k, n in (("tech_advancement", "技术先进程度"), ("core_support", "核心支持作用"))
+            if self.p.grades.get(k) not in S.GRADE_BANDS
+        ]
+        if unknown:
+            why += f"；知识产权{'、'.join(unknown)}尚未评定，按0分计"
+        r.codes["H8"] = why + f"（{GUIDE}三（七））"
+        r.lever = r.lever or self._missing_lever(smin, adv, sup, g, cv)
 
     def _invention_first(self, opt, avail, ipc):
         """A consultant files an invention first where time allows: with no Class I held or
@@ -1815,7 +1861,157 @@ def _wi_num(key, v, lo, hi):
     return d
 
 
-def what_if(  # noqa: C901 (to split: issue 13)
+class _WhatIf:
+    """The changes being applied: the profile, assumptions, extras and the open-year overrides."""
+
+    def __init__(self, profile, assumptions, extras):
+        self.p = profile
+        self.A = assumptions
+        self.extras = extras
+        self.fixed_rd: dict[int, Decimal] = {}
+        self.ht_share: dict[int, Decimal] = {}
+        self.staff_add = 0
+        self.hires: list[tuple[int, date]] = []
+        self.reclassify = 0
+
+    def overrides(self) -> Overrides | None:
+        if not (self.fixed_rd or self.staff_add or self.ht_share or self.hires or self.reclassify):
+            return None
+        return Overrides(
+            fixed_rd=self.fixed_rd,
+            staff_add=self.staff_add,
+            ht_share=self.ht_share,
+            hires=tuple(self.hires),
+            reclassify=self.reclassify,
+        )
+
+
+def _wi_add_ip(w, key, val, today):
+    if not isinstance(val, Mapping):
+        raise WhatIfError("add_ip：必须是{类型: 数量}对象")
+    items = []
+    for kind, n in sorted(val.items()):
+        if kind not in IP_KINDS:
+            raise WhatIfError(f"add_ip.{kind}：未知的知识产权类型")
+        n = int(_wi_num(f"add_ip.{kind}", n, 0, 1000))
+        items += [IPItem(kind=kind, status="granted", acquired="own", core=True)] * n
+    w.p = replace(w.p, ip=w.p.ip + tuple(items))
+
+
+def _wi_shares(w, key, val, today):
+    if not isinstance(val, Mapping):
+        raise WhatIfError(f"{key}：必须是{{年份: 比例}}对象")
+    tgt = w.fixed_rd if key == "rd_ratio" else w.ht_share
+    for y, v in val.items():
+        tgt[_wi_year(key, y, today)] = _wi_num(f"{key}.{y}", v, 0, 1)
+
+
+def _wi_add_tech_staff(w, key, val, today):
+    w.staff_add = int(_wi_num(key, val, 0, 100000))
+
+
+def _wi_hire(i, h, today):
+    if not isinstance(h, Mapping):
+        raise WhatIfError(f"hires[{i}]：必须是对象")
+    n = int(_wi_num(f"hires[{i}].n", h.get("n"), 0, 100000))
+    try:
+        on = date.fromisoformat(str(h.get("on")).strip())
+    except ValueError:
+        raise WhatIfError(f"hires[{i}].on：“{h.get('on')}”不是有效日期（YYYY-MM-DD）") from None
+    if on < today:
+        raise WhatIfError(f"hires[{i}].on：入职日期{on.isoformat()}早于今天，已是既成事实")
+    return n, on
+
+
+def _wi_hires(w, key, val, today):
+    if not isinstance(val, (list, tuple)):
+        raise WhatIfError("hires：必须是[{n: 人数, on: 入职日期}]数组")
+    for i, h in enumerate(val):
+        n, on = _wi_hire(i, h, today)
+        if n:
+            w.hires.append((n, on))
+
+
+def _wi_reclassify(w, key, val, today):
+    w.reclassify = int(_wi_num(key, val, 0, 100000))
+
+
+def _wi_conversions(w, key, val, today):
+    if not isinstance(val, Mapping):
+        raise WhatIfError("conversions：必须是{年份: 次数}对象")
+    conv = dict(w.p.conversions)
+    for y, v in val.items():
+        conv[_wi_year(key, y, today)] = int(_wi_num(f"conversions.{y}", v, 0, 1000))
+    w.p = replace(w.p, conversions=conv)
+
+
+def _wi_assumption(w, key, val, today):
+    w.A[key] = val
+
+
+def _wi_grades(w, key, val, today):
+    if not isinstance(val, Mapping):
+        raise WhatIfError("grades：必须是对象")
+    g = dict(w.p.grades)
+    for k, v in val.items():
+        if (
+            k not in ("tech_advancement", "core_support")
+            or not isinstance(v, str)
+            or v.upper() not in S.GRADE_BANDS
+        ):
+            raise WhatIfError(f"grades.{k}：等级必须是A–E")
+        g[k] = v.upper()
+    w.p = replace(w.p, grades=g)
+
+
+def _wi_rd_management(w, key, val, today):
+    keys = list(val) if isinstance(val, (list, tuple, set, frozenset)) else None
+    if keys is None or any(k not in RD_MANAGEMENT_POINTS for k in keys):
+        raise WhatIfError("rd_management：必须是研发组织管理要素键名数组")
+    w.p = replace(w.p, rd_management=w.p.rd_management | frozenset(keys))
+
+
+def _wi_standards(w, key, val, today):
+    w.p = replace(w.p, standards=bool(val))
+
+
+def _wi_tsme_registered(w, key, val, today):
+    w.extras = replace(w.extras, tsme_registered=bool(val))
+
+
+#: What-if key → the small function that applies it (same order as :data:`WHAT_IF_KEYS`).
+_WHAT_IF_APPLY = {
+    "add_ip": _wi_add_ip,
+    "rd_ratio": _wi_shares,
+    "hightech_share": _wi_shares,
+    "add_tech_staff": _wi_add_tech_staff,
+    "hires": _wi_hires,
+    "reclassify_staff": _wi_reclassify,
+    "conversions": _wi_conversions,
+    "sales_growth": _wi_assumption,
+    "net_assets_growth": _wi_assumption,
+    "max_rd_ratio": _wi_assumption,
+    "max_conversions_per_year": _wi_assumption,
+    "grades": _wi_grades,
+    "rd_management": _wi_rd_management,
+    "standards": _wi_standards,
+    "tsme_registered": _wi_tsme_registered,
+}
+assert tuple(_WHAT_IF_APPLY) == WHAT_IF_KEYS
+
+
+def _wi_assumptions(assumptions, changes):
+    A = dict(assumptions or {})
+    if (
+        "sales_growth" in changes
+        and "net_assets_growth" not in changes
+        and A.get("net_assets_growth") == A.get("sales_growth")
+    ):
+        A.pop("net_assets_growth", None)  # it followed sales_growth: keep following
+    return A
+
+
+def what_if(
     profile,
     changes: Mapping,
     today: date,
@@ -1833,98 +2029,14 @@ def what_if(  # noqa: C901 (to split: issue 13)
             assumptions = as2
     if not isinstance(changes, Mapping):
         raise WhatIfError("假设变更必须是对象")
-    extras = extras or PlanExtras()
-    A = dict(assumptions or {})
-    if (
-        "sales_growth" in changes
-        and "net_assets_growth" not in changes
-        and A.get("net_assets_growth") == A.get("sales_growth")
-    ):
-        A.pop("net_assets_growth", None)  # it followed sales_growth: keep following
-    p = profile
-    fixed_rd, ht_share, staff_add, hires, reclassify = {}, {}, 0, [], 0
+    w = _WhatIf(profile, _wi_assumptions(assumptions, changes), extras or PlanExtras())
     for key, val in changes.items():
-        if key == "add_ip":
-            if not isinstance(val, Mapping):
-                raise WhatIfError("add_ip：必须是{类型: 数量}对象")
-            items = []
-            for kind, n in sorted(val.items()):
-                if kind not in IP_KINDS:
-                    raise WhatIfError(f"add_ip.{kind}：未知的知识产权类型")
-                n = int(_wi_num(f"add_ip.{kind}", n, 0, 1000))
-                items += [IPItem(kind=kind, status="granted", acquired="own", core=True)] * n
-            p = replace(p, ip=p.ip + tuple(items))
-        elif key in ("rd_ratio", "hightech_share"):
-            if not isinstance(val, Mapping):
-                raise WhatIfError(f"{key}：必须是{{年份: 比例}}对象")
-            tgt = fixed_rd if key == "rd_ratio" else ht_share
-            for y, v in val.items():
-                tgt[_wi_year(key, y, today)] = _wi_num(f"{key}.{y}", v, 0, 1)
-        elif key == "add_tech_staff":
-            staff_add = int(_wi_num(key, val, 0, 100000))
-        elif key == "hires":
-            if not isinstance(val, (list, tuple)):
-                raise WhatIfError("hires：必须是[{n: 人数, on: 入职日期}]数组")
-            for i, h in enumerate(val):
-                if not isinstance(h, Mapping):
-                    raise WhatIfError(f"hires[{i}]：必须是对象")
-                n = int(_wi_num(f"hires[{i}].n", h.get("n"), 0, 100000))
-                try:
-                    on = date.fromisoformat(str(h.get("on")).strip())
-                except ValueError:
-                    raise WhatIfError(f"hires[{i}].on：“{h.get('on')}”不是有效日期（YYYY-MM-DD）") from None
-                if on < today:
-                    raise WhatIfError(f"hires[{i}].on：入职日期{on.isoformat()}早于今天，已是既成事实")
-                if n:
-                    hires.append((n, on))
-        elif key == "reclassify_staff":
-            reclassify = int(_wi_num(key, val, 0, 100000))
-        elif key == "conversions":
-            if not isinstance(val, Mapping):
-                raise WhatIfError("conversions：必须是{年份: 次数}对象")
-            conv = dict(p.conversions)
-            for y, v in val.items():
-                conv[_wi_year(key, y, today)] = int(_wi_num(f"conversions.{y}", v, 0, 1000))
-            p = replace(p, conversions=conv)
-        elif key in ("sales_growth", "net_assets_growth", "max_rd_ratio", "max_conversions_per_year"):
-            A[key] = val
-        elif key == "grades":
-            if not isinstance(val, Mapping):
-                raise WhatIfError("grades：必须是对象")
-            g = dict(p.grades)
-            for k, v in val.items():
-                if (
-                    k not in ("tech_advancement", "core_support")
-                    or not isinstance(v, str)
-                    or v.upper() not in S.GRADE_BANDS
-                ):
-                    raise WhatIfError(f"grades.{k}：等级必须是A–E")
-                g[k] = v.upper()
-            p = replace(p, grades=g)
-        elif key == "rd_management":
-            keys = list(val) if isinstance(val, (list, tuple, set, frozenset)) else None
-            if keys is None or any(k not in RD_MANAGEMENT_POINTS for k in keys):
-                raise WhatIfError("rd_management：必须是研发组织管理要素键名数组")
-            p = replace(p, rd_management=p.rd_management | frozenset(keys))
-        elif key == "standards":
-            p = replace(p, standards=bool(val))
-        elif key == "tsme_registered":
-            extras = replace(extras, tsme_registered=bool(val))
-        else:
+        apply = _WHAT_IF_APPLY.get(key)
+        if apply is None:
             raise WhatIfError(f"{key}：未知的假设变更（可用：{'、'.join(WHAT_IF_KEYS)}）")
+        apply(w, key, val, today)
     try:
-        A = normalize_assumptions({k: v for k, v in A.items() if v is not None})
+        A = normalize_assumptions({k: v for k, v in w.A.items() if v is not None})
     except ProfileError as e:
         raise WhatIfError(str(e)) from None
-    ov = (
-        Overrides(
-            fixed_rd=fixed_rd,
-            staff_add=staff_add,
-            ht_share=ht_share,
-            hires=tuple(hires),
-            reclassify=reclassify,
-        )
-        if (fixed_rd or staff_add or ht_share or hires or reclassify)
-        else None
-    )
-    return plan(p, today, calendar, lead_times, A, extras, ov)
+    return plan(w.p, today, calendar, lead_times, A, w.extras, w.overrides())

@@ -442,6 +442,10 @@ ROADMAP_INPUTS = {
     "date": N_("日期"),
 }
 
+# A background job that is not an export: the re-plan a calendar edit queues (not offered on the reports page).
+REPLAN_JOB = "replan"
+JOB_LABELS = {**JOB_KINDS, REPLAN_JOB: N_("日历变更后重新规划路线图")}
+
 # ---- issue 18: department tree, industry chains, 包联 responsibility, time in stage
 # Kinds of node in the department tree (city → county → town/street/park); "unassigned" is the one
 # holding node per county for firms whose town is not known yet (the migration's backfill).

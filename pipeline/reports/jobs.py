@@ -27,7 +27,7 @@ from pipeline import clock
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
 from pipeline.models.base import utcnow
-from pipeline.vocabulary import CULTIVATION_STAGES, JOB_KINDS
+from pipeline.vocabulary import CULTIVATION_STAGES, JOB_KINDS, JOB_LABELS, REPLAN_JOB
 
 log = logging.getLogger(__name__)
 
@@ -112,14 +112,14 @@ def job_to_dict(job: Job) -> dict:
     return {
         "id": job.id,
         "kind": job.kind,
-        "kind_label": KINDS.get(job.kind, job.kind),
+        "kind_label": JOB_LABELS.get(job.kind, job.kind),
         "status": job.status,
         "status_label": JOB_STATUSES.get(job.status, job.status),
         "progress": job.progress,
         "total": job.total,
         "percent": int(100 * job.progress / job.total) if job.total else 0,
         "error": job.error,
-        "done": job.status == "done",
+        "done": job.status == "done" and job.kind != REPLAN_JOB,  # a re-plan has nothing to download
         "finished": job.status in ("done", "failed"),
     }
 
@@ -217,6 +217,11 @@ def run_job(job: Job, workers: int | None = None) -> Job:
         county = db.session.get(County, job.county_id) if job.county_id else None
         if job.kind == "roadmaps_county":
             path = _run_roadmaps(job, county, today, workers)
+        elif job.kind == REPLAN_JOB:  # issue 11: a calendar edit re-plans the roadmaps it affects
+            from pipeline.services.replan import run_replan
+
+            run_replan(job, today)
+            path = None
         elif job.kind in ("briefing_county", "briefing_city"):
             pdf = render_briefing(county, today, record=True)
             path = _export_dir() / f"job-{job.id}-{briefing_filename(county, today)}"
@@ -224,7 +229,7 @@ def run_job(job: Job, workers: int | None = None) -> Job:
             job.progress = 1
         else:
             raise JobError("未知的导出类型。")
-        job.result_path = str(path)
+        job.result_path = str(path) if path is not None else None
         job.status = "done"
     except Exception as exc:  # the row must say that the job failed, whatever happened
         log.exception("job %s failed", job.id)

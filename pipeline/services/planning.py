@@ -22,7 +22,17 @@ class PlanningError(ValueError):
     """A change that cannot be right; the message (UI language, Chinese by default) names the field."""
 
 
-def save_batch(user, data: dict, batch: ApplicationBatch | None = None) -> ApplicationBatch:
+def _replan(user, reason: str, today: date | None):
+    """Queue the re-plan of the roadmaps this edit makes out of date, in the edit's transaction."""
+    from pipeline import clock
+    from pipeline.services.replan import queue_replan
+
+    return queue_replan(user, reason, today or clock.today())
+
+
+def save_batch(
+    user, data: dict, batch: ApplicationBatch | None = None, today: date | None = None
+) -> ApplicationBatch:
     code = (data.get("code") or "").strip()
     cutoff: date = data["cutoff"]
     opens_on: date | None = data.get("opens_on")
@@ -52,17 +62,23 @@ def save_batch(user, data: dict, batch: ApplicationBatch | None = None) -> Appli
         before,
         snapshot(batch, BATCH_FIELDS),
     )
+    _replan(user, f"batch {code}", today)
     db.session.commit()
     return batch
 
 
-def delete_batch(user, batch: ApplicationBatch) -> None:
+def delete_batch(user, batch: ApplicationBatch, today: date | None = None):
+    """Delete the batch and queue the re-plan of the roadmaps that aimed at it (and the others the
+    calendar change affects); returns the re-plan job (None when no roadmap is affected)."""
     record(user, "delete", "application_batch", batch.id, None, snapshot(batch, BATCH_FIELDS), None)
     db.session.delete(batch)
+    db.session.flush()
+    job = _replan(user, f"delete batch {batch.code}", today)
     db.session.commit()
+    return job
 
 
-def save_lead_time(user, kind: str, months: int, basis: str) -> LeadTime:
+def save_lead_time(user, kind: str, months: int, basis: str, today: date | None = None) -> LeadTime:
     if not 0 < months <= 120:
         raise PlanningError(gettext("The lead time must be 1–120 months"))
     row = db.session.scalars(select(LeadTime).where(LeadTime.kind == kind)).first()
@@ -81,6 +97,7 @@ def save_lead_time(user, kind: str, months: int, basis: str) -> LeadTime:
         before,
         snapshot(row, ("kind", "months", "basis")),
     )
+    _replan(user, f"lead time {kind}", today)
     db.session.commit()
     return row
 
@@ -88,7 +105,7 @@ def save_lead_time(user, kind: str, months: int, basis: str) -> LeadTime:
 YEAR_FIELDS = ("year", "tsme_opens", "tsme_closes", "tsme_renewal_by", "annual_report_due", "note")
 
 
-def save_calendar_year(user, year: int, data: dict) -> CalendarYear:
+def save_calendar_year(user, year: int, data: dict, today: date | None = None) -> CalendarYear:
     """The year's 科小 window, renewal date and 年报 deadline (empty field = the default)."""
     opens, closes = data.get("tsme_opens"), data.get("tsme_closes")
     if (opens is None) != (closes is None):
@@ -120,6 +137,7 @@ def save_calendar_year(user, year: int, data: dict) -> CalendarYear:
         before,
         snapshot(row, YEAR_FIELDS),
     )
+    _replan(user, f"calendar {year}", today)
     db.session.commit()
     return row
 

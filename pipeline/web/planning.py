@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,7 +20,7 @@ from pipeline.i18n import tl
 from pipeline.models import ApplicationBatch, CalendarYear, County, Roadmap
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
 from pipeline.roadmap.calendar import FAST_TRACK_LEAD_TIMES
-from pipeline.services import planning
+from pipeline.services import planning, replan
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 from pipeline.web.auth import admin_required
 
@@ -127,6 +127,7 @@ def index():
         counties=db.session.scalars(select(County).order_by(County.sort, County.code)).all(),
         ft_form=FastTrackForm(),
         fast_track_lead_times=FAST_TRACK_LEAD_TIMES,
+        replan_jobs=replan.latest_jobs(),
     )
 
 
@@ -140,30 +141,43 @@ def batch(batch_id: int | None = None):
     form = BatchForm(obj=row)
     if form.validate_on_submit():
         try:
-            planning.save_batch(current_user, form.data, row)
+            planning.save_batch(current_user, form.data, row, clock.today())
         except planning.PlanningError as exc:
             form.code.errors.append(str(exc)) if "编号" in str(exc) else form.cutoff.errors.append(str(exc))
         else:
-            flash(
-                _(
-                    "Batch saved. Existing roadmaps will follow the new calendar when they are next regenerated."
-                ),
-                "success",
-            )
-            return redirect(url_for("planning.index"))
+            flash(_("Batch saved.") + " " + _replan_message(), "success")
+            return redirect(url_for("planning.index", _anchor="replan"))
     return render_template("planning/batch.html", form=form, row=row)
 
 
-@bp.post("/batches/<int:batch_id>/delete")
+def _replan_message() -> str:
+    job = replan.pending()
+    if job is None:
+        return _("No roadmap is affected.")
+    return _(
+        "%(n)s roadmaps will be re-planned in the background (job #%(id)s); the progress and how many "
+        "moved are shown below.",
+        n=job.total,
+        id=job.id,
+    )
+
+
+@bp.route("/batches/<int:batch_id>/delete", methods=["GET", "POST"])
 @admin_required
 def delete(batch_id: int):
+    """Deleting a batch asks first, saying how many roadmaps aim at it; only the confirmation deletes."""
     row = db.session.get(ApplicationBatch, batch_id)
     if row is None:
         abort(404)
-    if ActionForm().validate_on_submit():
-        planning.delete_batch(current_user, row)
-        flash(_("Batch %(code)s deleted.", code=row.code), "success")
-    return redirect(url_for("planning.index"))
+    form = ActionForm()
+    if request.method == "POST" and request.form.get("confirmed") == "yes" and form.validate_on_submit():
+        code = row.code
+        planning.delete_batch(current_user, row, clock.today())
+        flash(_("Batch %(code)s deleted.", code=code) + " " + _replan_message(), "success")
+        return redirect(url_for("planning.index", _anchor="replan"))
+    return render_template(
+        "planning/delete_batch.html", row=row, targeting=replan.targeting(row.code), action=form
+    )
 
 
 @bp.post("/lead-times/<kind>")
@@ -173,8 +187,13 @@ def lead_time(kind: str):
         abort(404)
     form = LeadTimeForm()
     if form.validate_on_submit():
-        planning.save_lead_time(current_user, kind, form.months.data, form.basis.data or "")
-        flash(_("Lead time for %(kind)s updated.", kind=tl(IP_KIND_NAMES.get(kind, kind))), "success")
+        planning.save_lead_time(current_user, kind, form.months.data, form.basis.data or "", clock.today())
+        flash(
+            _("Lead time for %(kind)s updated.", kind=tl(IP_KIND_NAMES.get(kind, kind)))
+            + " "
+            + _replan_message(),
+            "success",
+        )
     else:
         for errors in form.errors.values():
             for e in errors:
@@ -190,17 +209,11 @@ def calendar_year(year: int):
     form = CalendarYearForm()
     if form.validate_on_submit():
         try:
-            planning.save_calendar_year(current_user, year, form.data)
+            planning.save_calendar_year(current_user, year, form.data, clock.today())
         except planning.PlanningError as exc:
             flash(_("%(year)s: %(error)s", year=year, error=str(exc)), "danger")
         else:
-            flash(
-                _(
-                    "Planning dates of %(year)s saved. Roadmaps follow them when they are next regenerated.",
-                    year=year,
-                ),
-                "success",
-            )
+            flash(_("Planning dates of %(year)s saved.", year=year) + " " + _replan_message(), "success")
     else:
         for field_name, errors in form.errors.items():
             label = getattr(form, field_name).label.text if hasattr(form, field_name) else field_name

@@ -39,7 +39,9 @@ def test_admin_adds_edits_and_deletes_a_batch_with_audit(client, db):
     audit = db.session.scalars(select(AuditLog).where(AuditLog.entity == "application_batch")).all()
     assert [a.action for a in audit] == ["create", "update"]
     assert audit[1].before == {"cutoff": "2027-05-29"} and audit[1].after == {"cutoff": "2027-06-05"}
-    client.post(f"/admin/planning/batches/{batch.id}/delete")
+    client.post(f"/admin/planning/batches/{batch.id}/delete")  # asks first (issue 11)
+    assert db.session.scalars(select(ApplicationBatch)).first() is not None
+    client.post(f"/admin/planning/batches/{batch.id}/delete", data={"confirmed": "yes"})
     assert db.session.scalars(select(ApplicationBatch)).first() is None
 
 

@@ -765,38 +765,16 @@ _CACHE_SIZE = 64
 
 
 def data_stamp() -> tuple:
-    """A cheap fingerprint of everything the goal figures read (one query, ~ms at 20,000 firms).
+    """What the cached figures are valid for: the one data stamp (``services/stamp.py``, issue 15).
 
-    Every write through the services leaves an audit row (``max(audit_log.id)``: firm edits,
-    milestone updates, targets, calendar edits, regeneration by a user). Bulk jobs that leave none
-    change primary keys: assess-all rewrites the assessment rows, a regeneration that adds
-    milestones raises ``max(milestone.id)``, a snapshot adds rows. Firm rows are also fingerprinted by
-    ``max(updated_at)``. Known blind spot: a regeneration run without a user that moves only target
-    batches (no new milestones, no audit) — it always follows assess-all in the nightly job, which
-    does change the fingerprint. Primary-key maxima are O(1); the big tables are never scanned."""
-    from pipeline.models import ApplicationBatch as B
-    from pipeline.models import AuditLog
-    from pipeline.models import ComplianceWatch as CW
+    Every committed write bumps it (firm edits, milestones, targets, calendars, assess-all,
+    regeneration, snapshots, the compliance watch, Core and driver-level writes alike), so the
+    figures are recomputed on the first request after any change; one primary-key read. Without the
+    stamp row (an emptied table) nothing is reused."""
+    from pipeline.services import stamp
 
-    def sub(*cols):
-        return select(*cols).scalar_subquery()
-
-    q = select(
-        sub(func.max(AuditLog.id)),
-        sub(func.count(Firm.id)),
-        sub(func.max(Firm.updated_at)),
-        sub(func.max(Assessment.id)),
-        sub(func.max(Roadmap.id)),
-        sub(func.max(Milestone.id)),
-        sub(func.count(Target.id)),
-        sub(func.coalesce(func.sum(Target.hnte_target * 7 + Target.tsme_target), 0)),
-        sub(func.count(B.id)),
-        sub(func.max(B.updated_at)),
-        sub(func.max(Snapshot.id)),
-        sub(func.max(CW.computed_at)),
-        sub(func.count(CW.firm_id)),
-    )  # issue 16: the compliance watch
-    return tuple(db.session.execute(q).one())
+    n = stamp.current()
+    return (n,) if n is not None else (object(),)
 
 
 def dashboard_data(user: User, today: date, county_id: int | None = None, town_id: int | None = None):

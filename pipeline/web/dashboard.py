@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -20,6 +21,7 @@ from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
 from pipeline.i18n import tl
 from pipeline.models import County, Target
 from pipeline.services import goals as goal_service
+from pipeline.services import stamp
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -73,11 +75,18 @@ def index():
         fig, fc = goal_service.dashboard_data(current_user, today, county_id, town_id)
     except goal_service.NotAllowed:
         abort(404)
-    counties = (
-        list(db.session.scalars(select(County).order_by(County.sort, County.id)))
-        if current_user.role == "admin"
-        else []
-    )
+    # Issue 15: the page's content is rendered once per scope, day, locale and data stamp (and for
+    # admins, who get the scope chooser) and reused until any write changes the stamp; the access
+    # check above runs on every request, only the rendered figures are shared.
+    admin = current_user.role == "admin"
+    key = (tuple(sorted(fig["scope"].items())), today, str(get_locale()), admin)
+    content = stamp.cached("dashboard_content", key, lambda: _content(fig, fc, admin))
+    return render_template("dashboard/index.html", fig=fig, content_html=content)
+
+
+def _content(fig: dict, fc, admin: bool) -> Markup:
+    """The dashboard's content block (figures, charts' data, tables) rendered on its own."""
+    counties = list(db.session.scalars(select(County).order_by(County.sort, County.id))) if admin else []
     chart = {
         "forecast": fc.to_dict(),
         "funnel": fig["funnel"],
@@ -95,13 +104,13 @@ def index():
         k: {y["year"]: y["active_expected"] for y in v["years"]}
         for k, v in chart["forecast"]["scenarios"].items()
     }
-    return render_template(
+    return render_block(
         "dashboard/index.html",
+        "content",
         fig=fig,
         fc=fc,
         chart=chart,
         counties=counties,
-        can_split=_can_split(fig),
         scen=scen,
         verdicts=goal_service.VERDICTS,
         recert_labels=goal_service.RECERT,
@@ -109,10 +118,12 @@ def index():
     )
 
 
-def _can_split(fig: dict) -> bool:
-    from pipeline.services.splits import can_split
-
-    return fig["scope"]["town_id"] is None and can_split(current_user, fig["scope"]["county_id"])
+def render_block(template: str, block: str, **context) -> Markup:
+    """One block of a template, rendered with the same context ``render_template`` would give it."""
+    app = current_app._get_current_object()
+    t = app.jinja_env.get_template(template)
+    app.update_template_context(context)
+    return Markup("".join(t.blocks[block](t.new_context(context))))
 
 
 def chart_text() -> dict[str, str]:

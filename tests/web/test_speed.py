@@ -250,3 +250,44 @@ def test_the_data_stamp_moves_with_every_committed_write_and_not_with_a_rollback
     db.session.execute(text("DELETE FROM county"))
     db.session.commit()
     assert stamp.current() != s1  # a textual write moves it
+
+
+def test_dashboard_content_is_reused_until_a_write_and_shows_the_change_on_the_next_page(app, world, db):
+    """The rendered figures are kept per scope, day, locale and data stamp: a repeat page recomputes
+    nothing, a certificate saved through the firm service shows on the next page, an admin of the
+    same scope still gets the scope chooser an officer does not, and English is its own entry."""
+    from datetime import timedelta
+
+    from pipeline import clock
+    from pipeline.models import Firm
+    from pipeline.services import firms as firm_service
+
+    def active(html: str) -> int:
+        return int(re.search(r'<div class="kpi-value">(\d+)<', html).group(1))
+
+    officer, admin = app.test_client(), app.test_client()
+    login(officer, world.officer)
+    login(admin, world.admin)
+    first = fresh(app, officer, "get", "/dashboard/").get_data(as_text=True)
+    with count_queries(db) as seen:
+        again = fresh(app, officer, "get", "/dashboard/").get_data(as_text=True)
+    assert active(again) == active(first)
+    assert not any("assessment" in q or "milestone" in q for q in seen), seen  # nothing recomputed
+    assert 'id="dash-county"' not in again
+    as_admin = fresh(app, admin, "get", f"/dashboard/?county={world.county_a.id}").get_data(as_text=True)
+    assert 'id="dash-county"' in as_admin and active(as_admin) == active(first)
+    english = fresh(app, officer, "get", "/dashboard/?lang=en").get_data(as_text=True)
+    assert "Active high-tech enterprises" in english and "Active high-tech enterprises" not in again
+
+    today = clock.today()
+    firm = db.session.get(Firm, world.same.id)
+    data = {
+        "hnte_cert_no": f"GR{today.year}32000001",
+        "hnte_cert_date": today - timedelta(days=30),
+        "hnte_cert_expiry": today + timedelta(days=1000),
+    }
+    assert firm_service.update_firm(world.officer, firm, data, today)
+    after = fresh(app, officer, "get", "/dashboard/").get_data(as_text=True)
+    assert active(after) == active(first) + 1
+    as_admin = fresh(app, admin, "get", f"/dashboard/?county={world.county_a.id}").get_data(as_text=True)
+    assert active(as_admin) == active(first) + 1

@@ -487,3 +487,114 @@ RESPONSIBILITY_ROLES = {"officer": N_("责任人"), "leader": N_("包联领导")
 STALLED_LABEL = N_("停滞")
 EXIT_SUGGESTION_LABEL = N_("建议退库")
 AUDIT_ENTITIES["target_split"] = N_("分解目标")
+
+
+# ---- issue 17: the history in words (labels and values of the audit log)
+# The history (audit log) in words: what was done, to which field, with which values (issue 17).
+AUDIT_ACTIONS.update(
+    {
+        "stage": N_("调整阶段"),
+        "submit": N_("报送"),
+        "review": N_("审核"),
+        "regenerate": N_("重新生成"),
+        "revoke": N_("吊销"),
+        "unlock": N_("解锁"),
+        "reset_password": N_("重置密码"),
+        "change_password": N_("修改密码"),
+        "requeue": N_("重新发送"),
+    }
+)
+AUDIT_ENTITIES.update(
+    {"annual_report": N_("高企年报"), "setting": N_("系统设置"), "delivery": N_("提醒发送")}
+)
+# field labels shared by every entity; ``AUDIT_ENTITY_FIELDS`` below names what differs per entity
+AUDIT_FIELDS = {
+    **FIRM_FIELDS,
+    **{k: v[0] for k, v in YEAR_FIELDS.items()},
+    "year": N_("年度"),
+    "is_estimate": N_("估算数"),
+    "tech_staff_tsme": N_("科技人员（科小口径）"),
+    "rd_deductible": N_("可加计扣除研发费用（万元）"),
+    "total_assets": N_("资产总额（万元）"),
+    "total_cost": N_("成本费用总额（万元）"),
+    "tsme_year": N_("科小入库年度"),
+    "officer_id": N_("责任专员"),
+    "reason": N_("原因"),
+    "status": N_("状态"),
+    "note": N_("备注"),
+    "title": N_("名称"),
+    "kind": N_("类别"),
+    "number": N_("编号"),
+    "filed_on": N_("申请日"),
+    "granted_on": N_("授权日"),
+    "acquired": N_("获得方式"),
+    "core": N_("核心知识产权"),
+    "related": N_("与主营产品相关"),
+    "used_in_application": N_("已用于申报"),
+    "form": N_("转化方式"),
+    "occurred_on": N_("发生日期"),
+    "description": N_("情况说明"),
+    "present": N_("已具备的材料"),
+    "target_batch": N_("目标批次"),
+    "changes": N_("里程碑变动数"),
+    "submitted": N_("已报送"),
+    "submitted_on": N_("报送日期"),
+    "name": N_("名称"),
+    "revoked": N_("已吊销"),
+    "active": N_("启用"),
+    "locale": N_("界面语言"),
+    "email": N_("邮箱"),
+    "phone": N_("电话"),
+    "display_name": N_("姓名"),
+    "notify_inapp": N_("站内通知"),
+    "notify_email": N_("邮件提醒"),
+    "inapp_digest": N_("站内通知汇总"),
+    "email_digest": N_("邮件汇总"),
+    "count": N_("数量"),
+    "channel": N_("渠道"),
+    "attempts": N_("尝试次数"),
+    "last_error": N_("最近一次失败原因"),
+    "town_id": FIRM_FIELDS["town"],
+    "annual_report": ANNUAL_REPORT_CELLS["header"],
+}
+AUDIT_ENTITY_FIELDS = {
+    "firm": {"name": N_("企业名称")},
+    "milestone": {
+        "status": N_("状态"),
+        "evidence_note": N_("完成说明"),
+        "done_on": N_("完成日期"),
+        "progress_pending": N_("进展待确认"),
+        "progress_note": N_("企业报告的进展"),
+    },
+    "figure_submission": {"status": N_("审核结果"), "note": N_("审核意见"), "fields": N_("采纳的数据项")},
+    "ip_asset": {"title": N_("知识产权名称"), "status": N_("状态")},
+    "conversion": {"title": N_("成果名称")},
+    "roadmap": {
+        "added": N_("新增里程碑"),
+        "moved": N_("调整日期的里程碑"),
+        "removed": N_("删除的里程碑"),
+        "superseded": N_("被取代的里程碑"),
+        "why": N_("变化的依据"),
+    },
+}
+# value labels per field (per entity where the same key means different things)
+AUDIT_VALUES = {
+    ("firm", "stage"): STAGES,
+    ("firm", "pool_level"): POOL_LEVELS,
+    ("milestone", "status"): MILESTONE_STATUSES,
+    ("figure_submission", "status"): SUBMISSION_STATUSES,
+    ("figure_submission", "fields"): {k: v[0] for k, v in YEAR_FIELDS.items()},
+    ("ip_asset", "kind"): IP_KINDS,
+    ("ip_asset", "status"): IP_STATUSES,
+    ("ip_asset", "acquired"): IP_ACQUIRED,
+    ("conversion", "form"): CONVERSION_FORMS,
+    ("incident", "kind"): INCIDENT_KINDS,
+    ("rd_evidence", "present"): RD_PIECE_LABELS,
+    ("user", "inapp_digest"): DIGEST_FREQUENCIES,
+    ("user", "email_digest"): DIGEST_FREQUENCIES,
+    ("user", "role"): ROLES,
+    ("delivery", "channel"): CHANNELS,
+    ("delivery", "status"): DELIVERY_STATUSES,
+}
+AUDIT_EMPTY = N_("（空）")
+AUDIT_YES, AUDIT_NO = N_("是"), N_("否")

@@ -7,6 +7,7 @@ retry cannot fix (no address, no robot URL), anything else is retried with back-
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import ssl
 import urllib.error
@@ -137,3 +138,66 @@ def post_webhook(url: str | None, text: str, timeout: float = 5, idempotency_key
     code = reply.get("errcode", 0)
     if code not in (0, "0"):
         raise RuntimeError(f"群机器人拒绝：errcode={code} {reply.get('errmsg', '')}".strip())
+
+
+# ------------------------------------------------------------------ issue 17: failures in Chinese
+
+_REASONS = (  # (exception class name, reason); the first class in the exception's MRO that is listed wins
+    ("SMTPAuthenticationError", "邮件服务器拒绝登录：用户名或密码不对"),
+    ("SMTPServerDisconnected", "邮件服务器中途断开了连接"),
+    ("SMTPSenderRefused", "邮件服务器拒绝了发件人地址"),
+    ("SMTPDataError", "邮件服务器拒收了邮件内容"),
+    ("SMTPConnectError", "无法与邮件服务器建立连接"),
+    ("SMTPNotSupportedError", "邮件服务器不支持所需的功能（如加密连接）"),
+    ("SMTPException", "邮件服务器返回错误"),
+    ("ConnectionRefusedError", "连接被拒绝：对方地址上没有服务在运行（服务未启动或端口不对）"),
+    ("ConnectionResetError", "连接被对方重置"),
+    ("ConnectionAbortedError", "连接中断"),
+    ("TimeoutError", "连接超时：对方在规定时间内没有应答"),
+    ("timeout", "连接超时：对方在规定时间内没有应答"),
+    ("gaierror", "无法解析服务器地址（域名不存在或网络不通）"),
+    ("SSLCertVerificationError", "加密连接失败：对方的证书无法验证"),
+    ("SSLError", "加密连接（TLS）失败"),
+    ("HTTPError", "对方返回了 HTTP 错误"),
+    ("URLError", "无法连接对方地址"),
+    ("OSError", "网络错误"),
+)
+_REASON_BY_NAME = dict(_REASONS)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A delivery failure as a reader's sentence in Chinese (never an exception class name).
+
+    Our own errors (``PermanentError``, the robot's ``RuntimeError`` texts) are already Chinese and
+    are kept; a network error is named by what happened (connection refused, timeout, DNS, TLS ...).
+    """
+    import urllib.error
+
+    if isinstance(exc, urllib.error.URLError) and isinstance(getattr(exc, "reason", None), BaseException):
+        exc = exc.reason  # the socket error inside
+    if type(exc) in (PermanentError, RuntimeError):  # ours: already a Chinese sentence
+        return str(exc)
+    if "timed out" in str(exc):  # smtplib reports a read timeout as a closed connection
+        return _REASON_BY_NAME["TimeoutError"]
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _REASON_BY_NAME:
+            reason = _REASON_BY_NAME[cls.__name__]
+            code = getattr(exc, "smtp_code", None)
+            return f"{reason}（代码 {code}）" if code else reason
+    return "发送失败（原因见服务器日志）"
+
+
+_LEGACY = re.compile(r"^(\w+(?:Error|Exception|timeout|gaierror))\b:?\s*")
+
+
+def reason_text(stored: str | None) -> str:
+    """For display: a stored error text; one written before issue 17 ("ConnectionRefusedError: ...")
+    is shown as its Chinese reason."""
+    if not stored:
+        return ""
+    m = _LEGACY.match(stored)
+    if m and m.group(1) in _REASON_BY_NAME:
+        return _REASON_BY_NAME[m.group(1)]
+    if m:
+        return "发送失败（原因见服务器日志）"
+    return stored

@@ -12,6 +12,7 @@ E-mail and webhook are at least once: every attempt of one delivery carries the 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +25,7 @@ from pipeline.models.base import utcnow
 from pipeline.reminders import channels
 from pipeline.reminders.settings import delivery_value, load_values
 
+log = logging.getLogger(__name__)
 CLAIM_TTL = timedelta(minutes=10)
 RETRYABLE = ("pending", "failed")
 
@@ -222,7 +224,8 @@ def deliver_channel(channel: str, now: datetime | None = None, limit: int = 1000
             except channels.PermanentError as exc:
                 error, permanent = str(exc), True
             except Exception as exc:  # network, SMTP, HTTP: retried
-                error = f"{type(exc).__name__}: {exc}"[:1000]
+                log.warning("delivery %s (%s) failed: %r", r.id, r.channel, exc)
+                error = channels.failure_reason(exc)[:1000]  # issue 17: a Chinese reason, no class name
             in_a_row = in_a_row + 1 if error and not permanent else 0
             status = _record(
                 r.id,

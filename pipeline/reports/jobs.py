@@ -236,7 +236,12 @@ def run_job(job: Job, workers: int | None = None) -> Job:
         db.session.rollback()
         job = db.session.get(Job, job.id)
         job.status = "failed"
-        job.error = str(exc) if isinstance(exc, JobError) else f"导出失败：{type(exc).__name__}: {exc}"[:2000]
+        # issue 17: a reader's sentence, never an exception class name (the log has the traceback)
+        job.error = (
+            str(exc)
+            if isinstance(exc, JobError)
+            else f"导出失败：程序出错（任务 {job.id}），详情见服务器日志"
+        )
     job.finished_at = utcnow()
     db.session.commit()
     return job

@@ -166,6 +166,8 @@ def _send(delivery: BriefingDelivery, schedule: BriefingSchedule, pdf: bytes) ->
     if not current_app.config.get("MAIL_ENABLED", True):
         delivery.status, delivery.error = "failed", "邮件发送未开启（MAIL_ENABLED）"
         return
+    from pipeline.reminders.channels import failure_reason
+
     mailer = Mailer(current_app.config)
     errors = []
     try:
@@ -173,7 +175,7 @@ def _send(delivery: BriefingDelivery, schedule: BriefingSchedule, pdf: bytes) ->
             try:
                 mailer.send(_message(schedule, delivery.data_date, pdf, name, addr, scope), addr)
             except Exception as exc:  # one recipient's failure is logged, the others still get it
-                errors.append(f"{addr}：{exc}")
+                errors.append(f"{addr}：{failure_reason(exc)}")  # issue 17: a Chinese reason
     finally:
         mailer.close()
     delivery.status = "failed" if errors else "sent"

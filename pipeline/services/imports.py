@@ -347,8 +347,11 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:  # noqa:
             }
             after = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in after.items()}
             changed = [k for k in FIELDS if before.get(k) != after.get(k)]
+            # issue 17: the preview shows each change as old → new (the page labels them)
+            values["_diff"] = [(k, before.get(k), after.get(k)) for k in changed]
             if report_change:
                 changed.append("annual_report")
+                values["_diff"].append(("annual_report", None, values.get("annual_report")))
             values["_action"] = "update" if changed else "same"
             values["_changed"] = changed
             if changed:

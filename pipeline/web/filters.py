@@ -89,6 +89,9 @@ def register_filters(app: Flask) -> None:
         outlook=outlook,
         roadmap_inputs=input_labels,
     )
+    from pipeline.reminders.channels import reason_text
+
+    app.jinja_env.filters["reason_text"] = reason_text  # issue 17: a delivery failure in Chinese
     from pipeline.vocabulary import LANGUAGES
 
     app.jinja_env.globals.update(
@@ -98,6 +101,10 @@ def register_filters(app: Flask) -> None:
         cert_state_of=cert_state_of,
         domain_name=_domain_name,
         grade_label=grade_label,
+        audit_changes=audit_changes,
+        audit_value=audit_value,
+        audit_label=audit_label,
+        diff_names=diff_names,
     )
 
 
@@ -116,3 +123,102 @@ def grade_label(grade: str | None) -> str:
         return "—"
     label = GRADES.get(grade)
     return tl(label) if label else grade
+
+
+# ------------------------------------------------------------------ issue 17: the history in words
+
+
+def audit_value(entity: str, key: str, value, names: dict | None = None) -> str:
+    """One audit value as a reader sees it: labels for codes, 是/否, （空） for nothing, names for people."""
+    from pipeline.i18n import tl
+    from pipeline.vocabulary import AUDIT_EMPTY, AUDIT_NO, AUDIT_VALUES, AUDIT_YES
+
+    if value is None or value == "" or value == []:
+        return tl(AUDIT_EMPTY)
+    if isinstance(value, bool):
+        return tl(AUDIT_YES if value else AUDIT_NO)
+    if isinstance(value, list):
+        return "、".join(audit_value(entity, key, v, names) for v in value)
+    if isinstance(value, dict):
+        return "；".join(
+            f"{audit_label(entity, k)}：{audit_value(entity, k, v, names)}" for k, v in value.items()
+        )
+    if entity == "roadmap" and key == "why" and isinstance(value, list):  # the inputs that changed
+        from pipeline.services.roadmaps import input_labels
+
+        return "、".join(input_labels(value))
+    if key in ("officer_id", "town_id"):
+        return (names or {}).get((key, value)) or (names or {}).get(value) or tl(AUDIT_EMPTY)
+    if key == "annual_report" and isinstance(value, tuple):  # an import row's (submitted, on) cell
+        from pipeline.vocabulary import ANNUAL_REPORT_CELLS
+
+        done, on = value[0], value[1] if len(value) > 1 else None
+        return (
+            tl(ANNUAL_REPORT_CELLS["not_submitted"])
+            if not done
+            else (on.isoformat() if on else tl(AUDIT_YES))
+        )
+    if key == "tech_domain":
+        name = _domain_name(value)
+        return f"{value} {name}" if name else str(value)
+    table = AUDIT_VALUES.get((entity, key))
+    if table and value in table:
+        label = table[value]
+        return tl(label[0] if isinstance(label, tuple) else label)
+    return str(value)
+
+
+def audit_label(entity: str, key: str) -> str:
+    from pipeline.i18n import tl
+    from pipeline.vocabulary import AUDIT_ENTITY_FIELDS, AUDIT_FIELDS
+
+    return tl(AUDIT_ENTITY_FIELDS.get(entity, {}).get(key) or AUDIT_FIELDS.get(key) or key)
+
+
+def audit_changes(entry, names: dict | None = None) -> list[tuple[str, str | None, str | None]]:
+    """``[(field label, old, new)]`` of one audit row; old is None for a creation, new None for a deletion."""
+    before, after = entry.before or {}, entry.after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    out = []
+    for key in list(dict.fromkeys([*before, *after])):
+        old = audit_value(entry.entity, key, before[key], names) if key in before else None
+        new = audit_value(entry.entity, key, after[key], names) if key in after else None
+        out.append((audit_label(entry.entity, key), old, new))
+    return out
+
+
+def diff_names(rows) -> dict:
+    """``{("town_id", id): name, ("officer_id", id): name}`` for the ids an import preview's changes name."""
+    from sqlalchemy import select
+
+    from pipeline.extensions import db
+    from pipeline.models import DeptNode, User
+
+    towns, officers = set(), set()
+    for r in rows:
+        for key, old, new in r.get("_diff") or ():
+            if key == "town_id":
+                towns |= {old, new} - {None}
+            elif key == "officer_id":
+                officers |= {old, new} - {None}
+    out = {}
+    if towns:
+        out.update(
+            {
+                ("town_id", i): n
+                for i, n in db.session.execute(
+                    select(DeptNode.id, DeptNode.name).where(DeptNode.id.in_(towns))
+                )
+            }
+        )
+    if officers:
+        out.update(
+            {
+                ("officer_id", i): n
+                for i, n in db.session.execute(
+                    select(User.id, User.display_name).where(User.id.in_(officers))
+                )
+            }
+        )
+    return out

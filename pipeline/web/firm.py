@@ -189,6 +189,7 @@ def show(firm_id: int):
         review_form=ReviewForm(),
         delete_form=DeleteForm(),
         history=history,
+        history_names=_officer_names(history),
         submissions=submissions,
         stages=STAGES,
         today=clock.today(),
@@ -353,6 +354,21 @@ def evidence(firm_id: int):
         "success",
     )
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor="evidence"))
+
+
+def _officer_names(history) -> dict[int, str]:
+    """Names of the officers an assignment in the history names (one query)."""
+    from pipeline.services.firms import officer_names
+
+    ids = {
+        v
+        for h in history
+        for side in (h.before, h.after)
+        if isinstance(side, dict)
+        for k, v in side.items()
+        if k == "officer_id" and v
+    }
+    return officer_names(ids) if ids else {}
 
 
 @bp.post("/<int:firm_id>/submissions/<int:submission_id>/review")

@@ -92,7 +92,7 @@ def test_hung_smtp_stops_the_email_run_after_three_timeouts_and_in_app_is_all_se
     assert _inapp(db) >= 40 and _inapp(db, "sent") == _inapp(db)  # every in-app delivery went out
     emails = db.session.scalars(select(Delivery).where(Delivery.channel == "email")).all()
     tried = [d for d in emails if d.attempts]
-    assert len(tried) == 3 and all(d.status == "failed" and "timed out" in d.last_error for d in tried)
+    assert len(tried) == 3 and all(d.status == "failed" and "连接超时" in d.last_error for d in tried)
     assert all(d.status == "pending" for d in emails if not d.attempts)  # untouched, next run
     assert r.failed == 3 and took < 3 * 1 + 3  # three 1-second timeouts, not twenty
 

@@ -82,6 +82,13 @@ def test_good_file_preview_then_confirm(app, world, db):
     resp = _upload(app, c, _xlsx([_row(1), _row(2), update]))
     html = resp.get_data(as_text=True)
     assert "新增 2 家，更新 1 家" in html and "确认导入" in html
+    # issue 17: each change with its label, old → new (never the field key)
+    from pipeline.vocabulary import STAGES
+
+    assert world.own.stage != "coaching"
+    assert f"阶段：</span>{STAGES[world.own.stage]} → <strong>辅导中</strong>" in html
+    assert "联系人：</span>" in html and "<strong>王经理</strong>" in html
+    assert "contact_name" not in html and "stage</" not in html
     assert _count(db) == before  # the preview writes nothing
     resp = fresh(app, c, "post", "/pool/import/confirm")
     assert resp.status_code == 302

@@ -138,7 +138,7 @@ def test_saving_a_year_audits_and_refreshes_the_assessment(app, world, db):
     assert after["conditions"]["H4"] != before["conditions"]["H4"]  # 12/60 tech staff now passes
     assert after["conditions"]["H4"]["status"] == "pass"
     html = fresh(app, c, "get", f"/firms/{world.own.id}").get_data(as_text=True)
-    assert "操作记录" in html and "rd_total" in html
+    assert "操作记录" in html and "研发费用（万元）：</span>" in html and "rd_total" not in html  # issue 17
 
 
 def test_profile_form_validates_credit_code_and_domain(app, world):

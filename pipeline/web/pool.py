@@ -139,13 +139,26 @@ def kanban_column(stage: str):
     total = db.session.scalar(select(func.count()).select_from(Firm).where(*where)) or 0
     pages = max(1, -(-total // KANBAN_LIMIT))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    from pipeline.models import Assessment
+
     firms = db.session.execute(
-        select(Firm.id, Firm.name, Firm.county_id, Firm.tech_domain, Firm.stage)
+        select(
+            Firm.id,
+            Firm.name,
+            Firm.county_id,
+            Firm.tech_domain,
+            Firm.stage,
+            Assessment.verdict,
+            Assessment.score_min,
+            Assessment.score_max,
+        )
+        .outerjoin(Assessment, Assessment.firm_id == Firm.id)
         .where(*where)
         .order_by(Firm.stage_changed_at.desc().nulls_last(), Firm.name, Firm.id)
         .limit(KANBAN_LIMIT)
         .offset((page - 1) * KANBAN_LIMIT)
     ).all()
+    moves = _last_moves([f.id for f in firms])  # issue 17: who moved the card, when and why
     county_names = (
         dict(
             db.session.execute(
@@ -166,8 +179,29 @@ def kanban_column(stage: str):
         county_names=county_names,
         limit=KANBAN_LIMIT,
         stage_names={k: tl(v) for k, v in STAGES.items()},
+        verdict_names={k: tl(v) for k, v in VERDICTS.items()},
+        moves=moves,
         shown=min(total, page * KANBAN_LIMIT),
     )
+
+
+def _last_moves(firm_ids: list[int]) -> dict[int, dict]:
+    """The newest stage change of each firm on a kanban page, with who made it (two queries)."""
+    from pipeline.models import StageChange, User
+
+    if not firm_ids:
+        return {}
+    newest = (
+        select(func.max(StageChange.id))
+        .where(StageChange.firm_id.in_(firm_ids))
+        .group_by(StageChange.firm_id)
+    )
+    rows = db.session.execute(
+        select(StageChange.firm_id, StageChange.at, StageChange.reason, User.display_name)
+        .outerjoin(User, User.id == StageChange.user_id)
+        .where(StageChange.id.in_(newest))
+    ).all()
+    return {r.firm_id: {"at": r.at, "reason": r.reason, "by": r.display_name} for r in rows}
 
 
 @bp.post("/firms/<int:firm_id>/stage")
@@ -176,7 +210,7 @@ def move(firm_id: int):
     firm = get_firm_or_404(current_user, firm_id)
     form = StageForm()
     back = (
-        url_for("pool.kanban")
+        url_for("pool.kanban", county=request.form.get("county", type=int) or None)
         if request.form.get("from") == "kanban"
         else url_for("firm.show", firm_id=firm.id)
     )

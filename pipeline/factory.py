@@ -230,6 +230,22 @@ def register_error_pages(app: Flask) -> None:
         app.logger.warning("database unavailable: %s", error)
         return render_plain(503)
 
+    from sqlalchemy.orm.exc import StaleDataError
+
+    @app.errorhandler(StaleDataError)
+    def stale_row(error):
+        """Issue 11: two saves of the same row version raced and this one lost (the row's
+        ``version_id_col`` guard); nothing of it was written."""
+        from flask_babel import gettext
+
+        return render_plain(
+            409,
+            gettext(
+                "Not saved: someone else saved this record at the same moment. Nothing was "
+                "overwritten; go back, reload the page and enter your change again."
+            ),
+        )
+
     @app.before_request
     def refuse_nul_bytes():
         """NUL cannot be stored (PostgreSQL refuses it in text) and is never typed: 400 with a message."""

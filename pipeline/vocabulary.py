@@ -413,6 +413,9 @@ SUBMISSION_STATUSES = {
     "partial": N_("部分采纳"),
     "rejected": N_("已退回"),
 }
+# The export's per-row version stamp (firm version @ export time, UTC): the import compares it with
+# the firm's version now and shows a row changed since as a conflict (old / theirs / yours).
+EXPORT_VERSION_HEADER = N_("导出版本（勿改）")
 
 # ---- issue 11 (i11b): milestone identity on regeneration
 # A generated milestone whose subject changed at a regeneration (e.g. 研发费用 for 2026 became 2027) is

@@ -9,6 +9,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -112,6 +113,7 @@ class FirmForm(FlaskForm):
     restricted_industry = BooleanField(_l("In a restricted or phased-out industry"))
     listed_dishonest = BooleanField(_l("On the list of seriously dishonest entities"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=NOTES_MAX_CHARS)])
+    version = HiddenField()  # the firm version the form was filled from (issue 11: stale forms refused)
 
     def validate_credit_code(self, field):
         try:
@@ -167,6 +169,7 @@ class YearForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))],
     )
     is_estimate = BooleanField(_l("Estimate (year not yet closed)"))
+    version = HiddenField()  # the year's version the edit form was filled from (issue 11)
 
     FIELDS = (
         "sales",

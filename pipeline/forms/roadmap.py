@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -21,6 +22,7 @@ from pipeline.vocabulary import MILESTONE_STATUSES
 class MilestoneForm(FlaskForm):
     status = SelectField(_l("Status"), choices=[(k, ltl(v)) for k, v in MILESTONE_STATUSES.items()])
     evidence_note = StringField(_l("Evidence / notes"), validators=[Optional(), Length(max=1000)])
+    version = HiddenField()  # the milestone version the form was filled from (issue 11)
 
 
 class ProgressForm(FlaskForm):

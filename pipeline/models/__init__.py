@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from pipeline.models import versions as _versions  # noqa: F401  (issue 11: the row-version listener)
 from pipeline.models.audit import AuditLog
 from pipeline.models.compliance import AnnualReport, BriefingDelivery, BriefingSchedule, ComplianceWatch
 from pipeline.models.county import County, Target

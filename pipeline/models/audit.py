@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
@@ -13,6 +13,8 @@ from pipeline.models.base import utcnow
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
+    # what changed a row since version N (issue 11): entity, id, then the versions after N
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id", "entity_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
@@ -26,5 +28,8 @@ class AuditLog(db.Model):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     ip: Mapped[str | None] = mapped_column(String(45))
+    # The version of the changed row after this write (issue 11; versioned rows only): a form filled
+    # from version N reads the rows with ``entity_version > N`` to say what changed since, and by whom.
+    entity_version: Mapped[int | None] = mapped_column(Integer)
 
     user = relationship("User")

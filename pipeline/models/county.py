@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, f
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
+from pipeline.models.base import Versioned
 from pipeline.vocabulary import COUNTY_KINDS  # noqa: F401
 
 
@@ -31,7 +32,7 @@ class County(db.Model):
         return f"<County {self.code} {self.name}>"
 
 
-class Target(db.Model):
+class Target(Versioned, db.Model):
     """Target for a year: per county, or for the whole city when ``county_id`` is NULL.
 
     Set by the city admin; nothing in the code assumes a year.

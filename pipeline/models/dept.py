@@ -10,9 +10,10 @@ denormalised, so "is this town in that county" needs no walk) and its ``path`` o
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from pipeline.extensions import db
+from pipeline.models.base import Versioned
 from pipeline.vocabulary import DEPT_KINDS, TOWN_KINDS
 
 
@@ -55,7 +56,7 @@ class IndustryChain(db.Model):
     sort: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class TargetSplit(db.Model):
+class TargetSplit(Versioned, db.Model):
     """A year's target split below the county target: for one town (``town_id``), or for one industry
     chain within a county (``county_id`` + ``chain_id``) or within the city (``county_id`` NULL).
 
@@ -75,8 +76,9 @@ class TargetSplit(db.Model):
     )
     hnte_target: Mapped[int] = mapped_column(Integer, default=0)
     tsme_target: Mapped[int] = mapped_column(Integer, default=0)
-    # Raised by every change; the split form posts the version it showed and a stale one is refused.
-    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The row version is the ``Versioned`` mixin's (issue 11: one mechanism for every versioned row);
+    # ``row_version`` is its old name, kept so the split service reads as before.
+    row_version = synonym("version")
 
     @staticmethod
     def make_key(

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
-from pipeline.models.base import Money, utcnow
+from pipeline.models.base import Money, Versioned, utcnow
 from pipeline.vocabulary import IP_KINDS, POOL_LEVELS, RD_PIECE_LABELS, STAGES
 
 NOTES_MAX_CHARS = 2000  # the firm's notes: the profile form and the Excel import use the same limit
@@ -52,7 +52,7 @@ def ip_class(kind: str) -> int:
     return 1 if kind in CLASS_I else 2
 
 
-class Firm(db.Model):
+class Firm(Versioned, db.Model):
     __tablename__ = "firm"
     # The lists' sorts within a county (pool by name, kanban columns by last move) walk an index and
     # stop at the page instead of sorting every firm of the county (issue 15).
@@ -148,7 +148,7 @@ class StageChange(db.Model):
     user = relationship("User")
 
 
-class FiscalYear(db.Model):
+class FiscalYear(Versioned, db.Model):
     """Figures of one fiscal year, 万元 and head counts, fields as in the assess contract.
 
     For the current, unfinished year the figures are the firm's expectations (``is_estimate``).

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pipeline.extensions import db
-from pipeline.models.base import utcnow
+from pipeline.models.base import Versioned, utcnow
 from pipeline.vocabulary import MILESTONE_OWNERS, MILESTONE_STATUS_LABELS
 
 
@@ -82,7 +82,7 @@ class Roadmap(db.Model):
     )
 
 
-class Milestone(db.Model):
+class Milestone(Versioned, db.Model):
     __tablename__ = "milestone"
     # The inbox counts in every page's navigation (open milestones of the scope's firms by due date)
     # seek this index per firm instead of scanning every open milestone of the city (issue 15).

@@ -105,11 +105,22 @@ def save(values: dict[str, object], user) -> None:
     from pipeline.services.audit import record
 
     before = load_values(db.session)
+    defaults = default_values()
     for key, value in values.items():
         row = db.session.get(Setting, key)
         if row is None:
+            if value == defaults.get(key):
+                continue  # the form posted back the default: no row pins it (issue 11)
             db.session.add(Setting(key=key, value=value))
         elif row.value != value:
             row.value = value
-    record(user, "update", "setting", None, None, {k: before.get(k) for k in values}, values)
+    record(user, "update", "setting", None, None, {k: before.get(k, defaults.get(k)) for k in values}, values)
     db.session.commit()
+
+
+def default_values() -> dict[str, object]:
+    """The thresholds' defaults as the JSON values ``parse_form`` gives (``[14, 3]``, ``[5, 31]``, 180)."""
+    return {
+        f"reminders.{name}": list(value) if isinstance(value, tuple) else value
+        for name, value in Thresholds().__dict__.items()
+    }

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from io import BytesIO
 
 from sqlalchemy import select
 
 from pipeline.extensions import db
 from pipeline.models import Assessment, County
-from pipeline.vocabulary import ANNUAL_REPORT_CELLS, FIRM_FIELDS, POOL_LEVELS, STAGES, VERDICTS, YEAR_FIELDS
+from pipeline.vocabulary import (
+    ANNUAL_REPORT_CELLS,
+    EXPORT_VERSION_HEADER,
+    FIRM_FIELDS,
+    POOL_LEVELS,
+    STAGES,
+    VERDICTS,
+    YEAR_FIELDS,
+)
 
 ANNUAL_REPORT_HEADER = ANNUAL_REPORT_CELLS["header"]
 ANNUAL_REPORT_NOT_SUBMITTED = ANNUAL_REPORT_CELLS["not_submitted"]
@@ -176,6 +184,14 @@ def _notes_sheet(wb) -> None:
             "只能导入本人管辖县区的企业。“评估结论”等只读列导入时忽略。",
         ]
     )
+    ws.append(
+        [
+            VERSION_HEADER,
+            "",
+            "导出时每行企业的数据版本和导出时间，请勿修改。导入时如某企业在导出后已被他人修改，"
+            "该行显示为冲突（导出时 / 当前 / 文件中），只有勾选确认的冲突行才会写入。",
+        ]
+    )
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["C"].width = 80
 
@@ -191,6 +207,23 @@ def template_bytes() -> bytes:
 
 
 EXTRA_HEADERS = ("专员", "目标批次")  # read-only, after the verdict columns
+VERSION_HEADER = EXPORT_VERSION_HEADER  # issue 11: "<firm version>@<export time, UTC>", after them
+_STAMP = re.compile(r"^\s*v?(\d{1,9})@(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})Z?\s*$")
+
+
+def version_stamp(version: int, exported_at: datetime) -> str:
+    """The cell that says which firm version a row was exported from, and when (UTC)."""
+    return f"{int(version or 1)}@{exported_at:%Y-%m-%dT%H:%M:%S}Z"
+
+
+def parse_stamp(value) -> tuple[int, datetime] | None:
+    """``(version, exported_at)`` of a stamp cell; None when blank or not a stamp (e.g. edited)."""
+    m = _STAMP.match(str(value)) if value is not None else None
+    if not m:
+        return None
+    return int(m[1]), datetime.strptime(m[2], "%Y-%m-%dT%H:%M:%S")
+
+
 YEAR_SPAN = 3  # the yearly figures of the last three fiscal years, read-only
 
 
@@ -206,7 +239,7 @@ def year_headers(today: date) -> list[tuple[int, str, str]]:
 
 def is_readonly_header(header: str) -> bool:
     """Columns the export adds and the import ignores (verdict, officer, batch, yearly figures)."""
-    if header in READONLY_HEADERS or header in EXTRA_HEADERS:
+    if header in READONLY_HEADERS or header in EXTRA_HEADERS or header == VERSION_HEADER:
         return True
     m = re.fullmatch(r"(\d{4})年(.+)", header or "")
     return bool(m) and m.group(2) in _YEAR_LABELS
@@ -248,7 +281,11 @@ def export_bytes(user, params, today: date) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET_TITLE)
     headers = (
-        [c.header for c in COLUMNS] + list(READONLY_HEADERS) + list(EXTRA_HEADERS) + [h for _, _, h in years]
+        [c.header for c in COLUMNS]
+        + list(READONLY_HEADERS)
+        + list(EXTRA_HEADERS)
+        + [VERSION_HEADER]
+        + [h for _, _, h in years]
     )
     for i, c in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = c.width
@@ -299,14 +336,16 @@ def export_bytes(user, params, today: date) -> bytes:
             Assessment.score_min,
             Assessment.score_max,
             Roadmap.target_batch,
+            Firm.version,
         ),
     )
+    exported_at = clock.now_utc()
     q = q.outerjoin(Roadmap, Roadmap.firm_id == Firm.id).execution_options(yield_per=1000)
     text_cols = {i for i, c in enumerate(COLUMNS) if c.key in ("credit_code", "contact_phone")}
     date_cols = {i for i, c in enumerate(COLUMNS) if c.kind in ("date", "annual_report")}
     n = 0
     for row in db.session.execute(q):
-        fid, values, (officer_id, verdict, smin, smax, batch) = (
+        fid, values, (officer_id, verdict, smin, smax, batch, version) = (
             row[0],
             row[1 : 1 + len(COLUMNS)],
             row[1 + len(COLUMNS) :],
@@ -336,6 +375,7 @@ def export_bytes(user, params, today: date) -> bytes:
             smax,
             neutralise(officers.get(officer_id)),
             batch,
+            version_stamp(version, exported_at),
         ]
         mine = figures.get(fid, {})
         for y, key, _h in years:

@@ -28,6 +28,7 @@ from pipeline.models import (
     User,
 )
 from pipeline.models.base import to_decimal, utcnow
+from pipeline.services import versions
 from pipeline.services.audit import record, snapshot
 from pipeline.vocabulary import MILESTONE_STATUSES, RD_PIECE_LABELS, STAGES, VERDICTS
 
@@ -99,8 +100,15 @@ def refresh(firm_ids, today: date, user=None) -> None:
     regenerate(firm_ids, today, user, commit=False)
 
 
-def update_firm(user: User, firm: Firm, data: dict, today: date) -> bool:
-    """Save the profile form; False when nothing changed. The credit code must stay unique."""
+def update_firm(
+    user: User, firm: Firm, data: dict, today: date, version: int | None = None, labels: dict | None = None
+) -> bool:
+    """Save the profile form; False when nothing changed. The credit code must stay unique.
+
+    ``version`` is the firm version the form was filled from: an older one is refused
+    (``versions.StaleRecord``) and nothing is written.
+    """
+    versions.check(firm, version, "firm", labels)
     data = {k: _blank_to_none(v) for k, v in data.items() if k in FIRM_FIELDS}
     code = data.get("credit_code")
     if code and code != firm.credit_code:
@@ -156,9 +164,19 @@ class YearExists(FirmError):
 
 
 def save_year(
-    user: User, firm: Firm, data: dict, today: date, commit: bool = True, create_only: bool = False
+    user: User,
+    firm: Firm,
+    data: dict,
+    today: date,
+    commit: bool = True,
+    create_only: bool = False,
+    version: int | None = None,
+    labels: dict | None = None,
 ) -> FiscalYear:
-    """Create or update the firm's figures for ``data['year']``; ``create_only`` refuses an existing year."""
+    """Create or update the firm's figures for ``data['year']``; ``create_only`` refuses an existing year.
+
+    ``version`` is the year's version the edit form was filled from: an older one is refused.
+    """
     data = _coerce_year(data)
     year = data["year"]
     if firm.registered_on and year < firm.registered_on.year:
@@ -188,6 +206,8 @@ def save_year(
             ),
             year,
         )
+    if fy is not None:
+        versions.check(fy, version, "fiscal_year", labels)
     if fy is None:
         fy = FiscalYear(firm_id=firm.id, year=year)
         db.session.add(fy)
@@ -197,7 +217,7 @@ def save_year(
     for key, value in data.items():
         setattr(fy, key, value)
     db.session.flush()
-    record(
+    row = record(
         user,
         "create" if before is None else "update",
         "fiscal_year",
@@ -206,7 +226,8 @@ def save_year(
         before,
         snapshot(fy, YEAR_FIELDS),
     )
-    refresh([firm.id], today, user)
+    if row is not None:  # the edit form posted back unchanged writes nothing, not even a re-plan (issue 11)
+        refresh([firm.id], today, user)
     if commit:
         db.session.commit()
     return fy
@@ -396,24 +417,43 @@ def open_milestone_of(firm: Firm, milestone_id: int) -> Milestone:
 
 
 def update_milestone(
-    user: User, firm: Firm, milestone_id: int, status: str, note: str | None, today: date
+    user: User,
+    firm: Firm,
+    milestone_id: int,
+    status: str,
+    note: str | None,
+    today: date,
+    version: int | None = None,
+    acknowledge: bool = True,
 ) -> Milestone:
-    """An officer sets a milestone's status; done records who and when; a firm's pending report is cleared."""
+    """An officer sets a milestone's status; done records who and when.
+
+    A blank note keeps the note; the status posted back unchanged changes nothing (who confirmed a
+    done milestone stays). A firm's pending progress report is marked seen when the status or the
+    note changes, or when ``acknowledge`` (the inbox's and the API's explicit confirmation);
+    the firm page's form posted back as it was filled changes nothing at all (issue 11).
+    ``version`` is the milestone version the form was filled from: an older one is refused.
+    """
     if status not in MILESTONE_STATUSES:
         raise FirmError(gettext("Unknown milestone status: %(status)s", status=status))
     ms = open_milestone_of(firm, milestone_id)
+    versions.check(ms, version, "milestone")
     fields = ("status", "evidence_note", "done_on", "progress_pending")
     before = snapshot(ms, fields)
-    ms.status = status
-    if note is not None and note.strip():
-        ms.evidence_note = note.strip()
-    if status == "done":
-        ms.done_on = ms.done_on or today
-        ms.done_by_id = user.id
-    else:
-        ms.done_on = None
-        ms.done_by_id = None
-    ms.progress_pending = False
+    note = _blank_to_none(note)
+    changed = status != ms.status or (note is not None and note != ms.evidence_note)
+    if note is not None:
+        ms.evidence_note = note
+    if status != ms.status:
+        ms.status = status
+        if status == "done":
+            ms.done_on = ms.done_on or today
+            ms.done_by_id = user.id
+        else:
+            ms.done_on = None
+            ms.done_by_id = None
+    if changed or acknowledge:
+        ms.progress_pending = False
     record(user, "update", "milestone", ms.id, firm.id, before, snapshot(ms, fields))
     db.session.commit()
     return ms

@@ -709,9 +709,22 @@ class TargetError(ValueError):
 
 
 def set_target(
-    user: User, county_id: int | None, year: int, hnte: int, tsme: int, plan_name: str | None = None
+    user: User,
+    county_id: int | None,
+    year: int,
+    hnte: int,
+    tsme: int,
+    plan_name: str | None = None,
+    version: int | None = None,
 ) -> Target:
-    """Create or change one target (city when ``county_id`` is None); admins only; audited; commits."""
+    """Create or change one target (city when ``county_id`` is None); admins only; audited; commits.
+
+    ``version`` is the target's version the form was filled from (0: there was none); an older one
+    is refused with ``versions.StaleRecord`` (issue 11). Targets by town or chain (``TargetSplit``)
+    carry the same ``version`` column: check it the same way, ``versions.check(split, posted,
+    "target_split")``, with the hidden field filled by ``versions.version_of(split)``.
+    """
+    from pipeline.services import versions
     from pipeline.services.audit import record, snapshot
 
     if user is None or user.role != "admin":
@@ -729,6 +742,7 @@ def set_target(
             Target.year == year,
         )
     ).first()
+    versions.check(target, version, "target")
     before = None if target is None else snapshot(target, fields)
     if target is None:
         if hnte is None or tsme is None:

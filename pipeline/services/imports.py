@@ -24,7 +24,7 @@ from pipeline.models import County, Firm, StageChange, User
 from pipeline.models.base import utcnow
 from pipeline.models.firm import NOTES_MAX_CHARS
 from pipeline.services.audit import record, snapshot
-from pipeline.services.exports import _DANGEROUS, COLUMNS, is_readonly_header
+from pipeline.services.exports import _DANGEROUS, COLUMNS, VERSION_HEADER, is_readonly_header, parse_stamp
 from pipeline.services.scope import can_see_county, can_see_town, town_node
 from pipeline.text import InvisibleCharacter, clean_name
 from pipeline.vocabulary import POOL_LEVELS, STAGES
@@ -77,6 +77,12 @@ class ImportResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    # issue 11: rows whose firm changed after the export (applied only when ticked), rows without an
+    # export stamp (not checked for conflicts), rows left out by "update only", conflicts not ticked
+    conflicts: int = 0
+    unstamped: int = 0
+    skipped_new: int = 0
+    skipped_rows: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -160,8 +166,14 @@ def _date(value) -> date:
         raise ValueError(gettext("“%(text)s” is not a valid date", text=_text(value)))
 
 
-def check(user: User, data: bytes, filename: str = "") -> ImportResult:  # noqa: C901 (to split: issue 13)
-    """Read and validate; returns the normalised rows (with what each would do) or the errors."""
+def check(  # noqa: C901 (to split: issue 13)
+    user: User, data: bytes, filename: str = "", update_only: bool = False
+) -> ImportResult:
+    """Read and validate; returns the normalised rows (with what each would do) or the errors.
+
+    Issue 11: a row of an export whose firm changed after the export is a ``conflict`` (see
+    ``_conflicts``); with ``update_only`` a row for a firm not in the pool is ``skip_new``.
+    """
     rows = read_sheet(data, filename)
     if not rows:
         raise ImportRefused(gettext("The sheet is empty: row 1 must hold the headers"))
@@ -187,6 +199,7 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:  # noqa:
     if dupes:
         raise ImportRefused(gettext("Repeated columns: %(columns)s", columns=gettext(", ").join(dupes)))
     index = {h: i for i, h in enumerate(headers) if h in by_header}
+    stamp_at = headers.index(VERSION_HEADER) if VERSION_HEADER in headers else None
     if len(rows) < 2:
         raise ImportRefused(gettext("No data rows: enter the firms from row 2 on"))
 
@@ -289,6 +302,8 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:  # noqa:
                 err(RowError(n, col.header, credit_code_reason(exc)))
             except ValueError as exc:
                 err(RowError(n, col.header, str(exc)))
+        if stamp_at is not None and stamp_at < len(raw):
+            values["_stamp"] = parse_stamp(raw[stamp_at])
         _resolve_town(user, n, values, towns, own_town, err)
         if (
             values.get("hnte_cert_date")
@@ -332,7 +347,10 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:  # noqa:
             )
             continue
         report_change = _annual_report_change(firm, values, n, result)
-        if firm is None:
+        if firm is None and update_only:
+            values["_action"] = "skip_new"
+            result.skipped_new += 1
+        elif firm is None:
             values["_action"] = "new"
             result.new += 1
         else:
@@ -354,7 +372,15 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:  # noqa:
                 values["_diff"].append(("annual_report", None, values.get("annual_report")))
             values["_action"] = "update" if changed else "same"
             values["_changed"] = changed
-            if changed:
+            conflicts = _conflicts(firm, values, before, after, result) if changed else None
+            if conflicts:
+                values["_action"], values["_conflicts"], values["_version"] = (
+                    "conflict",
+                    conflicts,
+                    firm.version,
+                )
+                result.conflicts += 1
+            elif changed:
                 result.updated += 1
             else:
                 result.unchanged += 1
@@ -367,6 +393,46 @@ def check(user: User, data: bytes, filename: str = "") -> ImportResult:  # noqa:
         )
     )
     return result
+
+
+def _conflicts(firm: Firm, values: dict, before: dict, after: dict, result: ImportResult) -> list[dict]:
+    """Issue 11: the fields of a row whose firm changed after the export and where the file would
+    overwrite that change: ``{field, label, old (at export), theirs (now), yours (file), by, at}``.
+
+    The row's stamp gives the firm version it was exported from; the audit rows after that version
+    say which fields changed, by whom, and what they were at export. A field changed since and
+    posted back as the file has it is not a conflict (the file agrees with the change). A row
+    without a stamp (a template, or the column deleted) cannot be checked and is counted.
+    """
+    from pipeline.services import versions
+
+    stamp = values.get("_stamp")
+    if stamp is None:
+        result.unstamped += 1
+        return []
+    exported_version = stamp[0]
+    if firm.version <= exported_version:
+        return []
+    since: dict[str, tuple] = {}
+    for change in versions.changes_since("firm", firm.id, exported_version):
+        for key, (old, _new) in change.fields.items():
+            if key in FIELDS and key not in since:
+                since[key] = (old, change.user, change.at)
+    if not since:  # changed without an audited field (should not happen): every difference is a conflict
+        since = {k: (None, None, None) for k in FIELDS if before.get(k) != after.get(k)}
+    return [
+        {
+            "field": key,
+            "label": versions.field_label("firm", key),
+            "old": versions.display_value("firm", key, old),
+            "theirs": versions.display_value("firm", key, before.get(key)),
+            "yours": versions.display_value("firm", key, after.get(key)),
+            "by": by,
+            "at": at,
+        }
+        for key, (old, by, at) in since.items()
+        if before.get(key) != after.get(key)
+    ]
 
 
 def _annual_report_change(firm, values: dict, n: int, result) -> bool:
@@ -453,11 +519,36 @@ def _resolve_town(user: User, n: int, values: dict, towns: dict, own_town, err) 
     values["town_id"] = town.id
 
 
-def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
-    """Check again and, only if every row is right, upsert all rows in one transaction."""
-    result = check(user, data, filename)
+def _settle_conflicts(result: ImportResult, confirmed: dict[int, int]) -> None:
+    """A ticked conflict row (at the version the officer saw) becomes an update; the others are skipped."""
+    for row in result.rows:
+        if row["_action"] != "conflict":
+            continue
+        if confirmed.get(row["_row"]) == row["_version"]:
+            row["_action"] = "update"
+            result.updated += 1
+        else:
+            result.skipped_rows.append(row["_row"])
+
+
+def apply(
+    user: User,
+    data: bytes,
+    filename: str,
+    today: date,
+    update_only: bool = False,
+    confirmed: dict[int, int] | None = None,
+) -> ImportResult:
+    """Check again and, only if every row is right, upsert all rows in one transaction.
+
+    ``confirmed`` maps an Excel row number to the firm version the officer saw its conflict at: a
+    conflict row is applied only when ticked and the firm has not changed again since the preview;
+    every other conflict row is skipped and listed in ``skipped_rows`` (issue 11).
+    """
+    result = check(user, data, filename, update_only=update_only)
     if not result.ok:
         return result
+    _settle_conflicts(result, confirmed or {})
     firms = {
         f.credit_code: f
         for f in db.session.scalars(
@@ -470,6 +561,8 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
         for row in result.rows:
             values = {k: v for k, v in row.items() if k in FIELDS}
             firm = firms.get(row["credit_code"])
+            if row["_action"] in ("conflict", "skip_new"):
+                continue
             if firm is None:
                 values["stage"] = values.get("stage") or "candidate"
                 if values.get("town_id") is None:  # issue 18: every firm is in a town
@@ -527,7 +620,14 @@ def apply(user: User, data: bytes, filename: str, today: date) -> ImportResult:
             None,
             None,
             None,
-            {"file": filename, "new": result.new, "updated": result.updated, "unchanged": result.unchanged},
+            {
+                "file": filename,
+                "new": result.new,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "conflicts_skipped": result.skipped_rows,
+                "update_only": update_only,
+            },
         )
         if touched:
             from pipeline.services.firms import refresh

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from pipeline.extensions import db
 from pipeline.models import ApplicationBatch, CalendarYear, LeadTime
+from pipeline.roadmap import DEFAULT_LEAD_TIMES
 from pipeline.services.audit import record, snapshot
 
 BATCH_FIELDS = ("code", "year", "opens_on", "cutoff", "note")
@@ -78,11 +79,18 @@ def delete_batch(user, batch: ApplicationBatch, today: date | None = None):
     return job
 
 
-def save_lead_time(user, kind: str, months: int, basis: str, today: date | None = None) -> LeadTime:
+def save_lead_time(user, kind: str, months: int, basis: str, today: date | None = None) -> LeadTime | None:
     if not 0 < months <= 120:
         raise PlanningError(gettext("The lead time must be 1–120 months"))
     row = db.session.scalars(select(LeadTime).where(LeadTime.kind == kind)).first()
     before = snapshot(row, ("kind", "months", "basis")) if row else None
+    default = DEFAULT_LEAD_TIMES.get(kind)
+    if (
+        row is None
+        and default is not None
+        and (months, basis.strip()) == (default.months, default.basis or "")
+    ):
+        return None  # the pre-filled default posted back: no row pins it (issue 11)
     if row is None:
         row = LeadTime(kind=kind, months=months, basis=basis)
         db.session.add(row)
@@ -105,7 +113,7 @@ def save_lead_time(user, kind: str, months: int, basis: str, today: date | None 
 YEAR_FIELDS = ("year", "tsme_opens", "tsme_closes", "tsme_renewal_by", "annual_report_due", "note")
 
 
-def save_calendar_year(user, year: int, data: dict, today: date | None = None) -> CalendarYear:
+def save_calendar_year(user, year: int, data: dict, today: date | None = None) -> CalendarYear | None:
     """The year's 科小 window, renewal date and 年报 deadline (empty field = the default)."""
     opens, closes = data.get("tsme_opens"), data.get("tsme_closes")
     if (opens is None) != (closes is None):
@@ -120,6 +128,9 @@ def save_calendar_year(user, year: int, data: dict, today: date | None = None) -
             raise PlanningError(gettext("Every date must lie in %(year)s", year=year))
     row = db.session.scalars(select(CalendarYear).where(CalendarYear.year == year)).first()
     before = snapshot(row, YEAR_FIELDS) if row else None
+    blank = not any(data.get(k) for k in YEAR_FIELDS if k != "year") and not (data.get("note") or "").strip()
+    if row is None and blank:
+        return None  # the year's blank row posted back (every date the default): nothing to store (issue 11)
     if row is None:
         row = CalendarYear(year=year)
         db.session.add(row)

@@ -52,6 +52,7 @@ class Item:
     subject_id: int | None = None  # submission id or milestone id
     detail: str | None = None  # the firm's progress note, the review note, ...
     year: int | None = None
+    version: int | None = None  # the milestone's version, posted back by the inbox's confirm form (issue 11)
 
 
 def _firms(user: User):
@@ -96,6 +97,7 @@ def _milestones(user: User, firm_id, *conds):
             Milestone.due,
             Milestone.progress_note,
             Milestone.updated_at,
+            Milestone.version,
         )
         .join(Firm, Firm.id == Milestone.firm_id)
         .where(_firms(user), *conds)
@@ -170,7 +172,7 @@ def _item(kind: str, row) -> Item:
             year=year,
         )
     if kind in ("progress", "overdue", "due_soon"):
-        mid, fid, name, title, due, note, at = row
+        mid, fid, name, title, due, note, at, version = row
         return Item(
             kind,
             fid,
@@ -180,6 +182,7 @@ def _item(kind: str, row) -> Item:
             at=at,
             subject_id=mid,
             detail=note if kind == "progress" else None,
+            version=version,
         )
     fid, name, cert_no, expiry = row
     return Item(kind, fid, name, cert_no or "", due=expiry)

@@ -138,6 +138,7 @@ def _milestone(ms: Milestone) -> dict:
         "done_on": _iso(ms.done_on),
         "manual": bool(ms.manual),
         "superseded_by_id": ms.superseded_by_id,
+        "version": ms.version,
     }
 
 
@@ -285,18 +286,18 @@ def roadmap(firm_id: int):
     )
 
 
-@bp.route("/firms/<int:firm_id>/milestones/<int:milestone_id>", methods=["PATCH", "POST"])
-@token_required
-def milestone(firm_id: int, milestone_id: int):
-    """Officers/admins set ``status`` (and ``evidence_note``); firm users report ``progress_note`` only."""
-    from pipeline.services import firms as firm_service
+MAX_VERSION = 2**31 - 1  # a row version is a 32-bit integer
 
-    user = g.api_user
-    _check_ids(firm_id, milestone_id)
-    f = get_firm_or_404(user, firm_id)
-    data = request.get_json(silent=True)
+
+def _milestone_body(data, user) -> tuple[int | None, str | None, str | None]:
+    """``(version, status, progress_note)`` of a milestone PATCH body, or a 422/403 naming the field."""
     if not isinstance(data, dict):
         raise ApiError(422, "请求体必须是 JSON 对象，例如 {\"progress_note\": \"...\"}。")
+    version = data.pop("version", None)  # issue 11: the version the client read; an older one is 409
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= MAX_VERSION
+    ):
+        raise ApiError(422, "字段 version 必须是非负整数（读取里程碑时返回的 version）。")
     allowed = {"status", "evidence_note", "progress_note"}
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -320,13 +321,35 @@ def milestone(firm_id: int, milestone_id: int):
         raise ApiError(422, f"字段 status 取值无效：“{status[:20]}”，可选：{', '.join(MILESTONE_STATUSES)}。")
     if note is not None and not re.search(r"\S", note):
         raise ApiError(422, "字段 progress_note 不能为空。")
+    return version, status, note
+
+
+@bp.route("/firms/<int:firm_id>/milestones/<int:milestone_id>", methods=["PATCH", "POST"])
+@token_required
+def milestone(firm_id: int, milestone_id: int):
+    """Officers/admins set ``status`` (and ``evidence_note``); firm users report ``progress_note`` only.
+
+    ``version`` (optional, issue 11): the version the client read; an older one is refused with 409.
+    """
+    from pipeline.services import firms as firm_service
+    from pipeline.services import versions
+
+    user = g.api_user
+    _check_ids(firm_id, milestone_id)
+    f = get_firm_or_404(user, firm_id)
+    data = request.get_json(silent=True)
+    version, status, note = _milestone_body(data, user)
     try:
+        if version is not None:
+            versions.check(firm_service.milestone_of(f, milestone_id), version, "milestone")
         if status is not None:
             ms = firm_service.update_milestone(
                 user, f, milestone_id, status, data.get("evidence_note"), _today()
             )
         if note is not None:
             ms = firm_service.report_progress(user, f, milestone_id, note)
+    except versions.StaleRecord as exc:
+        raise ApiError(409, str(exc)) from None
     except firm_service.FirmError as exc:
         raise ApiError(getattr(exc, "http_status", 422), str(exc)) from None
     return jsonify(_milestone(ms))

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pipeline import clock
@@ -21,7 +21,7 @@ from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
 from pipeline.i18n import tl
 from pipeline.models import County, Target
 from pipeline.services import goals as goal_service
-from pipeline.services import stamp
+from pipeline.services import stamp, versions
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -53,6 +53,7 @@ class TargetForm(FlaskForm):
         _l("Plan"),
         validators=[Optional(), Length(max=100, message=_l("The plan name can be at most 100 characters"))],
     )
+    version = HiddenField()  # the target's version the form was filled from; 0 = none yet (issue 11)
 
 
 def _today() -> date:
@@ -226,6 +227,7 @@ def targets():
         abort(404)
     counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
     form = TargetForm()
+    stale = False
     form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in counties]
     if request.method == "GET":  # pre-filled with the current target of the chosen scope and year
         year = request.args.get("year", type=int) or _today().year
@@ -237,6 +239,7 @@ def targets():
         ).first()
         form.county.data = "" if cid is None else str(cid)
         form.year.data = year
+        form.version.data = versions.version_of(current)
         if current is not None:
             form.hnte.data, form.tsme.data, form.plan_name.data = (
                 current.hnte_target,
@@ -247,8 +250,19 @@ def targets():
         cid = int(form.county.data) if form.county.data else None
         try:
             saved = goal_service.set_target(
-                current_user, cid, form.year.data, form.hnte.data, form.tsme.data, form.plan_name.data
+                current_user,
+                cid,
+                form.year.data,
+                form.hnte.data,
+                form.tsme.data,
+                form.plan_name.data,
+                version=versions.posted_version(form.version.data),
             )
+        except versions.StaleRecord as exc:  # issue 11: nothing written; the entries stay in the form
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            form.version.data = exc.current
+            stale = True
         except goal_service.TargetError as exc:
             flash(str(exc), "danger")
         else:
@@ -281,7 +295,7 @@ def targets():
         for y, rows in by_year.items()
     }
     return render_template("dashboard/targets.html", form=form, by_year=by_year, sums=sums), (
-        400 if form.errors else 200
+        409 if stale else 400 if form.errors else 200
     )
 
 

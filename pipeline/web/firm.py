@@ -6,7 +6,7 @@ Firm users may read their own firm's page; editing is for officers and admins.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,6 +31,7 @@ from pipeline.i18n import join_errors
 from pipeline.models import AuditLog, Conversion, FigureSubmission, FiscalYear, Incident, IPAsset, Roadmap
 from pipeline.models.firm import RD_PIECES
 from pipeline.services import firms as firm_service
+from pipeline.services import versions
 from pipeline.services.scope import can_edit_firm, get_firm_or_404
 from pipeline.vocabulary import (
     CONDITION_STATUSES,
@@ -196,15 +197,23 @@ def show(firm_id: int):
         diffs={sub.id: firm_service.submission_diff(firm, sub) for sub in submissions},
         year_labels={f.name: f.label.text for f in YearForm() if f.name in FiscalYear.FIELDS},
         submission_statuses=SUBMISSION_STATUSES,
+        milestone_draft=session.pop("milestone_draft", None),  # a refused stale form, shown again
     )
 
 
 def _save(form, action, title: str, firm, anchor: str):
     """The shared GET/POST of an edit page: validate, call the service, flash, back to the section."""
-    edit_link = None
+    edit_link, status = None, 200
     if form.validate_on_submit():
         try:
             action(form)
+        except versions.StaleRecord as exc:
+            # Issue 11: filled from an older version; nothing written, the entries stay in the form,
+            # which now carries the current version (saving again is a deliberate overwrite).
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+            form.version.data = exc.current
+            status = 409
         except firm_service.YearExists as exc:
             db.session.rollback()
             form.year.errors.append(str(exc))
@@ -222,7 +231,7 @@ def _save(form, action, title: str, firm, anchor: str):
         title=title,
         edit_link=edit_link,
         back=url_for("firm.show", firm_id=firm.id, _anchor=anchor),
-    )
+    ), status
 
 
 @bp.route("/<int:firm_id>/edit", methods=["GET", "POST"])
@@ -232,7 +241,14 @@ def edit(firm_id: int):
     form = FirmForm(obj=firm)
     return _save(
         form,
-        lambda f: firm_service.update_firm(current_user, firm, f.data, clock.today()),
+        lambda f: firm_service.update_firm(
+            current_user,
+            firm,
+            f.data,
+            clock.today(),
+            version=versions.posted_version(f.version.data),
+            labels=versions.form_labels(f),
+        ),
         _("Firm profile"),
         firm,
         "profile",
@@ -267,7 +283,14 @@ def year_edit(firm_id: int, year: int):
     form = YearForm(obj=fy)
     return _save(
         form,
-        lambda f: firm_service.save_year(current_user, firm, {**f.data, "year": year}, clock.today()),
+        lambda f: firm_service.save_year(
+            current_user,
+            firm,
+            {**f.data, "year": year},
+            clock.today(),
+            version=versions.posted_version(f.version.data),
+            labels=versions.form_labels(f),
+        ),
         _("Figures for %(year)s", year=year),
         firm,
         "years",

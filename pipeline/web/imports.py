@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField
 
 from pipeline import clock
 from pipeline.services import exports, imports
@@ -35,6 +36,7 @@ class UploadForm(FlaskForm):
     file = FileField(
         _l("Excel file (.xlsx)"), validators=[FileRequired(_l("Choose the Excel file to upload"))]
     )
+    update_only = BooleanField(_l("Update existing firms only, never add new ones"))
 
 
 class ConfirmForm(FlaskForm):
@@ -101,7 +103,7 @@ def upload():
         data = storage.read(max_bytes + 1)
         name = Path(storage.filename or "upload.xlsx").name
         try:
-            result = imports.check(current_user, data, name)
+            result = imports.check(current_user, data, name, update_only=form.update_only.data)
         except imports.ImportRefused as exc:
             refused = str(exc)
         else:
@@ -109,7 +111,12 @@ def upload():
             if result.ok:
                 token = secrets.token_hex(16)
                 (_staging_dir() / f"{token}.xlsx").write_bytes(data)
-                session["import"] = {"token": token, "name": name, "user": current_user.id}
+                session["import"] = {
+                    "token": token,
+                    "name": name,
+                    "user": current_user.id,
+                    "update_only": bool(form.update_only.data),
+                }
     return render_template(
         "imports/upload.html",
         form=form,
@@ -136,7 +143,14 @@ def confirm():
     data = path.read_bytes()
     path.unlink(missing_ok=True)
     try:
-        result = imports.apply(current_user, data, staged["name"], clock.today())
+        result = imports.apply(
+            current_user,
+            data,
+            staged["name"],
+            clock.today(),
+            update_only=bool(staged.get("update_only")),
+            confirmed=_ticked_conflicts(request.form.getlist("confirm_row")),
+        )
     except imports.ImportRefused as exc:
         flash(str(exc), "danger")
         return redirect(url_for("imports.upload"))
@@ -158,4 +172,29 @@ def confirm():
         ),
         "success",
     )
+    if result.skipped_rows:
+        flash(
+            _(
+                "%(n)s conflicting rows were not ticked and were skipped (rows %(rows)s): their firms "
+                "keep the values others saved after the export.",
+                n=len(result.skipped_rows),
+                rows=_("、").join(map(str, result.skipped_rows)),
+            ),
+            "warning",
+        )
+    if result.skipped_new:
+        flash(
+            _("Update only: %(n)s rows for firms not in the pool were skipped.", n=result.skipped_new),
+            "warning",
+        )
     return redirect(url_for("pool.index"))
+
+
+def _ticked_conflicts(values: list[str]) -> dict[int, int]:
+    """The preview's ticked conflict rows, ``"<row>:<version>"`` → ``{row: version}``; junk is ignored."""
+    out: dict[int, int] = {}
+    for value in values:
+        row, _sep, version = value.partition(":")
+        if row.isdigit() and version.isdigit() and len(row) < 8 and len(version) < 10:
+            out[int(row)] = int(version)
+    return out

@@ -123,6 +123,8 @@ def confirm(firm_id: int, milestone_id: int):
     status = request.form.get("status")
     if status not in ("done", "doing"):
         abort(400)
+    from pipeline.services import versions
+
     try:
         ms = firm_service.update_milestone(
             current_user,
@@ -131,8 +133,12 @@ def confirm(firm_id: int, milestone_id: int):
             status,
             (request.form.get("evidence_note") or "").strip()[:1000] or None,
             clock.today(),
+            version=versions.posted_version(request.form.get("version")),
         )
-    except firm_service.FirmError as exc:
+    except (
+        versions.StaleRecord,
+        firm_service.FirmError,
+    ) as exc:  # issue 11: changed since the inbox was shown
         db.session.rollback()
         flash(str(exc), "danger")
         return _back()

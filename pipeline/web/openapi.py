@@ -95,6 +95,7 @@ MILESTONE_PROPS = {
     "done_on": _nullable(DATE),
     "manual": {"type": "boolean"},
     "superseded_by_id": _nullable(INT),
+    "version": {"type": "integer", "description": "行版本；修改时回传以防覆盖他人的修改"},
 }
 MILESTONE = {"type": "object", "required": list(MILESTONE_PROPS), "properties": MILESTONE_PROPS}
 YEAR_FC = {
@@ -251,6 +252,12 @@ SPEC = {
                                         "allOf": [{"pattern": "\\S"}],
                                         "description": "企业填报的进展说明（不能全是空白，不含控制字符）",
                                     },
+                                    "version": {
+                                        "type": "integer",
+                                        "minimum": 0,
+                                        "maximum": 2**31 - 1,
+                                        "description": "读取里程碑时返回的 version；里程碑已被他人修改时返回 409，不写入任何内容",
+                                    },
                                 },
                             }
                         }
@@ -260,7 +267,9 @@ SPEC = {
                     **_ok("Milestone"),
                     "403": _err("企业用户不能修改状态"),
                     "404": _err("企业或里程碑不存在，或无权查看"),
-                    "409": _err("里程碑已在重新生成时被取代，未保存任何内容"),
+                    "409": _err(
+                        "里程碑已在重新生成时被取代，或在读取后已被他人修改（消息说明原因、改了什么、由谁修改）；未写入任何内容"
+                    ),
                     "422": _err("请求体无效（消息中指明字段名）"),
                 },
             }

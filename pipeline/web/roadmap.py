@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,6 +11,7 @@ from pipeline.extensions import db
 from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
 from pipeline.i18n import join_errors, tl
 from pipeline.services import firms as firm_service
+from pipeline.services import versions
 from pipeline.services.scope import get_firm_or_404
 from pipeline.vocabulary import MILESTONE_STATUSES
 from pipeline.web.auth import staff_required
@@ -18,10 +19,10 @@ from pipeline.web.auth import staff_required
 bp = Blueprint("roadmap", __name__, url_prefix="/firms")
 
 
-def _back(firm_id: int):
+def _back(firm_id: int, anchor: str = "roadmap"):
     if current_user.role == "firm" and request.form.get("from") == "portal":
         return redirect(url_for("portal.index", _anchor="roadmap"))
-    return redirect(url_for("firm.show", firm_id=firm_id, _anchor="roadmap"))
+    return redirect(url_for("firm.show", firm_id=firm_id, _anchor=anchor))
 
 
 @bp.post("/<int:firm_id>/milestones/<int:milestone_id>/status")
@@ -34,8 +35,26 @@ def status(firm_id: int, milestone_id: int):
         return _back(firm.id)
     try:
         ms = firm_service.update_milestone(
-            current_user, firm, milestone_id, form.status.data, form.evidence_note.data, clock.today()
+            current_user,
+            firm,
+            milestone_id,
+            form.status.data,
+            form.evidence_note.data,
+            clock.today(),
+            version=versions.posted_version(form.version.data),
+            acknowledge=False,
         )
+    except versions.StaleRecord as exc:
+        # Issue 11: nothing written; the page shows this milestone's form again with the officer's
+        # entries (and the current version), under the message saying what changed and by whom.
+        db.session.rollback()
+        session["milestone_draft"] = {
+            "id": milestone_id,
+            "status": form.status.data,
+            "evidence_note": form.evidence_note.data or "",
+        }
+        flash(str(exc), "danger")
+        return _back(firm.id, f"ms-{milestone_id}")
     except firm_service.FirmError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

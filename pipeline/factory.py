@@ -184,6 +184,9 @@ def register_extensions(app: Flask) -> None:
         return app.config["BABEL_DEFAULT_LOCALE"]
 
     babel.init_app(app, locale_selector=select_locale)
+    from pipeline.i18n import install_jinja_gettext
+
+    install_jinja_gettext(app)  # issue 15: the catalogue once per request, not per call
 
 
 def register_blueprints(app: Flask) -> None:

@@ -7,14 +7,45 @@ jobs, PDFs rendered without a locale) gettext returns the Chinese label unchange
 
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext
+from flask import g
+from flask_babel import get_translations, gettext, lazy_gettext
+
+
+def translations():
+    """The current locale's catalogue, looked up once per request and locale (issue 15).
+
+    Flask-Babel resolves the context, domain, locale and cache on every ``gettext`` (a page made
+    500 such calls); this keeps the catalogue with the locale object it was found for, so a
+    ``force_locale`` block (a new locale object) gets its own. Outside a request: Flask-Babel's
+    answer (no translation)."""
+    ns = g.get("_flask_babel") if g else None
+    loc = getattr(ns, "babel_locale", None)
+    hit = getattr(ns, "i15_catalogue", None)
+    if hit is not None and loc is not None and hit[0] is loc:
+        return hit[1]
+    found = get_translations()
+    loc = getattr(ns, "babel_locale", None)
+    if loc is not None:
+        ns.i15_catalogue = (loc, found)
+    return found
+
+
+def install_jinja_gettext(app) -> None:
+    """Templates' ``_``/``gettext``/``ngettext`` through ``translations()`` (after ``babel.init_app``)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def tl(label):
     """A Chinese data label in the current UI language (unknown labels and empty values pass through)."""
     if not label or not isinstance(label, str):
         return label
-    return gettext(label)
+    return translations().ugettext(label)
 
 
 def ltl(label: str):

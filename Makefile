@@ -29,10 +29,11 @@ seed: db
 	$(FLASK) seed-demo
 
 # Serves the web app and, beside it, the one scheduler process (reminders, PDF batch jobs,
-# daily snapshots); stopping `make run` stops both. Its log: instance/scheduler.log.
+# daily snapshots) under scripts/supervise.sh, which restarts it within seconds if it dies;
+# stopping `make run` stops both. Its log: instance/scheduler.log.
 run: seed
 	@echo "小升高培育平台: http://$(HOST):$(PORT)  (演示账号见上方；调度进程日志 instance/scheduler.log)"
-	@$(FLASK) reminders run > instance/scheduler.log 2>&1 & sched=$$!; \
+	@./scripts/supervise.sh $(FLASK) reminders run >> instance/scheduler.log 2>&1 & sched=$$!; \
 	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 

@@ -17,13 +17,23 @@ def register(app: Flask) -> None:
 
     @group.command("run")
     @click.option("--max-seconds", type=float, default=None, hidden=True, help="运行若干秒后退出（测试用）")
-    def run_command(max_seconds) -> None:
-        """启动提醒调度进程（全市只运行一个；第二个进程会发现调度锁被占用并退出）。"""
+    @click.option(
+        "--wait/--no-wait",
+        default=True,
+        help="调度锁被占用时待命、待其停止后接管（默认），或立即退出",
+    )
+    def run_command(max_seconds, wait) -> None:
+        """启动提醒调度进程（全市只运行一个；第二个进程发现调度锁被占用时待命，前者停止或崩溃后数秒内接管）。"""
         from flask import current_app
 
         from pipeline.reminders.scheduler import run
 
-        run(current_app._get_current_object(), echo=lambda m: click.echo(m), max_seconds=max_seconds)
+        run(
+            current_app._get_current_object(),
+            echo=lambda m: click.echo(m),
+            max_seconds=max_seconds,
+            wait=wait,
+        )
 
     @group.command("scan")
     @today_option()

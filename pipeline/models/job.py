@@ -26,7 +26,8 @@ class Job(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # "host:pid" of the process running it
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)  # renewed while it runs (issue 12)
     result_path: Mapped[str | None] = mapped_column(String(500))
     error: Mapped[str | None] = mapped_column(Text)
 

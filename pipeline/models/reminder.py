@@ -80,6 +80,8 @@ class ScanRun(db.Model):
     created: Mapped[int] = mapped_column(Integer, default=0)
     summary: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str | None] = mapped_column(String(100))  # "host:pid" of the scanning process (issue 12)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime)  # renewed while it runs
 
 
 class SchedulerLease(db.Model):

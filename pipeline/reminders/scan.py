@@ -38,7 +38,8 @@ from pipeline.reminders.settings import thresholds as load_thresholds
 from pipeline.vocabulary import STAGES
 
 CHUNK = 5000  # rows per transaction: a killed scan loses at most one uncommitted chunk, redone on rerun
-STALE_RUN = timedelta(hours=2)  # a "running" scan older than this was killed
+SCAN_TTL = timedelta(minutes=2)  # a "running" scan whose heartbeat is older than this was killed (issue 12)
+SCAN_HEARTBEAT = 20.0  # seconds
 
 
 @dataclass
@@ -474,15 +475,39 @@ def _write_pg(conn, part, channels, by_rule, now) -> tuple[int, int]:
 # ------------------------------------------------------------------ the use case
 
 
-def _start(today: date, now: datetime) -> int:
+INTERRUPTED = "扫描中断（进程被终止或崩溃），未正常结束"
+
+
+def mark_interrupted(now: datetime) -> list[date]:
+    """Issue 12: "running" scans whose process died (same host) or whose heartbeat stopped more than
+    SCAN_TTL ago become errors; returns their days, so the scheduler can scan again at once."""
+    from pipeline.services.liveness import owner_dead
+
     with db.engine.begin() as conn:
-        conn.execute(
-            update(ScanRun)
-            .where(ScanRun.status == "running", ScanRun.started_at < now - STALE_RUN)
-            .values(status="error", finished_at=now, error="扫描中断（进程被终止或崩溃），未正常结束")
-        )
+        rows = conn.execute(
+            select(ScanRun.id, ScanRun.owner, ScanRun.heartbeat_at, ScanRun.started_at, ScanRun.today).where(
+                ScanRun.status == "running"
+            )
+        ).all()
+        dead = [r for r in rows if owner_dead(r.owner, r.heartbeat_at or r.started_at, now, SCAN_TTL)]
+        if dead:
+            conn.execute(
+                update(ScanRun)
+                .where(ScanRun.id.in_([r.id for r in dead]), ScanRun.status == "running")
+                .values(status="error", finished_at=now, error=INTERRUPTED)
+            )
+    return sorted({r.today for r in dead})
+
+
+def _start(today: date, now: datetime) -> int:
+    from pipeline.services.liveness import owner_name
+
+    mark_interrupted(now)
+    with db.engine.begin() as conn:
         return conn.execute(
-            ScanRun.__table__.insert().values(started_at=now, today=today, status="running", created=0)
+            ScanRun.__table__.insert().values(
+                started_at=now, today=today, status="running", created=0, owner=owner_name(), heartbeat_at=now
+            )
         ).inserted_primary_key[0]
 
 
@@ -491,8 +516,33 @@ def _finish(scan_id: int, **values) -> None:
         conn.execute(update(ScanRun).where(ScanRun.id == scan_id).values(finished_at=utcnow(), **values))
 
 
+def _scan(today: date, result: ScanResult, started: float, now: datetime, chunk: int, pause: float) -> None:
+    with db.engine.connect() as conn:
+        th = load_thresholds(conn)
+        inputs = load_inputs(conn, today, th)
+        recips = Recipients.load(conn)
+    t_read = time.perf_counter()
+    hits = rules.evaluate(inputs, today, th)
+    rows = expand(hits, {f.id: f.county_id for f in inputs.firms}, recips, result.scan_id, now)
+    t_rules = time.perf_counter()
+    result.hits, result.candidates = len(hits), len(rows)
+    result.created, result.deliveries, by_rule = write_outbox(rows, now, chunk, pause)
+    result.by_rule = dict(sorted(by_rule.items()))
+    result.seconds = time.perf_counter() - started
+    result.timings = {
+        "read": round(t_read - started, 3),
+        "rules": round(t_rules - t_read, 3),
+        "write": round(time.perf_counter() - t_rules, 3),
+    }
+
+
 def run_scan(today: date, *, chunk: int | None = None) -> ScanResult:
-    """One scan for ``today``: returns what it created. Safe to run twice or concurrently."""
+    """One scan for ``today``: returns what it created. Safe to run twice or concurrently.
+
+    While it runs, its row's heartbeat is renewed; a scan whose process dies is marked interrupted
+    by the next scan or the scheduler's recovery job within SCAN_TTL (issue 12)."""
+    from pipeline.services.liveness import Heartbeat
+
     started = time.perf_counter()
     now = utcnow()
     chunk = chunk or int(os.environ.get("PIPELINE_SCAN_CHUNK", CHUNK))
@@ -500,23 +550,8 @@ def run_scan(today: date, *, chunk: int | None = None) -> ScanResult:
     scan_id = _start(today, now)
     result = ScanResult(scan_id=scan_id, today=today)
     try:
-        with db.engine.connect() as conn:
-            th = load_thresholds(conn)
-            inputs = load_inputs(conn, today, th)
-            recips = Recipients.load(conn)
-        t_read = time.perf_counter()
-        hits = rules.evaluate(inputs, today, th)
-        rows = expand(hits, {f.id: f.county_id for f in inputs.firms}, recips, scan_id, now)
-        t_rules = time.perf_counter()
-        result.hits, result.candidates = len(hits), len(rows)
-        result.created, result.deliveries, by_rule = write_outbox(rows, now, chunk, pause)
-        result.by_rule = dict(sorted(by_rule.items()))
-        result.seconds = time.perf_counter() - started
-        result.timings = {
-            "read": round(t_read - started, 3),
-            "rules": round(t_rules - t_read, 3),
-            "write": round(time.perf_counter() - t_rules, 3),
-        }
+        with Heartbeat(db.engine, ScanRun.__table__, scan_id, SCAN_HEARTBEAT):
+            _scan(today, result, started, now, chunk, pause)
         _finish(
             scan_id,
             status="ok",

@@ -1,10 +1,12 @@
 """``flask reminders run``: the one scheduler process (APScheduler 3.x, Asia/Shanghai, jobs in code).
 
 Exactly one process works. At start it takes the ``scheduler_lease`` row named ``reminders`` (free,
-or its holder's heartbeat is older than LEASE_TTL) and, on PostgreSQL, also a session advisory lock;
-a second process started by mistake finds the lease held, says so and exits without running
-anything. The holder renews the heartbeat every HEARTBEAT seconds and stops if it ever loses the
-lease. Web workers never import this module.
+its holder's heartbeat is older than LEASE_TTL, or its holder ran on this host and its pid is gone)
+and, on PostgreSQL, also a session advisory lock. A second process finds the lease held, says so and
+waits as a standby, running nothing, and takes over within seconds when the holder dies (kill -9
+included: issue 12); ``--no-wait`` makes it exit instead. The holder renews the heartbeat every
+HEARTBEAT seconds and stops if it ever loses the lease. ``scripts/supervise.sh`` (used by ``make
+run``) restarts a scheduler that died. Web workers never import this module.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import os
 import signal
 import socket
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,8 +32,9 @@ from pipeline.wiring import resolve
 log = logging.getLogger("pipeline.reminders.scheduler")
 
 LEASE_NAME = "reminders"
-LEASE_TTL = timedelta(seconds=90)
-HEARTBEAT = 20  # seconds
+LEASE_TTL = timedelta(seconds=30)
+HEARTBEAT = 5  # seconds
+STANDBY_POLL = 1.0  # seconds between a standby's tries for the lease
 ADVISORY_KEY = 0x5853_4758  # "XSGX": any constant shared by every scheduler process
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EPOCH = datetime(2000, 1, 1)
@@ -51,12 +55,17 @@ def _insert(table):
 
 def acquire_lease(holder: str, now: datetime | None = None, force: bool = False) -> bool:
     """Take the lease if it is free or stale (or ``force``: we hold the PostgreSQL advisory lock)."""
+    from pipeline.services.liveness import owner_alive
+
     now = now or utcnow()
     with db.engine.begin() as conn:
         conn.execute(
             _insert(SchedulerLease.__table__).on_conflict_do_nothing(index_elements=["name"]),
             {"name": LEASE_NAME, "holder": "", "heartbeat_at": EPOCH},
         )
+    lease = current_lease()
+    if lease and lease[0] and lease[0] != holder and owner_alive(lease[0]) is False:
+        force = True  # its holder ran on this host and is gone (killed): no need to wait for the TTL
     with db.engine.begin() as conn:
         res = conn.execute(
             update(SchedulerLease)
@@ -156,6 +165,18 @@ def briefings() -> None:  # issue 16: scheduled briefing packs (each period once
     send_due(clock.today())
 
 
+def recover() -> None:
+    """Issue 12: every minute (and at start-up), queue again the report jobs whose process died, and
+    scan again at once when today's scan was interrupted by a crash (then the delivery loops run)."""
+    from pipeline.reminders.scan import mark_interrupted
+    from pipeline.reports.jobs import requeue_stale
+
+    requeue_stale()
+    if clock.today() in mark_interrupted(utcnow()):
+        log.warning("today's scan was interrupted: scanning again")
+        scan()
+
+
 def goal_snapshot() -> None:
     from pipeline.services.goals import take_snapshot
 
@@ -191,6 +212,7 @@ JOBS = (
         True,
     ),
     Job("report-jobs", "pipeline.reports.jobs:run_pending_jobs", "interval", {"seconds": 15}),
+    Job("crash-recovery", "pipeline.reminders.scheduler:recover", "interval", {"seconds": 60}, True),
     Job("goal-snapshot", "pipeline.reminders.scheduler:goal_snapshot", "cron", {"hour": 1, "minute": 10}),
 )
 
@@ -264,6 +286,7 @@ def build_scheduler(app, holder: str, echo=print):
     for job in JOBS:
         fn = in_app(app, resolve(job.ref), wake if job.wakes_delivery else None)
         sched.add_job(fn, job.trigger, id=job.id, name=job.id, **job.when)
+    sched.get_job("crash-recovery").modify(next_run_time=clock.now_shanghai())  # at start-up: pick up now
     # Catch up at start-up: a scheduler that was down over 06:30 scans now rather than tomorrow.
     with app.app_context():
         from pipeline.reminders.health import scan_overdue
@@ -279,21 +302,52 @@ def build_scheduler(app, holder: str, echo=print):
     return sched
 
 
-def run(app, echo=print, max_seconds: float | None = None) -> int:
-    """Run until stopped. Returns 0; a second process returns at once having done nothing."""
-    holder = new_holder()
-    with app.app_context():
-        pg_conn, pg_ok = _advisory_lock()
-        # Holding the advisory lock proves no other scheduler lives, so a stale lease may be taken over.
-        if not pg_ok or not acquire_lease(holder, force=pg_conn is not None):
-            lease = current_lease()
-            who = (
-                f"{lease[0]}，最近心跳 {lease[1]:%Y-%m-%d %H:%M:%S} UTC" if lease and lease[0] else "另一进程"
-            )
-            echo(f"另一个提醒调度进程正在运行（{who}），本进程不执行任何任务，退出。")
+def _who(lease) -> str:
+    return f"{lease[0]}，最近心跳 {lease[1]:%Y-%m-%d %H:%M:%S} UTC" if lease and lease[0] else "另一进程"
+
+
+def _take_lease(app, holder: str, wait: bool, deadline: float | None, stopping, echo):
+    """Take the lease, waiting as a standby while another process holds it. Returns
+    ``(True, pg_conn)`` once taken, ``(False, None)`` when not waiting, stopped or past ``deadline``."""
+    said = False
+    while True:
+        with app.app_context():
+            pg_conn, pg_ok = _advisory_lock()
+            # Holding the advisory lock proves no other scheduler lives, so a stale lease may be taken over.
+            if pg_ok and acquire_lease(holder, force=pg_conn is not None):
+                return True, pg_conn
             if pg_conn is not None:
                 pg_conn.close()
-            return 0
+            if not said:
+                lease = current_lease()
+                if wait:
+                    echo(
+                        f"另一个提醒调度进程正在运行（{_who(lease)}），本进程待命，不执行任何任务，它停止后自动接管。"
+                    )
+                else:
+                    echo(f"另一个提醒调度进程正在运行（{_who(lease)}），本进程不执行任何任务，退出。")
+                said = True
+            db.session.remove()
+        if not wait or stopping() or (deadline is not None and time.monotonic() > deadline):
+            return False, None
+        time.sleep(STANDBY_POLL)
+
+
+def run(app, echo=print, max_seconds: float | None = None, wait: bool = True) -> int:
+    """Run until stopped. Returns 0. While another process holds the lease this one waits (or, with
+    ``wait=False``, returns at once having done nothing)."""
+    holder = new_holder()
+    deadline = time.monotonic() + max_seconds if max_seconds else None
+    stop_requested = []
+
+    def stop_waiting(signum, frame):
+        stop_requested.append(signum)
+
+    signal.signal(signal.SIGTERM, stop_waiting)
+    signal.signal(signal.SIGINT, stop_waiting)
+    taken, pg_conn = _take_lease(app, holder, wait, deadline, lambda: bool(stop_requested), echo)
+    if not taken:
+        return 0
     echo(f"已取得调度锁（{holder}），提醒调度进程开始运行（时区 Asia/Shanghai）。")
     sched = build_scheduler(app, holder, echo)
     for job in sched.get_jobs():
@@ -305,16 +359,17 @@ def run(app, echo=print, max_seconds: float | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    if max_seconds:
+    if deadline is not None:
         sched.add_job(
             lambda: sched.shutdown(wait=False),
             "date",
-            run_date=clock.now_shanghai() + timedelta(seconds=max_seconds),
+            run_date=clock.now_shanghai() + timedelta(seconds=max(deadline - time.monotonic(), 0.1)),
             id="stop-after",
             name="stop-after",
         )
     try:
-        sched.start()
+        if not stop_requested:
+            sched.start()
     finally:
         with app.app_context():
             release_lease(holder)

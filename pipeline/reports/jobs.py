@@ -12,8 +12,8 @@ import logging
 import os
 import re
 import shutil
-import socket
 import tempfile
+import time
 import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import date, timedelta
@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 
 KINDS = JOB_KINDS
 CHUNK = 4
-STALE = timedelta(hours=1)  # a job "running" longer than this lost its process: queue it again
+JOB_TTL = timedelta(minutes=2)  # a running job whose heartbeat is older than this lost its process (issue 12)
+JOB_HEARTBEAT = 15.0  # seconds
+PARTIAL = re.compile(r"^job-(\d+)-")  # a job's temporary folder (job-<id>-xxxx) and half-written zip (.part)
 
 
 class JobError(ValueError):
@@ -128,7 +130,9 @@ def job_to_dict(job: Job) -> dict:
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+    from pipeline.services.liveness import owner_name
+
+    return owner_name()
 
 
 def claim_next(holder: str | None = None) -> Job | None:
@@ -165,17 +169,47 @@ def claim_next(holder: str | None = None) -> Job | None:
 
 
 def requeue_stale(now=None) -> int:
-    """Queue again the jobs whose process died mid-run (still "running" after ``STALE``)."""
+    """Queue again the jobs whose process died mid-run (its pid is gone on this host, or its heartbeat
+    stopped JOB_TTL ago), and remove the partial output of every job that is not running (issue 12)."""
+    from pipeline.services.liveness import owner_dead
+
     now = now or utcnow()
-    n = db.session.execute(
-        update(Job)
-        .where(Job.status == "running", Job.started_at < now - STALE)
-        .values(status="queued", claimed_by=None, progress=0)
-    ).rowcount
+    rows = db.session.execute(
+        select(Job.id, Job.claimed_by, Job.heartbeat_at, Job.started_at).where(Job.status == "running")
+    ).all()
+    dead = [r.id for r in rows if owner_dead(r.claimed_by, r.heartbeat_at or r.started_at, now, JOB_TTL)]
+    n = 0
+    if dead:
+        n = db.session.execute(
+            update(Job)
+            .where(Job.id.in_(dead), Job.status == "running")
+            .values(status="queued", claimed_by=None, progress=0, heartbeat_at=None)
+        ).rowcount
     db.session.commit()
     if n:
-        log.warning("re-queued %s stale report jobs", n)
+        log.warning("re-queued %s report jobs whose process died", n)
+    sweep_partials()
     return n
+
+
+def sweep_partials() -> int:
+    """Delete temporary folders and ``.part`` files of jobs that are not running; returns how many."""
+    export_dir = Path(current_app.config["EXPORT_DIR"])
+    if not export_dir.is_dir():
+        return 0
+    running = set(db.session.scalars(select(Job.id).where(Job.status == "running")))
+    db.session.commit()
+    removed = 0
+    for entry in export_dir.iterdir():
+        m = PARTIAL.match(entry.name)
+        if not m or int(m.group(1)) in running or not (entry.is_dir() or entry.name.endswith(".part")):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def run_pending_jobs(max_jobs: int | None = None, workers: int | None = None) -> int:
@@ -208,27 +242,38 @@ def _set_progress(job: Job, progress: int) -> None:
     db.session.commit()
 
 
-def run_job(job: Job, workers: int | None = None) -> Job:
-    """Run one claimed job to done or failed; the row says which, and why."""
+def _run_kind(job: Job, today: date, workers: int | None) -> Path | None:
     from pipeline.reports.documents import briefing_filename, render_briefing
+
+    county = db.session.get(County, job.county_id) if job.county_id else None
+    if job.kind == "roadmaps_county":
+        return _run_roadmaps(job, county, today, workers)
+    if job.kind == REPLAN_JOB:  # issue 11: a calendar edit re-plans the roadmaps it affects
+        from pipeline.services.replan import run_replan
+
+        run_replan(job, today)
+        return None
+    if job.kind in ("briefing_county", "briefing_city"):
+        pdf = render_briefing(county, today, record=True)
+        path = _export_dir() / f"job-{job.id}-{briefing_filename(county, today)}"
+        part = path.with_name(path.name + ".part")
+        part.write_bytes(pdf)
+        os.replace(part, path)
+        job.progress = 1
+        return path
+    raise JobError("未知的导出类型。")
+
+
+def run_job(job: Job, workers: int | None = None) -> Job:
+    """Run one claimed job to done or failed; the row says which, and why. Its heartbeat is renewed
+    while it runs, so a job whose process is killed is queued again within minutes (issue 12)."""
+    from pipeline.services.liveness import Heartbeat
 
     today = date.fromisoformat((job.params or {}).get("today") or clock.today().isoformat())
     try:
-        county = db.session.get(County, job.county_id) if job.county_id else None
-        if job.kind == "roadmaps_county":
-            path = _run_roadmaps(job, county, today, workers)
-        elif job.kind == REPLAN_JOB:  # issue 11: a calendar edit re-plans the roadmaps it affects
-            from pipeline.services.replan import run_replan
-
-            run_replan(job, today)
-            path = None
-        elif job.kind in ("briefing_county", "briefing_city"):
-            pdf = render_briefing(county, today, record=True)
-            path = _export_dir() / f"job-{job.id}-{briefing_filename(county, today)}"
-            path.write_bytes(pdf)
-            job.progress = 1
-        else:
-            raise JobError("未知的导出类型。")
+        with Heartbeat(db.engine, Job.__table__, job.id, JOB_HEARTBEAT) as hb:
+            hb.beat()
+            path = _run_kind(job, today, workers)
         job.result_path = str(path) if path is not None else None
         job.status = "done"
     except Exception as exc:  # the row must say that the job failed, whatever happened
@@ -270,7 +315,7 @@ def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) ->
                 max_workers=workers,
                 mp_context=get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(cfg,),
+                initargs=(cfg, os.getpid()),
             ) as pool:
                 futures = [
                     pool.submit(_render_chunk_in_worker, chunk, today.isoformat(), str(tmp))
@@ -280,9 +325,11 @@ def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) ->
                     done += fut.result()
                     _set_progress(job, done)
         out = _export_dir() / f"job-{job.id}-roadmaps-{county.code}-{today.isoformat()}.zip"
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        part = out.with_name(out.name + ".part")  # a kill mid-zip leaves a .part, swept on requeue
+        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             for pdf in sorted(tmp.glob("*.pdf")):
                 zf.write(pdf, arcname=pdf.name)
+        os.replace(part, out)
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -293,9 +340,12 @@ def render_chunk(firm_ids: list[int], today_iso: str, out_dir: str) -> int:
     from pipeline.reports.documents import render_roadmaps
 
     n = 0
+    pause = float(os.environ.get("PIPELINE_TEST_RENDER_PAUSE", "0"))  # tests: time to kill a job mid-way
     for firm, pdf in render_roadmaps(firm_ids, date.fromisoformat(today_iso)):
         Path(out_dir, f"{firm.credit_code}-{safe_filename(firm.name)}.pdf").write_bytes(pdf)
         n += 1
+        if pause:
+            time.sleep(pause)
     return n
 
 
@@ -307,10 +357,30 @@ def _worker_config() -> dict:
 _worker_app = None
 
 
-def _init_worker(cfg: dict) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Linux: this process gets SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG), so render workers
+    never outlive a killed job runner; if the parent is already gone, exit now (issue 12)."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except OSError:
+            log.warning("prctl(PR_SET_PDEATHSIG) unavailable")
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _init_worker(cfg: dict, parent_pid: int | None = None) -> None:
     """Each worker process builds its own app (and its own database connections and fonts)."""
     global _worker_app
     from pipeline import create_app
+
+    if parent_pid is not None:
+        die_with_parent(parent_pid)
 
     _worker_app = create_app(cfg)
 

@@ -88,56 +88,115 @@ def test_scan_killed_mid_way_then_rerun_loses_nothing_and_doubles_nothing(app, d
     assert db.session.scalar(select(func.count()).select_from(Reminder)) == expected
     assert db.session.scalar(select(func.count(func.distinct(Reminder.dedupe_key)))) == expected
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == expected * 2
-    statuses = db.session.scalars(select(ScanRun.status).order_by(ScanRun.id)).all()
-    assert statuses == ["running", "ok"]  # the killed run never claimed success
+    runs = db.session.execute(select(ScanRun.status, ScanRun.error).order_by(ScanRun.id)).all()
+    # the killed run never claimed success, and it no longer shows "running" (issue 12: its pid is gone)
+    assert [r.status for r in runs] == ["error", "ok"] and "中断" in runs[0].error
 
 
-def test_two_scheduler_processes_only_one_works(app, db, watcher):
-    first = subprocess.Popen(
-        FLASK + ["reminders", "run", "--max-seconds", "60"],
-        cwd=ROOT,
-        env=_env(app),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+def _holder(engine) -> str:
+    return _count(engine, "SELECT holder FROM scheduler_lease WHERE name = 'reminders'") or ""
+
+
+def _stop(proc) -> str:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out or ""
+
+
+def test_second_scheduler_waits_as_standby_and_takes_over_within_seconds_of_a_kill_9(
+    app, db, watcher, tmp_path
+):
+    def start(name):
+        return subprocess.Popen(
+            FLASK + ["reminders", "run", "--max-seconds", "90"],
+            cwd=ROOT,
+            env=_env(app),
+            stdout=open(tmp_path / name, "w"),
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def said(name, text):
+        return text in (tmp_path / name).read_text()
+
+    first = start("first.log")
+    second = None
     try:
         _wait(
             lambda: _count(watcher, "SELECT count(*) FROM scan_run WHERE status = 'ok'") == 1,
             30,
             "the first scheduler's catch-up scan",
         )
-        holder = _count(watcher, "SELECT holder FROM scheduler_lease WHERE name = 'reminders'")
-        assert f":{first.pid}:" in holder
+        assert f":{first.pid}:" in _holder(watcher)
+        second = start("second.log")
+        _wait(lambda: said("second.log", "本进程待命"), 60, "the second to find the lease held")
+        time.sleep(1)
+        assert second.poll() is None  # waiting, not exited
+        assert _count(watcher, "SELECT count(*) FROM scan_run") == 1  # and it ran nothing
+        assert f":{first.pid}:" in _holder(watcher)
 
-        second = subprocess.run(
-            FLASK + ["reminders", "run", "--max-seconds", "30"],
-            cwd=ROOT,
-            env=_env(app),
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert second.returncode == 0, second.stderr
-        assert "另一个提醒调度进程正在运行" in second.stdout and "已取得调度锁" not in second.stdout
-        # the second process ran nothing: still one scan, same holder
-        assert _count(watcher, "SELECT count(*) FROM scan_run") == 1
-        assert _count(watcher, "SELECT holder FROM scheduler_lease WHERE name = 'reminders'") == holder
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(10)
+        killed = time.monotonic()
+        _wait(lambda: f":{second.pid}:" in _holder(watcher), 15, "the standby to take the lease")
+        took = time.monotonic() - killed
     finally:
-        first.send_signal(signal.SIGTERM)
-        out, _ = first.communicate(timeout=30)
-    assert "已取得调度锁" in out and "调度锁已释放" in out
+        if first.poll() is None:
+            first.kill()
+        first.wait()
+        if second:
+            _stop(second)
+        out = (tmp_path / "second.log").read_text()
+    assert "本进程待命" in out and "已取得调度锁" in out, out
+    assert took < 5, took  # same host: the dead pid is seen at once, not after LEASE_TTL
 
-    # once the first has stopped, a new one takes over at once
-    third = subprocess.run(
-        FLASK + ["reminders", "run", "--max-seconds", "1"],
+    # --no-wait: a second process that must not wait says so and exits
+    lone = subprocess.run(
+        FLASK + ["reminders", "run", "--no-wait", "--max-seconds", "1"],
         cwd=ROOT,
         env=_env(app),
         capture_output=True,
         text=True,
         timeout=30,
     )
-    assert "已取得调度锁" in third.stdout, third.stdout + third.stderr
+    assert "已取得调度锁" in lone.stdout, lone.stdout + lone.stderr  # the lease was released: it ran
+
+
+def test_make_run_supervisor_restarts_a_killed_scheduler(app, db, watcher):
+    makefile = (ROOT / "Makefile").read_text()
+    assert "./scripts/supervise.sh $(FLASK) reminders run" in makefile
+    sup = subprocess.Popen(
+        [str(ROOT / "scripts" / "supervise.sh"), *FLASK, "reminders", "run"],
+        cwd=ROOT,
+        env=_env(app),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _wait(lambda: _holder(watcher).count(":") == 2, 30, "the supervised scheduler")
+        pid = int(_holder(watcher).split(":")[1])
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        _wait(lambda: _holder(watcher) and f":{pid}:" not in _holder(watcher), 20, "a new scheduler")
+        took = time.monotonic() - killed
+        new_pid = int(_holder(watcher).split(":")[1])
+    finally:
+        out = _stop(sup)
+        try:
+            os.killpg(sup.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert new_pid != pid and took < 12, took
+    assert "restarting in 2 s" in out
+    with pytest.raises(ProcessLookupError):
+        os.kill(new_pid, 0)  # stopping the supervisor stopped its scheduler
 
 
 def test_lease_is_taken_over_only_when_stale(db):

@@ -145,7 +145,10 @@ def test_stale_running_job_is_queued_again(world, db):
     job = queue_job(world["admin"], "briefing_city", None, TODAY)
     claim_next("dead-process")
     assert requeue_stale(utcnow()) == 0  # just started: left alone
-    assert requeue_stale(utcnow() + timedelta(hours=2)) == 1
+    assert (
+        requeue_stale(utcnow() + timedelta(minutes=1)) == 0
+    )  # another host's process: its heartbeat is fresh
+    assert requeue_stale(utcnow() + timedelta(minutes=3)) == 1  # issue 12: minutes, not an hour
     db.session.refresh(job)
     assert job.status == "queued" and job.claimed_by is None
 

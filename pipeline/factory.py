@@ -207,6 +207,10 @@ def register_error_pages(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(code, render_error)
 
+    from pipeline.web.errors import register as register_domain_errors
+
+    register_domain_errors(app)  # NotFound, Forbidden, Invalid, Conflict raised by services
+
     def render_plain(code: int, message: str | None = None):
         """Issue 12: server and database failures get a page that touches no database (no base.html)."""
         from pipeline.extensions import db

@@ -52,9 +52,7 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
     """Form strings → setting values, with a message per bad field in the UI language (Chinese by default) (nothing saved if any)."""
     from datetime import date
 
-    from flask_babel import gettext
-
-    from pipeline.i18n import tl
+    from pipeline.i18n import gettext, tl
     from pipeline.reminders.rules import SETTING_LABELS
 
     values, errors = {}, []

@@ -20,10 +20,11 @@ from datetime import date, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import Select, false, select, update
 
 from pipeline import clock
+from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
 from pipeline.models.base import utcnow
@@ -38,7 +39,7 @@ JOB_HEARTBEAT = 15.0  # seconds
 PARTIAL = re.compile(r"^job-(\d+)-")  # a job's temporary folder (job-<id>-xxxx) and half-written zip (.part)
 
 
-class JobError(ValueError):
+class JobError(Invalid):
     """A job request the user may not make; ``str`` is a Chinese sentence."""
 
 
@@ -60,7 +61,7 @@ def visible_jobs(user: User) -> Select:
 def get_job_or_404(user: User, job_id: int) -> Job:
     job = db.session.scalars(visible_jobs(user).where(Job.id == job_id)).first()
     if job is None:
-        abort(404)
+        raise NotFound()
     return job
 
 

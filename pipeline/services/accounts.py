@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import current_app
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from pipeline import runtime
+from pipeline.errors import Invalid
 from pipeline.extensions import db
+from pipeline.i18n import gettext
+from pipeline.i18n import lazy_gettext as _l
 from pipeline.models import County, Firm, LoginAttempt, User
 from pipeline.models.base import utcnow
 from pipeline.services.audit import record
@@ -25,7 +26,7 @@ LOGIN_FAILED = _l("Wrong username or password, or the account is disabled or tem
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
-class AccountError(ValueError):
+class AccountError(Invalid):
     """A message saying what is wrong with the account request, in the UI language (Chinese by default)."""
 
 
@@ -97,7 +98,7 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
     even compared, but a hash is still computed: locked, wrong and unknown cost the same time and get
     the same message. A good password deletes the account name's rows.
     """
-    cfg = current_app.config
+    cfg = runtime.settings()
     key = (username or "").strip().lower()[:64]
     client = (client or "unknown")[:64]
     now = utcnow()
@@ -137,7 +138,7 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
 
 
 def is_locked(user: User) -> bool:
-    cfg = current_app.config
+    cfg = runtime.settings()
     since = utcnow() - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
     return _failures_since(LoginAttempt.username_key, user.username.lower(), since) >= cfg[
         "LOGIN_MAX_FAILURES"
@@ -260,7 +261,7 @@ def set_locale(user: User, code: str) -> None:
 
 def adopt_session_language(user: User, code: str | None) -> None:
     """At login: a language chosen on the login page (in the session) becomes the user's choice."""
-    if code and code in current_app.config["LANGUAGES"]:
+    if code and code in runtime.settings()["LANGUAGES"]:
         set_locale(user, code)
 
 

@@ -19,7 +19,7 @@ from datetime import date
 
 from sqlalchemy import delete, select
 
-from pipeline import clock
+from pipeline import clock, runtime
 from pipeline.config import json_dumps
 from pipeline.criteria import RULES_VERSION, assess
 from pipeline.criteria.hnte import ITEM_ORDER
@@ -124,12 +124,10 @@ def _parallel_rows(application_date: date, now, workers: int) -> tuple[list, flo
     """Both cores: each worker loads and assesses a share of the firms; None if fork is unavailable."""
     import multiprocessing
 
-    from flask import current_app
-
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     global _FORK_APP
-    _FORK_APP = current_app._get_current_object()
+    _FORK_APP = runtime.app_object()
     shares = [Share(i, workers) for i in range(workers)]
     db.session.commit()  # release this session's connection; its objects stay usable
     db.engine.dispose()  # no pooled connection crosses the fork

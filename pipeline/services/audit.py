@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import has_request_context, request
-
+from pipeline import runtime
 from pipeline.extensions import db
 from pipeline.models import AuditLog
 
@@ -60,7 +59,7 @@ def record(
         firm_id=firm_id,
         before=jsonable(before),
         after=jsonable(after),
-        ip=request.remote_addr if has_request_context() else None,
+        ip=runtime.client_ip(),
     )
     db.session.add(row)
     return row

@@ -19,12 +19,13 @@ from email.mime.text import MIMEText
 from email.utils import parseaddr
 from pathlib import Path
 
-from flask import current_app
-from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from pipeline import runtime
+from pipeline.errors import Invalid
 from pipeline.extensions import db
+from pipeline.i18n import gettext
 from pipeline.models import BriefingDelivery, BriefingSchedule, County
 from pipeline.models.base import utcnow
 from pipeline.services.audit import record, snapshot
@@ -34,7 +35,7 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 SCHEDULE_FIELDS = ("county_id", "cadence", "recipients", "active")
 
 
-class BriefingError(ValueError):
+class BriefingError(Invalid):
     """A schedule that cannot be saved; the message names the field and line (UI language)."""
 
 
@@ -122,7 +123,7 @@ def due_period(cadence: str, today: date) -> str | None:
 
 
 def _pdf_dir() -> Path:
-    path = Path(current_app.config["EXPORT_DIR"]) / "briefings"
+    path = Path(runtime.settings()["EXPORT_DIR"]) / "briefings"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -131,7 +132,7 @@ def _message(schedule: BriefingSchedule, data_date: date, pdf: bytes, name: str,
     from email.header import Header
     from email.utils import formataddr, formatdate, make_msgid
 
-    cfg = current_app.config
+    cfg = runtime.settings()
     msg = MIMEMultipart()
     subject = f"【简报】{scope}高新技术企业培育工作简报（数据截至{data_date.year}年{data_date.month}月{data_date.day}日）"
     msg["Subject"] = Header(subject, "utf-8").encode()
@@ -163,12 +164,12 @@ def _send(delivery: BriefingDelivery, schedule: BriefingSchedule, pdf: bytes) ->
     from pipeline.reminders.channels import Mailer
 
     scope = schedule.county.name if schedule.county else "全市"
-    if not current_app.config.get("MAIL_ENABLED", True):
+    if not runtime.settings().get("MAIL_ENABLED", True):
         delivery.status, delivery.error = "failed", "邮件发送未开启（MAIL_ENABLED）"
         return
     from pipeline.reminders.channels import failure_reason
 
-    mailer = Mailer(current_app.config)
+    mailer = Mailer(runtime.settings())
     errors = []
     try:
         for name, addr in parse_recipients(delivery.recipients):

@@ -17,11 +17,12 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask_babel import gettext
 from sqlalchemy import delete, select
 
 from pipeline import compliance as C
+from pipeline.errors import Invalid
 from pipeline.extensions import db
+from pipeline.i18n import gettext
 from pipeline.models import AnnualReport, ComplianceWatch, Firm, FiscalYear, Incident
 from pipeline.models.base import utcnow
 from pipeline.services.audit import record, snapshot
@@ -29,7 +30,7 @@ from pipeline.services.audit import record, snapshot
 _CHUNK = 5000
 
 
-class ComplianceError(ValueError):
+class ComplianceError(Invalid):
     """A 年报 record that cannot be saved; the message names the field (UI language)."""
 
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from flask import abort
-from flask_babel import gettext
 from sqlalchemy import select
 
+from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
+from pipeline.i18n import gettext
 from pipeline.models import (
     Conversion,
     FigureSubmission,
@@ -77,7 +77,7 @@ IP_FIELDS = (
 _INT_FIELDS = {"staff", "tech_staff", "tech_staff_tsme", "year", "tsme_year"}
 
 
-class FirmError(ValueError):
+class FirmError(Invalid):
     """A Chinese message: the request cannot be carried out as asked."""
 
 
@@ -236,7 +236,7 @@ def save_year(
 def _child_or_404(model, firm: Firm, child_id: int):
     row = db.session.scalars(select(model).where(model.id == child_id, model.firm_id == firm.id)).first()
     if row is None:
-        abort(404)
+        raise NotFound()
     return row
 
 

@@ -31,11 +31,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from flask_babel import gettext
 from sqlalchemy import and_, case, delete, func, insert, literal, select, true
 
+from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.forecast import FirmOutlook, Forecast, forecast, forecast_with_scenarios
+from pipeline.i18n import gettext
 from pipeline.models import (
     ApplicationBatch,
     Assessment,
@@ -98,8 +99,17 @@ class GoalScope:
         return (self.county_id, self.town_id)
 
 
-class NotAllowed(Exception):
+class NotAllowed(NotFound):
     """The user may not see this goal view (firm users; officers asking for another county or town)."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message
+            or gettext(
+                "Goal figures are open to city administrators and to the officers of the county or "
+                "town only, or that county does not exist."
+            )
+        )
 
 
 def goal_scope(user: User, county_id: int | None = None, town_id: int | None = None) -> GoalScope:
@@ -704,7 +714,7 @@ def take_snapshot(today: date) -> int:
     return len(rows)
 
 
-class TargetError(ValueError):
+class TargetError(Invalid):
     """A target that cannot be saved; ``str`` says what and where, in the UI language (Chinese by default)."""
 
 

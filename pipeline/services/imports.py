@@ -11,14 +11,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
-from flask_babel import gettext
 from sqlalchemy import select
 
-from pipeline import uscc
+from pipeline import runtime, uscc
 from pipeline.criteria import is_valid_domain
+from pipeline.errors import Invalid
 from pipeline.extensions import db
-from pipeline.i18n import tl
+from pipeline.i18n import gettext, tl
 from pipeline.messages import credit_code_reason
 from pipeline.models import County, Firm, StageChange, User
 from pipeline.models.base import utcnow
@@ -59,7 +58,7 @@ def clean_imported_name(text: str) -> str:
     return cleaned
 
 
-class ImportRefused(ValueError):
+class ImportRefused(Invalid):
     """The whole file is refused (wrong type, too big, too many rows, wrong headers)."""
 
 
@@ -90,7 +89,7 @@ class ImportResult:
 
 
 def _limits() -> tuple[int, int]:
-    cfg = current_app.config
+    cfg = runtime.settings()
     return cfg["IMPORT_MAX_MB"] * 1024 * 1024, cfg["IMPORT_MAX_ROWS"]
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext
 from sqlalchemy import select
 
+from pipeline.errors import Conflict, Invalid
 from pipeline.extensions import db
+from pipeline.i18n import gettext
 from pipeline.models import ApplicationBatch, CalendarYear, LeadTime
 from pipeline.roadmap import DEFAULT_LEAD_TIMES
 from pipeline.services.audit import record, snapshot
@@ -19,7 +20,7 @@ from pipeline.services.audit import record, snapshot
 BATCH_FIELDS = ("code", "year", "opens_on", "cutoff", "note")
 
 
-class PlanningError(ValueError):
+class PlanningError(Invalid):
     """A change that cannot be right; the message (UI language, Chinese by default) names the field."""
 
 
@@ -38,10 +39,10 @@ def save_batch(
     cutoff: date = data["cutoff"]
     opens_on: date | None = data.get("opens_on")
     if opens_on and opens_on > cutoff:
-        raise PlanningError(gettext("The opening date cannot be after the cutoff"))
+        raise PlanningError(gettext("The opening date cannot be after the cutoff"), field="cutoff")
     clash = db.session.scalars(select(ApplicationBatch).where(ApplicationBatch.code == code)).first()
     if clash is not None and clash is not batch:
-        raise PlanningError(gettext("The batch code “%(code)s” already exists", code=code))
+        raise Conflict(gettext("The batch code “%(code)s” already exists", code=code), field="code")
     before = snapshot(batch, BATCH_FIELDS) if batch else None
     if batch is None:
         batch = ApplicationBatch(code=code, year=data["year"], cutoff=cutoff)

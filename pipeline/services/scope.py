@@ -12,9 +12,9 @@ targets): ``can_see_county`` is False for them.
 
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import Select, false, select
 
+from pipeline.errors import NotFound
 from pipeline.extensions import db
 from pipeline.models import DeptNode, Firm, User
 from pipeline.vocabulary import TOWN_KINDS
@@ -75,17 +75,17 @@ def visible_firm_ids(user: User) -> Select:
 
 
 def get_firm_or_404(user: User, firm_id: int) -> Firm:
-    """The firm if the user may see it, else abort(404)."""
+    """The firm if the user may see it, else NotFound (404)."""
     firm = db.session.scalars(visible_firms(user).where(Firm.id == firm_id)).first()
     if firm is None:
-        abort(404)
+        raise NotFound()
     return firm
 
 
 def get_firm_by_code_or_404(user: User, credit_code: str) -> Firm:
     firm = db.session.scalars(visible_firms(user).where(Firm.credit_code == credit_code)).first()
     if firm is None:
-        abort(404)
+        raise NotFound()
     return firm
 
 
@@ -117,7 +117,7 @@ def can_see_town(user: User, town: DeptNode | None) -> bool:
 def get_town_or_404(user: User, town_id: int) -> DeptNode:
     town = db.session.get(DeptNode, town_id)
     if town is None or not can_see_town(user, town):
-        abort(404)
+        raise NotFound()
     return town
 
 

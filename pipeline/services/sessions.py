@@ -16,9 +16,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select, update
 
+from pipeline import runtime
 from pipeline.extensions import db
 from pipeline.models import RememberToken, User
 from pipeline.models.base import utcnow
@@ -34,7 +34,7 @@ def _hash(raw: str) -> str:
 def issue_remember_token(user: User) -> str:
     """A new raw token for ``user`` (flushed; the request commits)."""
     raw = secrets.token_urlsafe(32)
-    days = current_app.config.get("REMEMBER_DAYS", 30)
+    days = runtime.settings().get("REMEMBER_DAYS", 30)
     db.session.add(
         RememberToken(user_id=user.id, token_hash=_hash(raw), expires_at=utcnow() + timedelta(days=days))
     )

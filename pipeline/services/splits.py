@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext
 from sqlalchemy import select
 
+from pipeline.errors import Invalid
 from pipeline.extensions import db
-from pipeline.i18n import tl
+from pipeline.i18n import gettext, tl
 from pipeline.models import County, DeptNode, IndustryChain, Target, TargetSplit, User
 from pipeline.services.audit import record, snapshot
 from pipeline.vocabulary import CITY_LABEL
@@ -31,7 +31,7 @@ MAX_TARGET = 100000
 SPLIT_FIELDS = ("year", "county_id", "town_id", "chain_id", "hnte_target", "tsme_target")
 
 
-class SplitError(ValueError):
+class SplitError(Invalid):
     """A split grid that cannot be saved; ``messages`` name the row and the field (UI language)."""
 
     def __init__(self, messages: list[str]):

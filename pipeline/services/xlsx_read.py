@@ -30,7 +30,8 @@ from io import BytesIO
 from posixpath import join, normpath
 
 from defusedxml.ElementTree import fromstring, iterparse
-from flask_babel import gettext
+
+from pipeline.i18n import gettext
 
 EXCEL_MAX_CELL_CHARS = 32767  # Excel's own limit for one cell's text
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")

@@ -72,10 +72,7 @@ def index():
     county_id = request.args.get("county", type=int)
     town_id = request.args.get("town", type=int)  # issue 18
     today = _today()
-    try:
-        fig, fc = goal_service.dashboard_data(current_user, today, county_id, town_id)
-    except goal_service.NotAllowed:
-        abort(404)
+    fig, fc = goal_service.dashboard_data(current_user, today, county_id, town_id)
     # Issue 15: the page's content is rendered once per scope, day, locale and data stamp (and for
     # admins, who get the scope chooser) and reused until any write changes the stamp; the access
     # check above runs on every request, only the rendered figures are shared.

@@ -23,3 +23,26 @@ ENGLISH = {
 
 def api_error_body(code: int, message: str | None = None) -> dict:
     return {"error": {"code": code, "message": message or MESSAGES.get(code, "请求失败")}}
+
+
+def register(app) -> None:
+    """The one mapping of domain errors to HTTP: the API answers JSON, pages the error page."""
+    from flask import jsonify, render_template, request
+
+    from pipeline.errors import DomainError
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        code = exc.status
+        if request.path.startswith("/api/"):
+            body = api_error_body(code, exc.message or None)
+            if exc.field:
+                body["error"]["field"] = exc.field
+            return jsonify(body), code
+        return render_template("errors/error.html", code=code, message=exc.message), code
+
+
+def put_on_form(form, exc, default: str) -> None:
+    """Show a domain error under the form field it names (``default`` when it names none)."""
+    name = exc.field if getattr(exc, "field", None) in form._fields else default
+    form[name].errors = [*form[name].errors, str(exc)]

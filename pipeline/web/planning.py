@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from pipeline import clock
 from pipeline.criteria.rules import REVISIONS, RULES_VERSION
+from pipeline.errors import Invalid
 from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.models import ApplicationBatch, CalendarYear, County, Roadmap
@@ -23,6 +24,7 @@ from pipeline.roadmap.calendar import FAST_TRACK_LEAD_TIMES
 from pipeline.services import planning, replan
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 from pipeline.web.auth import admin_required
+from pipeline.web.errors import put_on_form
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/planning")
 
@@ -142,8 +144,8 @@ def batch(batch_id: int | None = None):
     if form.validate_on_submit():
         try:
             planning.save_batch(current_user, form.data, row, clock.today())
-        except planning.PlanningError as exc:
-            form.code.errors.append(str(exc)) if "编号" in str(exc) else form.cutoff.errors.append(str(exc))
+        except Invalid as exc:  # a Conflict on the code, or a PlanningError on a date
+            put_on_form(form, exc, "cutoff")
         else:
             flash(_("Batch saved.") + " " + _replan_message(), "success")
             return redirect(url_for("planning.index", _anchor="replan"))

@@ -205,7 +205,7 @@ def changed_inputs(before: dict | None, after: dict) -> list[str] | None:
 def input_labels(keys: Iterable[str] | None) -> list[str]:
     """The changed inputs as words in the UI language (``year:2026`` → 2026年度数据); years that only
     entered or left the window because the date moved are said once, as the date."""
-    from flask_babel import gettext
+    from pipeline.i18n import gettext
 
     out = []
     for k in keys or ():
@@ -316,8 +316,7 @@ def _audit_summary(roadmap: Roadmap, changes: list[dict]) -> dict:
 def _flag_superseded_report(firm: Firm, m: Milestone) -> None:
     """A firm's report still waiting on a milestone that was just superseded: tell the officer, who
     decides whether it applies to the new milestone (the report stays where it was written)."""
-    from flask_babel import gettext
-
+    from pipeline.i18n import gettext
     from pipeline.services.notify import notify_officers
 
     new = m.superseded_by

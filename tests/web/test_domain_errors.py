@@ -29,30 +29,25 @@ def test_no_flask_import_in_services():
     assert offenders == []
 
 
-@pytest.fixture
-def raising_app(app):
-    """Routes that raise each domain error, on the test app (added once)."""
-    if "raise_domain" not in app.view_functions:
-        errors = {
-            "missing": NotFound(),
-            "forbidden": Forbidden(),
-            "clash": Conflict("编号重复", field="code"),
-        }
-        errors["bad"] = Invalid("数量不能为负数", field="count")
+ERRORS = {
+    "missing": NotFound(),
+    "forbidden": Forbidden(),
+    "clash": Conflict("编号重复", field="code"),
+    "bad": Invalid("数量不能为负数", field="count"),
+}
 
-        def raise_domain(kind):
-            raise errors[kind]
 
-        app.add_url_rule("/_test/domain/<kind>", "raise_domain", raise_domain)
-        app.add_url_rule("/api/v1/_test/domain/<kind>", "api_raise_domain", raise_domain)
-    return app
+def _answer(app, path: str, exc):
+    """What the app answers when a view under ``path`` raises ``exc`` (the registered handler)."""
+    with app.test_request_context(path):
+        return app.make_response(app.handle_user_exception(exc))
 
 
 @pytest.mark.parametrize("kind, code", [("missing", 404), ("forbidden", 403), ("clash", 409), ("bad", 422)])
-def test_one_handler_maps_each_error_for_pages_and_api(raising_app, client, kind, code):
-    page = client.get(f"/_test/domain/{kind}")
+def test_one_handler_maps_each_error_for_pages_and_api(app, db, kind, code):
+    page = _answer(app, "/firms/1", ERRORS[kind])
     assert page.status_code == code and page.mimetype == "text/html"
-    api = client.get(f"/api/v1/_test/domain/{kind}")
+    api = _answer(app, "/api/v1/firms/1", ERRORS[kind])
     assert api.status_code == code and api.mimetype == "application/json"
     body = api.get_json()["error"]
     assert body["code"] == code and body["message"]

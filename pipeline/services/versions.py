@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from pipeline.extensions import db
+from pipeline.i18n import gettext
 from pipeline.models import AuditLog, User
 
 MAX_CHANGES_SHOWN = 5

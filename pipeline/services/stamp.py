@@ -60,13 +60,16 @@ def _on_commit(conn) -> None:
     if conn.info.pop(_KEY, None) != "write":
         return
     # The raw driver cursor, inside the transaction that is about to commit (the last statement
-    # before COMMIT, so the row lock is held only for the commit itself). A fresh row starts from
-    # the clock so that a re-created row never repeats a number an earlier row had.
-    start = time.time_ns() // 1000
+    # before COMMIT, so the row lock is held only for the commit itself). The stamp moves to the
+    # clock (in microseconds) or one past its value, whichever is larger: a fresh database (the
+    # migration seeds n = 1), a re-created row or a restored backup never repeats a number that a
+    # cache in this process may still hold for other data.
+    now = time.time_ns() // 1000
     cur = conn.connection.dbapi_connection.cursor()
     try:
         cur.execute(
-            f"INSERT INTO {TABLE} (id, n) VALUES (1, {start}) ON CONFLICT (id) DO UPDATE SET n = {TABLE}.n + 1"
+            f"INSERT INTO {TABLE} (id, n) VALUES (1, {now}) ON CONFLICT (id) DO UPDATE SET "
+            f"n = CASE WHEN {TABLE}.n + 1 > {now} THEN {TABLE}.n + 1 ELSE {now} END"
         )
     finally:
         cur.close()
@@ -103,7 +106,8 @@ def cached(name: str, key: tuple, compute: Callable[[], Any]) -> Any:
     stamp = current()
     if stamp is None:
         return compute()
-    k = (name, stamp, key)
+    # The database too: two apps (or a test's databases) in one process never share entries.
+    k = (name, db.engine.url.render_as_string(hide_password=True), stamp, key)
     with _lock:
         if k in _cache:
             _cache.move_to_end(k)

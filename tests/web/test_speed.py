@@ -252,6 +252,32 @@ def test_the_data_stamp_moves_with_every_committed_write_and_not_with_a_rollback
     assert stamp.current() != s1  # a textual write moves it
 
 
+def test_two_fresh_databases_in_one_process_never_share_a_cached_value(app, db, tmp_path):
+    """Each fresh database starts its stamp at the migration's seed: the first write moves it to the
+    clock, and the cache is keyed by the database, so one database's figures never answer another's."""
+    from flask_migrate import upgrade
+
+    from pipeline import create_app
+    from pipeline.services import stamp
+    from tests import factories as ff
+    from tests.conftest import ROOT
+
+    ff.county("320707", "赣榆区")
+    db.session.commit()
+    s_a = stamp.current()
+    assert stamp.cached("t", (), lambda: "A") == "A"
+    other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/b.db"})
+    with other.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        ff.county("320707", "赣榆区")
+        db.session.commit()
+        s_b = stamp.current()
+        assert s_b != s_a and s_b > 1
+        assert stamp.cached("t", (), lambda: "B") == "B"
+        db.session.remove()
+    assert stamp.cached("t", (), lambda: "again") == "A"
+
+
 def test_dashboard_content_is_reused_until_a_write_and_shows_the_change_on_the_next_page(app, world, db):
     """The rendered figures are kept per scope, day, locale and data stamp: a repeat page recomputes
     nothing, a certificate saved through the firm service shows on the next page, an admin of the

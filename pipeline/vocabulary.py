@@ -601,3 +601,13 @@ AUDIT_VALUES = {
 }
 AUDIT_EMPTY = N_("（空）")
 AUDIT_YES, AUDIT_NO = N_("是"), N_("否")
+
+
+# ---- issue 18 (continued)
+#: stages in which a firm is worked on, so a long silence means it has stalled (not 已申报: it waits for the result)
+STALL_STAGES = ("candidate", "pool", "coaching", "to_apply", "failed")
+REMINDER_SETTINGS["reminders.stalled_days"] = N_("无进展超过（天）视为停滞")
+INBOX_KINDS.update({"stalled": N_("停滞企业"), "exit_suggested": N_("建议退库的企业")})
+INBOX_KINDS_FIRM.update({"stalled": N_("停滞企业"), "exit_suggested": N_("建议退库的企业")})
+AUDIT_FIELDS.update({"leader_id": RESPONSIBILITY_ROLES["leader"], "chain_id": N_("产业链")})
+AUDIT_FIELDS.update({"hnte_target": N_("高企目标"), "tsme_target": N_("科小目标")})

@@ -46,6 +46,13 @@ def clean_name_filter(value):
         )
 
 
+def _int_or_none(value):
+    """A select's value as an id; "" (the "—" choice) is None."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
 def _choices(mapping):
     return [(k, ltl(v)) for k, v in mapping.items()]
 
@@ -114,6 +121,12 @@ class FirmForm(FlaskForm):
     listed_dishonest = BooleanField(_l("On the list of seriously dishonest entities"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=NOTES_MAX_CHARS)])
     version = HiddenField()  # the firm version the form was filled from (issue 11: stale forms refused)
+    # Issue 18: where the firm is and who answers for it (choices set by the view, within the user's scope).
+    town_id = SelectField(_l("Town / street / park"), coerce=_int_or_none, choices=[], validate_choice=False)
+    officer_id = SelectField(
+        _l("Responsible officer"), coerce=_int_or_none, choices=[], validate_choice=False
+    )
+    leader_id = SelectField(_l("Baolian leader"), coerce=_int_or_none, choices=[], validate_choice=False)
 
     def validate_credit_code(self, field):
         try:

@@ -18,7 +18,12 @@ class StageForm(FlaskForm):
 
 class BulkForm(FlaskForm):
     action = SelectField(
-        _l("Bulk action"), choices=[("assign", _l("Assign an officer")), ("stage", _l("Change stage"))]
+        _l("Bulk action"),
+        choices=[
+            ("assign", _l("Assign an officer")),
+            ("leader", _l("Make the chosen officer their Baolian leader")),
+            ("stage", _l("Change stage")),
+        ],
     )
     officer_id = SelectField(_l("Officer"), coerce=int, choices=[], validators=[Optional()])
     stage = SelectField(

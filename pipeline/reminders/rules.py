@@ -46,6 +46,7 @@ class Thresholds:
     tsme_from: tuple[int, int] = (3, 1)
     stale_from: tuple[int, int] = (4, 1)
     stage_stuck_days: int = 180
+    stalled_days: int = 90  # issue 18: no stage move, milestone progress or data update for this long
 
     @classmethod
     def from_settings(cls, values: Mapping[str, object]) -> Thresholds:

@@ -59,6 +59,8 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
     for name in Thresholds.__dataclass_fields__:
         key = f"reminders.{name}"
         label = SETTING_LABELS.get(key, name)
+        if name not in form:  # not on the form that was posted (an older page): the stored value stays
+            continue
         raw = (form.get(name) or "").strip().replace("，", ",").replace("－", "-")
         if not raw:
             errors.append(gettext("“%(label)s” is required", label=tl(label)))
@@ -68,7 +70,7 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
                 month, day = (int(x) for x in raw.split("-"))
                 date(2000, month, day)
                 values[key] = [month, day]
-            elif name == "stage_stuck_days":
+            elif name in ("stage_stuck_days", "stalled_days"):
                 n = int(raw)
                 if not 1 <= n <= 3650:
                     raise ValueError
@@ -83,7 +85,7 @@ def parse_form(form) -> tuple[dict[str, object], list[str]]:
                 gettext("month-day, e.g. 5-31")
                 if name in MONTH_DAY
                 else gettext("a number of days from 1 to 3650")
-                if name == "stage_stuck_days"
+                if name in ("stage_stuck_days", "stalled_days")
                 else gettext("positive whole numbers separated by commas, e.g. 14, 3")
             )
             errors.append(

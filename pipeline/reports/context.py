@@ -38,7 +38,6 @@ from pipeline.vocabulary import (
     MILESTONE_STATUSES,
     OPEN_MILESTONE_STATUSES,
     PRE_APPLICATION_STAGES,
-    ROLE_OFFICER,
     SCORE_ITEMS,
     STAGES,
     UNASSESSED_LABEL,
@@ -346,52 +345,11 @@ def _ready_rows(where) -> list[tuple]:
     )
 
 
-def _workload(where, county_id: int | None, today: date) -> tuple[list[dict], int]:
-    """Officer workload rows and the number of unassigned firms (three queries)."""
-    s = db.session
-    officers = list(
-        s.scalars(
-            select(User)
-            .where(
-                User.role == ROLE_OFFICER,
-                User.active.is_(True),
-                (User.county_id == county_id) if county_id else true(),
-            )
-            .order_by(User.county_id, User.id)
-        )
-    )
-    load: dict[int, dict] = defaultdict(lambda: defaultdict(int))
-    for oid, stage, n in s.execute(
-        select(Firm.officer_id, Firm.stage, func.count())
-        .where(where, Firm.officer_id.isnot(None))
-        .group_by(Firm.officer_id, Firm.stage)
-    ):
-        load[oid]["firms"] += n
-        if stage in RISK_STAGES:
-            load[oid]["pool"] += n
-    for oid, open_n, overdue_n in s.execute(
-        select(Firm.officer_id, func.count(Milestone.id), func.sum(case((Milestone.due < today, 1), else_=0)))
-        .join(Milestone, Milestone.firm_id == Firm.id)
-        .where(where, Firm.officer_id.isnot(None), Milestone.status.in_(OPEN_MILESTONE_STATUSES))
-        .group_by(Firm.officer_id)
-    ):
-        load[oid]["open"] += open_n
-        load[oid]["overdue"] += int(overdue_n or 0)
-    unassigned = s.scalar(
-        select(func.count())
-        .select_from(Firm)
-        .where(where, Firm.officer_id.is_(None), Firm.stage.in_(RISK_STAGES))
-    )
-    rows = [
-        {
-            "name": o.display_name,
-            "county": o.county.name if o.county else "—",
-            "phone": o.phone,
-            **{k: load[o.id][k] for k in ("firms", "pool", "open", "overdue")},
-        }
-        for o in officers
-    ]
-    return rows, unassigned
+def _workload(fig: dict) -> tuple[list[dict], int]:
+    """Officer workload rows and the firms in cultivation with no officer: the goal read model's
+    ``by_person`` (issue 18; the dashboard and the workload page show the same rows)."""
+    people = fig["by_person"]
+    return people["officers"], people["no_officer"]["pool"]
 
 
 def _summary(fig: dict, overdue_rows: list, stale_rows: list) -> dict:
@@ -451,7 +409,7 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
     city_fig = fig if county_id is None else goals.read_model(goals.county_scope(None), today)[0]
     overdue_rows, stale_rows = _overdue_rows(where, today), _stale_rows(where, today.year - 1)
     ready_all = _ready_rows(where)
-    workload, unassigned = _workload(where, county_id, today)
+    workload, unassigned = _workload(fig)
     summary = _summary(fig, overdue_rows, stale_rows)
     stages = [(code, label, fig["by_stage"].get(code, 0)) for code, label in STAGES.items()]
     verdicts = [(r["verdict"], r["label"], r["firms"]) for r in fig["readiness"]]
@@ -493,6 +451,12 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
         "stale_year": today.year - 1,
         "workload": workload,
         "unassigned": unassigned,
+        # issue 18: progress by town, by industry chain and by responsible person (the read model's)
+        "by_town": fig["by_town"],
+        "by_chain": fig["by_chain"],
+        "leaders": fig["by_person"]["leaders"],
+        "groups_year": fig["groups_year"],
+        "stalled_days": fig["stalled_days"],
         "league": _league(city_fig, counties, overdue_rows, stale_rows) if county is None else [],
         "changes": _changes(previous.value if previous else None, summary, stages, verdicts),
         "previous": previous.value if previous else None,

@@ -207,6 +207,8 @@ def seed_demo(today: date, firms: int = 1450, seed: int = 42) -> SeedResult:
     created = _seed_firms(seed, fake, counties, today, firms)
     _place_firms(towns)
     town_logins, town_users = _seed_town_officers(towns)
+    leader_logins, leader_users = _seed_responsibility(counties)
+    _seed_splits(counties, towns, today)
     firm_logins, firm_users = _seed_firm_users(counties)
     db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(Firm))
@@ -214,8 +216,8 @@ def seed_demo(today: date, firms: int = 1450, seed: int = 42) -> SeedResult:
         len(counties),
         created,
         total,
-        users_created + firm_users + town_users,
-        logins + town_logins + firm_logins,
+        users_created + firm_users + town_users + leader_users,
+        logins + town_logins + leader_logins + firm_logins,
     )
 
 
@@ -289,6 +291,92 @@ def _seed_town_officers(towns: dict[int, list]) -> tuple[list, int]:
             created += 1
     db.session.flush()
     return logins, created
+
+
+def _seed_responsibility(counties: list[County]) -> tuple[list, int]:
+    """包联 (issue 18): the town officers answer for their town's firms; each county has a leader
+    (``leader_<county>``) who is 包联 leader of every third of its firms in cultivation."""
+    from sqlalchemy import update
+
+    from pipeline.vocabulary import CULTIVATION_STAGES
+
+    for officer in db.session.scalars(select(User).where(User.role == "officer", User.node_id.isnot(None))):
+        db.session.execute(
+            update(Firm).where(Firm.town_id == officer.node_id, Firm.county_id == officer.county_id)
+            .values(officer_id=officer.id)
+        )  # fmt: skip
+    existing = {u.username: u for u in db.session.scalars(select(User))}
+    logins, created = [], 0
+    for county in counties:
+        name = f"leader_{COUNTY_PINYIN[county.name]}"
+        logins.append((name, DEMO_PASSWORD, f"{county.name}包联领导"))
+        leader = existing.get(name)
+        if leader is None:
+            leader = _user(name, f"{county.name}分管领导", "officer", county_id=county.id)
+            db.session.add(leader)
+            db.session.flush()
+            created += 1
+        ids = db.session.scalars(
+            select(Firm.id)
+            .where(Firm.county_id == county.id, Firm.leader_id.is_(None), Firm.stage.in_(CULTIVATION_STAGES))
+            .order_by(Firm.credit_code)
+        ).all()
+        if ids:
+            db.session.execute(update(Firm).where(Firm.id.in_(ids[::3])).values(leader_id=leader.id))
+    db.session.flush()
+    return logins, created
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """``total`` split in proportion to ``weights`` (largest remainder: the parts add up to it)."""
+    whole = sum(weights)
+    if not whole:
+        return [0] * len(weights)
+    raw = [total * w / whole for w in weights]
+    parts = [int(r) for r in raw]
+    for i in sorted(range(len(raw)), key=lambda i: parts[i] - raw[i])[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def _seed_splits(counties: list[County], towns: dict[int, list], today: date) -> None:
+    """This year's targets split (issue 18): 90 % of each county's target over its towns and 90 % of
+    the city's over the industry chains, in proportion to their firms (the rest shows as not split
+    yet); only where nothing is split yet."""
+    from pipeline.models import TargetSplit
+    from pipeline.services import departments
+
+    year = today.year
+    if db.session.scalar(select(func.count()).select_from(TargetSplit).where(TargetSplit.year == year)):
+        return
+    per_town = dict(db.session.execute(select(Firm.town_id, func.count()).group_by(Firm.town_id)).all())
+    per_chain = dict(db.session.execute(select(Firm.chain_id, func.count()).group_by(Firm.chain_id)).all())
+    targets = {t.county_id: t for t in db.session.scalars(select(Target).where(Target.year == year))}
+
+    def add(parent, keyed: list[tuple[dict, int]]) -> None:
+        if parent is None or not keyed:
+            return
+        weights = [w for _, w in keyed]
+        hnte = _shares(round(parent.hnte_target * 0.9), weights)
+        tsme = _shares(round(parent.tsme_target * 0.9), weights)
+        for (cols, _), h, t in zip(keyed, hnte, tsme, strict=True):
+            db.session.add(
+                TargetSplit(year=year, key=TargetSplit.make_key(**cols), hnte_target=h, tsme_target=t, **cols)
+            )
+
+    for county in counties:
+        add(
+            targets.get(county.id),
+            [
+                ({"town_id": t.id, "county_id": county.id}, per_town.get(t.id, 0))
+                for t in towns.get(county.id, [])
+            ],
+        )
+    add(
+        targets.get(None),
+        [({"county_id": None, "chain_id": c.id}, per_chain.get(c.id, 0)) for c in departments.chain_rows()],
+    )
+    db.session.flush()
 
 
 def _seed_counties() -> list[County]:

@@ -100,6 +100,11 @@ def town_names(ids=None) -> dict[int, str]:
     return dict(db.session.execute(q).all())
 
 
+def chain_rows() -> list[IndustryChain]:
+    """The stored industry chains, read only (the migration seeds them; pages never write)."""
+    return list(db.session.scalars(select(IndustryChain).order_by(IndustryChain.sort, IndustryChain.id)))
+
+
 def chains() -> list[IndustryChain]:
     """The city's industry chains; the seed list is put there on first use (the migration does too)."""
     rows = list(db.session.scalars(select(IndustryChain).order_by(IndustryChain.sort, IndustryChain.id)))

@@ -100,6 +100,9 @@ def refresh(firm_ids, today: date, user=None) -> None:
     regenerate(firm_ids, today, user, commit=False)
 
 
+RESPONSIBILITY_FIELDS = ("town_id", "officer_id", "leader_id")  # issue 18
+
+
 def update_firm(
     user: User, firm: Firm, data: dict, today: date, version: int | None = None, labels: dict | None = None
 ) -> bool:
@@ -107,9 +110,17 @@ def update_firm(
 
     ``version`` is the firm version the form was filled from: an older one is refused
     (``versions.StaleRecord``) and nothing is written.
+
+    Issue 18: the form also carries the firm's town (within the user's scope and the firm's county),
+    its responsible officer and its 包联 leader (officers of the firm's county); keys not posted stay.
     """
+    from pipeline.services import responsibility
+
     versions.check(firm, version, "firm", labels)
+    people = {k: data[k] for k in RESPONSIBILITY_FIELDS if k in data}
+    responsibility.check(user, firm, people)
     data = {k: _blank_to_none(v) for k, v in data.items() if k in FIRM_FIELDS}
+    data.update(people)
     code = data.get("credit_code")
     if code and code != firm.credit_code:
         if db.session.scalar(select(Firm.id).where(Firm.credit_code == code, Firm.id != firm.id)):
@@ -118,7 +129,8 @@ def update_firm(
                     "The unified social credit code %(code)s is used by another firm in the pool", code=code
                 )
             )
-    before = snapshot(firm, FIRM_FIELDS)
+    audited = FIRM_FIELDS + RESPONSIBILITY_FIELDS
+    before = snapshot(firm, audited)
     for key, value in data.items():
         if key in {
             "standards",
@@ -131,7 +143,7 @@ def update_firm(
         }:
             value = bool(value)
         setattr(firm, key, value)
-    row = record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, FIRM_FIELDS))
+    row = record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, audited))
     if row is None:
         db.session.rollback()
         return False
@@ -316,11 +328,19 @@ def set_evidence(user: User, firm: Firm, present: set[str], today: date) -> None
     db.session.commit()
 
 
-def _stage_change(user: User, firm: Firm, to_stage: str, reason: str | None) -> bool:
+def _stage_change(
+    user: User, firm: Firm, to_stage: str, reason: str | None, today: date | None = None
+) -> bool:
     if to_stage not in STAGES:
         raise FirmError(gettext("Unknown stage: %(stage)s", stage=to_stage))
     if firm.stage == to_stage:
         return False
+    if today is not None:  # issue 18: after 退库, re-entry from the next year on
+        from pipeline.services.stalls import re_entry_error
+
+        message = re_entry_error(firm, to_stage, today)
+        if message:
+            raise FirmError(message)
     now = utcnow()
     db.session.add(
         StageChange(
@@ -335,19 +355,20 @@ def _stage_change(user: User, firm: Firm, to_stage: str, reason: str | None) -> 
     return True
 
 
-def move_stage(user: User, firm: Firm, to_stage: str, reason: str) -> bool:
-    """Move one firm on the kanban; who, when and why are kept in ``stage_change``."""
+def move_stage(user: User, firm: Firm, to_stage: str, reason: str, today: date | None = None) -> bool:
+    """Move one firm on the kanban; who, when and why are kept in ``stage_change``. With ``today``
+    the re-entry rule after 退库 applies (the pages pass it)."""
     if not (reason or "").strip():
         raise FirmError(gettext("Give the reason for the stage change"))
-    changed = _stage_change(user, firm, to_stage, reason.strip())
+    changed = _stage_change(user, firm, to_stage, reason.strip(), today)
     db.session.commit()
     return changed
 
 
-def bulk_stage(user: User, firms: list[Firm], to_stage: str, reason: str) -> int:
+def bulk_stage(user: User, firms: list[Firm], to_stage: str, reason: str, today: date | None = None) -> int:
     if not (reason or "").strip():
         raise FirmError(gettext("A bulk stage change needs a reason"))
-    n = sum(_stage_change(user, f, to_stage, reason.strip()) for f in firms)
+    n = sum(_stage_change(user, f, to_stage, reason.strip(), today) for f in firms)
     db.session.commit()
     return n
 
@@ -703,13 +724,7 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
         )
     if params.get("expiring"):  # expiring within 180 days, or already expired (issue 11)
         q = q.where(Firm.hnte_cert_expiry <= today + timedelta(days=EXPIRY_DAYS), Firm.stage != "exited")
-    officer = params.get("officer")
-    if officer == "me":
-        q = q.where(Firm.officer_id == user.id)
-    elif officer == "none":
-        q = q.where(Firm.officer_id.is_(None))
-    if params.get("leader") == "me":  # issue 18: the firms I am 包联 leader of
-        q = q.where(Firm.leader_id == user.id)
+    q = _issue18_filters(q, params, user, today)
     text = (params.get("q") or "").strip()
     if text:
         like = f"%{text.replace('%', '').replace('_', '')}%"
@@ -725,6 +740,28 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
     return q.order_by(*order, Firm.id)
 
 
+def _issue18_filters(q, params, user: User, today: date):
+    """officer / leader = me, none, or a user id (the workload view links here); stalled=1; exit=1
+    (退库 suggested). Issue 18."""
+    if params.get("stalled"):
+        from pipeline.services.stalls import stalled_clause
+
+        q = q.where(stalled_clause(today))
+    if params.get("exit"):
+        from pipeline.services.stalls import exit_suggested_clause
+
+        q = q.where(exit_suggested_clause())
+    for name, col in (("officer", Firm.officer_id), ("leader", Firm.leader_id)):
+        value = params.get(name)
+        if value == "me":
+            q = q.where(col == user.id)
+        elif value == "none":
+            q = q.where(col.is_(None))
+        elif _int_param(params, name):
+            q = q.where(col == _int_param(params, name))
+    return q
+
+
 def _int_param(params, name: str) -> int | None:
     raw = params.get(name)
     try:
@@ -736,6 +773,8 @@ def _int_param(params, name: str) -> int | None:
 
 def pool_list_columns():
     """What the pool list shows, as plain columns: no ORM entities, no assessment JSON per row."""
+    from sqlalchemy import func
+
     from pipeline.models import Assessment
 
     return (
@@ -748,6 +787,8 @@ def pool_list_columns():
         Firm.tech_domain,
         Firm.hnte_cert_expiry,
         Firm.officer_id,
+        Firm.leader_id,
+        func.coalesce(Firm.stage_changed_at, Firm.created_at).label("stage_since"),
         Assessment.verdict,
         Assessment.score_min,
         Assessment.score_max,

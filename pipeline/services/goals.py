@@ -507,6 +507,7 @@ def read_model(scope: GoalScope, today: date) -> tuple[dict, Forecast]:
         "league": league(per_county, by_county, today) if scope.is_city else [],
         "batches": batches_ahead(scope, today),
         "trend": trend(scope, today),
+        **progress_groups(scope, today, target),  # issue 18
     }
     return fig, fc
 
@@ -816,3 +817,210 @@ def dashboard_data(user: User, today: date, county_id: int | None = None, town_i
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = hit
     return hit
+
+
+# ------------------------------------------------------------------ issue 18: progress by town, chain and person
+
+#: the read model's per-group figures (by town, by industry chain, by responsible person)
+GROUP_FIGURES = ("firms", "active", "tsme", "pool", "ready", "at_risk", "open", "overdue", "stalled")
+
+
+def at_risk_clause(today: date):
+    """**风险企业 (firm at risk)**: an active certificate that the compliance watch marks at risk
+    (issue 16), or that expires within 12 months with no re-application planned in its expiry year
+    (the re-certification status "none"/"late" of :func:`recert_summary`)."""
+    from pipeline.models import ComplianceWatch
+
+    planned = (
+        select(Roadmap.id)
+        .where(
+            Roadmap.firm_id == Firm.id,
+            Roadmap.target_year <= func.extract("year", Firm.hnte_cert_expiry),
+        )
+        .correlate(Firm)
+        .exists()
+    )
+    watched = Firm.id.in_(select(ComplianceWatch.firm_id).where(ComplianceWatch.status == "at_risk"))
+    return and_(
+        _active_clause(today),
+        (watched | and_(Firm.hnte_cert_expiry < add_months(today, 12), ~planned)),
+    )
+
+
+def group_figures(where, today: date, key) -> dict:
+    """Per value of ``key`` (a Firm column: town, chain, officer, leader) the figures of
+    :data:`GROUP_FIGURES` over the firms in ``where`` (3 queries)."""
+    from pipeline.services.stalls import stalled_clause
+
+    def n(cond):
+        return func.sum(case((cond, 1), else_=0))
+
+    out: dict = defaultdict(lambda: dict.fromkeys(GROUP_FIGURES, 0))
+    pool = Firm.stage.in_(CULTIVATION_STAGES)
+    cols = (
+        func.count(),
+        n(_active_clause(today)),
+        n(_tsme_clause(today)),
+        n(pool),
+        n(and_(pool, Assessment.verdict == "ready")),
+        n(at_risk_clause(today)),
+    )
+    for k, *vals in db.session.execute(
+        select(key, *cols)
+        .select_from(Firm)
+        .outerjoin(Assessment, Assessment.firm_id == Firm.id)
+        .where(where)
+        .group_by(key)
+    ):
+        out[k].update(
+            zip(("firms", "active", "tsme", "pool", "ready", "at_risk"), map(int, vals), strict=True)
+        )
+    for k, open_n, overdue_n in db.session.execute(
+        select(key, func.count(Milestone.id), n(Milestone.due < today))
+        .select_from(Firm)
+        .join(Milestone, Milestone.firm_id == Firm.id)
+        .where(where, Milestone.status.in_(OPEN_MILESTONE_STATUSES))
+        .group_by(key)
+    ):
+        out[k]["open"], out[k]["overdue"] = int(open_n), int(overdue_n or 0)
+    for k, stalled in db.session.execute(
+        select(key, func.count()).select_from(Firm).where(where, stalled_clause(today)).group_by(key)
+    ):
+        out[k]["stalled"] = int(stalled)
+    return out
+
+
+def _split_targets(keys: list[str], year: int) -> dict:
+    from pipeline.models import TargetSplit
+
+    if not keys:
+        return {}
+    return {
+        s.key: s
+        for s in db.session.scalars(
+            select(TargetSplit).where(TargetSplit.year == year, TargetSplit.key.in_(keys))
+        )
+    }
+
+
+def _with_target(row: dict, split) -> dict:
+    row["hnte_target"] = None if split is None else split.hnte_target
+    row["tsme_target"] = None if split is None else split.tsme_target
+    row["to_go"] = None if split is None else max(split.hnte_target - row["active"], 0)
+    row["hnte_pct"] = (row["active"] / split.hnte_target) if split is not None and split.hnte_target else None
+    return row
+
+
+def by_town(scope: GoalScope, today: date, year: int) -> list[dict]:
+    """A county's towns (every one, also those without firms) against their split targets of ``year``."""
+    from pipeline.models import TargetSplit
+    from pipeline.services.departments import towns_of
+
+    if scope.county_id is None or scope.is_town:
+        return []
+    towns = towns_of(scope.county_id)
+    figs = group_figures(scope.where, today, Firm.town_id)
+    splits = _split_targets([TargetSplit.make_key(town_id=t.id) for t in towns], year)
+    return [
+        _with_target(
+            {"town_id": t.id, "name": t.name, **figs.get(t.id, dict.fromkeys(GROUP_FIGURES, 0))},
+            splits.get(TargetSplit.make_key(town_id=t.id)),
+        )
+        for t in towns
+    ]
+
+
+def by_chain(scope: GoalScope, today: date, year: int) -> list[dict]:
+    """Every industry chain (and the firms with none) against the scope's chain split of ``year``
+    (the county's for a county, the city's for the city; a town has no chain split)."""
+    from pipeline.models import TargetSplit
+    from pipeline.services.departments import chain_rows
+    from pipeline.vocabulary import NO_CHAIN
+
+    figs = group_figures(scope.where, today, Firm.chain_id)
+    rows = chain_rows()
+    keys = {c.id: TargetSplit.make_key(county_id=scope.county_id, chain_id=c.id) for c in rows}
+    splits = {} if scope.is_town else _split_targets(list(keys.values()), year)
+    out = [
+        _with_target(
+            {"chain_id": c.id, "name": c.name, **figs.get(c.id, dict.fromkeys(GROUP_FIGURES, 0))},
+            splits.get(keys[c.id]),
+        )
+        for c in rows
+    ]
+    if figs.get(None, {}).get("firms"):
+        out.append(_with_target({"chain_id": None, "name": NO_CHAIN, **figs[None]}, None))
+    return out
+
+
+def _people(scope: GoalScope, ids: set[int]) -> list[User]:
+    """The officers of the scope (a county's active officers; the city's all) and anyone named on
+    one of its firms."""
+    from pipeline.models import DeptNode
+
+    q = select(User).where(User.role == "officer", User.active.is_(True))
+    if scope.is_town:
+        town = db.session.get(DeptNode, scope.town_id)
+        q = q.where(User.node_id.in_(select(DeptNode.id).where(DeptNode.path.like(town.path + "%"))))
+    elif scope.county_id is not None:
+        q = q.where(User.county_id == scope.county_id)
+    people = {u.id: u for u in db.session.scalars(q)}
+    missing = ids - people.keys()
+    if missing:
+        people.update({u.id: u for u in db.session.scalars(select(User).where(User.id.in_(missing)))})
+    return sorted(
+        people.values(), key=lambda u: (u.county_id or 0, u.node_id or 0, u.display_name or "", u.id)
+    )
+
+
+def responsibility(scope: GoalScope, today: date) -> dict:
+    """Workload per responsible officer and per 包联 leader (firms, overdue milestones, ready firms,
+    firms at risk, stalled firms), and the firms with nobody responsible (6 queries)."""
+    from pipeline.models import DeptNode
+
+    officers = group_figures(scope.where, today, Firm.officer_id)
+    leaders = group_figures(scope.where, today, Firm.leader_id)
+    people = _people(scope, {k for k in officers if k} | {k for k in leaders if k})
+    nodes = dict(
+        db.session.execute(
+            select(DeptNode.id, DeptNode.name).where(
+                DeptNode.id.in_({u.node_id for u in people if u.node_id})
+            )
+        ).all()
+    )
+    counties = dict(db.session.execute(select(County.id, County.name)).all())
+
+    def row(u: User, figs: dict) -> dict:
+        return {
+            "user_id": u.id,
+            "name": u.display_name or u.username,
+            "county": counties.get(u.county_id, "—"),
+            "node": nodes.get(u.node_id) or counties.get(u.county_id, "—"),
+            "phone": u.phone,
+            **figs.get(u.id, dict.fromkeys(GROUP_FIGURES, 0)),
+        }
+
+    zero = dict.fromkeys(GROUP_FIGURES, 0)
+    return {
+        "officers": [row(u, officers) for u in people],
+        # a leader row only for people who lead at least one firm (every officer may be a leader)
+        "leaders": [row(u, leaders) for u in people if leaders.get(u.id, zero)["firms"]],
+        "no_officer": officers.get(None, zero),
+        "no_leader": leaders.get(None, zero),
+    }
+
+
+def progress_groups(scope: GoalScope, today: date, target) -> dict:
+    """The read model's issue-18 figures: by town, by industry chain, by responsible person, and
+    the average time per stage (``services.stalls.stage_durations``)."""
+    from pipeline.services.stalls import stage_durations, stalled_days
+
+    year = target.year if target is not None else today.year
+    return {
+        "stage_times": stage_durations(scope.where, today),
+        "stalled_days": stalled_days(),
+        "groups_year": year,
+        "by_town": by_town(scope, today, year),
+        "by_chain": by_chain(scope, today, year),
+        "by_person": responsibility(scope, today),
+    }

@@ -109,9 +109,9 @@ def _row(key, kind, name, split: TargetSplit | None, town_id=None, chain_id=None
 
 
 def _chains() -> list[IndustryChain]:
-    from pipeline.services.departments import chains
+    from pipeline.services.departments import chain_rows
 
-    return chains()
+    return chain_rows()
 
 
 def _towns(county_id: int) -> list[DeptNode]:
@@ -314,8 +314,6 @@ def _apply(user: User, year: int, row: SplitRow, hnte: int | None, tsme: int | N
     after = snapshot(split, SPLIT_FIELDS)
     if before is not None and before == after:
         return False
-    if before is not None:
-        split.row_version = (split.row_version or 1) + 1
-    db.session.flush()
+    db.session.flush()  # the version goes up in the one place (models/versions.py, issue 11)
     record(user, "create" if before is None else "update", "target_split", split.id, None, before, after)
     return True

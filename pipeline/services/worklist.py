@@ -10,7 +10,10 @@ Item kinds (in the order the page shows them):
   firm still shows as certified): re-certification is late;
 * ``cert_expiring`` – a certificate expiring within ``CERT_EXPIRING_DAYS``;
 * ``returned``    – a firm's submission the officer returned, not yet resubmitted (the firm's own to-do;
-  officers see it as "waiting for the firm").
+  officers see it as "waiting for the firm");
+* ``stalled``     – (issue 18, staff only) firms with no stage move, milestone progress or data update for
+  more than N days (``services.stalls``; N is the ``reminders.stalled_days`` setting);
+* ``exit_suggested`` – (issue 18, staff only) two failed applications in a row: 退库 is suggested.
 
 Firm users get the same list for their own firm (their pending submissions show as "waiting for review").
 The data come straight from the tables (figure submissions, milestones, firms), so the inbox needs no
@@ -35,7 +38,17 @@ CERT_RISK_DAYS = 90
 CERT_EXPIRING_DAYS = 365
 LIMIT = 200  # per kind on the page; counts are exact
 
-KINDS = ("submission", "progress", "overdue", "due_soon", "cert_risk", "cert_expiring", "returned")
+KINDS = (
+    "submission",
+    "progress",
+    "overdue",
+    "due_soon",
+    "cert_risk",
+    "cert_expiring",
+    "returned",
+    "stalled",
+    "exit_suggested",
+)
 # Critical kinds: the only ones a user may choose to be alerted about instantly (the rest go in a digest).
 CRITICAL = ("overdue", "cert_risk")
 OPEN = ("todo", "doing")
@@ -121,7 +134,22 @@ def _certs(user: User, firm_id, today: date, lo: date | None, hi: date):
     return q
 
 
+def _firm_flags(user: User, firm_id, clause):
+    """Issue 18: firms in scope matching ``clause`` (stalled, 退库 suggested); staff only."""
+    from sqlalchemy import false
+
+    moved = func.coalesce(Firm.stage_changed_at, Firm.created_at)
+    q = select(Firm.id, Firm.name, Firm.stage, moved).where(_firms(user), clause)
+    if user.role == "firm":
+        q = q.where(false())
+    if firm_id:
+        q = q.where(Firm.id == firm_id)
+    return q.order_by(moved, Firm.name)
+
+
 def _queries(user: User, today: date, firm_id=None) -> dict:
+    from pipeline.services.stalls import exit_suggested_clause, stalled_clause
+
     soon = today + timedelta(days=DUE_SOON_DAYS)
     risk = today + timedelta(days=CERT_RISK_DAYS)
     return {
@@ -155,6 +183,8 @@ def _queries(user: User, today: date, firm_id=None) -> dict:
         "returned": _submissions(user, firm_id, "rejected", latest_only=True).order_by(
             FigureSubmission.reviewed_at.desc()
         ),
+        "stalled": _firm_flags(user, firm_id, stalled_clause(today)),
+        "exit_suggested": _firm_flags(user, firm_id, exit_suggested_clause()),
     }
 
 
@@ -184,6 +214,11 @@ def _item(kind: str, row) -> Item:
             detail=note if kind == "progress" else None,
             version=version,
         )
+    if kind in ("stalled", "exit_suggested"):
+        from pipeline.vocabulary import STAGES
+
+        fid, name, stage, moved = row
+        return Item(kind, fid, name, STAGES.get(stage, stage), at=moved)
     fid, name, cert_no, expiry = row
     return Item(kind, fid, name, cert_no or "", due=expiry)
 

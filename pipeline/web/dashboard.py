@@ -367,3 +367,32 @@ def splits():
     return render_template(
         "dashboard/splits.html", form=form, view=view, errors=errors, posted=posted, counties=counties
     ), status
+
+
+@bp.get("/workload")
+@login_required
+def workload():
+    """包联 workload per responsible officer and per leader over the user's goal scope (issue 18)."""
+    _staff_only()
+    today = _today()
+    try:
+        scope = goal_service.goal_scope(
+            current_user, request.args.get("county", type=int), request.args.get("town", type=int)
+        )
+    except goal_service.NotAllowed:
+        abort(404)
+    counties = (
+        list(db.session.scalars(select(County).order_by(County.sort, County.id)))
+        if current_user.role == "admin"
+        else []
+    )
+    from pipeline.services.stalls import stalled_days
+
+    return render_template(
+        "dashboard/workload.html",
+        scope=scope,
+        people=goal_service.responsibility(scope, today),
+        counties=counties,
+        today=today,
+        stalled_days=stalled_days(),
+    )

@@ -176,6 +176,7 @@ def show(firm_id: int):
     return render_template(
         "firm/show.html",
         firm=firm,
+        time_in_stage=_time_in_stage(firm),
         assessment=assessment,
         view=assessment_view(explained(assessment)),
         roadmap=roadmap,
@@ -199,6 +200,23 @@ def show(firm_id: int):
         submission_statuses=SUBMISSION_STATUSES,
         milestone_draft=session.pop("milestone_draft", None),  # a refused stale form, shown again
     )
+
+
+def _time_in_stage(firm) -> dict:
+    """Issue 18: days at the current stage, stalled, 退库 suggested, and when re-entry is allowed."""
+    from pipeline.services import stalls
+
+    today = clock.today()
+    left = stalls.exited_on(firm)
+    return {
+        "since": stalls.stage_since(firm),
+        "days": stalls.days_in_stage(firm, today),
+        "stalled": firm.id in stalls.stalled_ids([firm.id], today),
+        "stalled_days": stalls.stalled_days(),
+        "exit_failures": stalls.exit_suggestion(firm),
+        "exited_on": left,
+        "re_entry_year": left.year + 1 if left else None,
+    }
 
 
 def _save(form, action, title: str, firm, anchor: str):
@@ -237,8 +255,12 @@ def _save(form, action, title: str, firm, anchor: str):
 @bp.route("/<int:firm_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit(firm_id: int):
+    from pipeline.services.responsibility import form_choices
+
     firm = get_firm_or_404(current_user, firm_id)
     form = FirmForm(obj=firm)
+    for name, choices in form_choices(current_user, firm).items():
+        form[name].choices = choices
     return _save(
         form,
         lambda f: firm_service.update_firm(

@@ -68,7 +68,10 @@ def index():
         today=today,
         expiry_days=firm_service.EXPIRY_DAYS,
         county_names=county_names,
-        officer_names=firm_service.officer_names(r.officer_id for r in items),
+        officer_names=firm_service.officer_names(
+            [r.officer_id for r in items] + [r.leader_id for r in items] + _person_args()
+        ),
+        **_issue18_flags(items, today),
         # labels in the UI language once per request, not once per cell
         stage_names={k: tl(v) for k, v in STAGES.items()},
         level_names={k: tl(v) for k, v in POOL_LEVELS.items()},
@@ -76,6 +79,25 @@ def index():
         select_label=_("Select %(name)s"),
         firm_url=url_for("firm.show", firm_id=0)[:-1],
     )
+
+
+def _person_args() -> list[int]:
+    return [int(request.args[k]) for k in ("officer", "leader") if (request.args.get(k) or "").isdigit()]
+
+
+def _issue18_flags(items, today) -> dict:
+    """Stalled and 退库-suggested rows of this page, and each row's days in stage (issue 18)."""
+    from pipeline.services import stalls
+
+    ids = [r.id for r in items]
+    return {
+        "stalled": stalls.stalled_ids(ids, today),
+        "exit_suggested": stalls.exit_suggested_ids(ids),
+        "stalled_days": stalls.stalled_days(),
+        "in_stage_days": {
+            r.id: stalls.days_since(r.stage_since, today) for r in items if r.stage_since is not None
+        },
+    }
 
 
 @bp.post("/bulk")
@@ -100,8 +122,15 @@ def bulk():
         if form.action.data == "assign":
             n = firm_service.bulk_assign(current_user, firms, form.officer_id.data)
             flash(_("Officer assigned to %(n)s firms.", n=n), "success")
+        elif form.action.data == "leader":  # issue 18: 包联 leader
+            from pipeline.services.responsibility import bulk_set
+
+            if not form.officer_id.data:
+                raise firm_service.FirmError(_("Choose the officer who becomes the Baolian leader"))
+            n = bulk_set(current_user, firms, "leader_id", form.officer_id.data)
+            flash(_("Baolian leader set for %(n)s firms.", n=n), "success")
         else:
-            n = firm_service.bulk_stage(current_user, firms, form.stage.data, form.reason.data)
+            n = firm_service.bulk_stage(current_user, firms, form.stage.data, form.reason.data, clock.today())
             flash(_("Moved %(n)s firms to “%(stage)s”.", n=n, stage=tl(STAGES[form.stage.data])), "success")
     except firm_service.FirmError as exc:
         db.session.rollback()
@@ -225,7 +254,12 @@ def move(firm_id: int):
         )
         return redirect(back)
     try:
-        if firm_service.move_stage(current_user, firm, form.stage.data, form.reason.data):
+        reason = form.reason.data
+        if request.form.get("suggestion") == "exit" and form.stage.data == "exited":  # issue 18
+            reason = _(
+                "Two failed applications in a row (exit suggested): %(reason)s", reason=reason.strip()
+            )[:500]
+        if firm_service.move_stage(current_user, firm, form.stage.data, reason, clock.today()):
             flash(
                 _("Moved “%(firm)s” to “%(stage)s”.", firm=firm.name, stage=tl(STAGES[form.stage.data])),
                 "success",

@@ -72,7 +72,8 @@ def test_demo_data_is_realistic_and_relative_to_today(db):
     assert any(f.registered_on > date(TODAY.year - 2, TODAY.month, 1) for f in firms)  # some young firms
     # Logins: an admin, one officer per county, firm users.
     roles = [u.role for u in db.session.scalars(select(User))]
-    assert roles.count("admin") == 1 and roles.count("officer") == 9 + 2 and roles.count("firm") >= 1
+    # (issue 18: + two town officers and one 包联 leader per county)
+    assert roles.count("admin") == 1 and roles.count("officer") == 9 + 2 + 9 and roles.count("firm") >= 1
     # issue 18: every firm is in a real town of its own county; two town officer logins
     from pipeline.models import DeptNode
 
@@ -86,4 +87,20 @@ def test_demo_data_is_realistic_and_relative_to_today(db):
     assert all(f.chain_id is not None for f in firms)
     town_officers = list(db.session.scalars(select(User).where(User.node_id.isnot(None))))
     assert {towns[u.node_id].name for u in town_officers} == {"新海街道", "青口镇"}
+    # issue 18: town officers answer for their town's firms; leaders lead a third of the pool firms;
+    # 90 % of each county's target of this year is split over its towns
+    from pipeline.models import Target, TargetSplit
+    from pipeline.services.splits import rollup
+
+    for u in town_officers:
+        assert all(f.officer_id == u.id for f in firms if f.town_id == u.node_id)
+    assert sum(1 for f in firms if f.leader_id) > 30
+    for t in db.session.scalars(
+        select(Target).where(Target.year == TODAY.year, Target.county_id.isnot(None))
+    ):
+        group = rollup(t.county_id, TODAY.year)["groups"][0]
+        assert group["sum"]["hnte"] == round(t.hnte_target * 0.9)
+    n_splits = db.session.scalar(select(func.count()).select_from(TargetSplit))
+    seed_demo(TODAY, firms=300, seed=42)
+    assert db.session.scalar(select(func.count()).select_from(TargetSplit)) == n_splits  # idempotent
     assert any(login[0] == "admin" for login in result.logins)

@@ -118,19 +118,11 @@ def _grouped(rows, heading: str, line) -> dict[int, list[str]]:
 
 
 def stalled_lines(user: User, today: date) -> list[str]:
-    """HOOK for issue 18 (stalled firms): the lines the digests add for ``user``'s stalled firms.
+    """The lines the digests add for ``user``'s stalled firms (issue 18: ``services.stalls``; no stage
+    move, milestone progress or data update for more than the ``reminders.stalled_days`` setting)."""
+    from pipeline.services.stalls import digest_items
 
-    Engineer i18 provides ``pipeline.services.stalled.stalled_firms(user, today)`` returning the
-    user's (scoped) stalled firms as ``(firm name, why)`` pairs; until that module exists the digests
-    have no stalled section. Only a missing module is tolerated: an error inside it propagates.
-    """
-    try:
-        from pipeline.services.stalled import stalled_firms  # type: ignore[import-not-found]
-    except ModuleNotFoundError as exc:
-        if exc.name != "pipeline.services.stalled":
-            raise
-        return []
-    items = list(stalled_firms(user, today))
+    items = digest_items(user, today)
     if not items:
         return []
     lines = [f"停滞企业（{len(items)}家）："] + [f"· {name}：{why}" for name, why in items[:MAX_LINES]]

@@ -313,3 +313,21 @@ def re_entry_error(firm: Firm, to_stage: str, today: date) -> str | None:
             year=left.year + 1,
         )
     return None
+
+
+def digest_items(user, today: date, limit: int = 200) -> list[tuple[str, str]]:
+    """The digest's stalled section (issue 17's ``reminders/digest.py``): ``(firm name, why)`` for the
+    user's stalled firms (their scope), longest silence first. Chinese, as the digests are."""
+    from pipeline.services.scope import scope_filter
+
+    if user is None or user.role not in ("admin", "officer"):
+        return []
+    _, rows = stalled_firms(scope_filter(user), today, limit=limit)
+    return [
+        (
+            s.name,
+            f"{STAGES.get(s.stage, s.stage)}阶段，自{s.last_activity.year}年{s.last_activity.month}月"
+            f"{s.last_activity.day}日起已{s.days}天无阶段推进、任务进展或数据更新",
+        )
+        for s in rows
+    ]

@@ -266,7 +266,11 @@ def firm_choices(user: User, today: date) -> list[tuple[int, str]]:
     ids = []
     for k, q in _queries(user, today).items():
         sq = q.order_by(None).subquery()
-        ids.append(select(sq.c.id if k in ("cert_risk", "cert_expiring") else sq.c.firm_id))
+        ids.append(
+            select(
+                sq.c.id if k in ("cert_risk", "cert_expiring", "stalled", "exit_suggested") else sq.c.firm_id
+            )
+        )
     having = union(*ids).subquery()
     rows = db.session.execute(
         select(Firm.id, Firm.name).where(Firm.id.in_(select(having.c[0]))).order_by(Firm.name).limit(2000)

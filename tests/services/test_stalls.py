@@ -170,3 +170,18 @@ def test_re_entry_rule_in_the_stage_move(db, hz, officer):
     assert firm.stage == "exited"
     assert move_stage(officer, firm, "pool", "重新入库", date(2027, 1, 4)) is True
     assert firm.stage == "pool"
+
+
+def test_digest_lists_the_officers_stalled_firms_in_their_scope(db, hz, officer):
+    from pipeline.reminders.digest import stalled_lines
+
+    gy = f.county("320723", "灌云县")
+    f.firm(hz, "海州停滞", stage="pool", created_at=ago(400), stage_changed_at=ago(120))
+    f.firm(gy, "灌云停滞", stage="pool", created_at=ago(400), stage_changed_at=ago(120))
+    f.firm(hz, "海州活跃", stage="pool", created_at=ago(400), stage_changed_at=ago(3))
+    db.session.commit()
+    items = stalls.digest_items(officer, TODAY)
+    assert [name for name, _ in items] == ["海州停滞"]
+    assert "120天" in items[0][1] and "入库培育" in items[0][1]
+    lines = stalled_lines(officer, TODAY)
+    assert lines[0] == "停滞企业（1家）：" and lines[1].startswith("· 海州停滞：")

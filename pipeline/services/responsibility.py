@@ -10,11 +10,10 @@ person (workload) are in the goal read model (``services.goals.responsibility``)
 
 from __future__ import annotations
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from pipeline.extensions import db
-from pipeline.i18n import tl
+from pipeline.i18n import gettext, tl
 from pipeline.models import DeptNode, Firm, User
 from pipeline.services.audit import record
 from pipeline.services.firms import FirmError

@@ -20,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext
 from sqlalchemy import and_, case, func, literal, select
 
 from pipeline.extensions import db
+from pipeline.i18n import gettext
 from pipeline.models import AuditLog, Firm, StageChange
 from pipeline.vocabulary import STAGES, STALL_STAGES
 

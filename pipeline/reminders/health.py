@@ -106,3 +106,11 @@ def attempts_for(delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt]]:
         ):
             out[a.delivery_id].append(a)
     return out
+
+
+def scheduler_running(now: datetime) -> bool:
+    """Issue 17: a scheduler process holds the lease and its heartbeat is fresh (jobs will be run)."""
+    from pipeline.reminders.scheduler import LEASE_TTL
+
+    row = lease()
+    return row is not None and row.heartbeat_at is not None and row.heartbeat_at >= now - LEASE_TTL

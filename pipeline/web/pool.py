@@ -108,6 +108,19 @@ def bulk():
     back = request.form.get("back") or ""
     back = back if back.startswith("/pool") and not back.startswith("//") else url_for("pool.index")
     ids = [int(i) for i in request.form.getlist("firm_ids") if i.isdigit()]
+    if request.form.get("all_matching") == "1":  # issue 17: every firm the list's filters match
+        matching = _all_matching(request.form.get("filters") or "")
+        if str(len(matching)) != (request.form.get("matching") or ""):
+            flash(
+                _(
+                    "The list changed since the page was opened: %(n)s firms match the filters now. "
+                    "Check the list and apply again; nothing was changed.",
+                    n=len(matching),
+                ),
+                "danger",
+            )
+            return redirect(back)
+        ids = matching
     if not ids:
         flash(_("Select the firms to process first."), "warning")
         return redirect(back)
@@ -136,6 +149,17 @@ def bulk():
         db.session.rollback()
         flash(str(exc), "danger")
     return redirect(back)
+
+
+def _all_matching(filters: str) -> list[int]:
+    """The ids of every firm in scope that the list's filters (its query string) match."""
+    from urllib.parse import parse_qsl
+
+    from werkzeug.datastructures import MultiDict
+
+    params = MultiDict([(k, v) for k, v in parse_qsl(filters) if k not in ("page", "sort", "dir")])
+    q = firm_service.pool_query(current_user, params, clock.today(), columns=[Firm.id], order=False)
+    return list(db.session.scalars(q))
 
 
 def _kanban_scope() -> tuple[int | None, list]:

@@ -62,8 +62,12 @@ def index():
     else:
         counties = []
     names = {c.id: c.name for c in db.session.scalars(select(County))}
+    from pipeline.models.base import utcnow
+    from pipeline.reminders.health import scheduler_running
+
     return render_template(
         "reports/index.html",
+        scheduler_running=scheduler_running(utcnow()),
         jobs=[(j, job_to_dict(j)) for j in jobs],
         counties=counties,
         kinds=KINDS,
@@ -132,10 +136,14 @@ def queue():
 @bp.get("/reports/jobs/<int:job_id>")
 @login_required
 def job(job_id: int):
+    from pipeline.models.base import utcnow
+    from pipeline.reminders.health import scheduler_running
     from pipeline.reports.jobs import get_job_or_404, job_to_dict
 
     j = get_job_or_404(current_user, job_id)
-    return render_template("reports/job.html", job=j, info=job_to_dict(j))
+    return render_template(
+        "reports/job.html", job=j, info=job_to_dict(j), scheduler_running=scheduler_running(utcnow())
+    )
 
 
 @bp.get("/reports/jobs/<int:job_id>.json")

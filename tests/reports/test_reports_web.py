@@ -88,6 +88,14 @@ def test_job_flow_roadmaps_zip(world, client, db, app):
     page = client.get(resp.headers["Location"])
     assert page.status_code == 200 and "js/reports.js" in page.get_data(as_text=True)
     assert "<script>" not in page.get_data(as_text=True)
+    # issue 17: no scheduler process runs, so the page says why the job waits; with one running it does not
+    assert 'id="no-scheduler"' in page.get_data(as_text=True)
+    from pipeline.reminders.scheduler import acquire_lease, release_lease
+
+    assert acquire_lease("test-holder")
+    assert 'id="no-scheduler"' not in client.get(resp.headers["Location"]).get_data(as_text=True)
+    release_lease("test-holder")
+    assert 'id="no-scheduler"' in client.get("/reports/").get_data(as_text=True)
     assert client.get(f"/reports/jobs/{job.id}.json").get_json()["status"] == "queued"
     assert client.get(f"/reports/jobs/{job.id}/download").status_code == 404  # not done yet
 

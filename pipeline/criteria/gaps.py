@@ -14,6 +14,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from . import score as S
 from .hnte import money
+from .messages import Msg, msg_json
 from .model import RD_MANAGEMENT_GROUPS, RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS
 from .rules import BAN, GROWTH_STEPS, GUIDE, PASS_SCORE, hires_needed
 from .rules import TSME_DOC as TSME
@@ -43,11 +44,16 @@ class Gap:
     def __eq__(self, other):
         return isinstance(other, Gap) and self.to_dict() == other.to_dict()
 
-    def to_dict(self):
+    def to_dict(self, codes: bool = False):
         a = self.amount
         if a.__class__ is Decimal:
             a = int(a) if a == a.to_integral_value() else float(a)
-        return {"code": self.code, "what": self.what, "amount": a, "unit": self.unit, "explain": self.explain}
+        d = {"code": self.code, "what": self.what, "amount": a, "unit": self.unit, "explain": self.explain}
+        if codes:
+            for key in ("what", "explain"):
+                if (m := msg_json(d[key])) is not None:
+                    d[key + "_msg"] = m
+        return d
 
 
 def ceil_cent(x):
@@ -83,29 +89,38 @@ _RDM_GAPS = tuple(
         key,
         Gap(
             f"rd_management.{key}",
-            f"建立{RD_MANAGEMENT_NAMES[key]}（{pts}分）",
+            Msg("gap.rdm.what", f"建立{RD_MANAGEMENT_NAMES[key]}（{pts}分）", piece=key, pts=pts),
             None,
             None,
-            f"研究开发组织管理水平第{RD_MANAGEMENT_GROUPS[key]}项要求{RD_MANAGEMENT_NAMES[key]}，"
-            f"具备可得{pts}分（{_ART_RDM}）",
+            Msg(
+                "gap.rdm.explain",
+                f"研究开发组织管理水平第{RD_MANAGEMENT_GROUPS[key]}项要求{RD_MANAGEMENT_NAMES[key]}，"
+                f"具备可得{pts}分（{_ART_RDM}）",
+                group=RD_MANAGEMENT_GROUPS[key],
+                piece=key,
+                pts=pts,
+            ),
         ),
     )
     for key, pts in RD_MANAGEMENT_POINTS.items()
 )
 _STANDARDS_GAP = Gap(
     "ip_standards",
-    "参与编制国家或行业标准、检测方法、技术规范可加1–2分",
+    Msg("gap.std.what", "参与编制国家或行业标准、检测方法、技术规范可加1–2分"),
     None,
     None,
-    f"企业参与编制国家标准、行业标准、检测方法、技术规范的情况加1–2分，知识产权总分不超过30分（{_ART_IP}）",
+    Msg(
+        "gap.std.explain",
+        f"企业参与编制国家标准、行业标准、检测方法、技术规范的情况加1–2分，知识产权总分不超过30分（{_ART_IP}）",
+    ),
 )
 _GRADE_GAPS = {
     key: Gap(
         name,
-        f"需评定知识产权{label}等级（A–E）",
+        Msg(f"gap.grade.{key}", f"需评定知识产权{label}等级（A–E）"),
         None,
         None,
-        f"该项由技术专家评判，未评定时按0–8分估计（{_ART_IP}）",
+        Msg("gap.grade.explain", f"该项由技术专家评判，未评定时按0–8分估计（{_ART_IP}）"),
     )
     for key, name, label in (
         ("tech_advancement", "ip_advancement", "技术先进程度"),
@@ -114,24 +129,27 @@ _GRADE_GAPS = {
 }
 _H9_GAP = Gap(
     "H9",
-    "须待事故或违法行为发生满一年后再申请",
+    Msg("gap.h9.what", "须待事故或违法行为发生满一年后再申请"),
     None,
     None,
-    f"申请认定前一年内不得发生重大安全、重大质量事故或严重环境违法行为（{BAN}第十一条（八））",
+    Msg(
+        "gap.h9.explain",
+        f"申请认定前一年内不得发生重大安全、重大质量事故或严重环境违法行为（{BAN}第十一条（八））",
+    ),
 )
 _H10_GAP = Gap(
     "H10",
-    "本年度不得再次申请，最早于次年申请",
+    Msg("gap.h10.what", "本年度不得再次申请，最早于次年申请"),
     None,
     None,
-    f"被取消高新技术企业资格的，当年不得再次申请（{GUIDE}五（六））",
+    Msg("gap.h10.explain", f"被取消高新技术企业资格的，当年不得再次申请（{GUIDE}五（六））"),
 )
 _ACQ_GAP = Gap(
     "ip_acquisition",
-    "通过自主研发获得知识产权，获得方式分可由1–3分升至1–6分",
+    Msg("gap.acq.what", "通过自主研发获得知识产权，获得方式分可由1–3分升至1–6分"),
     1,
     "项",
-    f"知识产权获得方式：有自主研发1–6分，仅受让、受赠、并购1–3分（{_ART_IP}）",
+    Msg("gap.acq.explain", f"知识产权获得方式：有自主研发1–6分，仅受让、受赠、并购1–3分（{_ART_IP}）"),
 )
 
 
@@ -154,10 +172,13 @@ def _h5_gap(add, p, f, Y):
         add(
             Gap(
                 "H5",
-                "近三个会计年度销售收入合计为0，需形成销售收入并按比例归集研发费用",
+                Msg("gap.h5.zero.what", "近三个会计年度销售收入合计为0，需形成销售收入并按比例归集研发费用"),
                 None,
                 None,
-                "研发费用占比＝研发费用合计÷销售收入合计，销售收入为0时不存在比例，不满足条件" + art,
+                Msg(
+                    "gap.h5.zero.explain",
+                    "研发费用占比＝研发费用合计÷销售收入合计，销售收入为0时不存在比例，不满足条件" + art,
+                ),
             )
         )
         return
@@ -167,16 +188,26 @@ def _h5_gap(add, p, f, Y):
     if open_:
         closed_rd = sum((p.years[y].rd_total for y in closed), Decimal(0))
         open_rd = f.rd_sum - closed_rd
-        what = (
+        what = Msg(
+            "gap.h5.open" if closed else "gap.h5.open_all",
             f"近三年研发费用合计还差{_fmt(short)}万元："
             + (f"{_years(closed)}已结束（合计{_fmt(closed_rd)}万元，不能再改变），" if closed else "")
             + f"差额须在{_years(open_)}补足（{_years(open_)}研发费用合计不低于{_fmt(ceil_cent(open_rd + short))}万元，"
-            f"按现有销售收入）"
+            f"按现有销售收入）",
+            short=_fmt(short),
+            closed=list(closed),
+            closed_rd=_fmt(closed_rd),
+            open=list(open_),
+            open_min=_fmt(ceil_cent(open_rd + short)),
         )
     else:
-        what = (
+        what = Msg(
+            "gap.h5.closed",
             f"近三年研发费用合计还差{_fmt(short)}万元：{_years(closed)}均已结束，{Y}年申报已无法补足，"
-            f"须推迟申报年度，从仍可改变的年度起提高研发投入"
+            f"须推迟申报年度，从仍可改变的年度起提高研发投入",
+            short=_fmt(short),
+            closed=list(closed),
+            year=Y,
         )
     add(
         Gap(
@@ -184,8 +215,15 @@ def _h5_gap(add, p, f, Y):
             what,
             short,
             "万元",
-            f"销售收入合计{_fmt(f.sales_sum)}万元，最近一年销售收入适用{f.pct}%档，研发费用合计须达到"
-            f"{_fmt(required)}万元，现为{_fmt(f.rd_sum)}万元" + art,
+            Msg(
+                "gap.h5.explain",
+                f"销售收入合计{_fmt(f.sales_sum)}万元，最近一年销售收入适用{f.pct}%档，研发费用合计须达到"
+                f"{_fmt(required)}万元，现为{_fmt(f.rd_sum)}万元" + art,
+                sales=_fmt(f.sales_sum),
+                pct=f.pct,
+                required=_fmt(required),
+                rd=_fmt(f.rd_sum),
+            ),
         )
     )
 
@@ -203,11 +241,20 @@ def _gaps_h1(a, add):
         add(
             Gap(
                 "H1",
-                f"还需{365 - f.days}天才满一年，{ready_on.isoformat()}起可申请",
+                Msg(
+                    "gap.h1.what",
+                    f"还需{365 - f.days}天才满一年，{ready_on.isoformat()}起可申请",
+                    days=365 - f.days,
+                    on=ready_on.isoformat(),
+                ),
                 None,
                 None,
-                f"申请时须注册成立满365个日历天（{BAN}第十一条（一）、{GUIDE}三（一）），"
-                f"最早于{ready_on.isoformat()}提交",
+                Msg(
+                    "gap.h1.explain",
+                    f"申请时须注册成立满365个日历天（{BAN}第十一条（一）、{GUIDE}三（一）），"
+                    f"最早于{ready_on.isoformat()}提交",
+                    on=ready_on.isoformat(),
+                ),
             )
         )
 
@@ -219,19 +266,27 @@ def _gaps_h2(a, add):
         hint = []
         if ipc.class1 + ipc.class2 > ipc.core:
             hint.append(
-                f"现有{ipc.class1 + ipc.class2 - ipc.core}项可计知识产权未对主要产品起核心支持作用，可梳理其与主要产品的关联"
+                Msg(
+                    "gap.h2.noncore",
+                    f"现有{ipc.class1 + ipc.class2 - ipc.core}项可计知识产权未对主要产品起核心支持作用，可梳理其与主要产品的关联",
+                    n=ipc.class1 + ipc.class2 - ipc.core,
+                )
             )
         if ipc.filed:
-            hint.append(f"{ipc.filed}项申请中的知识产权须在申报前取得授权")
+            hint.append(Msg("gap.h2.filed", f"{ipc.filed}项申请中的知识产权须在申报前取得授权", n=ipc.filed))
         add(
             Gap(
                 "H2",
-                "至少需要1项已授权、对主要产品起核心支持作用的知识产权",
+                Msg("gap.h2.what", "至少需要1项已授权、对主要产品起核心支持作用的知识产权"),
                 1,
                 "项",
-                f"企业须通过自主研发、受让、受赠、并购等方式获得对主要产品起核心支持作用的知识产权"
-                f"（{BAN}第十一条（二）、{GUIDE}三（二））；Ⅱ类知识产权仅可用于一次高企申请"
-                + ("；" + "；".join(hint) if hint else ""),
+                Msg(
+                    "gap.h2.explain",
+                    f"企业须通过自主研发、受让、受赠、并购等方式获得对主要产品起核心支持作用的知识产权"
+                    f"（{BAN}第十一条（二）、{GUIDE}三（二））；Ⅱ类知识产权仅可用于一次高企申请"
+                    + ("；" + "；".join(hint) if hint else ""),
+                    hints=Msg("gap.h2.hints", "", items=hint) if hint else Msg("w.empty", ""),
+                ),
             )
         )
 
@@ -242,9 +297,9 @@ def _gaps_h3(a, add):
     st = c["H3"].status
     if st != "pass":
         what = (
-            "需确定核心技术所属的三级技术领域代码"
+            Msg("gap.h3.missing", "需确定核心技术所属的三级技术领域代码")
             if st == "missing"
-            else f"技术领域代码“{p.tech_domain}”无效"
+            else Msg("gap.h3.invalid", f"技术领域代码“{p.tech_domain}”无效", code=p.tech_domain)
         )
         add(
             Gap(
@@ -252,8 +307,11 @@ def _gaps_h3(a, add):
                 what,
                 None,
                 None,
-                f"核心技术须属于《国家重点支持的高新技术领域》（{BAN}第十一条（三）），"
-                f"应对照领域目录选定到三级代码（如10101 基础软件）",
+                Msg(
+                    "gap.h3.explain",
+                    f"核心技术须属于《国家重点支持的高新技术领域》（{BAN}第十一条（三）），"
+                    f"应对照领域目录选定到三级代码（如10101 基础软件）",
+                ),
             )
         )
 
@@ -269,21 +327,31 @@ def _gaps_h4(a, add):
         add(
             Gap(
                 "H4",
-                f"需增加科技人员{x}人（按新增人员同时计入职工总数）",
+                Msg("gap.h4.what", f"需增加科技人员{x}人（按新增人员同时计入职工总数）", n=x),
                 x,
                 "人",
-                f"{Y - 1}年度科技人员{last.tech_staff}人、职工{last.staff}人；科技人员占职工总数须不低于10%"
-                f"（{BAN}第十一条（四）），按全年月平均数计算、累计工作183天以上（{GUIDE}三（五））",
+                Msg(
+                    "gap.h4.explain",
+                    f"{Y - 1}年度科技人员{last.tech_staff}人、职工{last.staff}人；科技人员占职工总数须不低于10%"
+                    f"（{BAN}第十一条（四）），按全年月平均数计算、累计工作183天以上（{GUIDE}三（五））",
+                    year=Y - 1,
+                    tech=_fmt(last.tech_staff),
+                    staff=_fmt(last.staff),
+                ),
             )
         )
     elif st in ("missing", "fail"):
         add(
             Gap(
                 "H4",
-                f"需补充{Y - 1}年度职工总数与科技人员数",
+                Msg("gap.h4.missing.what", f"需补充{Y - 1}年度职工总数与科技人员数", year=Y - 1),
                 None,
                 None,
-                f"科技人员占比按{Y - 1}年度全年月平均数计算（{BAN}第十一条（四）、{GUIDE}三（五））",
+                Msg(
+                    "gap.h4.missing.explain",
+                    f"科技人员占比按{Y - 1}年度全年月平均数计算（{BAN}第十一条（四）、{GUIDE}三（五））",
+                    year=Y - 1,
+                ),
             )
         )
 
@@ -296,10 +364,17 @@ def _gaps_h5(a, add):
         add(
             Gap(
                 "H5",
-                f"需补充{'、'.join(map(str, f.missing_rd))}年度的研发费用和销售收入",
+                Msg(
+                    "gap.h5.missing.what",
+                    f"需补充{'、'.join(map(str, f.missing_rd))}年度的研发费用和销售收入",
+                    years=list(f.missing_rd),
+                ),
                 None,
                 None,
-                f"研发费用占比按近三个会计年度（经营不满三年按实际经营时间）计算（{BAN}第十一条（五）、{GUIDE}三（六））",
+                Msg(
+                    "gap.h5.missing.explain",
+                    f"研发费用占比按近三个会计年度（经营不满三年按实际经营时间）计算（{BAN}第十一条（五）、{GUIDE}三（六））",
+                ),
             )
         )
     elif st == "fail":
@@ -315,12 +390,24 @@ def _gaps_h6(a, add):
         add(
             Gap(
                 "H6",
-                f"境内研发费用需再增加{_fmt(more)}万元，或境外委托研发减少{_fmt(less)}万元",
+                Msg(
+                    "gap.h6.what",
+                    f"境内研发费用需再增加{_fmt(more)}万元，或境外委托研发减少{_fmt(less)}万元",
+                    more=_fmt(more),
+                    less=_fmt(less),
+                ),
                 more,
                 "万元",
-                f"境内研发费用{_fmt(f.dom_sum)}万元，占研发费用总额{_fmt(f.rd_sum)}万元不足60%；新增境内研发同时计入总额，"
-                f"故需增加(6×总额−10×境内)/4={_fmt(more)}万元；或减少境外委托研发，使总额不超过境内÷60%，"
-                f"即减少总额−境内÷0.6={_fmt(less)}万元（{BAN}第十一条（五）、{GUIDE}三（六））",
+                Msg(
+                    "gap.h6.explain",
+                    f"境内研发费用{_fmt(f.dom_sum)}万元，占研发费用总额{_fmt(f.rd_sum)}万元不足60%；新增境内研发同时计入总额，"
+                    f"故需增加(6×总额−10×境内)/4={_fmt(more)}万元；或减少境外委托研发，使总额不超过境内÷60%，"
+                    f"即减少总额−境内÷0.6={_fmt(less)}万元（{BAN}第十一条（五）、{GUIDE}三（六））",
+                    dom=_fmt(f.dom_sum),
+                    rd=_fmt(f.rd_sum),
+                    more=_fmt(more),
+                    less=_fmt(less),
+                ),
             )
         )
 
@@ -336,21 +423,34 @@ def _gaps_h7(a, add):
         add(
             Gap(
                 "H7",
-                f"{Y - 1}年度高新技术产品（服务）收入还差{_fmt(x)}万元（总收入不变时）",
+                Msg(
+                    "gap.h7.what",
+                    f"{Y - 1}年度高新技术产品（服务）收入还差{_fmt(x)}万元（总收入不变时）",
+                    year=Y - 1,
+                    x=_fmt(x),
+                ),
                 x,
                 "万元",
-                f"总收入{_fmt(inc)}万元，高新技术产品（服务）收入须不低于60%；若新增收入全部为高新收入，需新增"
-                f"{_fmt(y)}万元（{BAN}第十一条（六）、{GUIDE}三（四））",
+                Msg(
+                    "gap.h7.explain",
+                    f"总收入{_fmt(inc)}万元，高新技术产品（服务）收入须不低于60%；若新增收入全部为高新收入，需新增"
+                    f"{_fmt(y)}万元（{BAN}第十一条（六）、{GUIDE}三（四））",
+                    inc=_fmt(inc),
+                    y=_fmt(y),
+                ),
             )
         )
     elif st == "missing":
         add(
             Gap(
                 "H7",
-                f"需补充{Y - 1}年度高新技术产品（服务）收入和总收入",
+                Msg("gap.h7.missing.what", f"需补充{Y - 1}年度高新技术产品（服务）收入和总收入", year=Y - 1),
                 None,
                 None,
-                f"高新技术产品（服务）收入占比按最近一年计算（{BAN}第十一条（六））",
+                Msg(
+                    "gap.h7.missing.explain",
+                    f"高新技术产品（服务）收入占比按最近一年计算（{BAN}第十一条（六））",
+                ),
             )
         )
 
@@ -370,22 +470,31 @@ def _gaps_ip_items(a, add):
             add(
                 Gap(
                     "ip_quantity",
-                    f"再获得{nxt}项Ⅱ类知识产权（实用新型、外观设计、软件著作权）可升至"
-                    f"{band[c2 + nxt if c2 + nxt in band else 5]}分，或获得1项Ⅰ类（发明专利等）直接达7–8分",
+                    Msg(
+                        "gap.qty.what",
+                        f"再获得{nxt}项Ⅱ类知识产权（实用新型、外观设计、软件著作权）可升至"
+                        f"{band[c2 + nxt if c2 + nxt in band else 5]}分，或获得1项Ⅰ类（发明专利等）直接达7–8分",
+                        n=nxt,
+                        band=band[c2 + nxt if c2 + nxt in band else 5],
+                    ),
                     nxt,
                     "项",
-                    f"知识产权数量：1项及以上Ⅰ类7–8分，5项及以上Ⅱ类5–6分，3–4项3–4分，1–2项1–2分；"
-                    f"现有可计Ⅱ类{c2}项（{_ART_IP}）",
+                    Msg(
+                        "gap.qty.explain",
+                        f"知识产权数量：1项及以上Ⅰ类7–8分，5项及以上Ⅱ类5–6分，3–4项3–4分，1–2项1–2分；"
+                        f"现有可计Ⅱ类{c2}项（{_ART_IP}）",
+                        n=c2,
+                    ),
                 )
             )
         else:
             add(
                 Gap(
                     "ip_quantity",
-                    "获得1项Ⅰ类知识产权（发明专利等）可由5–6分升至7–8分",
+                    Msg("gap.qty1.what", "获得1项Ⅰ类知识产权（发明专利等）可由5–6分升至7–8分"),
                     1,
                     "项",
-                    f"知识产权数量：1项及以上Ⅰ类知识产权得7–8分（{_ART_IP}）",
+                    Msg("gap.qty1.explain", f"知识产权数量：1项及以上Ⅰ类知识产权得7–8分（{_ART_IP}）"),
                 )
             )
     if not ipc.own and ipc.transferred:
@@ -406,11 +515,25 @@ def _gaps_conversion(a, add):
         add(
             Gap(
                 "conversion",
-                f"科技成果转化年均需达到{target}项，可升至{band[0]}–{band[1]}分",
+                Msg(
+                    "gap.conv.what",
+                    f"科技成果转化年均需达到{target}项，可升至{band[0]}–{band[1]}分",
+                    target=target,
+                    lo=band[0],
+                    hi=band[1],
+                ),
                 target,
                 "次/年",
-                f"近三年（实际经营{n}年）科技成果转化合计{total}项，年均{total / n:.2f}项；再增加{extra}项可达年均"
-                f"{target}项。年均5项以上25–30分，4项19–24分，3项13–18分，2项7–12分，1项1–6分（{_ART_CONV}）",
+                Msg(
+                    "gap.conv.explain",
+                    f"近三年（实际经营{n}年）科技成果转化合计{total}项，年均{total / n:.2f}项；再增加{extra}项可达年均"
+                    f"{target}项。年均5项以上25–30分，4项19–24分，3项13–18分，2项7–12分，1项1–6分（{_ART_CONV}）",
+                    n=n,
+                    total=total,
+                    avg=f"{total / n:.2f}",
+                    extra=extra,
+                    target=target,
+                ),
             )
         )
 
@@ -428,6 +551,7 @@ def _gaps_growth(a, add):
     """Gaps of growth."""
     p, f, c, Y, ipc, last = _ctx(a)
     for key, label in (("growth_net_assets", "净资产"), ("growth_sales", "销售收入")):
+        lab = Msg(f"w.{key}", label)
         g = f.growth.get(key)
         if g is None:
             miss = [
@@ -439,10 +563,19 @@ def _gaps_growth(a, add):
             add(
                 Gap(
                     key,
-                    f"需补充{'、'.join(map(str, miss))}年度的{label}数据",
+                    Msg(
+                        "gap.growth.missing.what",
+                        f"需补充{'、'.join(map(str, miss))}年度的{label}数据",
+                        years=miss,
+                        label=lab,
+                    ),
                     None,
                     None,
-                    f"缺少数据时{label}增长率按0–10分估计（{_ART_GROWTH}）",
+                    Msg(
+                        "gap.growth.missing.explain",
+                        f"缺少数据时{label}增长率按0–10分估计（{_ART_GROWTH}）",
+                        label=lab,
+                    ),
                 )
             )
             continue
@@ -452,10 +585,13 @@ def _gaps_growth(a, add):
             add(
                 Gap(
                     key,
-                    f"实际经营不足两个会计年度，{label}增长率得0分",
+                    Msg("gap.growth.short.what", f"实际经营不足两个会计年度，{label}增长率得0分", label=lab),
                     None,
                     None,
-                    f"企业成长性按实际经营时间计算，仅有一年数据时无法计算增长率（{_ART_GROWTH}）",
+                    Msg(
+                        "gap.growth.short.explain",
+                        f"企业成长性按实际经营时间计算，仅有一年数据时无法计算增长率（{_ART_GROWTH}）",
+                    ),
                 )
             )
             continue
@@ -463,10 +599,14 @@ def _gaps_growth(a, add):
             add(
                 Gap(
                     key,
-                    f"{label}基数年为零或负数，{label}增长率得0分",
+                    Msg("gap.growth.v2.what", f"{label}基数年为零或负数，{label}增长率得0分", label=lab),
                     None,
                     None,
-                    f"第二年{label}为零或负数时该项得0分（{_ART_GROWTH}）",
+                    Msg(
+                        "gap.growth.v2.explain",
+                        f"第二年{label}为零或负数时该项得0分（{_ART_GROWTH}）",
+                        label=lab,
+                    ),
                 )
             )
             continue
@@ -487,11 +627,22 @@ def _gaps_growth(a, add):
         add(
             Gap(
                 key,
-                f"最近一年{label}需再增加{_fmt(x)}万元，{label}增长率可升至{_growth_band_name(pct)}分",
+                Msg(
+                    "gap.growth.what",
+                    f"最近一年{label}需再增加{_fmt(x)}万元，{label}增长率可升至{_growth_band_name(pct)}分",
+                    label=lab,
+                    x=_fmt(x),
+                    band=_growth_band_name(pct),
+                ),
                 x,
                 "万元",
-                f"{label}增长率{rate[0] / rate[1] * 100:.2f}%；≥35%得9–10分，≥25%得7–8分，≥15%得5–6分，"
-                f"≥5%得3–4分，>0得1–2分（{_ART_GROWTH}）",
+                Msg(
+                    "gap.growth.explain",
+                    f"{label}增长率{rate[0] / rate[1] * 100:.2f}%；≥35%得9–10分，≥25%得7–8分，≥15%得5–6分，"
+                    f"≥5%得3–4分，>0得1–2分（{_ART_GROWTH}）",
+                    label=lab,
+                    rate=f"{rate[0] / rate[1] * 100:.2f}%",
+                ),
             )
         )
 
@@ -505,11 +656,20 @@ def _gaps_h8_h9_h10(a, add):
         add(
             Gap(
                 "H8",
-                f"创新能力评价按下限估算还差{short}分（预计{a.score_min}–{a.score_max}分）",
+                Msg(
+                    "gap.h8.what",
+                    f"创新能力评价按下限估算还差{short}分（预计{a.score_min}–{a.score_max}分）",
+                    short=short,
+                    lo=a.score_min,
+                    hi=a.score_max,
+                ),
                 None,
                 None,
-                f"企业创新能力评价须高于70分（{BAN}第十一条（七）、{GUIDE}三（七）），可从上述知识产权、成果转化、"
-                f"研发组织管理和成长性各项补足",
+                Msg(
+                    "gap.h8.explain",
+                    f"企业创新能力评价须高于70分（{BAN}第十一条（七）、{GUIDE}三（七）），可从上述知识产权、成果转化、"
+                    f"研发组织管理和成长性各项补足",
+                ),
             )
         )
     if c["H9"].status == "fail":
@@ -526,29 +686,47 @@ def _gaps_tsme(a, add):
         why = []
         cd = t.conditions
         if cd["size"] != "pass":
+            miss = cd["size"] == "missing"
             why.append(
-                "规模条件（职工≤500人、年销售收入≤2亿元、资产总额≤2亿元）"
-                + ("缺少数据" if cd["size"] == "missing" else "不满足")
+                Msg(
+                    "tsme.size.missing" if miss else "tsme.size.fail",
+                    "规模条件（职工≤500人、年销售收入≤2亿元、资产总额≤2亿元）"
+                    + ("缺少数据" if miss else "不满足"),
+                )
             )
         if cd["no_incident"] != "pass":
-            why.append("上一年度至当年发生过重大事故或违法行为")
+            why.append(Msg("tsme.incident", "上一年度至当年发生过重大事故或违法行为"))
         if t.restricted:
-            why.append("产品属于限制、淘汰类")
+            why.append(Msg("tsme.restricted", "产品属于限制、淘汰类"))
         if t.dishonest:
-            why.append("被列入经营异常名录或严重违法失信名单")
+            why.append(Msg("tsme.dishonest", "被列入经营异常名录或严重违法失信名单"))
         if not t.route:
             if cd["staff_nonzero"] != "pass":
-                why.append("科技人员指标得分为0（科技人员占比须不低于10%）")
+                why.append(Msg("tsme.staff_zero", "科技人员指标得分为0（科技人员占比须不低于10%）"))
             if t.score < 60:
-                why.append(f"评价得分{t.score}分，还差{60 - t.score}分")
+                why.append(
+                    Msg(
+                        "tsme.score",
+                        f"评价得分{t.score}分，还差{60 - t.score}分",
+                        score=t.score,
+                        short=60 - t.score,
+                    )
+                )
         add(
             Gap(
                 "tsme",
-                "暂不符合科技型中小企业条件：" + "；".join(why),
+                Msg(
+                    "gap.tsme.what",
+                    "暂不符合科技型中小企业条件：" + "；".join(why),
+                    reasons=Msg("gap.hints", "", items=why),
+                ),
                 None,
                 None,
-                f"须满足{TSME}第六条各项条件，且评价得分不低于60分、科技人员指标得分不为0，"
-                f"或符合第八条任一直接认定条件（{TSME}第六、七、八条）",
+                Msg(
+                    "gap.tsme.explain",
+                    f"须满足{TSME}第六条各项条件，且评价得分不低于60分、科技人员指标得分不为0，"
+                    f"或符合第八条任一直接认定条件（{TSME}第六、七、八条）",
+                ),
             )
         )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from . import score as S
 from .domains import CODES, domain_name
+from .messages import Msg, msg_json
 from .rules import (  # noqa: F401
     BAN,
     GUIDE,
@@ -63,13 +64,16 @@ class Condition:
             e = self._explain = fn(self.status, *args)
         return e
 
-    def to_dict(self):
-        return {
+    def to_dict(self, codes: bool = False):
+        d = {
             "status": self.status,
             "value": self.value,
             "required": self.required,
             "explain": self.explain,
         }
+        if codes and (m := msg_json(self.explain)) is not None:
+            d["explain_msg"] = m  # the message code + params (not in the contract's door output)
+        return d
 
 
 class Facts:
@@ -117,53 +121,87 @@ def _pct(a, b, ok=None, threshold=None):
     return f"{x:.2f}%"
 
 
+def _cmp(ok):
+    return Msg("w.not_below", "不低于") if ok else Msg("w.below", "低于")
+
+
 def _x_h1(st, days):
     art = f"（{BAN}第十一条（一）、{GUIDE}三（一））"
     if st == "pass":
-        return (
+        return Msg(
+            "h1.pass",
             f"注册成立{days / 365.25:.2f}年（{days}天），满足申请时须注册成立一年以上（满365个日历天）的要求"
-            + art
+            + art,
+            years=f"{days / 365.25:.2f}",
+            days=days,
         )
-    return f"注册成立仅{days}天，不足365个日历天，不满足注册成立一年以上的要求" + art
+    return Msg(
+        "h1.fail", f"注册成立仅{days}天，不足365个日历天，不满足注册成立一年以上的要求" + art, days=days
+    )
 
 
 def _x_h2(st, ipc):
     if st == "pass":
-        return (
+        return Msg(
+            "h2.pass",
             f"拥有{ipc.core}项已授权、可计入且对主要产品起核心支持作用的知识产权（可计Ⅰ类{ipc.class1}项、"
-            f"Ⅱ类{ipc.class2}项），满足{BAN}第十一条（二）"
+            f"Ⅱ类{ipc.class2}项），满足{BAN}第十一条（二）",
+            core=ipc.core,
+            class1=ipc.class1,
+            class2=ipc.class2,
         )
     extra = []
     if ipc.core_uncountable:
-        extra.append(f"{ipc.core_uncountable}项核心Ⅱ类知识产权已用于以往高企申请，不能重复使用")
+        extra.append(
+            Msg(
+                "h2.used",
+                f"{ipc.core_uncountable}项核心Ⅱ类知识产权已用于以往高企申请，不能重复使用",
+                n=ipc.core_uncountable,
+            )
+        )
     if ipc.filed:
-        extra.append(f"{ipc.filed}项尚在申请中，授权前不能计入")
+        extra.append(Msg("h2.filed", f"{ipc.filed}项尚在申请中，授权前不能计入", n=ipc.filed))
     tail = ("；" + "，".join(extra)) if extra else ""
-    return (
+    return Msg(
+        "h2.fail",
         f"没有已授权、可计入且对主要产品起核心支持作用的知识产权{tail}，"
-        f"不满足{BAN}第十一条（二）及{GUIDE}三（二）"
+        f"不满足{BAN}第十一条（二）及{GUIDE}三（二）",
+        tail=Msg("h2.tail", tail, items=extra) if extra else Msg("w.empty", ""),
     )
 
 
 def _x_h3(st, code):
     if st == "missing":
-        return f"尚未确定核心技术所属的国家重点支持的高新技术领域（{BAN}第十一条（三））"
+        return Msg("h3.missing", f"尚未确定核心技术所属的国家重点支持的高新技术领域（{BAN}第十一条（三））")
     if st == "pass":
-        return f"核心技术属于《国家重点支持的高新技术领域》“{domain_name(code)}”（{code}），满足{BAN}第十一条（三）"
-    return f"“{code}”不是《国家重点支持的高新技术领域》中的代码，不满足{BAN}第十一条（三）"
+        return Msg(
+            "h3.pass",
+            f"核心技术属于《国家重点支持的高新技术领域》“{domain_name(code)}”（{code}），满足{BAN}第十一条（三）",
+            code=code,
+        )
+    return Msg(
+        "h3.fail", f"“{code}”不是《国家重点支持的高新技术领域》中的代码，不满足{BAN}第十一条（三）", code=code
+    )
 
 
 def _x_h4(st, y, last):
     art = f"（{BAN}第十一条（四）、{GUIDE}三（五））"
     if last is None or last.staff is None or last.tech_staff is None:
         if st == "missing":
-            return f"缺少{y}年度职工总数或科技人员数，无法判断科技人员比例" + art
-        return f"{y}年度尚未经营，无科技人员比例" + art
+            return Msg("h4.missing", f"缺少{y}年度职工总数或科技人员数，无法判断科技人员比例" + art, year=y)
+        return Msg("h4.not_operated", f"{y}年度尚未经营，无科技人员比例" + art, year=y)
     if not last.staff:
-        return f"{y}年度职工总数为0" + art
-    return (
-        f"{y}年度科技人员{last.tech_staff}人/职工总数{last.staff}人={_pct(last.tech_staff, last.staff, st == 'pass', 10)}，"
-        f"{'不低于' if st == 'pass' else '低于'}10%" + art
+        return Msg("h4.zero", f"{y}年度职工总数为0" + art, year=y)
+    pct = _pct(last.tech_staff, last.staff, st == "pass", 10)
+    return Msg(
+        "h4.ratio",
+        f"{y}年度科技人员{last.tech_staff}人/职工总数{last.staff}人={pct}，"
+        f"{'不低于' if st == 'pass' else '低于'}10%" + art,
+        year=y,
+        tech=money(last.tech_staff),
+        staff=money(last.staff),
+        pct=pct,
+        cmp=_cmp(st == "pass"),
     )
 
 
@@ -177,37 +215,74 @@ def _span(ops):
     return f"{ops[0]}–{ops[-1]}年度" if len(ops) > 1 else f"{ops[0]}年度"
 
 
+def _span_en(ops):
+    if not ops:
+        return ""
+    return f"{ops[0]}–{ops[-1]}" if len(ops) > 1 else f"{ops[0]}"
+
+
 def _x_h5(st, f):
     art = f"（{BAN}第十一条（五）、{GUIDE}三（六））"
     if not f.operated:
-        return "近三个会计年度尚未经营，无研发费用归集" + art
+        return Msg("h5.not_operated", "近三个会计年度尚未经营，无研发费用归集" + art)
     if f.missing_rd:
-        return (
-            f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用或销售收入数据，无法计算研发费用占比" + art
+        return Msg(
+            "h5.missing",
+            f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用或销售收入数据，无法计算研发费用占比"
+            + art,
+            years=list(f.missing_rd),
         )
     if not f.sales_sum:
-        return (
+        return Msg(
+            "h5.zero_sales",
             f"{_span(f.operated)}销售收入合计为0，研发费用合计{money(f.rd_sum)}万元，不存在研发费用占比，"
-            f"不满足研发费用占销售收入比例的要求" + art
+            f"不满足研发费用占销售收入比例的要求" + art,
+            span=_span_en(f.operated),
+            rd=money(f.rd_sum),
         )
-    return (
-        f"{_span(f.operated)}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{_pct(f.rd_sum, f.sales_sum, st == 'pass', f.pct)}；"
+    pct = _pct(f.rd_sum, f.sales_sum, st == "pass", f.pct)
+    return Msg(
+        "h5.ratio",
+        f"{_span(f.operated)}研发费用合计{money(f.rd_sum)}万元，占销售收入合计{money(f.sales_sum)}万元的{pct}；"
         f"最近一年销售收入{money(f.last.sales)}万元，适用{_band_text(f.pct)}档，要求不低于{f.pct}%，"
-        f"{'满足' if st == 'pass' else '不满足'}要求" + art
+        f"{'满足' if st == 'pass' else '不满足'}要求" + art,
+        span=_span_en(f.operated),
+        rd=money(f.rd_sum),
+        sales=money(f.sales_sum),
+        pct=pct,
+        last=money(f.last.sales),
+        band=Msg(f"band.{f.pct}", _band_text(f.pct)),
+        req=f.pct,
+        verdict=Msg("w.met", "满足") if st == "pass" else Msg("w.not_met", "不满足"),
     )
 
 
 def _x_h6(st, f):
     art = f"（{BAN}第十一条（五））"
     if not f.operated:
-        return "近三个会计年度尚未经营，无研发费用归集" + art
+        return Msg("h6.not_operated", "近三个会计年度尚未经营，无研发费用归集" + art)
     if f.missing_rd:
-        return f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用数据，无法计算境内研发费用占比" + art
+        return Msg(
+            "h6.missing",
+            f"缺少{'、'.join(map(str, f.missing_rd))}年度的研发费用数据，无法计算境内研发费用占比" + art,
+            years=list(f.missing_rd),
+        )
     if not f.rd_sum:
-        return f"{_span(f.operated)}无研发费用，无法满足境内研发费用占比不低于60%的要求" + art
-    return (
-        f"{_span(f.operated)}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{_pct(f.dom_sum, f.rd_sum, st == 'pass', 60)}，"
-        f"{'不低于' if st == 'pass' else '低于'}60%" + art
+        return Msg(
+            "h6.zero",
+            f"{_span(f.operated)}无研发费用，无法满足境内研发费用占比不低于60%的要求" + art,
+            span=_span_en(f.operated),
+        )
+    pct = _pct(f.dom_sum, f.rd_sum, st == "pass", 60)
+    return Msg(
+        "h6.ratio",
+        f"{_span(f.operated)}境内研发费用{money(f.dom_sum)}万元，占研发费用总额{money(f.rd_sum)}万元的{pct}，"
+        f"{'不低于' if st == 'pass' else '低于'}60%" + art,
+        span=_span_en(f.operated),
+        dom=money(f.dom_sum),
+        rd=money(f.rd_sum),
+        pct=pct,
+        cmp=_cmp(st == "pass"),
     )
 
 
@@ -215,37 +290,65 @@ def _x_h7(st, y, last):
     art = f"（{BAN}第十一条（六）、{GUIDE}三（四））"
     if last is None or last.hightech_income is None or last.income is None:
         if st == "missing":
-            return f"缺少{y}年度高新技术产品（服务）收入或总收入数据" + art
-        return f"{y}年度尚未经营，无高新技术产品（服务）收入" + art
+            return Msg("h7.missing", f"缺少{y}年度高新技术产品（服务）收入或总收入数据" + art, year=y)
+        return Msg("h7.not_operated", f"{y}年度尚未经营，无高新技术产品（服务）收入" + art, year=y)
     inc = last.income
     if not inc:
-        return f"{y}年度总收入为0" + art
-    return (
+        return Msg("h7.zero", f"{y}年度总收入为0" + art, year=y)
+    pct = _pct(last.hightech_income, inc, st == "pass", 60)
+    return Msg(
+        "h7.ratio",
         f"{y}年度高新技术产品（服务）收入{money(last.hightech_income)}万元，占总收入{money(inc)}万元的"
-        f"{_pct(last.hightech_income, inc, st == 'pass', 60)}，{'不低于' if st == 'pass' else '低于'}60%"
-        + art
+        f"{pct}，{'不低于' if st == 'pass' else '低于'}60%" + art,
+        year=y,
+        ht=money(last.hightech_income),
+        inc=money(inc),
+        pct=pct,
+        cmp=_cmp(st == "pass"),
     )
 
 
 def _x_h8(st, smin, smax):
     art = f"（{BAN}第十一条（七）、{GUIDE}三（七））"
     if st == "pass":
-        return f"企业创新能力评价预计{smin}–{smax}分，下限已达到71分（须高于70分）" + art
+        return Msg(
+            "h8.pass",
+            f"企业创新能力评价预计{smin}–{smax}分，下限已达到71分（须高于70分）" + art,
+            lo=smin,
+            hi=smax,
+        )
     if st == "uncertain":
-        return f"企业创新能力评价预计{smin}–{smax}分，能否达到71分（须高于70分）取决于专家评分" + art
-    return f"企业创新能力评价预计{smin}–{smax}分，上限仍低于71分（须高于70分）" + art
+        return Msg(
+            "h8.uncertain",
+            f"企业创新能力评价预计{smin}–{smax}分，能否达到71分（须高于70分）取决于专家评分" + art,
+            lo=smin,
+            hi=smax,
+        )
+    return Msg(
+        "h8.fail",
+        f"企业创新能力评价预计{smin}–{smax}分，上限仍低于71分（须高于70分）" + art,
+        lo=smin,
+        hi=smax,
+    )
 
 
 def _x_h9(st):
     if st == "fail":
-        return f"申请前一年内发生过重大安全、重大质量事故或严重环境违法行为，不满足{BAN}第十一条（八）"
-    return f"申请前一年内未发生重大安全、重大质量事故或严重环境违法行为，满足{BAN}第十一条（八）"
+        return Msg(
+            "h9.fail",
+            f"申请前一年内发生过重大安全、重大质量事故或严重环境违法行为，不满足{BAN}第十一条（八）",
+        )
+    return Msg(
+        "h9.pass", f"申请前一年内未发生重大安全、重大质量事故或严重环境违法行为，满足{BAN}第十一条（八）"
+    )
 
 
 def _x_h10(st):
     if st == "fail":
-        return f"本年度被取消高新技术企业资格，当年不得再次申请（{BAN}第十九条、{GUIDE}五（六））"
-    return f"本年度未被取消高新技术企业资格（{BAN}第十九条、{GUIDE}五（六））"
+        return Msg(
+            "h10.fail", f"本年度被取消高新技术企业资格，当年不得再次申请（{BAN}第十九条、{GUIDE}五（六））"
+        )
+    return Msg("h10.pass", f"本年度未被取消高新技术企业资格（{BAN}第十九条、{GUIDE}五（六））")
 
 
 _NOARGS = ()
@@ -522,18 +625,19 @@ class Assessment:
             g = self._gaps = find_gaps(self)
         return g
 
-    def to_dict(self):
+    def to_dict(self, codes: bool = False):
+        """The contract's output; ``codes`` adds each text's message (``*_msg``) for the pages."""
         items = self.items
         return {
             "rules_version": RULES_VERSION,
             "application_year": self.application_year,
             "verdict": self.verdict,
-            "conditions": {k: c.to_dict() for k, c in self.conditions.items()},
+            "conditions": {k: c.to_dict(codes) for k, c in self.conditions.items()},
             "score": {
                 "min": self.score_min,
                 "max": self.score_max,
                 "items": {k: [*items[k]] for k in ITEM_ORDER},
             },
             "tsme": None if self.tsme is None else self.tsme.to_dict(),
-            "gaps": [g.to_dict() for g in self.gaps],
+            "gaps": [g.to_dict(codes) for g in self.gaps],
         }

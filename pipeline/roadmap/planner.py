@@ -70,6 +70,7 @@ from pipeline.criteria import (
     parse_profile,
 )
 from pipeline.criteria import score as S
+from pipeline.criteria.messages import Msg, msg_json
 from pipeline.criteria.rules import (
     BAN,
     DEFAULT_PROVINCE,
@@ -346,8 +347,8 @@ class Milestone:
     title: str
     basis: str
 
-    def to_dict(self):
-        return {
+    def to_dict(self, codes: bool = False):
+        d = {
             "code": self.code,
             "addresses": list(self.addresses),
             "due": self.due.isoformat(),
@@ -355,6 +356,11 @@ class Milestone:
             "title": self.title,
             "basis": self.basis,
         }
+        if codes:
+            for key in ("title", "basis"):
+                if (m := msg_json(d[key])) is not None:
+                    d[key + "_msg"] = m
+        return d
 
 
 @dataclass(slots=True)
@@ -382,10 +388,11 @@ class Plan:
     data_version: str = PLANNER_DATA_VERSION
     likely_target: Likely | None = None
 
-    def to_dict(self):
+    def to_dict(self, codes: bool = False):
+        """The contract JSON; ``codes`` adds each text's message (``*_msg``) for the pages."""
         proj = None
         if self.projected is not None:
-            proj = self.projected.to_dict()
+            proj = self.projected.to_dict(codes)
             proj.pop("gaps", None)  # the assess-io contract has no gaps
         t = self.target
         return {
@@ -402,7 +409,7 @@ class Plan:
                 "tech_staff": None if self.tech_staff is None else self.tech_staff.to_dict(),
                 "hightech_income": None if self.hightech_income is None else self.hightech_income.to_dict(),
             },
-            "milestones": [m.to_dict() for m in self.milestones],
+            "milestones": [m.to_dict(codes) for m in self.milestones],
         }
 
 
@@ -457,6 +464,12 @@ def _span(years):
     if not years:
         return ""
     return f"{years[0]}–{years[-1]}年度" if len(years) > 1 else f"{years[0]}年度"
+
+
+def _span_en(years):
+    if not years:
+        return ""
+    return f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}"
 
 
 _MONEY = (
@@ -1341,10 +1354,21 @@ def _step_tsme(c):
             ["tsme"],
             due,
             "firm",
-            f"在{w.opens.isoformat()}至{w.closes.isoformat()}评价窗口内完成科技型中小企业自评、填报与入库"
-            f"（按{year - 1}年度数据预计得分{t.score}分，须不低于60分）",
-            f"{TSME_DOC}（国科发政〔2017〕115号）：公示10个工作日后入库，编号有效期一年，"
-            f"每年{w.renewal_by.month}月{w.renewal_by.day}日前更新；{(pl.cal.province or DEFAULT_PROVINCE)}高企培育库入库通常要求已是科技型中小企业",
+            Msg(
+                "ms.tsme.title",
+                f"在{w.opens.isoformat()}至{w.closes.isoformat()}评价窗口内完成科技型中小企业自评、填报与入库"
+                f"（按{year - 1}年度数据预计得分{t.score}分，须不低于60分）",
+                opens=w.opens.isoformat(),
+                closes=w.closes.isoformat(),
+                year=year - 1,
+                score=t.score,
+            ),
+            Msg(
+                "ms.tsme.basis",
+                f"{TSME_DOC}（国科发政〔2017〕115号）：公示10个工作日后入库，编号有效期一年，"
+                f"每年{w.renewal_by.month}月{w.renewal_by.day}日前更新；{(pl.cal.province or DEFAULT_PROVINCE)}高企培育库入库通常要求已是科技型中小企业",
+                renewal=w.renewal_by.isoformat()[5:],
+            ),
         )
         return
 
@@ -1356,8 +1380,11 @@ def _step_domain(c):
             ["H3"],
             c.off("domain_select"),
             "officer",
-            "确定核心技术所属的《国家重点支持的高新技术领域》三级领域代码（如10101 基础软件）",
-            f"{BAN}第十一条（三）及附件《国家重点支持的高新技术领域》",
+            Msg(
+                "ms.domain.title",
+                "确定核心技术所属的《国家重点支持的高新技术领域》三级领域代码（如10101 基础软件）",
+            ),
+            Msg("ms.domain.basis", f"{BAN}第十一条（三）及附件《国家重点支持的高新技术领域》"),
         )
 
 
@@ -1384,8 +1411,15 @@ def _step_data(c):
         miss_codes,
         c.off("data_complete"),
         "officer",
-        f"补充{'、'.join(map(str, yrs))}年度财务与人员数据（销售收入、研发费用、高新技术产品收入、职工与科技人员数）",
-        "研发费用占比、科技人员占比和高新收入占比须按近三个会计年度的财务报表和所得税年度申报数据计算",
+        Msg(
+            "ms.data.title",
+            f"补充{'、'.join(map(str, yrs))}年度财务与人员数据（销售收入、研发费用、高新技术产品收入、职工与科技人员数）",
+            years=yrs,
+        ),
+        Msg(
+            "ms.data.basis",
+            "研发费用占比、科技人员占比和高新收入占比须按近三个会计年度的财务报表和所得税年度申报数据计算",
+        ),
     )
 
 
@@ -1401,9 +1435,13 @@ def _step_grades(c):
             [names[k][0] for k in unknown] + ["H8"],
             c.off("ip_evaluate"),
             "officer",
-            f"组织专家预评知识产权的{'和'.join(names[k][1] for k in unknown)}等级（A–E），未评定时按0分计；"
-            f"等级由评审专家判断，计划不能保证",
-            f"{GUIDE}三（七）1：技术先进程度、核心支持作用各0–8分，由技术专家评判",
+            Msg(
+                "ms.grades.title",
+                f"组织专家预评知识产权的{'和'.join(names[k][1] for k in unknown)}等级（A–E），未评定时按0分计；"
+                f"等级由评审专家判断，计划不能保证",
+                what=[Msg(f"w.grade.{k}", names[k][1]) for k in unknown],
+            ),
+            Msg("ms.grades.basis", f"{GUIDE}三（七）1：技术先进程度、核心支持作用各0–8分，由技术专家评判"),
         )
 
 
@@ -1418,11 +1456,24 @@ def _step_ip(c):
             addr,
             due,
             "firm",
-            f"申请{name}{n}项（与主营产品核心技术相关{'，经知识产权保护中心预审快速通道' if fast else ''}），"
-            f"{due.isoformat()}前提交，预计{grant.isoformat()}前授权（截止日{c.cut.isoformat()}）",
-            lt.basis
-            + ("；企业所在县区设有预审快速通道，须先完成保护中心备案" if fast else "")
-            + "；尽早提交，为审查周期波动留出余量",
+            Msg(
+                "ms.ip.title.fast" if fast else "ms.ip.title",
+                f"申请{name}{n}项（与主营产品核心技术相关{'，经知识产权保护中心预审快速通道' if fast else ''}），"
+                f"{due.isoformat()}前提交，预计{grant.isoformat()}前授权（截止日{c.cut.isoformat()}）",
+                kind=kind,
+                n=n,
+                due=due.isoformat(),
+                grant=grant.isoformat(),
+                cutoff=c.cut.isoformat(),
+            ),
+            Msg(
+                "ms.ip.basis.fast" if fast else "ms.ip.basis",
+                lt.basis
+                + ("；企业所在县区设有预审快速通道，须先完成保护中心备案" if fast else "")
+                + "；尽早提交，为审查周期波动留出余量",
+                kind=kind,
+                months=lt.months,
+            ),
         )
 
 
@@ -1433,8 +1484,11 @@ def _step_standards(c):
             ["ip_standards", "H8"],
             c.off("standards"),
             "firm",
-            "参与编制国家标准、行业标准、检测方法或技术规范（须经国家有关部门认可），知识产权项加1–2分",
-            f"{GUIDE}三（七）1：企业参与编制标准等情况加1–2分，知识产权总分不超过30分",
+            Msg(
+                "ms.std.title",
+                "参与编制国家标准、行业标准、检测方法或技术规范（须经国家有关部门认可），知识产权项加1–2分",
+            ),
+            Msg("ms.std.basis", f"{GUIDE}三（七）1：企业参与编制标准等情况加1–2分，知识产权总分不超过30分"),
         )
 
 
@@ -1448,22 +1502,39 @@ def _step_rd(c):
     addr = ["H5"] + (["H6"] if ("H6" in c.ft or r.all_domestic) else [])
     for rp in r.rd:
         tail = "，全部在境内开展（不再委托境外研发）" if r.all_domestic else ""
+        tail_m = Msg("ms.rd.domestic", tail) if r.all_domestic else Msg("w.empty", "")
         if rp.rd_total_min > 0:
-            title = (
+            title = Msg(
+                "ms.rd.title",
                 f"{rp.year}年度研发费用不低于{_fmt(rp.rd_total_min)}万元（预计销售收入"
-                f"{_fmt(rp.sales)}万元的{_pct(rp.rd_total_min, rp.sales)}）{tail}"
+                f"{_fmt(rp.sales)}万元的{_pct(rp.rd_total_min, rp.sales)}）{tail}",
+                year=rp.year,
+                rd=_fmt(rp.rd_total_min),
+                sales=_fmt(rp.sales),
+                pct=_pct(rp.rd_total_min, rp.sales),
+                tail=tail_m,
             )
         else:
-            title = (
+            title = Msg(
+                "ms.rd.title.none",
                 f"{rp.year}年度继续按项目归集研发费用（其他年度已使{span}占比达标，"
-                f"本年度无最低金额要求）{tail}"
+                f"本年度无最低金额要求）{tail}",
+                year=rp.year,
+                span=_span_en(r.operated),
+                tail=tail_m,
             )
-        basis = (
+        basis = Msg(
+            "ms.rd.basis.closed" if closed else "ms.rd.basis",
             f"{span}研发费用合计须不低于销售收入合计{_fmt(sales_sum)}万元的{pct}%即{_fmt(required)}万元"
             f"（最近一年销售收入{_fmt(last_sales)}万元适用{pct}%档；{BAN}第十一条（五））"
+            + (f"；{_span(closed)}已结束，不能再改变" if closed else ""),
+            span=_span_en(r.operated),
+            sales=_fmt(sales_sum),
+            pct=pct,
+            required=_fmt(required),
+            last=_fmt(last_sales),
+            closed=_span_en(closed),
         )
-        if closed:
-            basis += f"；{_span(closed)}已结束，不能再改变"
         c.add("rd.spend", addr, date(rp.year, 12, 31), "firm", title, basis)
 
 
@@ -1478,10 +1549,17 @@ def _step_ledger(c):
         addr,
         c.off("ledger"),
         "firm",
-        f"按高企口径建立并完善{_span(r.operated)}研发费用辅助账（按研发项目RD01、RD02…归集，"
-        f"与财务报表、所得税年度申报一致）",
-        f"{GUIDE}三（六）：研发费用按项目归集，设置高新技术企业研发费用辅助账；"
-        f"三（七）3：辅助账是研究开发组织管理水平的评分要素",
+        Msg(
+            "ms.ledger.title",
+            f"按高企口径建立并完善{_span(r.operated)}研发费用辅助账（按研发项目RD01、RD02…归集，"
+            f"与财务报表、所得税年度申报一致）",
+            span=_span_en(r.operated),
+        ),
+        Msg(
+            "ms.ledger.basis",
+            f"{GUIDE}三（六）：研发费用按项目归集，设置高新技术企业研发费用辅助账；"
+            f"三（七）3：辅助账是研究开发组织管理水平的评分要素",
+        ),
     )
 
 
@@ -1495,15 +1573,27 @@ def _step_staff(c):
         ["H4"],
         c.off("reclassify"),
         "officer",
-        f"核查现有职工中直接从事研发和相关技术创新活动、专门从事上述活动管理和提供直接技术服务、"
-        f"{ly}年度累计工作183天以上的人员，符合条件的计入科技人员（每认定1人可少聘约1人）",
-        f"{GUIDE}三（五）：科技人员含在职、兼职和临时聘用人员，累计实际工作时间183天以上",
+        Msg(
+            "ms.reclassify.title",
+            f"核查现有职工中直接从事研发和相关技术创新活动、专门从事上述活动管理和提供直接技术服务、"
+            f"{ly}年度累计工作183天以上的人员，符合条件的计入科技人员（每认定1人可少聘约1人）",
+            year=ly,
+        ),
+        Msg(
+            "ms.reclassify.basis",
+            f"{GUIDE}三（五）：科技人员含在职、兼职和临时聘用人员，累计实际工作时间183天以上",
+        ),
     )
     if r.hires:
         w = float(r.hire_w or 0)
-        title = (
+        title = Msg(
+            "ms.hire.title",
             f"{st.hire_by.isoformat()}前新聘科技人员{r.hires}人并在{ly}年度持续在岗（按全年月平均数，"
-            f"每人计入约{w:.2f}人；{ly}年度科技人员月平均数占职工月平均数不低于10%）"
+            f"每人计入约{w:.2f}人；{ly}年度科技人员月平均数占职工月平均数不低于10%）",
+            by=st.hire_by.isoformat(),
+            n=r.hires,
+            year=ly,
+            w=f"{w:.2f}",
         )
         c.add(
             "staff.hire",
@@ -1511,9 +1601,13 @@ def _step_staff(c):
             st.hire_by,
             "firm",
             title,
-            f"{GUIDE}三（五）：职工和科技人员按全年月平均数计算（月平均数＝(月初＋月末)/2，"
-            f"全年＝各月平均数之和/12），新聘人员须在{ly}年度累计工作183天以上，最晚{ly}-07-01入职；"
-            f"{BAN}第十一条（四）",
+            Msg(
+                "ms.hire.basis",
+                f"{GUIDE}三（五）：职工和科技人员按全年月平均数计算（月平均数＝(月初＋月末)/2，"
+                f"全年＝各月平均数之和/12），新聘人员须在{ly}年度累计工作183天以上，最晚{ly}-07-01入职；"
+                f"{BAN}第十一条（四）",
+                year=ly,
+            ),
         )
     elif "H4" in c.ft:
         c.add(
@@ -1521,8 +1615,14 @@ def _step_staff(c):
             ["H4"],
             date(ly, 12, 31),
             "firm",
-            f"保持{ly}年度科技人员不少于{st.tech_staff_min}人（职工约{_fmt(st.staff)}人，按全年月平均数占比不低于10%）",
-            f"{GUIDE}三（五）：按全年月平均数计算；{BAN}第十一条（四）",
+            Msg(
+                "ms.keep.title",
+                f"保持{ly}年度科技人员不少于{st.tech_staff_min}人（职工约{_fmt(st.staff)}人，按全年月平均数占比不低于10%）",
+                year=ly,
+                n=st.tech_staff_min,
+                staff=_fmt(st.staff),
+            ),
+            Msg("ms.keep.basis", f"{GUIDE}三（五）：按全年月平均数计算；{BAN}第十一条（四）"),
         )
 
 
@@ -1532,19 +1632,23 @@ def _step_hightech(c):
         return
     if r.ht_need:
         need, inc = r.ht_need
-        title = (
+        title = Msg(
+            "ms.ht.title",
             f"{ly}年度高新技术产品（服务）收入不低于{_fmt(need)}万元"
-            f"（预计总收入{_fmt(inc)}万元的60%），产品与知识产权、研发项目对应"
+            f"（预计总收入{_fmt(inc)}万元的60%），产品与知识产权、研发项目对应",
+            year=ly,
+            need=_fmt(need),
+            inc=_fmt(inc),
         )
     else:
-        title = f"{ly}年度高新技术产品（服务）收入占总收入不低于60%"
+        title = Msg("ms.ht.title.share", f"{ly}年度高新技术产品（服务）收入占总收入不低于60%", year=ly)
     c.add(
         "hightech.revenue",
         ["H7"],
         date(ly, 12, 31),
         "firm",
         title,
-        f"{BAN}第十一条（六）、{GUIDE}三（四）：按最近一年（{ly}年度）计算",
+        Msg("ms.ht.basis", f"{BAN}第十一条（六）、{GUIDE}三（四）：按最近一年（{ly}年度）计算", year=ly),
     )
 
 
@@ -1556,9 +1660,18 @@ def _step_conversions(c):
             ["conversion", "H8"],
             date(y, 12, 31),
             "firm",
-            f"{y}年度完成科技成果转化不少于{r.conv_total[y]}项（新增{r.conv_extra[y]}项），"
-            f"每项留存转化合同、产品检测报告、销售发票或用户证明等证据",
-            f"{GUIDE}三（七）2：按近三年年均转化数评分，年均5项以上25–30分；同一成果只计一次",
+            Msg(
+                "ms.conv.title",
+                f"{y}年度完成科技成果转化不少于{r.conv_total[y]}项（新增{r.conv_extra[y]}项），"
+                f"每项留存转化合同、产品检测报告、销售发票或用户证明等证据",
+                year=y,
+                total=r.conv_total[y],
+                extra=r.conv_extra[y],
+            ),
+            Msg(
+                "ms.conv.basis",
+                f"{GUIDE}三（七）2：按近三年年均转化数评分，年均5项以上25–30分；同一成果只计一次",
+            ),
         )
 
 
@@ -1570,8 +1683,13 @@ def _step_mgmt(c):
                 ["rd_management", "H8"],
                 c.off("mgmt"),
                 "firm",
-                f"建立{RD_MANAGEMENT_NAMES[key]}并留存文件（研究开发组织管理水平{RD_MANAGEMENT_POINTS[key]}分）",
-                f"{GUIDE}三（七）3：研究开发组织管理水平",
+                Msg(
+                    "ms.mgmt.title",
+                    f"建立{RD_MANAGEMENT_NAMES[key]}并留存文件（研究开发组织管理水平{RD_MANAGEMENT_POINTS[key]}分）",
+                    piece=key,
+                    pts=RD_MANAGEMENT_POINTS[key],
+                ),
+                Msg("ms.mgmt.basis", f"{GUIDE}三（七）3：研究开发组织管理水平"),
             )
 
 
@@ -1585,8 +1703,11 @@ def _step_application(c):
         [],
         c.off("platform_account"),
         "firm",
-        "在高新技术企业认定管理工作网（www.innocom.gov.cn）注册企业账号，并经地方认定机构审核激活",
-        OFFSETS["platform_account"].basis,
+        Msg(
+            "ms.platform.title",
+            "在高新技术企业认定管理工作网（www.innocom.gov.cn）注册企业账号，并经地方认定机构审核激活",
+        ),
+        Msg("ms.platform.basis", OFFSETS["platform_account"].basis),
     )
     annual = c.annual_audit_due
     c.add(
@@ -1594,9 +1715,17 @@ def _step_application(c):
         ["H5", "H6", "H7"],
         annual,
         "firm",
-        f"完成{ly}年度财务报表年度审计，并完成{ly}年度企业所得税年度汇算清缴申报（须在提交申请前完成）",
-        f"{GUIDE}二（三）：申请材料须附近三个会计年度财务会计报告和企业所得税年度纳税申报表；"
-        f"汇算清缴法定截止{Y}-05-31",
+        Msg(
+            "ms.audit.title",
+            f"完成{ly}年度财务报表年度审计，并完成{ly}年度企业所得税年度汇算清缴申报（须在提交申请前完成）",
+            year=ly,
+        ),
+        Msg(
+            "ms.audit.basis",
+            f"{GUIDE}二（三）：申请材料须附近三个会计年度财务会计报告和企业所得税年度纳税申报表；"
+            f"汇算清缴法定截止{Y}-05-31",
+            due=f"{Y}-05-31",
+        ),
     )
     special = min(annual + timedelta(days=OFFSETS["special_audit_after_annual"].days), c.off("special_audit"))
     c.add(
@@ -1604,9 +1733,14 @@ def _step_application(c):
         ["H5", "H6", "H7"],
         max(special, annual),
         "firm",
-        f"在年度审计完成后，委托符合条件的中介机构出具{_span(r.operated)}研发费用和{ly}年度高新技术产品（服务）收入"
-        f"专项审计（鉴证）报告",
-        f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告，以年度审计报表为基础",
+        Msg(
+            "ms.special.title",
+            f"在年度审计完成后，委托符合条件的中介机构出具{_span(r.operated)}研发费用和{ly}年度高新技术产品（服务）收入"
+            f"专项审计（鉴证）报告",
+            span=_span_en(r.operated),
+            year=ly,
+        ),
+        Msg("ms.special.basis", f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告，以年度审计报表为基础"),
     )
     has_patent = any(it.kind in ("invention_patent", "utility_model", "design") for it in c.p.ip) or any(
         k in ("invention_patent", "utility_model", "design") for k, *_ in r.ip_add
@@ -1617,24 +1751,32 @@ def _step_application(c):
             ["H2"],
             c.off("annuity"),
             "firm",
-            "缴纳专利年费并留存官费收据，核对每项知识产权的有效状态和权利人",
-            OFFSETS["annuity"].basis,
+            Msg("ms.annuity.title", "缴纳专利年费并留存官费收据，核对每项知识产权的有效状态和权利人"),
+            Msg("ms.annuity.basis", OFFSETS["annuity"].basis),
         )
     c.add(
         "pack.linkage",
         ["H2", "H7", "H8"],
         c.off("linkage_pack"),
         "firm",
-        "整理主要产品（服务）—知识产权—研发项目对应材料（PS、IP、RD编号一一对应，说明核心技术支持关系）",
-        OFFSETS["linkage_pack"].basis,
+        Msg(
+            "ms.linkage.title",
+            "整理主要产品（服务）—知识产权—研发项目对应材料（PS、IP、RD编号一一对应，说明核心技术支持关系）",
+        ),
+        Msg("ms.linkage.basis", OFFSETS["linkage_pack"].basis),
     )
     c.add(
         "score.selfcheck",
         ["H8"],
         c.off("selfcheck"),
         "officer",
-        f"对照认定条件和评价指标自查（按计划预计{a.score_min}–{a.score_max}分，下限须不低于71分）",
-        f"{BAN}第十一条（七）、{GUIDE}三（七）",
+        Msg(
+            "ms.selfcheck.title",
+            f"对照认定条件和评价指标自查（按计划预计{a.score_min}–{a.score_max}分，下限须不低于71分）",
+            lo=a.score_min,
+            hi=a.score_max,
+        ),
+        Msg("ms.selfcheck.basis", f"{BAN}第十一条（七）、{GUIDE}三（七）"),
     )
 
 
@@ -1650,8 +1792,13 @@ def _step_annual_reports(c):
                 ["cert_valid"],
                 d,
                 "firm",
-                f"{d.isoformat()}前报送{year - 1}年度高新技术企业年报（知识产权、科技人员、研发费用、经营收入）",
-                f"{BAN}第十三条：每年5月底前报送；累计两年未报取消资格（第十九条）",
+                Msg(
+                    "ms.report.title",
+                    f"{d.isoformat()}前报送{year - 1}年度高新技术企业年报（知识产权、科技人员、研发费用、经营收入）",
+                    due=d.isoformat(),
+                    year=year - 1,
+                ),
+                Msg("ms.report.basis", f"{BAN}第十三条：每年5月底前报送；累计两年未报取消资格（第十九条）"),
             )
 
 
@@ -1660,10 +1807,12 @@ def _step_submit(c):
     timing = [k for k in ("H1", "H9", "H10") if k in c.ft or k in r.codes]
     notes = []
     if "H1" in timing:
-        notes.append(f"注册满一年：{(p.registered_on + timedelta(days=365)).isoformat()}起")
+        on = (p.registered_on + timedelta(days=365)).isoformat()
+        notes.append(Msg("ms.submit.h1", f"注册满一年：{on}起", on=on))
     if "H9" in timing:
         inc = ex.incident_date or c.today
-        notes.append(f"事故满一年：{(inc + timedelta(days=366)).isoformat()}起")
+        on = (inc + timedelta(days=366)).isoformat()
+        notes.append(Msg("ms.submit.h9", f"事故满一年：{on}起", on=on))
     cal = c.pl.cal
     province = (cal.province if cal is not None else "") or DEFAULT_PROVINCE
     once = "；每家企业每年只能申报一次" if cal is None or cal.one_per_year else ""
@@ -1673,9 +1822,18 @@ def _step_submit(c):
         timing,
         cut,
         "firm",
-        f"在{b.id}批次截止日{cut.isoformat()}前通过高新技术企业认定管理工作网提交认定申请"
-        + (f"（{'；'.join(notes)}）" if notes else ""),
-        f"{BAN}第十二条；{province}{how}，截止日期以当年认定机构通知为准{once}",
+        Msg(
+            "ms.submit.title",
+            f"在{b.id}批次截止日{cut.isoformat()}前通过高新技术企业认定管理工作网提交认定申请"
+            + (f"（{'；'.join(notes)}）" if notes else ""),
+            batch=b.id,
+            cutoff=cut.isoformat(),
+            notes=Msg("ms.submit.notes", "", items=notes) if notes else Msg("w.empty", ""),
+        ),
+        Msg(
+            ("ms.submit.basis.rolling" if b.rolling else "ms.submit.basis") + (".once" if once else ""),
+            f"{BAN}第十二条；{province}{how}，截止日期以当年认定机构通知为准{once}",
+        ),
     )
 
 

@@ -68,7 +68,7 @@ _COLUMNS = (
 
 def _row(fid, result, application_date, now, with_text: bool) -> tuple:
     """One row for the driver-level insert; the JSON is serialised here (in the worker, in parallel)."""
-    data = result.to_dict() if with_text else compact(result)
+    data = result.to_dict(codes=True) if with_text else compact(result)
     if with_text:
         data["explained"] = True
     tsme = result.tsme
@@ -221,6 +221,6 @@ def full_result(firm_id: int, today: date | None = None) -> dict | None:
     profile = load_profiles(application_date, [firm_id]).get(firm_id)
     if profile is None:
         return None
-    data = assess(profile).to_dict()
+    data = assess(profile).to_dict(codes=True)
     data["explained"] = True
     return data

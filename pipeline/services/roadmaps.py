@@ -238,7 +238,7 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
     audited: list[tuple[Roadmap, int, list[dict]]] = []
     flagged: list[tuple[Firm, Milestone]] = []
     for fid, (firm, result) in planned.items():
-        data = result.to_dict()
+        data = result.to_dict(codes=True)
         roadmap = existing.get(fid)
         target = data["target"]
         projected = data.get("projected") or {}
@@ -515,7 +515,7 @@ def what_if(firm: Firm, changes: dict, today: date) -> dict:
     extras = _extras({firm.id: firm}, today)[firm.id]
     return plan_what_if(
         profile, changes, today, planner_calendar(today), planner_lead_times(), extras=extras
-    ).to_dict()
+    ).to_dict(codes=True)
 
 
 def current(firm_id: int) -> Roadmap | None:

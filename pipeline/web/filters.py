@@ -76,6 +76,35 @@ def cert_state_of(cert_date, expiry) -> str:
     return state(cert_date, expiry, clock.today())
 
 
+def ui_language() -> str:
+    """ "zh" or "en": the language engine texts are rendered in (from their message codes)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return "zh" if locale is None or locale.language == "zh" else locale.language
+
+
+def engine_text(obj, key: str) -> str:
+    """An engine text of a stored assessment / plan dict (``explain``, ``what``, ``title``, ``basis``,
+    …) in the UI language, rendered from its message code; the stored Chinese text when the JSON has no
+    message (older rows) or the language is Chinese."""
+    from pipeline.criteria.messages import text_in
+
+    return text_in(obj, key, ui_language())
+
+
+def milestone_text(m, roadmap, key: str) -> str:
+    """A stored milestone's ``title`` / ``basis`` in the UI language: the plan entry with the same code and
+    Chinese title carries the message; a milestone added or retitled by hand keeps its own text."""
+    text = getattr(m, key) or ""
+    if ui_language() == "zh" or roadmap is None:
+        return text
+    for pm in (getattr(roadmap, "plan", None) or {}).get("milestones") or []:
+        if pm.get("code") == m.code and pm.get("title") == m.title:
+            return engine_text(pm, key) if pm.get(key) == text else text
+    return text
+
+
 def register_filters(app: Flask) -> None:
     from pipeline.roadmap import outlook
     from pipeline.services.roadmaps import input_labels
@@ -88,6 +117,8 @@ def register_filters(app: Flask) -> None:
         ui_date=ui_date,
         outlook=outlook,
         roadmap_inputs=input_labels,
+        etext=engine_text,
+        mtext=milestone_text,
     )
     from pipeline.reminders.channels import reason_text
 

@@ -82,6 +82,7 @@ def assessment_view(result: dict | None) -> dict | None:
                 "value": value,
                 "required": required,
                 "explain": c.get("explain"),
+                "explain_msg": c.get("explain_msg"),
             }
         )
     score = result.get("score") or {}

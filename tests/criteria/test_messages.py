@@ -1,0 +1,91 @@
+"""i14: every engine text is a message (code + params) with an English template; the contract's
+Chinese output is unchanged (the door prints no *_msg key)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.criteria import assess, parse_profile
+from pipeline.criteria.messages import Msg, join, render, text_in
+from pipeline.roadmap import plan
+from tests.roadmap.helpers import firm, set_year
+
+ROOT = Path(__file__).resolve().parents[2]
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+T = date(2026, 12, 1)
+
+
+def _profiles():
+    yield firm()
+    yield firm(ip=[{"kind": "utility_model", "status": "filed", "core": True}], rd_management={}, grades={})
+    yield firm(tech_domain="80402", conversions={}, tsme_registered=False)
+    f = firm(tech_domain="10999")
+    for y in (2023, 2024, 2025):
+        set_year(f, y, staff=100, tech_staff=8, rd_total=30, hightech_income=500)
+    yield f
+    yield firm(
+        years={
+            "2023": {"sales": 0, "rd_total": 0},
+            "2024": {"sales": 0, "rd_total": 10},
+            "2025": {"sales": 0, "rd_total": 0, "staff": 5, "tech_staff": 0},
+        }
+    )
+
+
+def _texts(d):
+    for c in d["conditions"].values():
+        yield "explain", c
+    for g in d.get("gaps") or []:
+        yield "what", g
+        yield "explain", g
+
+
+@pytest.mark.parametrize("i", range(5))
+def test_every_condition_gap_and_milestone_text_renders_in_english(i):
+    prof = list(_profiles())[i]
+    a = assess(parse_profile(prof)).to_dict(codes=True)
+    p = plan(dict(prof), T).to_dict(codes=True)
+    items = list(_texts(a)) + [(k, m) for m in p["milestones"] for k in ("title", "basis")]
+    for key, obj in items:
+        en = render(obj.get(key + "_msg"), "en")
+        assert en is not None and not CJK.search(en), (key, obj[key], obj.get(key + "_msg"))
+        assert text_in(obj, key, "zh") == obj[key]  # Chinese: the text itself
+
+
+def test_the_doors_print_exactly_the_contract_without_message_codes():
+    prof = firm(ip=[{"kind": "utility_model", "status": "filed", "core": True}])
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline.assess", "-"],
+        input=json.dumps(prof),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    assert "_msg" not in out
+    assert json.loads(out) == json.loads(
+        json.dumps(assess(parse_profile(prof)).to_dict(), ensure_ascii=False)
+    )
+
+
+def test_msg_is_the_chinese_text_and_join_keeps_the_parts():
+    a, b = (
+        Msg(
+            "h9.pass",
+            "甲",
+        ),
+        Msg("h10.pass", "乙"),
+    )
+    assert a == "甲" and json.dumps(a, ensure_ascii=False) == '"甲"'
+    j = join("；", [a, b])
+    assert j == "甲；乙" and render(j.to_json(), "en").count("; ") == 1
+    assert join("；", [a, "丙"]) == "甲；丙" and not isinstance(join("；", [a, "丙"]), Msg)
+    assert text_in({"x": "旧文本"}, "x", "en") == "旧文本"  # old JSON: the stored Chinese text
+    assert render({"code": "no.such.code", "params": {}}, "en") is None

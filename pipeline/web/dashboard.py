@@ -375,12 +375,9 @@ def workload():
     """包联 workload per responsible officer and per leader over the user's goal scope (issue 18)."""
     _staff_only()
     today = _today()
-    try:
-        scope = goal_service.goal_scope(
-            current_user, request.args.get("county", type=int), request.args.get("town", type=int)
-        )
-    except goal_service.NotAllowed:
-        abort(404)
+    scope = goal_service.goal_scope(
+        current_user, request.args.get("county", type=int), request.args.get("town", type=int)
+    )
     counties = (
         list(db.session.scalars(select(County).order_by(County.sort, County.id)))
         if current_user.role == "admin"

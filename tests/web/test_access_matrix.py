@@ -86,6 +86,7 @@ POLICY = {
     ("reports.job_status", "GET"): "county",
     ("reports.download", "GET"): "county",
     ("dashboard.index", "GET"): "staff",
+    ("dashboard.workload", "GET"): "staff",
     ("dashboard.targets", "GET"): "admin",
     ("dashboard.targets", "POST"): "admin",
     ("dashboard.splits", "GET"): "county_staff",

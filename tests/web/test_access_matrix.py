@@ -51,7 +51,7 @@ ALLOWED = {
     "county_staff": {"admin", "officer", "officer_b"},  # the own county's page: not for town officers
     "logout": set(),  # everyone ends on the login page
     "own_user": {"firm_user"},  # a row of the firm user's own (an API token)
-    "firm_portal": {"firm_user"},  # the portal: firm users only
+    "firm_portal": {"firm_user", "other_firm_user"},  # the portal: each firm user their own firm
 }
 # (endpoint, method) → policy. Every route of the URL map must be here.
 POLICY = {

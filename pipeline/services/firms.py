@@ -661,7 +661,7 @@ SORTS = {
 EXPIRY_DAYS = 180
 
 
-def pool_query(user: User, params, today: date, columns=None, order: bool = True):  # noqa: C901 (to split: issue 13)
+def pool_query(user: User, params, today: date, columns=None, order: bool = True):
     """``SELECT Firm, Assessment`` in the user's scope with the list's filters and sort applied.
 
     ``params`` is a mapping like ``request.args``: county, stage, domain (code prefix), verdict,
@@ -669,38 +669,58 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
     ``columns`` replaces the selected entities (the list page reads only ``POOL_LIST_COLUMNS``, no
     assessment JSON); ``order=False`` leaves the sort off (for a count).
     """
-    from datetime import timedelta
+    q = _pool_select(user, params, columns, order)
+    q = _place_filters(q, params)
+    q = _profile_filters(q, params)
+    q = _certificate_filters(q, params, today)
+    q = _issue18_filters(q, params, user, today)
+    q = _search(q, params)
+    return _pool_order(q, params) if order else q
 
-    from sqlalchemy import or_
+
+def _pool_select(user: User, params, columns, order: bool):
+    """The scoped SELECT: firms with their assessment, or just ``columns`` (joining the assessment
+    only when the sort, the verdict filter or a column needs it)."""
     from sqlalchemy.orm import joinedload
 
     from pipeline.models import Assessment
     from pipeline.services.scope import scope_filter
 
     if columns is None:
-        q = (
+        return (
             select(Firm, Assessment)
             .outerjoin(Assessment, Assessment.firm_id == Firm.id)
             .where(scope_filter(user))
             .options(joinedload(Firm.county), joinedload(Firm.officer))
         )
-    else:
-        q = select(*columns).select_from(Firm).where(scope_filter(user))
-        if (
-            order
-            or params.get("verdict") in VERDICTS
-            or any(getattr(c, "table", None) is Assessment.__table__ for c in columns)
-        ):
-            q = q.outerjoin(Assessment, Assessment.firm_id == Firm.id)
+    q = select(*columns).select_from(Firm).where(scope_filter(user))
+    if (
+        order
+        or params.get("verdict") in VERDICTS
+        or any(getattr(c, "table", None) is Assessment.__table__ for c in columns)
+    ):
+        q = q.outerjoin(Assessment, Assessment.firm_id == Firm.id)
+    return q
+
+
+def _place_filters(q, params):
+    """county, town (issue 18: a town/street/park; the scope still limits it), industry chain."""
     county = params.get("county", type=int) if hasattr(params, "getlist") else params.get("county")
     if county:
         q = q.where(Firm.county_id == int(county))
     town = _int_param(params, "town")
-    if town:  # issue 18: a town/street/park (the scope above still limits it)
+    if town:
         q = q.where(Firm.town_id == town)
     chain = _int_param(params, "chain")
     if chain:
         q = q.where(Firm.chain_id == chain)
+    return q
+
+
+def _profile_filters(q, params):
+    """stage, tech domain (a code prefix), verdict, pool level (``none``: no level)."""
+    from pipeline.models import Assessment
+
     if params.get("stage") in STAGES:
         q = q.where(Firm.stage == params.get("stage"))
     domain = (params.get("domain") or "").strip()
@@ -712,7 +732,15 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
         q = q.where(Firm.pool_level.is_(None))
     elif params.get("level"):
         q = q.where(Firm.pool_level == params.get("level"))
-    if params.get("compliance") in ("at_risk", "ok", "incomplete"):  # issue 16: the stored compliance watch
+    return q
+
+
+def _certificate_filters(q, params, today: date):
+    """compliance (issue 16: the stored compliance watch of active certificates) and expiring (within
+    180 days, or already expired; issue 11)."""
+    from datetime import timedelta
+
+    if params.get("compliance") in ("at_risk", "ok", "incomplete"):
         from pipeline.models import ComplianceWatch
         from pipeline.services.compliance import active_clause
 
@@ -722,15 +750,26 @@ def pool_query(user: User, params, today: date, columns=None, order: bool = True
                 select(ComplianceWatch.firm_id).where(ComplianceWatch.status == params.get("compliance"))
             ),
         )
-    if params.get("expiring"):  # expiring within 180 days, or already expired (issue 11)
+    if params.get("expiring"):
         q = q.where(Firm.hnte_cert_expiry <= today + timedelta(days=EXPIRY_DAYS), Firm.stage != "exited")
-    q = _issue18_filters(q, params, user, today)
+    return q
+
+
+def _search(q, params):
+    """q: part of the name or of the credit code (LIKE wildcards typed by the user are dropped)."""
+    from sqlalchemy import or_
+
     text = (params.get("q") or "").strip()
-    if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
-        q = q.where(or_(Firm.name.ilike(like), Firm.credit_code.ilike(like.upper())))
-    if not order:
+    if not text:
         return q
+    like = f"%{text.replace('%', '').replace('_', '')}%"
+    return q.where(or_(Firm.name.ilike(like), Firm.credit_code.ilike(like.upper())))
+
+
+def _pool_order(q, params):
+    """sort (one of ``SORTS``, default name) and dir; empty scores and expiries last; then the id."""
+    from pipeline.models import Assessment
+
     key = params.get("sort") if params.get("sort") in SORTS else "name"
     cols = [Assessment.score_min if c == "score" else c for c in SORTS[key]]
     desc = params.get("dir") == "desc"

@@ -9,6 +9,16 @@ from flask.cli import AppGroup
 from pipeline.vocabulary import ROLES
 
 
+def _account(call, *args):
+    """Run an accounts service call; its refusal (a domain error) becomes the command's error message."""
+    from pipeline.errors import DomainError
+
+    try:
+        return call(*args)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def register(app: Flask) -> None:
     users = AppGroup("users", help="管理账号：创建、停用、重置密码")
 
@@ -22,36 +32,29 @@ def register(app: Flask) -> None:
     @click.password_option("--password", help="至少8位，含两类字符")
     def create(username, role, display_name, county_code, firm_code, email, password):
         """创建账号。"""
-        from pipeline.services.accounts import AccountError, create_user
+        from pipeline.services.accounts import create_user
 
-        try:
-            user = create_user(None, username, password, role, display_name, county_code, firm_code, email)
-        except AccountError as exc:
-            raise click.ClickException(str(exc))
+        user = _account(
+            create_user, None, username, password, role, display_name, county_code, firm_code, email
+        )
         click.echo(f"已创建账号 {user.username}（{user.role_label}）")
 
     @users.command("disable")
     @click.argument("username")
     def disable(username):
         """停用账号（不删除，历史记录保留）。"""
-        from pipeline.services.accounts import AccountError, set_active
+        from pipeline.services.accounts import set_active
 
-        try:
-            set_active(None, username, False)
-        except AccountError as exc:
-            raise click.ClickException(str(exc))
+        _account(set_active, None, username, False)
         click.echo(f"已停用账号 {username}")
 
     @users.command("enable")
     @click.argument("username")
     def enable(username):
         """重新启用账号。"""
-        from pipeline.services.accounts import AccountError, set_active
+        from pipeline.services.accounts import set_active
 
-        try:
-            set_active(None, username, True)
-        except AccountError as exc:
-            raise click.ClickException(str(exc))
+        _account(set_active, None, username, True)
         click.echo(f"已启用账号 {username}")
 
     @users.command("reset-password")
@@ -59,12 +62,9 @@ def register(app: Flask) -> None:
     @click.password_option("--password", help="新密码")
     def reset(username, password):
         """重置密码并解除锁定。"""
-        from pipeline.services.accounts import AccountError, reset_password
+        from pipeline.services.accounts import reset_password
 
-        try:
-            reset_password(None, username, password)
-        except AccountError as exc:
-            raise click.ClickException(str(exc))
+        _account(reset_password, None, username, password)
         click.echo(f"已重置 {username} 的密码并解除锁定")
 
     app.cli.add_command(users)

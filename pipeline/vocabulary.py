@@ -611,3 +611,5 @@ INBOX_KINDS.update({"stalled": N_("停滞企业"), "exit_suggested": N_("建议�
 INBOX_KINDS_FIRM.update({"stalled": N_("停滞企业"), "exit_suggested": N_("建议退库的企业")})
 AUDIT_FIELDS.update({"leader_id": RESPONSIBILITY_ROLES["leader"], "chain_id": N_("产业链")})
 AUDIT_FIELDS.update({"hnte_target": N_("高企目标"), "tsme_target": N_("科小目标")})
+# ---- issue 11 (session 2): more fields named in a stale-form refusal (targets: i18's labels above)
+AUDIT_FIELDS.update({"plan_name": N_("所属规划"), "county_id": FIRM_FIELDS["county"]})

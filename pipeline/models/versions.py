@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -47,3 +47,8 @@ def bump_versions(session: Session, flush_context, instances) -> None:
         target = session.identity_map.get(identity_key(cls, row.entity_id))
         if target is not None:
             row.entity_version = target.version
+        else:  # the row object is gone from the (weak) identity map: its flushed version is in the table
+            table = cls.__table__
+            row.entity_version = session.connection().scalar(
+                select(table.c.version).where(table.c.id == row.entity_id)
+            )

@@ -265,7 +265,7 @@ def save_splits(user: User, county_id: int | None, year: int, posted: dict[str, 
         if hnte is None and tsme is None:
             continue  # blank keeps: nothing to write, nothing to refuse
         if (p.version or "").strip() != str(row.version):
-            stale.append(tl(row.name))
+            stale.append((tl(row.name), key, p.version))
             continue
         if row.version == 0 and (hnte is None or tsme is None):
             errors.append(
@@ -279,8 +279,9 @@ def save_splits(user: User, county_id: int | None, year: int, posted: dict[str, 
                 gettext(
                     "Someone else changed the split of %(names)s after you opened this page; nothing was "
                     "saved. The page now shows the current values: enter your changes again.",
-                    names=gettext(", ").join(stale[:5]),
-                )
+                    names=gettext(", ").join(name for name, _key, _v in stale[:5]),
+                ),
+                *_stale_changes(year, stale[:5]),
             ]
         )
     if errors:
@@ -288,6 +289,28 @@ def save_splits(user: User, county_id: int | None, year: int, posted: dict[str, 
     n = sum(_apply(user, year, row, hnte, tsme) for row, hnte, tsme in changes)
     db.session.commit()
     return n
+
+
+def _stale_changes(year: int, stale: list[tuple]) -> list[str]:
+    """Issue 11: for each refused row, what changed since the form's version and by whom (audit log)."""
+    from pipeline.services import versions
+
+    out = []
+    for name, key, posted in stale:
+        since = versions.posted_version(posted)
+        split_id = db.session.scalar(
+            select(TargetSplit.id).where(TargetSplit.year == year, TargetSplit.key == key)
+        )
+        changes = versions.changes_since("target_split", split_id, since) if since is not None else []
+        if changes:
+            out.append(
+                gettext(
+                    "%(name)s: %(changes)s",
+                    name=name,
+                    changes=gettext("; ").join(versions.describe(c, {}) for c in changes[-3:]),
+                )
+            )
+    return out
 
 
 def _apply(user: User, year: int, row: SplitRow, hnte: int | None, tsme: int | None) -> bool:

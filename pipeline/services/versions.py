@@ -124,9 +124,9 @@ def display_value(entity: str, key: str, value) -> str:
 def describe(change: Change, labels: dict) -> str:
     from pipeline.web.filters import local_dt
 
-    fields = gettext("、").join(
+    fields = gettext(", ").join(
         gettext(
-            "%(field)s (%(before)s → %(after)s)",
+            "%(field)s: %(before)s → %(after)s",
             field=field_label(change.entity, k, labels),
             before=display_value(change.entity, k, b),
             after=display_value(change.entity, k, a),

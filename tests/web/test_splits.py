@@ -226,6 +226,7 @@ def test_stale_form_refused_nothing_saved(app, world, towns, db):
     resp = fresh(app, c, "post", "/dashboard/splits", data=values)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 409 and "新海街道" in html and "未保存" in html
+    assert "市局管理员 于" in html and "高企目标：40 → 60" in html  # what changed and by whom (issue 11)
     s1 = _split(db, k1)
     assert (s1.hnte_target, s1.tsme_target, s1.row_version) == (60, 80, 2)
     assert 'value="60"' in html  # the page shows the current values

@@ -56,7 +56,7 @@ def test_two_officers_edit_the_same_firm_the_second_save_is_refused(app, world, 
     resp = fresh(app, c2, "post", url, data={**form2, "contact_phone": "0518-85559999"})
     assert resp.status_code == 409
     text = _text(resp)
-    assert "未保存" in text and "联系电话" in text and "海州专员" in text and "0518-85550001" in text
+    assert "未保存" in text and "海州专员 于" in text and "联系电话：（空） → 0518-85550001" in text
     assert 'value="0518-85559999"' in resp.get_data(as_text=True)  # the second's entry is kept
     db.session.expire_all()
     firm = db.session.get(Firm, world.own.id)
@@ -188,7 +188,7 @@ def test_two_admins_set_the_same_target_the_second_is_refused(app, world, db):
     resp = fresh(app, c2, "post", "/dashboard/targets", data={**form2, "hnte": "60", "tsme": "100"})
     assert resp.status_code == 409
     text = _text(resp)
-    assert "有效高企目标" in text and "市局管理员" in text and "55" in text
+    assert "市局管理员 于" in text and "高企目标：40 → 55" in text
     assert 'value="60"' in resp.get_data(as_text=True)
     db.session.expire_all()
     t = db.session.scalars(

@@ -362,6 +362,37 @@ EN: dict[str, str] = {
     "one in the year's notice of the recognition office",
     "ms.submit.basis.rolling.once": f"{_M} art. 12; applications are accepted on a rolling basis; the cutoff is "
     "the one in the year's notice of the recognition office; one application per firm per year",
+    # ---- why a batch is not safe, the lever, the risk (roadmap.planner)
+    "why.h8": "With the plan the innovation score reaches at least {smin} (IP {ip}, conversions {cv}, R&D "
+    f"management 20, growth {{g}}), below 71{{unknown}} ({_G} 3(7))",
+    "why.h8.ungraded": "; the IP's {what} not graded yet, counted as 0",
+    "lever.grades": "expert grades: grade A for the IP's technical advancement and core support would add {n} "
+    "points (the experts' judgement; no plan can guarantee it)",
+    "lever.growth": "growth: {g} points under the current assumptions; sales and net-asset growth of 35% or more "
+    "would add at most {n}",
+    "lever.conversion": "conversions: an average of 5 or more a year (limited by the yearly cap)",
+    "lever.short": "{short} points short at the minimum",
+    "lever.list": "{items}",
+    "lever.missing": "{short} points short at the minimum; the missing levers: {levers}",
+    "lever.code.cert_valid": "certificate validity: no re-recognition while it is valid; apply in its expiry year",
+    "lever.code.one_per_year": "time: one application a year; apply in next year's batch",
+    "lever.code.H1": "time: the firm can apply one year after registration",
+    "lever.code.H2": "IP: a granted IP item that gives core support to the main products is needed",
+    "lever.code.H3": "tech domain: choose the third-level domain code of the core technology first (missing data "
+    "that no plan can replace)",
+    "lever.code.H4": "tech staff: check existing staff or hire before 1 July of the year before",
+    "lever.code.H5": "R&D: years that have ended cannot change; wait until the window reaches years that can",
+    "lever.code.H6": "domestic R&D: raise domestic R&D or cut R&D commissioned abroad",
+    "lever.code.H7": "high-tech income: raise the high-tech product (service) share of the last year",
+    "lever.code.H8": "innovation score: expert grades, conversions and growth",
+    "lever.code.H9": "time: the firm can apply one year after the accident or violation",
+    "lever.code.H10": "time: no application in the year the status was revoked",
+    "risk.score": "with the plan {lo}–{hi} points, midpoint {mid}, minimum below 71: passing depends on the "
+    "experts' grades for the IP and on how the conversions and R&D management are judged (no plan can "
+    "guarantee expert grades)",
+    "risk.pending": "counts pending IP as granted: {items} (estimated from the lead times)",
+    "risk.pending.item": "{kind} expected by {on}",
+    "risk.growth": "growth estimated at {g} sales growth a year",
     # words used inside the sentences
     "w.not_below": "not below",
     "w.below": "below",

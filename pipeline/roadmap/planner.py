@@ -70,7 +70,7 @@ from pipeline.criteria import (
     parse_profile,
 )
 from pipeline.criteria import score as S
-from pipeline.criteria.messages import Msg, msg_json
+from pipeline.criteria.messages import Msg, join, msg_json
 from pipeline.criteria.rules import (
     BAN,
     DEFAULT_PROVINCE,
@@ -273,10 +273,14 @@ class Blocked:
     why: str
     lever: str = ""  # the lever that is missing (e.g. expert grades no plan can buy), when named
 
-    def to_dict(self):
+    def to_dict(self, codes: bool = False):
         d = {"batch": self.batch.id, "blocked_by": list(self.blocked_by), "why": self.why}
         if self.lever:
             d["lever"] = self.lever
+        if codes:
+            for key in ("why", "lever"):
+                if (m := msg_json(d.get(key))) is not None:
+                    d[key + "_msg"] = m
         return d
 
 
@@ -289,8 +293,8 @@ class Likely:
     score_max: int
     risk: str
 
-    def to_dict(self):
-        return {
+    def to_dict(self, codes: bool = False):
+        d = {
             "batch": self.batch.id,
             "cutoff": self.batch.cutoff.isoformat(),
             "year": self.batch.year,
@@ -301,6 +305,9 @@ class Likely:
             },
             "risk": self.risk,
         }
+        if codes and (m := msg_json(self.risk)) is not None:
+            d["risk_msg"] = m
+        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,8 +405,8 @@ class Plan:
         return {
             "today": self.today.isoformat(),
             "target": None if t is None else {"batch": t.id, "cutoff": t.cutoff.isoformat(), "year": t.year},
-            "likely_target": None if self.likely_target is None else self.likely_target.to_dict(),
-            "earlier_batches": [b.to_dict() for b in self.earlier_batches],
+            "likely_target": None if self.likely_target is None else self.likely_target.to_dict(codes),
+            "earlier_batches": [b.to_dict(codes) for b in self.earlier_batches],
             "assumptions": {
                 k: (float(v) if isinstance(v, Decimal) else v) for k, v in self.assumptions.items()
             },
@@ -897,20 +904,32 @@ class _Planner:
                 if self.p.grades.get(k) not in S.GRADE_BANDS
             ]
             risks.append(
-                f"按计划得分{a.score_min}–{a.score_max}分，中值{mid2 / 2:g}分，下限低于71分："
-                f"能否通过取决于专家对知识产权{'、'.join(unknown) if unknown else '技术先进程度和核心支持作用'}"
-                f"的评分及成果转化、研发组织管理的认可程度（专家评分无法由计划保证）"
+                Msg(
+                    "risk.score",
+                    f"按计划得分{a.score_min}–{a.score_max}分，中值{mid2 / 2:g}分，下限低于71分："
+                    f"能否通过取决于专家对知识产权{'、'.join(unknown) if unknown else '技术先进程度和核心支持作用'}"
+                    f"的评分及成果转化、研发组织管理的认可程度（专家评分无法由计划保证）",
+                    lo=a.score_min,
+                    hi=a.score_max,
+                    mid=f"{mid2 / 2:g}",
+                )
             )
         if r.pending:
             risks.append(
-                "计入了"
-                + "、".join(f"预计{d.isoformat()}授权的{IP_KIND_NAMES.get(k, k)}" for k, d in r.pending)
-                + "（申请中，按授权周期估计）"
+                Msg(
+                    "risk.pending",
+                    "计入了"
+                    + "、".join(f"预计{d.isoformat()}授权的{IP_KIND_NAMES.get(k, k)}" for k, d in r.pending)
+                    + "（申请中，按授权周期估计）",
+                    items=[Msg("risk.pending.item", "", kind=k, on=d.isoformat()) for k, d in r.pending],
+                )
             )
         g = self.A["sales_growth"]
         if a.conditions["H8"].status != "pass" or g > Decimal("0.10"):
-            risks.append(f"按销售收入年增长{float(g) * 100:g}%估算成长性")
-        r.risk = "；".join(risks)
+            risks.append(
+                Msg("risk.growth", f"按销售收入年增长{float(g) * 100:g}%估算成长性", g=f"{float(g) * 100:g}%")
+            )
+        r.risk = join("；", risks)
 
     # ---------------------------------------------------------- R&D (H5, H6)
 
@@ -1266,7 +1285,25 @@ class _Planner:
         ]
         if unknown:
             why += f"；知识产权{'、'.join(unknown)}尚未评定，按0分计"
-        r.codes["H8"] = why + f"（{GUIDE}三（七））"
+        r.codes["H8"] = Msg(
+            "why.h8",
+            why + f"（{GUIDE}三（七））",
+            smin=smin,
+            ip=ip_lo,
+            cv=cv,
+            g=g,
+            unknown=Msg(
+                "why.h8.ungraded",
+                "",
+                what=[
+                    Msg(f"w.grade.{k}", "")
+                    for k in ("tech_advancement", "core_support")
+                    if self.p.grades.get(k) not in S.GRADE_BANDS
+                ],
+            )
+            if unknown
+            else Msg("w.empty", ""),
+        )
         r.lever = r.lever or self._missing_lever(smin, adv, sup, g, cv)
 
     def _invention_first(self, opt, avail, ipc):
@@ -1285,14 +1322,32 @@ class _Planner:
         names = []
         if adv + sup < 14:
             names.append(
-                f"专家评分：知识产权技术先进程度和核心支持作用评为A级可增加{14 - adv - sup}分"
-                f"（专家评判，计划无法保证）"
+                Msg(
+                    "lever.grades",
+                    f"专家评分：知识产权技术先进程度和核心支持作用评为A级可增加{14 - adv - sup}分"
+                    f"（专家评判，计划无法保证）",
+                    n=14 - adv - sup,
+                )
             )
         if g < 18:
-            names.append(f"成长性：当前假设下得{g}分，销售收入和净资产增长率达到35%以上最多可增加{20 - g}分")
+            names.append(
+                Msg(
+                    "lever.growth",
+                    f"成长性：当前假设下得{g}分，销售收入和净资产增长率达到35%以上最多可增加{20 - g}分",
+                    g=g,
+                    n=20 - g,
+                )
+            )
         if cv < 25:
-            names.append("成果转化：年均转化须达到5项以上（受年转化上限约束）")
-        return f"下限还差{short}分，缺少的杠杆：" + "；".join(names) if names else f"下限还差{short}分"
+            names.append(Msg("lever.conversion", "成果转化：年均转化须达到5项以上（受年转化上限约束）"))
+        if not names:
+            return Msg("lever.short", f"下限还差{short}分", short=short)
+        return Msg(
+            "lever.missing",
+            f"下限还差{short}分，缺少的杠杆：" + "；".join(names),
+            short=short,
+            levers=Msg("lever.list", "", items=names),
+        )
 
     # ---------------------------------------------------------- milestones
 
@@ -1895,7 +1950,7 @@ def plan(
             likely = res
         codes = tuple(sorted(res.codes, key=lambda c: CODE_ORDER.index(c) if c in CODE_ORDER else 99))
         earlier.append(
-            Blocked(b, codes, "；".join(res.codes[c] for c in codes), res.lever or _lever_of(codes))
+            Blocked(b, codes, join("；", [res.codes[c] for c in codes]), res.lever or _lever_of(codes))
         )
     if res is None:
         return Plan(today, None, [], A, None, [], None, None, [], None, cal.version)
@@ -1940,7 +1995,7 @@ CODE_LEVERS = {
 
 
 def _lever_of(codes):
-    return "；".join(CODE_LEVERS[c] for c in codes if c in CODE_LEVERS)
+    return join("；", [Msg(f"lever.code.{c}", CODE_LEVERS[c]) for c in codes if c in CODE_LEVERS])
 
 
 def outlook(d) -> dict | None:
@@ -1954,7 +2009,15 @@ def outlook(d) -> dict | None:
     ref = next((b for b in eb if lk and b["batch"] == lk["batch"]), None) or (eb[-1] if eb else None)
     why = ref["why"] if ref else "申报日历内没有尚未截止的批次"
     lever = (ref or {}).get("lever") or next((b.get("lever") for b in reversed(eb) if b.get("lever")), "")
-    return {"why": why, "likely": lk, "lever": lever, "batch": ref["batch"] if ref else None}
+    lever_src = ref if ref and ref.get("lever") else next((b for b in reversed(eb) if b.get("lever")), {})
+    return {
+        "why": why,
+        "why_msg": (ref or {}).get("why_msg"),
+        "likely": lk,
+        "lever": lever,
+        "lever_msg": lever_src.get("lever_msg"),
+        "batch": ref["batch"] if ref else None,
+    }
 
 
 # ==================================================================== what-if

@@ -89,3 +89,25 @@ def test_msg_is_the_chinese_text_and_join_keeps_the_parts():
     assert join("；", [a, "丙"]) == "甲；丙" and not isinstance(join("；", [a, "丙"]), Msg)
     assert text_in({"x": "旧文本"}, "x", "en") == "旧文本"  # old JSON: the stored Chinese text
     assert render({"code": "no.such.code", "params": {}}, "en") is None
+
+
+def test_why_lever_and_risk_of_a_firm_without_a_safe_batch_render_in_english():
+    from pipeline.roadmap import outlook
+
+    prof = firm(grades={}, conversions={})  # expert grades unknown: no safe batch, a likely one
+    d = plan(dict(prof), T).to_dict(codes=True)
+    ol = outlook(d)
+    assert ol is not None
+    for key, obj in (("why", ol), ("lever", ol)):
+        if obj.get(key + "_msg"):
+            en = text_in(obj, key, "en")
+            assert not CJK.search(en), (key, en)
+    assert (
+        ol["lever_msg"]
+        and "missing levers" in text_in(ol, "lever", "en")
+        or "lever.code" in str(ol["lever_msg"])
+    )
+    if ol["likely"]:
+        en = text_in(ol["likely"], "risk", "en")
+        assert en and not CJK.search(en), en
+    assert "_msg" not in json.dumps(plan(dict(prof), T).to_dict())  # the door's JSON has no codes

@@ -72,7 +72,8 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = None  # long forms must not expire while an officer types
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_MB", 10) * 1024 * 1024
         # Login lockout (kept in the database)
-        self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)
+        self.LOGIN_MAX_FAILURES = _int("LOGIN_MAX_FAILURES", 5)  # per account name AND client address
+        self.LOGIN_MAX_FAILURES_ACCOUNT = _int("LOGIN_MAX_FAILURES_ACCOUNT", 100)  # account-wide (issue 12)
         self.LOGIN_LOCK_MINUTES = _int("LOGIN_LOCK_MINUTES", 15)
         # i18n
         self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "zh")
@@ -99,6 +100,13 @@ class Config:
         # PDFs
         self.PDF_MAX_PAGES = _int("PDF_MAX_PAGES", 200)
         self.EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE / "exports"))
+        # issue 12: web PDFs from a cache (per firm/county and data stamp) or a background render process
+        self.PDF_CACHE_DIR = os.environ.get("PDF_CACHE_DIR")  # default: pdf-cache beside EXPORT_DIR
+        self.PDF_RENDER_WORKERS = _int("PDF_RENDER_WORKERS", 1)  # render processes per web worker
+        self.PDF_RENDER_NICE = _int("PDF_RENDER_NICE", 10)  # page requests keep the CPU
+        self.PDF_WAIT_SECONDS = _int("PDF_WAIT_SECONDS", 60)  # then "still being generated, refresh"
+        self.PDF_MAX_RENDERS_PER_USER = _int("PDF_MAX_RENDERS_PER_USER", 2)
+        self.PDF_RENDER_INLINE = _bool("PDF_RENDER_INLINE", False)  # render in the web worker (dev/tests)
         # Excel import limits
         self.IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 5000)
         self.IMPORT_MAX_MB = _int("IMPORT_MAX_MB", 5)

@@ -351,7 +351,14 @@ def render_chunk(firm_ids: list[int], today_iso: str, out_dir: str) -> int:
 
 
 def _worker_config() -> dict:
-    keys = ("SQLALCHEMY_DATABASE_URI", "PDF_MAX_PAGES", "EXPORT_DIR", "TESTING", "SECRET_KEY")
+    keys = (
+        "SQLALCHEMY_DATABASE_URI",
+        "PDF_MAX_PAGES",
+        "EXPORT_DIR",
+        "PDF_CACHE_DIR",
+        "TESTING",
+        "SECRET_KEY",
+    )
     return {k: current_app.config.get(k) for k in keys}
 
 

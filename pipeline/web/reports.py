@@ -75,37 +75,59 @@ def index():
     )
 
 
+def _cached_pdf(kind: str, target: str, filename: str):
+    """Issue 12: from the PDF cache (per firm/county and data stamp) or a background render, waited on
+    for a bounded time; a user with too many renders running gets 429, a slow render 503 + Retry-After."""
+    from pipeline.reports import pdfcache
+
+    try:
+        data = pdfcache.get_pdf(current_user.id, kind, target, clock.today())
+    except pdfcache.RenderLimit as exc:
+        msg = _(
+            "You already have %(n)s PDFs being generated; open another one when they are finished.",
+            n=exc.args[0],
+        )
+        return _busy_page(429, msg)
+    except pdfcache.StillRendering:
+        return _busy_page(503, _("The PDF is still being generated; refresh this page in a moment."))
+    return _pdf_response(data, filename)
+
+
+def _busy_page(code: int, message: str) -> Response:
+    resp = Response(render_template("errors/plain.html", code=code, message=message, english=""), code)
+    resp.headers["Retry-After"] = "10"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 @bp.get("/firms/<int:firm_id>/roadmap.pdf")
 @login_required
 def roadmap_pdf(firm_id: int):
     """The firm's 一企一策 roadmap; a firm user gets only its own firm (others are 404)."""
-    from pipeline.reports.documents import render_roadmap, roadmap_filename
+    from pipeline.reports.documents import roadmap_filename
 
     firm = get_firm_or_404(current_user, firm_id)
-    pdf = render_roadmap(firm.id, clock.today())
-    return _pdf_response(pdf, roadmap_filename(firm))
+    return _cached_pdf("roadmap", str(firm.id), roadmap_filename(firm))
 
 
 @bp.get("/reports/briefing/county/<int:county_id>.pdf")
 @login_required
 def county_briefing_pdf(county_id: int):
     """A preview of the county pack; only a queued pack counts as an issued one (see the job)."""
-    from pipeline.reports.documents import briefing_filename, render_briefing
+    from pipeline.reports.documents import briefing_filename
 
     county = _county_or_404(county_id)
-    today = clock.today()
-    return _pdf_response(render_briefing(county, today), briefing_filename(county, today))
+    return _cached_pdf("briefing", str(county.id), briefing_filename(county, clock.today()))
 
 
 @bp.get("/reports/briefing/city.pdf")
 @login_required
 def city_briefing_pdf():
-    from pipeline.reports.documents import briefing_filename, render_briefing
+    from pipeline.reports.documents import briefing_filename
 
     if current_user.role != "admin":
         abort(404)
-    today = clock.today()
-    return _pdf_response(render_briefing(None, today), briefing_filename(None, today))
+    return _cached_pdf("briefing", "city", briefing_filename(None, clock.today()))
 
 
 @bp.post("/reports/jobs")

@@ -10,6 +10,16 @@ from flask_babel import lazy_gettext
 
 from pipeline.config import ROOT, load_config
 
+DOWNLOAD_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/zip",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel",
+        "text/csv",
+    }
+)
+
 
 def create_app(config=None) -> Flask:
     """Build the app: config, extensions, blueprints, error pages, CLI, Jinja.
@@ -293,6 +303,11 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def set_headers(response):
+        # issue 12: a download (PDF, zip, Excel, CSV, any attachment) carries firm data: never stored
+        if response.mimetype in DOWNLOAD_TYPES or "attachment" in response.headers.get(
+            "Content-Disposition", ""
+        ):
+            response.headers["Cache-Control"] = "private, no-store"
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -80,23 +80,35 @@ class LoginResult:
     locked: bool = False
 
 
-def _failures_since(column, key: str, since) -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).select_from(LoginAttempt).where(column == key, LoginAttempt.at > since)
-        )
-        or 0
-    )
+def _failures_since(since, **where) -> int:
+    """Failed attempts in the window matching every ``column=value`` given (username_key, client)."""
+    q = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at > since)
+    for column, value in where.items():
+        q = q.where(getattr(LoginAttempt, column) == value)
+    return db.session.scalar(q) or 0
+
+
+def _over(cfg, key: str, client: str, since) -> tuple[bool, bool]:
+    """``(over, just_locked)``: over a limit, and this attempt is the one that locked the account (for
+    this client or account-wide), to be audited once. Issue 12: a stranger alone cannot lock an account — the lock is per
+    account AND client first (LOGIN_MAX_FAILURES), account-wide only at the much higher
+    LOGIN_MAX_FAILURES_ACCOUNT (many addresses at once; an admin unlocks); plus a limit per client."""
+    pair = _failures_since(since, username_key=key, client=client)
+    account = _failures_since(since, username_key=key)
+    account_max = cfg.get("LOGIN_MAX_FAILURES_ACCOUNT", 100)
+    per_client = _failures_since(since, client=client) > cfg.get("LOGIN_MAX_FAILURES_PER_CLIENT", 30)
+    over = pair > cfg["LOGIN_MAX_FAILURES"] or account > account_max or per_client
+    return over, pair == cfg["LOGIN_MAX_FAILURES"] + 1 or account == account_max + 1
 
 
 def authenticate(username: str, password: str, client: str = "unknown") -> LoginResult:
-    """Check the password with throttling per account name and per client address (commits).
+    """Check the password with throttling per account name + client, per account and per client (commits).
 
-    Every attempt first inserts and commits a ``LoginAttempt`` row, then counts the rows of its account
-    name and of its client in the window in SQL, so parallel guesses each see the others (no
-    read-increment-write). Unknown names count like known ones. Over the limit, the password is not
-    even compared, but a hash is still computed: locked, wrong and unknown cost the same time and get
-    the same message. A good password deletes the account name's rows.
+    Every attempt first inserts and commits a ``LoginAttempt`` row, then counts rows in the window in
+    SQL, so parallel guesses each see the others (no read-increment-write). Unknown names count like
+    known ones. Over a limit, the password is not even compared, but a hash is still computed: locked,
+    wrong and unknown cost the same time and get the same message. A good password deletes the rows of
+    its account name from its own client (a stranger's failures keep counting against the stranger).
     """
     cfg = runtime.settings()
     key = (username or "").strip().lower()[:64]
@@ -107,29 +119,25 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
     db.session.add(attempt)
     db.session.commit()
     user = db.session.scalars(select(User).where(func.lower(User.username) == key)).first()
-    over = _failures_since(LoginAttempt.username_key, key, since) > cfg[
-        "LOGIN_MAX_FAILURES"
-    ] or _failures_since(LoginAttempt.client, client, since) > cfg.get("LOGIN_MAX_FAILURES_PER_CLIENT", 30)
+    over, just_locked = _over(cfg, key, client, since)
     locked_by_admin_cli = user is not None and user.locked_until is not None and user.locked_until > now
     if user is None or over or locked_by_admin_cli:
         check_password_hash(_DUMMY_HASH, password or "")  # the same work on every path
-        if (
-            over
-            and user is not None
-            and _failures_since(LoginAttempt.username_key, key, since) == cfg["LOGIN_MAX_FAILURES"] + 1
-        ):
+        if over and just_locked and user is not None:
             record(
                 user,
                 "lock",
                 "user",
                 user.id,
-                after={"until": (now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"]))},
+                after={"until": (now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])), "client": client},
             )
             db.session.commit()
         return LoginResult(None, locked=over or locked_by_admin_cli)
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return LoginResult(None)
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.username_key == key))
+    db.session.execute(
+        delete(LoginAttempt).where(LoginAttempt.username_key == key, LoginAttempt.client == client)
+    )
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -138,11 +146,23 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
 
 
 def is_locked(user: User) -> bool:
+    """For the admin list: locked account-wide, or for at least one client address."""
     cfg = runtime.settings()
     since = utcnow() - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-    return _failures_since(LoginAttempt.username_key, user.username.lower(), since) >= cfg[
-        "LOGIN_MAX_FAILURES"
-    ] or (user.locked_until is not None and user.locked_until > utcnow())
+    key = user.username.lower()
+    worst = db.session.scalar(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.username_key == key, LoginAttempt.at > since)
+        .group_by(LoginAttempt.client)
+        .order_by(func.count().desc())
+        .limit(1)
+    )
+    return (
+        (worst or 0) >= cfg["LOGIN_MAX_FAILURES"]
+        or _failures_since(since, username_key=key) >= cfg.get("LOGIN_MAX_FAILURES_ACCOUNT", 100)
+        or (user.locked_until is not None and user.locked_until > utcnow())
+    )
 
 
 def unlock(actor, user: User) -> None:

@@ -137,6 +137,7 @@ def test_parallel_guesses_get_no_more_than_the_limit(app, world, db):
         return real(h, p)
 
     accounts.check_password_hash = counting
+    app.config["LOGIN_MAX_FAILURES_ACCOUNT"] = limit  # 20 addresses at once: the account-wide budget
     try:
 
         def guess(n):
@@ -147,6 +148,7 @@ def test_parallel_guesses_get_no_more_than_the_limit(app, world, db):
             list(pool.map(guess, range(20)))
     finally:
         accounts.check_password_hash = real
+        app.config.pop("LOGIN_MAX_FAILURES_ACCOUNT")
     assert len(checked) <= limit
 
 
@@ -154,7 +156,7 @@ def test_locked_wrong_and_unknown_answer_alike(app, world, db):
     limit = app.config["LOGIN_MAX_FAILURES"]
     c = app.test_client()
     for _ in range(limit + 1):
-        _login(app, c, "officer_a", "Wrong@1234")
+        _login(app, c, "officer_a", "Wrong@1234", addr="10.7.7.7")
 
     def timed(name, pw):
         t = time.perf_counter()
@@ -171,12 +173,43 @@ def test_locked_wrong_and_unknown_answer_alike(app, world, db):
     assert t_locked > 0.4 * min(t_unknown, t_wrong)
 
 
+def test_a_stranger_alone_cannot_lock_an_account(app, world, db):
+    """Issue 12: failures from one address lock that address out of the account, not its owner; only
+    a guess storm from many addresses (LOGIN_MAX_FAILURES_ACCOUNT) locks the account itself."""
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    stranger = "203.0.113.9"
+    for _ in range(limit + 3):
+        _login(app, app.test_client(), "officer_a", "Wrong@1234", addr=stranger)
+    from_stranger = _login(app, app.test_client(), "officer_a", f.PASSWORD, addr=stranger)
+    wrong = _login(app, app.test_client(), "officer_b", "Wrong@1234", addr="198.51.100.1")
+    assert from_stranger.status_code == wrong.status_code == 401  # locked answers like wrong
+    assert "用户名或密码错误" in from_stranger.get_data(as_text=True)
+    assert _login(app, app.test_client(), "officer_a", f.PASSWORD, addr="10.0.0.8").status_code == 302
+    for _ in range(limit + 3):  # the stranger keeps trying after the owner logged in: still locked out
+        _login(app, app.test_client(), "officer_a", "Wrong@1234", addr=stranger)
+    assert _login(app, app.test_client(), "officer_a", f.PASSWORD, addr=stranger).status_code == 401
+    assert _login(app, app.test_client(), "officer_a", f.PASSWORD, addr="10.0.0.8").status_code == 302
+
+    app.config["LOGIN_MAX_FAILURES_ACCOUNT"] = 3 * limit
+    try:  # many addresses at once: account-wide lock, even from the owner's address, until an admin unlocks
+        for n in range(3 * limit + 1):
+            _login(app, app.test_client(), "officer_a", "Wrong@1234", addr=f"192.0.2.{n % 4}")
+        assert _login(app, app.test_client(), "officer_a", f.PASSWORD, addr="10.0.0.8").status_code == 401
+        from pipeline.services.accounts import unlock
+
+        unlock(None, world.officer)
+        assert _login(app, app.test_client(), "officer_a", f.PASSWORD, addr="10.0.0.8").status_code == 302
+    finally:
+        app.config.pop("LOGIN_MAX_FAILURES_ACCOUNT")
+
+
 def test_admin_unlocks_from_the_user_list(app, world, db):
     from tests.conftest import login
 
     limit = app.config["LOGIN_MAX_FAILURES"]
     for _ in range(limit + 1):
-        _login(app, app.test_client(), "officer_a", "Wrong@1234")
+        _login(app, app.test_client(), "officer_a", "Wrong@1234", addr="10.3.3.3")
+    assert _login(app, app.test_client(), "officer_a", f.PASSWORD, addr="10.3.3.3").status_code == 401
     admin = app.test_client()
     login(admin, world.admin)
     html = fresh(app, admin, "get", "/admin/").get_data(as_text=True)

@@ -193,7 +193,7 @@ def test_make_run_supervisor_restarts_a_killed_scheduler(app, db, watcher):
             os.killpg(sup.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    assert new_pid != pid and took < 12, took
+    assert new_pid != pid and took < 20, took  # 2 s pause + start-up (≈ 12 s at load 10 on 2 cores)
     assert "restarting in 2 s" in out
     with pytest.raises(ProcessLookupError):
         os.kill(new_pid, 0)  # stopping the supervisor stopped its scheduler

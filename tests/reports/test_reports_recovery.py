@@ -65,7 +65,7 @@ def test_killed_batch_render_processes_die_partial_folder_removed_job_requeued(
     )
     workers = []
     try:
-        _wait(lambda: any(export_dir.glob(f"job-{job.id}-*/*.pdf")), 60, "the first rendered PDF")
+        _wait(lambda: any(export_dir.glob(f"job-{job.id}-*/*.pdf")), 240, "the first rendered PDF")
         workers = _children(proc.pid)
         assert len([w for w in workers if _alive(w)]) >= 2  # the pool's render processes
         assert _count(engine, f"SELECT status FROM job WHERE id = {job.id}") == "running"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -148,6 +150,36 @@ class FirmForm(FlaskForm):
 _MONEY = [Optional(), NumberRange(min=0, message=_l("Amounts cannot be negative"))]
 
 
+class HeadcountField(DecimalField):
+    """A staff count as the rules use it: the year's average of monthly averages, e.g. 96.5 (issue 11).
+    Shown without trailing zeros (60, 96.5), so the pre-filled value posts back as it was."""
+
+    def __init__(self, label=None, validators=None, **kw):
+        super().__init__(label, validators, places=None, **kw)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format(Decimal(self.data).normalize(), "f")
+
+
+def _two_places(form, field):
+    if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+        raise ValidationError(
+            _("At most two decimal places (a yearly average of monthly averages, e.g. 96.5)")
+        )
+
+
+_HEADCOUNT = [
+    Optional(),
+    NumberRange(min=0, message=_l("Headcounts cannot be negative")),
+    NumberRange(max=9999999, message=_l("Headcounts cannot exceed 9999999")),
+    _two_places,
+]
+
+
 class YearForm(FlaskForm):
     year = IntegerField(
         _l("Year"),
@@ -169,17 +201,10 @@ class YearForm(FlaskForm):
     net_assets = DecimalField(_l("Net assets (10k CNY)"), places=2, validators=[Optional()])
     total_assets = DecimalField(_l("Total assets (10k CNY)"), places=2, validators=_MONEY)
     total_cost = DecimalField(_l("Total costs and expenses (10k CNY)"), places=2, validators=_MONEY)
-    staff = IntegerField(
-        _l("Total staff"),
-        validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))],
-    )
-    tech_staff = IntegerField(
-        _l("Science and technology staff"),
-        validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))],
-    )
-    tech_staff_tsme = IntegerField(
-        _l("Science and technology staff (tech-based SME definition)"),
-        validators=[Optional(), NumberRange(min=0, message=_l("Headcounts cannot be negative"))],
+    staff = HeadcountField(_l("Total staff"), validators=_HEADCOUNT)
+    tech_staff = HeadcountField(_l("Science and technology staff"), validators=_HEADCOUNT)
+    tech_staff_tsme = HeadcountField(
+        _l("Science and technology staff (tech-based SME definition)"), validators=_HEADCOUNT
     )
     is_estimate = BooleanField(_l("Estimate (year not yet closed)"))
     version = HiddenField()  # the year's version the edit form was filled from (issue 11)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -26,6 +27,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from pipeline.extensions import db
 from pipeline.models.base import Money, Versioned, utcnow
 from pipeline.vocabulary import IP_KINDS, POOL_LEVELS, RD_PIECE_LABELS, STAGES
+
+# Staff counts are yearly averages of monthly averages: 96.5 or 96.58 people (issue 11).
+Headcount = Numeric(10, 2, asdecimal=True)
 
 NOTES_MAX_CHARS = 2000  # the firm's notes: the profile form and the Excel import use the same limit
 
@@ -169,9 +173,10 @@ class FiscalYear(Versioned, db.Model):
     net_assets: Mapped[Decimal | None] = mapped_column(Money)
     total_assets: Mapped[Decimal | None] = mapped_column(Money)
     total_cost: Mapped[Decimal | None] = mapped_column(Money)
-    staff: Mapped[int | None] = mapped_column(Integer)
-    tech_staff: Mapped[int | None] = mapped_column(Integer)
-    tech_staff_tsme: Mapped[int | None] = mapped_column(Integer)
+    # Yearly averages of monthly averages (《工作指引》三（五）), so 96.5 people is a real value (issue 11).
+    staff: Mapped[Decimal | None] = mapped_column(Headcount)
+    tech_staff: Mapped[Decimal | None] = mapped_column(Headcount)
+    tech_staff_tsme: Mapped[Decimal | None] = mapped_column(Headcount)
     is_estimate: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

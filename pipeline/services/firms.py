@@ -74,7 +74,7 @@ IP_FIELDS = (
     "related",
     "used_in_application",
 )
-_INT_FIELDS = {"staff", "tech_staff", "tech_staff_tsme", "year", "tsme_year"}
+_INT_FIELDS = {"year", "tsme_year"}  # staff counts are monthly-average decimals (issue 11)
 
 
 class FirmError(Invalid):

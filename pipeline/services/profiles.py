@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
 
@@ -113,6 +114,15 @@ def load_profiles(
     return result
 
 
+def headcount(value):
+    """A stored staff count as the engine reads it (as the contract parser does): whole people as
+    an int (60), a monthly average as an exact Decimal without trailing zeros (96.5), issue 11."""
+    if value is None:
+        return None
+    d = Decimal(value)
+    return int(d) if d == d.to_integral_value() else d.normalize()
+
+
 def _load_chunk(application_date: date, ids, year_range=None) -> dict[int, Profile]:
     s = db.session.connection()  # Core rows, not ORM loading: a third of the cost
     years: dict[int, dict[int, YearFigures]] = defaultdict(dict)
@@ -132,10 +142,10 @@ def _load_chunk(application_date: date, ids, year_range=None) -> dict[int, Profi
             net_assets=na,
             total_assets=ta,
             total_cost=cost,
-            staff=staff,
-            tech_staff=tech,
+            staff=headcount(staff),
+            tech_staff=headcount(tech),
             rd_deductible=rd_ded,
-            tech_staff_tsme=tech_tsme,
+            tech_staff_tsme=headcount(tech_tsme),
         )
     # IP: identical items are grouped in SQL and share one (frozen) IPItem object.
     ips: dict[int, list[IPItem]] = defaultdict(list)

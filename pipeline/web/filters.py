@@ -24,6 +24,15 @@ def pct(value, places: int = 1) -> str:
     return f"{float(value) * 100:.{places}f}%"
 
 
+def headcount(value) -> str:
+    """A staff count without trailing zeros (60, 96.5); — when unknown (issue 11: monthly averages)."""
+    if value is None:
+        return "—"
+    from decimal import Decimal
+
+    return format(Decimal(value).normalize(), "f")
+
+
 def local_dt(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """Stored naive UTC shown in Asia/Shanghai."""
     if value is None:
@@ -119,6 +128,7 @@ def register_filters(app: Flask) -> None:
         roadmap_inputs=input_labels,
         etext=engine_text,
         mtext=milestone_text,
+        headcount=headcount,
     )
     from pipeline.reminders.channels import reason_text
 

@@ -26,6 +26,7 @@ from pipeline.i18n import gettext
 from pipeline.models import AnnualReport, ComplianceWatch, Firm, FiscalYear, Incident
 from pipeline.models.base import utcnow
 from pipeline.services.audit import record, snapshot
+from pipeline.services.profiles import headcount
 
 _CHUNK = 5000
 
@@ -83,7 +84,9 @@ def _inputs(firms: list, today: date) -> list[C.WatchInput]:
                 FiscalYear.firm_id.in_(part), FiscalYear.year >= today.year - 4, FiscalYear.year <= today.year
             )
         ):
-            years[r[0]][r[1]] = C.YearFigures(*r[1:])
+            y, *rest = r[1:]
+            rest[4:6] = [headcount(rest[4]), headcount(rest[5])]  # staff, tech staff: 60 or 96.5
+            years[r[0]][r[1]] = C.YearFigures(y, *rest)
         for fid, on in db.session.execute(
             select(Incident.firm_id, Incident.occurred_on).where(
                 Incident.firm_id.in_(part), Incident.occurred_on >= today - timedelta(days=366)
@@ -142,7 +145,7 @@ def refresh(today: date, firm_ids: Iterable[int] | None = None) -> dict:
                 "status": r.status,
                 "codes": ",".join(r.codes),
                 "summary": r.summary(),
-                "reasons": [x.to_dict() for x in r.reasons],
+                "reasons": [_json_safe(x.to_dict()) for x in r.reasons],
                 "notes": list(r.notes),
                 "rd_ratio": r.rd_ratio,
                 "rd_band": r.rd_band,
@@ -153,6 +156,18 @@ def refresh(today: date, firm_ids: Iterable[int] | None = None) -> dict:
     for start in range(0, len(rows), 1000):
         db.session.execute(ComplianceWatch.__table__.insert(), rows[start : start + 1000])
     return {"firms": len(rows), **counts}
+
+
+def _json_safe(value):
+    """A reason's figures for the JSON column: a Decimal (a monthly-average headcount, issue 11) as
+    an int when whole, else as its exact string, like the other figures of the reasons."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else format(value.normalize(), "f")
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def watch_of(firm_id: int) -> ComplianceWatch | None:
@@ -287,7 +302,7 @@ def tsme_view(firm: Firm, today: date) -> dict | None:
         )
     )
     facts = C.SiteCheckFacts(
-        staff=last.staff if last else None,
+        staff=headcount(last.staff) if last else None,
         ip_count=ip_count,
         rd_total=last.rd_total if last else None,
         dishonest=bool(firm.listed_dishonest),

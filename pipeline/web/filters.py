@@ -178,16 +178,16 @@ def audit_value(entity: str, key: str, value, names: dict | None = None) -> str:
         return tl(AUDIT_EMPTY)
     if isinstance(value, bool):
         return tl(AUDIT_YES if value else AUDIT_NO)
+    if entity == "roadmap" and key == "why" and isinstance(value, list):  # the inputs that changed
+        from pipeline.services.roadmaps import input_labels
+
+        return "、".join(input_labels(value))
     if isinstance(value, list):
         return "、".join(audit_value(entity, key, v, names) for v in value)
     if isinstance(value, dict):
         return "；".join(
             f"{audit_label(entity, k)}：{audit_value(entity, k, v, names)}" for k, v in value.items()
         )
-    if entity == "roadmap" and key == "why" and isinstance(value, list):  # the inputs that changed
-        from pipeline.services.roadmaps import input_labels
-
-        return "、".join(input_labels(value))
     if key in ("officer_id", "town_id"):
         return (names or {}).get((key, value)) or (names or {}).get(value) or tl(AUDIT_EMPTY)
     if key == "annual_report" and isinstance(value, tuple):  # an import row's (submitted, on) cell

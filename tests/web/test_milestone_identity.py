@@ -150,7 +150,7 @@ def test_regenerating_after_a_figure_change_keeps_every_note_on_its_milestone(ap
     assert "已取代" in page and "2026年度数据" in page  # what changed, and why
     assert f'id="ms-{tsme.id}"' in page[page.index('id="superseded"') :]  # listed apart, with its notes
     history = page[page.index('id="history"') :]
-    assert "superseded" in history and old.title in history and "2026年度数据" in history
+    assert "被取代的里程碑" in history and old.title in history and "2026年度数据" in history
 
 
 def test_a_stale_form_posting_to_a_superseded_milestone_is_refused(app, world, db, pinned):

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from pipeline.errors import Invalid, NotFound
+from pipeline.errors import Conflict, Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.i18n import gettext
 from pipeline.models import (
@@ -414,10 +414,8 @@ def milestone_of(firm: Firm, milestone_id: int) -> Milestone:
     return _child_or_404(Milestone, firm, milestone_id)
 
 
-class MilestoneSuperseded(FirmError):
-    """A form (web or API) posted to a milestone a regeneration has closed as superseded."""
-
-    http_status = 409  # a conflict with the stored state, not a malformed request
+class MilestoneSuperseded(Conflict, FirmError):
+    """A form (web or API) posted to a milestone a regeneration has closed as superseded (409)."""
 
 
 def open_milestone_of(firm: Firm, milestone_id: int) -> Milestone:

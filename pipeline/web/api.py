@@ -351,7 +351,7 @@ def milestone(firm_id: int, milestone_id: int):
     except versions.StaleRecord as exc:
         raise ApiError(409, str(exc)) from None
     except firm_service.FirmError as exc:
-        raise ApiError(getattr(exc, "http_status", 422), str(exc)) from None
+        raise ApiError(exc.status, str(exc)) from None
     return jsonify(_milestone(ms))
 
 

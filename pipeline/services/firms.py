@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -163,7 +164,9 @@ def _coerce_year(data: dict) -> dict:
         elif key in _INT_FIELDS:
             out[key] = None if value is None else int(value)
         else:
-            out[key] = to_decimal(value)
+            value = to_decimal(value)
+            # As the column stores it (two places), so an unchanged value compares and audits as unchanged.
+            out[key] = value.quantize(Decimal("0.01")) if value is not None else None
     return out
 
 

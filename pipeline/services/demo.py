@@ -209,6 +209,7 @@ def seed_demo(today: date, firms: int = 1450, seed: int = 42) -> SeedResult:
     town_logins, town_users = _seed_town_officers(towns)
     leader_logins, leader_users = _seed_responsibility(counties)
     _seed_splits(counties, towns, today)
+    _seed_history(today)
     firm_logins, firm_users = _seed_firm_users(counties)
     db.session.commit()
     total = db.session.scalar(select(func.count()).select_from(Firm))
@@ -325,6 +326,58 @@ def _seed_responsibility(counties: list[County]) -> tuple[list, int]:
             db.session.execute(update(Firm).where(Firm.id.in_(ids[::3])).values(leader_id=leader.id))
     db.session.flush()
     return logins, created
+
+
+def _seed_history(today: date) -> None:
+    """A stage history for demo firms that have none (issue 18: time in stage, stalled firms, 退库
+    suggestion): each firm reached its stage 5–400 days ago (from its credit code, deterministic),
+    after a stay at the stage before; a third of the 未通过 firms failed twice in a row."""
+    import zlib
+    from datetime import datetime, time, timedelta
+
+    from pipeline.models import StageChange
+    from pipeline.vocabulary import FUNNEL_STAGES
+
+    has = select(StageChange.firm_id).distinct()
+    firms = db.session.execute(
+        select(Firm.id, Firm.credit_code, Firm.stage).where(Firm.id.notin_(has)).order_by(Firm.id)
+    ).all()
+    noon = datetime.combine(today, time(2))  # 10:00 in Asia/Shanghai, stored as UTC
+    rows, moved = [], []
+    for fid, code, stage in firms:
+        h = zlib.crc32(code.encode())
+        at = noon - timedelta(days=5 + h % 396)
+        entered = at - timedelta(days=20 + (h >> 9) % 200)
+        order = list(FUNNEL_STAGES)
+        before = (
+            order[order.index(stage) - 1]
+            if stage in order[1:]
+            else ("applied" if stage == "failed" else None)
+        )
+        if stage == "failed" and h % 3 == 0:  # failed, tried again next year, failed again
+            first = at - timedelta(days=365)
+            rows += [
+                {"firm_id": fid, "from_stage": "applied", "to_stage": "failed", "at": first, "reason": "演示数据"},
+                {"firm_id": fid, "from_stage": "failed", "to_stage": "applied", "at": first + timedelta(days=200),
+                 "reason": "演示数据"},
+            ]  # fmt: skip
+        if before:
+            rows.append(
+                {"firm_id": fid, "from_stage": before, "to_stage": stage, "at": at, "reason": "演示数据"}
+            )
+        moved.append({"fid": fid, "at": at if before else entered, "entered": entered})
+    if rows:
+        db.session.execute(StageChange.__table__.insert(), rows)
+    if moved:
+        from sqlalchemy import bindparam, update
+
+        db.session.connection().execute(
+            update(Firm.__table__)
+            .where(Firm.__table__.c.id == bindparam("fid"))
+            .values(stage_changed_at=bindparam("at"), created_at=bindparam("entered")),
+            moved,
+        )
+    db.session.flush()
 
 
 def _shares(total: int, weights: list[int]) -> list[int]:

@@ -927,6 +927,7 @@ def by_town(scope: GoalScope, today: date, year: int) -> list[dict]:
             splits.get(TargetSplit.make_key(town_id=t.id)),
         )
         for t in towns
+        if t.kind != "unassigned" or t.id in figs  # the holding node only while it holds firms
     ]
 
 
@@ -1002,7 +1003,12 @@ def responsibility(scope: GoalScope, today: date) -> dict:
 
     zero = dict.fromkeys(GROUP_FIGURES, 0)
     return {
-        "officers": [row(u, officers) for u in people],
+        # an officer row for everyone who can answer for firms, except leaders who answer for none
+        "officers": [
+            row(u, officers)
+            for u in people
+            if officers.get(u.id, zero)["firms"] or not leaders.get(u.id, zero)["firms"]
+        ],
         # a leader row only for people who lead at least one firm (every officer may be a leader)
         "leaders": [row(u, leaders) for u in people if leaders.get(u.id, zero)["firms"]],
         "no_officer": officers.get(None, zero),

@@ -52,8 +52,3 @@ def floor():
     rows = conn.execute(SQL.format(p=p), (request.args.get("county", 1, type=int),)).fetchall()
     return TEMPLATE.render(rows=rows)
 
-
-@app.get("/count")  # bench_web.py's old baseline
-def count():
-    p, conn = _connect()
-    return {"firms": conn.execute("SELECT count(*) FROM firm").fetchone()[0]}

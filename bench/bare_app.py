@@ -51,4 +51,3 @@ def floor():
     p, conn = _connect()
     rows = conn.execute(SQL.format(p=p), (request.args.get("county", 1, type=int),)).fetchall()
     return TEMPLATE.render(rows=rows)
-

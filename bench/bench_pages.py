@@ -138,12 +138,12 @@ class Gunicorn:
 
 def login(base: str, username: str) -> dict:
     s = requests.Session()
-    page = s.get(f"{base}/login", timeout=30).text
+    page = s.get(f"{base}/login", timeout=300).text  # a loaded machine: workers may need a minute to start
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     resp = s.post(
         f"{base}/login",
         data={"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""},
-        timeout=30,
+        timeout=300,
     )
     if resp.status_code >= 400 or "/login" in resp.url:
         sys.exit(f"login as {username} failed ({resp.status_code})")

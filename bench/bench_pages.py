@@ -156,7 +156,6 @@ def measure(server: Gunicorn, urls: list[str], auth: dict, clients: int, total: 
     lat: list[float] = []
     errors = [0]
     counter = [0]
-    stop_at = time.perf_counter() + seconds
     headers = auth.get("headers") or {}
     cookies = auth.get("cookies") or {}
 
@@ -190,6 +189,7 @@ def measure(server: Gunicorn, urls: list[str], auth: dict, clients: int, total: 
             with lock:
                 (lat.append(dt) if ok else errors.__setitem__(0, errors[0] + 1))
 
+    stop_at = time.perf_counter() + seconds  # after the warm-up (a first dashboard may take longer)
     cpu0, t0 = server.cpu(), time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for t in threads:

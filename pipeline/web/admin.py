@@ -183,3 +183,40 @@ def unlock(user_id: int):
     accounts.unlock(current_user, user)
     flash(_("Account %(username)s unlocked.", username=user.username), "success")
     return redirect(url_for("admin.index"))
+
+
+@bp.route("/rewards", methods=["GET", "POST"])
+@admin_required
+def rewards():
+    """Issue 17: the reward amounts the roadmap PDF quotes, editable by the city admin."""
+    from flask import request
+
+    from pipeline.services import rewards as svc
+
+    items = svc.rewards()
+    seen = svc.version(items)
+    errors, status = [], 200
+    if request.method == "POST":
+        form = FlaskForm()
+        if not form.validate():
+            errors.append(_("The form has expired; reload the page and try again."))
+            status = 400
+        else:
+            amounts = [request.form.get(f"amount-{i}", "") for i in range(len(items))]
+            try:
+                changed = svc.save(current_user, amounts, request.form.get("version", ""))
+            except svc.RewardError as exc:
+                db.session.rollback()
+                errors.append(str(exc))
+                status = 409 if isinstance(exc, svc.StaleRewards) else 422
+                items = svc.rewards()
+                if status == 422:  # show what was typed, to correct it
+                    items = [{**r, "posted": a} for r, a in zip(items, amounts, strict=False)]
+                seen = svc.version(items)
+            else:
+                if changed:
+                    flash(_("Reward amounts saved; the next roadmap PDFs quote them."), "success")
+                else:
+                    flash(_("Nothing changed."), "info")
+                return redirect(url_for("admin.rewards"))
+    return render_template("admin/rewards.html", items=items, version=seen, errors=errors), status

@@ -391,3 +391,27 @@ def openapi():
     from pipeline.web.openapi import SPEC
 
     return jsonify(SPEC)
+
+
+# ------------------------------------------------------------------ issue 17: the readable API documentation
+
+# Swagger UI, vendored by the swagger-ui-bundle package (no CDN): only these files are served.
+DOCS_ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js")
+
+
+@bp.get("/docs")
+def docs():
+    """The OpenAPI document as a page (Swagger UI, served from our own origin under the CSP)."""
+    from flask import render_template
+
+    return render_template("api/docs.html")
+
+
+@bp.get("/docs/assets/<name>")
+def docs_asset(name: str):
+    from flask import abort, send_from_directory
+    from swagger_ui_bundle import swagger_ui_path
+
+    if name not in DOCS_ASSETS:
+        abort(404)
+    return send_from_directory(str(swagger_ui_path), name, max_age=86400)

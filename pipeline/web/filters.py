@@ -145,6 +145,7 @@ def register_filters(app: Flask) -> None:
         audit_changes=audit_changes,
         audit_value=audit_value,
         audit_label=audit_label,
+        field_labels=field_labels,
         diff_names=diff_names,
     )
 
@@ -214,6 +215,11 @@ def audit_label(entity: str, key: str) -> str:
     from pipeline.vocabulary import AUDIT_ENTITY_FIELDS, AUDIT_FIELDS
 
     return tl(AUDIT_ENTITY_FIELDS.get(entity, {}).get(key) or AUDIT_FIELDS.get(key) or key)
+
+
+def field_labels(entity: str, keys) -> list[str]:
+    """Field keys (e.g. a submission's accepted fields) as their labels in the UI language."""
+    return [audit_label(entity, k) for k in keys or ()]
 
 
 def audit_changes(entry, names: dict | None = None) -> list[tuple[str, str | None, str | None]]:

@@ -97,6 +97,13 @@ def test_partial_submission_accepted_changes_only_what_the_firm_changed(app, wor
     db.session.expire_all()
     sub = db.session.get(FigureSubmission, sub.id)
     assert sub.status == "partial" and sub.accepted_fields == ["rd_total"]
+    # the firm sees the decision with the field's label, never its key
+    portal = fresh(app, _client(app, world.firm_user), "get", "/portal/").get_data(as_text=True)
+    row = portal[portal.index('id="submissions"') :]
+    assert "部分采纳（研发费用（万元））" in row.replace(" (", "（").replace(")</td>", "）</td>") or (
+        "部分采纳" in row and "研发费用（万元）" in row
+    )
+    assert "rd_total" not in row
     assert db.session.scalar(
         select(Reminder.id).where(
             Reminder.rule == "submission_decision", Reminder.user_id == world.firm_user.id

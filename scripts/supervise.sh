@@ -13,6 +13,8 @@ trap stop TERM INT HUP
 while [ -z "$stopping" ]; do
   "$@" &
   child=$!
+  # a stop signal that arrived between the fork and the line above found no child to stop
+  [ -n "$stopping" ] && kill -TERM "$child" 2>/dev/null
   # `wait` returns early when a trapped signal arrives; wait again for the child to finish stopping
   rc=0
   while kill -0 "$child" 2>/dev/null; do wait "$child"; rc=$?; done

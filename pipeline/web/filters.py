@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -207,7 +208,18 @@ def audit_value(entity: str, key: str, value, names: dict | None = None) -> str:
     if table and value in table:
         label = table[value]
         return tl(label[0] if isinstance(label, tuple) else label)
-    return str(value)
+    return _plain_number(value)
+
+
+_NUMBER = re.compile(r"^-?\d+\.\d*0$")
+
+
+def _plain_number(value) -> str:
+    """A stored amount or headcount as typed: 123.40 → 123.4, 77.00 → 77 (two-place columns)."""
+    text = str(value)
+    if _NUMBER.match(text):
+        text = text.rstrip("0").rstrip(".")
+    return text
 
 
 def audit_label(entity: str, key: str) -> str:

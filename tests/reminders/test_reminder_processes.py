@@ -98,13 +98,21 @@ def _holder(engine) -> str:
 
 
 def _stop(proc) -> str:
+    """SIGTERM, then after 30 s SIGKILL to the process and its group (a child left holding the output
+    pipe would make ``communicate`` wait for ever)."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
     try:
         out, _ = proc.communicate(timeout=30)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        out, _ = proc.communicate()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            proc.kill()
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            out = ""
     return out or ""
 
 

@@ -154,6 +154,10 @@ for _ep in (
     "reminders.save_settings",
 ):
     POLICY[(_ep, "POST")] = "admin"
+POLICY[("admin.rewards", "GET")] = "admin"
+POLICY[("admin.rewards", "POST")] = "admin"
+POLICY[("api.docs", "GET")] = "public"
+POLICY[("api.docs_asset", "GET")] = "public"
 POLICY[("reminders.health", "GET")] = "admin"
 POLICY[("planning.index", "GET")] = "admin"
 
@@ -256,14 +260,17 @@ def _world(db) -> World:
 
 ABSENT = {"submission_id", "delivery_id", "schedule_id"}
 NOT_READY = {"reports.download"}  # the queued job has no file yet: 404 for an allowed role too
-ARG_FIXES = {("planning.lead_time", "kind"): "utility_model"}
+ARG_FIXES = {("planning.lead_time", "kind"): "utility_model", ("api.docs_asset", "name"): "swagger-ui.css"}
 
 
 def _url(app, endpoint, rule, world):
     from flask import url_for
 
     rule_obj = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and r.rule == rule)
-    values = {a: ARG_FIXES.get((endpoint, a), world.args[a]) for a in rule_obj.arguments}
+    values = {
+        a: ARG_FIXES[(endpoint, a)] if (endpoint, a) in ARG_FIXES else world.args[a]
+        for a in rule_obj.arguments
+    }
     with app.test_request_context():
         return url_for(endpoint, **values), bool(set(rule_obj.arguments) & ABSENT) or endpoint in NOT_READY
 

@@ -109,7 +109,8 @@ def test_firm_submits_officer_accepts_one_field_firm_sees_the_decision(browser, 
         page.goto(live["url"] + "/portal/#submissions")
         row = page.locator("#submissions tbody tr").first
         expect(row).to_contain_text("部分采纳")
-        expect(row).to_contain_text("sales")
+        expect(row).to_contain_text("销售收入")  # the accepted field by its label, never its key
+        expect(row).not_to_contain_text("sales")
         page.screenshot(path=str(SHOTS / "submission_firm_decision.png"), full_page=True)
         assert not errors, errors
     finally:

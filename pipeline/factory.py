@@ -279,6 +279,51 @@ def register_error_pages(app: Flask) -> None:
         if any("\x00" in v for v in values):
             abort(400)
 
+    app.before_request(refuse_out_of_range_ids)
+
+
+# Query parameters that name a row or a number the database compares with an integer column.
+INT_QUERY_PARAMS = frozenset(
+    {
+        "id",
+        "page",
+        "per_page",
+        "year",
+        "county",
+        "county_id",
+        "town",
+        "town_id",
+        "chain",
+        "chain_id",
+        "officer",
+        "officer_id",
+        "leader",
+        "leader_id",
+        "firm",
+        "firm_id",
+        "user",
+        "user_id",
+        "job",
+        "batch",
+    }
+)
+INT_MAX = 2**31 - 1
+
+
+def refuse_out_of_range_ids():
+    """An id, page or year in the query string beyond the columns' range (2^31 − 1) matches
+    nothing: 404, as for an id in the path, never an overflow in the database driver (500)."""
+    from flask import abort
+
+    if request.blueprint == "api":  # the API validates its own parameters: 422 naming the parameter
+        return None
+    for name in INT_QUERY_PARAMS.intersection(request.args):
+        for v in request.args.getlist(name):
+            digits = v.strip().lstrip("+-")
+            if digits.isdigit() and len(digits) > 9 and int(digits) > INT_MAX:
+                abort(404)
+    return None
+
 
 def register_commands(app: Flask) -> None:
     from pipeline.cli import register_commands as register

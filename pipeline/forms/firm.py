@@ -23,7 +23,7 @@ from pipeline import uscc
 from pipeline.criteria import is_valid_domain
 from pipeline.i18n import ltl
 from pipeline.messages import credit_code_reason
-from pipeline.models.firm import NOTES_MAX_CHARS, RD_PIECES
+from pipeline.models.firm import NOTES_MAX_CHARS, RD_PIECES, FiscalYear
 from pipeline.text import InvisibleCharacter, clean_name
 from pipeline.vocabulary import (
     CONVERSION_FORMS,
@@ -209,20 +209,7 @@ class YearForm(FlaskForm):
     is_estimate = BooleanField(_l("Estimate (year not yet closed)"))
     version = HiddenField()  # the year's version the edit form was filled from (issue 11)
 
-    FIELDS = (
-        "sales",
-        "total_income",
-        "hightech_income",
-        "rd_total",
-        "rd_domestic",
-        "rd_deductible",
-        "net_assets",
-        "total_assets",
-        "total_cost",
-        "staff",
-        "tech_staff",
-        "tech_staff_tsme",
-    )
+    FIELDS = FiscalYear.FIELDS  # the year's figure columns: one list, the model's
 
     def validate_hightech_income(self, field):
         income = self.total_income.data if self.total_income.data is not None else self.sales.data

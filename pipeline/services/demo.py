@@ -666,54 +666,75 @@ def _demo_annual_reports(seed: int, firm_rows: list, ids: dict, today: date) -> 
     return out
 
 
-def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: float) -> dict:  # noqa: C901 (to split: issue 13)
-    """One firm's stage, certificate, figures, IP, conversions and evidence, all coherent."""
+# How far along a firm of each stage is (0..1): it drives every figure, so stages look like stages.
+_QUALITY_RANGE = {
+    "candidate": (0.15, 0.6),
+    "pool": (0.3, 0.8),
+    "coaching": (0.45, 0.95),
+    "to_apply": (0.7, 1.0),
+    "applied": (0.75, 1.0),
+    "failed": (0.4, 0.8),
+    "exited": (0.1, 0.5),
+    "certified": (0.78, 1.0),
+}
+# The stages of a firm that is not certified, and how often each is drawn.
+_UNCERTIFIED_STAGES = (
+    ["candidate", "pool", "coaching", "to_apply", "applied", "failed", "exited"],
+    [18, 28, 24, 12, 6, 6, 6],
+)
+# IP kind → (days from filing to grant, number prefix).
+_IP_KINDS = {
+    "invention_patent": (540, "ZL"),
+    "utility_model": (300, "ZL"),
+    "software_copyright": (60, "软著登字第"),
+}
+
+
+def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: float) -> dict:
+    """One firm's stage, certificate, figures, IP, conversions and evidence, all coherent.
+
+    Each step draws from ``rng`` in a fixed order: the same seed gives the same firm.
+    """
     certified = rng.random() < hnte_share
-    young = not certified and rng.random() < 0.08
-    if young:
-        registered = today - timedelta(days=rng.randint(120, 700))
-    else:
-        registered = date(today.year - rng.randint(3, 18), rng.randint(1, 12), rng.randint(1, 28))
-    if certified:
-        stage = "certified"
-    else:
-        stage = rng.choices(
-            ["candidate", "pool", "coaching", "to_apply", "applied", "failed", "exited"],
-            [18, 28, 24, 12, 6, 6, 6],
-        )[0]
-    # How far along the firm is (0..1): it drives every figure below, so stages look like stages.
-    lo, hi = {
-        "candidate": (0.15, 0.6),
-        "pool": (0.3, 0.8),
-        "coaching": (0.45, 0.95),
-        "to_apply": (0.7, 1.0),
-        "applied": (0.75, 1.0),
-        "failed": (0.4, 0.8),
-        "exited": (0.1, 0.5),
-        "certified": (0.78, 1.0),
-    }[stage]
-    quality = rng.uniform(lo, hi)
+    registered = _registered_on(rng, today, certified)
+    stage = "certified" if certified else rng.choices(*_UNCERTIFIED_STAGES)[0]
+    quality = rng.uniform(*_QUALITY_RANGE[stage])
+    firm = _firm_fields(rng, today, registered, stage, quality)
+    first_year = max(registered.year, today.year - 3)
+    return {
+        "firm": firm,
+        "years": _fiscal_years(rng, today, registered, first_year, quality),
+        "ip": _ip_portfolio(rng, fake, today, quality, firm.get("hnte_cert_date")),
+        "conversions": _conversions(rng, fake, today, first_year, quality),
+        "evidence": _evidence(rng, today, quality),
+        "incidents": _incidents(rng, today),
+    }
 
-    def grade() -> str:
-        return "ABCDE"[min(4, max(0, int((1 - quality) * 4 + rng.uniform(-0.6, 0.9))))]
 
+def _registered_on(rng: random.Random, today: date, certified: bool) -> date:
+    """A few uncertified firms are young (4 months to 2 years); the others 3 to 18 years old."""
+    if not certified and rng.random() < 0.08:
+        return today - timedelta(days=rng.randint(120, 700))
+    return date(today.year - rng.randint(3, 18), rng.randint(1, 12), rng.randint(1, 28))
+
+
+def _grade(rng: random.Random, quality: float) -> str:
+    return "ABCDE"[min(4, max(0, int((1 - quality) * 4 + rng.uniform(-0.6, 0.9))))]
+
+
+def _firm_fields(rng: random.Random, today: date, registered: date, stage: str, quality: float) -> dict:
+    """The firm row's own fields: grades, certificate or pool level, tech-SME registration."""
+    certified = stage == "certified"
     firm: dict = {
         "registered_on": registered,
         "pool_level": None,
-        "grade_advancement": grade(),
-        "grade_core_support": grade(),
+        "grade_advancement": _grade(rng, quality),
+        "grade_core_support": _grade(rng, quality),
         "standards": rng.random() < 0.05 + 0.15 * quality,
         "stage": stage,
     }
     if certified:
-        # Certificates issued Nov–Dec of one of the last three years; a few lapsed ones too.
-        cert_year = today.year - rng.choice((1, 1, 2, 2, 3, 3, 4))
-        cert_date = date(cert_year, rng.choice((11, 12)), rng.randint(1, 28))
-        firm.update(
-            hnte_cert_date=cert_date,
-            hnte_cert_expiry=date(cert_date.year + 3, cert_date.month, cert_date.day) - timedelta(days=1),
-            hnte_cert_no=f"GR{cert_year}32{rng.randint(0, 999999):06d}",
-        )
+        firm.update(_certificate(rng, today))
     elif stage != "candidate":
         firm["pool_level"] = rng.choice(("city", "city", "province"))
     if rng.random() < 0.4 + 0.6 * quality or certified:
@@ -723,112 +744,168 @@ def _firm_profile(rng: random.Random, fake: Faker, today: date, hnte_share: floa
         )
     if rng.random() < 0.03:
         firm["tech_domain"] = None  # not classified yet: shows up as incomplete data
-    # Figures: closed years up to last year, plus this year's expectations.
+    return firm
+
+
+def _certificate(rng: random.Random, today: date) -> dict:
+    """Issued Nov–Dec of one of the last four years (a few have lapsed), valid three years."""
+    cert_year = today.year - rng.choice((1, 1, 2, 2, 3, 3, 4))
+    cert_date = date(cert_year, rng.choice((11, 12)), rng.randint(1, 28))
+    return dict(
+        hnte_cert_date=cert_date,
+        hnte_cert_expiry=date(cert_date.year + 3, cert_date.month, cert_date.day) - timedelta(days=1),
+        hnte_cert_no=f"GR{cert_year}32{rng.randint(0, 999999):06d}",
+    )
+
+
+@dataclass(frozen=True)
+class _Trend:
+    """A firm's figures over the years: first-year sales, growth and the ratios around them."""
+
+    base_sales: float
+    growth: float
+    staff0: int
+    rd_ratio: float
+    tech_ratio: float
+    ht_share_base: float
+
+
+def _trend(rng: random.Random, quality: float) -> _Trend:
     base_sales = rng.lognormvariate(7.6, 1.0)  # median ≈ 2000 万元
     growth = rng.uniform(-0.04, 0.06) + 0.36 * quality * rng.uniform(0.5, 1.15)
-    staff0 = max(8, int(base_sales / rng.uniform(40, 120)))
-    rd_ratio = max(0.005, 0.02 + 0.05 * quality + rng.gauss(0, 0.012))
-    tech_ratio = max(0.02, 0.05 + 0.2 * quality + rng.uniform(-0.04, 0.08))
-    ht_share_base = 0.4 + 0.45 * quality
-    years = []
-    first_year = max(registered.year, today.year - 3)
+    return _Trend(
+        base_sales=base_sales,
+        growth=growth,
+        staff0=max(8, int(base_sales / rng.uniform(40, 120))),
+        rd_ratio=max(0.005, 0.02 + 0.05 * quality + rng.gauss(0, 0.012)),
+        tech_ratio=max(0.02, 0.05 + 0.2 * quality + rng.uniform(-0.04, 0.08)),
+        ht_share_base=0.4 + 0.45 * quality,
+    )
+
+
+def _fiscal_years(rng: random.Random, today: date, registered: date, first_year: int, quality: float) -> list:
+    """Closed years up to last year, plus this year's expectations (a few firms miss last year)."""
+    trend = _trend(rng, quality)
     missing_last = rng.random() < 0.04  # stale: last year not reported yet
-    for y in range(first_year, today.year + 1):
-        if y == today.year - 1 and missing_last:
-            continue
-        k = y - first_year
-        sales = base_sales * (1 + growth) ** k * rng.uniform(0.95, 1.05)
-        if y == registered.year:
-            sales *= (12 - registered.month + 1) / 12
-        rd = sales * rd_ratio * rng.uniform(0.9, 1.1)
-        staff = int(staff0 * (1 + growth / 2) ** k) + rng.randint(0, 3)
-        tech = max(1, round(staff * tech_ratio * rng.uniform(0.9, 1.1)))
-        total_assets = sales * rng.uniform(0.8, 1.6)
-        net_assets = total_assets * rng.uniform(0.3, 0.5) * (1 + growth) ** k
-        total_income = sales * rng.uniform(1.0, 1.03)
-        ht_share = min(0.98, ht_share_base + rng.uniform(-0.08, 0.08))
-        years.append(
-            dict(
-                year=y,
-                sales=_money(sales),
-                total_income=_money(total_income),
-                hightech_income=_money(total_income * ht_share),
-                rd_total=_money(rd),
-                rd_domestic=_money(rd * rng.choice((1, 1, 1, 0.95, 0.8, 0.55))),
-                rd_deductible=_money(rd * 0.93),
-                net_assets=_money(net_assets),
-                total_assets=_money(total_assets),
-                total_cost=_money(sales * rng.uniform(0.75, 0.98)),
-                staff=staff,
-                tech_staff=min(tech, staff),
-                tech_staff_tsme=None,
-                is_estimate=(y == today.year),
-            )
-        )
-    # IP portfolio.
-    ip = []
-    n_inv = rng.choices((0, 1, 2, 3), (70 - 50 * quality, 20, 10 + 10 * quality, 5 + 15 * quality))[0]
-    n_um = rng.choices((0, 1, 2, 3, 5, 8), (20, 20, 20, 15, 15, 10))[0]
-    n_sc = rng.choices((0, 1, 2, 4), (40, 25, 20, 15))[0]
-    for kind, count in (("invention_patent", n_inv), ("utility_model", n_um), ("software_copyright", n_sc)):
-        for _ in range(count):
-            filed = today - timedelta(days=rng.randint(60, 2200))
-            lead = {"invention_patent": 540, "utility_model": 300, "software_copyright": 60}[kind]
-            granted_on = filed + timedelta(days=int(lead * rng.uniform(0.7, 1.3)))
-            granted = granted_on <= today
-            prefix = {"invention_patent": "ZL", "utility_model": "ZL", "software_copyright": "软著登字第"}[
-                kind
-            ]
-            ip.append(
-                dict(
-                    kind=kind,
-                    title=f"一种{fake.word()}{rng.choice(('装置', '方法', '系统', '工艺', '平台'))}",
-                    number=f"{prefix}{filed.year}{rng.randint(10 ** 7, 10 ** 8 - 1)}",
-                    status="granted" if granted else "filed",
-                    filed_on=filed,
-                    granted_on=granted_on if granted else None,
-                    acquired="own" if rng.random() < 0.85 else "transferred",
-                    core=rng.random() < 0.8,
-                    related=True,
-                    used_in_application=(
-                        f"{firm['hnte_cert_date'].year}-1"
-                        if certified and kind != "invention_patent" and rng.random() < 0.5
-                        else None
-                    ),
-                )
-            )
-    conversions = []
+    return [
+        _fiscal_year(rng, today, registered, trend, y, y - first_year)
+        for y in range(first_year, today.year + 1)
+        if not (y == today.year - 1 and missing_last)
+    ]
+
+
+def _fiscal_year(rng: random.Random, today: date, registered: date, trend: _Trend, y: int, k: int) -> dict:
+    """Year ``y``, the ``k``-th since the first reported one."""
+    growth = trend.growth
+    sales = trend.base_sales * (1 + growth) ** k * rng.uniform(0.95, 1.05)
+    if y == registered.year:
+        sales *= (12 - registered.month + 1) / 12
+    rd = sales * trend.rd_ratio * rng.uniform(0.9, 1.1)
+    staff = int(trend.staff0 * (1 + growth / 2) ** k) + rng.randint(0, 3)
+    tech = max(1, round(staff * trend.tech_ratio * rng.uniform(0.9, 1.1)))
+    total_assets = sales * rng.uniform(0.8, 1.6)
+    net_assets = total_assets * rng.uniform(0.3, 0.5) * (1 + growth) ** k
+    total_income = sales * rng.uniform(1.0, 1.03)
+    ht_share = min(0.98, trend.ht_share_base + rng.uniform(-0.08, 0.08))
+    return dict(
+        year=y,
+        sales=_money(sales),
+        total_income=_money(total_income),
+        hightech_income=_money(total_income * ht_share),
+        rd_total=_money(rd),
+        rd_domestic=_money(rd * rng.choice((1, 1, 1, 0.95, 0.8, 0.55))),
+        rd_deductible=_money(rd * 0.93),
+        net_assets=_money(net_assets),
+        total_assets=_money(total_assets),
+        total_cost=_money(sales * rng.uniform(0.75, 0.98)),
+        staff=staff,
+        tech_staff=min(tech, staff),
+        tech_staff_tsme=None,
+        is_estimate=(y == today.year),
+    )
+
+
+def _ip_counts(rng: random.Random, quality: float) -> dict[str, int]:
+    """How many of each IP kind (better firms hold more invention patents)."""
+    return {
+        "invention_patent": rng.choices(
+            (0, 1, 2, 3), (70 - 50 * quality, 20, 10 + 10 * quality, 5 + 15 * quality)
+        )[0],
+        "utility_model": rng.choices((0, 1, 2, 3, 5, 8), (20, 20, 20, 15, 15, 10))[0],
+        "software_copyright": rng.choices((0, 1, 2, 4), (40, 25, 20, 15))[0],
+    }
+
+
+def _ip_portfolio(
+    rng: random.Random, fake: Faker, today: date, quality: float, cert_date: date | None
+) -> list[dict]:
+    return [
+        _ip_asset(rng, fake, today, kind, cert_date)
+        for kind, count in _ip_counts(rng, quality).items()
+        for _ in range(count)
+    ]
+
+
+def _ip_asset(rng: random.Random, fake: Faker, today: date, kind: str, cert_date: date | None) -> dict:
+    """One IP asset filed in the last six years; a certified firm used some of its non-invention IP."""
+    lead, prefix = _IP_KINDS[kind]
+    filed = today - timedelta(days=rng.randint(60, 2200))
+    granted_on = filed + timedelta(days=int(lead * rng.uniform(0.7, 1.3)))
+    granted = granted_on <= today
+    return dict(
+        kind=kind,
+        title=f"一种{fake.word()}{rng.choice(('装置', '方法', '系统', '工艺', '平台'))}",
+        number=f"{prefix}{filed.year}{rng.randint(10 ** 7, 10 ** 8 - 1)}",
+        status="granted" if granted else "filed",
+        filed_on=filed,
+        granted_on=granted_on if granted else None,
+        acquired="own" if rng.random() < 0.85 else "transferred",
+        core=rng.random() < 0.8,
+        related=True,
+        used_in_application=(
+            f"{cert_date.year}-1"
+            if cert_date is not None and kind != "invention_patent" and rng.random() < 0.5
+            else None
+        ),
+    )
+
+
+def _conversions(rng: random.Random, fake: Faker, today: date, first_year: int, quality: float) -> list[dict]:
+    """About 5 conversions a year for the best firms; this year's so far."""
     per_year = max(0.0, 5.6 * quality * rng.uniform(0.75, 1.2) - 0.4)
+    out = []
     for y in range(first_year, today.year + 1):
         share = 1.0 if y < today.year else (today.timetuple().tm_yday / 366)  # this year: so far
         for j in range(int(per_year * share + rng.random())):
-            conversions.append(
+            out.append(
                 dict(
                     year=y,
                     title=f"{fake.word()}成果转化项目{j + 1}",
                     form=rng.choice(("own", "own", "transfer", "license", "joint")),
                 )
             )
-    evidence = []
+    return out
+
+
+def _evidence(rng: random.Random, today: date, quality: float) -> list[dict]:
+    """The R&D-management pieces a firm can show (better firms show more)."""
+    out = []
     for piece in PIECES:
         if rng.random() < 0.1 + 0.95 * quality:
-            evidence.append(
+            out.append(
                 dict(piece=piece, present=True, dated=today - timedelta(days=rng.randint(30, 900)), note=None)
             )
-    incidents = []
-    if rng.random() < 0.02:
-        incidents.append(
-            dict(
-                occurred_on=today - timedelta(days=rng.randint(10, 500)),
-                kind=rng.choice(("safety", "quality", "environment")),
-                description="演示数据：事故记录",
-            )
+    return out
+
+
+def _incidents(rng: random.Random, today: date) -> list[dict]:
+    """One firm in fifty has had an incident."""
+    if rng.random() >= 0.02:
+        return []
+    return [
+        dict(
+            occurred_on=today - timedelta(days=rng.randint(10, 500)),
+            kind=rng.choice(("safety", "quality", "environment")),
+            description="演示数据：事故记录",
         )
-    return {
-        "firm": firm,
-        "years": years,
-        "ip": ip,
-        "conversions": conversions,
-        "evidence": evidence,
-        "incidents": incidents,
-    }
+    ]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -216,12 +217,19 @@ def version_stamp(version: int, exported_at: datetime) -> str:
     return f"{int(version or 1)}@{exported_at:%Y-%m-%dT%H:%M:%S}Z"
 
 
-def parse_stamp(value) -> tuple[int, datetime] | None:
-    """``(version, exported_at)`` of a stamp cell; None when blank or not a stamp (e.g. edited)."""
+class Stamp(NamedTuple):
+    """A row's export stamp: the firm version it was exported from, and when (UTC)."""
+
+    version: int
+    exported_at: datetime
+
+
+def parse_stamp(value) -> Stamp | None:
+    """The stamp of a stamp cell; None when blank or not a stamp (e.g. edited)."""
     m = _STAMP.match(str(value)) if value is not None else None
     if not m:
         return None
-    return int(m[1]), datetime.strptime(m[2], "%Y-%m-%dT%H:%M:%S")
+    return Stamp(int(m[1]), datetime.strptime(m[2], "%Y-%m-%dT%H:%M:%S"))
 
 
 YEAR_SPAN = 3  # the yearly figures of the last three fiscal years, read-only

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -26,7 +27,7 @@ from pipeline.services.audit import record, snapshot
 from pipeline.services.exports import _DANGEROUS, COLUMNS, VERSION_HEADER, is_readonly_header, parse_stamp
 from pipeline.services.scope import can_see_county, can_see_town, town_node
 from pipeline.text import InvisibleCharacter, clean_name
-from pipeline.vocabulary import POOL_LEVELS, STAGES
+from pipeline.vocabulary import FIRM_FIELDS, POOL_LEVELS, STAGES
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
@@ -165,19 +166,25 @@ def _date(value) -> date:
         raise ValueError(gettext("“%(text)s” is not a valid date", text=_text(value)))
 
 
-def check(  # noqa: C901 (to split: issue 13)
-    user: User, data: bytes, filename: str = "", update_only: bool = False
-) -> ImportResult:
-    """Read and validate; returns the normalised rows (with what each would do) or the errors.
+@dataclass(frozen=True)
+class _Sheet:
+    """The sheet's data rows (from Excel row 2) and where each known column stands."""
 
-    Issue 11: a row of an export whose firm changed after the export is a ``conflict`` (see
-    ``_conflicts``); with ``update_only`` a row for a firm not in the pool is ``skip_new``.
-    """
-    rows = read_sheet(data, filename)
+    rows: list[list]
+    index: dict[str, int]  # header → column position
+    stamp_at: int | None  # the export's version-stamp column, if the file has it
+
+    def cell(self, raw: list, col):
+        i = self.index.get(col.header)
+        return raw[i] if i is not None and i < len(raw) else None
+
+
+def _sheet(rows: list[list]) -> _Sheet:
+    """Row 1's headers checked (required present, none unknown or repeated) and at least one data row."""
     if not rows:
         raise ImportRefused(gettext("The sheet is empty: row 1 must hold the headers"))
     headers = [(_text(h) or "") for h in rows[0]]
-    by_header = {c.header: c for c in COLUMNS}
+    known = {c.header for c in COLUMNS}
     missing = [c.header for c in COLUMNS if c.required and c.header not in headers]
     if missing:
         raise ImportRefused(
@@ -186,7 +193,7 @@ def check(  # noqa: C901 (to split: issue 13)
                 columns=gettext(", ").join(missing),
             )
         )
-    unknown = [h for h in headers if h and h not in by_header and not is_readonly_header(h)]
+    unknown = [h for h in headers if h and h not in known and not is_readonly_header(h)]
     if unknown:
         raise ImportRefused(
             gettext(
@@ -197,200 +204,280 @@ def check(  # noqa: C901 (to split: issue 13)
     dupes = {h for h in headers if h and headers.count(h) > 1}
     if dupes:
         raise ImportRefused(gettext("Repeated columns: %(columns)s", columns=gettext(", ").join(dupes)))
-    index = {h: i for i, h in enumerate(headers) if h in by_header}
-    stamp_at = headers.index(VERSION_HEADER) if VERSION_HEADER in headers else None
     if len(rows) < 2:
         raise ImportRefused(gettext("No data rows: enter the firms from row 2 on"))
+    return _Sheet(
+        rows=rows[1:],
+        index={h: i for i, h in enumerate(headers) if h in known},
+        stamp_at=headers.index(VERSION_HEADER) if VERSION_HEADER in headers else None,
+    )
 
+
+@dataclass
+class _Reading:
+    """What reading the rows needs: the user's place, the name lookups, the codes seen so far."""
+
+    user: User
+    own_town: object  # the town officer's town node, else None
+    towns: dict
+    county_by: dict[str, County]  # by name and by division code
+    stage_by: dict[str, str]  # by label and by key
+    level_by: dict[str, str]
+    seen: dict[str, int] = field(default_factory=dict)  # credit code → the first row that has it
+
+
+def _reading(user: User) -> _Reading:
     from pipeline.services.departments import town_lookup
 
-    towns = town_lookup()
-    own_town = town_node(user)
     counties = list(db.session.scalars(select(County)))
-    county_by = {c.name: c for c in counties} | {c.code: c for c in counties}
-    stage_by = {v: k for k, v in STAGES.items()} | {k: k for k in STAGES}
-    level_by = {v: k for k, v in POOL_LEVELS.items()} | {k: k for k in POOL_LEVELS}
+    return _Reading(
+        user=user,
+        own_town=town_node(user),
+        towns=town_lookup(),
+        county_by={c.name: c for c in counties} | {c.code: c for c in counties},
+        stage_by={v: k for k, v in STAGES.items()} | {k: k for k in STAGES},
+        level_by={v: k for k, v in POOL_LEVELS.items()} | {k: k for k in POOL_LEVELS},
+    )
 
-    result = ImportResult()
-    seen: dict[str, int] = {}
+
+# One reader a cell: (reading, row number, column, text, raw value) → the values it sets; a ValueError
+# (or CreditCodeError) is the cell's error.
+def _cell_credit_code(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    code = uscc.validate(text)
+    if code in ctx.seen:
+        raise ValueError(gettext("Same unified social credit code as row %(row)s", row=ctx.seen[code]))
+    ctx.seen[code] = n
+    return {col.key: code}
+
+
+def _cell_county(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    county = ctx.county_by.get(text)
+    if county is None:
+        raise ValueError(gettext("There is no county named “%(name)s”", name=text))
+    own_town = ctx.own_town
+    if not (
+        can_see_county(ctx.user, county.id) or (own_town is not None and county.id == own_town.county_id)
+    ):
+        raise ValueError(gettext("“%(name)s” is outside your jurisdiction", name=county.name))
+    return {"county_id": county.id}
+
+
+class ReportCell(NamedTuple):
+    """Issue 16: the 本年度高企年报 cell read: submitted or not, and on which day."""
+
+    submitted: bool
+    on: date | None
+
+
+def _cell_annual_report(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    from pipeline.services.exports import ANNUAL_REPORT_NOT_SUBMITTED
+
+    if text == ANNUAL_REPORT_NOT_SUBMITTED:
+        return {col.key: ReportCell(False, None)}
+    return {col.key: ReportCell(True, _date(value))}
+
+
+def _cell_town(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    return {"_town": text}  # resolved by _resolve_town, once the row's county is known
+
+
+def _cell_date(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    return {col.key: _date(value)}
+
+
+def _cell_stage(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    if text not in ctx.stage_by:
+        raise ValueError(
+            gettext(
+                "“%(text)s” is not a valid stage; use one of: %(choices)s",
+                text=text,
+                choices=gettext(", ").join(map(tl, STAGES.values())),
+            )
+        )
+    return {col.key: ctx.stage_by[text]}
+
+
+def _cell_level(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    if text not in ctx.level_by:
+        raise ValueError(
+            gettext(
+                "“%(text)s” is not a valid pool level; use one of: %(choices)s",
+                text=text,
+                choices=gettext(", ").join(map(tl, POOL_LEVELS.values())),
+            )
+        )
+    return {col.key: ctx.level_by[text]}
+
+
+def _cell_tech_domain(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    if not is_valid_domain(text):
+        raise ValueError(gettext("“%(code)s” is not a code in the high-tech field catalogue", code=text))
+    return {col.key: text}
+
+
+def _cell_email(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    if not _EMAIL.match(text):
+        raise ValueError(gettext("“%(text)s” is not a valid e-mail address", text=text))
+    return {col.key: text}
+
+
+def _cell_text(ctx: _Reading, n: int, col, text: str, value) -> dict:
+    limit = Firm.__table__.c[col.key].type.length or TEXT_LIMITS.get(col.key)
+    if limit and len(text) > limit:
+        raise ValueError(gettext("More than %(n)s characters", n=limit))
+    return {col.key: clean_imported_name(text) if col.key in NAME_KEYS else text}
+
+
+_CELL_BY_KEY = {
+    "credit_code": _cell_credit_code,
+    "tech_domain": _cell_tech_domain,
+    "contact_email": _cell_email,
+}
+_CELL_BY_KIND = {
+    "county": _cell_county,
+    "annual_report": _cell_annual_report,
+    "town": _cell_town,
+    "date": _cell_date,
+    "stage": _cell_stage,
+    "level": _cell_level,
+}
+
+
+def _cell_reader(col):
+    return _CELL_BY_KEY.get(col.key) or _CELL_BY_KIND.get(col.kind, _cell_text)
+
+
+def _read_row(ctx: _Reading, sheet: _Sheet, n: int, raw: list, err) -> dict:
+    """Excel row ``n`` as field values; each bad cell is an error naming the row and the column."""
+    values: dict = {}
+    for col in COLUMNS:
+        value = sheet.cell(raw, col)
+        text = _text(value)
+        if text is None:
+            if col.required:
+                err(RowError(n, col.header, gettext("%(column)s is required", column=tl(col.header))))
+            else:
+                values[col.key] = None
+            continue
+        try:
+            values.update(_cell_reader(col)(ctx, n, col, text, value))
+        except uscc.CreditCodeError as exc:
+            err(RowError(n, col.header, credit_code_reason(exc)))
+        except ValueError as exc:
+            err(RowError(n, col.header, str(exc)))
+    if sheet.stamp_at is not None and sheet.stamp_at < len(raw):
+        values["_stamp"] = parse_stamp(raw[sheet.stamp_at])
+    _resolve_town(ctx.user, n, values, ctx.towns, ctx.own_town, err)
+    issued, expiry = values.get("hnte_cert_date"), values.get("hnte_cert_expiry")
+    if issued and expiry and expiry <= issued:
+        err(
+            RowError(
+                n,
+                FIRM_FIELDS["hnte_cert_expiry"],
+                gettext("The certificate expiry date must be after the issue date"),
+            )
+        )
+    return values
+
+
+def _read_rows(ctx: _Reading, sheet: _Sheet, result: ImportResult) -> list[tuple[int, dict]]:
+    """``(Excel row number, values)`` of every row that is not blank."""
     parsed = []
-    for n, raw in enumerate(rows[1:], start=2):
+    for n, raw in enumerate(sheet.rows, start=2):
         if all(_text(v) is None for v in raw):
             continue
-        values: dict = {}
-        err = result.errors.append
+        parsed.append((n, _read_row(ctx, sheet, n, raw, result.errors.append)))
+    return parsed
 
-        def cell(col, raw=raw):
-            i = index.get(col.header)
-            return raw[i] if i is not None and i < len(raw) else None
 
-        for col in COLUMNS:
-            v = cell(col)
-            text = _text(v)
-            if col.required and text is None:
-                err(RowError(n, col.header, gettext("%(column)s is required", column=tl(col.header))))
-                continue
-            if text is None:
-                values[col.key] = None
-                continue
-            try:
-                if col.key == "credit_code":
-                    code = uscc.validate(text)
-                    if code in seen:
-                        raise ValueError(
-                            gettext("Same unified social credit code as row %(row)s", row=seen[code])
-                        )
-                    seen[code] = n
-                    values[col.key] = code
-                elif col.kind == "county":
-                    county = county_by.get(text)
-                    if county is None:
-                        raise ValueError(gettext("There is no county named “%(name)s”", name=text))
-                    if not (
-                        can_see_county(user, county.id)
-                        or (own_town is not None and county.id == own_town.county_id)
-                    ):
-                        raise ValueError(gettext("“%(name)s” is outside your jurisdiction", name=county.name))
-                    values["county_id"] = county.id
-                elif col.kind == "annual_report":  # issue 16: this year's 年报, "未报" or a date
-                    from pipeline.services.exports import ANNUAL_REPORT_NOT_SUBMITTED
-
-                    values[col.key] = (
-                        (False, None) if text == ANNUAL_REPORT_NOT_SUBMITTED else (True, _date(v))
-                    )
-                elif col.kind == "town":
-                    values["_town"] = text  # resolved below, once the row's county is known
-                elif col.kind == "date":
-                    values[col.key] = _date(v)
-                elif col.kind == "stage":
-                    if text not in stage_by:
-                        raise ValueError(
-                            gettext(
-                                "“%(text)s” is not a valid stage; use one of: %(choices)s",
-                                text=text,
-                                choices=gettext(", ").join(map(tl, STAGES.values())),
-                            )
-                        )
-                    values[col.key] = stage_by[text]
-                elif col.kind == "level":
-                    if text not in level_by:
-                        raise ValueError(
-                            gettext(
-                                "“%(text)s” is not a valid pool level; use one of: %(choices)s",
-                                text=text,
-                                choices=gettext(", ").join(map(tl, POOL_LEVELS.values())),
-                            )
-                        )
-                    values[col.key] = level_by[text]
-                elif col.key == "tech_domain":
-                    if not is_valid_domain(text):
-                        raise ValueError(
-                            gettext("“%(code)s” is not a code in the high-tech field catalogue", code=text)
-                        )
-                    values[col.key] = text
-                elif col.key == "contact_email":
-                    if not _EMAIL.match(text):
-                        raise ValueError(gettext("“%(text)s” is not a valid e-mail address", text=text))
-                    values[col.key] = text
-                else:
-                    limit = Firm.__table__.c[col.key].type.length or TEXT_LIMITS.get(col.key)
-                    if limit and len(text) > limit:
-                        raise ValueError(gettext("More than %(n)s characters", n=limit))
-                    values[col.key] = clean_imported_name(text) if col.key in NAME_KEYS else text
-            except uscc.CreditCodeError as exc:
-                err(RowError(n, col.header, credit_code_reason(exc)))
-            except ValueError as exc:
-                err(RowError(n, col.header, str(exc)))
-        if stamp_at is not None and stamp_at < len(raw):
-            values["_stamp"] = parse_stamp(raw[stamp_at])
-        _resolve_town(user, n, values, towns, own_town, err)
-        if (
-            values.get("hnte_cert_date")
-            and values.get("hnte_cert_expiry")
-            and values["hnte_cert_expiry"] <= values["hnte_cert_date"]
-        ):
-            err(
-                RowError(n, "证书到期日", gettext("The certificate expiry date must be after the issue date"))
-            )
-        parsed.append((n, values))
-
-    codes = [v["credit_code"] for _, v in parsed if v.get("credit_code")]
+def _existing_firms(codes: list[str]) -> dict[str, Firm]:
+    """The pool's firms with these credit codes (in chunks of 1000: the drivers' parameter limits)."""
     existing: dict[str, Firm] = {}
     for start in range(0, len(codes), 1000):
         for f in db.session.scalars(select(Firm).where(Firm.credit_code.in_(codes[start : start + 1000]))):
             existing[f.credit_code] = f
+    return existing
+
+
+def _outside_scope(user: User, firm: Firm | None, own_town) -> str | None:
+    """Why the user may not change this existing firm (another town or county), or None."""
+    if firm is None:
+        return None
+    if own_town is not None:
+        same_town = (
+            firm.county_id == own_town.county_id
+            and firm.town_id is not None
+            and can_see_town(user, db.session.get(type(own_town), firm.town_id))
+        )
+        return None if same_town else gettext("This firm belongs to another town; you cannot change it")
+    if not can_see_county(user, firm.county_id):
+        return gettext("This firm belongs to another county; you cannot change it")
+    return None
+
+
+def _plan_update(firm: Firm, values: dict, report_change: bool, result: ImportResult) -> None:
+    """What the row would change on an existing firm: ``update``, ``same`` or ``conflict`` (issue 11)."""
+    before = snapshot(firm, FIELDS)
+    after = {
+        **before,
+        **{k: v for k, v in values.items() if k in FIELDS and not (k in ("stage", "town_id") and v is None)},
+    }
+    after = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in after.items()}
+    changed = [k for k in FIELDS if before.get(k) != after.get(k)]
+    # issue 17: the preview shows each change as old → new (the page labels them)
+    values["_diff"] = [(k, before.get(k), after.get(k)) for k in changed]
+    if report_change:
+        changed.append("annual_report")
+        values["_diff"].append(("annual_report", None, values.get("annual_report")))
+    values["_action"] = "update" if changed else "same"
+    values["_changed"] = changed
+    conflicts = _conflicts(firm, values, before, after, result) if changed else None
+    if conflicts:
+        values["_action"], values["_conflicts"], values["_version"] = "conflict", conflicts, firm.version
+        result.conflicts += 1
+    elif changed:
+        result.updated += 1
+    else:
+        result.unchanged += 1
+
+
+def _plan_row(firm: Firm | None, values: dict, n: int, update_only: bool, result: ImportResult) -> None:
+    """Sets the row's ``_action`` (new, skip_new, update, same, conflict) and counts it."""
+    report_change = _annual_report_change(firm, values, n, result)
+    if firm is None and update_only:
+        values["_action"] = "skip_new"
+        result.skipped_new += 1
+    elif firm is None:
+        values["_action"] = "new"
+        result.new += 1
+    else:
+        _plan_update(firm, values, report_change, result)
+
+
+_COLUMN_ORDER = {c.header: i for i, c in enumerate(COLUMNS)}
+
+
+def check(user: User, data: bytes, filename: str = "", update_only: bool = False) -> ImportResult:
+    """Read and validate; returns the normalised rows (with what each would do) or the errors.
+
+    Issue 11: a row of an export whose firm changed after the export is a ``conflict`` (see
+    ``_conflicts``); with ``update_only`` a row for a firm not in the pool is ``skip_new``.
+    """
+    sheet = _sheet(read_sheet(data, filename))
+    ctx = _reading(user)
+    result = ImportResult()
+    parsed = _read_rows(ctx, sheet, result)
+    existing = _existing_firms([v["credit_code"] for _, v in parsed if v.get("credit_code")])
     for n, values in parsed:
         firm = existing.get(values.get("credit_code"))
-        if (
-            firm is not None
-            and own_town is not None
-            and not (
-                firm.county_id == own_town.county_id
-                and firm.town_id is not None
-                and can_see_town(user, db.session.get(type(own_town), firm.town_id))
-            )
-        ):
-            result.errors.append(
-                RowError(
-                    n, "统一社会信用代码", gettext("This firm belongs to another town; you cannot change it")
-                )
-            )
+        refused = _outside_scope(user, firm, ctx.own_town)
+        if refused:
+            result.errors.append(RowError(n, FIRM_FIELDS["credit_code"], refused))
             continue
-        if firm is not None and own_town is None and not can_see_county(user, firm.county_id):
-            result.errors.append(
-                RowError(
-                    n,
-                    "统一社会信用代码",
-                    gettext("This firm belongs to another county; you cannot change it"),
-                )
-            )
-            continue
-        report_change = _annual_report_change(firm, values, n, result)
-        if firm is None and update_only:
-            values["_action"] = "skip_new"
-            result.skipped_new += 1
-        elif firm is None:
-            values["_action"] = "new"
-            result.new += 1
-        else:
-            before = snapshot(firm, FIELDS)
-            after = {
-                **before,
-                **{
-                    k: v
-                    for k, v in values.items()
-                    if k in FIELDS and not (k in ("stage", "town_id") and v is None)
-                },
-            }
-            after = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in after.items()}
-            changed = [k for k in FIELDS if before.get(k) != after.get(k)]
-            # issue 17: the preview shows each change as old → new (the page labels them)
-            values["_diff"] = [(k, before.get(k), after.get(k)) for k in changed]
-            if report_change:
-                changed.append("annual_report")
-                values["_diff"].append(("annual_report", None, values.get("annual_report")))
-            values["_action"] = "update" if changed else "same"
-            values["_changed"] = changed
-            conflicts = _conflicts(firm, values, before, after, result) if changed else None
-            if conflicts:
-                values["_action"], values["_conflicts"], values["_version"] = (
-                    "conflict",
-                    conflicts,
-                    firm.version,
-                )
-                result.conflicts += 1
-            elif changed:
-                result.updated += 1
-            else:
-                result.unchanged += 1
+        _plan_row(firm, values, n, update_only, result)
         values["_row"] = n
         result.rows.append(values)
-    result.errors.sort(
-        key=lambda e: (
-            e.row,
-            [c.header for c in COLUMNS].index(e.column) if e.column in [c.header for c in COLUMNS] else 99,
-        )
-    )
+    result.errors.sort(key=lambda e: (e.row, _COLUMN_ORDER.get(e.column, 99)))
     return result
 
 
@@ -409,7 +496,7 @@ def _conflicts(firm: Firm, values: dict, before: dict, after: dict, result: Impo
     if stamp is None:
         result.unstamped += 1
         return []
-    exported_version = stamp[0]
+    exported_version = stamp.version
     if firm.version <= exported_version:
         return []
     since: dict[str, tuple] = {}
@@ -461,7 +548,7 @@ def _annual_report_change(firm, values: dict, n: int, result) -> bool:
             )
         )
         return False
-    if wanted[1] is not None and wanted[1] > today:
+    if wanted.on is not None and wanted.on > today:
         result.errors.append(
             RowError(n, ANNUAL_REPORT_HEADER, gettext("Submitted on: the date cannot be in the future"))
         )

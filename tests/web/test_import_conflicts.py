@@ -79,7 +79,7 @@ def test_the_export_stamps_every_row_with_its_firm_version(app, world, db):
     rows = list(ws.iter_rows(values_only=True))
     col = list(rows[0]).index(VERSION_HEADER)
     stamps = [parse_stamp(r[col]) for r in rows[1:]]
-    assert stamps and all(s is not None and s[0] == 1 for s in stamps)
+    assert stamps and all(s is not None and s.version == 1 for s in stamps)
 
 
 def test_old_export_reimported_shows_conflicts_and_applies_nothing_unticked(app, world, db):

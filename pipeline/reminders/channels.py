@@ -12,9 +12,14 @@ import smtplib
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from typing import NamedTuple
 
 from pipeline.reminders.rules import cn
 
@@ -44,12 +49,37 @@ def message_text(
     return "\n".join(lines)
 
 
+class Attachment(NamedTuple):
+    """A file attached to a mail, e.g. a briefing pack's PDF."""
+
+    data: bytes
+    subtype: str  # of application/…, e.g. "pdf"
+    filename: str
+
+
 def build_email(
-    config, *, to_addr: str, to_name: str | None, subject: str, text: str, message_key: str | None = None
-) -> MIMEText:
-    """``message_key`` (stable per delivery) makes the Message-ID the same on every retry, so a mail
+    config,
+    *,
+    to_addr: str,
+    to_name: str | None,
+    subject: str,
+    text: str,
+    message_key: str | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> Message:
+    """The one way our mails are built (reminders, digests, briefing packs): UTF-8 headers, the
+    configured sender, a plain-text body and any attachments.
+
+    ``message_key`` (stable per delivery) makes the Message-ID the same on every retry, so a mail
     client or gateway that drops duplicate Message-IDs shows a repeat once (issue 12)."""
-    msg = MIMEText(text, "plain", "utf-8")
+    msg: Message = MIMEText(text, "plain", "utf-8")
+    if attachments:
+        body, msg = msg, MIMEMultipart()
+        msg.attach(body)
+        for a in attachments:
+            part = MIMEApplication(a.data, _subtype=a.subtype)
+            part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", a.filename))
+            msg.attach(part)
     msg["Subject"] = Header(subject, "utf-8").encode()
     sender_name, sender_addr = parseaddr(config["MAIL_DEFAULT_SENDER"])
     msg["From"] = formataddr((str(Header(sender_name, "utf-8")) if sender_name else "", sender_addr))
@@ -82,7 +112,7 @@ class Mailer:
             conn.login(c["MAIL_USERNAME"], c.get("MAIL_PASSWORD") or "")
         return conn
 
-    def send(self, msg: MIMEText, to_addr: str) -> None:
+    def send(self, msg: Message, to_addr: str) -> None:
         if not to_addr:
             raise PermanentError("收件人没有填写邮箱地址")
         try:

@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from email.mime.application import MIMEApplication
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -128,53 +125,39 @@ def _pdf_dir() -> Path:
     return path
 
 
-def _message(schedule: BriefingSchedule, data_date: date, pdf: bytes, name: str, addr: str, scope: str):
-    from email.header import Header
-    from email.utils import formataddr, formatdate, make_msgid
+def _message(delivery: BriefingDelivery, pdf: bytes, n: int, name: str, addr: str, scope: str):
+    """The pack's mail to the ``n``-th recipient, built by the reminders' one mail builder; its
+    Message-ID is fixed by the delivery and the recipient (a re-send is a new delivery, a new mail)."""
+    from pipeline.reminders.channels import Attachment, build_email
 
-    cfg = runtime.settings()
-    msg = MIMEMultipart()
-    subject = f"【简报】{scope}高新技术企业培育工作简报（数据截至{data_date.year}年{data_date.month}月{data_date.day}日）"
-    msg["Subject"] = Header(subject, "utf-8").encode()
-    sender_name, sender_addr = parseaddr(cfg["MAIL_DEFAULT_SENDER"])
-    msg["From"] = formataddr((str(Header(sender_name, "utf-8")) if sender_name else "", sender_addr))
-    msg["To"] = formataddr((str(Header(name, "utf-8")) if name else "", addr))
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender_addr.rpartition("@")[2] or "localhost")
+    data_date = delivery.data_date
     greeting = f"{name}：" if name else "您好："
-    msg.attach(
-        MIMEText(
-            f"{greeting}\n\n附件是{scope}高新技术企业培育工作简报，数据截至{data_date.isoformat()}。"
-            f"\n\n本邮件由小升高培育平台按计划自动发送。",
-            "plain",
-            "utf-8",
-        )
+    return build_email(
+        runtime.settings(),
+        to_addr=addr,
+        to_name=name,
+        subject=f"【简报】{scope}高新技术企业培育工作简报（数据截至{data_date.year}年{data_date.month}月{data_date.day}日）",
+        text=f"{greeting}\n\n附件是{scope}高新技术企业培育工作简报，数据截至{data_date.isoformat()}。"
+        f"\n\n本邮件由小升高培育平台按计划自动发送。",
+        message_key=f"xsg-briefing-{delivery.id}-{n}",
+        attachments=(Attachment(pdf, "pdf", f"简报-{scope}-{data_date.isoformat()}.pdf"),),
     )
-    part = MIMEApplication(pdf, _subtype="pdf")
-    part.add_header(
-        "Content-Disposition",
-        "attachment",
-        filename=("utf-8", "", f"简报-{scope}-{data_date.isoformat()}.pdf"),
-    )
-    msg.attach(part)
-    return msg
 
 
 def _send(delivery: BriefingDelivery, schedule: BriefingSchedule, pdf: bytes) -> None:
-    from pipeline.reminders.channels import Mailer
+    """Each recipient on the reminders' SMTP sender (its timeouts and its Chinese failure reasons)."""
+    from pipeline.reminders.channels import Mailer, failure_reason
 
     scope = schedule.county.name if schedule.county else "全市"
     if not runtime.settings().get("MAIL_ENABLED", True):
         delivery.status, delivery.error = "failed", "邮件发送未开启（MAIL_ENABLED）"
         return
-    from pipeline.reminders.channels import failure_reason
-
     mailer = Mailer(runtime.settings())
     errors = []
     try:
-        for name, addr in parse_recipients(delivery.recipients):
+        for n, (name, addr) in enumerate(parse_recipients(delivery.recipients), 1):
             try:
-                mailer.send(_message(schedule, delivery.data_date, pdf, name, addr, scope), addr)
+                mailer.send(_message(delivery, pdf, n, name, addr, scope), addr)
             except Exception as exc:  # one recipient's failure is logged, the others still get it
                 errors.append(f"{addr}：{failure_reason(exc)}")  # issue 17: a Chinese reason
     finally:

@@ -12,30 +12,12 @@ from sqlalchemy import func, select
 from pipeline.models import AuditLog, BriefingDelivery, BriefingSchedule
 from tests import factories as f
 from tests.conftest import login
-from tests.reminders.test_reminder_delivery import Inbox, free_port  # the same local SMTP server
+from tests.reminders.helpers import local_smtp  # the same local SMTP server
 
 
 @pytest.fixture
 def smtp(app, monkeypatch, tmp_path):
-    from aiosmtpd.controller import Controller
-
-    inbox = Inbox()
-    port = free_port()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
-    ctl.start()
-    for key, value in {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": port,
-        "MAIL_USE_TLS": False,
-        "MAIL_USE_SSL": False,
-        "MAIL_USERNAME": None,
-        "MAIL_ENABLED": True,
-        "EXPORT_DIR": str(tmp_path),
-        "MAIL_DEFAULT_SENDER": "小升高培育平台 <noreply@lyg.example.cn>",
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield inbox
-    ctl.stop()
+    yield from local_smtp(app, monkeypatch, EXPORT_DIR=str(tmp_path))
 
 
 def test_first_working_day_of_the_month():
@@ -112,6 +94,13 @@ def test_scheduled_pack_is_sent_once_logged_and_resent(app, db, smtp):
     assert len(pdfs) == 1 and pdfs[0].get_content().startswith(b"%PDF")
     d = db.session.scalars(select(BriefingDelivery)).one()
     assert (d.period, d.data_date, d.status) == ("2026-12", day, "sent")
+    # the reminders' one mail builder: sender, UTF-8 name, a Message-ID fixed by delivery and recipient
+    assert msg["From"].addresses[0].addr_spec == "noreply@lyg.example.cn"
+    assert str(msg["To"]) == "张局长 <zhang@lyg.example.cn>"
+    assert [m["Message-ID"] for _, m in smtp.messages] == [
+        f"<xsg-briefing-{d.id}-1@lyg.example.cn>",
+        f"<xsg-briefing-{d.id}-2@lyg.example.cn>",
+    ]
 
     with app.app_context():
         html = c.get("/admin/briefings/").get_data(as_text=True)
@@ -120,6 +109,7 @@ def test_scheduled_pack_is_sent_once_logged_and_resent(app, db, smtp):
     again = db.session.scalars(select(BriefingDelivery).where(BriefingDelivery.resend_of == d.id)).one()
     assert (again.period, again.data_date, again.status) == ("2026-12#r1", day, "sent")
     assert len(smtp.messages) == 4
+    assert smtp.messages[2][1]["Message-ID"] == f"<xsg-briefing-{again.id}-1@lyg.example.cn>"  # a new mail
     assert (
         db.session.scalar(
             select(func.count()).select_from(AuditLog).where(AuditLog.entity == "briefing_delivery")

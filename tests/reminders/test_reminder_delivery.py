@@ -2,68 +2,26 @@
 
 from __future__ import annotations
 
-import email
 import json
-import socket
 import threading
 from datetime import date, timedelta
-from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from pipeline.models import Delivery, DeliveryAttempt, Reminder
 from pipeline.models.base import utcnow
 from pipeline.reminders.deliver import backoff, deliver_pending
 from pipeline.reminders.scan import run_scan
-from tests.reminders.helpers import milestone
+from tests.reminders.helpers import free_port, local_smtp, milestone
 
 TODAY = date(2026, 6, 10)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler: keeps what it receives, or answers 550 while ``reject`` is set."""
-
-    def __init__(self):
-        self.messages = []
-        self.reject = False
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.reject:
-            return "550 5.7.1 mailbox unavailable"
-        self.messages.append(
-            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=policy.default))
-        )
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp(app, monkeypatch):
-    inbox = Inbox()
-    port = free_port()
-    ctl = Controller(inbox, hostname="127.0.0.1", port=port)
-    ctl.start()
-    for key, value in {
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": port,
-        "MAIL_USE_TLS": False,
-        "MAIL_USE_SSL": False,
-        "MAIL_USERNAME": None,
-        "MAIL_ENABLED": True,
-        "BASE_URL": "https://kj.lyg.example.cn",
-        "MAIL_DEFAULT_SENDER": "小升高培育平台 <noreply@lyg.example.cn>",
-    }.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield inbox
-    ctl.stop()
+    yield from local_smtp(app, monkeypatch, BASE_URL="https://kj.lyg.example.cn")
 
 
 def _one_overdue(db, city):

@@ -7,22 +7,15 @@ import re
 import pytest
 
 from tests.web.e2e.conftest import SHOTS
+from tests.web.e2e.helpers import login
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Test@12345"
-
-
-def _login(page, live, username):
-    page.goto(live["url"] + "/")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
 
 
 def test_officer_filters_opens_a_firm_sees_gaps_and_moves_a_milestone(page, live):
     from playwright.sync_api import expect
 
-    _login(page, live, "officer_a")
+    login(page, live, "officer_a")
     expect(page.locator("h1")).to_contain_text("培育库")
     page.screenshot(path=str(SHOTS / "01_pool.png"), full_page=True)
     page.fill("input[name=q]", "甲科技")
@@ -55,7 +48,7 @@ def test_officer_filters_opens_a_firm_sees_gaps_and_moves_a_milestone(page, live
 def test_firm_user_sees_its_roadmap_and_cannot_open_another_firm(page, live):
     from playwright.sync_api import expect
 
-    _login(page, live, "firm_a")
+    login(page, live, "firm_a")
     expect(page.locator("h1")).to_contain_text("甲科技有限公司")
     expect(page.locator("#roadmap h2")).to_contain_text("培育路线图")
     expect(page.locator("#assessment")).to_contain_text("认定条件")
@@ -75,7 +68,7 @@ def test_login_page_and_kanban_look(page, live):
 
     page.goto(live["url"] + "/login")
     page.screenshot(path=str(SHOTS / "00_login.png"))
-    _login(page, live, "officer_a")
+    login(page, live, "officer_a")
     page.goto(live["url"] + "/pool/kanban")
     expect(page.locator(".kanban-col")).to_have_count(8)
     page.screenshot(path=str(SHOTS / "07_kanban.png"), full_page=True)

@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.web.e2e.conftest import SHOTS
+from tests.web.e2e.helpers import login
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Test@12345"
-
-
-def _login(page, live, username):
-    page.goto(live["url"] + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_submission_appears_in_the_inbox_is_reviewed_and_disappears(browser, live):
@@ -24,7 +16,7 @@ def test_submission_appears_in_the_inbox_is_reviewed_and_disappears(browser, liv
     ctx = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
     try:
-        _login(page, live, "firm_a")
+        login(page, live, "firm_a")
         page.goto(live["url"] + "/portal/figures")
         page.fill("input[name=sales]", "3900")
         page.fill("input[name=rd_total]", "330")
@@ -34,7 +26,7 @@ def test_submission_appears_in_the_inbox_is_reviewed_and_disappears(browser, liv
         expect(page.locator("#inbox-submission")).to_contain_text("已报送，待审核")
         page.click("form[action$='/logout'] button")
 
-        _login(page, live, "officer_a")
+        login(page, live, "officer_a")
         nav = page.locator("#nav-inbox")
         expect(nav.locator(".nav-count")).to_be_visible()
         before = int(nav.locator(".nav-count").inner_text())

@@ -7,17 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.e2e.conftest import SHOTS
+from tests.web.e2e.helpers import login
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Test@12345"
-
-
-def _login(page, live, username):
-    page.goto(live["url"] + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _stage_and_last_move(live, firm_id):
@@ -38,7 +30,7 @@ def test_drag_a_card_with_a_reason_and_move_by_select(page, live):
     from playwright.sync_api import expect
 
     own = live["ids"]["own"]
-    _login(page, live, "admin")
+    login(page, live, "admin")
     page.goto(live["url"] + "/pool/kanban")
     # the county filter applies on change, no button
     page.select_option("select[name=county]", label="海州区")

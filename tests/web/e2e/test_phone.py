@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from tests.web.e2e.conftest import SHOTS
+from tests.web.e2e.helpers import login
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Test@12345"
 PHONE = {"width": 390, "height": 844}
 
 FIRM_PAGES = [
@@ -22,14 +22,6 @@ FIRM_PAGES = [
     "/account/",
 ]
 OFFICER_PAGES = ["/pool/", "/firms/{own}", "/pool/kanban", "/inbox/", "/notifications/", "/account/"]
-
-
-def _login(page, live, username):
-    page.goto(live["url"] + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _widths(page):
@@ -73,7 +65,7 @@ def _sweep(browser, live, username, paths, tag):
     )
     page = ctx.new_page()
     try:
-        _login(page, live, username)
+        login(page, live, username)
         for path in paths:
             url = live["url"] + path.format(**live["ids"])
             resp = page.goto(url)
@@ -104,7 +96,7 @@ def test_wide_screenshots(browser, live):
     ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
     try:
-        _login(page, live, "officer_a")
+        login(page, live, "officer_a")
         for path in ("/pool/", "/firms/{own}", "/pool/kanban", "/inbox/"):
             resp = page.goto(live["url"] + path.format(**live["ids"]))
             if resp.status == 200:

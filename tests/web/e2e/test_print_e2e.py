@@ -5,22 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.web.e2e.conftest import SHOTS
+from tests.web.e2e.helpers import login
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Test@12345"
-
-
-def _login(page, live, username):
-    page.goto(live["url"] + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("who,url", [("officer_a", "/firms/{own}"), ("firm_a", "/portal/")])
 def test_printed_page_has_no_navigation_or_forms_and_fits_the_paper(page, live, who, url):
-    _login(page, live, who)
+    login(page, live, who)
     page.goto(live["url"] + url.format(**live["ids"]))
     page.emulate_media(media="print")
     hidden = page.evaluate(

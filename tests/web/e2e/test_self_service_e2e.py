@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import PASSWORD
 from tests.web.e2e.conftest import SHOTS
+from tests.web.e2e.helpers import login, logout
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Test@12345"
-
-
-def _login(page, live, username, password=PASSWORD):
-    page.goto(live["url"] + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_load_state()
-
-
-def _logout(page):
-    page.click("form[action$='/logout'] button")
-    page.wait_for_load_state()
 
 
 def test_language_switch_persists_across_pages_and_logins(browser, live):
@@ -32,19 +20,19 @@ def test_language_switch_persists_across_pages_and_logins(browser, live):
         page.goto(live["url"] + "/login")
         page.click(".lang-switch button[value=en]")
         expect(page.locator("html")).to_have_attribute("lang", "en")
-        _login(page, live, "officer_b")
+        login(page, live, "officer_b")
         expect(page.locator("nav.mainnav")).to_contain_text("Pool")
         page.click("nav.mainnav >> text=Kanban")
         expect(page.locator("html")).to_have_attribute("lang", "en")
         page.screenshot(path=str(SHOTS / "lang_en_kanban.png"))
-        _logout(page)
+        logout(page)
     finally:
         ctx.close()
     # a new browser (no session): the account remembers English
     ctx = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
     try:
-        _login(page, live, "officer_b")
+        login(page, live, "officer_b")
         expect(page.locator("html")).to_have_attribute("lang", "en")
         page.click(".lang-switch button[value=zh]")
         expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
@@ -60,7 +48,7 @@ def test_token_created_on_the_account_page_works_against_the_api_and_revoking_st
     ctx = browser.new_context(viewport={"width": 1360, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
     try:
-        _login(page, live, "officer_a")
+        login(page, live, "officer_a")
         page.click(".usermenu a.user-name")
         expect(page.locator("h1")).to_contain_text("我的账号")
         page.fill("#tk-name", "e2e 同步")
@@ -88,10 +76,10 @@ def test_admin_lifts_a_lock_and_the_user_logs_in_again(browser, live):
     page = ctx.new_page()
     try:
         for _ in range(live["app"].config["LOGIN_MAX_FAILURES"]):
-            _login(page, live, "firm_a", "Wrong@0000")
-        _login(page, live, "firm_a")
+            login(page, live, "firm_a", "Wrong@0000")
+        login(page, live, "firm_a")
         expect(page.locator(".flash-danger")).to_be_visible()  # locked: the right password is refused
-        _login(page, live, "admin")
+        login(page, live, "admin")
         page.goto(live["url"] + "/admin/")
         row = page.locator("tr", has_text="firm_a")
         expect(row).to_contain_text("因多次登录失败已锁定")
@@ -101,8 +89,8 @@ def test_admin_lifts_a_lock_and_the_user_logs_in_again(browser, live):
         expect(page.locator("tr", has_text="firm_a")).not_to_contain_text("因多次登录失败已锁定")
         page.locator("tr", has_text="firm_a").locator("a[href$='/edit']").click()
         page.screenshot(path=str(SHOTS / "admin_user_edit.png"), full_page=True)
-        _logout(page)
-        _login(page, live, "firm_a", new_password)
+        logout(page)
+        login(page, live, "firm_a", new_password)
         expect(page.locator("h1")).to_contain_text("甲科技有限公司")
     finally:
         ctx.close()

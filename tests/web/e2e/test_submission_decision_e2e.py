@@ -9,22 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.e2e.conftest import SHOTS
+from tests.web.e2e.helpers import login, logout
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Test@12345"
-
-
-def _login(page, live, username):
-    page.goto(live["url"] + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_load_state()
-
-
-def _logout(page):
-    page.click("form[action$='/logout'] button")
-    page.wait_for_load_state()
 
 
 def _deliver(live):
@@ -59,7 +46,7 @@ def test_firm_submits_officer_accepts_one_field_firm_sees_the_decision(browser, 
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
         # 1. The firm opens 报送数据 (pre-filled with the year's figures) and changes two of them.
-        _login(page, live, "firm_a")
+        login(page, live, "firm_a")
         page.goto(live["url"] + "/portal/figures")
         year = int(page.input_value("input[name=year]"))
         before = _year(live, year)
@@ -68,11 +55,11 @@ def test_firm_submits_officer_accepts_one_field_firm_sees_the_decision(browser, 
         page.fill("input[name=rd_total]", "333")
         page.click("form button[type=submit].btn-primary")
         expect(page.locator(".flash-success")).to_be_visible()
-        _logout(page)
+        logout(page)
 
         # 2. The officer is notified: the bell counts it, the notification names the firm.
         _deliver(live)
-        _login(page, live, "officer_a")
+        login(page, live, "officer_a")
         expect(page.locator("a.bell .bell-count")).to_be_visible()
         page.click("a.bell")
         notice = page.locator("li.notice").filter(has_text="甲科技有限公司").first
@@ -98,11 +85,11 @@ def test_firm_submits_officer_accepts_one_field_firm_sees_the_decision(browser, 
         assert {k: v for k, v in after.items() if k != "sales"} == {
             k: v for k, v in before.items() if k != "sales"
         }
-        _logout(page)
+        logout(page)
 
         # 4. The firm is notified of the decision and sees it on its portal.
         _deliver(live)
-        _login(page, live, "firm_a")
+        login(page, live, "firm_a")
         expect(page.locator("a.bell .bell-count")).to_be_visible()
         page.click("a.bell")
         expect(page.locator("li.notice").first).to_contain_text("报送数据审核结果")

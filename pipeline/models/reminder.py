@@ -30,6 +30,10 @@ class Reminder(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(300))
+    # issue 17: the text's message code + language-neutral params (``pipeline.reminders.texts``): pages
+    # and e-mails render it in the reader's language; NULL on older rows (their stored text is shown)
+    msg_code: Mapped[str | None] = mapped_column(String(60))
+    msg_params: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scan_run.id"))
 

@@ -98,6 +98,7 @@ class Milestone(Versioned, db.Model):
     firm_id: Mapped[int] = mapped_column(ForeignKey("firm.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(300))
+    title_msg: Mapped[dict | None] = mapped_column(JSON)  # issue 17: the engine's message of the title
     addresses: Mapped[list] = mapped_column(JSON, default=list)
     basis: Mapped[str | None] = mapped_column(String(300))
     due: Mapped[date] = mapped_column(Date, index=True)

@@ -21,7 +21,7 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import NamedTuple
 
-from pipeline.reminders.rules import cn
+from pipeline.reminders.texts import cn
 
 
 class PermanentError(Exception):
@@ -34,18 +34,42 @@ def full_link(base_url: str, link: str | None) -> str:
     return base_url.rstrip("/") + "/" + link.lstrip("/")
 
 
+#: The e-mail's own lines around a reminder, per language (issue 17: the recipient's saved locale).
+MAIL_TEXTS = {
+    "zh": {
+        "subject": "【小升高提醒】{title}",
+        "hello": "{name}，您好：",
+        "hello_anon": "您好：",
+        "due": "截止日期：{date}",
+        "link": "查看详情：{link}",
+        "sign": "—— 连云港市科技局 小升高培育平台（系统自动发送，请勿直接回复）",
+        "settings": "如需更改提醒方式，请到“提醒设置”：{link}",
+    },
+    "en": {
+        "subject": "[HNTE pipeline reminder] {title}",
+        "hello": "Dear {name},",
+        "hello_anon": "Hello,",
+        "due": "Due: {date}",
+        "link": "Details: {link}",
+        "sign": "— Lianyungang Science and Technology Bureau, HNTE cultivation platform (sent automatically, "
+        "please do not reply)",
+        "settings": "To change how you are reminded, open the reminder settings: {link}",
+    },
+}
+
+
+def mail_subject(title: str, lang: str = "zh") -> str:
+    return MAIL_TEXTS.get(lang, MAIL_TEXTS["zh"])["subject"].format(title=title)
+
+
 def message_text(
-    *, greeting: str | None, title: str, body: str, due_on, link: str, settings_link: str
+    *, greeting: str | None, title: str, body: str, due_on, link: str, settings_link: str, lang: str = "zh"
 ) -> str:
-    lines = [f"{greeting}，您好：" if greeting else "您好：", "", title, "", body, ""]
+    t = MAIL_TEXTS.get(lang, MAIL_TEXTS["zh"])
+    lines = [t["hello"].format(name=greeting) if greeting else t["hello_anon"], "", title, "", body, ""]
     if due_on is not None:
-        lines.append(f"截止日期：{cn(due_on)}")
-    lines += [
-        f"查看详情：{link}",
-        "",
-        "—— 连云港市科技局 小升高培育平台（系统自动发送，请勿直接回复）",
-        f"如需更改提醒方式，请到“提醒设置”：{settings_link}",
-    ]
+        lines.append(t["due"].format(date=cn(due_on) if lang == "zh" else due_on.isoformat()))
+    lines += [t["link"].format(link=link), "", t["sign"], t["settings"].format(link=settings_link)]
     return "\n".join(lines)
 
 

@@ -129,6 +129,8 @@ def _due_rows(channel: str, now: datetime, limit: int):
             Delivery.attempts,
             Reminder.title,
             Reminder.body,
+            Reminder.msg_code,
+            Reminder.msg_params,
             Reminder.due_on,
             Reminder.link,
             Reminder.county_id,
@@ -136,6 +138,7 @@ def _due_rows(channel: str, now: datetime, limit: int):
             User.email,
             User.display_name,
             User.active,
+            User.locale,
             County.webhook_url,
         )
         .join(Reminder, Reminder.id == Delivery.reminder_id)
@@ -156,6 +159,22 @@ def idempotency_key(delivery_id: int) -> str:
     return f"xsg-delivery-{delivery_id}"
 
 
+def _in_locale(r) -> tuple[str, str, str]:
+    """(language, title, body) of a due row for its recipient: English from the message code when the
+    user saved English (labels through the English catalogue), else the stored Chinese text."""
+    from pipeline.reminders.texts import render_row
+
+    lang = "en" if (r.locale or "").startswith("en") else "zh"
+    if lang == "zh":
+        return lang, r.title, r.body
+    from flask_babel import force_locale
+
+    from pipeline.i18n import tl
+
+    with force_locale(lang):
+        return lang, render_row(r, "title", lang, tl), render_row(r, "body", lang, tl)
+
+
 def _send_one(r, mailer: channels.Mailer, cfg, base_url: str, settings_link: str) -> None:
     """Send one delivery on its channel; raises PermanentError or any retryable exception."""
     link = channels.full_link(base_url, r.link)
@@ -163,19 +182,21 @@ def _send_one(r, mailer: channels.Mailer, cfg, base_url: str, settings_link: str
         if r.active is False:
             raise channels.PermanentError("账号已停用")
     elif r.channel == "email":
+        lang, title, body = _in_locale(r)  # issue 17: the recipient's saved language
         text = channels.message_text(
             greeting=r.display_name,
-            title=r.title,
-            body=r.body,
+            title=title,
+            body=body,
             due_on=r.due_on,
             link=link,
             settings_link=settings_link,
+            lang=lang,
         )
         msg = channels.build_email(
             cfg,
             to_addr=r.email or "",
             to_name=r.display_name,
-            subject=f"【小升高提醒】{r.title}",
+            subject=channels.mail_subject(title, lang),
             text=text,
             message_key=idempotency_key(r.id),
         )

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Milestone, User
 from pipeline.models.base import utcnow
-from pipeline.reminders.rules import OPEN_MILESTONE, cn
+from pipeline.reminders.rules import OPEN_MILESTONE
 from pipeline.reminders.scan import dedupe_key, write_outbox
+from pipeline.reminders.texts import cn
 
 MAX_LINES = 20
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from pipeline.reminders.texts import label, loc, msg, pair
 from pipeline.vocabulary import REMINDER_RULES, REMINDER_SETTINGS, TERMINAL_STAGES
 
 # ------------------------------------------------------------------ settings
@@ -121,14 +122,11 @@ def _md(year: int, md: tuple[int, int]) -> date:
     return date(year, month, min(day, _cal.monthrange(year, month)[1]))
 
 
-def cn(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def _deadline_text(nominal: date, real: date) -> str:
+def _deadline(nominal: date, real: date) -> dict:
+    """The deadline as a message: the real date, and why when a holiday moved it."""
     if real == nominal:
-        return cn(real)
-    return f"{cn(real)}（{cn(nominal)}为节假日，顺延至下一工作日）"
+        return msg("w.date", date_on=real)
+    return msg("w.date_moved", date_on=real, nominal_on=nominal)
 
 
 # ------------------------------------------------------------------ inputs and outputs
@@ -162,6 +160,7 @@ class MilestoneFacts:
     due: date
     owner: str  # firm | officer
     status: str  # todo | doing | done | waived
+    title_msg: dict | None = None  # the engine's message of the title (English pages render it)
 
 
 @dataclass(frozen=True)
@@ -221,6 +220,7 @@ def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresh
         return []
     left = (ms.due - today).days
     anchor = f"ms-{ms.id}"
+    title = loc(ms.title, ms.title_msg)
     if left < 0:
         return [
             Hit(
@@ -231,8 +231,7 @@ def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresh
                 firm.id,
                 BOTH,
                 ms.due,
-                f"【已逾期】{firm.name}：{ms.title}",
-                f"{firm.name}的里程碑“{ms.title}”原定于{cn(ms.due)}完成，已逾期{-left}天，请尽快处理并更新进度。",
+                *pair("milestone_overdue", firm=firm.name, title=title, due_on=ms.due, days=-left),
                 anchor,
                 urgent=True,
             )
@@ -241,7 +240,7 @@ def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresh
     if mark is None:
         return []
     audience = OFFICER if ms.owner == "officer" else FIRM
-    when = "今天" if left == 0 else f"{left}天后"
+    when = msg("w.today") if left == 0 else msg("w.in_days", n=left)
     return [
         Hit(
             "milestone_due",
@@ -251,9 +250,14 @@ def milestone_rules(ms: MilestoneFacts, firm: FirmFacts, today: date, th: Thresh
             firm.id,
             audience,
             ms.due,
-            f"【{when}到期】{firm.name}：{ms.title}",
-            f"{firm.name}的里程碑“{ms.title}”将于{cn(ms.due)}到期（{when}），"
-            f"负责方：{'县区专员' if audience == OFFICER else '企业'}。",
+            *pair(
+                "milestone_due",
+                firm=firm.name,
+                title=title,
+                due_on=ms.due,
+                when=when,
+                owner=msg("w.owner.officer" if audience == OFFICER else "w.owner.firm"),
+            ),
             anchor,
             urgent=mark == th.milestone_days[-1],
         )
@@ -267,7 +271,7 @@ def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds)
     mark = _window(left, th.batch_days)
     if mark is None:
         return []
-    when = "今天截止" if left == 0 else f"还有{left}天截止"
+    when = msg("w.closes_today") if left == 0 else msg("w.closes_in", n=left)
     return [
         Hit(
             "batch_cutoff",
@@ -277,9 +281,7 @@ def batch_rules(firm: FirmFacts, batch: BatchFacts, today: date, th: Thresholds)
             firm.id,
             BOTH,
             batch.cutoff,
-            f"【申报{when}】{firm.name}：{batch.code}批次",
-            f"{firm.name}的目标申报批次{batch.code}将于{cn(batch.cutoff)}截止（{when}），"
-            f"请确认申报材料、专项审计报告和知识产权证明已齐备。",
+            *pair("batch_cutoff", firm=firm.name, batch=batch.code, cutoff_on=batch.cutoff, when=when),
             "roadmap",
             urgent=mark == th.batch_days[-1],
         )
@@ -317,10 +319,13 @@ def annual_report_rule(
             firm.id,
             BOTH,
             real,
-            f"【高企年报】{firm.name}：请于{cn(real)}前填报{y - 1}年度发展情况报表",
-            f"{firm.name}是有效期内的高新技术企业，须在{_deadline_text(nominal, real)}前在"
-            f"高新技术企业认定管理工作网填报{y - 1}年度知识产权、科技人员、研发费用和经营收入等年度发展情况。"
-            f"累计两年未填报将被取消高企资格。",
+            *pair(
+                "annual_report",
+                firm=firm.name,
+                due_on=real,
+                report_year=y - 1,
+                deadline=_deadline(nominal, real),
+            ),
             "",
         )
     ]
@@ -354,9 +359,7 @@ def annual_report_missed_rule(
                     firm.id,
                     BOTH,
                     real,
-                    f"【年报逾期】{firm.name}：{y}年高企年报未按期填报",
-                    f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，登记为未填报。"
-                    f"请尽快补报；累计两年未填报将被取消高企资格。",
+                    *pair("annual_report_missed", firm=firm.name, year=y, due_on=real),
                     "annual-reports",
                     urgent=True,
                 )
@@ -371,15 +374,11 @@ def annual_report_missed_rule(
                     firm.id,
                     BOTH,
                     real,
-                    f"【年报待核实】{firm.name}：{y}年高企年报截止后仍无填报记录",
-                    f"{firm.name}的{y}年高新技术企业年度发展情况报表应于{cn(real)}前填报，平台尚无填报记录。"
-                    f"请核实：已填报的请在企业页面登记填报日期，未填报的请尽快补报并登记“未报”。"
-                    f"累计两年未填报将被取消高企资格。",
+                    *pair("annual_report_unrecorded", firm=firm.name, year=y, due_on=real),
                     "annual-reports",
                 )
             )
     if len(missed) >= 2:
-        years = "、".join(map(str, missed))
         hits.append(
             Hit(
                 "annual_report_revocation",
@@ -389,9 +388,7 @@ def annual_report_missed_rule(
                 firm.id,
                 BOTH,
                 None,
-                f"【取消资格风险】{firm.name}：已累计{len(missed)}年未报高企年报",
-                f"{firm.name}已累计{len(missed)}年（{years}年）未按期填报高企年报，按《高新技术企业认定管理办法》"
-                f"第十九条将被取消高新技术企业资格，请立即核实并补报。",
+                *pair("annual_report_revocation", firm=firm.name, n=len(missed), years=list(missed)),
                 "annual-reports",
                 urgent=True,
             )
@@ -412,11 +409,16 @@ def compliance_risk_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[H
             firm.id,
             BOTH,
             None,
-            f"【合规风险】{firm.name}：已认定高企存在不再符合条件的风险",
-            f"{firm.name}按最新数据：{firm.compliance_summary}。抽查不合格将被取消资格并追缴税款，请尽快整改。",
+            *pair("compliance_risk", firm=firm.name, summary=_summary(firm)),
             "compliance",
         )
     ]
+
+
+def _summary(firm: FirmFacts) -> dict:
+    """The stored Chinese summary, and its reasons as messages (English names them from the codes)."""
+    codes = [c for c in firm.compliance_codes.split(",") if c]
+    return loc(firm.compliance_summary, msg("cw.reasons", items=[msg(f"cw.{c}") for c in codes]))
 
 
 TSME_WINDOW_DAYS = (30, 7)  # remind 30 and 7 days before a 科小 evaluation window opens
@@ -447,10 +449,14 @@ def tsme_window_rule(
                 firm.id,
                 BOTH,
                 opens,
-                f"【科小评价】{firm.name}：{year}年科技型中小企业评价{cn(opens)}开始",
-                f"{year}年科技型中小企业评价将于{cn(opens)}开始、{cn(closes)}截止，{firm.name}"
-                f"{'须重新自评入库' if firm.tsme_reg_no else '可准备首次评价入库（首次申请预计现场核查）'}。"
-                f"请提前准备上年度财务数据、科技人员名单和知识产权证明。",
+                *pair(
+                    "tsme_window",
+                    firm=firm.name,
+                    year=year,
+                    opens_on=opens,
+                    closes_on=closes,
+                    what=msg("w.tsme.renew" if firm.tsme_reg_no else "w.tsme.first"),
+                ),
                 "",
             )
         )
@@ -473,9 +479,7 @@ def cert_expiry_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
                     firm.id,
                     BOTH,
                     exp,
-                    f"【证书{m}个月内到期】{firm.name}：高企证书{cn(exp)}到期",
-                    f"{firm.name}的高新技术企业证书将于{cn(exp)}到期。没有复审，须在{exp.year}年按认定条件"
-                    f"重新申报；请对照路线图准备材料，并留意{exp.year}年的申报批次。",
+                    *pair("cert_expiry", firm=firm.name, m=m, expiry_on=exp, year=exp.year),
                     "roadmap",
                     urgent=m == marks[0],
                 )
@@ -499,9 +503,7 @@ def cert_expired_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]
             firm.id,
             OFFICER,
             exp,
-            f"【证书已过期】{firm.name}：高企证书{cn(exp)}已到期",
-            f"{firm.name}的高新技术企业证书已于{cn(exp)}到期，平台不再将其计为有效高企。"
-            f"请在企业页面确认阶段调整（建议转入“入库培育”），并安排重新申报。",
+            *pair("cert_expired", firm=firm.name, expiry_on=exp),
             "profile",
             urgent=True,
         )
@@ -531,9 +533,14 @@ def tsme_update_rule(
             firm.id,
             BOTH,
             real,
-            f"【科技型中小企业】{firm.name}：请于{cn(real)}前完成{y}年度信息更新",
-            f"{firm.name}已入库科技型中小企业（登记编号{firm.tsme_reg_no}），须在{_deadline_text(nominal, real)}"
-            f"前更新年度信息并重新自评，逾期未更新将被移出名单。",
+            *pair(
+                "tsme_update",
+                firm=firm.name,
+                due_on=real,
+                year=y,
+                reg_no=firm.tsme_reg_no,
+                deadline=_deadline(nominal, real),
+            ),
             "",
         )
     ]
@@ -554,9 +561,7 @@ def stale_data_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
             firm.id,
             BOTH,
             None,
-            f"【数据待补】{firm.name}：尚未填报{last}年度财务与人员数据",
-            f"{firm.name}还没有{last}年度的销售收入、研发费用、人员等数据，评估和路线图仍按旧数据计算。"
-            f"请尽快补充{last}年度数据。",
+            *pair("stale_data", firm=firm.name, year=last),
             "",
         )
     ]
@@ -577,9 +582,14 @@ def stage_stuck_rule(firm: FirmFacts, today: date, th: Thresholds) -> list[Hit]:
             firm.id,
             OFFICER,
             None,
-            f"【阶段停留过久】{firm.name}：已{days}天未推进",
-            f"{firm.name}自{cn(firm.stage_changed_on)}起一直处于“{firm.stage_label or firm.stage}”阶段，"
-            f"已超过{th.stage_stuck_days}天，请跟进或调整阶段。",
+            *pair(
+                "stage_stuck",
+                firm=firm.name,
+                days=days,
+                since_on=firm.stage_changed_on,
+                stage=label(firm.stage_label or firm.stage),
+                limit=th.stage_stuck_days,
+            ),
             "",
         )
     ]

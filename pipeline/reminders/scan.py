@@ -11,6 +11,7 @@ deliveries are written in the same transaction. So:
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import traceback
@@ -33,7 +34,7 @@ from pipeline.models import (
     User,
 )
 from pipeline.models.base import utcnow
-from pipeline.reminders import prefs, rules
+from pipeline.reminders import prefs, rules, texts
 from pipeline.reminders.settings import thresholds as load_thresholds
 from pipeline.vocabulary import STAGES
 
@@ -134,6 +135,7 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
                 Milestone.due,
                 Milestone.owner,
                 Milestone.status,
+                Milestone.title_msg,
             ).where(Milestone.status.in_(rules.OPEN_MILESTONE), Milestone.due <= horizon)
         ).all()
     ]
@@ -242,7 +244,13 @@ class Recipients:
         return users
 
 
-NO_ACCOUNT_NOTE = "（该企业还没有平台账号，此提醒发给县区专员，请代为转告企业。）"
+NO_ACCOUNT_NOTE = texts.TEXTS["w.no_account"]["zh"]
+
+
+def message_of(text) -> dict:
+    """The outbox columns of a text built by ``texts.pair``: its code and params (None for plain text)."""
+    code = getattr(text, "code", None)
+    return {"msg_code": code, "msg_params": dict(text.params) if code else None}
 
 
 def dedupe_key(rule: str, subject_type: str, subject_id, period: str, recipient: str) -> str:
@@ -268,9 +276,12 @@ def expand(
             body=h.body,
             created_at=now,
             scan_id=scan_id,
+            **message_of(h.body),
         )
         for uid, user_channels, firm_user, stand_in in recips.users_for(h, county_id):
             extra = {"body": h.body + NO_ACCOUNT_NOTE} if stand_in else {}
+            if stand_in and base["msg_code"]:
+                extra["msg_params"] = {**base["msg_params"], "stand_in": True}
             channels = prefs.route(user_channels, h.urgent)  # issue 17: non-urgent may wait for a digest
             out.append(
                 (
@@ -316,8 +327,10 @@ REMINDER_COLS = (
     "link",
     "created_at",
     "scan_id",
+    "msg_code",
+    "msg_params",
 )
-ROWS_PER_STATEMENT = 500  # 14 parameters a row: well inside SQLite's 32,766 and PostgreSQL's 65,535
+ROWS_PER_STATEMENT = 500  # 16 parameters a row: well inside SQLite's 32,766 and PostgreSQL's 65,535
 
 
 def _driver_value(v, sqlite: bool):
@@ -345,6 +358,8 @@ PG_TYPES = (
     "text",
     "timestamp",
     "int",
+    "text",
+    "json",
 )  # REMINDER_COLS as PostgreSQL array element types
 
 
@@ -426,6 +441,8 @@ def _write_sqlite(conn, part, channels, by_rule, now_text: str) -> tuple[int, in
                 r["link"],
                 now_text,
                 r["scan_id"],
+                r.get("msg_code"),
+                _json(r.get("msg_params")),
             )
         new += conn.exec_driver_sql(sql, tuple(params)).all()
     dels = []
@@ -444,8 +461,14 @@ def _write_sqlite(conn, part, channels, by_rule, now_text: str) -> tuple[int, in
     return len(new), len(dels)
 
 
+def _json(v) -> str | None:
+    return None if v is None else json.dumps(v, ensure_ascii=False)
+
+
 def _write_pg(conn, part, channels, by_rule, now) -> tuple[int, int]:
-    arrays = tuple([r[c] for r, _ in part] for c in REMINDER_COLS)
+    arrays = tuple(
+        [(_json(r.get(c)) if c == "msg_params" else r.get(c)) for r, _ in part] for c in REMINDER_COLS
+    )
     sql = (
         f"INSERT INTO reminder ({', '.join(REMINDER_COLS)}) "
         f"SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in PG_TYPES)}) "

@@ -498,17 +498,17 @@ def report_progress(user: User, firm: Firm, milestone_id: int, note: str) -> Mil
         before,
         snapshot(ms, ("progress_note", "progress_pending", "status")),
     )
+    from pipeline.reminders.texts import loc, pair
     from pipeline.services.notify import notify_officers
 
     notify_officers(
         firm,
         "progress_report",
         ms.id,
-        gettext("Progress report from %(firm)s", firm=firm.name),
-        gettext(
-            "%(firm)s reported progress on “%(title)s”: %(note)s",
+        *pair(
+            "progress_report",
             firm=firm.name,
-            title=ms.title,
+            title=loc(ms.title, ms.title_msg),
             note=ms.progress_note,
         ),
         f"/firms/{firm.id}#ms-{ms.id}",
@@ -562,19 +562,14 @@ def submit_figures(user: User, firm: Firm, data: dict) -> FigureSubmission:
     db.session.add(sub)
     db.session.flush()
     record(user, "submit", "figure_submission", sub.id, firm.id, None, {"year": sub.year, **sub.data})
+    from pipeline.reminders.texts import pair
     from pipeline.services.notify import notify_officers
 
     notify_officers(
         firm,
         "submission",
         sub.id,
-        gettext("New figures from %(firm)s for %(year)s", firm=firm.name, year=year),
-        gettext(
-            "%(firm)s submitted %(n)s changed figures for %(year)s; review them on the firm page.",
-            firm=firm.name,
-            n=len(changed),
-            year=year,
-        ),
+        *pair("submission", firm=firm.name, year=year, n=len(changed)),
         f"/firms/{firm.id}#submissions",
     )
     db.session.commit()
@@ -634,14 +629,20 @@ def review_submission(
         {"status": "pending"},
         {"status": sub.status, "note": sub.review_note, "fields": getattr(sub, "accepted_fields", None)},
     )
+    from pipeline.reminders.texts import label, pair
     from pipeline.services.notify import notify_firm
+    from pipeline.vocabulary import SUBMISSION_STATUSES
 
     notify_firm(
         firm,
         "submission_decision",
         sub.id,
-        gettext("Your figures for %(year)s were reviewed", year=sub.year),
-        gettext("Decision: %(status)s. %(note)s", status=sub.status, note=sub.review_note or ""),
+        *pair(
+            "submission_decision",
+            year=sub.year,
+            status=label(SUBMISSION_STATUSES.get(sub.status, sub.status)),
+            note=sub.review_note or "",
+        ),
         "/portal/#submissions",
     )
     db.session.commit()

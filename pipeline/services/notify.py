@@ -4,6 +4,8 @@ to the firm's officer, a decision to the firm's users.
 Rows are written in the caller's transaction (the submission and its notification commit together)
 with the outbox's unique dedupe key, so the same event never notifies anyone twice. The scheduler's
 ``deliver`` sends them on the user's channels (in-app, and e-mail when the user asked for it).
+Texts come from ``pipeline.reminders.texts`` (``pair(code, ...)``): stored in Chinese with their code
+and params, rendered in each reader's language (issue 17).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pipeline.extensions import db
 from pipeline.models import Delivery, Firm, Reminder, User
 from pipeline.models.base import utcnow
 from pipeline.reminders.prefs import channels_of, route, split
+from pipeline.reminders.scan import message_of
 
 
 def _channels(u: User) -> tuple[str, ...]:
@@ -57,6 +60,7 @@ def _write(
             body=body,
             link=link,
             created_at=now,
+            **message_of(body),  # issue 17: shown in each reader's language
         )
         db.session.add(r)
         db.session.flush()

@@ -316,7 +316,7 @@ def _audit_summary(roadmap: Roadmap, changes: list[dict]) -> dict:
 def _flag_superseded_report(firm: Firm, m: Milestone) -> None:
     """A firm's report still waiting on a milestone that was just superseded: tell the officer, who
     decides whether it applies to the new milestone (the report stays where it was written)."""
-    from pipeline.i18n import gettext
+    from pipeline.reminders.texts import loc, pair
     from pipeline.services.notify import notify_officers
 
     new = m.superseded_by
@@ -324,12 +324,11 @@ def _flag_superseded_report(firm: Firm, m: Milestone) -> None:
         firm,
         "milestone_superseded",
         m.id,
-        gettext("%(firm)s: a milestone with a pending progress report was superseded", firm=firm.name),
-        gettext(
-            "“%(old)s” was superseded by “%(new)s” when the roadmap was regenerated. The firm's report "
-            "“%(note)s” stays on the old milestone; check whether it applies to the new one.",
-            old=m.title,
-            new=new.title if new is not None else "—",
+        *pair(
+            "milestone_superseded",
+            firm=firm.name,
+            old=loc(m.title, m.title_msg),
+            new=loc(new.title, new.title_msg) if new is not None else "—",
             note=m.progress_note or "",
         ),
         f"/firms/{firm.id}#ms-{m.id}",
@@ -356,6 +355,7 @@ def _new_milestone(roadmap: Roadmap | None, firm_id: int, m: dict) -> Milestone:
         firm_id=firm_id,
         code=m["code"],
         title=m["title"],
+        title_msg=m.get("title_msg"),  # issue 17: English pages, reminders and the inbox render it
         addresses=list(m["addresses"]),
         basis=m.get("basis"),
         due=date.fromisoformat(m["due"]),
@@ -478,6 +478,7 @@ def _update(m: Milestone, p: dict) -> list[dict]:
                 "text": f"“{m.title}”调整为“{p['title']}”",
             }
         )
+    m.title_msg = p.get("title_msg")
     m.due, m.title, m.addresses, m.basis, m.owner = (
         due,
         p["title"],

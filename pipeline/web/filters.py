@@ -115,6 +115,15 @@ def milestone_text(m, roadmap, key: str) -> str:
     return text
 
 
+def reminder_text(r, part: str) -> str:
+    """A reminder's ``title`` / ``body`` in the UI language (issue 17): rendered from its message code,
+    labels through the catalogue; the stored Chinese text in Chinese or for rows without a code."""
+    from pipeline.i18n import tl
+    from pipeline.reminders.texts import render_row
+
+    return render_row(r, part, ui_language(), tl)
+
+
 def register_filters(app: Flask) -> None:
     from pipeline.roadmap import outlook
     from pipeline.services.roadmaps import input_labels
@@ -129,6 +138,7 @@ def register_filters(app: Flask) -> None:
         roadmap_inputs=input_labels,
         etext=engine_text,
         mtext=milestone_text,
+        rtext=reminder_text,
         headcount=headcount,
     )
     from pipeline.reminders.channels import reason_text

@@ -187,3 +187,31 @@ def test_weekly_digest_lists_the_county_and_runs_once_a_week(db, city):
     assert "完善研发辅助账" in body and "逾期3天" in body and "提交软件著作权登记" in body
     assert "连云区的事" not in body and "以后的事" not in body
     assert run_digest(TODAY + timedelta(days=7))["created"] == 3  # next week
+
+
+def test_english_user_gets_the_reminder_in_english_and_the_chinese_one_is_unchanged(db, city, smtp):
+    """Issue 17: the e-mail is rendered from the reminder's message code in the recipient's saved locale."""
+    import re
+
+    city.user_a1.locale = "en"
+    m = milestone(city.firm_a1, TODAY - timedelta(days=2), title="在高新技术企业认定管理工作网注册企业账号")
+    m.title_msg = {"code": "ms.platform.title", "params": {}}
+    city.user_a1.notify_email = True
+    db.session.commit()
+    run_scan(TODAY)
+    deliver_pending()
+    _, msg = next((r, x) for r, x in smtp.messages if r == ["firm_a1@example.test"])
+    name = city.firm_a1.name
+    assert msg["Subject"] == (
+        f"[HNTE pipeline reminder] [Overdue] {name}: Register the firm's account on the HNTE recognition "
+        "platform (www.innocom.gov.cn) and have it activated by the local recognition office"
+    )
+    body = msg.get_content()
+    assert "Dear 甲公司联系人," in body
+    assert "was due on 2026-06-08 and is 2 days overdue" in body and "Due: 2026-06-08" in body
+    cjk = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    assert not cjk.search(body.replace(name, "").replace("甲公司联系人", "")), body
+    # the stored text (what the robot and a Chinese reader get) is the Chinese sentence, unchanged
+    r = db.session.scalars(select(Reminder).where(Reminder.user_id == city.user_a1.id)).one()
+    assert r.title == f"【已逾期】{name}：在高新技术企业认定管理工作网注册企业账号"
+    assert r.msg_code == "milestone_overdue" and r.msg_params["days"] == 2

@@ -48,6 +48,52 @@ def test_bell_shows_unread_count_and_the_list_shows_the_reminder(client, db, cit
     assert 'class="bell-count">1<' in page
 
 
+def test_english_reader_sees_the_reminder_in_english_and_older_rows_as_stored(client, db, city):
+    """Issue 17: the page renders the row's message code in the UI language; a row without a code
+    (written before codes existed) shows its stored text."""
+    import re
+
+    m = milestone(city.firm_a1, TODAY + timedelta(days=3), title="在高新技术企业认定管理工作网注册企业账号")
+    m.title_msg = {"code": "ms.platform.title", "params": {}}
+    db.session.commit()
+    run_scan(TODAY)
+    old = Reminder(
+        dedupe_key="old|row",
+        rule="stale_data",
+        subject_type="firm",
+        subject_id=city.firm_a1.id,
+        period="x",
+        firm_id=city.firm_a1.id,
+        user_id=city.user_a1.id,
+        title="旧提醒标题",
+        body="旧提醒正文",
+        created_at=utcnow(),
+    )
+    db.session.add(old)
+    db.session.flush()
+    db.session.add(Delivery(reminder_id=old.id, channel="inapp", status="pending", next_attempt_at=utcnow()))
+    db.session.commit()
+    deliver_pending(channels_only=("inapp",))
+    _log_in(client, city.user_a1)
+    zh = client.get("/notifications/").get_data(as_text=True)
+    from flask import current_app
+
+    with current_app.app_context():  # a request of its own (no locale left over in ``g``)
+        en = client.get("/notifications/?lang=en").get_data(as_text=True)
+    name = city.firm_a1.name
+    assert f"【3天后到期】{name}：在高新技术企业认定管理工作网注册企业账号" in zh
+    assert "将于2026年6月13日到期（3天后），负责方：企业。" in zh
+    texts = re.findall(r'class="notice-(?:title|body)">(.*?)</', en, re.S)
+    new = [t for t in texts if "旧提醒" not in t]
+    assert len(new) == 2 and len(texts) == 4
+    cjk = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    for t in new:
+        assert not cjk.search(t.replace(name, "")), t
+    assert f"[Due in 3 days] {name}: Register the firm&#39;s account" in en
+    assert "is due on 2026-06-13 (in 3 days); responsible: the firm." in en
+    assert "旧提醒标题" in en and "旧提醒正文" in en
+
+
 def test_firm_users_see_only_their_own_firms_reminders(client, db, city):
     _overdue_for_a1(db, city)
     d = _inapp(db, city.user_a1)

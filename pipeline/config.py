@@ -91,6 +91,10 @@ class Config:
         self.MAIL_ENABLED = _bool("MAIL_ENABLED", True)
         self.MAIL_TIMEOUT = _int("MAIL_TIMEOUT", 5)  # seconds per SMTP connect/send (issue 12: short)
         self.WEBHOOK_TIMEOUT = _int("WEBHOOK_TIMEOUT", 5)  # seconds per group-robot call
+        # issue 17: group-robot hosts a county may set (comma-separated; "*" = any public host), and
+        # whether http:// and intranet addresses are allowed (a robot gateway inside the network; tests)
+        self.WEBHOOK_HOSTS = os.environ.get("WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
+        self.WEBHOOK_ALLOW_INTRANET = _bool("WEBHOOK_ALLOW_INTRANET", False)
         # Links in e-mails and webhooks
         self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         # Reminders

@@ -363,8 +363,19 @@ ALERT_MODES = {
     "weekly": N_("仅紧急提醒即时发送，其余每周汇总"),
     "none": N_("不接收"),
 }
-# The county robot: urgent reminders always at once; the county digest this often.
-WEBHOOK_DIGESTS = {"weekly": N_("每周汇总"), "daily": N_("每日汇总"), "off": N_("不发汇总")}
+# The county robot (issue 17, settings page ``/robots/<county>``): the same four choices as a user's
+# channel (``ALERT_MODES``), stored in ``county.webhook_digest``: "instant" every reminder of the county
+# at once; "daily"/"weekly" urgent ones at once and the county digest that often; "none" nothing.
+# Why a robot URL is refused (``reminders/robot_url.py``): on the settings page and as a delivery's reason.
+ROBOT_URL_PROBLEMS = {
+    "empty": N_("没有填写群机器人地址"),
+    "too_long": N_("地址太长：最多 %(max)s 个字符"),
+    "format": N_("不是有效的网址：请粘贴群机器人设置中给出的完整地址（以 https:// 开头）"),
+    "scheme": N_("地址必须以 https:// 开头（加密连接）"),
+    "userinfo": N_("地址中不能带用户名或密码"),
+    "host": N_("只接受以下域名的群机器人地址：%(hosts)s"),
+    "local": N_("地址指向内网或本机（%(address)s），不允许使用"),
+}
 REMINDER_RULES["user_digest"] = N_("提醒汇总")
 DELIVERY_STATUSES["held"] = N_("等待汇总")
 DELIVERY_STATUSES["digested"] = N_("已并入汇总")
@@ -613,3 +624,6 @@ AUDIT_FIELDS.update({"leader_id": RESPONSIBILITY_ROLES["leader"], "chain_id": N_
 AUDIT_FIELDS.update({"hnte_target": N_("高企目标"), "tsme_target": N_("科小目标")})
 # ---- issue 11 (session 2): more fields named in a stale-form refusal (targets: i18's labels above)
 AUDIT_FIELDS.update({"plan_name": N_("所属规划"), "county_id": FIRM_FIELDS["county"]})
+# ---- issue 17 (session 3): the county robot settings (the URL is audited masked: it holds the key)
+AUDIT_ENTITY_FIELDS["county"] = {"webhook_url": N_("群机器人地址"), "webhook_digest": N_("群机器人提醒方式")}
+AUDIT_VALUES[("county", "webhook_digest")] = ALERT_MODES

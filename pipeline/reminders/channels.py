@@ -10,8 +10,6 @@ import json
 import re
 import smtplib
 import ssl
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from email.header import Header
 from email.message import Message
@@ -21,6 +19,7 @@ from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from typing import NamedTuple
 
+from pipeline.reminders import robot_url
 from pipeline.reminders.texts import cn
 
 
@@ -166,30 +165,40 @@ class Mailer:
             self.conn = None
 
 
-def post_webhook(url: str | None, text: str, timeout: float = 5, idempotency_key: str | None = None) -> None:
+def post_webhook(
+    url: str | None,
+    text: str,
+    timeout: float = 5,
+    idempotency_key: str | None = None,
+    rules: robot_url.Rules | None = None,
+) -> None:
     """Post a text message to a WeCom (企业微信) or DingTalk (钉钉) group robot; both accept this JSON.
 
-    ``idempotency_key`` goes out as the ``Idempotency-Key`` header, the same on every retry of one delivery.
+    The URL must pass ``rules`` (``reminders/robot_url.py``: https, allowed host, public address; the
+    app's config when not given), else PermanentError with the reason. ``idempotency_key`` goes out as
+    the ``Idempotency-Key`` header, the same on every retry of one delivery.
     """
     if not url:
         raise PermanentError("县区未配置群机器人地址")
-    if not url.startswith(("https://", "http://")):
-        raise PermanentError("群机器人地址必须以 http:// 或 https:// 开头")
+    if rules is None:
+        from flask import current_app
+
+        rules = robot_url.Rules.from_config(current_app.config)
     data = json.dumps({"msgtype": "text", "text": {"content": text}}, ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8"}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
-    req = urllib.request.Request(url, data=data, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 (admin-set URL, http(s) only)
-            raw = resp.read(65536)
-    except urllib.error.HTTPError as exc:
-        raise RuntimeError(f"群机器人返回 HTTP {exc.code}") from exc
+        status, raw = robot_url.post(url, data, headers, rules, timeout)
+    except robot_url.Refused as exc:
+        raise PermanentError(f"群机器人地址不可用：{exc}") from exc
+    if status >= 300:  # a redirect is not followed: the robot's own address answers 200
+        raise RuntimeError(f"群机器人返回 HTTP {status}")
     try:
         reply = json.loads(raw.decode("utf-8") or "{}")
     except ValueError:
         reply = {}
-    code = reply.get("errcode", 0)
+    code = reply.get("errcode", 0) if isinstance(reply, dict) else 0
     if code not in (0, "0"):
         raise RuntimeError(f"群机器人拒绝：errcode={code} {reply.get('errmsg', '')}".strip())
 
@@ -213,6 +222,7 @@ _REASONS = (  # (exception class name, reason); the first class in the exception
     ("SSLCertVerificationError", "加密连接失败：对方的证书无法验证"),
     ("SSLError", "加密连接（TLS）失败"),
     ("HTTPError", "对方返回了 HTTP 错误"),
+    ("HTTPException", "对方的应答不是有效的 HTTP 应答"),
     ("URLError", "无法连接对方地址"),
     ("OSError", "网络错误"),
 )

@@ -210,6 +210,7 @@ def _send_one(r, mailer: channels.Mailer, cfg, base_url: str, settings_link: str
             text,
             timeout=cfg.get("WEBHOOK_TIMEOUT", 5),
             idempotency_key=idempotency_key(r.id),
+            rules=channels.robot_url.Rules.from_config(cfg),
         )
     else:
         raise channels.PermanentError(f"未知渠道：{r.channel}")

@@ -216,13 +216,15 @@ class Recipients:
         r.firm_officer = dict(
             conn.execute(select(Firm.id, Firm.officer_id).where(Firm.officer_id.isnot(None))).all()
         )
-        r.webhooks = dict(
-            conn.execute(
-                select(County.id, County.webhook_url).where(
-                    County.webhook_url.isnot(None), County.webhook_url != ""
+        # county → True if every reminder goes to the robot at once ("instant"), False if only urgent ones
+        r.webhooks = {
+            cid: mode == "instant"
+            for cid, mode in conn.execute(
+                select(County.id, County.webhook_digest).where(
+                    County.webhook_url.isnot(None), County.webhook_url != "", County.webhook_digest != "none"
                 )
-            ).all()
-        )
+            )
+        }
         return r
 
     def officers_of(self, firm_id: int, county_id: int) -> list:
@@ -260,7 +262,8 @@ def dedupe_key(rule: str, subject_type: str, subject_id, period: str, recipient:
 def expand(
     hits, firms_county: dict, recips: Recipients, scan_id: int | None, now: datetime
 ) -> list[tuple[dict, tuple]]:
-    """Hits → (reminder row, channels) for each recipient; webhook rows for urgent hits of a county with a robot."""
+    """Hits → (reminder row, channels) for each recipient; webhook rows for the urgent hits of a county
+    with a robot (every hit if the robot is set to "instant"; none if it is set to "none")."""
     out = []
     for h in hits:
         county_id = firms_county[h.firm_id]
@@ -295,7 +298,7 @@ def expand(
                     channels,
                 )
             )
-        if h.urgent and county_id in recips.webhooks:
+        if county_id in recips.webhooks and (h.urgent or recips.webhooks[county_id]):
             out.append(
                 (
                     {

@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "pipeline.web.api:bp",
     "pipeline.web.compliance:bp",  # issue 16
     "pipeline.web.briefings:bp",  # issue 16
+    "pipeline.web.robots:bp",  # issue 17
 )
 
 

@@ -14,6 +14,7 @@ from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.reminders import inbox as alerts
 from pipeline.services import accounts, tokens
+from pipeline.services.scope import can_see_county
 from pipeline.vocabulary import ALERT_MODES
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -83,6 +84,7 @@ def _page(pw_form=None, token_form=None, new_token=None, al_form=None, status=20
         al_form=al_form or alerts_form(),
         new_token=new_token,
         tokens=tokens.tokens_of(current_user),
+        can_set_robot=can_see_county(current_user, current_user.county_id),  # issue 17: county officers
     ), status
 
 

@@ -131,7 +131,10 @@ class Robot(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def robot():
+def robot(app, monkeypatch):
+    # a robot on 127.0.0.1 passes the URL rules (reminders/robot_url.py) only with the intranet switch
+    monkeypatch.setitem(app.config, "WEBHOOK_HOSTS", "127.0.0.1")
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_INTRANET", True)
     Robot.received = []
     Robot.headers_seen = []
     Robot.reply = {"errcode": 0, "errmsg": "ok"}
@@ -140,6 +143,7 @@ def robot():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send?key=test"
     server.shutdown()
+    server.server_close()
 
 
 def test_webhook_posts_wecom_dingtalk_text_and_logs_robot_errors(app, db, city, robot, monkeypatch):

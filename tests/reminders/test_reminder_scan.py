@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from pipeline.models import ApplicationBatch, Delivery, Reminder, Roadmap, ScanRun, Setting
@@ -142,6 +143,32 @@ def test_urgent_reminders_go_to_the_county_group_robot_once(db, city):
         .where(Delivery.channel == "webhook")
     ).all()
     assert robot == [("milestone_overdue", None, "webhook")]
+
+
+@pytest.mark.parametrize(
+    "mode, rules",
+    [
+        ("instant", {"milestone_overdue", "milestone_due"}),  # every reminder of the county at once
+        ("daily", {"milestone_overdue"}),  # urgent at once, the rest in the daily county digest
+        ("none", set()),  # the group receives nothing
+    ],
+)
+def test_the_robots_choice_decides_what_goes_to_the_group_at_once(db, city, mode, rules):
+    city.a.webhook_url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=test"
+    city.a.webhook_digest = mode
+    milestone(city.firm_a1, TODAY - timedelta(days=1))
+    milestone(city.firm_a1, TODAY + timedelta(days=14))  # the 14-day mark: not urgent
+    db.session.commit()
+    run_scan(TODAY)
+    robot = db.session.execute(
+        select(Reminder.rule).join(Delivery).where(Delivery.channel == "webhook")
+    ).scalars()
+    assert set(robot) == rules
+    users = db.session.execute(select(Reminder.rule).where(Reminder.user_id.isnot(None))).scalars()
+    assert set(users) == {
+        "milestone_overdue",
+        "milestone_due",
+    }  # people get theirs whatever the robot's choice
 
 
 def test_thresholds_are_settings(db, city):

@@ -159,6 +159,11 @@ POLICY[("admin.rewards", "POST")] = "admin"
 POLICY[("api.docs", "GET")] = "public"
 POLICY[("api.docs_asset", "GET")] = "public"
 POLICY[("reminders.health", "GET")] = "admin"
+# issue 17: a county's group robot (its officers and the admin); /robots/ sends each officer to their own
+POLICY[("robots.index", "GET")] = "county_staff"
+POLICY[("robots.settings", "GET")] = "county"
+POLICY[("robots.settings", "POST")] = "county"
+POLICY[("robots.test", "POST")] = "county"
 POLICY[("planning.index", "GET")] = "admin"
 
 

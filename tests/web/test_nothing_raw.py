@@ -123,6 +123,17 @@ def demo_city(app, db, runner, monkeypatch):
     sub = svc.submit_figures(firm_user, firm, {"year": str(year or TODAY.year - 1), "staff": "77"})
     svc.review_submission(officer, firm, sub.id, "accept", None, TODAY)
     db.session.commit()
+    # issue 17: the officer sets the county's group robot (its history is shown on the robot page)
+    from pipeline.services import robots
+
+    robots.save(
+        officer,
+        firm.county,
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0123456789abcdef0123",
+        "daily",
+        robots.version(firm.county),
+    )
+    db.session.commit()
     # e-mail through a mail server that is down: the delivery log has a failure to explain
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -150,6 +161,7 @@ def test_no_page_of_the_demo_city_shows_none_null_a_field_key_or_an_exception_na
             "/pool/",
             f"/firms/{firm.id}",
             "/account/",
+            "/robots/",
         ],
         "officer": [
             "/",
@@ -159,6 +171,7 @@ def test_no_page_of_the_demo_city_shows_none_null_a_field_key_or_an_exception_na
             f"/firms/{firm.id}",
             "/notifications/",
             "/account/",
+            "/robots/",
         ],
         "firm_user": ["/", "/portal/", "/portal/figures", "/inbox/", "/notifications/", "/account/"],
     }
@@ -182,6 +195,12 @@ def test_no_page_of_the_demo_city_shows_none_null_a_field_key_or_an_exception_na
     login(admin, demo_city["admin"])
     html = fresh(app, admin, "get", "/admin/reminders/").get_data(as_text=True)
     assert "连接被拒绝" in html
+    html = fresh(app, officer, "get", f"/robots/{firm.county_id}").get_data(as_text=True)
+    assert (
+        "群机器人提醒方式：</span>仅紧急提醒即时发送，其余每周汇总 → <strong>仅紧急提醒即时发送，其余每日汇总</strong>"
+        in html
+    )
+    assert "key=0123****0123" in html
     assert not report, "\n".join(f"{u}:\n  " + "\n  ".join(v) for u, v in report.items())
 
 

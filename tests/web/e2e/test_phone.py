@@ -21,7 +21,15 @@ FIRM_PAGES = [
     "/inbox/",
     "/account/",
 ]
-OFFICER_PAGES = ["/pool/", "/firms/{own}", "/pool/kanban", "/inbox/", "/notifications/", "/account/"]
+OFFICER_PAGES = [
+    "/pool/",
+    "/firms/{own}",
+    "/pool/kanban",
+    "/inbox/",
+    "/notifications/",
+    "/account/",
+    "/robots/",  # the county group robot settings (issue 17)
+]
 
 
 def _widths(page):

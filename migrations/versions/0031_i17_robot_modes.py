@@ -6,13 +6,13 @@ the county at once), "daily" / "weekly" (urgent ones at once, the county digest 
 "instant", its nearest choice: nothing is held back for a digest.
 
 Revision ID: i17_robot_modes
-Revises: i11b_staff_decimals
+Revises: i14_message_codes
 """
 
 from alembic import op
 
 revision = "i17_robot_modes"
-down_revision = "i11b_staff_decimals"
+down_revision = "i14_message_codes"
 branch_labels = None
 depends_on = None
 

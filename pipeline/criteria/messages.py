@@ -365,6 +365,49 @@ EN: dict[str, str] = {
     # ---- why a batch is not safe, the lever, the risk (roadmap.planner)
     "why.h8": "With the plan the innovation score reaches at least {smin} (IP {ip}, conversions {cv}, R&D "
     f"management 20, growth {{g}}), below 71{{unknown}} ({_G} 3(7))",
+    "why.cert_valid": "The HNTE certificate is valid until {exp}: no re-recognition while it is valid; apply again "
+    "in its expiry year ({year})",
+    "why.one_per_year": "Already applied once in {year}: a firm may apply once a year, so no other {year} batch is "
+    "open to it; a new application waits for the {next} batches",
+    "why.h1": "Registered on {reg}: only {days} days by the cutoff {cutoff}, fewer than 365; the firm can apply "
+    f"from {{on}} ({_M} art. 11(1))",
+    "why.h9": "A major safety or quality accident or a serious environmental violation on {at}{note}, less than a "
+    f"year before the cutoff {{cutoff}}; the firm can apply from {{on}} ({_M} art. 11(8))",
+    "why.h9.no_date": " (no date given, taken as today)",
+    "why.h10": f"HNTE status revoked in {{year}}: no new application in the same year ({_G} 5(6))",
+    "why.h5.missing": "R&D expenses or sales of {years} missing: the R&D share cannot be computed "
+    f"({_M} art. 11(5))",
+    "why.h5.infeasible": "R&D over {span} must reach {pct}% of total sales of {sales} (10k CNY) (last year's "
+    f"sales {{last}}), i.e. {{required}}{{closed}}{{rest}} ({_M} art. 11(5))",
+    "why.h5.closed": "; the years that have ended ({span}) total only {rd}",
+    "why.h5.open": "; with R&D at most {max_pct} of sales in {years}{extra}, the total is at most {max_total}, "
+    "a share of {share}: {pct}% cannot be reached",
+    "why.h5.days_left": " ({year} has only {days} days left)",
+    "why.h5.all_closed": ", a share of {share}; every year of the window has ended: {pct}% cannot be reached",
+    "why.h6.infeasible": "Domestic R&D over {span} is at most {dom} (10k CNY), {pct} of total R&D of {rd}: below "
+    f"60% even if all R&D from now on is done in China ({_M} art. 11(5))",
+    "why.h4.missing": f"Total staff or tech staff of {{year}} missing: the tech-staff share cannot be judged ({_M} "
+    "art. 11(4))",
+    "why.h4.zero": f"Total staff of {{year}} is 0 ({_M} art. 11(4))",
+    "why.h4.closed": "{year} has ended: tech staff {tech} of {staff} staff = {ratio}, below 10% "
+    f"({_M} art. 11(4))",
+    "why.h4.late": "Tech staff hired after 1 July {year} work fewer than 183 days in {year} and do not count; "
+    "tech staff in {year}: {tech} of {staff} (full-year monthly averages) = {ratio}, below 10%: only existing "
+    f"staff who qualify can be counted ({_G} 3(5))",
+    "why.h7.missing": "High-tech product (service) income or total income of {year} missing "
+    f"({_M} art. 11(6))",
+    "why.h7.zero": f"Total income of {{year}} is 0 ({_M} art. 11(6))",
+    "why.h7.closed": "{year} has ended: high-tech product (service) income of {ht} (10k CNY) is {pct} of total "
+    f"income of {{inc}}, below 60% ({_M} art. 11(6))",
+    "why.h7.late": "{year} has only {days} days left: the high-tech product (service) share can rise from {share} "
+    f"to at most {{best}}, short of 60% ({_M} art. 11(6))",
+    "why.h2.late": "No granted, countable IP item that gives core support to the main products{how} "
+    f"({_M} art. 11(2))",
+    "why.h2.fastest": "; the fastest, a {kind}, takes {months} months to grant and would have to be filed by "
+    "{due}: too late",
+    "why.h2.no_kind": "; no IP kind can be granted by the cutoff",
+    "lever.h2.late": "IP: too late to get a grant by the cutoff; aim at a later batch",
+    "why.no_batch": "No batch of the application calendar is still open",
     "why.h8.ungraded": "; the IP's {what} not graded yet, counted as 0",
     "lever.grades": "expert grades: grade A for the IP's technical advancement and core support would add {n} "
     "points (the experts' judgement; no plan can guarantee it)",

@@ -796,35 +796,55 @@ class _Planner:
         # ---- time-bound conditions: they move the target
         exp = ex.hnte_cert_expiry
         if self.certified and Y < exp.year:
-            codes["cert_valid"] = (
+            codes["cert_valid"] = Msg(
+                "why.cert_valid",
                 f"高企证书有效期至{exp.isoformat()}，有效期内无需重新认定，"
-                f"应在证书到期当年（{exp.year}年）重新申请认定"
+                f"应在证书到期当年（{exp.year}年）重新申请认定",
+                exp=exp.isoformat(),
+                year=exp.year,
             )
         if Y in ex.applied_years and (self.cal is None or self.cal.one_per_year):
-            codes["one_per_year"] = (
+            codes["one_per_year"] = Msg(
+                "why.one_per_year",
                 f"{Y}年已申报过一次，每家企业每年只能申报一次，{Y}年其余批次不能再申报，"
-                f"重新申请须等{Y + 1}年批次"
+                f"重新申请须等{Y + 1}年批次",
+                year=Y,
+                next=Y + 1,
             )
         days = (cutoff - p.registered_on).days
         if days < 365:
             ok_on = p.registered_on + timedelta(days=365)
-            codes["H1"] = (
+            codes["H1"] = Msg(
+                "why.h1",
                 f"{p.registered_on.isoformat()}注册成立，至截止日{cutoff.isoformat()}仅{days}天，"
-                f"不满365天，{ok_on.isoformat()}起方可申请（{BAN}第十一条（一））"
+                f"不满365天，{ok_on.isoformat()}起方可申请（{BAN}第十一条（一））",
+                reg=p.registered_on.isoformat(),
+                cutoff=cutoff.isoformat(),
+                days=days,
+                on=ok_on.isoformat(),
             )
         incident = ex.incident_date or (today if p.incident_within_year else None)
         h9_block = False
         if incident is not None and incident <= cutoff and (cutoff - incident).days <= 365:
             h9_block = True
             note = "" if ex.incident_date else "（未提供发生日期，按今日计）"
-            codes["H9"] = (
+            codes["H9"] = Msg(
+                "why.h9",
                 f"{incident.isoformat()}{note}发生重大安全、质量事故或严重环境违法行为，"
                 f"距截止日{cutoff.isoformat()}不满一年，{(incident + timedelta(days=366)).isoformat()}"
-                f"起方可申请（{BAN}第十一条（八））"
+                f"起方可申请（{BAN}第十一条（八））",
+                at=incident.isoformat(),
+                note=Msg("w.empty" if ex.incident_date else "why.h9.no_date", ""),
+                cutoff=cutoff.isoformat(),
+                on=(incident + timedelta(days=366)).isoformat(),
             )
         revoked = bool(p.revoked_this_year and Y == today.year)
         if revoked:
-            codes["H10"] = f"{today.year}年被取消高新技术企业资格，当年不得再次申请（{GUIDE}五（六））"
+            codes["H10"] = Msg(
+                "why.h10",
+                f"{today.year}年被取消高新技术企业资格，当年不得再次申请（{GUIDE}五（六））",
+                year=today.year,
+            )
         h3 = self.today_assessment.conditions["H3"]
         if h3.status != "pass":
             codes["H3"] = h3.explain
@@ -941,9 +961,11 @@ class _Planner:
             y for y in operated if years.get(y) is None or years[y].sales is None or years[y].rd_total is None
         ]
         if missing:
-            r.codes["H5"] = (
+            r.codes["H5"] = Msg(
+                "why.h5.missing",
                 f"缺少{'、'.join(map(str, missing))}年度的研发费用或销售收入数据，"
-                f"无法计算研发费用占比（{BAN}第十一条（五））"
+                f"无法计算研发费用占比（{BAN}第十一条（五））",
+                years=list(missing),
             )
             return
         last_sales = _D(years[ly].sales)
@@ -1002,17 +1024,42 @@ class _Planner:
             f"（最近一年销售收入{_fmt(last_sales)}万元），即{_fmt(_ceil(required))}万元"
         )
         closed_yrs = [y for y in operated if self.closed(y)]
+        closed = Msg("w.empty", "")
         if closed_yrs:
             why += f"；已结束的{_span(closed_yrs)}合计仅{_fmt(closed_rd)}万元"
+            closed = Msg("why.h5.closed", "", span=_span_en(closed_yrs), rd=_fmt(closed_rd))
         if yrs:
             extra = f"，{self.today.year}年仅剩{self.days_left}天" if self.today.year in yrs else ""
             why += (
                 f"；{'、'.join(map(str, yrs))}年按研发投入最多达销售收入的{float(M) * 100:g}%计{extra}，"
                 f"合计最多{_fmt(max_total)}万元，占比{_pct(max_total, sales_sum)}，无法达到{pct}%"
             )
+            rest = Msg(
+                "why.h5.open",
+                "",
+                years=yrs,
+                max_pct=f"{float(M) * 100:g}%",
+                extra=Msg("why.h5.days_left", "", year=self.today.year, days=self.days_left)
+                if extra
+                else Msg("w.empty", ""),
+                max_total=_fmt(max_total),
+                share=_pct(max_total, sales_sum),
+                pct=pct,
+            )
         else:
             why += f"，占比{_pct(closed_rd, sales_sum)}，窗口年度均已结束，无法达到{pct}%"
-        return why + f"（{BAN}第十一条（五））"
+            rest = Msg("why.h5.all_closed", "", share=_pct(closed_rd, sales_sum), pct=pct)
+        return Msg(
+            "why.h5.infeasible",
+            why + f"（{BAN}第十一条（五））",
+            span=_span_en(operated),
+            sales=_fmt(_q(sales_sum)),
+            pct=pct,
+            last=_fmt(last_sales),
+            required=_fmt(_ceil(required)),
+            closed=closed,
+            rest=rest,
+        )
 
     def _rd_domestic(self, r, operated, years, closed_rd, new):
         """H6: with too little domestic R&D, all R&D of the open years is planned in China."""
@@ -1027,10 +1074,15 @@ class _Planner:
         r.all_domestic = bool(new)
         dom_max = closed_dom + sum(v[0] for v in new.values())
         if dom_max * 10 < rd_sum * 6:
-            r.codes["H6"] = (
+            r.codes["H6"] = Msg(
+                "why.h6.infeasible",
                 f"{_span(operated)}境内研发费用最多{_fmt(dom_max)}万元，占研发费用合计"
                 f"{_fmt(rd_sum)}万元的{_pct(dom_max, rd_sum)}，即使今后研发全部在境内开展"
-                f"也低于60%（{BAN}第十一条（五））"
+                f"也低于60%（{BAN}第十一条（五））",
+                span=_span_en(operated),
+                dom=_fmt(dom_max),
+                rd=_fmt(rd_sum),
+                pct=_pct(dom_max, rd_sum),
             )
         return new
 
@@ -1052,12 +1104,16 @@ class _Planner:
             if hire_by > last_start:
                 hire_by = last_start if self.today <= last_start else None
         if fy is None or fy.staff is None or fy.tech_staff is None:
-            r.codes["H4"] = f"缺少{ly}年度职工总数或科技人员数，无法判断科技人员比例（{BAN}第十一条（四））"
+            r.codes["H4"] = Msg(
+                "why.h4.missing",
+                f"缺少{ly}年度职工总数或科技人员数，无法判断科技人员比例（{BAN}第十一条（四））",
+                year=ly,
+            )
             r.staff = StaffPlan(ly, None, None, hire_by)
             return
         staff, tech = fy.staff, fy.tech_staff
         if staff <= 0:
-            r.codes["H4"] = f"{ly}年度职工总数为0（{BAN}第十一条（四））"
+            r.codes["H4"] = Msg("why.h4.zero", f"{ly}年度职工总数为0（{BAN}第十一条（四））", year=ly)
             r.staff = StaffPlan(ly, staff, None, hire_by)
             return
         w = hire_weight(hire_by, ly) if hire_by is not None else ZERO
@@ -1065,15 +1121,25 @@ class _Planner:
         if x is None:
             ratio = _pct(tech, staff)
             if self.closed(ly):
-                r.codes["H4"] = (
+                r.codes["H4"] = Msg(
+                    "why.h4.closed",
                     f"{ly}年度已结束，科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人={ratio}，"
-                    f"低于10%（{BAN}第十一条（四））"
+                    f"低于10%（{BAN}第十一条（四））",
+                    year=ly,
+                    tech=_fmt(tech),
+                    staff=_fmt(staff),
+                    ratio=ratio,
                 )
             else:
-                r.codes["H4"] = (
+                r.codes["H4"] = Msg(
+                    "why.h4.late",
                     f"{ly}年7月1日后新聘的科技人员在{ly}年度工作不满183天，不能计入；"
                     f"{ly}年度科技人员{_fmt(tech)}人/职工总数{_fmt(staff)}人（全年月平均数）={ratio}，"
-                    f"低于10%，只能核查现有职工中符合条件的科技人员（{GUIDE}三（五））"
+                    f"低于10%，只能核查现有职工中符合条件的科技人员（{GUIDE}三（五））",
+                    year=ly,
+                    tech=_fmt(tech),
+                    staff=_fmt(staff),
+                    ratio=ratio,
                 )
             x = 0
         r.hire_w = w
@@ -1097,28 +1163,42 @@ class _Planner:
         r.ht = HightechPlan(ly, SIX)
         fy = years.get(ly)
         if fy is None or fy.hightech_income is None or fy.income is None:
-            r.codes["H7"] = f"缺少{ly}年度高新技术产品（服务）收入或总收入数据（{BAN}第十一条（六））"
+            r.codes["H7"] = Msg(
+                "why.h7.missing",
+                f"缺少{ly}年度高新技术产品（服务）收入或总收入数据（{BAN}第十一条（六））",
+                year=ly,
+            )
             return
         ht, inc = _D(fy.hightech_income), _D(fy.income)
         if inc <= 0:
-            r.codes["H7"] = f"{ly}年度总收入为0（{BAN}第十一条（六））"
+            r.codes["H7"] = Msg("why.h7.zero", f"{ly}年度总收入为0（{BAN}第十一条（六））", year=ly)
             return
         need = _ceil(inc * SIX)
         r.ht_need = (need, inc)
         if ht * 10 >= inc * 6:
             return
         if self.closed(ly):
-            r.codes["H7"] = (
+            r.codes["H7"] = Msg(
+                "why.h7.closed",
                 f"{ly}年度已结束，高新技术产品（服务）收入{_fmt(ht)}万元占总收入{_fmt(inc)}万元的"
-                f"{_pct(ht, inc)}，低于60%（{BAN}第十一条（六））"
+                f"{_pct(ht, inc)}，低于60%（{BAN}第十一条（六））",
+                year=ly,
+                ht=_fmt(ht),
+                inc=_fmt(inc),
+                pct=_pct(ht, inc),
             )
             return
         if ly == self.today.year:
             best = _floor((1 - self.f) * ht + self.f * inc)
             if best < need:
-                r.codes["H7"] = (
+                r.codes["H7"] = Msg(
+                    "why.h7.late",
                     f"{ly}年仅剩{self.days_left}天，高新技术产品（服务）收入占比最多由"
-                    f"{_pct(ht, inc)}提高到{_pct(best, inc)}，达不到60%（{BAN}第十一条（六））"
+                    f"{_pct(ht, inc)}提高到{_pct(best, inc)}，达不到60%（{BAN}第十一条（六））",
+                    year=ly,
+                    days=self.days_left,
+                    share=_pct(ht, inc),
+                    best=_pct(best, inc),
                 )
                 years[ly] = replace(fy, hightech_income=best)
                 return
@@ -1228,10 +1308,12 @@ class _Planner:
             why += (
                 f"；最快的{IP_KIND_NAMES.get(k, k)}授权需{m}个月，须于{due.isoformat()}前提交申请，已来不及"
             )
+            how = Msg("why.h2.fastest", "", kind=k, months=m, due=due.isoformat())
         else:
             why += "；没有可在截止日前获得授权的知识产权类型"
-        r.codes["H2"] = why + f"（{BAN}第十一条（二））"
-        r.lever = "知识产权：截止日前已来不及获得授权，须改投更晚的批次"
+            how = Msg("why.h2.no_kind", "")
+        r.codes["H2"] = Msg("why.h2.late", why + f"（{BAN}第十一条（二））", how=how)
+        r.lever = Msg("lever.h2.late", "知识产权：截止日前已来不及获得授权，须改投更晚的批次")
 
     def _conversion_caps(self, open_window):
         """Open year → the most conversions the plan may add in it (the rest of the current year)."""
@@ -2012,7 +2094,7 @@ def outlook(d) -> dict | None:
     lever_src = ref if ref and ref.get("lever") else next((b for b in reversed(eb) if b.get("lever")), {})
     return {
         "why": why,
-        "why_msg": (ref or {}).get("why_msg"),
+        "why_msg": (ref or {}).get("why_msg") if ref else {"code": "why.no_batch", "params": {}},
         "likely": lk,
         "lever": lever,
         "lever_msg": lever_src.get("lever_msg"),

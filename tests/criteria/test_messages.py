@@ -111,3 +111,71 @@ def test_why_lever_and_risk_of_a_firm_without_a_safe_batch_render_in_english():
         en = text_in(ol["likely"], "risk", "en")
         assert en and not CJK.search(en), en
     assert "_msg" not in json.dumps(plan(dict(prof), T).to_dict())  # the door's JSON has no codes
+
+
+def _why_profiles():
+    """Profiles whose batches are blocked by each planner reason (time-bound and the planner's own)."""
+    yield firm(hnte_cert_expiry="2028-10-31")  # cert_valid
+    yield firm(applied_years=[2027])  # one_per_year
+    yield firm(registered_on="2026-09-01", years={"2026": {"sales": 100, "rd_total": 10}})  # H1
+    yield firm(incident_date="2026-10-01")  # H9 with its date
+    yield firm(incident_within_year=True)  # H9 without a date
+    yield firm(revoked_this_year=True), date(2026, 3, 1)  # H10: this year's batches
+    yield firm(ip=[], tech_domain="80402")  # H2: no IP in time for the early batches
+    f = firm()
+    for y in (2023, 2024, 2025):
+        set_year(f, y, rd_total=10)  # H5: closed years far below the band
+    yield f
+    f = firm()
+    for y in (2023, 2024, 2025, 2026):
+        set_year(f, y, rd_domestic=1)  # H6: almost all R&D abroad
+    yield f
+    f = firm()
+    set_year(f, 2025, staff=100, tech_staff=2)  # H4: a closed year below 10%
+    set_year(f, 2025, hightech_income=100)  # H7: a closed year below 60%
+    yield f, date(2026, 3, 1)
+    f = firm()
+    del f["years"]["2024"]["rd_total"]  # H5: figures missing
+    del f["years"]["2025"]["staff"]  # H4: figures missing
+    del f["years"]["2025"]["hightech_income"]  # H7: figures missing
+    yield f
+
+
+def test_every_why_of_a_blocked_batch_renders_in_english():
+    """The time-bound reasons (H1/H9/H10/cert_valid/one_per_year) and the planner's own H2/H4/H5/H6/H7
+    reasons are messages: every blocked batch's why and lever render in English, no CJK."""
+    from pipeline.roadmap import outlook
+
+    seen = set()
+    for prof in _why_profiles():
+        prof, today = prof if isinstance(prof, tuple) else (prof, T)
+        d = plan(dict(prof), today).to_dict(codes=True)
+        assert d["earlier_batches"], prof
+        for b in d["earlier_batches"]:
+            for key in ("why", "lever"):
+                if not b.get(key):
+                    continue
+                en = text_in(b, key, "en")
+                assert b.get(key + "_msg") and not CJK.search(en), (key, b[key], en)
+                assert text_in(b, key, "zh") == b[key]
+            seen |= set(re.findall(r'"code": "(why\.[a-z0-9_.]+)"', json.dumps(b.get("why_msg"))))
+        ol = outlook(d)
+        if ol:
+            assert not CJK.search(text_in(ol, "why", "en"))
+    assert {
+        "why.cert_valid",
+        "why.one_per_year",
+        "why.h1",
+        "why.h9",
+        "why.h9.no_date",
+        "why.h10",
+        "why.h2.late",
+        "why.h5.infeasible",
+        "why.h5.missing",
+        "why.h6.infeasible",
+        "why.h4.closed",
+        "why.h7.closed",
+        "why.h4.missing",
+        "why.h7.missing",
+    } <= seen, seen
+    assert outlook({"target": None, "earlier_batches": []})["why_msg"]["code"] == "why.no_batch"

@@ -80,3 +80,42 @@ def test_old_json_without_codes_falls_back_to_the_stored_chinese_text(app, world
 
     assert str(escape(data["conditions"]["H5"]["explain"])) in en
     assert str(escape(rm.milestones[0].title)) in en
+
+
+def _outlook_blocks(html: str) -> list[str]:
+    box = re.search(r'<div class="outlook card-note">(.*?)</div>', html, re.S)
+    assert box, "no outlook box"
+    return [
+        html_unescape(re.sub(r"<[^>]+>", "", p)).strip()
+        for p in re.findall(r"<p>(.*?)</p>", box.group(1), re.S)
+    ]
+
+
+def test_why_and_lever_of_time_bound_and_planner_reasons_are_english_on_the_firm_page(app, world, db):
+    """Issue 17: the planner's reasons (time-bound H1/H9/H10/cert_valid/one_per_year and its own
+    H2/H4/H5/H6/H7) carry codes: with ?lang=en the firm page's outlook box has no CJK; in Chinese it
+    shows the stored sentence. Each plan is the core's output for a profile that produces the reason
+    (the firm page shows the "why" of the batch the plan falls back to when no batch is safe)."""
+    from datetime import date
+
+    from markupsafe import escape
+
+    from pipeline.roadmap import plan as make_plan
+    from tests.criteria.test_messages import _why_profiles
+
+    rm = db.session.scalars(select(Roadmap).where(Roadmap.firm_id == world.own.id)).one()
+    seen = set()
+    for prof in _why_profiles():
+        prof, today = prof if isinstance(prof, tuple) else (prof, date(2026, 12, 1))
+        d = make_plan(dict(prof), today).to_dict(codes=True)
+        # the outlook of the first blocked batch (as when no later batch were safe either)
+        d = {**d, "target": None, "likely_target": None, "earlier_batches": d["earlier_batches"][:1]}
+        rm.plan = d
+        db.session.commit()
+        ref = d["earlier_batches"][-1]
+        seen |= set(ref["blocked_by"])
+        zh = _page(app, world)
+        assert str(escape(ref["why"])) in zh
+        for text in _outlook_blocks(_page(app, world, "?lang=en")):
+            assert not CJK.search(text), text
+    assert {"cert_valid", "one_per_year", "H1", "H9", "H10", "H2", "H5", "H6", "H4", "H7"} <= seen

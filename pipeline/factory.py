@@ -94,6 +94,12 @@ def register_sqlite_pragmas(app: Flask) -> None:
         cur.close()
 
 
+def _request_environ() -> dict | None:
+    from flask import has_request_context, request
+
+    return request.environ if has_request_context() else None
+
+
 def register_extensions(app: Flask) -> None:
     from pipeline import models  # noqa: F401  (every model must be known before migrations run)
     from pipeline.extensions import babel, csrf, db, login_manager, migrate
@@ -105,6 +111,7 @@ def register_extensions(app: Flask) -> None:
     from pipeline.services import stamp
 
     stamp.install(app)  # issue 15: every committed write bumps the data stamp that caches are keyed by
+    stamp.request_store = _request_environ  # …and a request reads it once (until it commits)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in first.")
@@ -117,12 +124,13 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         from flask import session
+        from sqlalchemy.orm import joinedload
 
         from pipeline.models import User
         from pipeline.services.sessions import SESSION_KEY, session_is_current
 
-        try:
-            user = db.session.get(User, int(user_id))
+        try:  # the county too, in the same query: the layout shows it on every page (issue 15)
+            user = db.session.get(User, int(user_id), options=[joinedload(User.county)])
         except (TypeError, ValueError, OverflowError):
             return None
         if user is None or not user.active or not session_is_current(user, session.get(SESSION_KEY)):

@@ -33,10 +33,20 @@ def scan_overdue(now: datetime) -> bool:
 def scan_missed(now: datetime) -> bool:
     """For the admin banner (issue 17): a scan was expected and missed. Like ``scan_overdue``, except
     that when no scan ever succeeded it alarms only if a scheduler has run (a lease exists); a fresh
-    install whose scheduler was never started shows no red banner, the reminder centre says so."""
-    if last_ok_scan_at() is None:
-        return lease() is not None or db.session.scalar(select(func.count()).select_from(ScanRun)) > 0
-    return scan_overdue(now)
+    install whose scheduler was never started shows no red banner, the reminder centre says so.
+
+    The scan rows are read under the data stamp (issue 15: every admin page shows the banner; a scan
+    that writes its row moves the stamp); the lease is not stamped, so it is read each time it matters."""
+    from pipeline.services import stamp
+
+    last_ok, scans = stamp.cached("scan_rows", (), _scan_rows)
+    if last_ok is None:
+        return scans > 0 or lease() is not None
+    return now - last_ok > SCAN_MAX_AGE
+
+
+def _scan_rows() -> tuple[datetime | None, int]:
+    return last_ok_scan_at(), db.session.scalar(select(func.count()).select_from(ScanRun)) or 0
 
 
 def counts_by_channel() -> dict[str, dict[str, int]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +31,7 @@ UNSTAMPED = frozenset(
     {TABLE, "alembic_version", "login_attempt", "remember_token", "scheduler_lease", "job", "api_token"}
 )
 CACHE_SIZE = 4096
+CACHE_BYTES = 64 * 2**20  # rendered fragments: a few hundred pages per process
 
 _WRITE = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM|MERGE\s+INTO)"
@@ -57,6 +59,8 @@ def _on_execute(conn, cursor, statement, parameters, context, executemany) -> No
 
 
 def _on_commit(conn) -> None:
+    global _commits
+    _commits += 1  # any commit in this process: a stamp remembered by a request is re-read
     if conn.info.pop(_KEY, None) != "write":
         return
     # The raw driver cursor, inside the transaction that is about to commit (the last statement
@@ -89,37 +93,100 @@ def install(app) -> None:
         event.listen(engine, "rollback", _on_rollback)
 
 
+_commits = 0  # commits seen by this process's engines (see ``current``)
+_MEMO = "i15_stamp"
+# Where ``current`` may remember the stamp: a dict that lives exactly as long as one HTTP request
+# (the web layer installs one returning the request's WSGI environ), else None (no memo).
+
+
+def _no_store() -> dict | None:
+    return None
+
+
+request_store: Callable[[], dict | None] = _no_store
+
+
 def current() -> int | None:
-    """The stamp now (one primary-key read), or None when the row is missing."""
-    return db.session.execute(text(f"SELECT n FROM {TABLE} WHERE id = 1")).scalar()
+    """The stamp now (one primary-key read), or None when the row is missing.
+
+    Within one HTTP request the value is read once and remembered in the request's WSGI environ
+    until this process commits anything (so a request that writes reads the new stamp); a write
+    committed by another process meanwhile is seen by the next request, exactly as if this request
+    had read everything at its start. Outside a request (CLI, jobs) it is read every time."""
+    store = request_store()
+    if store is not None:
+        memo = store.get(_MEMO)
+        if memo is not None and memo[0] == _commits:
+            return memo[1]
+    seen = _commits
+    n = db.session.execute(text(f"SELECT n FROM {TABLE} WHERE id = 1")).scalar()
+    if store is not None:
+        store[_MEMO] = (seen, n)
+    return n
 
 
-_cache: OrderedDict = OrderedDict()
+_cache: OrderedDict = OrderedDict()  # (name, database, stamp, key) -> (value, size)
+_bytes = 0  # the sizes of the cached values (text: its length; anything else counts 1 KiB)
+_newest: dict[str, int] = {}  # database -> the newest stamp seen: older entries are dropped
 _lock = threading.Lock()
+_db_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _database() -> str:
+    engine = db.engine
+    name = _db_names.get(engine)
+    if name is None:
+        name = _db_names[engine] = engine.url.render_as_string(hide_password=True)
+    return name
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | bytes) else 1024
 
 
 def cached(name: str, key: tuple, compute: Callable[[], Any]) -> Any:
-    """``compute()``, reused in this process while the data stamp is unchanged (LRU, ``CACHE_SIZE``).
+    """``compute()``, reused in this process while the data stamp is unchanged (LRU, at most
+    ``CACHE_SIZE`` entries and ``CACHE_BYTES`` of text).
 
     ``key`` must hold everything else the value depends on: the user or scope, today's date, the
-    locale for rendered text."""
+    locale for rendered text. Entries of an older stamp can never be asked for again: they are
+    dropped as soon as a newer stamp is seen."""
     stamp = current()
     if stamp is None:
         return compute()
     # The database too: two apps (or a test's databases) in one process never share entries.
-    k = (name, db.engine.url.render_as_string(hide_password=True), stamp, key)
+    database = _database()
+    k = (name, database, stamp, key)
     with _lock:
-        if k in _cache:
+        hit = _cache.get(k)
+        if hit is not None:
             _cache.move_to_end(k)
-            return _cache[k]
+            return hit[0]
     value = compute()
     with _lock:
-        _cache[k] = value
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        if stamp > _newest.get(database, 0):
+            _newest[database] = stamp
+            _drop(lambda old: old[1] == database and old[2] != stamp)
+        global _bytes
+        if k not in _cache:
+            size = _size(value)
+            _cache[k] = (value, size)
+            _bytes += size
+        while _cache and (len(_cache) > CACHE_SIZE or _bytes > CACHE_BYTES):
+            _bytes -= _cache.popitem(last=False)[1][1]
     return value
 
 
+def _drop(stale: Callable[[tuple], bool]) -> None:
+    """Remove the entries whose key ``stale`` accepts (with the lock held)."""
+    global _bytes
+    for old in [old for old in _cache if stale(old)]:
+        _bytes -= _cache.pop(old)[1]
+
+
 def clear() -> None:
+    global _bytes
     with _lock:
         _cache.clear()
+        _newest.clear()
+        _bytes = 0

@@ -11,14 +11,15 @@ import re
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import HTTPException
 
 from pipeline import clock
 from pipeline.extensions import csrf, db
 from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
-from pipeline.services.certificates import firm_state
+from pipeline.services import stamp
+from pipeline.services.certificates import state as cert_state
 from pipeline.services.scope import get_firm_or_404, scope_filter
 from pipeline.vocabulary import MILESTONE_STATUS_LABELS, MILESTONE_STATUSES, STAGES
 from pipeline.web.errors import api_error_body
@@ -96,9 +97,9 @@ def _iso(d) -> str | None:
     return None if d is None else d.isoformat()
 
 
-def _firm_summary(
-    firm: Firm, county: str | None, assessment: Assessment | None, roadmap: Roadmap | None
-) -> dict:
+def _firm_summary(firm, county: str | None, assessment, target_batch: int | None, today: date) -> dict:
+    """A firm as the list and the firm endpoint give it. ``firm`` and ``assessment`` are the ORM rows
+    or one flat row of ``SUMMARY_COLUMNS`` (the list reads no entity and no assessment JSON)."""
     return {
         "id": firm.id,
         "name": firm.name,
@@ -111,14 +112,35 @@ def _firm_summary(
         "tech_domain": firm.tech_domain,
         "hnte_cert_expiry": _iso(firm.hnte_cert_expiry),
         "tsme_year": firm.tsme_year,
-        "hnte_cert_state": firm_state(firm, clock.today()),
+        "hnte_cert_state": cert_state(firm.hnte_cert_date, firm.hnte_cert_expiry, today),
         "town_id": firm.town_id,
         "chain_id": firm.chain_id,
         "verdict": assessment.verdict if assessment else None,
         "score_min": assessment.score_min if assessment else None,
         "score_max": assessment.score_max if assessment else None,
-        "target_batch": roadmap.target_batch if roadmap else None,
+        "target_batch": target_batch,
     }
+
+
+SUMMARY_COLUMNS = (
+    Firm.id,
+    Firm.name,
+    Firm.credit_code,
+    Firm.county_id,
+    County.name.label("county"),
+    Firm.stage,
+    Firm.pool_level,
+    Firm.tech_domain,
+    Firm.hnte_cert_date,
+    Firm.hnte_cert_expiry,
+    Firm.tsme_year,
+    Firm.town_id,
+    Firm.chain_id,
+    Assessment.verdict,
+    Assessment.score_min,
+    Assessment.score_max,
+    Roadmap.target_batch,
+)
 
 
 def _milestone(ms: Milestone) -> dict:
@@ -165,6 +187,15 @@ def firms():
         raise ApiError(422, "参数 q 过长（最多 100 个字符）。")
     if _CONTROL.search(q):
         raise ApiError(422, "参数 q 含有不可见的控制字符。")
+    params = (page, per_page, county_id, town_id, chain_id, stage, verdict, q)
+    today = _today()
+    # issue 15: the page of JSON is built once per user, filters, day and data stamp
+    body = stamp.cached("api_firms", (user.id, today, params), lambda: _firms_json(user, today, *params))
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
+
+
+def _firms_json(user, today, page, per_page, county_id, town_id, chain_id, stage, verdict, q) -> str:
+    """One page of the firm list as JSON text: plain columns (``SUMMARY_COLUMNS``), no entities."""
     where = [scope_filter(user)]
     if county_id is not None:
         where.append(Firm.county_id == county_id)
@@ -182,7 +213,7 @@ def firms():
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where.append(or_(Firm.name.like(like, escape="\\"), Firm.credit_code.like(like, escape="\\")))
     base = (
-        select(Firm, County.name, Assessment, Roadmap)
+        select(*SUMMARY_COLUMNS)
         .join(County, County.id == Firm.county_id)
         .outerjoin(Assessment, Assessment.firm_id == Firm.id)
         .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
@@ -194,14 +225,18 @@ def firms():
         )
     )
     rows = db.session.execute(base.order_by(Firm.id).limit(per_page).offset((page - 1) * per_page)).all()
-    return jsonify(
-        {
-            "items": [_firm_summary(*r) for r in rows],
-            "page": page,
-            "per_page": per_page,
-            "total": total,
-            "pages": (total + per_page - 1) // per_page,
-        }
+    return (
+        current_app.json.dumps(
+            {
+                "items": [_firm_summary(r, r.county, r, r.target_batch, today) for r in rows],
+                "page": page,
+                "per_page": per_page,
+                "total": total,
+                "pages": (total + per_page - 1) // per_page,
+            },
+            separators=(",", ":"),  # as jsonify writes it
+        )
+        + "\n"
     )
 
 
@@ -223,7 +258,9 @@ def _firm_row(firm_id: int):
 def firm(firm_id: int):
     f, assessment, roadmap = _firm_row(firm_id)
     county = db.session.get(County, f.county_id)
-    body = _firm_summary(f, county.name if county else None, assessment, roadmap)
+    body = _firm_summary(
+        f, county.name if county else None, assessment, roadmap.target_batch if roadmap else None, _today()
+    )
     body.update(
         {
             "registered_on": _iso(f.registered_on),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +22,8 @@ from pipeline.i18n import tl
 from pipeline.models import County, Target
 from pipeline.services import goals as goal_service
 from pipeline.services import stamp, versions
+from pipeline.web import fragments
+from pipeline.web.fragments import render_block
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -114,14 +116,6 @@ def _content(fig: dict, fc, admin: bool) -> Markup:
         recert_labels=goal_service.RECERT,
         assumptions=[assumption_text(a) for a in fc.assumptions],
     )
-
-
-def render_block(template: str, block: str, **context) -> Markup:
-    """One block of a template, rendered with the same context ``render_template`` would give it."""
-    app = current_app._get_current_object()
-    t = app.jinja_env.get_template(template)
-    app.update_template_context(context)
-    return Markup("".join(t.blocks[block](t.new_context(context))))
 
 
 def chart_text() -> dict[str, str]:
@@ -222,27 +216,16 @@ def assumption_text(a: dict, margin: int = DEFAULT_ASSUMPTIONS.solid_margin) -> 
 def targets():
     if current_user.role != "admin":
         abort(404)
-    counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
-    form = TargetForm()
+    if request.method == "GET":
+        # issue 15: the page (pre-filled form and the targets set) is rendered once per user, query
+        # string, day, language and data stamp; a POST is always rendered afresh
+        key = (current_user.id, _today(), request.query_string)
+        content = fragments.cached_block(
+            "targets_page", key, "dashboard/targets.html", "content", lambda: _targets_context(_target_form())
+        )
+        return render_template("dashboard/targets.html", content_html=content)
+    form = _target_form()
     stale = False
-    form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in counties]
-    if request.method == "GET":  # pre-filled with the current target of the chosen scope and year
-        year = request.args.get("year", type=int) or _today().year
-        cid = request.args.get("county", type=int)
-        current = db.session.scalars(
-            select(Target).where(
-                Target.county_id.is_(None) if cid is None else Target.county_id == cid, Target.year == year
-            )
-        ).first()
-        form.county.data = "" if cid is None else str(cid)
-        form.year.data = year
-        form.version.data = versions.version_of(current)
-        if current is not None:
-            form.hnte.data, form.tsme.data, form.plan_name.data = (
-                current.hnte_target,
-                current.tsme_target,
-                current.plan_name,
-            )
     if form.validate_on_submit():
         cid = int(form.county.data) if form.county.data else None
         try:
@@ -263,7 +246,8 @@ def targets():
         except goal_service.TargetError as exc:
             flash(str(exc), "danger")
         else:
-            name = next((c.name for c in counties if c.id == cid), tl("全市"))
+            value = "" if cid is None else str(cid)
+            name = next((label for v, label in form.county.choices if v == value), tl("全市"))
             flash(
                 _(
                     "Saved the %(year)s targets for %(scope)s: %(hnte)s active HNTEs, %(tsme)s tech SMEs.",
@@ -275,6 +259,39 @@ def targets():
                 "success",
             )
             return redirect(url_for("dashboard.targets"))
+    return render_template("dashboard/targets.html", **_targets_context(form)), (
+        409 if stale else 400 if form.errors else 200
+    )
+
+
+def _target_form() -> TargetForm:
+    """The targets form with its scope choices; on a GET pre-filled with the current target of the
+    chosen scope and year."""
+    counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
+    form = TargetForm()
+    form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in counties]
+    if request.method == "GET":
+        year = request.args.get("year", type=int) or _today().year
+        cid = request.args.get("county", type=int)
+        current = db.session.scalars(
+            select(Target).where(
+                Target.county_id.is_(None) if cid is None else Target.county_id == cid, Target.year == year
+            )
+        ).first()
+        form.county.data = "" if cid is None else str(cid)
+        form.year.data = year
+        form.version.data = versions.version_of(current)
+        if current is not None:
+            form.hnte.data, form.tsme.data, form.plan_name.data = (
+                current.hnte_target,
+                current.tsme_target,
+                current.plan_name,
+            )
+    return form
+
+
+def _targets_context(form: TargetForm) -> dict:
+    """The form and every target set, by year, with the city target against the counties' sum."""
     rows = db.session.execute(
         select(Target, County.name)
         .outerjoin(County, County.id == Target.county_id)
@@ -291,9 +308,7 @@ def targets():
         }
         for y, rows in by_year.items()
     }
-    return render_template("dashboard/targets.html", form=form, by_year=by_year, sums=sums), (
-        409 if stale else 400 if form.errors else 200
-    )
+    return {"form": form, "by_year": by_year, "sums": sums}
 
 
 # ------------------------------------------------------------------ issue 18: targets split by town and chain

@@ -15,6 +15,7 @@ from pipeline.models import County, Firm
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404, scope_filter, visible_firms
 from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
+from pipeline.web import fragments
 from pipeline.web.auth import staff_required
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
@@ -37,7 +38,17 @@ def _filter_args() -> dict:
 @bp.get("/")
 @staff_required
 def index():
+    """The list. Its content is rendered once per user, query string, day, language and data stamp
+    (issue 15: ``web/fragments.py``); the access check above and the layout run on every request."""
     today = clock.today()
+    key = (current_user.id, today, request.query_string)
+    content = fragments.cached_block(
+        "pool_index", key, "pool/index.html", "content", lambda: _index_context(today)
+    )
+    return render_template("pool/index.html", content_html=content)
+
+
+def _index_context(today) -> dict:
     page = request.args.get("page", 1, type=int)
     per_page = current_app.config["PAGE_SIZE"]
     items, total, page, pages = firm_service.pool_page(current_user, request.args, today, page, per_page)
@@ -53,8 +64,7 @@ def index():
         county_names.update(
             db.session.execute(select(County.id, County.name).where(County.id.in_(missing))).all()
         )
-    return render_template(
-        "pool/index.html",
+    return dict(
         items=items,
         total=total,
         page=page,
@@ -187,6 +197,12 @@ def kanban_column(stage: str):
     """One page of one kanban column as an HTML fragment (the kanban page fetches it; "more" appends)."""
     if stage not in STAGES:
         abort(404)
+    # issue 15: the fragment is rendered once per user, column, query, language and data stamp
+    key = (current_user.id, stage, request.query_string)
+    return fragments.cached_html("kanban_column", key, lambda: _kanban_column_html(stage))
+
+
+def _kanban_column_html(stage: str) -> str:
     county, where = _kanban_scope()
     where.append(Firm.stage == stage)
     total = db.session.scalar(select(func.count()).select_from(Firm).where(*where)) or 0

@@ -41,10 +41,16 @@ def _add_firms(db, county, n: int) -> None:
     db.session.commit()
 
 
-def _queries(app, db, user, url: str) -> list[str]:
+def _queries(app, db, user, url: str, cold: bool = True) -> list[str]:
+    """The statements of one request for ``url``; ``cold``: with every cached value dropped first (the
+    first request after a write), else a repeat of the same page (a cache hit)."""
+    from pipeline.services import stamp
+
     c = app.test_client()
     login(c, user)
     assert fresh(app, c, "get", url).status_code == 200  # warm: nothing first-time-only in the count
+    if cold:
+        stamp.clear()
     with count_queries(db) as seen:
         resp = fresh(app, c, "get", url)
     assert resp.status_code == 200
@@ -53,9 +59,8 @@ def _queries(app, db, user, url: str) -> list[str]:
 
 def test_pool_page_issues_the_same_number_of_queries_at_10_and_at_60_firms(app, world, db):
     _add_firms(db, world.county_a, 8)
-    at_10 = {
-        url: _queries(app, db, world.officer, url) for url in ("/pool/", "/pool/?sort=score", "/pool/?q=测试")
-    }
+    urls = ("/pool/", "/pool/?sort=score", "/pool/?q=测试")
+    at_10 = {url: _queries(app, db, world.officer, url) for url in urls}
     _add_firms(db, world.county_a, 50)
     for url, before in at_10.items():
         after = _queries(app, db, world.officer, url)
@@ -63,6 +68,10 @@ def test_pool_page_issues_the_same_number_of_queries_at_10_and_at_60_firms(app, 
         assert len(after) <= 16, after
     # and no query reads the assessment JSON for the rows of the list
     assert not any("assessment.result" in q for q in after)
+    # a repeat of the page reads the user and the data stamp, nothing else (issue 15: cached content)
+    for url in urls:
+        again = _queries(app, db, world.officer, url, cold=False)
+        assert len(again) <= 3 and not any(" firm" in q or "assessment" in q for q in again), again
 
 
 def test_kanban_shows_counts_and_its_column_endpoint_pages(app, world, db):
@@ -114,6 +123,7 @@ def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, 
     surfaces = {
         "pool": (officer, "/pool/"),
         "search": (officer, "/pool/?q=有限公司"),
+        "sorted by score": (officer, "/pool/?sort=score&dir=desc"),
         "firm": (officer, f"/firms/{own.id}"),
         "kanban column": (officer, f"/pool/kanban/column/{own.stage}"),
         "portal": (firm_user, "/portal/"),
@@ -317,3 +327,207 @@ def test_dashboard_content_is_reused_until_a_write_and_shows_the_change_on_the_n
     assert active(after) == active(first) + 1
     as_admin = fresh(app, admin, "get", f"/dashboard/?county={world.county_a.id}").get_data(as_text=True)
     assert active(as_admin) == active(first) + 1
+
+
+# ----------------------------------------------------------------------------- issue 15, session 3: list pages
+
+
+def _list_urls(world) -> dict[str, str]:
+    return {
+        "pool": "/pool/",
+        "search": "/pool/?q=有限公司",
+        "sorted by score": "/pool/?sort=score&dir=desc",
+        "kanban column": f"/pool/kanban/column/{world.own.stage}",
+        "api": "/api/v1/firms",
+    }
+
+
+def _get(app, client, url: str, token: str) -> str:
+    headers = {"Authorization": f"Bearer {token}"} if url.startswith("/api/") else {}
+    resp = fresh(app, client, "get", url, headers=headers)
+    assert resp.status_code == 200, (url, resp.status_code)
+    text = resp.get_data(as_text=True)
+    return text.encode().decode("unicode_escape") if url.startswith("/api/") else text
+
+
+def test_list_pages_are_reused_until_a_write_and_the_next_request_shows_it(app, world, db):
+    """A repeat of each list page (and the API list) reads no firm row; a firm edited through the
+    service shows on every one of them on the very next request."""
+    from pipeline.models import Firm
+    from pipeline.services import firms as firm_service
+    from pipeline.services.tokens import issue_token
+
+    token = issue_token(world.officer, "test")
+    db.session.commit()
+    c = app.test_client()
+    login(c, world.officer)
+    urls = _list_urls(world)
+    for key, url in urls.items():
+        assert world.own.name in _get(app, c, url, token), key
+        with count_queries(db) as seen:
+            assert world.own.name in _get(app, c, url, token), key
+        assert not any(" firm" in q or "assessment" in q for q in seen), (key, seen)
+    old = world.own.name
+    firm = db.session.get(Firm, world.own.id)
+    assert firm_service.update_firm(world.officer, firm, {"name": "甲改名后智造有限公司"}, TODAY)
+    for key, url in urls.items():
+        text = _get(app, c, url, token)
+        assert "甲改名后智造有限公司" in text and old not in text, key
+
+
+def test_a_cached_list_is_never_shown_to_a_user_of_another_county(app, world, db):
+    """Each list is cached per user: the officer of county B asking for the very URLs the officer of
+    county A has just had cached sees only county B's firms; the admin sees every county's."""
+    from pipeline.services import stamp
+    from pipeline.services.tokens import issue_token
+
+    tokens = {u.id: issue_token(u, "test") for u in (world.officer, world.officer_b, world.admin)}
+    db.session.commit()
+    s0 = stamp.current()
+    pages = {}
+    for user in (world.officer, world.officer_b, world.admin):
+        c = app.test_client()
+        login(c, user)
+        pages[user.id] = {
+            key: _get(
+                app,
+                c,
+                url.replace(f"column/{world.own.stage}", "column/" + world.other.stage),
+                tokens[user.id],
+            )
+            for key, url in _list_urls(world).items()
+        }
+    assert stamp.current() == s0  # one stamp throughout: the cache was there to be (mis)used
+    for key in _list_urls(world):
+        a, b, admin = pages[world.officer.id][key], pages[world.officer_b.id][key], pages[world.admin.id][key]
+        if world.own.stage == world.other.stage or "kanban" not in key:
+            assert world.own.name in a and world.other.name not in a, key
+            assert world.other.name in b and world.own.name not in b and world.same.name not in b, key
+            assert world.own.name in admin and world.other.name in admin, key
+
+
+def test_an_english_list_is_not_served_from_the_chinese_cache(app, world, db):
+    """The same user, the same URLs and the same data stamp: a session that chose English gets the
+    English page, the Chinese one stays Chinese (the locale is part of every cached key)."""
+    from pipeline.services import stamp
+
+    zh, en = app.test_client(), app.test_client()
+    login(zh, world.officer)
+    login(en, world.officer)
+    with en.session_transaction() as sess:
+        sess["lang"] = "en"  # the switcher's choice before the account has one: no write, same stamp
+    s0 = stamp.current()
+    column = f"/pool/kanban/column/{world.own.stage}"
+    chinese = {url: _get(app, zh, url, "") for url in ("/pool/", column)}
+    english = {url: _get(app, en, url, "") for url in ("/pool/", column)}
+    assert stamp.current() == s0
+    assert "Credit code" in english["/pool/"] and "Credit code" not in chinese["/pool/"]
+    assert "Move to stage" in english[column] and "Move to stage" not in chinese[column]
+    assert "Credit code" not in _get(app, zh, "/pool/", "")  # and Chinese again from its own entry
+    admin_zh, admin_en = app.test_client(), app.test_client()
+    login(admin_zh, world.admin)
+    login(admin_en, world.admin)
+    with admin_en.session_transaction() as sess:
+        sess["lang"] = "en"
+    assert "Save targets" not in _get(app, admin_zh, "/dashboard/targets", "")
+    assert "Save targets" in _get(app, admin_en, "/dashboard/targets", "")
+
+
+def test_cached_content_carries_the_asking_sessions_csrf_token_and_its_forms_post(app, world, db):
+    """The token in a cached fragment is cut out and the asking session's own put in: two sessions
+    of the same officer get the same cached list, each with its own token, and each one's form posts."""
+    from pipeline.services import stamp
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        s0, sessions = stamp.current(), []
+        for _ in range(2):
+            c = app.test_client()
+            login(c, world.officer)
+            page = fresh(app, c, "get", "/pool/").get_data(as_text=True)
+            column = fresh(app, c, "get", f"/pool/kanban/column/{world.own.stage}").get_data(as_text=True)
+            for html in (page, column):  # layout, bulk form, cards: one token per response
+                found = set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', html))
+                assert len(found) == 1 and "\x00" not in html, found
+            assert 'id="bulk-form"' in page and 'class="kcard"' in column
+            sessions.append((c, found.pop()))
+        assert stamp.current() == s0  # the second session was served the first one's cached HTML
+        # signed with a time: the session's own raw token is the part before the first "."
+        assert sessions[0][1].split(".")[0] != sessions[1][1].split(".")[0]
+        for c, token in sessions:
+            data = {"csrf_token": token, "action": "stage", "stage": "pool", "reason": "测试"}
+            data.update(firm_ids=[world.own.id], back="/pool/")
+            resp = fresh(app, c, "post", "/pool/bulk", data=data)
+            assert resp.status_code == 302, resp.status_code  # the token is this session's: accepted
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_saved_target_shows_on_the_next_targets_page_with_its_new_version(app, world, db):
+    """The targets page is cached for GETs: saving through its own form shows the new value on the
+    next page, pre-filled with the new version (so a second save from it is not refused as stale)."""
+    c = app.test_client()
+    login(c, world.admin)
+
+    def values() -> tuple[str, dict]:
+        html = fresh(app, c, "get", "/dashboard/targets?year=2031").get_data(as_text=True)
+        return html, dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+
+    for hnte in ("700", "800"):
+        html, form = values()
+        assert (
+            fresh(
+                app, c, "post", "/dashboard/targets", data={**form, "county": "", "hnte": hnte, "tsme": "900"}
+            ).status_code
+            == 302
+        )
+        html, form = values()
+        assert form["hnte"] == hnte and f"<td class=\"num\">{hnte}</td>" in html
+    with count_queries(db) as seen:
+        values()
+    assert not any("target" in q for q in seen), seen
+
+
+def test_the_request_reads_the_stamp_once_until_it_commits(app, db):
+    """Within one request the stamp is read once; a commit in this process makes the next read fresh."""
+    from pipeline.services import stamp
+    from tests import factories as ff
+
+    with app.test_request_context("/"):
+        s0 = stamp.current()
+        with count_queries(db) as seen:
+            assert stamp.current() == s0
+        assert seen == []
+        ff.county("320799", "测试区")
+        db.session.commit()
+        assert stamp.current() != s0
+
+
+def test_the_cache_drops_older_stamps_and_stays_within_its_byte_budget(app, db, monkeypatch):
+    from pipeline.services import stamp
+    from tests import factories as ff
+
+    stamp.clear()
+    calls = []
+
+    def value(tag: str, size: int = 10):
+        def compute():
+            calls.append(tag)
+            return tag * size
+
+        return compute
+
+    ff.county("320798", "甲区")
+    db.session.commit()
+    stamp.cached("t", (1,), value("a"))
+    stamp.cached("t", (1,), value("a"))
+    assert calls == ["a"]
+    ff.county("320797", "乙区")
+    db.session.commit()
+    stamp.cached("t", (1,), value("b"))
+    assert calls == ["a", "b"] and len(stamp._cache) == 1  # the old stamp's entry is gone
+    monkeypatch.setattr(stamp, "CACHE_BYTES", 1000)
+    stamp.cached("t", (2,), value("c", 600))
+    stamp.cached("t", (3,), value("d", 600))  # over the budget: the least recently used goes
+    stamp.cached("t", (2,), value("c", 600))
+    assert calls == ["a", "b", "c", "d", "c"]

@@ -20,9 +20,9 @@ def translations():
     answer (no translation)."""
     ns = g.get("_flask_babel") if g else None
     loc = getattr(ns, "babel_locale", None)
-    hit = getattr(ns, "i15_catalogue", None)
-    if hit is not None and loc is not None and hit[0] is loc:
-        return hit[1]
+    cached_loc, cached = getattr(ns, "i15_catalogue", None) or (None, None)
+    if loc is not None and cached_loc is loc:
+        return cached
     found = get_translations()
     loc = getattr(ns, "babel_locale", None)
     if loc is not None:

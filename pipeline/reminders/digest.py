@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -98,17 +99,18 @@ def review_lines() -> dict[int, list[str]]:
             .order_by(Firm.county_id, Milestone.updated_at)
         ).all()
     by_county: dict[int, list[str]] = defaultdict(list)
-    for cid, lines in _grouped(subs, "待审核的企业报送", lambda r: f"· {r[1]}：{r[2]}年度数据").items():
+    for cid, lines in _grouped(subs, "待审核的企业报送", lambda r: f"· {r.name}：{r.year}年度数据").items():
         by_county[cid] += lines
-    for cid, lines in _grouped(progress, "待确认的进展报告", lambda r: f"· {r[1]}：{r[2]}").items():
+    for cid, lines in _grouped(progress, "待确认的进展报告", lambda r: f"· {r.name}：{r.title}").items():
         by_county[cid] += ([""] if by_county[cid] else []) + lines
     return dict(by_county)
 
 
 def _grouped(rows, heading: str, line) -> dict[int, list[str]]:
+    """Rows (with a ``county_id``) as a heading and one ``line(row)`` each, per county."""
     groups: dict[int, list] = defaultdict(list)
     for r in rows:
-        groups[r[0]].append(r)
+        groups[r.county_id].append(r)
     out = {}
     for cid, items in groups.items():
         lines = [f"{heading}（{len(items)}项）："] + [line(r) for r in items[:MAX_LINES]]
@@ -132,6 +134,11 @@ def stalled_lines(user: User, today: date) -> list[str]:
     return lines
 
 
+class _CountyDigest(NamedTuple):
+    name: str
+    hook: str | None  # the robot URL that gets this frequency's digest, or None
+
+
 def run_digest(today: date, frequency: str = "weekly") -> dict:
     """Write this period's county digest reminders; returns counts. Deliveries go out with the next ``deliver``.
 
@@ -141,8 +148,10 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
     """
     now = utcnow()
     with db.engine.connect() as conn:
-        counties = {
-            c.id: (c.name, c.webhook_url if (c.webhook_digest or "weekly") == frequency else None)
+        counties = {  # id → (name, the robot to post this frequency's digest to, or None)
+            c.id: _CountyDigest(
+                c.name, c.webhook_url if (c.webhook_digest or "weekly") == frequency else None
+            )
             for c in conn.execute(select(County.id, County.name, County.webhook_url, County.webhook_digest))
         }
         from pipeline.models import DeptNode
@@ -177,9 +186,9 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
         (overdue if due < today else soon)[county_id].append((name, title, due))
     period = week_period(today) if frequency == "weekly" else today.isoformat()
     rows = []
-    wanted_counties = {o.county_id for o in officers} | {cid for cid, (_, hook) in counties.items() if hook}
+    wanted_counties = {o.county_id for o in officers} | {cid for cid, c in counties.items() if c.hook}
     texts = {
-        cid: compose(counties[cid][0], overdue[cid], soon[cid], today, frequency)
+        cid: compose(counties[cid].name, overdue[cid], soon[cid], today, frequency)
         for cid in wanted_counties
         if cid in counties
     }
@@ -219,7 +228,7 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
                 chs,
             )
         )
-    for cid, (_, hook) in counties.items():
+    for cid, (_name, hook) in counties.items():
         if hook and cid in texts:
             title, body = texts[cid]
             rows.append(

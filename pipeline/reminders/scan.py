@@ -18,6 +18,7 @@ import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 
@@ -59,6 +60,13 @@ class ScanResult:
 # ------------------------------------------------------------------ loading (fixed number of queries)
 
 
+class _Risk(NamedTuple):
+    """A firm's stored compliance watch (issue 16): the risk codes and their summary."""
+
+    codes: str
+    summary: str
+
+
 def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     with_figures = set(
         conn.execute(
@@ -79,7 +87,7 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     ).all():
         (submitted if done else not_submitted)[fid].add(y)
     risky = {
-        fid: (codes, summary)
+        fid: _Risk(codes, summary)
         for fid, codes, summary in conn.execute(
             select(ComplianceWatch.firm_id, ComplianceWatch.codes, ComplianceWatch.summary).where(
                 ComplianceWatch.status == "at_risk"
@@ -91,7 +99,7 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     cal = calendar(today)  # the admin's 年报 deadlines and 科小 windows per year (issue 14's data)
     deadlines = dict(cal.annual_reports)  # a year without its own date: the reminder setting (31 May)
     window = cal.tsme_window(today.year)
-    no_risk = ("", "")
+    no_risk = _Risk("", "")
     firms = [
         rules.FirmFacts(
             id=r.id,
@@ -100,8 +108,8 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
             stage=r.stage,
             reports_submitted=frozenset(submitted.get(r.id, ())),
             reports_not_submitted=frozenset(not_submitted.get(r.id, ())),
-            compliance_codes=risky.get(r.id, no_risk)[0],
-            compliance_summary=risky.get(r.id, no_risk)[1],
+            compliance_codes=risky.get(r.id, no_risk).codes,
+            compliance_summary=risky.get(r.id, no_risk).summary,
             hnte_cert_date=r.hnte_cert_date,
             hnte_cert_expiry=r.hnte_cert_expiry,
             tsme_reg_no=r.tsme_reg_no,
@@ -168,12 +176,17 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
     )
 
 
+class _Officer(NamedTuple):
+    county_id: int
+    channels: tuple  # ((channel, digest), ...)
+
+
 @dataclass
 class Recipients:
     """Who gets what: firm users by firm, officers by id and by county, county robots."""
 
     firm_users: dict = field(default_factory=lambda: defaultdict(list))
-    officers: dict = field(default_factory=dict)
+    officers: dict = field(default_factory=dict)  # user id → _Officer
     county_officers: dict = field(default_factory=lambda: defaultdict(list))
     firm_officer: dict = field(default_factory=dict)
     webhooks: dict = field(default_factory=dict)
@@ -210,7 +223,7 @@ class Recipients:
             if u.role == "firm" and u.firm_id is not None:
                 r.firm_users[u.firm_id].append((u.id, channels))
             elif u.role == "officer" and u.county_id is not None:
-                r.officers[u.id] = (u.county_id, channels)
+                r.officers[u.id] = _Officer(u.county_id, channels)
                 if u.id not in town_level:
                     r.county_officers[u.county_id].append((u.id, channels))
         r.firm_officer = dict(
@@ -230,8 +243,9 @@ class Recipients:
     def officers_of(self, firm_id: int, county_id: int) -> list:
         """The firm's own officer if active and in its county, else every officer of the county."""
         oid = self.firm_officer.get(firm_id)
-        if oid in self.officers and self.officers[oid][0] == county_id:
-            return [(oid, self.officers[oid][1])]
+        officer = self.officers.get(oid)
+        if officer is not None and officer.county_id == county_id:
+            return [(oid, officer.channels)]
         return list(self.county_officers.get(county_id, ()))
 
     def users_for(self, hit: rules.Hit, county_id: int) -> list:
@@ -400,7 +414,7 @@ def write_outbox(
     sqlite = db.engine.dialect.name == "sqlite"
     with db.engine.connect() as conn:
         have = existing_keys(conn, [r["dedupe_key"] for r, _ in rows])
-    rows = [x for x in rows if x[0]["dedupe_key"] not in have]
+    rows = [(r, ch) for r, ch in rows if r["dedupe_key"] not in have]
     created_at = _driver_value(now, sqlite)
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]

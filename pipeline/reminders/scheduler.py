@@ -64,7 +64,7 @@ def acquire_lease(holder: str, now: datetime | None = None, force: bool = False)
             {"name": LEASE_NAME, "holder": "", "heartbeat_at": EPOCH},
         )
     lease = current_lease()
-    if lease and lease[0] and lease[0] != holder and owner_alive(lease[0]) is False:
+    if lease and lease.holder and lease.holder != holder and owner_alive(lease.holder) is False:
         force = True  # its holder ran on this host and is gone (killed): no need to wait for the TTL
     with db.engine.begin() as conn:
         res = conn.execute(
@@ -101,14 +101,14 @@ def release_lease(holder: str) -> None:
         )
 
 
-def current_lease() -> tuple[str, datetime] | None:
+def current_lease():
+    """The lease row (``holder``, ``heartbeat_at``), or None before the first scheduler ran."""
     with db.engine.connect() as conn:
-        row = conn.execute(
+        return conn.execute(
             select(SchedulerLease.holder, SchedulerLease.heartbeat_at).where(
                 SchedulerLease.name == LEASE_NAME
             )
         ).first()
-    return (row[0], row[1]) if row else None
 
 
 def _advisory_lock():
@@ -303,7 +303,9 @@ def build_scheduler(app, holder: str, echo=print):
 
 
 def _who(lease) -> str:
-    return f"{lease[0]}，最近心跳 {lease[1]:%Y-%m-%d %H:%M:%S} UTC" if lease and lease[0] else "另一进程"
+    if lease and lease.holder:
+        return f"{lease.holder}，最近心跳 {lease.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC"
+    return "另一进程"
 
 
 def _take_lease(app, holder: str, wait: bool, deadline: float | None, stopping, echo):

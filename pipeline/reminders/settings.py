@@ -40,7 +40,8 @@ def form_values(th: Thresholds) -> dict[str, str]:
     out = {}
     for name, value in th.__dict__.items():
         if name in MONTH_DAY:
-            out[name] = f"{value[0]}-{value[1]}"
+            month, day = value
+            out[name] = f"{month}-{day}"
         elif isinstance(value, tuple):
             out[name] = ", ".join(str(v) for v in value)
         else:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
-from typing import NamedTuple
 
 from sqlalchemy import case, exists, func, select, true
 
@@ -276,17 +275,12 @@ def _county_where(county_id: int | None):
     return Firm.county_id == county_id if county_id is not None else true()
 
 
-class BriefingRow(NamedTuple):
-    """A firm row of a briefing list (ready, overdue, stale)."""
-
-    id: int
-    name: str
-    county_id: int
-    stage: str
-    extra: tuple  # ready: (verdict, score_min, score_max, target_batch); overdue: (open count, first due)
+# The briefing lists are SQLAlchemy rows read by name: every list has id, name, county_id and stage;
+# the ready list adds verdict, score_min, score_max and target_batch, the overdue list open_count
+# and first_due.
 
 
-def _overdue_rows(where, today: date) -> list[tuple]:
+def _overdue_rows(where, today: date) -> list:
     """Firms in cultivation with overdue open milestones, most overdue first (one query)."""
     return list(
         db.session.execute(
@@ -295,8 +289,8 @@ def _overdue_rows(where, today: date) -> list[tuple]:
                 Firm.name,
                 Firm.county_id,
                 Firm.stage,
-                func.count(Milestone.id),
-                func.min(Milestone.due),
+                func.count(Milestone.id).label("open_count"),
+                func.min(Milestone.due).label("first_due"),
             )
             .join(Milestone, Milestone.firm_id == Firm.id)
             .where(
@@ -311,7 +305,7 @@ def _overdue_rows(where, today: date) -> list[tuple]:
     )
 
 
-def _stale_rows(where, last_year: int) -> list[tuple]:
+def _stale_rows(where, last_year: int) -> list:
     """Firms not yet applied without figures for ``last_year`` (one query)."""
     has_last_year = exists().where(FiscalYear.firm_id == Firm.id, FiscalYear.year == last_year)
     return list(
@@ -323,7 +317,7 @@ def _stale_rows(where, last_year: int) -> list[tuple]:
     )
 
 
-def _ready_rows(where) -> list[tuple]:
+def _ready_rows(where) -> list:
     """Firms not yet applied whose verdict is ready or marginal: the list to approach (one query)."""
     return list(
         db.session.execute(
@@ -363,7 +357,7 @@ def _summary(fig: dict, overdue_rows: list, stale_rows: list) -> dict:
         "marginal": fig["marginal"],
         "applied": fig["by_stage"].get("applied", 0),
         "overdue_firms": len(overdue_rows),
-        "overdue_milestones": sum(r[4] for r in overdue_rows),
+        "overdue_milestones": sum(r.open_count for r in overdue_rows),
         "stale": len(stale_rows),
         "forecast": year_end.get("expected"),
         "forecast_low": year_end.get("low"),
@@ -374,8 +368,8 @@ def _summary(fig: dict, overdue_rows: list, stale_rows: list) -> dict:
 def _league(fig: dict, counties: list[County], overdue_rows: list, stale_rows: list) -> list[dict]:
     """The read model's league with each county's overdue and stale counts added."""
     by_id = {c.id: c for c in counties}
-    overdue = Counter(r[2] for r in overdue_rows)
-    stale = Counter(r[2] for r in stale_rows)
+    overdue = Counter(r.county_id for r in overdue_rows)
+    stale = Counter(r.county_id for r in stale_rows)
     return [
         {
             "county": by_id[r["county_id"]],
@@ -406,7 +400,7 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
     where = _county_where(county_id)
     counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
     fig, _ = goals.read_model(goals.county_scope(county_id), today)
-    city_fig = fig if county_id is None else goals.read_model(goals.county_scope(None), today)[0]
+    city_fig = fig if county_id is None else goals.read_model(goals.county_scope(None), today).figures
     overdue_rows, stale_rows = _overdue_rows(where, today), _stale_rows(where, today.year - 1)
     ready_all = _ready_rows(where)
     workload, unassigned = _workload(fig)
@@ -420,9 +414,9 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
     def firm_rows(rows, n):
         return [
             dict(
-                BriefingRow(*r[:4], extra=tuple(r[4:]))._asdict(),
-                county=county_names.get(r[2], "—"),
-                stage_label=STAGES.get(r[3], r[3]),
+                r._asdict(),
+                county=county_names.get(r.county_id, "—"),
+                stage_label=STAGES.get(r.stage, r.stage),
             )
             for r in rows[:n]
         ]

@@ -44,9 +44,8 @@ def render_roadmaps(firm_ids: list[int], today: date):
 
 
 def briefing_html(ctx: dict) -> str:
-    stages = [
-        s for s in ctx["stages"] if s[2] or s[0] in ("pool", "coaching", "to_apply", "applied", "certified")
-    ]
+    shown = ("pool", "coaching", "to_apply", "applied", "certified")  # even when empty
+    stages = [(code, label, n) for code, label, n in ctx["stages"] if n or code in shown]
     chart_funnel = charts.hbar_svg(
         [(label, [n]) for _, label, n in stages],
         ("企业数",),

@@ -119,8 +119,8 @@ def render_to(kind: str, target: str, today_iso: str, path: str) -> str:
     part = out.with_name(out.name + f".{os.getpid()}.part")
     part.write_bytes(data)
     os.replace(part, out)
-    prefix = out.name.split("-", 2)
-    for old in out.parent.glob(f"{prefix[0]}-{prefix[1]}-*.pdf"):  # older days / data of this target
+    kind_part, target_part, _day = out.name.split("-", 2)
+    for old in out.parent.glob(f"{kind_part}-{target_part}-*.pdf"):  # older days / data of this target
         if old != out:
             old.unlink(missing_ok=True)
     return path

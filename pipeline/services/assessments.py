@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
@@ -53,45 +54,55 @@ def compact(result) -> dict:
     }
 
 
-_COLUMNS = (
-    "firm_id",
-    "rules_version",
-    "assessed_at",
-    "application_date",
-    "verdict",
-    "score_min",
-    "score_max",
-    "tsme_eligible",
-    "result",
-)
+class AssessmentRow(NamedTuple):
+    """One assessment row as the driver-level insert takes it (the columns in this order)."""
+
+    firm_id: int
+    rules_version: str
+    assessed_at: datetime
+    application_date: date
+    verdict: str
+    score_min: int | None
+    score_max: int | None
+    tsme_eligible: bool | None
+    result: str  # the JSON text
 
 
-def _row(fid, result, application_date, now, with_text: bool) -> tuple:
+_COLUMNS = AssessmentRow._fields
+
+
+def _row(fid, result, application_date, now, with_text: bool) -> AssessmentRow:
     """One row for the driver-level insert; the JSON is serialised here (in the worker, in parallel)."""
     data = result.to_dict(codes=True) if with_text else compact(result)
     if with_text:
         data["explained"] = True
     tsme = result.tsme
-    return (
-        fid,
-        RULES_VERSION,
-        now,
-        application_date,
-        result.verdict,
-        result.score_min,
-        result.score_max,
-        None if tsme is None else bool(tsme.eligible),
-        json_dumps(data),
+    return AssessmentRow(
+        firm_id=fid,
+        rules_version=RULES_VERSION,
+        assessed_at=now,
+        application_date=application_date,
+        verdict=result.verdict,
+        score_min=result.score_min,
+        score_max=result.score_max,
+        tsme_eligible=None if tsme is None else bool(tsme.eligible),
+        result=json_dumps(data),
     )
 
 
-def _insert_rows(rows: list[tuple]) -> None:
+def _insert_rows(rows: list[AssessmentRow]) -> None:
     """executemany straight through the driver: the ORM/Core per-row processing was a third of assess-all."""
     conn = db.session.connection()
     names = ", ".join(_COLUMNS)
     if conn.dialect.name == "sqlite":
         # The stored forms SQLAlchemy itself uses for SQLite dates and datetimes.
-        rows = [(r[0], r[1], r[2].strftime("%Y-%m-%d %H:%M:%S.%f"), r[3].isoformat(), *r[4:]) for r in rows]
+        rows = [
+            r._replace(
+                assessed_at=r.assessed_at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                application_date=r.application_date.isoformat(),
+            )
+            for r in rows
+        ]
         sql = f"INSERT INTO assessment ({names}) VALUES ({', '.join('?' * len(_COLUMNS))})"
     else:
         sql = f"INSERT INTO assessment ({names}) VALUES ({', '.join(['%s'] * (len(_COLUMNS) - 1))}, CAST(%s AS JSON))"
@@ -165,8 +176,8 @@ def assess_firms(
     computed = time.perf_counter()
     verdicts: dict[str, int] = {}
     for row in rows:
-        verdicts[row[4]] = verdicts.get(row[4], 0) + 1
-    ids = [r[0] for r in rows] if firm_ids is None else list(firm_ids)
+        verdicts[row.verdict] = verdicts.get(row.verdict, 0) + 1
+    ids = [r.firm_id for r in rows] if firm_ids is None else list(firm_ids)
     if firm_ids is None:
         db.session.execute(delete(Assessment))
     else:

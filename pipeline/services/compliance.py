@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
@@ -48,14 +49,19 @@ def calendar(today: date):
     return planner_calendar(today)
 
 
-def report_deadline(year: int, cal) -> tuple[date, date]:
+class Deadline(NamedTuple):
+    nominal: date
+    real: date  # moved past a holiday or weekend
+
+
+def report_deadline(year: int, cal) -> Deadline:
     """(nominal, real) 年报 deadline of ``year``: the calendar's date (31 May unless the admin set an
     earlier local date for that year); on a holiday or weekend it moves to the next working day.
     The reminder rules compute the same (``rules._report_deadline``)."""
     from pipeline.reminders.rules import next_workday
 
     nominal = cal.annual_report_due(year)
-    return nominal, next_workday(nominal)
+    return Deadline(nominal, next_workday(nominal))
 
 
 # ------------------------------------------------------------------ the watch
@@ -84,9 +90,16 @@ def _inputs(firms: list, today: date) -> list[C.WatchInput]:
                 FiscalYear.firm_id.in_(part), FiscalYear.year >= today.year - 4, FiscalYear.year <= today.year
             )
         ):
-            y, *rest = r[1:]
-            rest[4:6] = [headcount(rest[4]), headcount(rest[5])]  # staff, tech staff: 60 or 96.5
-            years[r[0]][r[1]] = C.YearFigures(y, *rest)
+            years[r.firm_id][r.year] = C.YearFigures(
+                year=r.year,
+                sales=r.sales,
+                total_income=r.total_income,
+                hightech_income=r.hightech_income,
+                rd_total=r.rd_total,
+                staff=headcount(r.staff),  # 60 or 96.5
+                tech_staff=headcount(r.tech_staff),
+                is_estimate=r.is_estimate,
+            )
         for fid, on in db.session.execute(
             select(Incident.firm_id, Incident.occurred_on).where(
                 Incident.firm_id.in_(part), Incident.occurred_on >= today - timedelta(days=366)
@@ -103,7 +116,7 @@ def _inputs(firms: list, today: date) -> list[C.WatchInput]:
             else:
                 refused[fid].add(y)
     cal = calendar(today)
-    deadlines = {y: report_deadline(y, cal)[1] for y in range(today.year - 4, today.year + 1)}
+    deadlines = {y: report_deadline(y, cal).real for y in range(today.year - 4, today.year + 1)}
     return [
         C.WatchInput(
             f.id,

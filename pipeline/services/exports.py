@@ -98,34 +98,17 @@ _YEAR_LABELS = {label for label, _money in YEAR_FIELDS.values()}
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
+class ReportCell(NamedTuple):
+    """Issue 16: this year's 年报 as the 本年度高企年报 cell says it: submitted or not, and on which day."""
+
+    submitted: bool
+    on: date | None
+
+
 def neutralise(value):
     """A text that Excel would evaluate gets a leading apostrophe (OWASP CSV/formula injection)."""
     if isinstance(value, str) and value.startswith(_DANGEROUS):
         return "'" + value
-    return value
-
-
-def _cell_value(
-    column: Column,
-    firm,
-    counties: dict[int, str],
-    reports: dict | None = None,
-    towns: dict[int, str] | None = None,
-):
-    if column.kind == "county":
-        return counties.get(firm.county_id, "")
-    if column.kind == "town":
-        return (towns or {}).get(firm.town_id, "")
-    if column.kind == "annual_report":
-        rec = (reports or {}).get(firm.id)
-        if rec is None:
-            return None
-        return rec[1] if rec[0] else ANNUAL_REPORT_NOT_SUBMITTED
-    value = getattr(firm, column.key)
-    if column.kind == "stage":
-        return STAGES.get(value, value)
-    if column.kind == "level":
-        return POOL_LEVELS.get(value or "", "")
     return value
 
 
@@ -274,7 +257,7 @@ def export_bytes(user, params, today: date) -> bytes:
     )
     years = year_headers(today)
     ids = pool_query(user, params, today, columns=(Firm.id,), order=False).subquery()
-    figures: dict[int, dict[int, tuple]] = {}
+    figures: dict[int, dict[int, object]] = {}  # firm id → year → its row (read by field name)
     ycols = [getattr(FiscalYear, k) for k in YEAR_FIELDS]
     for row in db.session.execute(
         select(FiscalYear.firm_id, FiscalYear.year, *ycols).where(
@@ -283,8 +266,7 @@ def export_bytes(user, params, today: date) -> bytes:
             FiscalYear.year < today.year,
         )
     ):
-        figures.setdefault(row[0], {})[row[1]] = tuple(row[2:])
-    field_index = {k: i for i, k in enumerate(YEAR_FIELDS)}
+        figures.setdefault(row.firm_id, {})[row.year] = row
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(SHEET_TITLE)
@@ -315,7 +297,7 @@ def export_bytes(user, params, today: date) -> bytes:
     from pipeline.models import AnnualReport
 
     reports = {
-        fid: (done, on)
+        fid: ReportCell(done, on)
         for fid, done, on in db.session.execute(
             select(AnnualReport.firm_id, AnnualReport.submitted, AnnualReport.submitted_on).where(
                 AnnualReport.year == clock.today().year, AnnualReport.firm_id.in_(select(ids.c.id))
@@ -370,7 +352,7 @@ def export_bytes(user, params, today: date) -> bytes:
                 v = POOL_LEVELS.get(v or "", "")
             elif c.kind == "annual_report":
                 rec = reports.get(v)
-                v = None if rec is None else (rec[1] if rec[0] else ANNUAL_REPORT_NOT_SUBMITTED)
+                v = None if rec is None else (rec.on if rec.submitted else ANNUAL_REPORT_NOT_SUBMITTED)
             v = neutralise(v)
             if i in text_cols or i in date_cols:
                 cell = WriteOnlyCell(ws, value=v)
@@ -388,7 +370,7 @@ def export_bytes(user, params, today: date) -> bytes:
         mine = figures.get(fid, {})
         for y, key, _h in years:
             fig = mine.get(y)
-            value = fig[field_index[key]] if fig else None
+            value = getattr(fig, key) if fig else None
             out.append(float(value) if value is not None and not isinstance(value, int) else value)
         ws.append(out)
         n += 1

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, delete, func, insert, literal, select, true
 
@@ -452,7 +453,12 @@ def year_end(fc: Forecast, year: int) -> dict | None:
     }
 
 
-def read_model(scope: GoalScope, today: date) -> tuple[dict, Forecast]:
+class ReadModel(NamedTuple):
+    figures: dict
+    forecast: Forecast
+
+
+def read_model(scope: GoalScope, today: date) -> ReadModel:
     """``(figures, forecast)`` for a goal scope: what the dashboard, the API and the briefing packs show."""
     per_county = county_figures(today, scope.where)
     totals = _sum(per_county.values())
@@ -509,12 +515,12 @@ def read_model(scope: GoalScope, today: date) -> tuple[dict, Forecast]:
         "trend": trend(scope, today),
         **progress_groups(scope, today, target),  # issue 18
     }
-    return fig, fc
+    return ReadModel(fig, fc)
 
 
 def goal_figures(user: User, today: date, county_id: int | None = None, town_id: int | None = None) -> dict:
     """The read model's figures for the user's goal scope."""
-    return read_model(goal_scope(user, county_id, town_id), today)[0]
+    return read_model(goal_scope(user, county_id, town_id), today).figures
 
 
 # ------------------------------------------------------------------ issue 16: compliance watch, re-certification year
@@ -685,7 +691,7 @@ def forecast_for(
     user: User, today: date, county_id: int | None = None, town_id: int | None = None
 ) -> Forecast:
     """The forecast (with scenarios) for the user's goal scope, against its targets."""
-    return read_model(goal_scope(user, county_id, town_id), today)[1]
+    return read_model(goal_scope(user, county_id, town_id), today).forecast
 
 
 # ------------------------------------------------------------------ writes

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -24,7 +23,14 @@ from pipeline.models import County, Firm, StageChange, User
 from pipeline.models.base import utcnow
 from pipeline.models.firm import NOTES_MAX_CHARS
 from pipeline.services.audit import record, snapshot
-from pipeline.services.exports import _DANGEROUS, COLUMNS, VERSION_HEADER, is_readonly_header, parse_stamp
+from pipeline.services.exports import (
+    _DANGEROUS,
+    COLUMNS,
+    VERSION_HEADER,
+    ReportCell,
+    is_readonly_header,
+    parse_stamp,
+)
 from pipeline.services.scope import can_see_county, can_see_town, town_node
 from pipeline.text import InvisibleCharacter, clean_name
 from pipeline.vocabulary import FIRM_FIELDS, POOL_LEVELS, STAGES
@@ -260,13 +266,6 @@ def _cell_county(ctx: _Reading, n: int, col, text: str, value) -> dict:
     ):
         raise ValueError(gettext("“%(name)s” is outside your jurisdiction", name=county.name))
     return {"county_id": county.id}
-
-
-class ReportCell(NamedTuple):
-    """Issue 16: the 本年度高企年报 cell read: submitted or not, and on which day."""
-
-    submitted: bool
-    on: date | None
 
 
 def _cell_annual_report(ctx: _Reading, n: int, col, text: str, value) -> dict:

@@ -177,16 +177,17 @@ def _load_chunk(application_date: date, ids, year_range=None) -> dict[int, Profi
             pending_on,
         )
     ).all():
-        key = (kind, status, acquired, bool(core), bool(is_used), bool(related), filed_on)
+        core, is_used, related = bool(core), bool(is_used), bool(related)
+        key = (kind, status, acquired, core, is_used, related, filed_on)
         item = item_cache.get(key)
         if item is None:
             item = item_cache[key] = IPItem(
                 kind=kind,
                 status=status,
                 acquired=acquired,
-                core=key[3],
-                used_in_hnte=key[4],
-                related=key[5],
+                core=core,
+                used_in_hnte=is_used,
+                related=related,
                 filed_on=filed_on,
             )
         ips[fid].extend([item] * n)

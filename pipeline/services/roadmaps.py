@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -376,14 +377,20 @@ def milestone_subject(title: str | None) -> str:
     return found.group(1) if found else ""
 
 
-def identities(items: Iterable[tuple[str, str]]) -> list[tuple[str, str, int]]:
+class Identity(NamedTuple):
+    code: str
+    subject: str
+    rank: int
+
+
+def identities(items: Iterable[tuple[str, str]]) -> list[Identity]:
     """``(code, subject, rank)`` of each ``(code, title)`` in due order: two milestones are the same
     milestone exactly when these agree (rank counts milestones of the same code and subject)."""
     seen: Counter = Counter()
     out = []
     for code, title in items:
         key = (code, milestone_subject(title))
-        out.append((*key, seen[key]))
+        out.append(Identity(*key, seen[key]))
         seen[key] += 1
     return out
 
@@ -409,7 +416,7 @@ def _merge(
         m = by_identity.pop(key, None)
         if m is not None:
             changes += _update(m, p)
-        elif (p["code"], p["title"]) in finished or (key[1] and key[:2] in finished):
+        elif (p["code"], p["title"]) in finished or (key.subject and (key.code, key.subject) in finished):
             continue  # already done (or waived): not asked again
         else:
             fresh.append(p)

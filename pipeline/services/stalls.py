@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, select
 
@@ -179,6 +180,11 @@ def _days(later, earlier):
     return func.julianday(later) - func.julianday(earlier)
 
 
+class _Stays(NamedTuple):
+    firms: int
+    avg_days: float
+
+
 def stage_durations(where, today: date) -> list[dict]:
     """Average days per stage: over the stays that ended (from the stage history: each move ends a
     stay in its ``from_stage`` that began at the previous move, or at the firm's entry), and over
@@ -201,14 +207,14 @@ def stage_durations(where, today: date) -> list[dict]:
     )
     began = func.coalesce(stays.c.prev, stays.c.entered)
     done = {
-        stage: (int(n), float(avg or 0))
+        stage: _Stays(int(n), float(avg or 0))
         for stage, n, avg in db.session.execute(
             select(stays.c.stage, func.count(), func.avg(_days(stays.c.ended, began))).group_by(stays.c.stage)
         )
     }
     now = literal(_utc_start(today + timedelta(days=1)))  # through the end of today
     current = {
-        stage: (int(n), float(avg or 0))
+        stage: _Stays(int(n), float(avg or 0))
         for stage, n, avg in db.session.execute(
             select(
                 Firm.stage,
@@ -223,10 +229,10 @@ def stage_durations(where, today: date) -> list[dict]:
         {
             "stage": s,
             "label": STAGES[s],
-            "left": done.get(s, (0, 0))[0],
-            "avg_days_left": round(done[s][1]) if s in done else None,
-            "now": current.get(s, (0, 0))[0],
-            "avg_days_now": int(current[s][1]) if s in current else None,
+            "left": done[s].firms if s in done else 0,
+            "avg_days_left": round(done[s].avg_days) if s in done else None,
+            "now": current[s].firms if s in current else 0,
+            "avg_days_now": int(current[s].avg_days) if s in current else None,
         }
         for s in STAGES
     ]

@@ -275,4 +275,4 @@ def firm_choices(user: User, today: date) -> list[tuple[int, str]]:
     rows = db.session.execute(
         select(Firm.id, Firm.name).where(Firm.id.in_(select(having.c[0]))).order_by(Firm.name).limit(2000)
     )
-    return [(r[0], r[1]) for r in rows]
+    return [(r.id, r.name) for r in rows]

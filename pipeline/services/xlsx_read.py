@@ -28,6 +28,7 @@ import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 from posixpath import join, normpath
+from typing import NamedTuple
 
 from defusedxml.ElementTree import fromstring, iterparse
 
@@ -62,9 +63,15 @@ def col_number(letters: str) -> int:
     return n
 
 
-def _parse_ref(ref: str) -> tuple[int, int] | None:
+class CellRef(NamedTuple):
+    col: int
+    row: int
+
+
+def _parse_ref(ref: str) -> CellRef | None:
+    """``"C12"`` → CellRef(col=3, row=12); None when it is no cell reference."""
     m = _REF.match(ref or "")
-    return (col_number(m[1]), int(m[2])) if m else None
+    return CellRef(col_number(m[1]), int(m[2])) if m else None
 
 
 def _mib(n: int) -> str:
@@ -196,10 +203,10 @@ def _scan_sheet(zf: zipfile.ZipFile, path: str, limits: Limits) -> None:
             if event == "start":
                 if tag == f"{_NS_MAIN}dimension":
                     last = _parse_ref((elem.get("ref") or "").upper().split(":")[-1])
-                    if last and last[0] > max_col:
-                        raise _too_wide(last[1], last[0], limits)
-                    if last and last[1] > max_row:
-                        raise _too_many_rows(last[1], limits)
+                    if last and last.col > max_col:
+                        raise _too_wide(last.row, last.col, limits)
+                    if last and last.row > max_row:
+                        raise _too_many_rows(last.row, limits)
                 elif tag == f"{_NS_MAIN}row":
                     r = elem.get("r")
                     row_no = int(r) if r and r.isdigit() else row_no + 1
@@ -208,8 +215,8 @@ def _scan_sheet(zf: zipfile.ZipFile, path: str, limits: Limits) -> None:
             if tag == f"{_NS_MAIN}c":
                 cells += 1
                 pos = _parse_ref((elem.get("r") or "").upper())
-                col_no = pos[0] if pos else col_no + 1
-                row = pos[1] if pos else row_no
+                col_no = pos.col if pos else col_no + 1
+                row = pos.row if pos else row_no
                 if any(child.tag in (f"{_NS_MAIN}v", f"{_NS_MAIN}is", f"{_NS_MAIN}f") for child in elem):
                     if col_no > max_col:
                         raise _too_wide(row, col_no, limits)

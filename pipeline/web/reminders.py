@@ -75,7 +75,7 @@ def health_page():
     day_from, day_to = _day("from"), _day("to")
     page = request.args.get("page", 1, type=int)
     log = RowPage(health.delivery_log(channel, status, day_from, day_to), page, 50)
-    ids = [row[0].id for row in log.items]
+    ids = [row.Delivery.id for row in log.items]
     lease = health.lease()
     lease_alive = bool(lease and lease.holder and now - lease.heartbeat_at <= LEASE_TTL)
     return render_template(

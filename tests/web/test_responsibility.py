@@ -211,7 +211,7 @@ def test_dashboard_and_briefing_progress_by_town_chain_person(app, world, towns,
     )
     world.own.officer_id = world.officer.id
     db.session.commit()
-    fig = goals.read_model(goals.county_scope(world.county_a.id), TODAY)[0]
+    fig = goals.read_model(goals.county_scope(world.county_a.id), TODAY).figures
     town_rows = {r["name"]: r for r in fig["by_town"]}
     assert town_rows["新海街道"]["active"] == 1 and town_rows["新海街道"]["hnte_target"] == 4
     assert town_rows["新海街道"]["to_go"] == 3 and town_rows["浦南镇"]["hnte_target"] is None

@@ -58,13 +58,17 @@ def app():
         {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "EXPORT_DIR": f"{tmp}/exports", "SERVER_NAME": None}
     )
 
-    @app.before_request
-    def _load_user_per_request():
+    def _load_user_per_request(_sender, **_extra):
         # Tests hold one app context open (the ``db`` fixture), so requests share ``g``; without
-        # this, Flask-Login would keep the first request's user for every later client.
+        # this, Flask-Login would keep the first request's user for every later client. On
+        # ``request_started``, before the scoped loader (a URL value preprocessor) reads the user.
         from flask import g
 
         g.pop("_login_user", None)
+
+    from flask import request_started
+
+    request_started.connect(_load_user_per_request, app, weak=False)
 
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))

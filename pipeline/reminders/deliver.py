@@ -275,13 +275,13 @@ def deliver_channel(channel: str, now: datetime | None = None, limit: int = 1000
     return result
 
 
-def requeue(delivery_id: int, user, now: datetime | None = None) -> bool:
-    """An admin sends a given-up (or failing) delivery again from scratch; audited. False if not found."""
+def requeue(d: Delivery, user, now: datetime | None = None) -> bool:
+    """An admin sends a given-up (or failing) delivery again from scratch; audited. False if it is
+    neither given up nor failing."""
     from pipeline.services.audit import record
 
     now = now or utcnow()
-    d = db.session.get(Delivery, delivery_id)
-    if d is None or d.status not in ("gave_up", "failed"):
+    if d.status not in ("gave_up", "failed"):
         return False
     before = {"status": d.status, "attempts": d.attempts, "last_error": d.last_error}
     d.status, d.attempts, d.next_attempt_at = "pending", 0, now

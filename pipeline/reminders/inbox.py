@@ -43,24 +43,21 @@ def inbox(user: User, unread_only: bool = False):
     return q.order_by(Delivery.sent_at.desc(), Delivery.id.desc())
 
 
-def _find(user: User, delivery_id: int) -> tuple[Delivery, Reminder] | None:
-    return db.session.execute(
-        select(Delivery, Reminder)
+def find(user: User, delivery_id: int) -> Delivery | None:
+    """One of the user's own notifications (the scoped loader's ``notification_id``), or None."""
+    return db.session.scalars(
+        select(Delivery)
         .join(Reminder, Reminder.id == Delivery.reminder_id)
         .where(_mine(user), Delivery.id == delivery_id)
     ).first()
 
 
-def mark_read(user: User, delivery_id: int, now: datetime) -> Reminder | None:
-    """Mark one of the user's notifications read; None if it is not theirs (the view answers 404)."""
-    row = _find(user, delivery_id)
-    if row is None:
-        return None
-    delivery, reminder = row
+def mark_read(delivery: Delivery, now: datetime) -> Reminder:
+    """Mark one of the user's notifications read (the loader found it among the user's own)."""
     if delivery.read_at is None:
         delivery.read_at = now
         db.session.commit()
-    return reminder
+    return delivery.reminder
 
 
 def mark_all_read(user: User, now: datetime) -> int:

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from pipeline.errors import Conflict, Invalid, NotFound
+from pipeline.errors import Conflict, Invalid
 from pipeline.extensions import db
 from pipeline.i18n import gettext
 from pipeline.models import (
@@ -248,16 +248,9 @@ def save_year(
     return fy
 
 
-def _child_or_404(model, firm: Firm, child_id: int):
-    row = db.session.scalars(select(model).where(model.id == child_id, model.firm_id == firm.id)).first()
-    if row is None:
-        raise NotFound()
-    return row
-
-
-def delete_child(user: User, firm: Firm, model, child_id: int, fields, today: date) -> None:
-    row = _child_or_404(model, firm, child_id)
-    record(user, "delete", model.__tablename__, row.id, firm.id, snapshot(row, fields), None)
+def delete_child(user: User, firm: Firm, row, fields, today: date) -> None:
+    """Delete one of the firm's rows (the scoped loader found it under the firm); audited."""
+    record(user, "delete", row.__tablename__, row.id, firm.id, snapshot(row, fields), None)
     db.session.delete(row)
     refresh([firm.id], today, user)
     db.session.commit()
@@ -413,17 +406,12 @@ def bulk_assign(user: User, firms: list[Firm], officer_id: int) -> int:
     return n
 
 
-def milestone_of(firm: Firm, milestone_id: int) -> Milestone:
-    return _child_or_404(Milestone, firm, milestone_id)
-
-
 class MilestoneSuperseded(Conflict, FirmError):
     """A form (web or API) posted to a milestone a regeneration has closed as superseded (409)."""
 
 
-def open_milestone_of(firm: Firm, milestone_id: int) -> Milestone:
+def check_open(ms: Milestone) -> Milestone:
     """The milestone a form writes to; one superseded since the form was opened is refused."""
-    ms = milestone_of(firm, milestone_id)
     if ms.superseded:
         new = ms.superseded_by
         raise MilestoneSuperseded(
@@ -441,7 +429,7 @@ def open_milestone_of(firm: Firm, milestone_id: int) -> Milestone:
 def update_milestone(
     user: User,
     firm: Firm,
-    milestone_id: int,
+    ms: Milestone,
     status: str,
     note: str | None,
     today: date,
@@ -458,7 +446,7 @@ def update_milestone(
     """
     if status not in MILESTONE_STATUSES:
         raise FirmError(gettext("Unknown milestone status: %(status)s", status=status))
-    ms = open_milestone_of(firm, milestone_id)
+    check_open(ms)
     versions.check(ms, version, "milestone")
     fields = ("status", "evidence_note", "done_on", "progress_pending")
     before = snapshot(ms, fields)
@@ -481,9 +469,9 @@ def update_milestone(
     return ms
 
 
-def report_progress(user: User, firm: Firm, milestone_id: int, note: str) -> Milestone:
+def report_progress(user: User, firm: Firm, ms: Milestone, note: str) -> Milestone:
     """A firm user reports progress; the officer sees it as pending until it is reviewed."""
-    ms = open_milestone_of(firm, milestone_id)
+    check_open(ms)
     before = snapshot(ms, ("progress_note", "progress_pending", "status"))
     ms.progress_note = note.strip()
     ms.progress_pending = True
@@ -588,7 +576,7 @@ def submission_diff(firm: Firm, sub: FigureSubmission) -> list[dict]:
 def review_submission(
     user: User,
     firm: Firm,
-    submission_id: int,
+    sub: FigureSubmission,
     decision: str,
     note: str | None,
     today: date,
@@ -598,7 +586,6 @@ def review_submission(
 
     Accepting writes only submitted fields, so a field the firm did not change is never changed.
     """
-    sub = _child_or_404(FigureSubmission, firm, submission_id)
     if sub.status != "pending":
         raise FirmError(gettext("This submission has already been reviewed"))
     note = _blank_to_none(note)

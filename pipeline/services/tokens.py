@@ -53,12 +53,12 @@ def user_for_token(raw: str | None) -> User | None:
     return user
 
 
-def revoke(user: User, token_id: int) -> bool:
-    """Revoke one of ``user``'s tokens (admins may revoke anyone's). Returns False if not found."""
+def revoke(user: User, token: ApiToken) -> bool:
+    """Revoke one of ``user``'s tokens (admins may revoke anyone's). False if already revoked."""
+    from pipeline import permissions
     from pipeline.services.audit import record
 
-    token = db.session.get(ApiToken, token_id)
-    if token is None or (token.user_id != user.id and user.role != "admin") or token.revoked:
+    if not permissions.can(user, "token.revoke", token) or token.revoked:
         return False
     token.revoked = True
     record(user, "revoke", "api_token", token.id, None, {"revoked": False}, {"revoked": True})

@@ -33,5 +33,8 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
+    from pipeline.web import loader
+
     for ref in BLUEPRINTS:
         app.register_blueprint(resolve(ref))
+    loader.install(app)  # every id in a URL becomes its scoped row before the view runs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -128,10 +128,8 @@ def create_token():
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-def revoke_token(token_id: int):
-    if not any(t.id == token_id for t in tokens.tokens_of(current_user)):
-        abort(404)
-    if tokens.revoke(current_user, token_id):
+def revoke_token(token):
+    if tokens.revoke(current_user, token):
         flash(_("The token has been revoked; programs using it are refused from now on."), "success")
     return redirect(url_for("account.index"))
 

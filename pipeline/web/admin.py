@@ -76,8 +76,7 @@ def index():
 
 @bp.post("/users/<int:user_id>/toggle")
 @admin_required
-def toggle(user_id: int):
-    user = db.get_or_404(User, user_id)
+def toggle(user):
     if user.id == current_user.id:
         flash(_("You cannot disable your own account."), "warning")
     else:
@@ -128,8 +127,7 @@ def _edit_page(user, form=None, reset=None, status=200):
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_required
-def edit_user(user_id: int):
-    user = db.get_or_404(User, user_id)
+def edit_user(user):
     form = EditUserForm()
     if not form.is_submitted():
         return _edit_page(user)
@@ -154,8 +152,7 @@ def edit_user(user_id: int):
 
 @bp.post("/users/<int:user_id>/password")
 @admin_required
-def reset_user_password(user_id: int):
-    user = db.get_or_404(User, user_id)
+def reset_user_password(user):
     reset = ResetPasswordForm(prefix="rp")
     if reset.validate_on_submit():
         try:
@@ -177,9 +174,8 @@ def reset_user_password(user_id: int):
 
 @bp.post("/users/<int:user_id>/unlock")
 @admin_required
-def unlock(user_id: int):
+def unlock(user):
     """Lift a login lockout from the user list (issue 12); the failed attempts are forgotten."""
-    user = db.get_or_404(User, user_id)
     accounts.unlock(current_user, user)
     flash(_("Account %(username)s unlocked.", username=user.username), "success")
     return redirect(url_for("admin.index"))

@@ -20,7 +20,7 @@ from pipeline.extensions import csrf, db
 from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
 from pipeline.services import stamp
 from pipeline.services.certificates import state as cert_state
-from pipeline.services.scope import get_firm_or_404, scope_filter
+from pipeline.services.scope import scope_filter
 from pipeline.vocabulary import MILESTONE_STATUS_LABELS, MILESTONE_STATUSES, STAGES
 from pipeline.web.errors import api_error_body
 
@@ -57,19 +57,32 @@ def _http_error(exc: HTTPException):
     return _error(exc.code or 500, None)
 
 
+def authenticate():
+    """The bearer token's user, or ``(None, the 401 response)``; checked once per request (the scoped
+    loader asks first, then ``token_required``), kept in the request's environ, never in ``g``."""
+    from pipeline.services.tokens import user_for_token
+
+    known = request.environ.get("pipeline.api_user")
+    if known is not None:
+        g.api_user = known
+        return known, None
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None, _error(401, "缺少访问令牌：请在请求头 Authorization 中提供 “Bearer <令牌>”。")
+    user = user_for_token(raw.strip())
+    if user is None:
+        return None, _error(401, "访问令牌无效、已撤销或账号已停用。")
+    g.api_user = request.environ["pipeline.api_user"] = user
+    return user, None
+
+
 def token_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        from pipeline.services.tokens import user_for_token
-
-        header = request.headers.get("Authorization", "")
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            return _error(401, "缺少访问令牌：请在请求头 Authorization 中提供 “Bearer <令牌>”。")
-        user = user_for_token(raw.strip())
-        if user is None:
-            return _error(401, "访问令牌无效、已撤销或账号已停用。")
-        g.api_user = user
+        _user, error = authenticate()
+        if error is not None:
+            return error
         return view(*args, **kwargs)
 
     return wrapped
@@ -240,14 +253,7 @@ def _firms_json(user, today, page, per_page, county_id, town_id, chain_id, stage
     )
 
 
-def _check_ids(*ids: int) -> None:
-    if any(i > MAX_ID for i in ids):
-        raise ApiError(404, None)
-
-
-def _firm_row(firm_id: int):
-    _check_ids(firm_id)
-    firm = get_firm_or_404(g.api_user, firm_id)
+def _firm_row(firm: Firm):
     assessment = db.session.scalars(select(Assessment).where(Assessment.firm_id == firm.id)).first()
     roadmap = db.session.scalars(select(Roadmap).where(Roadmap.firm_id == firm.id)).first()
     return firm, assessment, roadmap
@@ -255,8 +261,8 @@ def _firm_row(firm_id: int):
 
 @bp.get("/firms/<int:firm_id>")
 @token_required
-def firm(firm_id: int):
-    f, assessment, roadmap = _firm_row(firm_id)
+def firm(firm: Firm):
+    f, assessment, roadmap = _firm_row(firm)
     county = db.session.get(County, f.county_id)
     body = _firm_summary(
         f, county.name if county else None, assessment, roadmap.target_batch if roadmap else None, _today()
@@ -277,8 +283,8 @@ def firm(firm_id: int):
 
 @bp.get("/firms/<int:firm_id>/assessment")
 @token_required
-def assessment(firm_id: int):
-    f, a, _ = _firm_row(firm_id)
+def assessment(firm: Firm):
+    f, a, _ = _firm_row(firm)
     if a is None:
         raise ApiError(404, f"企业 {f.id} 尚无评估结果。")
     return jsonify(
@@ -298,8 +304,8 @@ def assessment(firm_id: int):
 
 @bp.get("/firms/<int:firm_id>/roadmap")
 @token_required
-def roadmap(firm_id: int):
-    f, _, rm = _firm_row(firm_id)
+def roadmap(firm: Firm):
+    f, _, rm = _firm_row(firm)
     if rm is None:
         raise ApiError(404, f"企业 {f.id} 尚无培育路线图。")
     milestones = db.session.scalars(
@@ -363,7 +369,7 @@ def _milestone_body(data, user) -> tuple[int | None, str | None, str | None]:
 
 @bp.route("/firms/<int:firm_id>/milestones/<int:milestone_id>", methods=["PATCH", "POST"])
 @token_required
-def milestone(firm_id: int, milestone_id: int):
+def milestone(firm: Firm, milestone: Milestone):
     """Officers/admins set ``status`` (and ``evidence_note``); firm users report ``progress_note`` only.
 
     ``version`` (optional, issue 11): the version the client read; an older one is refused with 409.
@@ -371,20 +377,18 @@ def milestone(firm_id: int, milestone_id: int):
     from pipeline.services import firms as firm_service
     from pipeline.services import versions
 
-    user = g.api_user
-    _check_ids(firm_id, milestone_id)
-    f = get_firm_or_404(user, firm_id)
+    user, f = g.api_user, firm
     data = request.get_json(silent=True)
     version, status, note = _milestone_body(data, user)
     try:
         if version is not None:
-            versions.check(firm_service.milestone_of(f, milestone_id), version, "milestone")
+            versions.check(milestone, version, "milestone")
         if status is not None:
             ms = firm_service.update_milestone(
-                user, f, milestone_id, status, data.get("evidence_note"), _today()
+                user, f, milestone, status, data.get("evidence_note"), _today()
             )
         if note is not None:
-            ms = firm_service.report_progress(user, f, milestone_id, note)
+            ms = firm_service.report_progress(user, f, milestone, note)
     except versions.StaleRecord as exc:
         raise ApiError(409, str(exc)) from None
     except firm_service.FirmError as exc:

@@ -84,8 +84,7 @@ def index():
 
 @bp.post("/<int:schedule_id>/toggle")
 @admin_required
-def toggle(schedule_id: int):
-    schedule = db.session.get(BriefingSchedule, schedule_id) or abort(404)
+def toggle(schedule):
     if not ActionForm().validate():
         abort(400)
     service.save_schedule(
@@ -96,10 +95,9 @@ def toggle(schedule_id: int):
     return redirect(url_for("briefings.index"))
 
 
-@bp.post("/deliveries/<int:delivery_id>/resend")
+@bp.post("/deliveries/<int:briefing_delivery_id>/resend")
 @admin_required
-def resend(delivery_id: int):
-    delivery = db.session.get(BriefingDelivery, delivery_id) or abort(404)
+def resend(delivery):
     if not ActionForm().validate():
         abort(400)
     new = service.resend(current_user, delivery)

@@ -11,8 +11,8 @@ from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms.compliance import AnnualReportForm
 from pipeline.i18n import join_errors
+from pipeline.models import Firm
 from pipeline.services import compliance as service
-from pipeline.services.scope import get_firm_or_404
 from pipeline.web.auth import staff_required
 
 bp = Blueprint("compliance", __name__, url_prefix="/firms")
@@ -44,8 +44,7 @@ def compliance_view(firm) -> dict:
 
 @bp.post("/<int:firm_id>/annual-reports")
 @staff_required
-def record_report(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def record_report(firm: Firm):
     form = AnnualReportForm()
     back = redirect(url_for("firm.show", firm_id=firm.id, _anchor="annual-reports"))
     if not form.validate():

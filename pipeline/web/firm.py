@@ -1,13 +1,17 @@
 """The firm page: profile, figures, IP, 成果转化, evidence, incidents, assessment, roadmap, history.
 
-Every route fetches the firm through ``scope.get_firm_or_404``; child rows are reached only under it.
+Every route gets the firm (and its child row) from the scoped loader (``web/loader.py``) before it runs.
 Firm users may read their own firm's page; editing is for officers and admins.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -28,11 +32,11 @@ from pipeline.forms import (
     YearForm,
 )
 from pipeline.i18n import join_errors
-from pipeline.models import AuditLog, Conversion, FigureSubmission, FiscalYear, Incident, IPAsset, Roadmap
+from pipeline.models import AuditLog, FigureSubmission, Firm, FiscalYear, Roadmap
 from pipeline.models.firm import RD_PIECES
 from pipeline.services import firms as firm_service
 from pipeline.services import versions
-from pipeline.services.scope import can_edit_firm, get_firm_or_404
+from pipeline.services.scope import can_edit_firm
 from pipeline.vocabulary import (
     CONDITION_STATUSES,
     CONDITIONS,
@@ -150,8 +154,7 @@ def _form_errors(form) -> str:
 
 @bp.get("/<int:firm_id>")
 @login_required
-def show(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def show(firm: Firm):
     assessment = _latest_assessment(firm.id)
     roadmap = _roadmap(firm.id)
     evidence_form = EvidenceForm()
@@ -255,10 +258,9 @@ def _save(form, action, title: str, firm, anchor: str):
 
 @bp.route("/<int:firm_id>/edit", methods=["GET", "POST"])
 @staff_required
-def edit(firm_id: int):
+def edit(firm: Firm):
     from pipeline.services.responsibility import form_choices
 
-    firm = get_firm_or_404(current_user, firm_id)
     form = FirmForm(obj=firm)
     for name, choices in form_choices(current_user, firm).items():
         form[name].choices = choices
@@ -278,32 +280,87 @@ def edit(firm_id: int):
     )
 
 
-@bp.route("/<int:firm_id>/years/new", methods=["GET", "POST"])
-@staff_required
-def year_new(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
-    form = YearForm()
-    if request.method == "GET" and form.year.data is None:
-        form.year.data = clock.today().year - 1
-    return _save(
-        form,
-        lambda f: firm_service.save_year(current_user, firm, f.data, clock.today(), create_only=True),
-        _("Annual finance and staff data"),
-        firm,
+@dataclass(frozen=True)
+class NewRowPage:
+    """A firm's "new row" page: its form, what GET pre-fills, the service call, title and section."""
+
+    form: type
+    title: str  # lazy: translated when the page is shown
+    anchor: str
+    save: Callable  # (user, firm, form, today) -> row
+    prefill: Callable | None = None  # (form, today) on GET
+
+
+def _prefill_year(form, today) -> None:
+    if form.year.data is None:
+        form.year.data = today.year - 1
+
+
+NEW_ROWS = {
+    "years": NewRowPage(
+        YearForm,
+        _l("Annual finance and staff data"),
         "years",
-    )
+        lambda u, firm, f, today: firm_service.save_year(u, firm, f.data, today, create_only=True),
+        _prefill_year,
+    ),
+    "ip": NewRowPage(
+        IPForm,
+        _l("Intellectual property"),
+        "ip",
+        lambda u, firm, f, today: firm_service.add_ip(u, firm, f.data, today),
+    ),
+    "conversions": NewRowPage(
+        ConversionForm,
+        _l("Technology transfer"),
+        "conversions",
+        lambda u, firm, f, today: firm_service.add_conversion(
+            u, firm, f.year.data, f.title.data, f.method.data, today
+        ),
+        lambda form, today: setattr(form.year, "data", today.year),
+    ),
+    "incidents": NewRowPage(
+        IncidentForm,
+        _l("Incidents and violations"),
+        "incidents",
+        lambda u, firm, f, today: firm_service.add_incident(
+            u, firm, f.occurred_on.data, f.kind.data, f.description.data, today
+        ),
+    ),
+}
+
+
+def new_row(firm: Firm, kind: str):
+    """One view for every "new row" page of a firm (the scoped loader has fetched ``firm``)."""
+    page, today = NEW_ROWS[kind], clock.today()
+    form = page.form()
+    if request.method == "GET" and page.prefill is not None:
+        page.prefill(form, today)
+    return _save(form, lambda f: page.save(current_user, firm, f, today), str(page.title), firm, page.anchor)
+
+
+def _new_row_view(kind: str):
+    def view(firm: Firm):
+        return new_row(firm, kind)
+
+    view.__name__ = view.__qualname__ = f"new_row_{kind}"
+    return staff_required(view)
+
+
+for _kind, _endpoint in (
+    ("years", "year_new"),
+    ("ip", "ip_new"),
+    ("conversions", "conversion_new"),
+    ("incidents", "incident_new"),
+):
+    bp.add_url_rule(f"/<int:firm_id>/{_kind}/new", _endpoint, _new_row_view(_kind), methods=["GET", "POST"])
 
 
 @bp.route("/<int:firm_id>/years/<int:year>/edit", methods=["GET", "POST"])
 @staff_required
-def year_edit(firm_id: int, year: int):
-    firm = get_firm_or_404(current_user, firm_id)
-    fy = db.session.scalars(
-        select(FiscalYear).where(FiscalYear.firm_id == firm.id, FiscalYear.year == year)
-    ).first()
-    if fy is None:
-        abort(404)
-    form = YearForm(obj=fy)
+def year_edit(firm: Firm, fiscal_year: FiscalYear):
+    year = fiscal_year.year
+    form = YearForm(obj=fiscal_year)
     return _save(
         form,
         lambda f: firm_service.save_year(
@@ -320,76 +377,30 @@ def year_edit(firm_id: int, year: int):
     )
 
 
-@bp.route("/<int:firm_id>/ip/new", methods=["GET", "POST"])
-@staff_required
-def ip_new(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
-    return _save(
-        IPForm(),
-        lambda f: firm_service.add_ip(current_user, firm, f.data, clock.today()),
-        _("Intellectual property"),
-        firm,
-        "ip",
-    )
-
-
-@bp.route("/<int:firm_id>/conversions/new", methods=["GET", "POST"])
-@staff_required
-def conversion_new(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
-    form = ConversionForm()
-    if request.method == "GET":
-        form.year.data = clock.today().year
-    return _save(
-        form,
-        lambda f: firm_service.add_conversion(
-            current_user, firm, f.year.data, f.title.data, f.method.data, clock.today()
-        ),
-        _("Technology transfer"),
-        firm,
-        "conversions",
-    )
-
-
-@bp.route("/<int:firm_id>/incidents/new", methods=["GET", "POST"])
-@staff_required
-def incident_new(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
-    return _save(
-        IncidentForm(),
-        lambda f: firm_service.add_incident(
-            current_user, firm, f.occurred_on.data, f.kind.data, f.description.data, clock.today()
-        ),
-        _("Incidents and violations"),
-        firm,
-        "incidents",
-    )
-
-
-_CHILDREN = {
-    "years": (FiscalYear, firm_service.YEAR_FIELDS, "years"),
-    "ip": (IPAsset, firm_service.IP_FIELDS, "ip"),
-    "conversions": (Conversion, ("year", "title", "form"), "conversions"),
-    "incidents": (Incident, ("occurred_on", "kind", "description"), "incidents"),
+# The rows a firm's delete button names (the loader's ``CHILD_KINDS`` finds the row): their audited
+# fields and the page section to go back to.
+_DELETABLE = {
+    "years": (firm_service.YEAR_FIELDS, "years"),
+    "ip": (firm_service.IP_FIELDS, "ip"),
+    "conversions": (("year", "title", "form"), "conversions"),
+    "incidents": (("occurred_on", "kind", "description"), "incidents"),
 }
 
 
 @bp.post("/<int:firm_id>/<kind>/<int:child_id>/delete")
 @staff_required
-def delete_child(firm_id: int, kind: str, child_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
-    if kind not in _CHILDREN or not DeleteForm().validate():
-        abort(404 if kind not in _CHILDREN else 400)
-    model, fields, anchor = _CHILDREN[kind]
-    firm_service.delete_child(current_user, firm, model, child_id, fields, clock.today())
+def delete_child(firm: Firm, kind: str, child):
+    if not DeleteForm().validate():
+        abort(400)
+    fields, anchor = _DELETABLE[kind]
+    firm_service.delete_child(current_user, firm, child, fields, clock.today())
     flash(_("The record has been deleted."), "success")
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
 
 
 @bp.post("/<int:firm_id>/evidence")
 @staff_required
-def evidence(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def evidence(firm: Firm):
     form = EvidenceForm()
     if not form.validate():
         abort(400)
@@ -419,8 +430,7 @@ def _officer_names(history) -> dict[int, str]:
 
 @bp.post("/<int:firm_id>/submissions/<int:submission_id>/review")
 @staff_required
-def review(firm_id: int, submission_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def review(firm: Firm, submission: FigureSubmission):
     form = ReviewForm()
     if not form.validate():
         flash(_("Review not completed: %(errors)s", errors=_form_errors(form)), "danger")
@@ -431,7 +441,7 @@ def review(firm_id: int, submission_id: int):
             sub = firm_service.review_submission(
                 current_user,
                 firm,
-                submission_id,
+                submission,
                 "reject" if decision == "reject" else "accept",
                 form.review_note.data,
                 clock.today(),

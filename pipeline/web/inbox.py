@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from pipeline import clock
 from pipeline.extensions import db
+from pipeline.models import FigureSubmission, Firm, Milestone
 from pipeline.services import firms as firm_service
 from pipeline.services import stamp, worklist
 from pipeline.services.scope import get_firm_or_404
@@ -91,14 +92,13 @@ def index():
 
 @bp.post("/firms/<int:firm_id>/submissions/<int:submission_id>")
 @staff_required
-def review(firm_id: int, submission_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def review(firm: Firm, submission: FigureSubmission):
     decision = request.form.get("decision")
     if decision not in ("accept", "reject"):
         abort(400)
     note = (request.form.get("review_note") or "").strip()[:500] or None
     try:
-        sub = firm_service.review_submission(current_user, firm, submission_id, decision, note, clock.today())
+        sub = firm_service.review_submission(current_user, firm, submission, decision, note, clock.today())
     except firm_service.FirmError as exc:
         db.session.rollback()
         flash(_("Could not review: %(error)s", error=exc), "danger")
@@ -118,8 +118,7 @@ def review(firm_id: int, submission_id: int):
 
 @bp.post("/firms/<int:firm_id>/milestones/<int:milestone_id>")
 @staff_required
-def confirm(firm_id: int, milestone_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def confirm(firm: Firm, milestone: Milestone):
     status = request.form.get("status")
     if status not in ("done", "doing"):
         abort(400)
@@ -129,7 +128,7 @@ def confirm(firm_id: int, milestone_id: int):
         ms = firm_service.update_milestone(
             current_user,
             firm,
-            milestone_id,
+            milestone,
             status,
             (request.form.get("evidence_note") or "").strip()[:1000] or None,
             clock.today(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -46,12 +46,10 @@ def index():
     )
 
 
-@bp.post("/<int:delivery_id>/read")
+@bp.post("/<int:notification_id>/read")
 @login_required
-def read(delivery_id: int):
-    reminder = inbox.mark_read(current_user, delivery_id, utcnow())
-    if reminder is None:
-        abort(404)
+def read(notification):
+    reminder = inbox.mark_read(notification, utcnow())
     if request.form.get("open") == "1":
         return redirect(_local_path(reminder.link))
     return redirect(url_for("notifications.index", unread=request.form.get("unread") or None))

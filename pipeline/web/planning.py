@@ -136,10 +136,8 @@ def index():
 @bp.route("/batches/new", methods=["GET", "POST"])
 @bp.route("/batches/<int:batch_id>", methods=["GET", "POST"])
 @admin_required
-def batch(batch_id: int | None = None):
-    row = db.session.get(ApplicationBatch, batch_id) if batch_id else None
-    if batch_id and row is None:
-        abort(404)
+def batch(batch: ApplicationBatch | None = None):
+    row = batch
     form = BatchForm(obj=row)
     if form.validate_on_submit():
         try:
@@ -166,11 +164,9 @@ def _replan_message() -> str:
 
 @bp.route("/batches/<int:batch_id>/delete", methods=["GET", "POST"])
 @admin_required
-def delete(batch_id: int):
+def delete(batch: ApplicationBatch):
     """Deleting a batch asks first, saying how many roadmaps aim at it; only the confirmation deletes."""
-    row = db.session.get(ApplicationBatch, batch_id)
-    if row is None:
-        abort(404)
+    row = batch
     form = ActionForm()
     if request.method == "POST" and request.form.get("confirmed") == "yes" and form.validate_on_submit():
         code = row.code
@@ -226,10 +222,7 @@ def calendar_year(year: int):
 
 @bp.post("/counties/<int:county_id>/fast-track")
 @admin_required
-def county_fast_track(county_id: int):
-    county = db.session.get(County, county_id)
-    if county is None:
-        abort(404)
+def county_fast_track(county: County):
     form = FastTrackForm()
     if form.validate_on_submit():
         was = {"1": True, "0": False}.get(form.was.data or "")

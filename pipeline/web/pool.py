@@ -13,7 +13,7 @@ from pipeline.forms import BulkForm, StageForm
 from pipeline.i18n import join_errors, tl
 from pipeline.models import County, Firm
 from pipeline.services import firms as firm_service
-from pipeline.services.scope import get_firm_or_404, scope_filter, visible_firms
+from pipeline.services.scope import scope_filter, visible_firms
 from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
 from pipeline.web import fragments
 from pipeline.web.auth import staff_required
@@ -275,8 +275,7 @@ def _last_moves(firm_ids: list[int]) -> dict[int, dict]:
 
 @bp.post("/firms/<int:firm_id>/stage")
 @staff_required
-def move(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def move(firm: Firm):
     form = StageForm()
     back = (
         url_for("pool.kanban", county=request.form.get("county", type=int) or None)

@@ -139,12 +139,12 @@ def retry_given_up():
 
 @bp.post("/deliveries/<int:delivery_id>/retry")
 @admin_required
-def retry(delivery_id: int):
+def retry(delivery):
     from pipeline.reminders.deliver import requeue
 
-    if not requeue(delivery_id, current_user):
+    if not requeue(delivery, current_user):
         abort(404)
-    flash(_("Delivery %(id)s requeued; it will be retried on the next send.", id=delivery_id), "success")
+    flash(_("Delivery %(id)s requeued; it will be retried on the next send.", id=delivery.id), "success")
     return redirect(url_for("reminders.health", status="gave_up"))
 
 

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from pipeline import clock
 from pipeline.extensions import db
 from pipeline.i18n import tl
-from pipeline.models import County
-from pipeline.services.scope import can_see_county, get_firm_or_404
+from pipeline.models import County, Firm, Job
+from pipeline.services.scope import can_see_county
 
 bp = Blueprint("reports", __name__)
 
@@ -102,21 +102,19 @@ def _busy_page(code: int, message: str) -> Response:
 
 @bp.get("/firms/<int:firm_id>/roadmap.pdf")
 @login_required
-def roadmap_pdf(firm_id: int):
+def roadmap_pdf(firm: Firm):
     """The firm's 一企一策 roadmap; a firm user gets only its own firm (others are 404)."""
     from pipeline.reports.documents import roadmap_filename
 
-    firm = get_firm_or_404(current_user, firm_id)
     return _cached_pdf("roadmap", str(firm.id), roadmap_filename(firm))
 
 
 @bp.get("/reports/briefing/county/<int:county_id>.pdf")
 @login_required
-def county_briefing_pdf(county_id: int):
+def county_briefing_pdf(county: County):
     """A preview of the county pack; only a queued pack counts as an issued one (see the job)."""
     from pipeline.reports.documents import briefing_filename
 
-    county = _county_or_404(county_id)
     return _cached_pdf("briefing", str(county.id), briefing_filename(county, clock.today()))
 
 
@@ -157,38 +155,35 @@ def queue():
 
 @bp.get("/reports/jobs/<int:job_id>")
 @login_required
-def job(job_id: int):
+def job(job: Job):
     from pipeline.models.base import utcnow
     from pipeline.reminders.health import scheduler_running
-    from pipeline.reports.jobs import get_job_or_404, job_to_dict
+    from pipeline.reports.jobs import job_to_dict
 
-    j = get_job_or_404(current_user, job_id)
     return render_template(
-        "reports/job.html", job=j, info=job_to_dict(j), scheduler_running=scheduler_running(utcnow())
+        "reports/job.html", job=job, info=job_to_dict(job), scheduler_running=scheduler_running(utcnow())
     )
 
 
 @bp.get("/reports/jobs/<int:job_id>.json")
 @login_required
-def job_status(job_id: int):
-    from pipeline.reports.jobs import get_job_or_404, job_to_dict
+def job_status(job: Job):
+    from pipeline.reports.jobs import job_to_dict
 
-    info = job_to_dict(get_job_or_404(current_user, job_id))
+    info = job_to_dict(job)
     info["kind_label"], info["status_label"] = (
         tl(info["kind_label"]),
         tl(info["status_label"]),
     )  # the page's language
     if info["done"]:
-        info["download_url"] = url_for("reports.download", job_id=job_id)
+        info["download_url"] = url_for("reports.download", job_id=job.id)
     return jsonify(info)
 
 
 @bp.get("/reports/jobs/<int:job_id>/download")
 @login_required
-def download(job_id: int):
-    from pipeline.reports.jobs import get_job_or_404
-
-    j = get_job_or_404(current_user, job_id)
+def download(job: Job):
+    j = job
     if j.status != "done" or not j.result_path:
         abort(404)
     export_dir = Path(current_app.config["EXPORT_DIR"]).resolve()

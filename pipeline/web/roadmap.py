@@ -10,9 +10,9 @@ from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
 from pipeline.i18n import join_errors, tl
+from pipeline.models import Firm, Milestone
 from pipeline.services import firms as firm_service
 from pipeline.services import versions
-from pipeline.services.scope import get_firm_or_404
 from pipeline.vocabulary import MILESTONE_STATUSES
 from pipeline.web.auth import staff_required
 
@@ -27,8 +27,7 @@ def _back(firm_id: int, anchor: str = "roadmap"):
 
 @bp.post("/<int:firm_id>/milestones/<int:milestone_id>/status")
 @staff_required
-def status(firm_id: int, milestone_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def status(firm: Firm, milestone: Milestone):
     form = MilestoneForm()
     if not form.validate():
         flash(_("Could not update the milestone: %(errors)s", errors=join_errors(form.errors)), "danger")
@@ -37,7 +36,7 @@ def status(firm_id: int, milestone_id: int):
         ms = firm_service.update_milestone(
             current_user,
             firm,
-            milestone_id,
+            milestone,
             form.status.data,
             form.evidence_note.data,
             clock.today(),
@@ -49,12 +48,12 @@ def status(firm_id: int, milestone_id: int):
         # entries (and the current version), under the message saying what changed and by whom.
         db.session.rollback()
         session["milestone_draft"] = {
-            "id": milestone_id,
+            "id": milestone.id,
             "status": form.status.data,
             "evidence_note": form.evidence_note.data or "",
         }
         flash(str(exc), "danger")
-        return _back(firm.id, f"ms-{milestone_id}")
+        return _back(firm.id, f"ms-{milestone.id}")
     except firm_service.FirmError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -72,14 +71,13 @@ def status(firm_id: int, milestone_id: int):
 
 @bp.post("/<int:firm_id>/milestones/<int:milestone_id>/progress")
 @login_required
-def progress(firm_id: int, milestone_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def progress(firm: Firm, milestone: Milestone):
     form = ProgressForm()
     if not form.validate():
         flash(_("Could not submit the progress note: %(errors)s", errors=join_errors(form.errors)), "danger")
         return _back(firm.id)
     try:
-        ms = firm_service.report_progress(current_user, firm, milestone_id, form.progress_note.data)
+        ms = firm_service.report_progress(current_user, firm, milestone, form.progress_note.data)
     except firm_service.FirmError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
@@ -92,13 +90,12 @@ def progress(firm_id: int, milestone_id: int):
 
 @bp.get("/<int:firm_id>/whatif")
 @login_required
-def whatif(firm_id: int):
+def whatif(firm: Firm):
     """Plan again with the given changes and show the result; nothing is saved. A GET with the
     levers in the query string, so the result can be bookmarked and refreshed."""
     from pipeline.clock import today as clock_today
     from pipeline.services.roadmaps import what_if
 
-    firm = get_firm_or_404(current_user, firm_id)
     form = WhatIfForm(request.args)
     plan, error = None, None
     today = clock_today()
@@ -118,8 +115,7 @@ def whatif(firm_id: int):
 
 @bp.post("/<int:firm_id>/roadmap/regenerate")
 @staff_required
-def regenerate(firm_id: int):
-    firm = get_firm_or_404(current_user, firm_id)
+def regenerate(firm: Firm):
     from pipeline.services.roadmaps import regenerate as regen
 
     regen([firm.id], clock.today(), current_user, commit=False)

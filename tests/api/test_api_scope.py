@@ -195,7 +195,7 @@ def test_revoked_token_and_inactive_user_are_refused(client, world, db):
     assert client.get("/api/v1/firms", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
     token = db.session.query(ApiToken).filter_by(name="临时").one()
     assert token.token_hash != raw and raw not in token.token_hash and len(token.token_hash) == 64
-    assert revoke(admin, token.id)
+    assert revoke(admin, token)
     assert client.get("/api/v1/firms", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
     officer = world["users"]["officer"]
     officer.active = False

@@ -137,7 +137,7 @@ def test_officer_weekly_digest_lists_submissions_to_review_and_progress_reports(
     ms = milestone(city.firm_a1, TODAY + timedelta(days=40), title="申请发明专利")
     db.session.commit()
     submit_figures(city.user_a1, city.firm_a1, {"year": "2025", "rd_total": "321"})
-    report_progress(city.user_a1, city.firm_a1, ms.id, "已提交申请材料")
+    report_progress(city.user_a1, city.firm_a1, ms, "已提交申请材料")
     db.session.commit()
     # the events wait for the officer's weekly digest in the bell (their e-mail stays instant)
     got = _deliveries(db, city.officer_a)

@@ -258,12 +258,14 @@ def _world(db) -> World:
         # id that does not exist, so an allowed role may answer 404 too (the row is absent)
         "submission_id": 2_000_000_000,
         "delivery_id": 2_000_000_000,
+        "notification_id": 2_000_000_000,
+        "briefing_delivery_id": 2_000_000_000,
         "schedule_id": 2_000_000_000,
     }
     return World(users, tokens, args)
 
 
-ABSENT = {"submission_id", "delivery_id", "schedule_id"}
+ABSENT = {"submission_id", "delivery_id", "notification_id", "briefing_delivery_id", "schedule_id"}
 NOT_READY = {"reports.download"}  # the queued job has no file yet: 404 for an allowed role too
 ARG_FIXES = {("planning.lead_time", "kind"): "utility_model", ("api.docs_asset", "name"): "swagger-ui.css"}
 

@@ -117,11 +117,11 @@ def demo_city(app, db, runner, monkeypatch):
         select(Milestone).where(Milestone.firm_id == firm.id).order_by(Milestone.id)
     ).first()
     if ms is not None:
-        svc.update_milestone(officer, firm, ms.id, "doing", None, TODAY)
+        svc.update_milestone(officer, firm, ms, "doing", None, TODAY)
     db.session.commit()
     # the firm submits figures and reports progress; the officer accepts the figures
     sub = svc.submit_figures(firm_user, firm, {"year": str(year or TODAY.year - 1), "staff": "77"})
-    svc.review_submission(officer, firm, sub.id, "accept", None, TODAY)
+    svc.review_submission(officer, firm, sub, "accept", None, TODAY)
     db.session.commit()
     # issue 17: the officer sets the county's group robot (its history is shown on the robot page)
     from pipeline.services import robots

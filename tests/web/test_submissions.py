@@ -181,7 +181,7 @@ def test_accepting_changes_exactly_the_accepted_subset(app, world, db, changed, 
     sub = firm_service.submit_figures(world.firm_user, world.own, {"year": year, **new})
     chosen = accept.draw(st.sets(st.sampled_from(sorted(sub.data)), min_size=1))
     firm_service.review_submission(
-        world.officer, world.own, sub.id, "accept", None, TODAY, fields=sorted(chosen)
+        world.officer, world.own, sub, "accept", None, TODAY, fields=sorted(chosen)
     )
     after = _snapshot(_year(db, world.own.id, year))
     touched = {k for k in FIELDS if after[k] != before[k]}

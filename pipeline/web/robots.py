@@ -54,13 +54,6 @@ class RobotForm(FlaskForm):
         self.mode.choices = [(k, tl(v)) for k, v in ALERT_MODES.items()]
 
 
-def _county_or_404(county_id: int) -> County:
-    county = db.session.get(County, county_id)
-    if county is None or not can_see_county(current_user, county.id):
-        abort(404)
-    return county
-
-
 def _prefilled(county: County) -> RobotForm:
     return RobotForm(
         formdata=None,
@@ -102,8 +95,7 @@ def index():
 
 @bp.route("/<int:county_id>", methods=["GET", "POST"])
 @login_required
-def settings(county_id: int):
-    county = _county_or_404(county_id)
+def settings(county: County):
     form = RobotForm()
     if not form.is_submitted():
         return _page(county, _prefilled(county))
@@ -133,9 +125,8 @@ def settings(county_id: int):
 
 @bp.post("/<int:county_id>/test")
 @login_required
-def test(county_id: int):
+def test(county: County):
     """One test message to the saved URL, through the webhook channel; the result on the page."""
-    county = _county_or_404(county_id)
     check = FlaskForm()
     if not check.validate_on_submit():
         abort(400)

@@ -1,4 +1,5 @@
-"""Small factories for tests: valid credit codes, counties, firms with figures, users."""
+"""Small factories for tests: valid credit codes, counties, firms with figures, assessments,
+roadmaps, users."""
 
 from __future__ import annotations
 
@@ -10,10 +11,24 @@ from werkzeug.security import generate_password_hash
 
 from pipeline import uscc
 from pipeline.extensions import db
-from pipeline.models import County, Firm, FiscalYear, IPAsset, RdEvidence, User
+from pipeline.models import Assessment, County, Firm, FiscalYear, IPAsset, RdEvidence, Roadmap, User
 
 _seq = itertools.count(1)
 PASSWORD = "Test@12345"
+# The eleven R&D-management pieces (研发组织管理水平), spelled out once for every test that puts all in place.
+RD_PIECES = (
+    "rules",
+    "accounting",
+    "ledger",
+    "rd_unit",
+    "cooperation",
+    "conversion_rules",
+    "open_platform",
+    "training",
+    "skills",
+    "recruitment",
+    "performance_reward",
+)
 _HASH = None
 
 
@@ -77,6 +92,49 @@ def evidence(firm: Firm, *pieces: str) -> None:
     for p in pieces:
         db.session.add(RdEvidence(firm_id=firm.id, piece=p, present=True))
     db.session.flush()
+
+
+def assessment(
+    firm: Firm, verdict: str, application_date: date, score_min=60, score_max=80, result=None
+) -> Assessment:
+    """A stored assessment row with a given verdict and score range (no engine run)."""
+    a = Assessment(
+        firm_id=firm.id,
+        rules_version="t",
+        application_date=application_date,
+        verdict=verdict,
+        score_min=score_min,
+        score_max=score_max,
+        result=result if result is not None else {},
+    )
+    db.session.add(a)
+    return a
+
+
+def roadmap(
+    firm: Firm,
+    generated_for: date,
+    target_batch: str | None = None,
+    target_year: int | None = None,
+    projected_min=None,
+    projected_max=None,
+    plan=None,
+) -> Roadmap:
+    """A stored roadmap row aiming at a batch (no planner run), flushed so it has an id."""
+    rm = Roadmap(
+        firm_id=firm.id,
+        target_batch=target_batch,
+        target_year=target_year,
+        projected_min=projected_min,
+        projected_max=projected_max,
+        generated_for=generated_for,
+        rules_version="t",
+        calendar_version="t",
+        plan=plan if plan is not None else {},
+    )
+    db.session.add(rm)
+    db.session.flush()
+    return rm
 
 
 def user(username: str, role: str, county: County | None = None, firm: Firm | None = None, **kw) -> User:

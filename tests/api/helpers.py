@@ -13,7 +13,7 @@ TODAY = date(2026, 6, 15)
 
 @pytest.fixture
 def world(db):
-    from pipeline.models import Assessment, Milestone, Roadmap
+    from pipeline.models import Milestone
     from pipeline.services.tokens import issue_token
 
     x = f.county("320706", "海州区")
@@ -23,30 +23,8 @@ def world(db):
     other = f.firm(y, name="外县科技有限公司", stage="to_apply")
     milestones = {}
     for fm in (own, same, other):
-        db.session.add(
-            Assessment(
-                firm_id=fm.id,
-                rules_version="t",
-                application_date=TODAY,
-                verdict="marginal",
-                score_min=65,
-                score_max=75,
-                result={"verdict": "marginal"},
-            )
-        )
-        rm = Roadmap(
-            firm_id=fm.id,
-            target_batch="2027-1",
-            target_year=2027,
-            projected_min=72,
-            projected_max=78,
-            generated_for=TODAY,
-            rules_version="t",
-            calendar_version="t",
-            plan={},
-        )
-        db.session.add(rm)
-        db.session.flush()
+        f.assessment(fm, "marginal", TODAY, score_min=65, score_max=75, result={"verdict": "marginal"})
+        rm = f.roadmap(fm, TODAY, "2027-1", 2027, projected_min=72, projected_max=78)
         ms = Milestone(
             roadmap_id=rm.id,
             firm_id=fm.id,

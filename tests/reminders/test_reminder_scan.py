@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from pipeline.models import ApplicationBatch, Delivery, Reminder, Roadmap, ScanRun, Setting
+from pipeline.models import ApplicationBatch, Delivery, Reminder, ScanRun, Setting
 from pipeline.reminders.scan import run_scan
+from tests import factories as f
 from tests.reminders.helpers import milestone
 
 TODAY = date(2026, 6, 10)
@@ -113,16 +114,7 @@ def test_two_scans_at_once_create_nothing_twice(app, db, city):
 def test_batch_cutoff_reaches_firms_targeting_that_batch(db, city):
     db.session.add(ApplicationBatch(code="2026-3", year=2026, cutoff=TODAY + timedelta(days=7)))
     milestone(city.firm_a1, TODAY + timedelta(days=200), target_batch="2026-3")
-    db.session.add(
-        Roadmap(
-            firm_id=city.firm_b.id,
-            generated_for=TODAY,
-            rules_version="t",
-            calendar_version="t",
-            plan={},
-            target_batch="2027-1",
-        )
-    )
+    f.roadmap(city.firm_b, TODAY, target_batch="2027-1")
     db.session.commit()
     run_scan(TODAY)
     got = db.session.execute(select(Reminder.rule, Reminder.firm_id, Reminder.title)).all()

@@ -29,22 +29,7 @@ def _ready_firm(db, county, **kw):
             total_assets=4000,
         )
     f.ip(firm, "invention_patent", core=True)
-    f.evidence(
-        firm,
-        *[
-            "rules",
-            "accounting",
-            "ledger",
-            "rd_unit",
-            "cooperation",
-            "conversion_rules",
-            "open_platform",
-            "training",
-            "skills",
-            "recruitment",
-            "performance_reward",
-        ],
-    )
+    f.evidence(firm, *f.RD_PIECES)
     for y in (2024, 2025, 2026):
         for i in range(5):
             db.session.add(Conversion(firm_id=firm.id, year=y, title=f"成果{y}-{i}", form="own"))

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from pipeline.models import ApplicationBatch, Assessment, Milestone, Roadmap, Snapshot, Target
+from pipeline.models import ApplicationBatch, Milestone, Snapshot, Target
 from pipeline.services import goals
 from tests import factories as f
 
@@ -15,38 +15,11 @@ TODAY = date(2026, 6, 15)
 
 
 def _assess(firm, verdict):
-    from pipeline.extensions import db
-
-    db.session.add(
-        Assessment(
-            firm_id=firm.id,
-            rules_version="t",
-            application_date=TODAY,
-            verdict=verdict,
-            score_min=60,
-            score_max=80,
-            result={},
-        )
-    )
+    return f.assessment(firm, verdict, TODAY, score_min=60, score_max=80)
 
 
 def _roadmap(firm, batch, year, pmin=75, pmax=80):
-    from pipeline.extensions import db
-
-    rm = Roadmap(
-        firm_id=firm.id,
-        target_batch=batch,
-        target_year=year,
-        projected_min=pmin,
-        projected_max=pmax,
-        generated_for=TODAY,
-        rules_version="t",
-        calendar_version="t",
-        plan={},
-    )
-    db.session.add(rm)
-    db.session.flush()
-    return rm
+    return f.roadmap(firm, TODAY, batch, year, projected_min=pmin, projected_max=pmax)
 
 
 @pytest.fixture

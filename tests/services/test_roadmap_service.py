@@ -84,18 +84,7 @@ def test_regenerate_after_new_data_moves_and_says_why(db):
     regenerate([firm.id], TODAY)
     before = db.session.scalar(select(func.count()).select_from(Milestone))
     # The firm puts every management piece in place: those tasks go, and the change log says so.
-    f.evidence(
-        firm,
-        "ledger",
-        "rd_unit",
-        "cooperation",
-        "conversion_rules",
-        "open_platform",
-        "training",
-        "skills",
-        "recruitment",
-        "performance_reward",
-    )
+    f.evidence(firm, *[p for p in f.RD_PIECES if p not in ("rules", "accounting")])  # the nine missing
     db.session.commit()
     regenerate([firm.id], TODAY)
     db.session.expire_all()

@@ -14,19 +14,6 @@ from tests.conftest import login
 from tests.web.formdata import form_data
 
 TODAY = date(2026, 12, 1)
-PIECES = (
-    "rules",
-    "accounting",
-    "ledger",
-    "rd_unit",
-    "cooperation",
-    "conversion_rules",
-    "open_platform",
-    "training",
-    "skills",
-    "recruitment",
-    "performance_reward",
-)
 
 
 def _firm_without_ip(county):
@@ -51,7 +38,7 @@ def _firm_without_ip(county):
     for y in (2023, 2024, 2025, 2026):
         for i in range(5):
             sa_db.session.add(Conversion(firm_id=firm.id, year=y, title=f"成果{y}-{i}"))
-    f.evidence(firm, *PIECES)
+    f.evidence(firm, *f.RD_PIECES)
     return firm
 
 

@@ -11,7 +11,6 @@ from datetime import date
 import pytest
 
 from pipeline import clock
-from pipeline.models import Assessment, Roadmap
 from tests import factories as f
 from tests.conftest import login
 
@@ -19,33 +18,11 @@ TODAY = date(2026, 6, 15)
 
 
 def _assess(db, firm, verdict):
-    db.session.add(
-        Assessment(
-            firm_id=firm.id,
-            rules_version="t",
-            application_date=TODAY,
-            verdict=verdict,
-            score_min=75,
-            score_max=85,
-            result={},
-        )
-    )
+    return f.assessment(firm, verdict, TODAY, score_min=75, score_max=85)
 
 
 def _aim(db, firm, batch, year, pmin=80, pmax=85):
-    db.session.add(
-        Roadmap(
-            firm_id=firm.id,
-            target_batch=batch,
-            target_year=year,
-            projected_min=pmin,
-            projected_max=pmax,
-            generated_for=TODAY,
-            rules_version="t",
-            calendar_version="t",
-            plan={},
-        )
-    )
+    return f.roadmap(firm, TODAY, batch, year, projected_min=pmin, projected_max=pmax)
 
 
 @pytest.fixture

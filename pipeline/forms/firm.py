@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from pipeline import uscc
 from pipeline.criteria import is_valid_domain
+from pipeline.forms.dates import IsoDateField
 from pipeline.i18n import ltl
 from pipeline.messages import credit_code_reason
 from pipeline.models.firm import NOTES_MAX_CHARS, RD_PIECES, FiscalYear
@@ -73,7 +73,7 @@ class FirmForm(FlaskForm):
         _l("Unified social credit code"),
         validators=[DataRequired(_l("Enter the unified social credit code"))],
     )
-    registered_on = DateField(_l("Registration date"), validators=[Optional()])
+    registered_on = IsoDateField(_l("Registration date"), validators=[Optional()])
     tech_domain = StringField(
         _l("Technology field code"),
         validators=[Optional(), Length(max=5)],
@@ -95,8 +95,8 @@ class FirmForm(FlaskForm):
         _l("Address"), validators=[Optional(), Length(max=200)], filters=[clean_name_filter]
     )
     hnte_cert_no = StringField(_l("HNTE certificate number"), validators=[Optional(), Length(max=20)])
-    hnte_cert_date = DateField(_l("Certificate issue date"), validators=[Optional()])
-    hnte_cert_expiry = DateField(_l("Certificate expiry date"), validators=[Optional()])
+    hnte_cert_date = IsoDateField(_l("Certificate issue date"), validators=[Optional()])
+    hnte_cert_expiry = IsoDateField(_l("Certificate expiry date"), validators=[Optional()])
     tsme_reg_no = StringField(
         _l("Tech-based SME registration number"), validators=[Optional(), Length(max=40)]
     )
@@ -232,8 +232,8 @@ class IPForm(FlaskForm):
     )
     number = StringField(_l("Application / grant number"), validators=[Optional(), Length(max=60)])
     status = SelectField(_l("Status"), choices=_choices(IP_STATUSES))
-    filed_on = DateField(_l("Filing date"), validators=[Optional()])
-    granted_on = DateField(_l("Grant date"), validators=[Optional()])
+    filed_on = IsoDateField(_l("Filing date"), validators=[Optional()])
+    granted_on = IsoDateField(_l("Grant date"), validators=[Optional()])
     acquired = SelectField(_l("How acquired"), choices=_choices(IP_ACQUIRED))
     core = BooleanField(_l("Provides core support to the main products (services)"), default=True)
     related = BooleanField(_l("Related to the main products"), default=True)
@@ -269,9 +269,9 @@ class ConversionForm(FlaskForm):
 
 
 class IncidentForm(FlaskForm):
-    occurred_on = DateField(
+    occurred_on = IsoDateField(
         _l("Date of occurrence"),
-        validators=[DataRequired(_l("Enter the date of occurrence (format 2025-03-01)"))],
+        validators=[DataRequired(_l("Enter the date of occurrence"))],
     )
     kind = SelectField(_l("Type"), choices=_choices(INCIDENT_KINDS))
     description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from pipeline.forms.dates import IsoDateField
 from pipeline.forms.firm import YearForm
 from pipeline.i18n import ltl
 from pipeline.vocabulary import MILESTONE_STATUSES
@@ -83,7 +83,7 @@ class WhatIfForm(FlaskForm):
         default=0,
         validators=[Optional(), NumberRange(0, 500, _l("Must be between 0 and 500"))],
     )
-    hire_on = DateField(_l("Hired on (YYYY-MM-DD)"), validators=[Optional()])
+    hire_on = IsoDateField(_l("Hired on (YYYY-MM-DD)"), validators=[Optional()])
     rd_year = IntegerField(
         _l("R&D year"), validators=[Optional(), NumberRange(2000, 2100, _l("Enter a four-digit year"))]
     )

@@ -49,15 +49,11 @@ def cn_date(value: date | None) -> str:
 
 
 def ui_date(value: date | None) -> str:
-    """A date on a web page in the UI language: "2026年12月5日" in Chinese, "5 Dec 2026" in English."""
+    """A date on a web page: YYYY-MM-DD in every UI language, as the date inputs take it (issue 17).
+    (PDFs, formal Chinese documents, keep ``cn_date``.)"""
     if value is None:
         return "—"
-    from flask_babel import format_date, get_locale
-
-    locale = get_locale()
-    if locale is None or locale.language == "zh":
-        return cn_date(value)
-    return format_date(value, "d MMM y")
+    return value.isoformat()
 
 
 def html_lang() -> str:
@@ -144,9 +140,11 @@ def register_filters(app: Flask) -> None:
     from pipeline.reminders.channels import reason_text
 
     app.jinja_env.filters["reason_text"] = reason_text  # issue 17: a delivery failure in Chinese
+    from pipeline.forms.dates import date_input
     from pipeline.vocabulary import LANGUAGES
 
     app.jinja_env.globals.update(
+        date_input=date_input,  # issue 17: the one date widget, for inputs a template writes itself
         html_lang=html_lang,
         languages=LANGUAGES,
         cert_state=cert_state,

@@ -10,13 +10,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from pipeline import clock
 from pipeline.criteria.rules import REVISIONS, RULES_VERSION
 from pipeline.errors import Invalid
 from pipeline.extensions import db
+from pipeline.forms.dates import IsoDateField
 from pipeline.i18n import tl
 from pipeline.models import ApplicationBatch, CalendarYear, County, Roadmap
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
@@ -46,8 +47,8 @@ class BatchForm(FlaskForm):
             NumberRange(2000, 2100, _l("The application year must be a four-digit year")),
         ],
     )
-    opens_on = DateField(_l("Opens"), validators=[Optional()])
-    cutoff = DateField(
+    opens_on = IsoDateField(_l("Opens"), validators=[Optional()])
+    cutoff = IsoDateField(
         _l("System cutoff date"), validators=[DataRequired(_l("Enter the cutoff date (format YYYY-MM-DD)"))]
     )
     note = StringField(
@@ -74,10 +75,10 @@ class ActionForm(FlaskForm):
 class CalendarYearForm(FlaskForm):
     """One year's 科小 window, renewal date and 年报 deadline (empty = the default date)."""
 
-    tsme_opens = DateField(_l("Tech-SME evaluation opens"), validators=[Optional()])
-    tsme_closes = DateField(_l("Tech-SME evaluation closes"), validators=[Optional()])
-    tsme_renewal_by = DateField(_l("Tech-SME renewal deadline"), validators=[Optional()])
-    annual_report_due = DateField(_l("HNTE annual report deadline"), validators=[Optional()])
+    tsme_opens = IsoDateField(_l("Tech-SME evaluation opens"), validators=[Optional()])
+    tsme_closes = IsoDateField(_l("Tech-SME evaluation closes"), validators=[Optional()])
+    tsme_renewal_by = IsoDateField(_l("Tech-SME renewal deadline"), validators=[Optional()])
+    annual_report_due = IsoDateField(_l("HNTE annual report deadline"), validators=[Optional()])
     note = StringField(
         _l("Note (e.g. the reference number of the provincial HNTE office notice)"),
         validators=[Optional(), Length(max=200)],
@@ -216,7 +217,10 @@ def calendar_year(year: int):
         for field_name, errors in form.errors.items():
             label = getattr(form, field_name).label.text if hasattr(form, field_name) else field_name
             for e in errors:
-                flash(_("%(year)s, %(field)s: %(error)s", year=year, field=label, error=e), "danger")
+                if str(e).startswith(str(label)):  # a date's message names its field already
+                    flash(_("%(year)s: %(error)s", year=year, error=e), "danger")
+                else:
+                    flash(_("%(year)s, %(field)s: %(error)s", year=year, field=label, error=e), "danger")
     return redirect(url_for("planning.index"))
 
 

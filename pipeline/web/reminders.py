@@ -52,8 +52,10 @@ def _day(name: str) -> date | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
         return None
+    from pipeline.forms.dates import parse_date
+
     try:
-        return date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError:
         flash(
             _(
@@ -99,8 +101,9 @@ def health_page():
         filters={
             "channel": channel,
             "status": status,
-            "from": request.args.get("from", ""),
-            "to": request.args.get("to", ""),
+            # a date read is shown back as YYYY-MM-DD; one that could not be read as typed
+            "from": day_from.isoformat() if day_from else request.args.get("from", ""),
+            "to": day_to.isoformat() if day_to else request.args.get("to", ""),
         },
     )
 

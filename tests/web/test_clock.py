@@ -40,7 +40,7 @@ def test_page_and_scan_agree_on_the_beijing_date(app, world, db, early_morning_i
     c = app.test_client()
     login(c, world.admin)
     html = fresh(app, c, "get", "/dashboard/").get_data(as_text=True)
-    assert "2026年12月2日" in html and "2026年12月1日" not in html
+    assert "2026-12-02" in html and "2026-12-01" not in html
 
     from pipeline.reminders.scan import run_scan
 

@@ -290,7 +290,8 @@ def test_html_lang_follows_the_ui_language(app, db, compiled):
     assert '<html lang="en">' in fresh(app, c, "get", "/login?lang=en").get_data(as_text=True)
 
 
-def test_web_dates_follow_the_ui_language_and_pdf_dates_stay_chinese(app, world, compiled):
+def test_web_dates_are_yyyy_mm_dd_in_every_language_and_pdf_dates_stay_chinese(app, world, compiled):
+    """Issue 17: pages show dates as the date inputs take them (YYYY-MM-DD), in Chinese and English."""
     from datetime import date
 
     from pipeline.web.filters import cn_date, ui_date
@@ -299,21 +300,21 @@ def test_web_dates_follow_the_ui_language_and_pdf_dates_stay_chinese(app, world,
 
     c = app.test_client()
     login(c, world.officer)
-    zh = fresh(app, c, "get", "/dashboard/").get_data(as_text=True)
-    assert f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" in zh
-    en = fresh(app, c, "get", "/dashboard/?lang=en").get_data(as_text=True)
-    assert f"{TODAY.day} {TODAY.strftime('%b')} {TODAY.year}" in en
-    assert f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" not in en
+    for url in ("/dashboard/", "/dashboard/?lang=en"):
+        html = fresh(app, c, "get", url).get_data(as_text=True)
+        assert TODAY.isoformat() in html, url
+        assert f"{TODAY.year}年{TODAY.month}月{TODAY.day}日" not in html, url
+        assert f"{TODAY.day} {TODAY.strftime('%b')} {TODAY.year}" not in html, url
     from flask_babel import refresh
 
     with app.test_request_context("/?lang=en"):
         refresh()  # the test app context outlives the request: forget its cached locale
-        assert ui_date(date(2026, 12, 5)) == "5 Dec 2026"
+        assert ui_date(date(2026, 12, 5)) == "2026-12-05"
         assert cn_date(date(2026, 12, 5)) == "2026年12月5日"  # the PDFs' filter ignores the UI language
         assert ui_date(None) == "—"
     with app.test_request_context("/"):
         refresh()
-        assert ui_date(date(2026, 12, 5)) == "2026年12月5日"
+        assert ui_date(date(2026, 12, 5)) == "2026-12-05"
     for pdf in ("briefing_pdf.html", "roadmap_pdf.html"):
         text = (ROOT / "templates" / "reports" / pdf).read_text()
         assert "ui_date" not in text and "cn_date" in text

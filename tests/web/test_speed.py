@@ -149,8 +149,7 @@ def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, 
             for v in row
         )
         if shutil.which("pdftotext"):
-            pdf = fresh(app, officer, "get", f"/firms/{own.id}/roadmap.pdf").data
-            (tmp_path / "r.pdf").write_bytes(pdf)
+            (tmp_path / "r.pdf").write_bytes(_pdf(app, officer, f"/firms/{own.id}/roadmap.pdf"))
             out["roadmap pdf"] = subprocess.run(
                 ["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, check=True
             ).stdout.replace("\n", "")
@@ -166,6 +165,20 @@ def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, 
         assert "甲改名后智造有限公司" in text, key
         if key != "firm":  # the firm page's history rightly keeps the old name ("name: old → new")
             assert "甲科技有限公司" not in text, key
+
+
+def _pdf(app, client, url: str) -> bytes:
+    """The PDF, refreshing as a browser would while it is still being rendered in the background
+    (a loaded machine: 503 + Retry-After, issue 12)."""
+    import time
+
+    for _ in range(120):
+        resp = fresh(app, client, "get", url)
+        if resp.status_code != 503:
+            break
+        time.sleep(1)
+    assert resp.status_code == 200 and resp.data[:4] == b"%PDF", resp.status_code
+    return resp.data
 
 
 def _nav_count(html: str) -> int:

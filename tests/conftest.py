@@ -121,6 +121,13 @@ def runner(app, db):
     return app.test_cli_runner()
 
 
+def client_for(app, user):
+    """A test client with ``user`` logged in."""
+    c = app.test_client()
+    login(c, user)
+    return c
+
+
 def login(client, user) -> None:
     """Log ``user`` in on the test client without going through the login form."""
     from flask_login.utils import _create_identifier

@@ -14,16 +14,10 @@ from sqlalchemy import func, select
 from pipeline import clock
 from pipeline.models import AnnualReport, AuditLog, ComplianceWatch, Firm, Reminder
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import client_for
 
 TODAY = clock.today()  # the views read the real date; every figure below is relative to it
 Y = TODAY.year
-
-
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
 
 
 def get(app, c, url):
@@ -132,9 +126,9 @@ def test_recomputed_when_figures_change(app, db, city):
 
 def test_firm_page_portal_and_pool_show_it(app, db, city):
     text = f"{Y - 2}–{Y}年研发费用占比3.6%，低于4%；{Y}年需再投入约58万元"
-    officer = _client(app, city.officer)
+    officer = client_for(app, city.officer)
     assert text in get(app, officer, f"/firms/{city.risky.id}").get_data(as_text=True)
-    portal = _client(app, city.firm_user)
+    portal = client_for(app, city.firm_user)
     assert text in get(app, portal, "/portal/").get_data(as_text=True)
     html = get(app, officer, "/pool/?compliance=at_risk").get_data(as_text=True)
     assert city.risky.name in html and city.fine.name not in html and city.other.name not in html
@@ -154,7 +148,7 @@ def test_dashboard_api_and_pdf_show_the_same_at_risk_count(app, db, city, tmp_pa
     from pipeline.reports.documents import render_briefing
     from pipeline.services.tokens import issue_token
 
-    admin = _client(app, city.admin)
+    admin = client_for(app, city.admin)
     token = issue_token(city.admin, "测试")
     for county, expected in ((None, 2), (city.a, 1)):
         q = f"?county={county.id}" if county else ""
@@ -188,7 +182,7 @@ def test_annual_report_journey_posts_the_prefilled_form(app, db, city):
 
     compliance.refresh(TODAY, [firm.id])
     db.session.commit()
-    c = _client(app, city.officer)
+    c = client_for(app, city.officer)
     html = get(app, c, f"/firms/{firm.id}").get_data(as_text=True)
     section = html[html.index('id="annual-reports"') :]
     forms = re.findall(
@@ -268,7 +262,7 @@ def test_recertification_year_on_the_page_and_dashboard(app, db, city):
     scope = goal_scope(city.admin)
     ey = expiring_this_year(scope.where, TODAY)
     assert ey["total"] == 1 and ey["reapplying"] + ey["not_yet"] == 1
-    html = get(app, _client(app, city.officer), f"/firms/{firm.id}").get_data(as_text=True)
+    html = get(app, client_for(app, city.officer), f"/firms/{firm.id}").get_data(as_text=True)
     assert 'id="recert"' in html
 
 
@@ -328,5 +322,5 @@ def test_digest_and_health_page_show_the_compliance_risk(app, db, city):
         )
         > 0
     )
-    html = get(app, _client(app, city.admin), "/admin/reminders/").get_data(as_text=True)
+    html = get(app, client_for(app, city.admin), "/admin/reminders/").get_data(as_text=True)
     assert "已认定企业合规风险" in html

@@ -95,3 +95,57 @@ def local_smtp(app, monkeypatch, **config):
         yield inbox
     finally:
         ctl.stop()
+
+
+def _robot_handler():
+    from http.server import BaseHTTPRequestHandler
+
+    class Robot(BaseHTTPRequestHandler):
+        """A WeCom/DingTalk-style group robot: keeps each post's body, path and headers; answers
+        ``Robot.reply`` (set it to an errcode to make the robot refuse)."""
+
+        received: list = []  # the posted JSON bodies
+        paths: list = []
+        headers_seen: list = []
+        reply: dict = {"errcode": 0, "errmsg": "ok"}
+
+        def do_POST(self):
+            import json
+
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            Robot.received.append(json.loads(body))
+            Robot.paths.append(self.path)
+            Robot.headers_seen.append(dict(self.headers))
+            data = json.dumps(Robot.reply).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    return Robot
+
+
+Robot = _robot_handler()
+
+
+def local_robot(app, monkeypatch):
+    """A robot on 127.0.0.1 (the URL rules let it through only with the intranet switch and the host
+    listed, so both are set); yields its URL. Body of a fixture: ``yield from local_robot(...)``."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    monkeypatch.setitem(app.config, "WEBHOOK_HOSTS", "127.0.0.1")
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_INTRANET", True)
+    Robot.received, Robot.paths, Robot.headers_seen = [], [], []
+    Robot.reply = {"errcode": 0, "errmsg": "ok"}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send?key=test"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import date, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +11,7 @@ from pipeline.models import Delivery, DeliveryAttempt, Reminder
 from pipeline.models.base import utcnow
 from pipeline.reminders.deliver import backoff, deliver_pending
 from pipeline.reminders.scan import run_scan
-from tests.reminders.helpers import free_port, local_smtp, milestone
+from tests.reminders.helpers import Robot, free_port, local_robot, local_smtp, milestone
 
 TODAY = date(2026, 6, 10)
 
@@ -110,40 +107,9 @@ def test_user_without_address_is_given_up_at_once(db, city, smtp):
     assert d.status == "gave_up" and "邮箱" in d.last_error and d.attempts == 1
 
 
-class Robot(BaseHTTPRequestHandler):
-    received: list = []
-    headers_seen: list = []
-    reply = {"errcode": 0, "errmsg": "ok"}
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        Robot.received.append(json.loads(body))
-        Robot.headers_seen.append(dict(self.headers))
-        data = json.dumps(Robot.reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def robot(app, monkeypatch):
-    # a robot on 127.0.0.1 passes the URL rules (reminders/robot_url.py) only with the intranet switch
-    monkeypatch.setitem(app.config, "WEBHOOK_HOSTS", "127.0.0.1")
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_INTRANET", True)
-    Robot.received = []
-    Robot.headers_seen = []
-    Robot.reply = {"errcode": 0, "errmsg": "ok"}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send?key=test"
-    server.shutdown()
-    server.server_close()
+    yield from local_robot(app, monkeypatch)
 
 
 def test_webhook_posts_wecom_dingtalk_text_and_logs_robot_errors(app, db, city, robot, monkeypatch):

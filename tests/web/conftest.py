@@ -82,3 +82,10 @@ def fresh(app, client, method: str, url: str, **kw):
     """Make a request in its own app context, as a real request would (no ``g`` or session left over)."""
     with app.app_context():
         return getattr(client, method)(url, **kw)
+
+
+def page_html(app, client, url: str) -> str:
+    """A page that must answer 200, as text (a fresh request)."""
+    resp = fresh(app, client, "get", url)
+    assert resp.status_code == 200, url
+    return resp.get_data(as_text=True)

@@ -9,18 +9,12 @@ from werkzeug.security import check_password_hash
 
 from pipeline.models import ApiToken, User
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import client_for
 from tests.web.conftest import fresh
 
 
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
-
-
 def test_change_password_needs_the_current_one(app, world, db):
-    c = _client(app, world.firm_user)
+    c = client_for(app, world.firm_user)
     assert "修改密码" in fresh(app, c, "get", "/account/").get_data(as_text=True)
     r = fresh(
         app,
@@ -51,7 +45,7 @@ def test_change_password_needs_the_current_one(app, world, db):
 
 
 def test_token_shown_once_works_on_the_api_and_revoked_stops(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     html = fresh(app, c, "post", "/account/tokens", data={"tk-name": "县区大屏"}).get_data(as_text=True)
     raw = re.search(r'id="new-token">([^<]+)<', html).group(1)
     api = app.test_client()
@@ -60,7 +54,7 @@ def test_token_shown_once_works_on_the_api_and_revoked_stops(app, world, db):
     html = fresh(app, c, "get", "/account/").get_data(as_text=True)
     assert "县区大屏" in html and raw not in html
     token = db.session.scalars(select(ApiToken).where(ApiToken.user_id == world.officer.id)).one()
-    other = _client(app, world.officer_b)  # another user's token: 404
+    other = client_for(app, world.officer_b)  # another user's token: 404
     assert fresh(app, other, "post", f"/account/tokens/{token.id}/revoke").status_code == 404
     assert fresh(app, c, "post", f"/account/tokens/{token.id}/revoke").status_code == 302
     assert (
@@ -77,7 +71,7 @@ def test_openapi_names_a_place_that_exists(app, world, db):
 
 
 def test_admin_edits_a_user_posting_the_prefilled_form_changes_nothing_else(app, world, db):
-    c = _client(app, world.admin)
+    c = client_for(app, world.admin)
     html = fresh(app, c, "get", f"/admin/users/{world.officer.id}/edit").get_data(as_text=True)
     assert 'value="海州专员"' in html
     r = fresh(
@@ -113,13 +107,15 @@ def test_admin_edits_a_user_posting_the_prefilled_form_changes_nothing_else(app,
     assert check_password_hash(db.session.get(User, world.officer.id).password_hash, "Reset@2026x")
     # officers cannot reach these pages
     assert (
-        fresh(app, _client(app, world.officer_b), "get", f"/admin/users/{world.officer.id}/edit").status_code
+        fresh(
+            app, client_for(app, world.officer_b), "get", f"/admin/users/{world.officer.id}/edit"
+        ).status_code
         == 404
     )
 
 
 def test_new_account_refuses_not_an_email(app, world, db):
-    c = _client(app, world.admin)
+    c = client_for(app, world.admin)
     r = fresh(
         app,
         c,

@@ -9,18 +9,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from pipeline.models import Assessment, AuditLog, FigureSubmission, Firm, FiscalYear, Milestone, StageChange
-from tests.conftest import login
+from tests.conftest import client_for
 from tests.web.conftest import TODAY, fresh, last_year
 
 
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
-
-
 def test_pool_lists_only_the_officers_county_and_filters(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     html = fresh(app, c, "get", "/pool/").get_data(as_text=True)
     assert world.own.name in html and world.same.name in html and world.other.name not in html
     html = fresh(app, c, "get", "/pool/?q=乙智能").get_data(as_text=True)
@@ -40,7 +34,7 @@ def test_pool_lists_only_the_officers_county_and_filters(app, world, db):
 
 
 def test_admin_sees_every_county_and_sorts(app, world):
-    c = _client(app, world.admin)
+    c = client_for(app, world.admin)
     html = fresh(app, c, "get", "/pool/?sort=name&dir=desc").get_data(as_text=True)
     names = [world.other.name, world.same.name, world.own.name]
     assert all(n in html for n in names)
@@ -49,14 +43,14 @@ def test_admin_sees_every_county_and_sorts(app, world):
 
 
 def test_firm_user_cannot_use_pool_pages(app, world):
-    c = _client(app, world.firm_user)
+    c = client_for(app, world.firm_user)
     assert fresh(app, c, "get", "/pool/").status_code == 404
     assert fresh(app, c, "get", "/pool/kanban").status_code == 404
     assert fresh(app, c, "get", "/pool/export.xlsx").status_code == 404
 
 
 def test_firm_page_shows_assessment_conditions_bars_and_gaps(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     html = fresh(app, c, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     for text in (
         "H1",
@@ -78,7 +72,7 @@ def test_firm_page_shows_assessment_conditions_bars_and_gaps(app, world, db):
 
 
 def test_year_form_errors_are_next_to_the_field_and_nothing_saved(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     resp = fresh(
         app,
         c,
@@ -103,7 +97,7 @@ def test_year_form_errors_are_next_to_the_field_and_nothing_saved(app, world, db
 
 
 def test_saving_a_year_audits_and_refreshes_the_assessment(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     y = last_year()
     before = db.session.scalar(select(Assessment.result).where(Assessment.firm_id == world.own.id))
     resp = fresh(
@@ -142,7 +136,7 @@ def test_saving_a_year_audits_and_refreshes_the_assessment(app, world, db):
 
 
 def test_profile_form_validates_credit_code_and_domain(app, world):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     good = world.own.credit_code
     bad_code = good[:17] + ("0" if good[17] != "0" else "1")
     resp = fresh(
@@ -158,7 +152,7 @@ def test_profile_form_validates_credit_code_and_domain(app, world):
 
 
 def test_ip_conversion_incident_and_evidence(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     fid = world.own.id
     r = fresh(
         app,
@@ -226,7 +220,7 @@ def test_ip_conversion_incident_and_evidence(app, world, db):
 
 
 def test_stage_move_records_who_when_why(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     r = fresh(app, c, "post", f"/pool/firms/{world.own.id}/stage", data={"stage": "coaching", "reason": ""})
     assert r.status_code == 302
     db.session.expire_all()
@@ -257,7 +251,7 @@ def test_stage_move_records_who_when_why(app, world, db):
 
 
 def test_bulk_actions_stay_in_scope(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     ids = [str(world.own.id), str(world.same.id)]
     fresh(
         app,
@@ -310,7 +304,7 @@ def test_milestone_status_update_and_firm_progress(app, world, db):
 
         pytest.skip("the planner made no milestones for this firm")
     # The firm user reports progress from the portal; the officer sees it pending.
-    fc = _client(app, world.firm_user)
+    fc = client_for(app, world.firm_user)
     html = fresh(app, fc, "get", "/portal/").get_data(as_text=True)
     assert "培育路线图" in html and ms.title in html
     fresh(
@@ -330,7 +324,7 @@ def test_milestone_status_update_and_firm_progress(app, world, db):
         ).status_code
         == 404
     )
-    oc = _client(app, world.officer)
+    oc = client_for(app, world.officer)
     assert "待确认" in fresh(app, oc, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     fresh(
         app,
@@ -358,7 +352,7 @@ def test_milestone_status_update_and_firm_progress(app, world, db):
 
 
 def test_firm_submits_figures_and_officer_accepts(app, world, db):
-    fc = _client(app, world.firm_user)
+    fc = client_for(app, world.firm_user)
     y = last_year()
     r = fresh(
         app,
@@ -385,7 +379,7 @@ def test_firm_submits_figures_and_officer_accepts(app, world, db):
         ).one()
         != 5000
     )
-    oc = _client(app, world.officer)
+    oc = client_for(app, world.officer)
     assert "待审核" in fresh(app, oc, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     fresh(app, oc, "post", f"/firms/{world.own.id}/submissions/{sub.id}/review", data={"decision": "accept"})
     db.session.expire_all()
@@ -399,7 +393,7 @@ def test_firm_submits_figures_and_officer_accepts(app, world, db):
 
 
 def test_what_if_shows_a_plan_without_saving(app, world, db):
-    oc = _client(app, world.officer)
+    oc = client_for(app, world.officer)
     count = db.session.scalar(
         select(Milestone.id).where(Milestone.firm_id == world.own.id).order_by(Milestone.id.desc())
     )
@@ -439,7 +433,7 @@ def test_what_if_shows_a_plan_without_saving(app, world, db):
 
 def test_contact_email_is_checked_not_crashed_on(app, world, db):
     """A wrong e-mail gets a Chinese message under the field; a right one is saved (needs email-validator)."""
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     firm = world.own
     data = {
         "name": firm.name,

@@ -17,17 +17,11 @@ from sqlalchemy import func, select
 from pipeline.models import Firm, User
 from pipeline.services.exports import VERSION_HEADER, parse_stamp
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import client_for
 from tests.web.conftest import fresh
 from tests.web.formdata import form_data
 
 SELF = "/__no_action__"
-
-
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
 
 
 def _export(app, c) -> bytes:
@@ -66,7 +60,7 @@ def _setup(app, world, db):
         firm.contact_phone, firm.contact_email = phone, f"old{firm.id}@example.cn"
     other = f.user("officer_a2", "officer", county=world.county_a, display_name="海州专员乙")
     db.session.commit()
-    c1, c2 = _client(app, world.officer), _client(app, other)
+    c1, c2 = client_for(app, world.officer), client_for(app, other)
     old_file = _export(app, c1)
     _edit_contact(app, c2, world.own.id, "0518-81111111", "new1@example.cn")
     _edit_contact(app, c2, world.same.id, "0518-82222222", "new2@example.cn")
@@ -74,7 +68,7 @@ def _setup(app, world, db):
 
 
 def test_the_export_stamps_every_row_with_its_firm_version(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     ws = load_workbook(BytesIO(_export(app, c))).active
     rows = list(ws.iter_rows(values_only=True))
     col = list(rows[0]).index(VERSION_HEADER)
@@ -125,7 +119,7 @@ def test_a_tick_for_a_firm_changed_again_after_the_preview_is_not_applied(app, w
     c1, old_file = _setup(app, world, db)
     body = _upload(app, c1, old_file).get_data(as_text=True)
     ticks = re.findall(r'name="confirm_row" value="([^"]+)"', body)
-    other = _client(app, db.session.scalars(select(User).where(User.username == "officer_a2")).one())
+    other = client_for(app, db.session.scalars(select(User).where(User.username == "officer_a2")).one())
     _edit_contact(app, other, world.own.id, "0518-83333333", "new3@example.cn")
     _edit_contact(app, other, world.same.id, "0518-84444444", "new4@example.cn")
     confirm = {**form_data(body, "/pool/import/confirm"), "confirm_row": ticks}
@@ -137,7 +131,7 @@ def test_a_tick_for_a_firm_changed_again_after_the_preview_is_not_applied(app, w
 
 
 def test_update_only_mode_never_adds_a_firm(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     wb = load_workbook(BytesIO(_export(app, c)))
     ws = wb.active
     headers = [cell.value for cell in ws[1]]

@@ -8,14 +8,8 @@ from sqlalchemy import select
 
 from pipeline import clock
 from pipeline.models import FigureSubmission, Firm, Milestone
-from tests.conftest import login
+from tests.conftest import client_for
 from tests.web.conftest import fresh, last_year
-
-
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
 
 
 def _submit(db, firm, user, year=None):
@@ -33,7 +27,7 @@ def _submit(db, firm, user, year=None):
 def test_inbox_shows_a_submission_in_scope_and_accepting_it_clears_it(app, world, db):
     sid = _submit(db, world.own, world.firm_user)
     _submit(db, world.other, world.firm_user)  # county B: never in county A's inbox
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     html = fresh(app, c, "get", "/inbox/").get_data(as_text=True)
     assert "待审核的企业报送" in html and world.own.name in html and world.other.name not in html
     assert 'id="nav-inbox"' in html and 'class="nav-count"' in html
@@ -66,7 +60,7 @@ def test_inbox_shows_a_submission_in_scope_and_accepting_it_clears_it(app, world
 
 def test_returned_submission_is_the_firms_todo_until_resubmitted(app, world, db):
     sid = _submit(db, world.own, world.firm_user)
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     fresh(
         app,
         c,
@@ -74,7 +68,7 @@ def test_returned_submission_is_the_firms_todo_until_resubmitted(app, world, db)
         f"/inbox/firms/{world.own.id}/submissions/{sid}",
         data={"decision": "reject", "review_note": "研发费用与辅助账不符"},
     )
-    fc = _client(app, world.firm_user)
+    fc = client_for(app, world.firm_user)
     html = fresh(app, fc, "get", "/inbox/").get_data(as_text=True)
     assert "已退回：请修改后重新报送" in html and "研发费用与辅助账不符" in html
     _submit(db, world.own, world.firm_user)
@@ -98,7 +92,7 @@ def test_progress_report_confirmed_inline_and_overdue_listed(app, world, db):
     late.due = clock.today() - timedelta(days=3)
     db.session.get(Firm, world.same.id).hnte_cert_expiry = clock.today() + timedelta(days=30)
     db.session.commit()
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     html = fresh(app, c, "get", "/inbox/").get_data(as_text=True)
     assert "已提交专利申请" in html and "已逾期 3 天" in html and "有风险的高企证书" in html
     html = fresh(app, c, "get", f"/inbox/?firm={world.same.id}").get_data(as_text=True)
@@ -114,6 +108,6 @@ def test_progress_report_confirmed_inline_and_overdue_listed(app, world, db):
 
 def test_inbox_in_english(app, world, db):
     _submit(db, world.own, world.firm_user)
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     html = fresh(app, c, "get", "/inbox/?lang=en").get_data(as_text=True)
     assert "Submissions to review" in html

@@ -12,7 +12,7 @@ from pipeline import clock
 from pipeline.models import Milestone, Reminder, Roadmap
 from pipeline.services.roadmaps import identities, milestone_subject, regenerate
 from tests import factories as f
-from tests.conftest import login
+from tests.conftest import client_for
 from tests.web.conftest import fresh
 from tests.web.formdata import form_data
 
@@ -50,12 +50,6 @@ def _firm(world):
     return firm, user
 
 
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
-
-
 def _milestones(db, firm_id):
     db.session.expire_all()
     return {m.id: m for m in db.session.scalars(select(Milestone).where(Milestone.firm_id == firm_id))}
@@ -91,7 +85,7 @@ def test_subject_is_the_fiscal_year_or_the_rank():
 
 def test_regenerating_after_a_figure_change_keeps_every_note_on_its_milestone(app, world, db, pinned):
     firm, firm_user = _firm(world)
-    officer_c, firm_c = _client(app, world.officer), _client(app, firm_user)
+    officer_c, firm_c = client_for(app, world.officer), client_for(app, firm_user)
     before = _milestones(db, firm.id)
     # Every milestone gets an officer's note; the 科小 one also a firm's progress report (pending).
     page = fresh(app, officer_c, "get", f"/firms/{firm.id}").get_data(as_text=True)
@@ -155,7 +149,7 @@ def test_regenerating_after_a_figure_change_keeps_every_note_on_its_milestone(ap
 
 def test_a_stale_form_posting_to_a_superseded_milestone_is_refused(app, world, db, pinned):
     firm, firm_user = _firm(world)
-    officer_c, firm_c = _client(app, world.officer), _client(app, firm_user)
+    officer_c, firm_c = client_for(app, world.officer), client_for(app, firm_user)
     tsme = next(m for m in _milestones(db, firm.id).values() if m.code == "tsme.register")
     # Both forms are opened before the plan changes ...
     officer_form = form_data(
@@ -199,7 +193,7 @@ def test_the_api_refuses_a_superseded_milestone_with_409(app, world, db, pinned)
 
     firm, _ = _firm(world)
     tsme = next(m for m in _milestones(db, firm.id).values() if m.code == "tsme.register")
-    officer_c = _client(app, world.officer)
+    officer_c = client_for(app, world.officer)
     _edit_rd(app, officer_c, firm.id, 2026, 20)
     token = issue_token(world.officer, "test")
     db.session.commit()
@@ -220,7 +214,7 @@ def test_moved_dates_are_listed_with_the_reason(app, world, db, pinned):
     before = {m.id: m.due for m in _milestones(db, firm.id).values()}
     later = TODAY + timedelta(days=45)
     clock.set_today(later)
-    officer_c = _client(app, world.officer)
+    officer_c = client_for(app, world.officer)
     page = fresh(app, officer_c, "get", f"/firms/{firm.id}").get_data(as_text=True)
     data = form_data(page, "/roadmap/regenerate")
     assert fresh(app, officer_c, "post", f"/firms/{firm.id}/roadmap/regenerate", data=data).status_code == 302

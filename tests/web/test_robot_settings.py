@@ -4,8 +4,6 @@ the digest choice) and its test send against a real local HTTP server."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +11,8 @@ from sqlalchemy import select
 from pipeline.models import AuditLog, County
 from pipeline.reminders import robot_url
 from tests.conftest import login
+from tests.reminders.helpers import Robot
+from tests.reminders.helpers import local_robot as robot_server
 from tests.web.conftest import fresh
 from tests.web.formdata import form_data
 
@@ -168,35 +168,10 @@ def test_no_csrf_token_no_write(app, world, db):
         app.config["WTF_CSRF_ENABLED"] = False
 
 
-class _Robot(BaseHTTPRequestHandler):
-    received: list = []
-    reply = {"errcode": 0, "errmsg": "ok"}
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Robot.received.append((self.path, json.loads(body)))
-        data = json.dumps(_Robot.reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def local_robot(app, monkeypatch):
     """A robot on 127.0.0.1: allowed only with the intranet switch and the host listed."""
-    _Robot.received, _Robot.reply = [], {"errcode": 0, "errmsg": "ok"}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Robot)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setitem(app.config, "WEBHOOK_HOSTS", "127.0.0.1")
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_INTRANET", True)
-    yield f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send?key=test"
-    server.shutdown()
-    server.server_close()
+    yield from robot_server(app, monkeypatch)
 
 
 def test_test_send_reaches_a_real_robot_and_failures_show_the_chinese_reason(app, world, db, local_robot):
@@ -209,12 +184,12 @@ def test_test_send_reaches_a_real_robot_and_failures_show_the_chinese_reason(app
     resp = fresh(app, c, "post", f"/robots/{world.county_a.id}/test", data=form_data(html, "/test"))
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "成功：群机器人已接收测试消息" in page and 'id="test-result"' in page
-    ((path, body),) = _Robot.received
+    ((path, body),) = zip(Robot.paths, Robot.received, strict=True)
     assert path == "/cgi-bin/webhook/send?key=test" and body["msgtype"] == "text"
     assert "测试消息" in body["text"]["content"] and "海州区" in body["text"]["content"]
     assert "海州专员" in body["text"]["content"]
     # the robot refuses (a WeCom errcode): its reason, in Chinese
-    _Robot.reply = {"errcode": 93000, "errmsg": "invalid webhook url"}
+    Robot.reply = {"errcode": 93000, "errmsg": "invalid webhook url"}
     resp = fresh(app, c, "post", f"/robots/{world.county_a.id}/test", data=form_data(html, "/test"))
     page = resp.get_data(as_text=True)
     assert "测试消息未送达：群机器人拒绝：errcode=93000" in page
@@ -236,11 +211,11 @@ def test_test_send_reaches_a_real_robot_and_failures_show_the_chinese_reason(app
     app.config["WEBHOOK_ALLOW_INTRANET"] = False
     db.session.get(County, world.county_a.id).webhook_url = local_robot
     db.session.commit()
-    n = len(_Robot.received)
+    n = len(Robot.received)
     page = fresh(app, c, "post", f"/robots/{world.county_a.id}/test", data=form_data(html, "/test")).get_data(
         as_text=True
     )
-    assert "群机器人地址不可用：地址必须以 https:// 开头" in page and len(_Robot.received) == n
+    assert "群机器人地址不可用：地址必须以 https:// 开头" in page and len(Robot.received) == n
 
 
 def test_masked_hides_the_key():

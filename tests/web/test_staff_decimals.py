@@ -11,15 +11,9 @@ from sqlalchemy import select
 
 from pipeline.models import Assessment, FigureSubmission, FiscalYear
 from pipeline.services.tokens import issue_token
-from tests.conftest import login
+from tests.conftest import client_for
 from tests.web.conftest import TODAY, fresh, last_year
 from tests.web.formdata import form_data
-
-
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
 
 
 def _year(db, firm_id, year) -> FiscalYear:
@@ -41,7 +35,7 @@ def _edit(app, c, firm_id, year, **changes):
 
 
 def test_monthly_average_staff_saved_shown_submitted_exported_reimported_and_assessed(app, world, db):
-    officer = _client(app, world.officer)
+    officer = client_for(app, world.officer)
     firm_id = world.own.id
     years = sorted({last_year(), TODAY.year - 1})
     for year in years:
@@ -63,7 +57,7 @@ def test_monthly_average_staff_saved_shown_submitted_exported_reimported_and_ass
     assert ">96.5<" in page and ">9.5<" in page
 
     # The firm submits 10.5 tech staff on its pre-filled form; only that field is submitted and accepted.
-    firm_c = _client(app, world.firm_user)
+    firm_c = client_for(app, world.firm_user)
     html = fresh(app, firm_c, "get", f"/portal/figures?year={year}").get_data(as_text=True)
     sub_data = form_data(html, "/portal/figures")
     assert sub_data["staff"] == "96.5" and sub_data["tech_staff"] == "9.5"
@@ -117,7 +111,7 @@ def test_monthly_average_staff_saved_shown_submitted_exported_reimported_and_ass
 
 
 def test_more_than_two_decimal_places_is_refused_naming_the_field(app, world, db):
-    officer = _client(app, world.officer)
+    officer = client_for(app, world.officer)
     year = last_year()
     before = _snap(_year(db, world.own.id, year))
     _data, resp = _edit(app, officer, world.own.id, year, staff="96.555")

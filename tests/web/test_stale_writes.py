@@ -10,23 +10,11 @@ from sqlalchemy import func, select
 
 from pipeline.models import AuditLog, Firm, FiscalYear, Milestone, Roadmap, Target
 from tests import factories as f
-from tests.conftest import login
-from tests.web.conftest import TODAY, fresh, last_year
+from tests.conftest import client_for
+from tests.web.conftest import TODAY, fresh, last_year, page_html
 from tests.web.formdata import form_data
 
 SELF = "/__no_action__"  # only a form without an action (the page's own edit form) matches
-
-
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
-
-
-def _page(app, client, url) -> str:
-    resp = fresh(app, client, "get", url)
-    assert resp.status_code == 200, url
-    return resp.get_data(as_text=True)
 
 
 def _text(resp) -> str:
@@ -45,9 +33,9 @@ def test_two_officers_edit_the_same_firm_the_second_save_is_refused(app, world, 
     second = _second_officer(world)
     db.session.commit()
     url = f"/firms/{world.own.id}/edit"
-    c1, c2 = _client(app, world.officer), _client(app, second)
-    form1 = form_data(_page(app, c1, url), SELF)
-    form2 = form_data(_page(app, c2, url), SELF)
+    c1, c2 = client_for(app, world.officer), client_for(app, second)
+    form1 = form_data(page_html(app, c1, url), SELF)
+    form2 = form_data(page_html(app, c2, url), SELF)
     assert form1["version"] == form2["version"] == "1"
 
     resp = fresh(app, c1, "post", url, data={**form1, "contact_phone": "0518-85550001"})
@@ -73,8 +61,8 @@ def test_two_officers_edit_the_same_firm_the_second_save_is_refused(app, world, 
 
 def test_firm_form_posted_back_unchanged_changes_nothing(app, world, db):
     url = f"/firms/{world.own.id}/edit"
-    c = _client(app, world.officer)
-    form = form_data(_page(app, c, url), SELF)
+    c = client_for(app, world.officer)
+    form = form_data(page_html(app, c, url), SELF)
     before = {k: getattr(db.session.get(Firm, world.own.id), k) for k in form if k != "csrf_token"}
     audits = _audit_count(db)
     assert fresh(app, c, "post", url, data=form).status_code == 302
@@ -89,8 +77,8 @@ def test_two_officers_edit_the_same_year_the_second_save_is_refused(app, world, 
     db.session.commit()
     year = last_year()
     url = f"/firms/{world.own.id}/years/{year}/edit"
-    c1, c2 = _client(app, world.officer), _client(app, second)
-    form1, form2 = form_data(_page(app, c1, url), SELF), form_data(_page(app, c2, url), SELF)
+    c1, c2 = client_for(app, world.officer), client_for(app, second)
+    form1, form2 = form_data(page_html(app, c1, url), SELF), form_data(page_html(app, c2, url), SELF)
 
     assert fresh(app, c1, "post", url, data={**form1, "sales": "4321.00"}).status_code == 302
     resp = fresh(app, c2, "post", url, data={**form2, "sales": "5000.00", "rd_total": "250.00"})
@@ -109,8 +97,8 @@ def test_two_officers_edit_the_same_year_the_second_save_is_refused(app, world, 
 def test_year_form_posted_back_unchanged_changes_nothing(app, world, db):
     year = last_year()
     url = f"/firms/{world.own.id}/years/{year}/edit"
-    c = _client(app, world.officer)
-    form = form_data(_page(app, c, url), SELF)
+    c = client_for(app, world.officer)
+    form = form_data(page_html(app, c, url), SELF)
     audits = _audit_count(db)
     assert fresh(app, c, "post", url, data=form).status_code == 302
     db.session.expire_all()
@@ -137,9 +125,9 @@ def test_two_officers_update_the_same_milestone_the_second_is_refused(app, world
     assert ms is not None
     page = f"/firms/{world.own.id}"
     action = f"/milestones/{ms.id}/status"
-    c1, c2 = _client(app, world.officer), _client(app, second)
-    form1 = form_data(_page(app, c1, page), action)
-    form2 = form_data(_page(app, c2, page), action)
+    c1, c2 = client_for(app, world.officer), client_for(app, second)
+    form1 = form_data(page_html(app, c1, page), action)
+    form2 = form_data(page_html(app, c2, page), action)
     assert form1["version"] == str(ms.version) and form1["status"] == "todo"
 
     url = f"/firms/{world.own.id}{action}"
@@ -162,8 +150,8 @@ def test_milestone_form_posted_back_unchanged_changes_nothing(app, world, db):
     db.session.commit()
     version = db.session.get(Milestone, ms.id).version
     action = f"/milestones/{ms.id}/status"
-    c = _client(app, world.officer)
-    form = form_data(_page(app, c, f"/firms/{world.own.id}"), action)
+    c = client_for(app, world.officer)
+    form = form_data(page_html(app, c, f"/firms/{world.own.id}"), action)
     audits = _audit_count(db)
     assert fresh(app, c, "post", f"/firms/{world.own.id}{action}", data=form).status_code == 302
     db.session.expire_all()
@@ -179,9 +167,9 @@ def test_two_admins_set_the_same_target_the_second_is_refused(app, world, db):
     )
     db.session.commit()
     url = f"/dashboard/targets?year=2030&county={world.county_a.id}"
-    c1, c2 = _client(app, world.admin), _client(app, other_admin)
-    form1 = form_data(_page(app, c1, url), "/dashboard/targets")
-    form2 = form_data(_page(app, c2, url), "/dashboard/targets")
+    c1, c2 = client_for(app, world.admin), client_for(app, other_admin)
+    form1 = form_data(page_html(app, c1, url), "/dashboard/targets")
+    form2 = form_data(page_html(app, c2, url), "/dashboard/targets")
     assert form1["hnte"] == "40" and form1["version"] == "1"
 
     assert fresh(app, c1, "post", "/dashboard/targets", data={**form1, "hnte": "55"}).status_code == 302
@@ -202,8 +190,8 @@ def test_target_form_posted_back_unchanged_changes_nothing(app, world, db):
         Target(county_id=None, year=2030, hnte_target=1000, tsme_target=3000, plan_name="千企计划")
     )
     db.session.commit()
-    c = _client(app, world.admin)
-    form = form_data(_page(app, c, "/dashboard/targets?year=2030"), "/dashboard/targets")
+    c = client_for(app, world.admin)
+    form = form_data(page_html(app, c, "/dashboard/targets?year=2030"), "/dashboard/targets")
     audits = _audit_count(db)
     assert fresh(app, c, "post", "/dashboard/targets", data=form).status_code == 302
     db.session.expire_all()
@@ -214,8 +202,8 @@ def test_target_form_posted_back_unchanged_changes_nothing(app, world, db):
 
 def test_target_created_by_someone_else_meanwhile_is_refused(app, world, db):
     """A form opened when the scope had no target (version 0) is refused once someone created it."""
-    c = _client(app, world.admin)
-    form = form_data(_page(app, c, "/dashboard/targets?year=2031"), "/dashboard/targets")
+    c = client_for(app, world.admin)
+    form = form_data(page_html(app, c, "/dashboard/targets?year=2031"), "/dashboard/targets")
     assert form["version"] == "0"
     from pipeline.services.goals import set_target
 

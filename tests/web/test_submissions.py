@@ -11,16 +11,10 @@ from sqlalchemy import select
 
 from pipeline.models import FigureSubmission, FiscalYear, Reminder
 from pipeline.services import firms as firm_service
-from tests.conftest import login
+from tests.conftest import client_for
 from tests.web.conftest import TODAY, fresh, last_year
 
 FIELDS = FiscalYear.FIELDS
-
-
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
 
 
 def _form_values(html: str, action_marker: str = 'method="post"') -> dict:
@@ -56,7 +50,7 @@ def _snapshot(fy):
 def test_partial_submission_accepted_changes_only_what_the_firm_changed(app, world, db):
     year = last_year()
     before = _snapshot(_year(db, world.own.id, year))
-    firm_c = _client(app, world.firm_user)
+    firm_c = client_for(app, world.firm_user)
     html = fresh(app, firm_c, "get", f"/portal/figures?year={year}").get_data(as_text=True)
     data = _form_values(html, 'method="post" novalidate')
     assert Decimal(data["sales"]) == before["sales"]  # pre-filled with the year's current values
@@ -71,7 +65,7 @@ def test_partial_submission_accepted_changes_only_what_the_firm_changed(app, wor
         select(Reminder.id).where(Reminder.rule == "submission", Reminder.user_id == world.officer.id)
     )
 
-    off = _client(app, world.officer)
+    off = client_for(app, world.officer)
     page = fresh(app, off, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     assert "changed" in page or "已修改" in page
     review = _form_values(page, f'action="/firms/{world.own.id}/submissions/{sub.id}/review"')
@@ -98,7 +92,7 @@ def test_partial_submission_accepted_changes_only_what_the_firm_changed(app, wor
     sub = db.session.get(FigureSubmission, sub.id)
     assert sub.status == "partial" and sub.accepted_fields == ["rd_total"]
     # the firm sees the decision with the field's label, never its key
-    portal = fresh(app, _client(app, world.firm_user), "get", "/portal/").get_data(as_text=True)
+    portal = fresh(app, client_for(app, world.firm_user), "get", "/portal/").get_data(as_text=True)
     row = portal[portal.index('id="submissions"') :]
     assert "部分采纳（研发费用（万元））" in row.replace(" (", "（").replace(")</td>", "）</td>") or (
         "部分采纳" in row and "研发费用（万元）" in row
@@ -112,7 +106,7 @@ def test_partial_submission_accepted_changes_only_what_the_firm_changed(app, wor
 
 
 def test_unchanged_submission_is_refused(app, world, db):
-    c = _client(app, world.firm_user)
+    c = client_for(app, world.firm_user)
     html = fresh(app, c, "get", f"/portal/figures?year={last_year()}").get_data(as_text=True)
     resp = fresh(app, c, "post", "/portal/figures", data=_form_values(html, 'method="post" novalidate'))
     assert resp.status_code == 200 and "没有修改任何数据" in resp.get_data(as_text=True)
@@ -123,7 +117,7 @@ def test_return_needs_a_reason_and_changes_nothing(app, world, db):
     year = last_year()
     before = _snapshot(_year(db, world.own.id, year))
     sub = firm_service.submit_figures(world.firm_user, world.own, {"year": year, "sales": "1"})
-    off = _client(app, world.officer)
+    off = client_for(app, world.officer)
     page = fresh(app, off, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     review = _form_values(page, f'action="/firms/{world.own.id}/submissions/{sub.id}/review"')
     fresh(
@@ -154,7 +148,7 @@ def test_return_needs_a_reason_and_changes_nothing(app, world, db):
 def test_new_year_for_an_existing_year_is_refused_with_a_link(app, world, db):
     year = last_year()
     before = _snapshot(_year(db, world.own.id, year))
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     html = fresh(app, c, "get", f"/firms/{world.own.id}/years/new").get_data(as_text=True)
     data = _form_values(html, 'method="post" novalidate')
     data.update(year=str(year), sales="100")

@@ -8,21 +8,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from pipeline.models import AuditLog, CalendarYear, LeadTime, RdEvidence, Setting, StageChange, User
-from tests.conftest import login
-from tests.web.conftest import TODAY, fresh
+from tests.conftest import client_for
+from tests.web.conftest import TODAY, fresh, page_html
 from tests.web.formdata import form_data
-
-
-def _client(app, user):
-    c = app.test_client()
-    login(c, user)
-    return c
-
-
-def _page(app, c, url) -> str:
-    resp = fresh(app, c, "get", url)
-    assert resp.status_code == 200, url
-    return resp.get_data(as_text=True)
 
 
 def _audits(db) -> int:
@@ -35,8 +23,8 @@ def _rows(db, model) -> int:
 
 
 def test_reminder_thresholds_posted_back_as_shown_store_nothing(app, world, db):
-    c = _client(app, world.admin)
-    form = form_data(_page(app, c, "/admin/reminders/"), "/admin/reminders/settings")
+    c = client_for(app, world.admin)
+    form = form_data(page_html(app, c, "/admin/reminders/"), "/admin/reminders/settings")
     assert form.get("milestone_days")  # the defaults are shown
     audits = _audits(db)
     assert fresh(app, c, "post", "/admin/reminders/settings", data=form).status_code == 302
@@ -50,9 +38,9 @@ def test_reminder_thresholds_posted_back_as_shown_store_nothing(app, world, db):
 
 
 def test_lead_time_posted_back_as_shown_pins_nothing(app, world, db):
-    c = _client(app, world.admin)
+    c = client_for(app, world.admin)
     action = "/admin/planning/lead-times/invention_patent"
-    form = form_data(_page(app, c, "/admin/planning/"), action)
+    form = form_data(page_html(app, c, "/admin/planning/"), action)
     assert form.get("months")
     audits = _audits(db)
     assert fresh(app, c, "post", action, data=form).status_code == 302
@@ -60,18 +48,18 @@ def test_lead_time_posted_back_as_shown_pins_nothing(app, world, db):
 
 
 def test_calendar_year_posted_back_blank_stores_nothing(app, world, db):
-    c = _client(app, world.admin)
+    c = client_for(app, world.admin)
     action = f"/admin/planning/years/{TODAY.year + 1}"
-    form = form_data(_page(app, c, "/admin/planning/"), action)
+    form = form_data(page_html(app, c, "/admin/planning/"), action)
     audits = _audits(db)
     assert fresh(app, c, "post", action, data=form).status_code == 302
     assert _rows(db, CalendarYear) == 0 and _audits(db) == audits
 
 
 def test_evidence_posted_back_as_ticked_changes_nothing(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     url = f"/firms/{world.own.id}/evidence"
-    form = form_data(_page(app, c, f"/firms/{world.own.id}"), url)
+    form = form_data(page_html(app, c, f"/firms/{world.own.id}"), url)
     before = sorted((e.piece, e.present, e.dated) for e in db.session.scalars(select(RdEvidence)))
     audits = _audits(db)
     assert fresh(app, c, "post", url, data=form).status_code == 302
@@ -80,9 +68,9 @@ def test_evidence_posted_back_as_ticked_changes_nothing(app, world, db):
 
 
 def test_stage_form_posted_back_as_shown_moves_nothing(app, world, db):
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     url = f"/pool/firms/{world.own.id}/stage"
-    form = form_data(_page(app, c, f"/firms/{world.own.id}"), url)
+    form = form_data(page_html(app, c, f"/firms/{world.own.id}"), url)
     assert form["stage"] == world.own.stage
     moves = _rows(db, StageChange)
     audits = _audits(db)
@@ -93,8 +81,8 @@ def test_stage_form_posted_back_as_shown_moves_nothing(app, world, db):
 def test_alert_choice_posted_back_as_shown_changes_nothing(app, world, db):
     from pipeline.reminders.inbox import alert_modes
 
-    c = _client(app, world.officer)
-    form = form_data(_page(app, c, "/account/"), "/account/alerts")
+    c = client_for(app, world.officer)
+    form = form_data(page_html(app, c, "/account/"), "/account/alerts")
     before = alert_modes(db.session.get(User, world.officer.id))
     audits = _audits(db)
     assert fresh(app, c, "post", "/account/alerts", data=form).status_code == 302

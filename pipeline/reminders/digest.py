@@ -16,8 +16,8 @@ from pipeline.extensions import db
 from pipeline.models import County, Firm, Milestone, User
 from pipeline.models.base import utcnow
 from pipeline.reminders.rules import OPEN_MILESTONE
-from pipeline.reminders.scan import dedupe_key, write_outbox
-from pipeline.reminders.texts import cn
+from pipeline.reminders.scan import dedupe_key, message_of, write_outbox
+from pipeline.reminders.texts import blank, label, line, lines_pair, loc, msg, reminder_title
 
 MAX_LINES = 20
 
@@ -27,61 +27,91 @@ def week_period(today: date) -> str:
     return f"{y}-W{w:02d}"
 
 
-def _lines(items, today: date, overdue: bool) -> list[str]:
+# Every text is built from ``reminders.texts`` (a message per line, code ``lines``): stored in Chinese,
+# rendered in each reader's language (issue 17). ``items`` carry (firm name, title, due, title message).
+
+
+def _more(n: int, code: str = "w.more") -> list:
+    return [line(code, n=n - MAX_LINES)] if n > MAX_LINES else []
+
+
+def _lines(items, today: date, overdue: bool) -> list:
     out = []
-    for name, title, due in items[:MAX_LINES]:
+    for name, title, due, *rest in items[:MAX_LINES]:
+        t = loc(title, rest[0] if rest else None)
         if overdue:
-            out.append(f"· {name}：{title}（原定{cn(due)}，逾期{(today - due).days}天）")
+            out.append(line("digest.overdue.item", firm=name, title=t, due_on=due, days=(today - due).days))
         else:
-            out.append(f"· {name}：{title}（{cn(due)}到期）")
-    if len(items) > MAX_LINES:
-        out.append(f"……另有{len(items) - MAX_LINES}项，请登录平台查看")
-    return out
+            out.append(line("digest.soon.item", firm=name, title=t, due_on=due))
+    return out + _more(len(items))
+
+
+def _word(frequency: str) -> dict:
+    return msg("w.daily" if frequency == "daily" else "w.weekly")
+
+
+def compose_parts(county_name: str, overdue: list, soon: list, today: date, frequency: str = "weekly"):
+    """The county digest's head and lines (messages)."""
+    end = today + timedelta(days=7)
+    head = line(
+        "digest.title", word=_word(frequency), county=county_name, overdue=len(overdue), soon=len(soon)
+    )
+    parts = [line("digest.head", county=county_name, today_on=today, end_on=end)]
+    if overdue:
+        parts += [blank(), line("digest.overdue", n=len(overdue))] + _lines(overdue, today, True)
+    if soon:
+        parts += [blank(), line("digest.soon", n=len(soon))] + _lines(soon, today, False)
+    if not overdue and not soon:
+        parts.append(line("digest.none"))
+    return head, parts
 
 
 def compose(
     county_name: str, overdue: list, soon: list, today: date, frequency: str = "weekly"
 ) -> tuple[str, str]:
-    end = today + timedelta(days=7)
-    word = "每日汇总" if frequency == "daily" else "每周汇总"
-    title = f"【{word}】{county_name}：逾期{len(overdue)}项，7天内到期{len(soon)}项"
-    parts = [f"{county_name}截至{cn(today)}的培育企业里程碑情况（{cn(today)}至{cn(end)}）："]
-    if overdue:
-        parts += ["", f"已逾期（{len(overdue)}项）："] + _lines(overdue, today, True)
-    if soon:
-        parts += ["", f"7天内到期（{len(soon)}项）："] + _lines(soon, today, False)
-    if not overdue and not soon:
-        parts.append("本周没有逾期或即将到期的里程碑。")
-    return title, "\n".join(parts)
+    return lines_pair(*compose_parts(county_name, overdue, soon, today, frequency))
 
 
-def compliance_lines(today: date) -> dict[int, list[str]]:
+def compliance_lines(today: date) -> dict[int, list]:
     """Per county, the certified firms whose stored compliance watch is at risk (issue 16), in lines."""
     from pipeline.models import ComplianceWatch
     from pipeline.services.compliance import active_clause
 
     with db.engine.connect() as conn:
         rows = conn.execute(
-            select(Firm.county_id, Firm.name, ComplianceWatch.summary, ComplianceWatch.reports_missed)
+            select(
+                Firm.county_id,
+                Firm.name,
+                ComplianceWatch.summary,
+                ComplianceWatch.reports_missed,
+                ComplianceWatch.codes,
+            )
             .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
             .where(ComplianceWatch.status == "at_risk", active_clause(today))
             .order_by(Firm.county_id, Firm.name)
         ).all()
     by_county: dict[int, list] = defaultdict(list)
-    for cid, name, summary, missed in rows:
-        by_county[cid].append((name, summary, missed))
+    for cid, name, summary, missed, codes in rows:
+        by_county[cid].append((name, summary, missed, codes))
     out = {}
     for cid, items in by_county.items():
-        missed = sum(1 for _, _, m in items if m)
-        lines = [f"已认定企业合规风险（{len(items)}家，其中年报逾期{missed}家）："]
-        lines += [f"· {name}：{summary}" for name, summary, _ in items[:MAX_LINES]]
-        if len(items) > MAX_LINES:
-            lines.append(f"……另有{len(items) - MAX_LINES}家，请登录平台查看")
-        out[cid] = lines
+        missed = sum(1 for _, _, m, _ in items if m)
+        lines = [line("digest.compliance", n=len(items), missed=missed)]
+        lines += [
+            line("digest.item", firm=name, what=_summary(summary, codes))
+            for name, summary, _, codes in items[:MAX_LINES]
+        ]
+        out[cid] = lines + _more(len(items), "w.more_firms")
     return out
 
 
-def review_lines() -> dict[int, list[str]]:
+def _summary(summary: str, codes: str | None) -> dict:
+    """A stored compliance summary (Chinese) with its reasons as messages (English names them)."""
+    found = [c for c in (codes or "").split(",") if c]
+    return loc(summary, msg("cw.reasons", items=[msg(f"cw.{c}") for c in found]) if found else None)
+
+
+def review_lines() -> dict[int, list]:
     """Per county, the figure submissions to review and the progress reports to confirm (issue 11/17), in lines."""
     from pipeline.models import FigureSubmission
 
@@ -93,30 +123,34 @@ def review_lines() -> dict[int, list[str]]:
             .order_by(Firm.county_id, FigureSubmission.submitted_at)
         ).all()
         progress = conn.execute(
-            select(Firm.county_id, Firm.name, Milestone.title)
+            select(Firm.county_id, Firm.name, Milestone.title, Milestone.title_msg)
             .join(Firm, Firm.id == Milestone.firm_id)
             .where(Milestone.progress_pending.is_(True), Firm.stage != "exited")
             .order_by(Firm.county_id, Milestone.updated_at)
         ).all()
-    by_county: dict[int, list[str]] = defaultdict(list)
-    for cid, lines in _grouped(subs, "待审核的企业报送", lambda r: f"· {r.name}：{r.year}年度数据").items():
+    by_county: dict[int, list] = defaultdict(list)
+
+    def sub_line(r):
+        return line("digest.item", firm=r.name, what=msg("w.year_figures", year=r.year))
+
+    def progress_line(r):
+        return line("digest.item", firm=r.name, what=loc(r.title, r.title_msg))
+
+    for cid, lines in _grouped(subs, "digest.submissions", sub_line).items():
         by_county[cid] += lines
-    for cid, lines in _grouped(progress, "待确认的进展报告", lambda r: f"· {r.name}：{r.title}").items():
-        by_county[cid] += ([""] if by_county[cid] else []) + lines
+    for cid, lines in _grouped(progress, "digest.progress", progress_line).items():
+        by_county[cid] += ([blank()] if by_county[cid] else []) + lines
     return dict(by_county)
 
 
-def _grouped(rows, heading: str, line) -> dict[int, list[str]]:
-    """Rows (with a ``county_id``) as a heading and one ``line(row)`` each, per county."""
+def _grouped(rows, heading: str, make) -> dict[int, list]:
+    """Rows (with a ``county_id``) as a heading and one ``make(row)`` line each, per county."""
     groups: dict[int, list] = defaultdict(list)
     for r in rows:
         groups[r.county_id].append(r)
     out = {}
     for cid, items in groups.items():
-        lines = [f"{heading}（{len(items)}项）："] + [line(r) for r in items[:MAX_LINES]]
-        if len(items) > MAX_LINES:
-            lines.append(f"……另有{len(items) - MAX_LINES}项，请登录平台查看")
-        out[cid] = lines
+        out[cid] = [line(heading, n=len(items))] + [make(r) for r in items[:MAX_LINES]] + _more(len(items))
     return out
 
 
@@ -128,10 +162,9 @@ def stalled_lines(user: User, today: date) -> list[str]:
     items = digest_items(user, today)
     if not items:
         return []
-    lines = [f"停滞企业（{len(items)}家）："] + [f"· {name}：{why}" for name, why in items[:MAX_LINES]]
-    if len(items) > MAX_LINES:
-        lines.append(f"……另有{len(items) - MAX_LINES}家，请登录平台查看")
-    return lines
+    lines = [line("digest.stalled", n=len(items))]
+    lines += [line("digest.item", firm=name, what=why) for name, why in items[:MAX_LINES]]
+    return lines + _more(len(items), "w.more_firms")
 
 
 class _CountyDigest(NamedTuple):
@@ -172,7 +205,7 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
         if frequency != "weekly":
             officers = []
         items = conn.execute(
-            select(Firm.county_id, Firm.name, Milestone.title, Milestone.due)
+            select(Firm.county_id, Firm.name, Milestone.title, Milestone.due, Milestone.title_msg)
             .join(Firm, Firm.id == Milestone.firm_id)
             .where(
                 Milestone.status.in_(OPEN_MILESTONE),
@@ -182,30 +215,28 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
             .order_by(Milestone.due, Firm.name)
         ).all()
     overdue, soon = defaultdict(list), defaultdict(list)
-    for county_id, name, title, due in items:
-        (overdue if due < today else soon)[county_id].append((name, title, due))
+    for county_id, name, title, due, title_msg in items:
+        (overdue if due < today else soon)[county_id].append((name, title, due, title_msg))
     period = week_period(today) if frequency == "weekly" else today.isoformat()
     rows = []
     wanted_counties = {o.county_id for o in officers} | {cid for cid, c in counties.items() if c.hook}
     texts = {
-        cid: compose(counties[cid].name, overdue[cid], soon[cid], today, frequency)
+        cid: compose_parts(counties[cid].name, overdue[cid], soon[cid], today, frequency)
         for cid in wanted_counties
         if cid in counties
     }
     for extra in (compliance_lines(today), review_lines()):  # issue 16: compliance; 11/17: what to review
         for cid, lines in extra.items():
             if cid in texts:
-                title, body = texts[cid]
-                texts[cid] = (title, body + "\n\n" + "\n".join(lines))
+                texts[cid][1].extend([blank(), *lines])
     from pipeline.reminders.prefs import channels_of
 
     for o in officers:
         if o.county_id not in texts:
             continue
-        title, body = texts[o.county_id]
+        head, parts = texts[o.county_id]
         stalled = stalled_lines(db.session.get(User, o.id), today)  # issue 18 hook (per officer's scope)
-        if stalled:
-            body = body + "\n\n" + "\n".join(stalled)
+        title, body = lines_pair(head, parts + ([blank(), *stalled] if stalled else []))
         chs = tuple(c for c, _ in channels_of(o))  # the county digest is itself a digest: never held
         rows.append(
             (
@@ -224,13 +255,14 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
                     link="/notifications",
                     created_at=now,
                     scan_id=None,
+                    **message_of(body),
                 ),
                 chs,
             )
         )
     for cid, (_name, hook) in counties.items():
         if hook and cid in texts:
-            title, body = texts[cid]
+            title, body = lines_pair(*texts[cid])
             rows.append(
                 (
                     dict(
@@ -248,6 +280,7 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
                         link="/",
                         created_at=now,
                         scan_id=None,
+                        **message_of(body),
                     ),
                     ("webhook",),
                 )
@@ -279,6 +312,8 @@ def _held_rows(user_ids: list[int]):
             Reminder.rule,
             Reminder.title,
             Reminder.due_on,
+            Reminder.msg_code,
+            Reminder.msg_params,
         )
         .join(Reminder, Reminder.id == Delivery.reminder_id)
         .where(Delivery.status == HELD, Reminder.user_id.in_(user_ids))
@@ -286,7 +321,7 @@ def _held_rows(user_ids: list[int]):
     ).all()
 
 
-def _review_section(user: User, today: date) -> tuple[int, list[str]]:
+def _review_section(user: User, today: date) -> tuple[int, list]:
     """What waits for this user's action, from the inbox's read model (scoped to the user)."""
     from pipeline.services import worklist
     from pipeline.vocabulary import INBOX_KINDS, INBOX_KINDS_FIRM
@@ -300,37 +335,41 @@ def _review_section(user: User, today: date) -> tuple[int, list[str]]:
     if not total:
         return 0, []
     found = worklist.items(user, today)
-    lines = ["待您处理："]
+    lines = [line("user_digest.todo")]
     for kind in kinds:
         if not counts.get(kind):
             continue
-        lines.append(f"{labels[kind]}（{counts[kind]}项）：")
+        lines.append(line("user_digest.kind", kind=label(labels[kind]), n=counts[kind]))
         for it in found.get(kind, [])[:MAX_LINES]:
-            what = f"{it.year}年度数据" if it.year else it.title
-            lines.append(f"· {it.firm_name}：{what}")
-        if counts[kind] > MAX_LINES:
-            lines.append(f"……另有{counts[kind] - MAX_LINES}项，请登录平台查看")
+            what = msg("w.year_figures", year=it.year) if it.year else loc(it.title)
+            lines.append(line("digest.item", firm=it.firm_name, what=what))
+        lines += _more(counts[kind])
     return total, lines
 
 
 def compose_user_digest(
     frequency: str, today: date, review_total: int, review: list[str], held: list, stalled: list[str]
 ) -> tuple[str, str]:
-    """The personal digest's title and body (Chinese, as every outbox text)."""
-    word = "每日汇总" if frequency == "daily" else "每周汇总"
-    title = f"【{word}】{len(held)}条提醒，{review_total}项待处理"
-    parts = [f"截至{cn(today)}，您的非紧急提醒和待办汇总如下（紧急提醒已即时发送）："]
+    """The personal digest's title and body (stored in Chinese, with a message per line). ``held``:
+    (stored title, due, message code, params) of each reminder it gathers."""
+    head = line("user_digest.title", word=_word(frequency), n=len(held), todo=review_total)
+    parts = [line("user_digest.head", today_on=today)]
     if review:
-        parts += [""] + review
+        parts += [blank(), *review]
     if held:
-        parts += ["", f"提醒（{len(held)}条）："]
-        for title_, due in held[:MAX_LINES]:
-            parts.append(f"· {title_}（{cn(due)}到期）" if due else f"· {title_}")
-        if len(held) > MAX_LINES:
-            parts.append(f"……另有{len(held) - MAX_LINES}条，请登录平台查看")
+        parts += [blank(), line("user_digest.held", n=len(held))]
+        for title_, due, *code in held[:MAX_LINES]:
+            t = reminder_title(*(code or (None, None)), title_)
+            item = (
+                line("user_digest.held.due", title=t, due_on=due)
+                if due
+                else line("user_digest.held.item", title=t)
+            )
+            parts.append(item)
+        parts += _more(len(held), "w.more_reminders")
     if stalled:
-        parts += [""] + stalled
-    return title, "\n".join(parts)
+        parts += [blank(), *stalled]
+    return lines_pair(head, parts)
 
 
 def _digest_users(frequency: str) -> list[User]:
@@ -398,7 +437,7 @@ def run_user_digests(today: date, frequency: str) -> dict:
             if r.reminder_id in seen or (r.rule in REVIEW_RULES and u.role == "officer"):
                 continue
             seen.add(r.reminder_id)
-            held.append((r.title, r.due_on))
+            held.append((r.title, r.due_on, r.msg_code, r.msg_params))
         consumed = [r.id for r in mine] + (dropped if frequency == "daily" else [])
         if not send_on or not (held or review_total or stalled):
             if consumed and not send_on:
@@ -419,6 +458,7 @@ def run_user_digests(today: date, frequency: str) -> dict:
             body=body,
             link="/inbox/",
             created_at=now,
+            **message_of(body),
         )
         db.session.add(rem)
         try:

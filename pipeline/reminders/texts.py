@@ -28,7 +28,21 @@ from datetime import date
 
 from pipeline.criteria.messages import Msg
 
-__all__ = ["TEXTS", "LANGS", "pair", "render", "render_row", "cn", "msg", "loc", "label"]
+__all__ = [
+    "TEXTS",
+    "LANGS",
+    "pair",
+    "line",
+    "blank",
+    "lines_pair",
+    "reminder_title",
+    "render",
+    "render_row",
+    "cn",
+    "msg",
+    "loc",
+    "label",
+]
 
 LANGS = ("zh", "en")
 
@@ -242,6 +256,65 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "“{old}” was superseded by “{new}” when the roadmap was regenerated. The firm's report “{note}” "
         "stays on the old milestone; check whether it applies to the new one.",
     },
+    # ------------------------------------------------------------ digests (reminders.digest): code "lines"
+    # A digest row's title is its ``head`` message and its body its ``lines``, one message per line.
+    "lines.title": {"zh": "{head}", "en": "{head}"},
+    "lines.body": {"zh": "{lines}", "en": "{lines}"},
+    "w.blank": {"zh": "", "en": ""},
+    "w.daily": {"zh": "每日汇总", "en": "Daily digest"},
+    "w.weekly": {"zh": "每周汇总", "en": "Weekly digest"},
+    "w.more": {"zh": "……另有{n}项，请登录平台查看", "en": "… and {n} more: log in to see them"},
+    "w.more_firms": {"zh": "……另有{n}家，请登录平台查看", "en": "… and {n} more firms: log in to see them"},
+    "w.more_reminders": {
+        "zh": "……另有{n}条，请登录平台查看",
+        "en": "… and {n} more reminders: log in to see them",
+    },
+    "digest.title": {
+        "zh": "【{word}】{county}：逾期{overdue}项，7天内到期{soon}项",
+        "en": "[{word}] {county}: {overdue} overdue, {soon} due within 7 days",
+    },
+    "digest.head": {
+        "zh": "{county}截至{today_on}的培育企业里程碑情况（{today_on}至{end_on}）：",
+        "en": "Milestones of the firms in cultivation in {county} as of {today_on} ({today_on} to {end_on}):",
+    },
+    "digest.overdue": {"zh": "已逾期（{n}项）：", "en": "Overdue ({n}):"},
+    "digest.overdue.item": {
+        "zh": "· {firm}：{title}（原定{due_on}，逾期{days}天）",
+        "en": "· {firm}: {title} (due {due_on}, {days} days overdue)",
+    },
+    "digest.soon": {"zh": "7天内到期（{n}项）：", "en": "Due within 7 days ({n}):"},
+    "digest.soon.item": {"zh": "· {firm}：{title}（{due_on}到期）", "en": "· {firm}: {title} (due {due_on})"},
+    "digest.none": {
+        "zh": "本周没有逾期或即将到期的里程碑。",
+        "en": "No milestone is overdue or due soon this week.",
+    },
+    "digest.compliance": {
+        "zh": "已认定企业合规风险（{n}家，其中年报逾期{missed}家）：",
+        "en": "Compliance risks of certified firms ({n}, of which {missed} with a missed annual report):",
+    },
+    "digest.item": {"zh": "· {firm}：{what}", "en": "· {firm}: {what}"},
+    "digest.submissions": {"zh": "待审核的企业报送（{n}项）：", "en": "Firm submissions to review ({n}):"},
+    "digest.progress": {"zh": "待确认的进展报告（{n}项）：", "en": "Progress reports to confirm ({n}):"},
+    "w.year_figures": {"zh": "{year}年度数据", "en": "figures for {year}"},
+    "digest.stalled": {"zh": "停滞企业（{n}家）：", "en": "Stalled firms ({n}):"},
+    "stall.why": {
+        "zh": "{stage}阶段，自{since_on}起已{days}天无阶段推进、任务进展或数据更新",
+        "en": "at the stage “{stage}”, no stage move, task progress or data update for {days} days since "
+        "{since_on}",
+    },
+    "user_digest.title": {
+        "zh": "【{word}】{n}条提醒，{todo}项待处理",
+        "en": "[{word}] {n} reminders, {todo} to do",
+    },
+    "user_digest.head": {
+        "zh": "截至{today_on}，您的非紧急提醒和待办汇总如下（紧急提醒已即时发送）：",
+        "en": "As of {today_on}, your non-urgent reminders and to-dos (urgent reminders were sent at once):",
+    },
+    "user_digest.todo": {"zh": "待您处理：", "en": "Waiting for you:"},
+    "user_digest.kind": {"zh": "{kind}（{n}项）：", "en": "{kind} ({n}):"},
+    "user_digest.held": {"zh": "提醒（{n}条）：", "en": "Reminders ({n}):"},
+    "user_digest.held.due": {"zh": "· {title}（{due_on}到期）", "en": "· {title} (due {due_on})"},
+    "user_digest.held.item": {"zh": "· {title}", "en": "· {title}"},
 }
 
 
@@ -274,6 +347,32 @@ def loc(zh: str, message: dict | None = None) -> dict:
 def label(zh_label: str) -> dict:
     """A vocabulary label (the Chinese msgid); English through the caller's ``tr``."""
     return {"label": zh_label}
+
+
+def line(code: str, **params) -> Msg:
+    """One sentence (a digest line, a nested phrase) as a Chinese :class:`Msg` carrying its code."""
+    p = _plain(params)
+    zh = render_key(code, p, "zh")
+    if zh is None:
+        raise KeyError(code)
+    return Msg(code, zh, **p)
+
+
+def blank() -> Msg:
+    return line("w.blank")
+
+
+def lines_pair(head: Msg, lines: list) -> tuple[Msg, Msg]:
+    """(title, body) of a digest: the head message and its lines (each a :class:`Msg`), code ``lines``."""
+    p = {"head": head.to_json(), "lines": [m.to_json() for m in lines]}
+    return Msg("lines", str(head), **p), Msg("lines", "\n".join(lines), **p)
+
+
+def reminder_title(code: str | None, params: dict | None, stored: str) -> dict:
+    """A stored reminder's title as a param of another text (a digest line)."""
+    if code and f"{code}.title" in TEXTS:
+        return loc(stored, {"code": f"{code}.title", "params": params or {}})
+    return loc(stored)
 
 
 def pair(code: str, **params) -> tuple[Msg, Msg]:

@@ -323,17 +323,20 @@ def re_entry_error(firm: Firm, to_stage: str, today: date) -> str | None:
 
 def digest_items(user, today: date, limit: int = 200) -> list[tuple[str, str]]:
     """The digest's stalled section (issue 17's ``reminders/digest.py``): ``(firm name, why)`` for the
-    user's stalled firms (their scope), longest silence first. Chinese, as the digests are."""
+    user's stalled firms (their scope), longest silence first: Chinese, carrying its message code."""
     from pipeline.services.scope import scope_filter
 
     if user is None or user.role not in ("admin", "officer"):
         return []
     _, rows = stalled_firms(scope_filter(user), today, limit=limit)
-    return [
+    from pipeline.reminders.texts import label, line
+
+    return [  # issue 17: the why is a message (its code renders it in the reader's language)
         (
             s.name,
-            f"{STAGES.get(s.stage, s.stage)}阶段，自{s.last_activity.year}年{s.last_activity.month}月"
-            f"{s.last_activity.day}日起已{s.days}天无阶段推进、任务进展或数据更新",
+            line(
+                "stall.why", stage=label(STAGES.get(s.stage, s.stage)), since_on=s.last_activity, days=s.days
+            ),
         )
         for s in rows
     ]

@@ -87,7 +87,33 @@ def index():
         today=today,
         inbox_labels=INBOX_KINDS,
         inbox_labels_firm=INBOX_KINDS_FIRM,
+        titles=_titles_in_language(groups),
     )
+
+
+MILESTONE_KINDS = ("progress", "overdue", "due_soon")
+
+
+def _titles_in_language(groups) -> dict[int, str]:
+    """Issue 17: milestone id → its title in the UI language, for the milestones the page lists (one
+    query, English only): rendered from the engine's message kept with the title; a milestone without
+    one (added by hand, older rows) keeps its stored title."""
+    from sqlalchemy import select
+
+    from pipeline.criteria.messages import render
+    from pipeline.models import Milestone
+    from pipeline.web.filters import ui_language
+
+    lang = ui_language()
+    ids = [it.subject_id for k in MILESTONE_KINDS for it in groups.get(k) or () if it.subject_id]
+    if lang == "zh" or not ids:
+        return {}
+    rows = db.session.execute(
+        select(Milestone.id, Milestone.title_msg).where(
+            Milestone.id.in_(ids), Milestone.title_msg.isnot(None)
+        )
+    ).all()
+    return {mid: text for mid, m in rows if (text := render(m, lang)) is not None}
 
 
 @bp.post("/firms/<int:firm_id>/submissions/<int:submission_id>")

@@ -177,3 +177,65 @@ def test_switching_back_to_instant_releases_what_was_held_in_the_next_daily_run(
     assert run_user_digests(TODAY, "daily")["created"] == 1
     got = _deliveries(db, city.user_a1)
     assert ("milestone_due", "inapp", "digested") in got and ("user_digest", "inapp", "pending") in got
+
+
+def test_digests_are_in_each_readers_language_by_mail_and_on_the_page(
+    client,
+    db,
+    city,
+    smtp,  # noqa: F811
+):
+    """Issue 17: a digest is stored in Chinese with a message per line; an English user's digest e-mail
+    and an English officer's county digest on the notifications page read in English."""
+    import re
+
+    cjk = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    names = [city.firm_a1.name, city.firm_a2.name, city.a.name, "甲公司联系人"]
+
+    def clean(text):
+        for n in names:
+            text = text.replace(n, "")
+        return text
+
+    city.officer_a.notify_email = False
+    city.user_a1.locale = "en"
+    city.officer_a.locale = "en"
+    db.session.commit()
+    _choose(client, city.user_a1, email="daily")
+    m = milestone(city.firm_a1, TODAY + timedelta(days=14), title="在高新技术企业认定管理工作网注册企业账号")
+    m.title_msg = {"code": "ms.platform.title", "params": {}}
+    late = milestone(
+        city.firm_a2, TODAY - timedelta(days=3), title="在高新技术企业认定管理工作网注册企业账号"
+    )
+    late.title_msg = {"code": "ms.platform.title", "params": {}}
+    db.session.commit()
+    run_scan(TODAY)
+    deliver_pending()
+    assert run_user_digests(TODAY, "daily")["created"] == 1
+    deliver_pending()
+    msg = [x for r, x in smtp.messages if r == ["firm_a1@example.test"]][-1]
+    assert msg["Subject"] == "[HNTE pipeline reminder] [Daily digest] 1 reminders, 0 to do"
+    body = msg.get_content()
+    assert "As of 2026-06-10, your non-urgent reminders and to-dos" in body
+    assert f"· [Due in 14 days] {city.firm_a1.name}: Register the firm's account" in body
+    assert "(due 2026-06-24)" in body and not cjk.search(clean(body)), body
+    stored = db.session.scalars(select(Reminder).where(Reminder.rule == "user_digest")).one()
+    assert stored.title == "【每日汇总】1条提醒，0项待处理"  # stored in Chinese, as before
+    assert (
+        f"· 【14天后到期】{city.firm_a1.name}：在高新技术企业认定管理工作网注册企业账号（2026年6月24日到期）"
+        in stored.body
+    )
+
+    from pipeline.reminders.digest import run_digest
+
+    assert run_digest(TODAY)["created"] >= 1
+    deliver_pending(channels_only=("inapp",))
+    _log_in(client, city.officer_a)
+    page = client.get("/notifications/").get_data(as_text=True)
+    texts = [
+        t for t in re.findall(r'class="notice-(?:title|body)">(.*?)</', page, re.S) if "Weekly digest" in t
+    ]
+    assert texts == [f"[Weekly digest] {city.a.name}: 1 overdue, 0 due within 7 days"]
+    body = re.search(r"Weekly digest.*?notice-body\">(.*?)</div>", page, re.S).group(1)
+    assert f"· {city.firm_a2.name}: Register the firm&#39;s account" in body and "3 days overdue" in body
+    assert not cjk.search(clean(body)), body

@@ -111,3 +111,25 @@ def test_inbox_in_english(app, world, db):
     c = client_for(app, world.officer)
     html = fresh(app, c, "get", "/inbox/?lang=en").get_data(as_text=True)
     assert "Submissions to review" in html
+
+
+def test_inbox_milestone_titles_in_english_from_their_message(app, world, db):
+    """Issue 17: a planned milestone keeps its title's message; the English inbox renders it, the
+    Chinese one shows the stored title."""
+    import re
+
+    late = db.session.scalars(
+        select(Milestone).where(Milestone.firm_id == world.own.id).order_by(Milestone.due)
+    ).first()
+    assert late.title_msg and late.title_msg["code"].startswith("ms.")
+    late.due = clock.today() - timedelta(days=3)
+    db.session.commit()
+    c = _client(app, world.officer)
+    zh = fresh(app, c, "get", "/inbox/?kind=overdue").get_data(as_text=True)
+    en = fresh(app, c, "get", "/inbox/?kind=overdue&lang=en").get_data(as_text=True)
+    from markupsafe import escape
+
+    assert f'<span class="inbox-title">{escape(late.title)}</span>' in zh
+    titles = re.findall(r'<span class="inbox-title">(.*?)</span>', en)
+    cjk = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    assert titles and all(not cjk.search(t) for t in titles), titles

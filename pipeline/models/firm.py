@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from pipeline.criteria.model import CLASS_I, RD_MANAGEMENT_POINTS
 from pipeline.extensions import db
 from pipeline.models.base import Money, Versioned, utcnow
 from pipeline.vocabulary import IP_KINDS, POOL_LEVELS, RD_PIECE_LABELS, STAGES
@@ -33,23 +34,9 @@ Headcount = Numeric(10, 2, asdecimal=True)
 
 NOTES_MAX_CHARS = 2000  # the firm's notes: the profile form and the Excel import use the same limit
 
-CLASS_I = {"invention_patent", "plant_variety", "crop_variety", "new_drug", "tcm_protected", "ic_layout"}
-
-# The 11 R&D-management pieces of the assess contract, key -> (label, points); labels in the vocabulary.
-_RD_PIECE_POINTS = {
-    "rules": 2,
-    "accounting": 2,
-    "ledger": 2,
-    "rd_unit": 3,
-    "cooperation": 3,
-    "conversion_rules": 2,
-    "open_platform": 2,
-    "training": 1,
-    "skills": 1,
-    "recruitment": 1,
-    "performance_reward": 1,
-}
-RD_PIECES = {key: (RD_PIECE_LABELS[key], points) for key, points in _RD_PIECE_POINTS.items()}
+# The IP classes and the 11 R&D-management pieces with their points are the core's (the assess
+# contract); the models only add the labels from the vocabulary: key -> (label, points).
+RD_PIECES = {key: (RD_PIECE_LABELS[key], points) for key, points in RD_MANAGEMENT_POINTS.items()}
 
 
 def ip_class(kind: str) -> int:

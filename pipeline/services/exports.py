@@ -130,13 +130,15 @@ def _sheet(wb):
     return ws
 
 
-def _validations(ws, rows: int) -> None:
+def _list_validations(ws, rows: int) -> None:
+    """Drop-down lists on the stage and pool-level columns (at least 1000 rows, for later entries);
+    a normal and a write-only sheet both keep them in ``data_validations``."""
+    from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     last = max(rows + 1, 1000)
     for key, values in (("stage", STAGES.values()), ("pool_level", POOL_LEVELS.values())):
-        idx = [c.key for c in COLUMNS].index(key) + 1
-        letter = ws.cell(row=1, column=idx).column_letter
+        letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
         dv = DataValidation(
             type="list",
             formula1='"' + ",".join(values) + '"',
@@ -146,7 +148,11 @@ def _validations(ws, rows: int) -> None:
             error="请从下拉列表中选择",
         )
         dv.add(f"{letter}2:{letter}{last}")
-        ws.add_data_validation(dv)
+        ws.data_validations.append(dv)
+
+
+def _validations(ws, rows: int) -> None:
+    _list_validations(ws, rows)
     for key in ("credit_code", "contact_phone"):  # text format keeps leading zeros and long digits
         idx = [c.key for c in COLUMNS].index(key) + 1
         # Text format on the filled rows (an export) or on the first 500 blank rows (the template).
@@ -374,28 +380,9 @@ def export_bytes(user, params, today: date) -> bytes:
             out.append(float(value) if value is not None and not isinstance(value, int) else value)
         ws.append(out)
         n += 1
-    _validations_write_only(ws, n)
+    _list_validations(ws, n)
     _notes_sheet(wb)
     return _save(wb)
-
-
-def _validations_write_only(ws, rows: int) -> None:
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    last = max(rows + 1, 1000)
-    for key, values in (("stage", STAGES.values()), ("pool_level", POOL_LEVELS.values())):
-        letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
-        dv = DataValidation(
-            type="list",
-            formula1='"' + ",".join(values) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="取值不在列表中",
-            error="请从下拉列表中选择",
-        )
-        dv.add(f"{letter}2:{letter}{last}")
-        ws.data_validations.append(dv)
 
 
 def _save(wb) -> bytes:

@@ -69,6 +69,28 @@ def test_template_downloads_with_the_headers(app, world):
     assert [c.value for c in ws[1]] == HEADERS
 
 
+def _drop_downs(ws) -> dict[str, str]:
+    """Header of each column with a list validation → its choices."""
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        col = str(dv.sqref).split(":")[0].rstrip("0123456789")
+        out[ws[f"{col}1"].value] = dv.formula1
+    return out
+
+
+def test_template_and_export_offer_the_stage_and_level_lists(app, world):
+    from pipeline.vocabulary import FIRM_FIELDS, POOL_LEVELS, STAGES
+
+    c = _officer_client(app, world)
+    wanted = {
+        FIRM_FIELDS["stage"]: '"' + ",".join(STAGES.values()) + '"',
+        FIRM_FIELDS["pool_level"]: '"' + ",".join(POOL_LEVELS.values()) + '"',
+    }
+    for url in ("/pool/import/template.xlsx", "/pool/export.xlsx"):
+        ws = load_workbook(BytesIO(fresh(app, c, "get", url).data)).active
+        assert _drop_downs(ws) == wanted, url
+
+
 def test_good_file_preview_then_confirm(app, world, db):
     c = _officer_client(app, world)
     before = _count(db)

@@ -124,7 +124,7 @@ def test_inbox_milestone_titles_in_english_from_their_message(app, world, db):
     assert late.title_msg and late.title_msg["code"].startswith("ms.")
     late.due = clock.today() - timedelta(days=3)
     db.session.commit()
-    c = _client(app, world.officer)
+    c = client_for(app, world.officer)
     zh = fresh(app, c, "get", "/inbox/?kind=overdue").get_data(as_text=True)
     en = fresh(app, c, "get", "/inbox/?kind=overdue&lang=en").get_data(as_text=True)
     from markupsafe import escape

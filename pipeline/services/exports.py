@@ -242,28 +242,28 @@ def is_readonly_header(header: str) -> bool:
     return bool(m) and m.group(2) in _YEAR_LABELS
 
 
-def export_bytes(user, params, today: date) -> bytes:
-    """The filtered pool list as a workbook, streamed: plain rows in batches, a write-only sheet.
+@dataclass(frozen=True)
+class _ExportLookups:
+    """What turns a pool row into export cells: names by id, 年报 cells, yearly figures."""
 
-    Nothing is loaded as ORM objects; the yearly figures come from one query for the listed firms.
-    """
-    from openpyxl import Workbook  # imported here, not at the top: every flask command would pay 0.2 s
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    counties: dict[int, str]
+    towns: dict[int, str]
+    officers: dict[int, str]
+    reports: dict[int, ReportCell]  # firm id → this year's 年报
+    figures: dict[int, dict[int, object]]  # firm id → year → its FiscalYear row (read by field name)
+    years: list[tuple[int, str, str]]  # (year, field, header) of the read-only figure columns
+    exported_at: datetime
 
-    from pipeline.models import Firm, FiscalYear, Roadmap, User
-    from pipeline.services.departments import town_names
-    from pipeline.services.firms import pool_query
 
-    counties = dict(db.session.execute(select(County.id, County.name)).all())
-    towns = town_names()  # issue 18
-    officers = dict(
-        db.session.execute(select(User.id, User.display_name).where(User.role == "officer")).all()
-    )
-    years = year_headers(today)
-    ids = pool_query(user, params, today, columns=(Firm.id,), order=False).subquery()
-    figures: dict[int, dict[int, object]] = {}  # firm id → year → its row (read by field name)
+_TEXT_COLS = frozenset(i for i, c in enumerate(COLUMNS) if c.key in ("credit_code", "contact_phone"))
+_DATE_COLS = frozenset(i for i, c in enumerate(COLUMNS) if c.kind in ("date", "annual_report"))
+
+
+def _year_figures(ids, today: date) -> dict[int, dict[int, object]]:
+    """The listed firms' figures of the last YEAR_SPAN closed years (one query)."""
+    from pipeline.models import FiscalYear
+
+    figures: dict[int, dict[int, object]] = {}
     ycols = [getattr(FiscalYear, k) for k in YEAR_FIELDS]
     for row in db.session.execute(
         select(FiscalYear.firm_id, FiscalYear.year, *ycols).where(
@@ -273,9 +273,48 @@ def export_bytes(user, params, today: date) -> bytes:
         )
     ):
         figures.setdefault(row.firm_id, {})[row.year] = row
+    return figures
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(SHEET_TITLE)
+
+def _report_cells(ids) -> dict[int, ReportCell]:
+    """Issue 16: this year's 年报 of the listed firms (one query)."""
+    from pipeline import clock
+    from pipeline.models import AnnualReport
+
+    return {
+        fid: ReportCell(done, on)
+        for fid, done, on in db.session.execute(
+            select(AnnualReport.firm_id, AnnualReport.submitted, AnnualReport.submitted_on).where(
+                AnnualReport.year == clock.today().year, AnnualReport.firm_id.in_(select(ids.c.id))
+            )
+        )
+    }
+
+
+def _export_lookups(ids, today: date) -> _ExportLookups:
+    from pipeline import clock
+    from pipeline.models import User
+    from pipeline.services.departments import town_names
+
+    return _ExportLookups(
+        counties=dict(db.session.execute(select(County.id, County.name)).all()),
+        towns=town_names(),  # issue 18
+        officers=dict(
+            db.session.execute(select(User.id, User.display_name).where(User.role == "officer")).all()
+        ),
+        reports=_report_cells(ids),
+        figures=_year_figures(ids, today),
+        years=year_headers(today),
+        exported_at=clock.now_utc(),
+    )
+
+
+def _export_head(ws, years: list) -> None:
+    """Column widths, the frozen first column and the header row (editable columns in blue)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     headers = (
         [c.header for c in COLUMNS]
         + list(READONLY_HEADERS)
@@ -299,17 +338,14 @@ def export_bytes(user, params, today: date) -> bytes:
             cell.font = ro_font
         head.append(cell)
     ws.append(head)
-    from pipeline import clock
-    from pipeline.models import AnnualReport
 
-    reports = {
-        fid: ReportCell(done, on)
-        for fid, done, on in db.session.execute(
-            select(AnnualReport.firm_id, AnnualReport.submitted, AnnualReport.submitted_on).where(
-                AnnualReport.year == clock.today().year, AnnualReport.firm_id.in_(select(ids.c.id))
-            )
-        )
-    }
+
+def _export_query(user, params, today: date):
+    """The user's filtered pool list: the firm id, one value per editable column, then the read-only
+    tail (officer, verdict, score range, target batch, version), streamed in batches of 1000."""
+    from pipeline.models import Firm, Roadmap
+    from pipeline.services.firms import pool_query
+
     cols = [
         Firm.county_id
         if c.kind == "county"
@@ -335,50 +371,77 @@ def export_bytes(user, params, today: date) -> bytes:
             Firm.version,
         ),
     )
-    exported_at = clock.now_utc()
-    q = q.outerjoin(Roadmap, Roadmap.firm_id == Firm.id).execution_options(yield_per=1000)
-    text_cols = {i for i, c in enumerate(COLUMNS) if c.key in ("credit_code", "contact_phone")}
-    date_cols = {i for i, c in enumerate(COLUMNS) if c.kind in ("date", "annual_report")}
+    return q.outerjoin(Roadmap, Roadmap.firm_id == Firm.id).execution_options(yield_per=1000)
+
+
+def _export_value(c: Column, v, lookups: _ExportLookups):
+    """An editable column's stored value as the import reads it back (names, labels, 年报 text)."""
+    if c.kind == "county":
+        return lookups.counties.get(v, "")
+    if c.kind == "town":
+        return lookups.towns.get(v, "")
+    if c.kind == "stage":
+        return STAGES.get(v, v)
+    if c.kind == "level":
+        return POOL_LEVELS.get(v or "", "")
+    if c.kind == "annual_report":
+        rec = lookups.reports.get(v)
+        return None if rec is None else (rec.on if rec.submitted else ANNUAL_REPORT_NOT_SUBMITTED)
+    return v
+
+
+def _export_row(ws, row, lookups: _ExportLookups) -> list:
+    """One firm's cells: the editable columns (text and date cells formatted), the read-only tail
+    and the yearly figures."""
+    from openpyxl.cell import WriteOnlyCell
+
+    fid, values, (officer_id, verdict, smin, smax, batch, version) = (
+        row[0],
+        row[1 : 1 + len(COLUMNS)],
+        row[1 + len(COLUMNS) :],
+    )
+    out = []
+    for i, (c, v) in enumerate(zip(COLUMNS, values, strict=False)):
+        v = neutralise(_export_value(c, v, lookups))
+        if i in _TEXT_COLS or i in _DATE_COLS:
+            cell = WriteOnlyCell(ws, value=v)
+            cell.number_format = "@" if i in _TEXT_COLS else "yyyy-mm-dd"
+            v = cell
+        out.append(v)
+    out += [
+        VERDICTS.get(verdict, verdict) if verdict else None,
+        smin,
+        smax,
+        neutralise(lookups.officers.get(officer_id)),
+        batch,
+        version_stamp(version, lookups.exported_at),
+    ]
+    mine = lookups.figures.get(fid, {})
+    for y, key, _h in lookups.years:
+        fig = mine.get(y)
+        value = getattr(fig, key) if fig else None
+        out.append(float(value) if value is not None and not isinstance(value, int) else value)
+    return out
+
+
+def export_bytes(user, params, today: date) -> bytes:
+    """The filtered pool list as a workbook, streamed: plain rows in batches, a write-only sheet.
+
+    Nothing is loaded as ORM objects; the yearly figures come from one query for the listed firms.
+    """
+    from openpyxl import Workbook  # imported here, not at the top: every flask command would pay 0.2 s
+
+    from pipeline.models import Firm
+    from pipeline.services.firms import pool_query
+
+    ids = pool_query(user, params, today, columns=(Firm.id,), order=False).subquery()
+    lookups = _export_lookups(ids, today)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(SHEET_TITLE)
+    _export_head(ws, lookups.years)
     n = 0
-    for row in db.session.execute(q):
-        fid, values, (officer_id, verdict, smin, smax, batch, version) = (
-            row[0],
-            row[1 : 1 + len(COLUMNS)],
-            row[1 + len(COLUMNS) :],
-        )
-        out = []
-        for i, (c, v) in enumerate(zip(COLUMNS, values, strict=False)):
-            if c.kind == "county":
-                v = counties.get(v, "")
-            elif c.kind == "town":
-                v = towns.get(v, "")
-            elif c.kind == "stage":
-                v = STAGES.get(v, v)
-            elif c.kind == "level":
-                v = POOL_LEVELS.get(v or "", "")
-            elif c.kind == "annual_report":
-                rec = reports.get(v)
-                v = None if rec is None else (rec.on if rec.submitted else ANNUAL_REPORT_NOT_SUBMITTED)
-            v = neutralise(v)
-            if i in text_cols or i in date_cols:
-                cell = WriteOnlyCell(ws, value=v)
-                cell.number_format = "@" if i in text_cols else "yyyy-mm-dd"
-                v = cell
-            out.append(v)
-        out += [
-            VERDICTS.get(verdict, verdict) if verdict else None,
-            smin,
-            smax,
-            neutralise(officers.get(officer_id)),
-            batch,
-            version_stamp(version, exported_at),
-        ]
-        mine = figures.get(fid, {})
-        for y, key, _h in years:
-            fig = mine.get(y)
-            value = getattr(fig, key) if fig else None
-            out.append(float(value) if value is not None and not isinstance(value, int) else value)
-        ws.append(out)
+    for row in db.session.execute(_export_query(user, params, today)):
+        ws.append(_export_row(ws, row, lookups))
         n += 1
     _list_validations(ws, n)
     _notes_sheet(wb)

@@ -564,6 +564,18 @@ def submit_figures(user: User, firm: Firm, data: dict) -> FigureSubmission:
     return sub
 
 
+def recent_submissions(firm: Firm, limit: int) -> list[FigureSubmission]:
+    """The firm's latest figure submissions, newest first (the firm page and the portal list them)."""
+    return list(
+        db.session.scalars(
+            select(FigureSubmission)
+            .where(FigureSubmission.firm_id == firm.id)
+            .order_by(FigureSubmission.submitted_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def submission_diff(firm: Firm, sub: FigureSubmission) -> list[dict]:
     """Per submitted field: the current value, the submitted one, and whether they differ."""
     current = current_year_values(firm, sub.year)

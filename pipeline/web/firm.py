@@ -169,14 +169,7 @@ def show(firm: Firm):
             .limit(50)
         )
     )
-    submissions = list(
-        db.session.scalars(
-            select(FigureSubmission)
-            .where(FigureSubmission.firm_id == firm.id)
-            .order_by(FigureSubmission.submitted_at.desc())
-            .limit(20)
-        )
-    )
+    submissions = firm_service.recent_submissions(firm, 20)
     return render_template(
         "firm/show.html",
         firm=firm,

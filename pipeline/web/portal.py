@@ -7,12 +7,10 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import FigureForm, ProgressForm
-from pipeline.models import FigureSubmission
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404
 from pipeline.web.firm import _latest_assessment, _roadmap, assessment_view, explained
@@ -41,14 +39,7 @@ def index():
     open_ms = [m for m in milestones if m.status in ("todo", "doing")]
     due = [m for m in open_ms if m.due <= today + timedelta(days=DUE_SOON_DAYS)]
     assessment = _latest_assessment(firm.id)
-    submissions = list(
-        db.session.scalars(
-            select(FigureSubmission)
-            .where(FigureSubmission.firm_id == firm.id)
-            .order_by(FigureSubmission.submitted_at.desc())
-            .limit(10)
-        )
-    )
+    submissions = firm_service.recent_submissions(firm, 10)
     return render_template(
         "portal/index.html",
         firm=firm,

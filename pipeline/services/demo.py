@@ -556,90 +556,104 @@ def _money(x: float) -> Decimal:
     return Decimal(str(round(max(x, 0.0), 2)))
 
 
+_HNTE_SHARE = 450 / 1450  # the city's certified share: 450 of 1450 firms
+# A profile's child rows and their tables, in insert order.
+_CHILD_TABLES = (
+    ("years", FiscalYear),
+    ("ip", IPAsset),
+    ("conversions", Conversion),
+    ("evidence", RdEvidence),
+    ("incidents", Incident),
+)
+
+
 def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: int) -> int:
-    existing = set(db.session.scalars(select(Firm.credit_code)))
     officers = {u.county_id: u.id for u in db.session.scalars(select(User).where(User.role == "officer"))}
-    weights = [w for *_, w in COUNTIES]
+    seen_codes = set(db.session.scalars(select(Firm.credit_code)))
+    seen_names = set(db.session.scalars(select(Firm.name)))
     firm_rows, plans = [], []
-    seen_codes, seen_names = set(existing), set(db.session.scalars(select(Firm.name)))
-    hnte_share = 450 / 1450
     for i in range(n):
-        # Each firm draws from its own stream, so its identity depends only on (seed, i): a rerun on
-        # another day, or with more firms, finds the same credit codes and adds nothing twice.
-        rng = random.Random((seed << 32) + i)
-        fake.seed_instance((seed << 32) + i)
-        county = rng.choices(counties, weights)[0]
-        industry, domains, words = rng.choice(INDUSTRIES)
-        code = _credit_code(rng, county.code)
-        name = f"连云港{fake.company_prefix()}{rng.choice(words)}有限公司"
-        if name in seen_names:
-            name = (
-                name.replace("有限公司", f"{county.name[:2]}分公司")
-                if rng.random() < 0.5
-                else f"江苏{fake.company_prefix()}{rng.choice(words)}股份有限公司"
-            )
-        if name in seen_names:
-            name = name.replace("有限公司", f"（{i}）有限公司")
-        profile = _firm_profile(rng, fake, today, hnte_share)
-        contact = fake.name()
-        row = dict(
-            credit_code=code,
-            name=name,
-            county_id=county.id,
-            industry=industry,
-            tech_domain=rng.choice(domains),
-            officer_id=officers.get(county.id),
-            contact_name=contact,
-            contact_phone=fake.phone_number(),
-            contact_email=f"contact{i}@{fake.domain_word()}.example.com",  # RFC 2606: valid, never delivered
-            address=f"江苏省连云港市{county.name}{fake.street_name()}{rng.randint(1, 300)}号",
-        )
-        row.update(profile["firm"])
-        if code in seen_codes:  # same seed, second run: already there
+        row, profile = _draw_firm(seed, i, fake, counties, officers, seen_names, today)
+        if row["credit_code"] in seen_codes:  # same seed, second run: already there
             continue
-        seen_codes.add(code)
-        seen_names.add(name)
+        seen_codes.add(row["credit_code"])
+        seen_names.add(row["name"])
         firm_rows.append(row)
         plans.append(profile)
     if not firm_rows:
         return 0
     db.session.execute(insert(Firm), firm_rows)
-    ids = (
-        dict(
-            db.session.execute(
-                select(Firm.credit_code, Firm.id).where(
-                    Firm.credit_code.in_([r["credit_code"] for r in firm_rows])
-                )
-            ).all()
+    ids = _firm_ids(firm_rows)
+    tables = [
+        (
+            model,
+            [
+                {"firm_id": ids[row["credit_code"]], **item}
+                for row, p in zip(firm_rows, plans, strict=True)
+                for item in p[key]
+            ],
         )
-        if len(firm_rows) < 900
-        else dict(db.session.execute(select(Firm.credit_code, Firm.id)).all())
-    )
-    years, ips, convs, evid, incs = [], [], [], [], []
-    for row, profile in zip(firm_rows, plans, strict=False):
-        fid = ids[row["credit_code"]]
-        for y in profile["years"]:
-            years.append({"firm_id": fid, **y})
-        for ip in profile["ip"]:
-            ips.append({"firm_id": fid, **ip})
-        for c in profile["conversions"]:
-            convs.append({"firm_id": fid, **c})
-        for e in profile["evidence"]:
-            evid.append({"firm_id": fid, **e})
-        for inc in profile["incidents"]:
-            incs.append({"firm_id": fid, **inc})
-    reports = _demo_annual_reports(seed, firm_rows, ids, today)
-    for model, rows in (
-        (FiscalYear, years),
-        (IPAsset, ips),
-        (Conversion, convs),
-        (RdEvidence, evid),
-        (Incident, incs),
-        (AnnualReport, reports),
-    ):
+        for key, model in _CHILD_TABLES
+    ]
+    tables.append((AnnualReport, _demo_annual_reports(seed, firm_rows, ids, today)))
+    for model, rows in tables:
         for start in range(0, len(rows), 5000):
             db.session.execute(insert(model), rows[start : start + 5000])
     return len(firm_rows)
+
+
+def _draw_firm(
+    seed: int, i: int, fake: Faker, counties: list[County], officers: dict, seen_names: set, today: date
+) -> tuple[dict, dict]:
+    """Firm ``i``'s row and profile. Each firm draws from its own stream, so its identity depends
+    only on (seed, i): a rerun on another day, or with more firms, finds the same credit codes and
+    adds nothing twice."""
+    rng = random.Random((seed << 32) + i)
+    fake.seed_instance((seed << 32) + i)
+    county = rng.choices(counties, [w for *_, w in COUNTIES])[0]
+    industry, domains, words = rng.choice(INDUSTRIES)
+    code = _credit_code(rng, county.code)
+    name = _firm_name(rng, fake, words, county, i, seen_names)
+    profile = _firm_profile(rng, fake, today, _HNTE_SHARE)
+    contact = fake.name()
+    row = dict(
+        credit_code=code,
+        name=name,
+        county_id=county.id,
+        industry=industry,
+        tech_domain=rng.choice(domains),
+        officer_id=officers.get(county.id),
+        contact_name=contact,
+        contact_phone=fake.phone_number(),
+        contact_email=f"contact{i}@{fake.domain_word()}.example.com",  # RFC 2606: valid, never delivered
+        address=f"江苏省连云港市{county.name}{fake.street_name()}{rng.randint(1, 300)}号",
+    )
+    row.update(profile["firm"])
+    return row, profile
+
+
+def _firm_name(rng: random.Random, fake: Faker, words: list, county: County, i: int, seen: set) -> str:
+    """连云港…有限公司; a name already taken becomes a branch (分公司) or a 江苏… 股份有限公司, then numbered."""
+    name = f"连云港{fake.company_prefix()}{rng.choice(words)}有限公司"
+    if name in seen:
+        name = (
+            name.replace("有限公司", f"{county.name[:2]}分公司")
+            if rng.random() < 0.5
+            else f"江苏{fake.company_prefix()}{rng.choice(words)}股份有限公司"
+        )
+    if name in seen:
+        name = name.replace("有限公司", f"（{i}）有限公司")
+    return name
+
+
+def _firm_ids(firm_rows: list[dict]) -> dict[str, int]:
+    """Credit code → id of the firms just inserted (all firms' when there are too many to list)."""
+    if len(firm_rows) >= 900:
+        return dict(db.session.execute(select(Firm.credit_code, Firm.id)).all())
+    codes = [r["credit_code"] for r in firm_rows]
+    return dict(
+        db.session.execute(select(Firm.credit_code, Firm.id).where(Firm.credit_code.in_(codes))).all()
+    )
 
 
 def _demo_annual_reports(seed: int, firm_rows: list, ids: dict, today: date) -> list[dict]:

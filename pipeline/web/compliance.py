@@ -27,19 +27,20 @@ def compliance_view(firm) -> dict:
     """What the firm page and the portal show about life after the certificate (one firm, few queries)."""
     today = clock.today()
     view = service.firm_view(firm, today)
-    forms = {}
-    for r in view["reports"]:
-        rec = r["record"]
-        forms[r["year"]] = AnnualReportForm(
-            formdata=None,
-            year=r["year"],
-            submitted=r["submitted"],
-            submitted_on=r["submitted_on"],
-            note=rec.note if rec else None,
-            version=_version(rec),
-        )
-    view["forms"] = forms
+    view["forms"] = {r["year"]: report_form(r["year"], r["record"]) for r in view["reports"]}
     return view
+
+
+def report_form(year: int, rec) -> AnnualReportForm:
+    """One year's 年报 form pre-filled from its record (or empty), with the record's version."""
+    return AnnualReportForm(
+        formdata=None,
+        year=year,
+        submitted=bool(rec and rec.submitted),
+        submitted_on=rec.submitted_on if rec else None,
+        note=rec.note if rec else None,
+        version=_version(rec),
+    )
 
 
 @bp.post("/<int:firm_id>/annual-reports")

@@ -142,9 +142,11 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["reason_text"] = reason_text  # issue 17: a delivery failure in Chinese
     from pipeline.forms.dates import date_input
     from pipeline.vocabulary import LANGUAGES
+    from pipeline.web.fragments import hole
 
     app.jinja_env.globals.update(
         date_input=date_input,  # issue 17: the one date widget, for inputs a template writes itself
+        hole=hole,  # issue 15: where a cached fragment's live part goes
         html_lang=html_lang,
         languages=LANGUAGES,
         cert_state=cert_state,

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from pipeline import clock
@@ -24,8 +25,6 @@ from pipeline.forms import (
     FirmForm,
     IncidentForm,
     IPForm,
-    MilestoneForm,
-    ProgressForm,
     ReviewForm,
     StageForm,
     WhatIfForm,
@@ -48,6 +47,7 @@ from pipeline.vocabulary import (
     VERDICTS,
     item_label,
 )
+from pipeline.web import fragments
 from pipeline.web.auth import staff_required
 
 bp = Blueprint("firm", __name__, url_prefix="/firms")
@@ -155,12 +155,22 @@ def _form_errors(form) -> str:
 @bp.get("/<int:firm_id>")
 @login_required
 def show(firm: Firm):
+    """The firm page: the read-only content is rendered once per firm, viewer role, day, locale and data
+    stamp (issue 15); the forms pre-filled from the data are rendered on every request into its holes.
+    The scoped loader has checked access before the view runs (on every request, cached or not)."""
+    editable = can_edit_firm(current_user)
+    today = clock.today()
+    draft = session.pop("milestone_draft", None)  # a refused stale form, shown again
+    html = fragments.cached_html(
+        "firm_page", (firm.id, editable, today), lambda: _content(firm, editable, today)
+    )
+    content = fragments.fill(html, LiveParts(firm, editable, draft))
+    return render_template("firm/show.html", firm=firm, content=content)
+
+
+def _content(firm, editable: bool, today) -> Markup:
+    """The page's read-only content (with holes for the live forms)."""
     assessment = _latest_assessment(firm.id)
-    roadmap = _roadmap(firm.id)
-    evidence_form = EvidenceForm()
-    present = {e.piece for e in firm.evidence if e.present}
-    for key in RD_PIECES:
-        evidence_form[f"piece_{key}"].data = key in present
     history = list(
         db.session.scalars(
             select(AuditLog)
@@ -169,33 +179,141 @@ def show(firm: Firm):
             .limit(50)
         )
     )
-    submissions = firm_service.recent_submissions(firm, 20)
-    return render_template(
-        "firm/show.html",
+    return fragments.render_fragment(
+        "firm/_content.html",
         firm=firm,
         time_in_stage=_time_in_stage(firm),
         assessment=assessment,
         view=assessment_view(explained(assessment)),
-        roadmap=roadmap,
-        editable=can_edit_firm(current_user),
-        evidence_form=evidence_form,
-        present=present,
+        roadmap=_roadmap(firm.id),
+        editable=editable,
+        present={e.piece for e in firm.evidence if e.present},
         pieces=RD_PIECES,
-        stage_form=StageForm(stage=firm.stage),
-        milestone_form=MilestoneForm(),
-        progress_form=ProgressForm(),
         whatif_form=WhatIfForm(),
-        review_form=ReviewForm(),
         delete_form=DeleteForm(),
         history=history,
         history_names=_officer_names(history),
-        submissions=submissions,
         stages=STAGES,
-        today=clock.today(),
-        diffs={sub.id: firm_service.submission_diff(firm, sub) for sub in submissions},
-        year_labels={f.name: f.label.text for f in YearForm() if f.name in FiscalYear.FIELDS},
-        submission_statuses=SUBMISSION_STATUSES,
-        milestone_draft=session.pop("milestone_draft", None),  # a refused stale form, shown again
+        today=today,
+    )
+
+
+class LiveParts:
+    """The holes of the firm page's (and the portal's) content. Each form is rendered from rows read on this request
+    (memoized by exactly those values: ``fragments.form``), never from the cached content."""
+
+    def __init__(self, firm, editable: bool, draft, source: str = "firm"):
+        self.firm, self.editable, self.draft, self.source = firm, editable, draft, source
+        self.conn = db.session.connection()
+        self._rows: dict = {}
+        self._macros: dict = {}
+
+    def __call__(self, name: str) -> str:
+        kind, _, arg = name.partition(":")
+        part = getattr(self, "part_" + kind.replace("-", "_"), None)
+        if part is None:
+            raise KeyError(name)
+        return part(arg)
+
+    def macros(self, template: str):
+        if template not in self._macros:
+            self._macros[template] = fragments.macros(template)
+        return self._macros[template]
+
+    def rows(self, kind: str) -> dict:
+        """One query per kind and request: milestones by id, 年报 records by year."""
+        from pipeline.models import AnnualReport, Milestone
+
+        if kind not in self._rows:
+            fid = self.firm.id
+            if kind == "ms":
+                q = select(Milestone.id, Milestone.status, Milestone.version).where(Milestone.firm_id == fid)
+            else:
+                cols = (
+                    AnnualReport.submitted,
+                    AnnualReport.submitted_on,
+                    AnnualReport.note,
+                    AnnualReport.updated_at,
+                )
+                q = select(AnnualReport.year, *cols).where(AnnualReport.firm_id == fid)
+            self._rows[kind] = {r[0]: r for r in self.conn.execute(q)}
+        return self._rows[kind]
+
+    def part_ms(self, arg: str) -> str:
+        firm, editable = self.firm, self.editable
+        m = self.rows("ms").get(int(arg))
+        if m is None:
+            return ""
+        timeline = self.macros("roadmap/_timeline.html")
+        if self.draft and self.draft.get("id") == m.id:  # a refused stale form shown again: never kept
+            return timeline.ms_actions(firm, m, editable, self.source, self.draft)
+        key = (firm.id, m.id, m.status, m.version, editable, self.source)
+        return fragments.form("ms_actions", key, lambda: timeline.ms_actions(firm, m, editable, self.source))
+
+    def part_annual(self, arg: str) -> str:
+        from pipeline.web.compliance import report_form
+
+        firm, year = self.firm, int(arg)
+        rec = self.rows("annual").get(year)
+        macro = self.macros("firm/_compliance.html").report_form
+        key = (firm.id, year, *(tuple(rec) if rec else ()))
+        return fragments.form("report_form", key, lambda: macro(firm, report_form(year, rec)))
+
+    def part_evidence(self, arg: str) -> str:
+        from pipeline.models import RdEvidence
+
+        firm = self.firm
+        q = select(RdEvidence.piece).where(RdEvidence.firm_id == firm.id, RdEvidence.present.is_(True))
+        present = frozenset(self.conn.execute(q).scalars())
+        macro = self.macros("firm/_forms.html").evidence
+        return fragments.form(
+            "evidence_form", (firm.id, present), lambda: macro(firm, _evidence_form(present))
+        )
+
+    def part_stage(self, arg: str) -> str:
+        firm, macro = self.firm, self.macros("firm/_forms.html").stage
+        return fragments.form(
+            "stage_form", (firm.id, firm.stage), lambda: macro(firm, StageForm(stage=firm.stage))
+        )
+
+    def part_cert_expired(self, arg: str) -> str:
+        firm, macro = self.firm, self.macros("firm/_forms.html").cert_expired
+        return fragments.form(
+            "cert_expired_form", (firm.id, firm.hnte_cert_expiry), lambda: macro(firm, STAGES)
+        )
+
+    def part_exit(self, arg: str) -> str:
+        firm, macro = self.firm, self.macros("firm/_forms.html").exit_suggestion
+        return fragments.form("exit_form", (firm.id,), lambda: macro(firm, STAGES))
+
+    def part_submissions(self, arg: str) -> str:
+        return _submissions(self.firm, self.editable, self.macros("firm/_forms.html"))
+
+
+def _evidence_form(present) -> EvidenceForm:
+    form = EvidenceForm()
+    for key in RD_PIECES:
+        form[f"piece_{key}"].data = key in present
+    return form
+
+
+def _submissions(firm, editable: bool, forms) -> str:
+    """The firm's submissions with the review form of a pending one (rendered live: usually none)."""
+    q = select(FigureSubmission.id).where(FigureSubmission.firm_id == firm.id).limit(1)
+    if db.session.connection().execute(q).first() is None:
+        empty = forms.submissions_section
+        return fragments.form(
+            "no_submissions", (editable,), lambda: empty(firm, [], {}, editable, None, {}, {})
+        )
+    submissions = firm_service.recent_submissions(firm, 20)
+    return forms.submissions_section(
+        firm,
+        submissions,
+        {sub.id: firm_service.submission_diff(firm, sub) for sub in submissions},
+        editable,
+        ReviewForm(),
+        {f.name: f.label.text for f in YearForm() if f.name in FiscalYear.FIELDS},
+        SUBMISSION_STATUSES,
     )
 
 

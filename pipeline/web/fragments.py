@@ -1,25 +1,43 @@
 """Rendered fragments cached under the data stamp (issue 15).
 
-A list page's content (its rows, counts, filters and pager) depends only on the data, the user who
-asks (their scope and "mine" filters), the query string, today's date and the UI language. It is
-rendered once and reused while the data stamp (``services/stamp.py``) is unchanged: the first
-request after any committed write renders it again. Two things in it belong to the request, not the
-data, and are never cached: the session's CSRF token (put back in on every request) and everything
-the layout (``base.html``: navigation counts, flashes, user menu) renders around the block.
+A page's content (a list's rows, counts, filters and pager; a detail page's assessment, timeline,
+tables and history) depends only on the data, the user who asks (their scope, their role's rights,
+"mine" filters), the query string, today's date and the UI language. It is rendered once and reused
+while the data stamp (``services/stamp.py``) is unchanged: the first request after any committed
+write renders it again. What belongs to the request, not the data, is never cached:
+
+* the session's CSRF token: cut out before the HTML is stored, the asking session's token put in
+  when it is served (``CSRF_SLOT``);
+* everything the layout (``base.html``: navigation counts, flashes, user menu) renders around it;
+* on detail pages, every form pre-filled from the data (a milestone's status and version, the
+  stage, the evidence checkboxes, a 年报 record, the inbox's confirm forms): the cached content has a
+  *hole* there (``hole(name)``, an HTML comment: escaped data can never contain ``<`` and forge one)
+  and ``fill`` renders it on every request from rows read on that request — memoized only by exactly
+  those values (``form``), so the stale-form refusal of issue 11 always compares against the current
+  version. A per-user part (a refused stale form shown again) is rendered without the memo.
+
+The access check runs before a fragment is looked up and the key names the firm or the user, so
+nobody reaches a fragment of a scope they cannot see.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, g
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
+from pipeline.extensions import db
 from pipeline.services import stamp
 
 CSRF_SLOT = "\x00csrf-token\x00"  # cannot occur in escaped HTML
+_HOLE = re.compile(r"<!--hole:([\w:.-]+)-->")
+FORMS_SIZE = 8192
 
 
 def render_block(template: str, block: str, **context) -> Markup:
@@ -30,6 +48,18 @@ def render_block(template: str, block: str, **context) -> Markup:
     return Markup("".join(t.blocks[block](t.new_context(context))))
 
 
+def render_fragment(template: str, **context) -> Markup:
+    """A whole template (no layout) with the context ``render_template`` would give it."""
+    app = current_app._get_current_object()
+    app.update_template_context(context)
+    return Markup(app.jinja_env.get_template(template).render(context))
+
+
+def _without_token(render: Callable[[], str], token: str) -> str:
+    html = str(render())
+    return html.replace(token, CSRF_SLOT) if token else html
+
+
 def cached_html(name: str, key: tuple, render: Callable[[], str]) -> Markup:
     """``render()`` (HTML), reused while the data stamp is unchanged, per ``key`` and UI language.
 
@@ -37,15 +67,68 @@ def cached_html(name: str, key: tuple, render: Callable[[], str]) -> Markup:
     The CSRF token the HTML carries is this session's: it is cut out before the HTML is stored and
     the asking session's token is put in when it is served."""
     token = generate_csrf()
-
-    def compute() -> str:
-        html = str(render())
-        return html.replace(token, CSRF_SLOT) if token else html
-
-    html = stamp.cached(name, (*key, str(get_locale())), compute)
+    html = stamp.cached(name, (*key, str(get_locale())), lambda: _without_token(render, token))
     return Markup(html.replace(CSRF_SLOT, token))
 
 
 def cached_block(name: str, key: tuple, template: str, block: str, context: Callable[[], dict]) -> Markup:
     """The block ``block`` of ``template`` rendered with ``context()``, cached as ``cached_html``."""
     return cached_html(name, key, lambda: render_block(template, block, **context()))
+
+
+# ----------------------------------------------------------------------------- live parts (holes)
+
+
+def hole(name: str) -> Markup:
+    """Template global: where the live part ``name`` goes."""
+    return Markup(f"<!--hole:{escape(name)}-->")
+
+
+def hole_names(html: str) -> list[str]:
+    return _HOLE.findall(html)
+
+
+def fill(html: str, live: Callable[[str], str]) -> Markup:
+    """The cached content with each hole replaced by ``live(name)``, rendered for this request."""
+    return Markup(_HOLE.sub(lambda m: str(live(m.group(1))), html))
+
+
+def macros(template: str):
+    """A template's macros as callables, for the live parts."""
+    # the environment's globals (url_for, csrf_token, gettext, vocab) are all a form needs; no context
+    # processors (they would read the navigation counts again)
+    return current_app.jinja_env.get_template(template).make_module()
+
+
+_forms: OrderedDict = OrderedDict()
+_forms_lock = threading.Lock()
+
+
+def form(name: str, values: tuple, render: Callable[[], str]) -> str:
+    """A live form's HTML, memoized by exactly the values it is rendered from.
+
+    ``values`` are read on this request (a milestone's id, status and version; a 年报 record's fields
+    and version; the evidence pieces present): the same values render the same markup, so the result
+    is the form rendered from the current rows whatever the data stamp says; a new version is a new
+    entry. Stored without the CSRF token; served with the asking session's."""
+    token = generate_csrf()
+    k = (name, *_request_key(), values)
+    with _forms_lock:
+        html = _forms.get(k)
+        if html is not None:
+            _forms.move_to_end(k)
+    if html is None:
+        html = _without_token(render, token)
+        with _forms_lock:
+            _forms[k] = html
+            while len(_forms) > FORMS_SIZE:
+                _forms.popitem(last=False)
+    return html.replace(CSRF_SLOT, token) if token else html
+
+
+def _request_key() -> tuple[str, str]:
+    """The database and the locale, once per request (a form's memo key starts with them)."""
+    key = g.get("_i15_fragment_key")
+    if key is None:
+        key = g._i15_fragment_key = (db.engine.url.render_as_string(hide_password=True), str(get_locale()))
+    return key

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from pipeline import clock
 from pipeline.extensions import db
@@ -13,6 +14,7 @@ from pipeline.services import firms as firm_service
 from pipeline.services import stamp, worklist
 from pipeline.services.scope import get_firm_or_404
 from pipeline.vocabulary import INBOX_KINDS, INBOX_KINDS_FIRM
+from pipeline.web import fragments
 from pipeline.web.auth import staff_required
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -76,19 +78,48 @@ def index():
     )
     if firm_id and firm_id not in {fid for fid, _name in firms} and user.role != "firm":
         firms = [*firms, (firm_id, get_firm_or_404(user, firm_id).name)]  # the chosen firm stays chosen
-    return render_template(
-        "inbox/index.html",
-        groups=groups,
-        counts=counts,
-        kind=kind,
-        firm_id=firm_id,
-        firms=firms,
-        kinds=worklist.KINDS,
-        today=today,
-        inbox_labels=INBOX_KINDS,
-        inbox_labels_firm=INBOX_KINDS_FIRM,
-        titles=_titles_in_language(groups),
+    context = {
+        "groups": groups,
+        "counts": counts,
+        "kind": kind,
+        "firm_id": firm_id,
+        "firms": firms,
+        "kinds": worklist.KINDS,
+        "today": today,
+        "inbox_labels": INBOX_KINDS,
+        "inbox_labels_firm": INBOX_KINDS_FIRM,
+    }
+    # The rendered content too, per user, filter and day; only the confirm forms are rendered live.
+    html = fragments.cached_html(
+        "inbox_content",
+        (user.id, today, kind, firm_id, limit, tuple(firms)),
+        lambda: fragments.render_block(
+            "inbox/index.html", "content", titles=_titles_in_language(groups), **context
+        ),
     )
+    content = fragments.fill(html, _confirm_forms(html, kind, firm_id))
+    return render_template("inbox/index.html", content_html=content, **context)
+
+
+def _confirm_forms(html: str, kind, firm_id):
+    """The confirm forms of the progress reports shown, each with the milestone's version now."""
+    ids = [int(name.split(":", 1)[1]) for name in fragments.hole_names(html) if name.startswith("confirm:")]
+    rows = {}
+    if ids:
+        q = select(Milestone.id, Milestone.firm_id, Milestone.version).where(Milestone.id.in_(ids))
+        rows = {m.id: m for m in db.session.connection().execute(q)}
+    macros = fragments.macros("inbox/_forms.html") if ids else None
+
+    def live(name: str) -> str:
+        if not name.startswith("confirm:"):
+            raise KeyError(name)
+        m = rows.get(int(name.split(":", 1)[1]))
+        if m is None:  # gone since the content was rendered: no form for it
+            return ""
+        key = (m.id, m.firm_id, m.version, kind, firm_id)
+        return fragments.form("inbox_confirm", key, lambda: macros.confirm(m, kind, firm_id))
+
+    return live
 
 
 MILESTONE_KINDS = ("progress", "overdue", "due_soon")

@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 
 from pipeline import clock
 from pipeline.extensions import db
-from pipeline.forms import FigureForm, ProgressForm
+from pipeline.forms import FigureForm
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404
-from pipeline.web.firm import _latest_assessment, _roadmap, assessment_view, explained
+from pipeline.web import fragments
+from pipeline.web.firm import LiveParts, _latest_assessment, _roadmap, assessment_view, explained
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -32,23 +33,30 @@ def _own_firm():
 def index():
     if current_user.role != "firm":
         return redirect(url_for("pool.index"))
-    firm = _own_firm()
+    firm = _own_firm()  # the access check, on every request
     today = clock.today()
+    # Issue 15: the content is rendered once per firm, day, locale and data stamp; the progress forms
+    # are holes filled on every request from the milestone rows of that request.
+    html = fragments.cached_html("portal", (firm.id, today), lambda: _content(firm, today))
+    content = fragments.fill(html, LiveParts(firm, False, None, source="portal"))
+    return render_template("portal/index.html", firm=firm, content=content)
+
+
+def _content(firm, today):
     roadmap = _roadmap(firm.id)
     milestones = list(roadmap.milestones) if roadmap else []
     open_ms = [m for m in milestones if m.status in ("todo", "doing")]
     due = [m for m in open_ms if m.due <= today + timedelta(days=DUE_SOON_DAYS)]
     assessment = _latest_assessment(firm.id)
     submissions = firm_service.recent_submissions(firm, 10)
-    return render_template(
-        "portal/index.html",
+    return fragments.render_fragment(
+        "portal/_content.html",
         firm=firm,
         roadmap=roadmap,
         milestones=milestones,
         due=due,
         today=today,
         view=assessment_view(explained(assessment)),
-        progress_form=ProgressForm(),
         submissions=submissions,
         due_days=DUE_SOON_DAYS,
     )

@@ -544,3 +544,182 @@ def test_the_cache_drops_older_stamps_and_stays_within_its_byte_budget(app, db, 
     stamp.cached("t", (3,), value("d", 600))  # over the budget: the least recently used goes
     stamp.cached("t", (2,), value("c", 600))
     assert calls == ["a", "b", "c", "d", "c"]
+
+
+# ----------------------------------------------------------------------------- detail pages (i15b)
+
+
+def _page(app, client, url: str, status: int = 200) -> str:
+    resp = fresh(app, client, "get", url)
+    assert resp.status_code == status, (url, resp.status_code)
+    return resp.get_data(as_text=True)
+
+
+def _open_milestone(db, firm_id: int):
+    from sqlalchemy import select
+
+    from pipeline.models import Milestone
+
+    return db.session.scalars(
+        select(Milestone)
+        .where(Milestone.firm_id == firm_id, Milestone.status == "todo")
+        .order_by(Milestone.id)
+    ).first()
+
+
+def _milestone_item(html: str, mid: int) -> str:
+    """The timeline entry of one milestone (its read-only part and its form)."""
+    m = re.search(rf'<li class="ms [^"]*" id="ms-{mid}">.*?</li>', html, re.S)
+    assert m, f"milestone {mid} is not on the page"
+    return m.group(0)
+
+
+def test_firm_page_and_portal_are_reused_until_a_write_and_show_each_change_on_the_next_request(
+    app, world, db
+):
+    """The read-only content is rendered once per firm, role, day and locale and reused while nothing
+    is written; a firm edit, a progress report and a milestone status change posted through the
+    pages' forms (as a browser posts them), and a new year's figures each show on the next request
+    on the firm page, the portal and the officer's inbox."""
+    from pipeline.models import Firm
+    from pipeline.services import firms as firm_service
+    from tests.web.formdata import form_data
+
+    officer, firm_user = app.test_client(), app.test_client()
+    login(officer, world.officer)
+    login(firm_user, world.firm_user)
+    page, portal = f"/firms/{world.own.id}", "/portal/"
+    _page(app, officer, page), _page(app, firm_user, portal)
+    for c, url in ((officer, page), (firm_user, portal)):
+        with count_queries(db) as seen:
+            _page(app, c, url)
+        # nothing of the content is read again: no assessment, audit, roadmap or fiscal-year query
+        assert not any(
+            t in q for q in seen for t in ("FROM assessment", "audit_log", "FROM roadmap", "fiscal_year")
+        ), (
+            url,
+            seen,
+        )
+
+    # a firm edit
+    firm = db.session.get(Firm, world.own.id)
+    assert firm_service.update_firm(world.officer, firm, {"contact_name": "王新联系人"}, TODAY)
+    assert "王新联系人" in _page(app, officer, page)
+
+    # the firm reports progress through the portal's form -> the officer sees it to confirm
+    ms = _open_milestone(db, world.own.id)
+    report = form_data(_page(app, firm_user, portal), f"/milestones/{ms.id}/progress")
+    report["progress_note"] = "已提交发明专利申请"
+    r = fresh(app, firm_user, "post", f"/firms/{world.own.id}/milestones/{ms.id}/progress", data=report)
+    assert r.status_code == 302
+    assert "已提交发明专利申请" in _milestone_item(_page(app, officer, page), ms.id)
+    assert "已提交发明专利申请" in _milestone_item(_page(app, firm_user, portal), ms.id)
+    inbox = _page(app, officer, "/inbox/")
+    assert "已提交发明专利申请" in inbox
+    db.session.expire_all()
+    confirm = form_data(inbox, f"/inbox/firms/{world.own.id}/milestones/{ms.id}")
+    assert confirm["version"] == str(db.session.get(type(ms), ms.id).version)  # the form is the row's now
+
+    # the officer marks it done through the firm page's form, posted back as pre-filled
+    form = form_data(_page(app, officer, page), f"/milestones/{ms.id}/status")
+    r = fresh(
+        app,
+        officer,
+        "post",
+        f"/firms/{world.own.id}/milestones/{ms.id}/status",
+        data={**form, "status": "done"},
+    )
+    assert r.status_code == 302
+    item = _milestone_item(_page(app, officer, page), ms.id)
+    assert 'class="ms ms-done' in item and 'value="done" selected' in item
+    assert 'class="ms ms-done' in _milestone_item(_page(app, firm_user, portal), ms.id)
+    assert "已提交发明专利申请" not in _page(app, officer, "/inbox/")
+
+    # a new year's figures (a year before the application window: nothing else on the page changes)
+    year = last_year() - 3
+    assert f"<td>{year}" not in _page(app, officer, page)
+    firm_service.save_year(
+        world.officer, firm, {"year": year, "sales": 4321, "staff": 70}, TODAY, create_only=True
+    )
+    db.session.commit()
+    html = _page(app, officer, page)
+    assert f"<td>{year}" in html and "4,321" in html.replace("4321", "4,321")
+
+
+def test_english_is_never_served_from_the_chinese_entry(app, world, db):
+    officer, firm_user = app.test_client(), app.test_client()
+    login(officer, world.officer)
+    login(firm_user, world.firm_user)
+    for c, url in ((officer, f"/firms/{world.own.id}"), (firm_user, "/portal/")):
+        zh = _page(app, c, url)
+        en = _page(app, c, url + "?lang=en")
+        assert "HNTE conditions" in en and "HNTE conditions" not in zh
+        assert "高企认定条件" not in en or "高企认定条件" in zh
+        assert "HNTE conditions" not in _page(app, c, url + "?lang=zh")
+
+
+def test_a_cached_firm_page_is_never_shown_outside_its_scope_or_with_another_roles_parts(app, world, db):
+    """The access check runs before the cache; the key holds the firm and what the role may do."""
+    officer, officer_b, firm_user = app.test_client(), app.test_client(), app.test_client()
+    login(officer, world.officer)
+    login(officer_b, world.officer_b)
+    login(firm_user, world.firm_user)
+    own, same = f"/firms/{world.own.id}", f"/firms/{world.same.id}"
+    staff_page = _page(app, officer, own)
+    assert f"/firms/{world.own.id}/edit" in staff_page and "/status" in staff_page
+    _page(app, officer, same)
+    _page(app, officer_b, own, 404)  # another county's officer: cached or not, no page
+    _page(app, firm_user, same, 404)  # a firm user sees only their own firm
+    as_firm = _page(app, firm_user, own)
+    assert f"/firms/{world.own.id}/edit" not in as_firm and "/status" not in as_firm
+    assert "/progress" in as_firm and "/delete" not in as_firm  # the firm user's own parts
+    again = _page(app, officer, own)  # the officer's entry is untouched by the firm user's
+    assert f"/firms/{world.own.id}/edit" in again and "/status" in again
+
+
+def test_forms_carry_the_current_version_and_the_requesters_own_token_even_when_the_content_is_cached(
+    app, world, db, monkeypatch
+):
+    """A form's pre-fill is never from the cache: with the data stamp frozen (as if a write had been
+    missed) the content is the cached one, yet each milestone form carries the row's current version
+    and status, and every form carries the token of the session that asked, which the app accepts."""
+    from pipeline.models import Milestone, User
+    from pipeline.services import stamp
+    from tests.web.formdata import form_data
+
+    second = f.user("officer_a2", "officer", county=world.county_a, display_name="海州专员乙")
+    db.session.commit()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        c1, c2 = app.test_client(), app.test_client()
+        login(c1, world.officer)
+        login(c2, db.session.get(User, second.id))
+        page = f"/firms/{world.own.id}"
+        ms = _open_milestone(db, world.own.id)
+        monkeypatch.setattr(stamp, "current", lambda: 42)  # frozen: the content is never rendered again
+        first = _page(app, c1, page)
+        other = _page(app, c2, page)
+        tokens1 = set(re.findall(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', first))
+        tokens2 = set(re.findall(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', other))
+        assert len(tokens1) == 1 and len(tokens2) == 1 and tokens1 != tokens2
+        assert first.count(tokens1.pop()) > 5  # delete buttons, regenerate, milestone forms, layout
+
+        row = db.session.get(Milestone, ms.id)
+        row.status, row.version = "doing", row.version + 1
+        db.session.commit()
+        form = form_data(_page(app, c2, page), f"/milestones/{ms.id}/status")
+        assert form["version"] == str(row.version) and form["status"] == "doing"
+        # the content around it is the cached one (the frozen stamp): only the form was read again
+        assert 'class="ms ms-todo' in _milestone_item(_page(app, c2, page), ms.id)
+        r = fresh(
+            app,
+            c2,
+            "post",
+            f"/firms/{world.own.id}/milestones/{ms.id}/status",
+            data={**form, "status": "done"},
+        )
+        assert r.status_code == 302  # the session's own token and the current version: accepted
+        db.session.expire_all()
+        assert db.session.get(Milestone, ms.id).status == "done"
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

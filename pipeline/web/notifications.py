@@ -10,6 +10,7 @@ from pipeline.models.base import utcnow
 from pipeline.reminders import inbox
 from pipeline.reminders.rules import RULE_LABELS
 from pipeline.services import stamp
+from pipeline.web import fragments
 from pipeline.web.reminders import RowPage
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -40,10 +41,18 @@ def _local_path(link: str | None) -> str:
 def index():
     unread_only = request.args.get("unread") == "1"
     page = request.args.get("page", 1, type=int)
-    items = RowPage(inbox.inbox(current_user, unread_only), page, 30)
-    return render_template(
-        "notifications/index.html", items=items, unread_only=unread_only, rule_labels=RULE_LABELS
+    user = current_user._get_current_object()
+
+    def context() -> dict:
+        items = RowPage(inbox.inbox(user, unread_only), page, 30)
+        return {"items": items, "unread_only": unread_only, "rule_labels": RULE_LABELS}
+
+    # Issue 15: the list is the user's own, rendered once per page, filter, locale and data stamp (a
+    # reminder sent or marked read is a write); its forms carry only the target and the CSRF token.
+    content = fragments.cached_block(
+        "notifications", (user.id, unread_only, page), "notifications/index.html", "content", context
     )
+    return render_template("notifications/index.html", content_html=content)
 
 
 @bp.post("/<int:notification_id>/read")

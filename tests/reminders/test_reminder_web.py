@@ -287,3 +287,27 @@ def test_admin_can_scan_now_and_in_app_notices_arrive_at_once(client, db, city):
     assert "扫描完成：新建提醒 2 条，站内通知已送达 2 条" in page
     _log_in(client, city.user_a1)
     assert "立即扫描测试" in client.get("/notifications/").get_data(as_text=True)
+
+
+def test_the_cached_list_shows_a_read_mark_and_a_new_reminder_on_the_next_page(client, db, city):
+    """Issue 15: the list is rendered once per user, page and locale until a write; marking read and a
+    new reminder are writes, so each shows on the very next page (English: tests/web/test_speed.py)."""
+    m = _overdue_for_a1(db, city)
+    run_scan(TODAY)
+    deliver_pending(channels_only=("inapp",))
+    _log_in(client, city.user_a1)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert client.get("/notifications/").get_data(as_text=True).count("/read") == page.count("/read")
+    d = db.session.scalars(
+        select(Delivery)
+        .join(Reminder)
+        .where(Reminder.user_id == city.user_a1.id, Reminder.subject_id == m.id, Delivery.channel == "inapp")
+    ).one()
+    assert page.count(f"/notifications/{d.id}/read") == 2  # open + mark as read
+    assert client.post(f"/notifications/{d.id}/read").status_code == 302
+    assert client.get("/notifications/").get_data(as_text=True).count(f"/notifications/{d.id}/read") == 1
+    milestone(city.firm_a1, TODAY - timedelta(days=1), title="第二件事")
+    db.session.commit()
+    run_scan(TODAY)
+    deliver_pending(channels_only=("inapp",))
+    assert "第二件事" in client.get("/notifications/").get_data(as_text=True)

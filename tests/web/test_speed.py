@@ -650,12 +650,16 @@ def test_english_is_never_served_from_the_chinese_entry(app, world, db):
     officer, firm_user = app.test_client(), app.test_client()
     login(officer, world.officer)
     login(firm_user, world.firm_user)
-    for c, url in ((officer, f"/firms/{world.own.id}"), (firm_user, "/portal/")):
+    for c, url, english in (
+        (officer, f"/firms/{world.own.id}", "HNTE conditions"),
+        (firm_user, "/portal/", "HNTE conditions"),
+        (officer, "/inbox/", "Alert settings"),
+        (officer, "/notifications/", "Mark all as read"),
+    ):
         zh = _page(app, c, url)
         en = _page(app, c, url + "?lang=en")
-        assert "HNTE conditions" in en and "HNTE conditions" not in zh
-        assert "高企认定条件" not in en or "高企认定条件" in zh
-        assert "HNTE conditions" not in _page(app, c, url + "?lang=zh")
+        assert english in en and english not in zh, url
+        assert english not in _page(app, c, url + "?lang=zh"), url
 
 
 def test_a_cached_firm_page_is_never_shown_outside_its_scope_or_with_another_roles_parts(app, world, db):

@@ -67,6 +67,7 @@ def _page(county: County, form: RobotForm, status: int = 200, tested: dict | Non
     counties = []
     if current_user.role == "admin":
         counties = db.session.scalars(select(County).order_by(County.sort, County.id)).all()
+    rules = robot_url.Rules.from_config(current_app.config)
     return render_template(
         "robots/settings.html",
         county=county,
@@ -75,7 +76,8 @@ def _page(county: County, form: RobotForm, status: int = 200, tested: dict | Non
         history=[(e, audit_changes(e)) for e in robots.history(county)],
         masked=robot_url.masked(county.webhook_url),
         tested=tested,
-        hosts=robot_url.Rules.from_config(current_app.config).hosts,
+        hosts=rules.hosts,
+        intranet=rules.allow_intranet,
     ), status
 
 

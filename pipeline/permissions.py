@@ -93,11 +93,6 @@ def _county_view(user, county=None) -> bool:
     return county_id is not None and county_id == user.county_id
 
 
-def _county_pages(user, _obj=None) -> bool:
-    """Some county's pages (a county officer's own county; admins all)."""
-    return is_admin(user) or _county_view(user, getattr(user, "county_id", None))
-
-
 def _town_view(user, town) -> bool:
     """A town's views: admins all; county officers their county's towns; town officers their own node
     and what is below it."""
@@ -145,7 +140,7 @@ def _admin(user, _obj=None) -> bool:
 
 
 def _firm_user(user, _obj=None) -> bool:
-    return is_firm_user(user) and user.firm_id is not None
+    return is_firm_user(user)  # one without a firm sees no firm: the scope has no row for them
 
 
 RULES: dict[str, Callable] = {
@@ -165,7 +160,6 @@ RULES: dict[str, Callable] = {
     "import.run": _staff,  # Excel import and export
     "dashboard.view": _staff,
     "county.view": _county_view,  # obj: a county or its id (None: the city)
-    "county.pages": _county_pages,  # some county-level page (the reports page's packs)
     "town.view": _town_view,  # obj: a DeptNode of a town kind
     "city.view": _admin,  # the city briefing, the league of every county, the county chooser
     "targets.split": _target_split,  # obj: a county id (None: the city's split)
@@ -184,6 +178,11 @@ RULES: dict[str, Callable] = {
     "token.revoke": _own_or_admin,  # obj: an ApiToken
     "token.own": _own,  # obj: an ApiToken (the account page lists and revokes only one's own)
 }
+
+
+# Actions only staff (officers and admins) / only admins may do: the scope matrix reads these.
+STAFF_ACTIONS = frozenset(a for a, rule in RULES.items() if rule is _staff)
+ADMIN_ACTIONS = frozenset(a for a, rule in RULES.items() if rule is _admin)
 
 
 def can(user, action: str, obj=None) -> bool:

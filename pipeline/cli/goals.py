@@ -40,12 +40,14 @@ def register(app: Flask) -> None:
     def set_target(county, year, hnte, tsme, plan, as_user):
         from sqlalchemy import or_, select
 
+        from pipeline import permissions
         from pipeline.extensions import db
         from pipeline.models import County, User
         from pipeline.services.goals import TargetError
         from pipeline.services.goals import set_target as do_set
+        from pipeline.vocabulary import ROLE_ADMIN
 
-        q = select(User).where(User.role == "admin", User.active.is_(True))
+        q = select(User).where(permissions.active_with_role(ROLE_ADMIN))
         if as_user:
             q = q.where(User.username == as_user)
         admin = db.session.scalars(q.order_by(User.id)).first()

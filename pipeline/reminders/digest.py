@@ -12,12 +12,14 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Milestone, User
 from pipeline.models.base import utcnow
 from pipeline.reminders.rules import OPEN_MILESTONE
 from pipeline.reminders.scan import dedupe_key, message_of, write_outbox
 from pipeline.reminders.texts import blank, label, line, lines_pair, loc, msg, reminder_title
+from pipeline.vocabulary import ROLE_FIRM, ROLE_OFFICER
 
 MAX_LINES = 20
 
@@ -196,8 +198,7 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
         )
         officers = conn.execute(
             select(User.id, User.county_id, User.email, User.notify_inapp, User.notify_email).where(
-                User.role == "officer",
-                User.active.is_(True),
+                permissions.active_with_role(ROLE_OFFICER),
                 User.county_id.isnot(None),
                 User.id.not_in(town_level),
             )
@@ -329,7 +330,7 @@ def _review_section(user: User, today: date) -> tuple[int, list]:
     kinds = REVIEW_KINDS.get(user.role, ())
     if not kinds:
         return 0, []
-    labels = INBOX_KINDS_FIRM if user.role == "firm" else INBOX_KINDS
+    labels = INBOX_KINDS_FIRM if permissions.has_role(user, ROLE_FIRM) else INBOX_KINDS
     counts = worklist.counts(user, today, kinds=kinds)
     total = sum(counts.values())
     if not total:
@@ -379,7 +380,7 @@ def _digest_users(frequency: str) -> list[User]:
             select(User)
             .where(
                 User.active.is_(True),
-                User.role.in_(("officer", "firm")),
+                permissions.role_is(ROLE_OFFICER, ROLE_FIRM),
                 ((User.notify_inapp.is_(True)) & (col_in == frequency))
                 | ((User.notify_email.is_(True)) & (col_em == frequency)),
             )
@@ -431,10 +432,11 @@ def run_user_digests(today: date, frequency: str) -> dict:
             continue
         send_on = [c for c in chans if on[c] == frequency or any(r.channel == c for r in mine)]
         review_total, review = _review_section(u, today)
-        stalled = stalled_lines(u, today) if u.role == "officer" else []
+        officer = permissions.has_role(u, ROLE_OFFICER)
+        stalled = stalled_lines(u, today) if officer else []
         seen, held = set(), []
         for r in mine:
-            if r.reminder_id in seen or (r.rule in REVIEW_RULES and u.role == "officer"):
+            if r.reminder_id in seen or (r.rule in REVIEW_RULES and officer):
                 continue
             seen.add(r.reminder_id)
             held.append((r.title, r.due_on, r.msg_code, r.msg_params))
@@ -451,7 +453,7 @@ def run_user_digests(today: date, frequency: str) -> dict:
             subject_type="user",
             subject_id=uid,
             period=period,
-            firm_id=u.firm_id if u.role == "firm" else None,
+            firm_id=u.firm_id if permissions.has_role(u, ROLE_FIRM) else None,
             county_id=u.county_id,
             user_id=uid,
             title=title[:300],

@@ -10,14 +10,16 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.models import Delivery, Reminder, User
 from pipeline.services.audit import record, snapshot
+from pipeline.vocabulary import ROLE_FIRM
 
 
 def _mine(user: User):
     cond = [Reminder.user_id == user.id, Delivery.channel == "inapp", Delivery.status == "sent"]
-    if user.role == "firm":
+    if permissions.has_role(user, ROLE_FIRM):
         cond.append(Reminder.firm_id == user.firm_id)
     return and_(*cond)
 

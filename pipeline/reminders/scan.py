@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select, update
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.models import (
     ApplicationBatch,
@@ -37,7 +38,7 @@ from pipeline.models import (
 from pipeline.models.base import utcnow
 from pipeline.reminders import prefs, rules, texts
 from pipeline.reminders.settings import thresholds as load_thresholds
-from pipeline.vocabulary import STAGES
+from pipeline.vocabulary import ROLE_FIRM, ROLE_OFFICER, STAGES
 
 CHUNK = 5000  # rows per transaction: a killed scan loses at most one uncommitted chunk, redone on rerun
 SCAN_TTL = timedelta(minutes=2)  # a "running" scan whose heartbeat is older than this was killed (issue 12)
@@ -217,12 +218,12 @@ class Recipients:
                 User.notify_email,
                 User.inapp_digest,
                 User.email_digest,
-            ).where(User.active.is_(True), User.role.in_(("officer", "firm")))
+            ).where(permissions.active_with_role(ROLE_OFFICER, ROLE_FIRM))
         ):
             channels = prefs.channels_of(u)  # ((channel, digest), ...): routed per hit in ``expand``
-            if u.role == "firm" and u.firm_id is not None:
+            if permissions.has_role(u, ROLE_FIRM) and u.firm_id is not None:
                 r.firm_users[u.firm_id].append((u.id, channels))
-            elif u.role == "officer" and u.county_id is not None:
+            elif permissions.has_role(u, ROLE_OFFICER) and u.county_id is not None:
                 r.officers[u.id] = _Officer(u.county_id, channels)
                 if u.id not in town_level:
                     r.county_officers[u.county_id].append((u.id, channels))

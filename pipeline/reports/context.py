@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import case, exists, func, select, true
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.models import (
     ApplicationBatch,
@@ -37,6 +38,7 @@ from pipeline.vocabulary import (
     MILESTONE_STATUSES,
     OPEN_MILESTONE_STATUSES,
     PRE_APPLICATION_STAGES,
+    ROLE_OFFICER,
     SCORE_ITEMS,
     STAGES,
     UNASSESSED_LABEL,
@@ -176,7 +178,7 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
     )
     # Firms without an assigned officer: the county's first officer is the contact.
     county_officer = {}
-    for u in s.scalars(select(User).where(User.role == "officer", User.active.is_(True)).order_by(User.id)):
+    for u in s.scalars(select(User).where(permissions.active_with_role(ROLE_OFFICER)).order_by(User.id)):
         county_officer.setdefault(u.county_id, u)
     assessments = {a.firm_id: a for a in s.scalars(select(Assessment).where(Assessment.firm_id.in_(ids)))}
     roadmaps = {r.firm_id: r for r in s.scalars(select(Roadmap).where(Roadmap.firm_id.in_(ids)))}

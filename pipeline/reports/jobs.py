@@ -48,12 +48,12 @@ class JobError(Invalid):
 
 def visible_jobs(user: User) -> Select:
     """Jobs the user may see: admins all, officers their county's (never the city pack), firms none."""
-    stmt = select(Job).order_by(Job.id.desc())
-    if user.role == "admin":
-        return stmt
-    from pipeline.services.scope import is_town_officer
+    from pipeline import permissions
 
-    if user.role == "officer" and user.county_id is not None and not is_town_officer(user):
+    stmt = select(Job).order_by(Job.id.desc())
+    if permissions.can(user, "city.view"):
+        return stmt
+    if user.county_id is not None and permissions.can(user, "county.view", user.county_id):
         return stmt.where(Job.county_id == user.county_id, Job.kind != "briefing_city")
     return stmt.where(false())  # town officers (issue 18): county batches are county-level
 
@@ -70,7 +70,9 @@ def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:
     if kind not in KINDS:
         raise JobError("未知的导出类型。")
     if kind == "briefing_city":
-        if user.role != "admin":
+        from pipeline import permissions
+
+        if not permissions.can(user, "city.view"):
             raise JobError("只有市级管理员可以生成全市简报。")
         county = None
     else:

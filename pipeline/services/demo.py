@@ -16,7 +16,7 @@ from faker import Faker
 from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
-from pipeline import uscc
+from pipeline import permissions, uscc
 from pipeline.extensions import db
 from pipeline.models import (
     AnnualReport,
@@ -32,7 +32,7 @@ from pipeline.models import (
     Target,
     User,
 )
-from pipeline.vocabulary import RD_PIECE_LABELS
+from pipeline.vocabulary import RD_PIECE_LABELS, ROLE_OFFICER
 
 # 连云港: the nine 县区/功能板块, with their administrative division codes.
 COUNTIES = [
@@ -301,7 +301,9 @@ def _seed_responsibility(counties: list[County]) -> tuple[list, int]:
 
     from pipeline.vocabulary import CULTIVATION_STAGES
 
-    for officer in db.session.scalars(select(User).where(User.role == "officer", User.node_id.isnot(None))):
+    for officer in db.session.scalars(
+        select(User).where(permissions.role_is(ROLE_OFFICER), User.node_id.isnot(None))
+    ):
         db.session.execute(
             update(Firm).where(Firm.town_id == officer.node_id, Firm.county_id == officer.county_id)
             .values(officer_id=officer.id)
@@ -568,7 +570,9 @@ _CHILD_TABLES = (
 
 
 def _seed_firms(seed: int, fake: Faker, counties: list[County], today: date, n: int) -> int:
-    officers = {u.county_id: u.id for u in db.session.scalars(select(User).where(User.role == "officer"))}
+    officers = {
+        u.county_id: u.id for u in db.session.scalars(select(User).where(permissions.role_is(ROLE_OFFICER)))
+    }
     seen_codes = set(db.session.scalars(select(Firm.credit_code)))
     seen_names = set(db.session.scalars(select(Firm.name)))
     firm_rows, plans = [], []

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.models import Assessment, County
 from pipeline.vocabulary import (
@@ -22,6 +23,7 @@ from pipeline.vocabulary import (
     EXPORT_VERSION_HEADER,
     FIRM_FIELDS,
     POOL_LEVELS,
+    ROLE_OFFICER,
     STAGES,
     VERDICTS,
     YEAR_FIELDS,
@@ -300,7 +302,9 @@ def _export_lookups(ids, today: date) -> _ExportLookups:
         counties=dict(db.session.execute(select(County.id, County.name)).all()),
         towns=town_names(),  # issue 18
         officers=dict(
-            db.session.execute(select(User.id, User.display_name).where(User.role == "officer")).all()
+            db.session.execute(
+                select(User.id, User.display_name).where(permissions.role_is(ROLE_OFFICER))
+            ).all()
         ),
         reports=_report_cells(ids),
         figures=_year_figures(ids, today),

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from pipeline import permissions
 from pipeline.errors import Conflict, Invalid
 from pipeline.extensions import db
 from pipeline.i18n import gettext
@@ -31,7 +32,7 @@ from pipeline.models import (
 from pipeline.models.base import to_decimal, utcnow
 from pipeline.services import versions
 from pipeline.services.audit import record, snapshot
-from pipeline.vocabulary import MILESTONE_STATUSES, RD_PIECE_LABELS, STAGES, VERDICTS
+from pipeline.vocabulary import MILESTONE_STATUSES, RD_PIECE_LABELS, ROLE_OFFICER, STAGES, VERDICTS
 
 log = logging.getLogger(__name__)
 
@@ -372,10 +373,10 @@ def bulk_stage(user: User, firms: list[Firm], to_stage: str, reason: str, today:
 def assignable_officers(user: User) -> list[User]:
     q = (
         select(User)
-        .where(User.role == "officer", User.active.is_(True))
+        .where(permissions.active_with_role(ROLE_OFFICER))
         .order_by(User.county_id, User.display_name)
     )
-    if user.role == "officer":
+    if not permissions.can(user, "city.view"):  # an officer assigns within their county
         q = q.where(User.county_id == user.county_id)
     return list(db.session.scalars(q))
 
@@ -383,7 +384,7 @@ def assignable_officers(user: User) -> list[User]:
 def bulk_assign(user: User, firms: list[Firm], officer_id: int) -> int:
     """Assign an officer of the firms' own county to each firm."""
     officer = db.session.get(User, officer_id)
-    if officer is None or officer.role != "officer" or not officer.active:
+    if not permissions.is_officer(officer):
         raise FirmError(gettext("Choose an active county officer"))
     wrong = [f.name for f in firms if f.county_id != officer.county_id]
     if wrong:

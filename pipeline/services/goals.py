@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, case, delete, func, insert, literal, select, true
 
+from pipeline import permissions
 from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.forecast import FirmOutlook, Forecast, forecast, forecast_with_scenarios
@@ -57,6 +58,7 @@ from pipeline.vocabulary import (
     FUNNEL_STAGES,
     OPEN_MILESTONE_STATUSES,
     RECERT,
+    ROLE_OFFICER,
     STAGES,
     VERDICTS_OR_UNASSESSED,
 )
@@ -119,14 +121,14 @@ def goal_scope(user: User, county_id: int | None = None, town_id: int | None = N
     from pipeline.models import DeptNode
     from pipeline.services.scope import can_see_town, town_node
 
-    if user is None or user.role not in ("admin", "officer"):
+    if not permissions.can(user, "dashboard.view"):
         raise NotAllowed
     own_town = town_node(user)
     if own_town is not None and town_id is None:
         if county_id is not None:  # a town officer has no county view
             raise NotAllowed
         town_id = own_town.id
-    if user.role == "officer":
+    if not permissions.can(user, "city.view"):  # an officer: their county (or a town of it)
         if county_id is not None and county_id != user.county_id:
             raise NotAllowed
         county_id = user.county_id
@@ -744,7 +746,7 @@ def set_target(
     from pipeline.services import versions
     from pipeline.services.audit import record, snapshot
 
-    if user is None or user.role != "admin":
+    if not permissions.can(user, "targets.edit"):
         raise TargetError(gettext("Only city administrators can set targets."))
     if county_id is not None and db.session.get(County, county_id) is None:
         raise TargetError(gettext("County %(id)s does not exist.", id=county_id))
@@ -965,7 +967,7 @@ def _people(scope: GoalScope, ids: set[int]) -> list[User]:
     one of its firms."""
     from pipeline.models import DeptNode
 
-    q = select(User).where(User.role == "officer", User.active.is_(True))
+    q = select(User).where(permissions.active_with_role(ROLE_OFFICER))
     if scope.is_town:
         town = db.session.get(DeptNode, scope.town_id)
         q = q.where(User.node_id.in_(select(DeptNode.id).where(DeptNode.path.like(town.path + "%"))))

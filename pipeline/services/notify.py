@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.models import Delivery, Firm, Reminder, User
 from pipeline.models.base import utcnow
 from pipeline.reminders.prefs import channels_of, route, split
 from pipeline.reminders.scan import message_of
+from pipeline.vocabulary import ROLE_FIRM, ROLE_OFFICER
 
 
 def _channels(u: User) -> tuple[str, ...]:
@@ -27,9 +29,7 @@ def _channels(u: User) -> tuple[str, ...]:
 def _officers(firm: Firm) -> list[User]:
     users = list(
         db.session.scalars(
-            select(User).where(
-                User.role == "officer", User.active.is_(True), User.county_id == firm.county_id
-            )
+            select(User).where(permissions.active_with_role(ROLE_OFFICER), User.county_id == firm.county_id)
         )
     )
     own = [u for u in users if u.id == firm.officer_id]
@@ -86,7 +86,7 @@ def notify_officers(firm: Firm, rule: str, subject_id: int, title: str, body: st
 def notify_firm(firm: Firm, rule: str, subject_id: int, title: str, body: str, link: str) -> int:
     users = list(
         db.session.scalars(
-            select(User).where(User.role == "firm", User.firm_id == firm.id, User.active.is_(True))
+            select(User).where(permissions.active_with_role(ROLE_FIRM), User.firm_id == firm.id)
         )
     )
     return _write(firm, users, rule, subject_id, title, body, link)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.i18n import gettext, tl
 from pipeline.models import DeptNode, Firm, User
 from pipeline.services.audit import record
 from pipeline.services.firms import FirmError
 from pipeline.services.scope import can_see_town, visible_towns
-from pipeline.vocabulary import RESPONSIBILITY_ROLES
+from pipeline.vocabulary import RESPONSIBILITY_ROLES, ROLE_OFFICER
 
 
 class ResponsibilityError(FirmError):
@@ -32,7 +33,7 @@ def people_of_county(county_id: int | None) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.role == "officer", User.active.is_(True), User.county_id == county_id)
+            .where(permissions.active_with_role(ROLE_OFFICER), User.county_id == county_id)
             .order_by(User.node_id.is_not(None), User.display_name, User.id)
         )
     )
@@ -83,7 +84,7 @@ def _town_error(user: User, firm: Firm, town_id: int) -> str | None:
 def _person_error(firm: Firm, key: str, person_id: int) -> str | None:
     person = db.session.get(User, person_id)
     role = tl(RESPONSIBILITY_ROLES["officer" if key == "officer_id" else "leader"])
-    if person is None or person.role != "officer" or not person.active or person.county_id != firm.county_id:
+    if not permissions.is_officer(person) or person.county_id != firm.county_id:
         return gettext(
             "“%(field)s”: choose an active officer of %(county)s", field=role, county=firm.county.name
         )

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from sqlalchemy import Select, false, select
 
+from pipeline import permissions
 from pipeline.errors import NotFound
 from pipeline.extensions import db
 from pipeline.models import DeptNode, Firm, User
-from pipeline.vocabulary import TOWN_KINDS
+from pipeline.vocabulary import ROLE_OFFICER, TOWN_KINDS
 
 
 def user_node(user: User) -> DeptNode | None:
@@ -29,14 +30,14 @@ def user_node(user: User) -> DeptNode | None:
 
 def town_node(user: User) -> DeptNode | None:
     """The town/street/park node of a town-level officer, else None."""
-    if user is None or getattr(user, "role", None) != "officer":
+    if not permissions.has_role(user, ROLE_OFFICER):
         return None
     node = user_node(user)
     return node if node is not None and node.kind in TOWN_KINDS else None
 
 
 def is_town_officer(user: User) -> bool:
-    return town_node(user) is not None
+    return permissions.is_town_officer(user)
 
 
 def _subtree_ids(node: DeptNode):
@@ -45,11 +46,11 @@ def _subtree_ids(node: DeptNode):
 
 def scope_filter(user: User):
     """The WHERE clause limiting ``Firm`` rows to what ``user`` may see."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.active:
+    if not permissions.is_active(user):
         return false()
-    if user.role == "admin":
+    if permissions.is_admin(user):
         return Firm.id.isnot(None)
-    if user.role == "officer":
+    if permissions.is_officer(user):
         node = user_node(user)
         if node is not None and node.kind in TOWN_KINDS:
             if node.county_id is None or node.county_id != user.county_id:
@@ -60,7 +61,7 @@ def scope_filter(user: User):
         if user.county_id is not None:
             return Firm.county_id == user.county_id
         return false()
-    if user.role == "firm" and user.firm_id is not None:
+    if permissions.is_firm_user(user) and user.firm_id is not None:
         return Firm.id == user.firm_id
     return false()
 
@@ -90,28 +91,14 @@ def get_firm_by_code_or_404(user: User, credit_code: str) -> Firm:
 
 
 def can_see_county(user: User, county_id: int | None) -> bool:
-    """County-level views: admins see every county (and the city, ``None``); county officers only
-    their own; town officers none (they see their town's firms, not the county's pages)."""
-    if user.role == "admin":
-        return True
-    if user.role != "officer" or is_town_officer(user):
-        return False
-    return county_id is not None and county_id == user.county_id
+    """County-level views (``permissions`` "county.view"): admins every county, county officers their
+    own, town officers none."""
+    return permissions.can(user, "county.view", county_id)
 
 
 def can_see_town(user: User, town: DeptNode | None) -> bool:
-    """A town's views (its firms, its figures): admins all; county officers their county's towns;
-    town officers their own node and what is below it."""
-    if town is None or town.kind not in TOWN_KINDS:
-        return False
-    if user.role == "admin":
-        return True
-    if user.role != "officer":
-        return False
-    own = town_node(user)
-    if own is not None:
-        return town.path.startswith(own.path)
-    return town.county_id is not None and town.county_id == user.county_id
+    """A town's views (``permissions`` "town.view")."""
+    return permissions.can(user, "town.view", town)
 
 
 def get_town_or_404(user: User, town_id: int) -> DeptNode:
@@ -128,9 +115,9 @@ def visible_towns(user: User) -> Select:
         .where(DeptNode.kind.in_(TOWN_KINDS))
         .order_by(DeptNode.county_id, DeptNode.sort, DeptNode.id)
     )
-    if user is None or user.role == "firm":
+    if not permissions.is_staff(user):
         return q.where(false())
-    if user.role == "admin":
+    if permissions.is_admin(user):
         return q
     own = town_node(user)
     if own is not None:
@@ -139,8 +126,3 @@ def visible_towns(user: User) -> Select:
     if node is not None and node.kind == "city":
         return q
     return q.where(DeptNode.county_id == user.county_id) if user.county_id is not None else q.where(false())
-
-
-def can_edit_firm(user: User) -> bool:
-    """Officers and admins edit firm data directly; firm users submit it for review."""
-    return user.role in ("admin", "officer")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from pipeline import permissions
 from pipeline.errors import Invalid
 from pipeline.extensions import db
 from pipeline.i18n import gettext, tl
@@ -200,13 +201,7 @@ def town_split(town_id: int, year: int) -> TargetSplit | None:
 
 def can_split(user: User, county_id: int | None) -> bool:
     """City admins split the city and every county; a county officer their own county; nobody else."""
-    from pipeline.services.scope import is_town_officer
-
-    if user is None or user.role not in ("admin", "officer"):
-        return False
-    if user.role == "admin":
-        return True
-    return county_id is not None and county_id == user.county_id and not is_town_officer(user)
+    return permissions.can(user, "targets.split", county_id)
 
 
 @dataclass

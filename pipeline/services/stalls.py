@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, select
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.i18n import gettext
 from pipeline.models import AuditLog, Firm, StageChange
@@ -326,7 +327,7 @@ def digest_items(user, today: date, limit: int = 200) -> list[tuple[str, str]]:
     user's stalled firms (their scope), longest silence first: Chinese, carrying its message code."""
     from pipeline.services.scope import scope_filter
 
-    if user is None or user.role not in ("admin", "officer"):
+    if not permissions.can(user, "dashboard.view"):
         return []
     _, rows = stalled_firms(scope_filter(user), today, limit=limit)
     from pipeline.reminders.texts import label, line

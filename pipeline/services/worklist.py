@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import aliased
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.models import FigureSubmission, Firm, Milestone, User
 from pipeline.services.scope import scope_filter
@@ -140,7 +141,7 @@ def _firm_flags(user: User, firm_id, clause):
 
     moved = func.coalesce(Firm.stage_changed_at, Firm.created_at)
     q = select(Firm.id, Firm.name, Firm.stage, moved).where(_firms(user), clause)
-    if user.role == "firm":
+    if not permissions.can(user, "staff.pages"):
         q = q.where(false())
     if firm_id:
         q = q.where(Firm.id == firm_id)
@@ -247,13 +248,14 @@ def counts(user: User, today: date, firm_id: int | None = None, kinds=None) -> d
 def action_count(user: User, today: date) -> int:
     """The number in the navigation: what needs *this* user's action (not what waits on someone else)."""
     # Issue 15: this runs on every page, so only the counts it sums (not the whole inbox's).
+    firm_user = permissions.can(user, "portal.use")
     kinds = (
         ("overdue", "due_soon", "returned", "cert_risk")
-        if user.role == "firm"
+        if firm_user
         else ("submission", "progress", "overdue", "cert_risk")
     )
     c = counts(user, today, kinds=kinds)
-    if user.role == "firm":
+    if firm_user:
         return c["overdue"] + c["due_soon"] + c["returned"] + c["cert_risk"]
     return c["submission"] + c["progress"] + c["overdue"] + c["cert_risk"]
 

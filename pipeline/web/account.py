@@ -10,11 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.reminders import inbox as alerts
 from pipeline.services import accounts, tokens
-from pipeline.services.scope import can_see_county
 from pipeline.vocabulary import ALERT_MODES
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -84,7 +84,9 @@ def _page(pw_form=None, token_form=None, new_token=None, al_form=None, status=20
         al_form=al_form or alerts_form(),
         new_token=new_token,
         tokens=tokens.tokens_of(current_user),
-        can_set_robot=can_see_county(current_user, current_user.county_id),  # issue 17: county officers
+        can_set_robot=permissions.can(
+            current_user, "county.view", current_user.county_id
+        ),  # issue 17: admins, county officers
     ), status
 
 

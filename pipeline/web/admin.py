@@ -16,7 +16,7 @@ from pipeline.i18n import ltl
 from pipeline.models import County, User
 from pipeline.services import accounts
 from pipeline.vocabulary import ROLES
-from pipeline.web.auth import admin_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -42,7 +42,7 @@ class ActionForm(FlaskForm):
 
 
 @bp.route("/", methods=["GET", "POST"])
-@admin_required
+@requires("user.admin")
 def index():
     form = UserForm()
     form.county.choices = [("", "—")] + [
@@ -75,7 +75,7 @@ def index():
 
 
 @bp.post("/users/<int:user_id>/toggle")
-@admin_required
+@requires("user.admin")
 def toggle(user):
     if user.id == current_user.id:
         flash(_("You cannot disable your own account."), "warning")
@@ -126,7 +126,7 @@ def _edit_page(user, form=None, reset=None, status=200):
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
-@admin_required
+@requires("user.admin")
 def edit_user(user):
     form = EditUserForm()
     if not form.is_submitted():
@@ -151,7 +151,7 @@ def edit_user(user):
 
 
 @bp.post("/users/<int:user_id>/password")
-@admin_required
+@requires("user.admin")
 def reset_user_password(user):
     reset = ResetPasswordForm(prefix="rp")
     if reset.validate_on_submit():
@@ -173,7 +173,7 @@ def reset_user_password(user):
 
 
 @bp.post("/users/<int:user_id>/unlock")
-@admin_required
+@requires("user.admin")
 def unlock(user):
     """Lift a login lockout from the user list (issue 12); the failed attempts are forgotten."""
     accounts.unlock(current_user, user)
@@ -182,7 +182,7 @@ def unlock(user):
 
 
 @bp.route("/rewards", methods=["GET", "POST"])
-@admin_required
+@requires("rewards.edit")
 def rewards():
     """Issue 17: the reward amounts the roadmap PDF quotes, editable by the city admin."""
     from flask import request

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import HTTPException
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import csrf, db
 from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
 from pipeline.services import stamp
@@ -357,7 +357,7 @@ def _milestone_body(data, user) -> tuple[int | None, str | None, str | None]:
     status, note = data.get("status"), data.get("progress_note")
     if status is None and note is None:
         raise ApiError(422, "请至少提供 status（专员）或 progress_note（企业）之一。")
-    if user.role == "firm":
+    if not permissions.can(user, "milestone.set_status"):
         if status is not None or data.get("evidence_note") is not None:
             raise ApiError(403, "企业用户只能填报进展说明（progress_note），状态由县区专员确认。")
     if status is not None and status not in MILESTONE_STATUSES:

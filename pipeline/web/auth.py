@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from pipeline import permissions
 from pipeline.extensions import db
 from pipeline.forms import LoginForm
 from pipeline.i18n import tl
@@ -18,30 +19,39 @@ bp = Blueprint("auth", __name__)
 bp.add_app_template_filter(tl, "tl")
 
 
+@bp.app_template_global("can")
+def can(action: str, obj=None) -> bool:
+    """``{% if can('firm.edit') %}`` in a template: may the current user do this (to ``obj``)?"""
+    return permissions.can(current_user, action, obj)
+
+
+def requires(action: str):
+    """A view for users who may do ``action`` (``pipeline.permissions``); others get 404 like any
+    other out-of-scope address, and the login page when not logged in."""
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            permissions.require(current_user, action)
+            return view(*args, **kwargs)
+
+        wrapped.action = action
+        # the scope matrix test reads these: firm users / non-admins get 404 even for their own firm
+        wrapped.staff_only = action in permissions.STAFF_ACTIONS
+        wrapped.admin_only = action in permissions.ADMIN_ACTIONS
+        return wrapped
+
+    return decorate
+
+
 def staff_required(view):
     """Officers and admins only; a firm user gets 404 like any other out-of-scope address."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.role not in ("admin", "officer"):
-            abort(404)
-        return view(*args, **kwargs)
-
-    wrapped.staff_only = True  # the scope matrix test reads this: firm users get 404 even for their own firm
-    return wrapped
+    return requires("staff.pages")(view)
 
 
 def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.role != "admin":
-            abort(404)
-        return view(*args, **kwargs)
-
-    wrapped.admin_only = True
-    return wrapped
+    return requires("admin.pages")(view)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -55,7 +65,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(user) -> str:
-    if user.role == "firm":
+    if permissions.can(user, "portal.use"):
         return (
             url_for("portal.index") if "portal.index" in current_app.view_functions else url_for("auth.login")
         )

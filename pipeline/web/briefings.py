@@ -17,7 +17,7 @@ from pipeline.i18n import join_errors, ltl, tl
 from pipeline.models import BriefingDelivery, BriefingSchedule, County
 from pipeline.services import briefings as service
 from pipeline.vocabulary import BRIEFING_CADENCES, BRIEFING_DELIVERY_STATUSES
-from pipeline.web.auth import admin_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("briefings", __name__, url_prefix="/admin/briefings")
 
@@ -45,7 +45,7 @@ def _form(**kw) -> ScheduleForm:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@admin_required
+@requires("briefings.admin")
 def index():
     form = _form()
     if form.validate_on_submit():
@@ -83,7 +83,7 @@ def index():
 
 
 @bp.post("/<int:schedule_id>/toggle")
-@admin_required
+@requires("briefings.admin")
 def toggle(schedule):
     if not ActionForm().validate():
         abort(400)
@@ -96,7 +96,7 @@ def toggle(schedule):
 
 
 @bp.post("/deliveries/<int:briefing_delivery_id>/resend")
-@admin_required
+@requires("briefings.admin")
 def resend(delivery):
     if not ActionForm().validate():
         abort(400)

@@ -13,7 +13,7 @@ from pipeline.forms.compliance import AnnualReportForm
 from pipeline.i18n import join_errors
 from pipeline.models import Firm
 from pipeline.services import compliance as service
-from pipeline.web.auth import staff_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("compliance", __name__, url_prefix="/firms")
 
@@ -44,7 +44,7 @@ def report_form(year: int, rec) -> AnnualReportForm:
 
 
 @bp.post("/<int:firm_id>/annual-reports")
-@staff_required
+@requires("firm.edit")
 def record_report(firm: Firm):
     form = AnnualReportForm()
     back = redirect(url_for("firm.show", firm_id=firm.id, _anchor="annual-reports"))

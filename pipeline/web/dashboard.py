@@ -15,7 +15,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
 from pipeline.i18n import tl
@@ -63,8 +63,7 @@ def _today() -> date:
 
 
 def _staff_only():
-    if current_user.role not in ("admin", "officer"):
-        abort(404)
+    permissions.require(current_user, "dashboard.view")
 
 
 @bp.get("/")
@@ -78,7 +77,7 @@ def index():
     # Issue 15: the page's content is rendered once per scope, day, locale and data stamp (and for
     # admins, who get the scope chooser) and reused until any write changes the stamp; the access
     # check above runs on every request, only the rendered figures are shared.
-    admin = current_user.role == "admin"
+    admin = permissions.can(current_user, "city.view")  # the scope chooser
     key = (tuple(sorted(fig["scope"].items())), today, str(get_locale()), admin)
     content = stamp.cached("dashboard_content", key, lambda: _content(fig, fc, admin))
     return render_template("dashboard/index.html", fig=fig, content_html=content)
@@ -214,8 +213,7 @@ def assumption_text(a: dict, margin: int = DEFAULT_ASSUMPTIONS.solid_margin) -> 
 @bp.route("/targets", methods=["GET", "POST"])
 @login_required
 def targets():
-    if current_user.role != "admin":
-        abort(404)
+    permissions.require(current_user, "targets.edit")
     if request.method == "GET":
         # issue 15: the page (pre-filled form and the targets set) is rendered once per user, query
         # string, day, language and data stamp; a POST is always rendered afresh
@@ -321,7 +319,6 @@ class SplitForm(FlaskForm):
 
 def _split_scope() -> tuple[int | None, int]:
     """The county (None = the city) and year the split page is about, checked against the user."""
-    from pipeline.services import splits as split_service
 
     source = request.form if request.method == "POST" else request.args
     raw_county = (source.get("county") or "").strip()
@@ -330,9 +327,9 @@ def _split_scope() -> tuple[int | None, int]:
         year = int(source.get("year") or _today().year)
     except ValueError:
         abort(404)
-    if current_user.role == "officer" and county_id is None:
-        county_id = current_user.county_id
-    if not split_service.can_split(current_user, county_id) or not 2000 <= year <= 2100:
+    if county_id is None and not permissions.can(current_user, "city.view"):
+        county_id = current_user.county_id  # an officer's split is their county's
+    if not permissions.can(current_user, "targets.split", county_id) or not 2000 <= year <= 2100:
         abort(404)
     if county_id is not None and db.session.get(County, county_id) is None:
         abort(404)
@@ -376,7 +373,7 @@ def splits():
     view = split_service.rollup(county_id, year)
     counties = (
         list(db.session.scalars(select(County).order_by(County.sort, County.id)))
-        if current_user.role == "admin"
+        if permissions.can(current_user, "city.view")
         else []
     )
     return render_template(
@@ -395,7 +392,7 @@ def workload():
     )
     counties = (
         list(db.session.scalars(select(County).order_by(County.sort, County.id)))
-        if current_user.role == "admin"
+        if permissions.can(current_user, "city.view")
         else []
     )
     from pipeline.services.stalls import stalled_days

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.forms import (
     ConversionForm,
@@ -35,7 +35,6 @@ from pipeline.models import AuditLog, FigureSubmission, Firm, FiscalYear, Roadma
 from pipeline.models.firm import RD_PIECES
 from pipeline.services import firms as firm_service
 from pipeline.services import versions
-from pipeline.services.scope import can_edit_firm
 from pipeline.vocabulary import (
     CONDITION_STATUSES,
     CONDITIONS,
@@ -48,7 +47,7 @@ from pipeline.vocabulary import (
     item_label,
 )
 from pipeline.web import fragments
-from pipeline.web.auth import staff_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("firm", __name__, url_prefix="/firms")
 
@@ -153,12 +152,12 @@ def _form_errors(form) -> str:
 
 
 @bp.get("/<int:firm_id>")
-@login_required
+@requires("firm.view")
 def show(firm: Firm):
     """The firm page: the read-only content is rendered once per firm, viewer role, day, locale and data
     stamp (issue 15); the forms pre-filled from the data are rendered on every request into its holes.
     The scoped loader has checked access before the view runs (on every request, cached or not)."""
-    editable = can_edit_firm(current_user)
+    editable = permissions.can(current_user, "firm.edit")
     today = clock.today()
     draft = session.pop("milestone_draft", None)  # a refused stale form, shown again
     html = fragments.cached_html(
@@ -368,7 +367,7 @@ def _save(form, action, title: str, firm, anchor: str):
 
 
 @bp.route("/<int:firm_id>/edit", methods=["GET", "POST"])
-@staff_required
+@requires("firm.edit")
 def edit(firm: Firm):
     from pipeline.services.responsibility import form_choices
 
@@ -455,7 +454,7 @@ def _new_row_view(kind: str):
         return new_row(firm, kind)
 
     view.__name__ = view.__qualname__ = f"new_row_{kind}"
-    return staff_required(view)
+    return requires("firm.edit")(view)
 
 
 for _kind, _endpoint in (
@@ -468,7 +467,7 @@ for _kind, _endpoint in (
 
 
 @bp.route("/<int:firm_id>/years/<int:year>/edit", methods=["GET", "POST"])
-@staff_required
+@requires("firm.edit")
 def year_edit(firm: Firm, fiscal_year: FiscalYear):
     year = fiscal_year.year
     form = YearForm(obj=fiscal_year)
@@ -499,7 +498,7 @@ _DELETABLE = {
 
 
 @bp.post("/<int:firm_id>/<kind>/<int:child_id>/delete")
-@staff_required
+@requires("firm.edit")
 def delete_child(firm: Firm, kind: str, child):
     if not DeleteForm().validate():
         abort(400)
@@ -510,7 +509,7 @@ def delete_child(firm: Firm, kind: str, child):
 
 
 @bp.post("/<int:firm_id>/evidence")
-@staff_required
+@requires("firm.edit")
 def evidence(firm: Firm):
     form = EvidenceForm()
     if not form.validate():
@@ -540,7 +539,7 @@ def _officer_names(history) -> dict[int, str]:
 
 
 @bp.post("/<int:firm_id>/submissions/<int:submission_id>/review")
-@staff_required
+@requires("submission.review")
 def review(firm: Firm, submission: FigureSubmission):
     form = ReviewForm()
     if not form.validate():

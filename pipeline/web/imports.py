@@ -25,7 +25,7 @@ from wtforms import BooleanField
 
 from pipeline import clock
 from pipeline.services import exports, imports
-from pipeline.web.auth import staff_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("imports", __name__, url_prefix="/pool")
 
@@ -80,20 +80,20 @@ def _download(data: bytes, filename: str) -> Response:
 
 
 @bp.get("/import/template.xlsx")
-@staff_required
+@requires("import.run")
 def template():
     return _download(exports.template_bytes(), "培育库导入模板.xlsx")
 
 
 @bp.get("/export.xlsx")
-@staff_required
+@requires("import.run")
 def export():
     today = clock.today()
     return _download(exports.export_bytes(current_user, request.args, today), exports.export_filename(today))
 
 
 @bp.route("/import", methods=["GET", "POST"])
-@staff_required
+@requires("import.run")
 def upload():
     form = UploadForm()
     result, refused = None, None
@@ -129,7 +129,7 @@ def upload():
 
 
 @bp.post("/import/confirm")
-@staff_required
+@requires("import.run")
 def confirm():
     staged = session.pop("import", None)
     path = (

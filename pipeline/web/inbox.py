@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.models import FigureSubmission, Firm, Milestone
 from pipeline.services import firms as firm_service
@@ -15,7 +15,7 @@ from pipeline.services import stamp, worklist
 from pipeline.services.scope import get_firm_or_404
 from pipeline.vocabulary import INBOX_KINDS, INBOX_KINDS_FIRM
 from pipeline.web import fragments
-from pipeline.web.auth import staff_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 OVERVIEW_LIMIT = 20  # issue 15: items per kind on the overview (each kind's own view shows more)
@@ -42,7 +42,7 @@ def _filters() -> tuple[str | None, int | None]:
     if kind not in worklist.KINDS:
         kind = None
     firm_id = request.values.get("firm", type=int)
-    if current_user.role == "firm":
+    if not permissions.can(current_user, "pool.view"):  # a firm user's inbox is their own firm's
         firm_id = None
     return kind, firm_id
 
@@ -71,12 +71,13 @@ def index():
     counts = stamp.cached(
         "inbox_counts", (user.id, today, firm_id), lambda: worklist.counts(user, today, firm_id)
     )
+    staff = permissions.can(user, "pool.view")
     firms = (
         stamp.cached("inbox_firms", (user.id, today), lambda: worklist.firm_choices(user, today))
-        if user.role != "firm"
+        if staff
         else []
     )
-    if firm_id and firm_id not in {fid for fid, _name in firms} and user.role != "firm":
+    if firm_id and firm_id not in {fid for fid, _name in firms} and staff:
         firms = [*firms, (firm_id, get_firm_or_404(user, firm_id).name)]  # the chosen firm stays chosen
     context = {
         "groups": groups,
@@ -148,7 +149,7 @@ def _titles_in_language(groups) -> dict[int, str]:
 
 
 @bp.post("/firms/<int:firm_id>/submissions/<int:submission_id>")
-@staff_required
+@requires("submission.review")
 def review(firm: Firm, submission: FigureSubmission):
     decision = request.form.get("decision")
     if decision not in ("accept", "reject"):
@@ -174,7 +175,7 @@ def review(firm: Firm, submission: FigureSubmission):
 
 
 @bp.post("/firms/<int:firm_id>/milestones/<int:milestone_id>")
-@staff_required
+@requires("milestone.set_status")
 def confirm(firm: Firm, milestone: Milestone):
     status = request.form.get("status")
     if status not in ("done", "doing"):

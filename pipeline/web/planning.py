@@ -24,7 +24,7 @@ from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
 from pipeline.roadmap.calendar import FAST_TRACK_LEAD_TIMES
 from pipeline.services import planning, replan
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
-from pipeline.web.auth import admin_required
+from pipeline.web.auth import requires
 from pipeline.web.errors import put_on_form
 
 bp = Blueprint("planning", __name__, url_prefix="/admin/planning")
@@ -102,7 +102,7 @@ def _calendar_years(today: date, cal) -> list[dict]:
 
 
 @bp.get("/")
-@admin_required
+@requires("planning.edit")
 def index():
     today = clock.today()
     batches = db.session.scalars(select(ApplicationBatch).order_by(ApplicationBatch.cutoff)).all()
@@ -136,7 +136,7 @@ def index():
 
 @bp.route("/batches/new", methods=["GET", "POST"])
 @bp.route("/batches/<int:batch_id>", methods=["GET", "POST"])
-@admin_required
+@requires("planning.edit")
 def batch(batch: ApplicationBatch | None = None):
     row = batch
     form = BatchForm(obj=row)
@@ -164,7 +164,7 @@ def _replan_message() -> str:
 
 
 @bp.route("/batches/<int:batch_id>/delete", methods=["GET", "POST"])
-@admin_required
+@requires("planning.edit")
 def delete(batch: ApplicationBatch):
     """Deleting a batch asks first, saying how many roadmaps aim at it; only the confirmation deletes."""
     row = batch
@@ -180,7 +180,7 @@ def delete(batch: ApplicationBatch):
 
 
 @bp.post("/lead-times/<kind>")
-@admin_required
+@requires("planning.edit")
 def lead_time(kind: str):
     if kind not in DEFAULT_LEAD_TIMES:
         abort(404)
@@ -201,7 +201,7 @@ def lead_time(kind: str):
 
 
 @bp.post("/years/<int:year>")
-@admin_required
+@requires("planning.edit")
 def calendar_year(year: int):
     if not 2000 <= year <= 2100:
         abort(404)
@@ -225,7 +225,7 @@ def calendar_year(year: int):
 
 
 @bp.post("/counties/<int:county_id>/fast-track")
-@admin_required
+@requires("county.settings")
 def county_fast_track(county: County):
     form = FastTrackForm()
     if form.validate_on_submit():

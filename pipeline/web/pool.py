@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.forms import BulkForm, StageForm
 from pipeline.i18n import join_errors, tl
@@ -16,7 +16,7 @@ from pipeline.services import firms as firm_service
 from pipeline.services.scope import scope_filter, visible_firms
 from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
 from pipeline.web import fragments
-from pipeline.web.auth import staff_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 
@@ -25,7 +25,7 @@ KANBAN_LIMIT = 20
 
 def _counties():
     q = select(County).order_by(County.sort, County.code)
-    if current_user.role == "officer":
+    if not permissions.can(current_user, "city.view"):  # an officer filters within their county
         q = q.where(County.id == current_user.county_id)
     return list(db.session.scalars(q))
 
@@ -36,7 +36,7 @@ def _filter_args() -> dict:
 
 
 @bp.get("/")
-@staff_required
+@requires("pool.view")
 def index():
     """The list. Its content is rendered once per user, query string, day, language and data stamp
     (issue 15: ``web/fragments.py``); the access check above and the layout run on every request."""
@@ -111,7 +111,7 @@ def _issue18_flags(items, today) -> dict:
 
 
 @bp.post("/bulk")
-@staff_required
+@requires("firm.assign")
 def bulk():
     form = BulkForm()
     form.officer_id.choices = [(o.id, o.display_name) for o in firm_service.assignable_officers(current_user)]
@@ -178,7 +178,7 @@ def _kanban_scope() -> tuple[int | None, list]:
 
 
 @bp.get("/kanban")
-@staff_required
+@requires("pool.view")
 def kanban():
     """The columns with their counts (one GROUP BY); each column's cards load lazily, a page at a time."""
     county, where = _kanban_scope()
@@ -192,7 +192,7 @@ def kanban():
 
 
 @bp.get("/kanban/column/<stage>")
-@staff_required
+@requires("pool.view")
 def kanban_column(stage: str):
     """One page of one kanban column as an HTML fragment (the kanban page fetches it; "more" appends)."""
     if stage not in STAGES:
@@ -274,7 +274,7 @@ def _last_moves(firm_ids: list[int]) -> dict[int, dict]:
 
 
 @bp.post("/firms/<int:firm_id>/stage")
-@staff_required
+@requires("firm.move_stage")
 def move(firm: Firm):
     form = StageForm()
     back = (

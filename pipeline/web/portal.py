@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.forms import FigureForm
 from pipeline.services import firms as firm_service
@@ -23,15 +23,14 @@ DUE_SOON_DAYS = 60
 
 def _own_firm():
     """The firm of the logged-in firm user (through scope, like every other firm access)."""
-    if current_user.role != "firm" or current_user.firm_id is None:
-        abort(404)
+    permissions.require(current_user, "portal.use")
     return get_firm_or_404(current_user, current_user.firm_id)
 
 
 @bp.get("/")
 @login_required
 def index():
-    if current_user.role != "firm":
+    if not permissions.can(current_user, "portal.use"):
         return redirect(url_for("pool.index"))
     firm = _own_firm()  # the access check, on every request
     today = clock.today()

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.models.base import utcnow
 from pipeline.reminders import health
@@ -16,7 +16,7 @@ from pipeline.reminders import settings as settings_service
 from pipeline.reminders.rules import RULE_LABELS, SETTING_LABELS
 from pipeline.reminders.scheduler import LEASE_TTL
 from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES
-from pipeline.web.auth import admin_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("reminders", __name__, url_prefix="/admin/reminders")
 
@@ -26,7 +26,7 @@ def banner_context():
     """``reminder_scan_overdue()`` for the admin banner in base.html (one query, only for admins)."""
 
     def reminder_scan_overdue() -> bool:
-        if not getattr(current_user, "is_authenticated", False) or current_user.role != "admin":
+        if not permissions.can(current_user, "reminders.admin"):
             return False
         return health.scan_missed(utcnow())
 
@@ -69,7 +69,7 @@ def _day(name: str) -> date | None:
 
 
 @bp.get("/", endpoint="health")
-@admin_required
+@requires("reminders.admin")
 def health_page():
     now = utcnow()
     channel = request.args.get("channel") or None
@@ -109,7 +109,7 @@ def health_page():
 
 
 @bp.post("/scan")
-@admin_required
+@requires("reminders.admin")
 def scan_now():
     from pipeline.reminders.deliver import deliver_pending
     from pipeline.reminders.scan import run_scan
@@ -129,7 +129,7 @@ def scan_now():
 
 
 @bp.post("/deliveries/retry-given-up")
-@admin_required
+@requires("reminders.admin")
 def retry_given_up():
     """Issue 12: one click sends every given-up delivery again (e.g. after a mail outage)."""
     from pipeline.reminders.deliver import requeue_given_up
@@ -141,7 +141,7 @@ def retry_given_up():
 
 
 @bp.post("/deliveries/<int:delivery_id>/retry")
-@admin_required
+@requires("reminders.admin")
 def retry(delivery):
     from pipeline.reminders.deliver import requeue
 
@@ -152,7 +152,7 @@ def retry(delivery):
 
 
 @bp.post("/settings")
-@admin_required
+@requires("reminders.admin")
 def save_settings():
     values, errors = settings_service.parse_form(request.form)
     if errors:

@@ -22,11 +22,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.models import County, Firm, Job
-from pipeline.services.scope import can_see_county
+from pipeline.web.auth import requires
 
 bp = Blueprint("reports", __name__)
 
@@ -39,9 +39,11 @@ def _pdf_response(data: bytes, filename: str) -> Response:
 
 
 def _county_or_404(county_id: int) -> County:
+    """The county a form names (not the URL: the loader does those), if the user may see it."""
     county = db.session.get(County, county_id)
-    if county is None or not can_see_county(current_user, county.id):
+    if county is None:
         abort(404)
+    permissions.require(current_user, "county.view", county)
     return county
 
 
@@ -51,13 +53,9 @@ def index():
     from pipeline.reports.jobs import KINDS, job_to_dict, visible_jobs
 
     jobs = db.session.scalars(visible_jobs(current_user).limit(30)).all()
-    if current_user.role == "admin":
+    if permissions.can(current_user, "city.view"):
         counties = db.session.scalars(select(County).order_by(County.sort, County.id)).all()
-    elif (
-        current_user.role == "officer"
-        and current_user.county_id
-        and can_see_county(current_user, current_user.county_id)
-    ):
+    elif current_user.county_id and permissions.can(current_user, "county.view", current_user.county_id):
         counties = [db.session.get(County, current_user.county_id)]
     else:
         counties = []
@@ -101,7 +99,7 @@ def _busy_page(code: int, message: str) -> Response:
 
 
 @bp.get("/firms/<int:firm_id>/roadmap.pdf")
-@login_required
+@requires("firm.view")
 def roadmap_pdf(firm: Firm):
     """The firm's 一企一策 roadmap; a firm user gets only its own firm (others are 404)."""
     from pipeline.reports.documents import roadmap_filename
@@ -123,8 +121,7 @@ def county_briefing_pdf(county: County):
 def city_briefing_pdf():
     from pipeline.reports.documents import briefing_filename
 
-    if current_user.role != "admin":
-        abort(404)
+    permissions.require(current_user, "city.view")
     return _cached_pdf("briefing", "city", briefing_filename(None, clock.today()))
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
 from pipeline.i18n import join_errors, tl
@@ -14,19 +14,19 @@ from pipeline.models import Firm, Milestone
 from pipeline.services import firms as firm_service
 from pipeline.services import versions
 from pipeline.vocabulary import MILESTONE_STATUSES
-from pipeline.web.auth import staff_required
+from pipeline.web.auth import requires
 
 bp = Blueprint("roadmap", __name__, url_prefix="/firms")
 
 
 def _back(firm_id: int, anchor: str = "roadmap"):
-    if current_user.role == "firm" and request.form.get("from") == "portal":
+    if permissions.can(current_user, "portal.use") and request.form.get("from") == "portal":
         return redirect(url_for("portal.index", _anchor="roadmap"))
     return redirect(url_for("firm.show", firm_id=firm_id, _anchor=anchor))
 
 
 @bp.post("/<int:firm_id>/milestones/<int:milestone_id>/status")
-@staff_required
+@requires("milestone.set_status")
 def status(firm: Firm, milestone: Milestone):
     form = MilestoneForm()
     if not form.validate():
@@ -70,7 +70,7 @@ def status(firm: Firm, milestone: Milestone):
 
 
 @bp.post("/<int:firm_id>/milestones/<int:milestone_id>/progress")
-@login_required
+@requires("milestone.report_progress")
 def progress(firm: Firm, milestone: Milestone):
     form = ProgressForm()
     if not form.validate():
@@ -89,7 +89,7 @@ def progress(firm: Firm, milestone: Milestone):
 
 
 @bp.get("/<int:firm_id>/whatif")
-@login_required
+@requires("firm.view")
 def whatif(firm: Firm):
     """Plan again with the given changes and show the result; nothing is saved. A GET with the
     levers in the query string, so the result can be bookmarked and refreshed."""
@@ -114,7 +114,7 @@ def whatif(firm: Firm):
 
 
 @bp.post("/<int:firm_id>/roadmap/regenerate")
-@staff_required
+@requires("roadmap.regenerate")
 def regenerate(firm: Firm):
     from pipeline.services.roadmaps import regenerate as regen
 

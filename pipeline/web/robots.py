@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, SelectField, StringField, ValidationError
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.models import County
@@ -65,7 +65,7 @@ def _page(county: County, form: RobotForm, status: int = 200, tested: dict | Non
     from pipeline.web.filters import audit_changes
 
     counties = []
-    if current_user.role == "admin":
+    if permissions.can(current_user, "city.view"):
         counties = db.session.scalars(select(County).order_by(County.sort, County.id)).all()
     rules = robot_url.Rules.from_config(current_app.config)
     return render_template(
@@ -85,7 +85,7 @@ def _page(county: County, form: RobotForm, status: int = 200, tested: dict | Non
 @login_required
 def index():
     """The officer's own county; the admin's first county (the page lists the others)."""
-    if current_user.role == "admin":
+    if permissions.can(current_user, "city.view"):
         first = db.session.scalars(select(County).order_by(County.sort, County.id)).first()
         if first is None:
             abort(404)

@@ -26,6 +26,7 @@ from pipeline import clock, permissions
 from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.models import County, Firm, Job
+from pipeline.services import stamp
 from pipeline.web.auth import requires
 
 bp = Blueprint("reports", __name__)
@@ -52,14 +53,20 @@ def _county_or_404(county_id: int) -> County:
 def index():
     from pipeline.reports.jobs import KINDS, job_to_dict, visible_jobs
 
-    jobs = db.session.scalars(visible_jobs(current_user).limit(30)).all()
+    jobs = db.session.scalars(visible_jobs(current_user).limit(30)).all()  # jobs are not stamped: live
+    # Issue 15: the counties (id, name) once per data stamp; who may see which is checked here, live.
+    rows = stamp.cached(
+        "county_rows",
+        (),
+        lambda: db.session.execute(select(County.id, County.name).order_by(County.sort, County.id)).all(),
+    )
     if permissions.can(current_user, "city.view"):
-        counties = db.session.scalars(select(County).order_by(County.sort, County.id)).all()
+        counties = rows
     elif current_user.county_id and permissions.can(current_user, "county.view", current_user.county_id):
-        counties = [db.session.get(County, current_user.county_id)]
+        counties = [r for r in rows if r.id == current_user.county_id]
     else:
         counties = []
-    names = {c.id: c.name for c in db.session.scalars(select(County))}
+    names = {r.id: r.name for r in rows}
     from pipeline.models.base import utcnow
     from pipeline.reminders.health import scheduler_running
 

@@ -727,3 +727,20 @@ def test_forms_carry_the_current_version_and_the_requesters_own_token_even_when_
         assert db.session.get(Milestone, ms.id).status == "done"
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_reports_page_counties_are_reused_until_a_write_and_each_user_sees_only_theirs(app, world, db):
+    """The counties' names are kept per data stamp; which ones a user may brief is decided per request."""
+    from pipeline.models import County
+
+    officer, admin = app.test_client(), app.test_client()
+    login(officer, world.officer)
+    login(admin, world.admin)
+    as_officer = _page(app, officer, "/reports/")
+    assert "海州区" in as_officer and "连云区" not in as_officer
+    as_admin = _page(app, admin, "/reports/")
+    assert "海州区" in as_admin and "连云区" in as_admin
+    db.session.get(County, world.county_b.id).name = "连云区（新）"
+    db.session.commit()
+    assert "连云区（新）" in _page(app, admin, "/reports/")
+    assert "连云区" not in _page(app, officer, "/reports/")

@@ -285,7 +285,7 @@ with app.app_context():
     ids = list(db.session.scalars(select(Firm.id).where(Firm.county_id == officer.county_id)
                                   .order_by(Firm.id).limit(2000)))
     firms = ids[:400][::20]
-    first_view = [i for i in ids[400:] if i not in firms][:300]  # pages no worker has rendered yet
+    first_view = [i for i in ids if i not in firms][:300]  # pages no worker has rendered yet
     token = issue_token(officer, 'bench_pages')
     print(json.dumps({"county": officer.county_id, "firms": firms, "first_view": first_view,
                       "token": token}))
@@ -371,6 +371,9 @@ def bench_db(kind: str, url: str, args) -> dict:
         line("floor (1 query, 50 rows)", f, f)
         for label, who, urls in pages(app.base, fx):
             if only and not any(o in label for o in only):
+                continue
+            if not urls:
+                print(f"{label:28} (no such pages in this database)")
                 continue
             warm = WARM_EACH.get(label, 0)
             r = measure(app, urls, auth[who], args.clients, args.requests, args.seconds, warm)

@@ -322,6 +322,14 @@ def pages(base: str, fx: dict) -> list[tuple[str, str, list[str]]]:
         ("reports page", "officer", [f"{b}/reports/"]),
         ("targets page (admin)", "admin", [f"{b}/dashboard/targets"]),
         ("/api/v1/firms", "token", [f"{b}/api/v1/firms", f"{b}/api/v1/firms?page=3"]),
+        # the first request after a write (every cached fragment and count misses): bench_wsgi's ?_cold
+        ("cold: fixed cost", "officer", [f"{b}/_bench/empty?_cold=1"]),
+        ("cold: pool list", "officer", [f"{b}/pool/?_cold=1"]),
+        ("cold: pool search", "officer", [f"{b}/pool/?q=科技&_cold=1", f"{b}/pool/?q=电子&_cold=1"]),
+        ("cold: pool sort by score", "officer", [f"{b}/pool/?sort=score&dir=desc&_cold=1"]),
+        ("cold: kanban column", "officer", [f"{b}/pool/kanban/column/pool?_cold=1"]),
+        ("cold: targets (admin)", "admin", [f"{b}/dashboard/targets?_cold=1"]),
+        ("cold: /api/v1/firms", "token", [f"{b}/api/v1/firms?_cold=1", f"{b}/api/v1/firms?page=3&_cold=1"]),
     ]
 
 

@@ -94,6 +94,21 @@ def register_sqlite_pragmas(app: Flask) -> None:
         cur.close()
 
 
+_USER_QUERY: list = []
+
+
+def _user_query():
+    """The per-request user load, built once per process: a statement object that is reused keeps
+    its SQL cache key, so a request does not rebuild it (issue 15)."""
+    if not _USER_QUERY:
+        from sqlalchemy import bindparam, select
+
+        from pipeline.models import User
+
+        _USER_QUERY.append(select(User).where(User.id == bindparam("id")))
+    return _USER_QUERY[0]
+
+
 def _request_environ() -> dict | None:
     from flask import has_request_context, request
 
@@ -124,13 +139,11 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         from flask import session
-        from sqlalchemy.orm import joinedload
 
-        from pipeline.models import User
         from pipeline.services.sessions import SESSION_KEY, session_is_current
 
-        try:  # the county too, in the same query: the layout shows it on every page (issue 15)
-            user = db.session.get(User, int(user_id), options=[joinedload(User.county)])
+        try:
+            user = db.session.execute(_user_query(), {"id": int(user_id)}).scalars().first()
         except (TypeError, ValueError, OverflowError):
             return None
         if user is None or not user.active or not session_is_current(user, session.get(SESSION_KEY)):
@@ -344,6 +357,9 @@ def register_jinja(app: Flask) -> None:
     from pipeline.web.filters import register_filters
 
     register_filters(app)
+    from pipeline.web.fragments import topbar
+
+    app.jinja_env.globals["topbar"] = topbar  # issue 15: the cached logged-in top bar of base.html
     app.jinja_env.globals["vocab"] = vocabulary  # templates read labels from the one vocabulary
 
 

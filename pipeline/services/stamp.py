@@ -93,6 +93,7 @@ def install(app) -> None:
         event.listen(engine, "rollback", _on_rollback)
 
 
+_READ = text(f"SELECT n FROM {TABLE} WHERE id = 1")  # one statement object: its cache key is kept
 _commits = 0  # commits seen by this process's engines (see ``current``)
 _MEMO = "i15_stamp"
 # Where ``current`` may remember the stamp: a dict that lives exactly as long as one HTTP request
@@ -119,7 +120,7 @@ def current() -> int | None:
         if memo is not None and memo[0] == _commits:
             return memo[1]
     seen = _commits
-    n = db.session.execute(text(f"SELECT n FROM {TABLE} WHERE id = 1")).scalar()
+    n = db.session.execute(_READ).scalar()
     if store is not None:
         store[_MEMO] = (seen, n)
     return n

@@ -27,15 +27,18 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from flask import current_app, g
+from flask import current_app, g, render_template, request
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.services import stamp
 
 CSRF_SLOT = "\x00csrf-token\x00"  # cannot occur in escaped HTML
+NEXT_SLOT = "\x00next-path\x00"  # the top bar's language switcher: the page to come back to
 _HOLE = re.compile(r"<!--hole:([\w:.-]+)-->")
 FORMS_SIZE = 8192
 
@@ -60,20 +63,37 @@ def _without_token(render: Callable[[], str], token: str) -> str:
     return html.replace(token, CSRF_SLOT) if token else html
 
 
-def cached_html(name: str, key: tuple, render: Callable[[], str]) -> Markup:
+def cached_html(
+    name: str, key: tuple, render: Callable[[], str], slots: dict[str, str] | None = None
+) -> Markup:
     """``render()`` (HTML), reused while the data stamp is unchanged, per ``key`` and UI language.
 
     ``key`` must name everything else the HTML depends on (the user, the query string, the day).
     The CSRF token the HTML carries is this session's: it is cut out before the HTML is stored and
-    the asking session's token is put in when it is served."""
+    the asking session's token is put in when it is served. ``slots``: other per-request values (text,
+    escaped here) that the template rendered as a placeholder."""
     token = generate_csrf()
     html = stamp.cached(name, (*key, str(get_locale())), lambda: _without_token(render, token))
-    return Markup(html.replace(CSRF_SLOT, token))
+    html = html.replace(CSRF_SLOT, token)
+    for slot, value in (slots or {}).items():
+        html = html.replace(slot, str(escape(value)))
+    return Markup(html)
 
 
 def cached_block(name: str, key: tuple, template: str, block: str, context: Callable[[], dict]) -> Markup:
     """The block ``block`` of ``template`` rendered with ``context()``, cached as ``cached_html``."""
     return cached_html(name, key, lambda: render_block(template, block, **context()))
+
+
+def topbar() -> Markup:
+    """The logged-in top bar of ``base.html`` (navigation with the inbox count, the language switcher,
+    the bell, the user menu), rendered once per user, page (its endpoint marks the active link), day,
+    language and data stamp. The switcher's return path is the request's own."""
+    key = (current_user.id, clock.today(), request.endpoint)
+    here = request.full_path if request.query_string else request.path
+    return cached_html(
+        "topbar", key, lambda: render_template("_topbar.html", next_path=NEXT_SLOT), {NEXT_SLOT: here}
+    )
 
 
 # ----------------------------------------------------------------------------- live parts (holes)

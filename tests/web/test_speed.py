@@ -65,7 +65,7 @@ def test_pool_page_issues_the_same_number_of_queries_at_10_and_at_60_firms(app, 
     for url, before in at_10.items():
         after = _queries(app, db, world.officer, url)
         assert len(after) == len(before), (url, before, after)
-        assert len(after) <= 16, after
+        assert len(after) <= 18, after  # cold: the user, stamp, nav counts, top bar, the list
     # and no query reads the assessment JSON for the rows of the list
     assert not any("assessment.result" in q for q in after)
     # a repeat of the page reads the user and the data stamp, nothing else (issue 15: cached content)
@@ -744,3 +744,34 @@ def test_reports_page_counties_are_reused_until_a_write_and_each_user_sees_only_
     db.session.commit()
     assert "连云区（新）" in _page(app, admin, "/reports/")
     assert "连云区" not in _page(app, officer, "/reports/")
+
+
+def test_the_cached_top_bar_keeps_each_requests_return_path_active_link_and_user(app, world, db):
+    """The logged-in top bar is cached per user, page, day and locale: the language switcher still
+    returns to the very URL asked for (escaped), the active link follows the page, and a change to the
+    user (a write) shows on the next page."""
+    from pipeline.models import User
+    from pipeline.services import stamp
+
+    c = app.test_client()
+    login(c, world.officer)
+    s0 = stamp.current()
+
+    def next_path(html: str) -> str:
+        return re.search(r'<input type="hidden" name="next" value="([^"]*)"', html).group(1)
+
+    first = _get(app, c, "/pool/?q=甲", "")
+    second = _get(app, c, "/pool/?q=<b>乙</b>", "")
+    assert next_path(first) == "/pool/?q=甲"
+    assert next_path(second) == "/pool/?q=&lt;b&gt;乙&lt;/b&gt;"  # this request's own, escaped
+    assert "<b>乙" not in second.split('<main class="content">')[0]
+    pool_link = r'<a href="/pool/" class="([^"]*)">'
+    kanban_link = r'<a href="/pool/kanban" class="([^"]*)">'
+    assert re.search(pool_link, first).group(1) == "active" and re.search(kanban_link, first).group(1) == ""
+    kanban = _get(app, c, "/pool/kanban", "")
+    assert re.search(pool_link, kanban).group(1) == "" and re.search(kanban_link, kanban).group(1) == "active"
+    assert stamp.current() == s0 and "海州专员" in first
+    user = db.session.get(User, world.officer.id)
+    user.display_name = "海州专员改名"
+    db.session.commit()
+    assert "海州专员改名" in _get(app, c, "/pool/?q=甲", "")

@@ -228,6 +228,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_pages(app: Flask) -> None:
     def render_error(error):
+        from pipeline.web.transaction import abandon
+
+        abandon()  # issue 13: an error status keeps nothing (the page below reads the user)
         code = getattr(error, "code", 500) or 500
         if request.path.startswith("/api/"):
             from pipeline.web.errors import api_error_body
@@ -244,13 +247,10 @@ def register_error_pages(app: Flask) -> None:
 
     def render_plain(code: int, message: str | None = None):
         """Issue 12: server and database failures get a page that touches no database (no base.html)."""
-        from pipeline.extensions import db
         from pipeline.web.errors import ENGLISH, MESSAGES, api_error_body
+        from pipeline.web.transaction import abandon
 
-        try:
-            db.session.rollback()
-        except Exception:  # the database is what failed: nothing more to do here
-            pass
+        abandon()  # nothing of the failed request is kept (the boundary rolls back too)
         if has_request_context() and request.path.startswith("/api/"):
             return api_error_body(code, message), code
         # Rendered straight from the Jinja environment: no context processors (they load the current user).
@@ -259,16 +259,25 @@ def register_error_pages(app: Flask) -> None:
         )
         return body, code, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
 
-    app.register_error_handler(500, lambda error: render_plain(500))
-
     from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    def server_error(error):
+        # Issue 13: a failed commit at the request's boundary arrives here (as an unhandled error):
+        # the database being unavailable is still 503, a lost version race still 409.
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, OperationalError):
+            return database_busy(original)
+        if isinstance(original, StaleDataError):
+            return stale_row(original)
+        return render_plain(500)
+
+    app.register_error_handler(500, server_error)
 
     @app.errorhandler(OperationalError)
     def database_busy(error):
         app.logger.warning("database unavailable: %s", error)
         return render_plain(503)
-
-    from sqlalchemy.orm.exc import StaleDataError
 
     @app.errorhandler(StaleDataError)
     def stale_row(error):

@@ -458,7 +458,8 @@ ROADMAP_INPUTS = {
 
 # A background job that is not an export: the re-plan a calendar edit queues (not offered on the reports page).
 REPLAN_JOB = "replan"
-JOB_LABELS = {**JOB_KINDS, REPLAN_JOB: N_("日历变更后重新规划路线图")}
+SCAN_JOB = "reminder_scan"  # issue 13: the admin's "scan now" is a queued job, not an inline scan
+JOB_LABELS = {**JOB_KINDS, REPLAN_JOB: N_("日历变更后重新规划路线图"), SCAN_JOB: N_("立即扫描提醒")}
 
 # ---- issue 18: department tree, industry chains, 包联 responsibility, time in stage
 # Kinds of node in the department tree (city → county → town/street/park); "unassigned" is the one

@@ -17,11 +17,9 @@ def register(app: Flask) -> None:
     @today_option("按该日期计算（默认今天）")
     def refresh_command(today) -> None:
         """重新计算全部有效期内高企的合规监测结果。"""
-        from pipeline.extensions import db
         from pipeline.services.compliance import refresh
 
         r = refresh(today)
-        db.session.commit()
         click.echo(
             f"已计算{r['firms']}家：存在风险{r.get('at_risk', 0)}家，数据不全{r.get('incomplete', 0)}家，"
             f"符合{r.get('ok', 0)}家。"

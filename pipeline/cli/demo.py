@@ -37,11 +37,9 @@ def register(app: Flask) -> None:
             started = time.perf_counter()
             stats = regenerate(planned_firm_ids(), day)
             click.echo(f"已生成路线图 {stats['planned']} 家，用时 {time.perf_counter() - started:.1f} 秒")
-            from pipeline.extensions import db
             from pipeline.services.compliance import refresh as compliance_refresh  # issue 16
 
             watch = compliance_refresh(day)
-            db.session.commit()
             click.echo(f"已认定企业合规监测 {watch['firms']} 家，存在风险 {watch.get('at_risk', 0)} 家")
         click.echo("演示账号（密码相同）：")
         for username, password, who in result.logins:

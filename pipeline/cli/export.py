@@ -63,15 +63,13 @@ def roadmap_cmd(code: str, output: str, today: date) -> None:
 @click.option("--no-record", is_flag=True, help="不记为一期简报（下期不与本期比较）")
 def briefing_cmd(county_ref: str | None, city: bool, output: str, today: date, no_record: bool) -> None:
     """县区或全市工作简报 PDF。"""
-    from pipeline.extensions import db
     from pipeline.reports.documents import render_briefing
 
     if city == bool(county_ref):
         raise click.UsageError("请指定 --county 县区，或 --city 全市（二选一）。")
     county = None if city else _county(county_ref)
     pdf = render_briefing(county, today, record=not no_record)
-    db.session.commit()
-    _write(output, pdf)
+    _write(output, pdf)  # the pack is recorded (committed by the command) only once its file is written
     click.echo(f"已导出{county.name if county else '全市'}简报：{output}（{pdf.pages} 页）")
 
 

@@ -50,7 +50,7 @@ def _claim(delivery_id: int, seen_attempts: int, now: datetime) -> bool:
         .where(Delivery.id == delivery_id, Delivery.attempts == seen_attempts, Delivery.status.in_(RETRYABLE))
         .values(attempts=seen_attempts + 1, next_attempt_at=now + CLAIM_TTL)
     )
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed: the claim is seen by other senders before the network call
     return res.rowcount == 1
 
 
@@ -86,7 +86,7 @@ def _record(
             error=error,
         )
     )
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed: a sent message is recorded at once, so it is never sent twice
     return values["status"]
 
 
@@ -227,7 +227,7 @@ def deliver_channel(channel: str, now: datetime | None = None, limit: int = 1000
     max_attempts = int(cfg.get("REMINDER_MAX_ATTEMPTS", 1000))  # the horizon decides, not a count
     horizon = timedelta(hours=float(cfg.get("REMINDER_RETRY_HOURS", 48)))
     rows = _due_rows(channel, now, limit)
-    db.session.commit()  # end the read transaction before talking to the network
+    db.session.commit()  # issue 13, allowed: end the read transaction before talking to the network
     result = DeliverResult()
     mailer = channels.Mailer(cfg)
     base_url = cfg.get("BASE_URL", "")
@@ -286,7 +286,7 @@ def requeue(d: Delivery, user, now: datetime | None = None) -> bool:
     before = {"status": d.status, "attempts": d.attempts, "last_error": d.last_error}
     d.status, d.attempts, d.next_attempt_at = "pending", 0, now
     record(user, "requeue", "delivery", d.id, None, before, {"status": "pending", "attempts": 0})
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -308,5 +308,5 @@ def requeue_given_up(user, channel: str | None = None, now: datetime | None = No
         {"status": "gave_up"},
         {"status": "pending", "count": n, "channel": channel},
     )
-    db.session.commit()
+    db.session.flush()
     return n

@@ -444,7 +444,6 @@ def run_user_digests(today: date, frequency: str) -> dict:
         if not send_on or not (held or review_total or stalled):
             if consumed and not send_on:
                 db.session.execute(update(Delivery).where(Delivery.id.in_(consumed)).values(status=DIGESTED))
-                db.session.commit()
             continue
         title, body = compose_user_digest(frequency, today, review_total, review, held, stalled)
         rem = Reminder(
@@ -462,11 +461,11 @@ def run_user_digests(today: date, frequency: str) -> dict:
             created_at=now,
             **message_of(body),
         )
-        db.session.add(rem)
         try:
-            db.session.flush()
+            with db.session.begin_nested():  # only this digest is undone if it clashes
+                db.session.add(rem)
+                db.session.flush()
         except IntegrityError:  # a concurrent run wrote this period's digest first
-            db.session.rollback()
             continue
         for c in send_on:
             db.session.add(
@@ -476,7 +475,7 @@ def run_user_digests(today: date, frequency: str) -> dict:
             db.session.execute(
                 update(Delivery).where(Delivery.id.in_(consumed)).values(status=DIGESTED, sent_at=now)
             )
-        db.session.commit()
+        db.session.flush()
         created += 1
         deliveries += len(send_on)
     return {"period": period, "users": len(users), "created": created, "deliveries": deliveries}

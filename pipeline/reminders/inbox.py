@@ -58,7 +58,7 @@ def mark_read(delivery: Delivery, now: datetime) -> Reminder:
     """Mark one of the user's notifications read (the loader found it among the user's own)."""
     if delivery.read_at is None:
         delivery.read_at = now
-        db.session.commit()
+        db.session.flush()
     return delivery.reminder
 
 
@@ -69,7 +69,7 @@ def mark_all_read(user: User, now: datetime) -> int:
         .where(_mine(user), Delivery.read_at.is_(None))
     )
     n = db.session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(read_at=now)).rowcount
-    db.session.commit()
+    db.session.flush()
     return n
 
 
@@ -97,5 +97,5 @@ def set_alert_modes(user: User, inapp: str, email: str) -> bool:
     if after == before:
         return False
     record(user, "update", "user", user.id, None, before, after)  # the audit keeps only what changed
-    db.session.commit()
+    db.session.flush()
     return True

@@ -117,7 +117,7 @@ def _advisory_lock():
         return None, True
     conn = db.engine.connect()
     ok = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
-    conn.commit()
+    conn.commit()  # issue 13, allowed: the lease (advisory lock) lives on its own connection
     if not ok:
         conn.close()
         return None, False
@@ -236,7 +236,7 @@ def in_app(app, fn, then=None):
         with app.app_context():
             try:
                 result = fn()
-                db.session.commit()
+                db.session.commit()  # the job's boundary
             except Exception:
                 db.session.rollback()
                 raise

@@ -116,7 +116,7 @@ def save(values: dict[str, object], user) -> None:
         elif row.value != value:
             row.value = value
     record(user, "update", "setting", None, None, {k: before.get(k, defaults.get(k)) for k in values}, values)
-    db.session.commit()
+    db.session.flush()
 
 
 def default_values() -> dict[str, object]:

@@ -28,7 +28,7 @@ from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
 from pipeline.models.base import utcnow
-from pipeline.vocabulary import CULTIVATION_STAGES, JOB_KINDS, JOB_LABELS, REPLAN_JOB
+from pipeline.vocabulary import CULTIVATION_STAGES, JOB_KINDS, JOB_LABELS, REPLAN_JOB, SCAN_JOB
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def get_job_or_404(user: User, job_id: int) -> Job:
 
 
 def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:
-    """Queue a batch for the background process and commit; raises JobError when not allowed."""
+    """Queue a batch for the background process (flushed: the request commits); raises JobError when not allowed."""
     if kind not in KINDS:
         raise JobError("未知的导出类型。")
     if kind == "briefing_city":
@@ -97,8 +97,35 @@ def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:
         county_id=county.id if county else None,
     )
     db.session.add(job)
-    db.session.commit()
+    db.session.flush()
     return job
+
+
+def queue_scan(user: User, today: date) -> Job:
+    """Issue 13: the admin's "scan now" queues the reminder scan for the background process (flushed;
+    the request commits). A scan still waiting in the queue is reused: it reads the data when it runs."""
+    if user.role != "admin":
+        raise JobError("只有市级管理员可以立即扫描提醒。")
+    job = db.session.scalars(select(Job).where(Job.kind == SCAN_JOB, Job.status == "queued")).first()
+    if job is None:
+        job = Job(kind=SCAN_JOB, status="queued", progress=0, total=1, created_by_id=user.id, county_id=None)
+        db.session.add(job)
+    job.params = {"today": today.isoformat()}
+    db.session.flush()
+    return job
+
+
+def _run_scan(job: Job, today: date) -> None:
+    """The queued "scan now": scan, then deliver the in-app notifications (e-mail and robots go out
+    with the scheduler's own delivery runs); the counts stay on the row."""
+    from pipeline.reminders.deliver import deliver_pending
+    from pipeline.reminders.scan import run_scan
+
+    r = run_scan(today)
+    d = deliver_pending(channels_only=("inapp",))
+    job = db.session.get(Job, job.id)  # the delivery run ended this session's transactions
+    job.params = {**(job.params or {}), "result": {"created": r.created, "sent": d.sent}}
+    job.progress = 1
 
 
 def _county_firm_ids(county_id: int) -> list[int]:
@@ -124,7 +151,7 @@ def job_to_dict(job: Job) -> dict:
         "total": job.total,
         "percent": int(100 * job.progress / job.total) if job.total else 0,
         "error": job.error,
-        "done": job.status == "done" and job.kind != REPLAN_JOB,  # a re-plan has nothing to download
+        "done": job.status == "done" and job.kind not in (REPLAN_JOB, SCAN_JOB),  # nothing to download
         "finished": job.status in ("done", "failed"),
     }
 
@@ -150,23 +177,25 @@ def claim_next(holder: str | None = None) -> Job | None:
             .limit(1)
             .with_for_update(skip_locked=True)
         ).first()
+        # Issue 13, allowed mid-way commit and rollback, a claim is its own short transaction (the row
+        # lock of SKIP LOCKED is released at once; the job's own work runs in later transactions).
         if job is None:
             s.rollback()
             return None
         job.status, job.claimed_by, job.started_at = "running", holder, utcnow()
-        s.commit()
+        s.commit()  # issue 13, allowed (the claim, above)
         return job
     while True:
         job_id = s.scalar(select(Job.id).where(Job.status == "queued").order_by(Job.id).limit(1))
         if job_id is None:
-            s.rollback()
+            s.rollback()  # issue 13, allowed: the claim's own transaction (above)
             return None
         taken = s.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "queued")
             .values(status="running", claimed_by=holder, started_at=utcnow())
         ).rowcount
-        s.commit()
+        s.commit()  # issue 13, allowed: the claim's own transaction (above)
         if taken == 1:
             return s.get(Job, job_id)
 
@@ -188,7 +217,7 @@ def requeue_stale(now=None) -> int:
             .where(Job.id.in_(dead), Job.status == "running")
             .values(status="queued", claimed_by=None, progress=0, heartbeat_at=None)
         ).rowcount
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed: re-queued jobs are claimable before the sweep below
     if n:
         log.warning("re-queued %s report jobs whose process died", n)
     sweep_partials()
@@ -201,7 +230,7 @@ def sweep_partials() -> int:
     if not export_dir.is_dir():
         return 0
     running = set(db.session.scalars(select(Job.id).where(Job.status == "running")))
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed: no transaction stays open over the file-system sweep
     removed = 0
     for entry in export_dir.iterdir():
         m = PARTIAL.match(entry.name)
@@ -242,7 +271,7 @@ def _export_dir() -> Path:
 
 def _set_progress(job: Job, progress: int) -> None:
     db.session.execute(update(Job).where(Job.id == job.id).values(progress=progress))
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed: a long job's progress is seen while it runs
 
 
 def _run_kind(job: Job, today: date, workers: int | None) -> Path | None:
@@ -251,6 +280,9 @@ def _run_kind(job: Job, today: date, workers: int | None) -> Path | None:
     county = db.session.get(County, job.county_id) if job.county_id else None
     if job.kind == "roadmaps_county":
         return _run_roadmaps(job, county, today, workers)
+    if job.kind == SCAN_JOB:
+        _run_scan(job, today)
+        return None
     if job.kind == REPLAN_JOB:  # issue 11: a calendar edit re-plans the roadmaps it affects
         from pipeline.services.replan import run_replan
 
@@ -281,7 +313,7 @@ def run_job(job: Job, workers: int | None = None) -> Job:
         job.status = "done"
     except Exception as exc:  # the row must say that the job failed, whatever happened
         log.exception("job %s failed", job.id)
-        db.session.rollback()
+        db.session.rollback()  # issue 13, allowed: the job's work is undone, its row then says "failed"
         job = db.session.get(Job, job.id)
         job.status = "failed"
         # issue 17: a reader's sentence, never an exception class name (the log has the traceback)
@@ -291,7 +323,7 @@ def run_job(job: Job, workers: int | None = None) -> Job:
             else f"导出失败：程序出错（任务 {job.id}），详情见服务器日志"
         )
     job.finished_at = utcnow()
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed: each job is its own transaction within the runner job
     return job
 
 
@@ -302,7 +334,7 @@ def safe_filename(text: str) -> str:
 def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) -> Path:
     ids = _county_firm_ids(county.id)
     job.total = len(ids)
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed: progress (the total) is seen while it runs
     tmp = Path(tempfile.mkdtemp(prefix=f"job-{job.id}-", dir=_export_dir()))
     try:
         workers = workers or min(2, os.cpu_count() or 1)

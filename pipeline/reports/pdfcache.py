@@ -113,7 +113,7 @@ def render_to(kind: str, target: str, today_iso: str, path: str) -> str:
         try:
             data = _render(kind, target, date.fromisoformat(today_iso))
         finally:
-            db.session.rollback()
+            db.session.rollback()  # issue 13, allowed: a render process only reads; end its transaction
             db.session.remove()
     out = Path(path)
     part = out.with_name(out.name + f".{os.getpid()}.part")

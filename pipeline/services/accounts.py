@@ -102,7 +102,7 @@ def _over(cfg, key: str, client: str, since) -> tuple[bool, bool]:
 
 
 def authenticate(username: str, password: str, client: str = "unknown") -> LoginResult:
-    """Check the password with throttling per account name + client, per account and per client (commits).
+    """Check the password with throttling per account name + client, per account and per client (flushes).
 
     Every attempt first inserts and commits a ``LoginAttempt`` row, then counts rows in the window in
     SQL, so parallel guesses each see the others (no read-increment-write). Unknown names count like
@@ -117,6 +117,8 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
     since = now - timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
     attempt = LoginAttempt(username_key=key, client=client, at=now)
     db.session.add(attempt)
+    # Issue 13, allowed mid-way commit; the attempt counts even when this request rolls back (a failed
+    # login may answer an error status), and parallel guesses must see each other's rows.
     db.session.commit()
     user = db.session.scalars(select(User).where(func.lower(User.username) == key)).first()
     over, just_locked = _over(cfg, key, client, since)
@@ -131,7 +133,7 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
                 user.id,
                 after={"until": (now + timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])), "client": client},
             )
-            db.session.commit()
+            db.session.commit()  # issue 13, allowed: the lock's audit row survives the refused login
         return LoginResult(None, locked=over or locked_by_admin_cli)
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return LoginResult(None)
@@ -141,7 +143,7 @@ def authenticate(username: str, password: str, client: str = "unknown") -> Login
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
-    db.session.commit()
+    db.session.flush()
     return LoginResult(user)
 
 
@@ -166,12 +168,12 @@ def is_locked(user: User) -> bool:
 
 
 def unlock(actor, user: User) -> None:
-    """An admin lifts a lockout: the account's failed attempts are forgotten (audited; commits)."""
+    """An admin lifts a lockout: the account's failed attempts are forgotten (audited)."""
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.username_key == user.username.lower()))
     user.failed_logins = 0
     user.locked_until = None
     record(actor, "unlock", "user", user.id)
-    db.session.commit()
+    db.session.flush()
 
 
 def create_user(
@@ -232,7 +234,7 @@ def create_user(
         user.id,
         after={"username": username, "role": role, "county_id": county_id, "firm_id": firm_id},
     )
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -252,7 +254,7 @@ def set_active(actor, username: str, active: bool) -> User:
     if not active:
         end_sessions(user)
     record(actor, "update", "user", user.id, before={"active": before}, after={"active": active})
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -265,18 +267,18 @@ def reset_password(actor, username: str, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     record(actor, "reset_password", "user", user.id)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def set_locale(user: User, code: str) -> None:
-    """The user's UI language, kept across pages and logins (commits; audited)."""
+    """The user's UI language, kept across pages and logins (audited)."""
     if user.locale == code:
         return
     before = user.locale
     user.locale = code
     record(user, "update", "user", user.id, before={"locale": before}, after={"locale": code})
-    db.session.commit()
+    db.session.flush()
 
 
 def adopt_session_language(user: User, code: str | None) -> None:
@@ -314,7 +316,7 @@ def normalise_phone(phone: str | None) -> str | None:
 
 
 def update_user(actor, user: User, display_name: str, email: str | None, phone: str | None) -> bool:
-    """An admin edits an account's name, e-mail and phone; only what changed is written (commits)."""
+    """An admin edits an account's name, e-mail and phone; only what changed is written (flushes)."""
     display_name = (display_name or "").strip()
     if not display_name:
         raise AccountError(gettext("The name is required"))
@@ -330,12 +332,12 @@ def update_user(actor, user: User, display_name: str, email: str | None, phone: 
     for k, v in changed.items():
         setattr(user, k, v)
     record(actor, "update", "user", user.id, before={k: before[k] for k in changed}, after=changed)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """The user changes their own password: the current one must match (commits; audited, no hashes logged)."""
+    """The user changes their own password: the current one must match (audited, no hashes logged)."""
     if not check_password_hash(user.password_hash, current or ""):
         raise AccountError(gettext("The current password is wrong"))
     if new == current:
@@ -344,4 +346,4 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     end_sessions(user)  # issue 12: every other session and remember-me token ends (the caller keeps its own)
     record(user, "change_password", "user", user.id)
-    db.session.commit()
+    db.session.flush()

@@ -140,7 +140,7 @@ def _parallel_rows(application_date: date, now, workers: int) -> tuple[list, flo
     global _FORK_APP
     _FORK_APP = runtime.app_object()
     shares = [Share(i, workers) for i in range(workers)]
-    db.session.commit()  # release this session's connection; its objects stay usable
+    db.session.commit()  # issue 13, allowed (fork): release this session's connection; its objects stay usable
     db.engine.dispose()  # no pooled connection crosses the fork
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         # A bounded wait: a worker that dies must fail the run, never hang the nightly job.
@@ -153,7 +153,6 @@ def _parallel_rows(application_date: date, now, workers: int) -> tuple[list, flo
 def assess_firms(
     today: date,
     firm_ids: Iterable[int] | None = None,
-    commit: bool = True,
     with_text: bool = False,
     workers: int | None = None,
 ) -> dict:
@@ -167,8 +166,10 @@ def assess_firms(
     now = utcnow()
     workers = workers if workers is not None else (os.cpu_count() or 1)
     result = None
-    if firm_ids is None and workers > 1 and commit:
-        db.session.commit()  # the workers must see what the caller wrote
+    if firm_ids is None and workers > 1:
+        # Issue 13, allowed mid-way commit, the forked workers read through their own connections, so
+        # they must see what the caller wrote (only assess-all / seed-demo take this path).
+        db.session.commit()
         result = _parallel_rows(application_date, now, workers)
     if result is None:
         result = _assess_rows(application_date, firm_ids, now, with_text)
@@ -184,8 +185,7 @@ def assess_firms(
         for start in range(0, len(ids), 10000):
             db.session.execute(delete(Assessment).where(Assessment.firm_id.in_(ids[start : start + 10000])))
     _insert_rows(rows)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     done = time.perf_counter()
     return {
         "assessed": len(rows),
@@ -202,13 +202,13 @@ def assess_all(today: date) -> dict:
     return assess_firms(today, None)
 
 
-def refresh_firms(firm_ids: Iterable[int], today: date, commit: bool = False) -> dict:
-    """Re-assess after a write, inside the caller's transaction unless ``commit``.
+def refresh_firms(firm_ids: Iterable[int], today: date) -> dict:
+    """Re-assess after a write, inside the caller's transaction.
 
     A handful of firms: the cached rows carry the full explained output too.
     """
     ids = list(firm_ids)
-    return assess_firms(today, ids, commit=commit, with_text=len(ids) <= 50)
+    return assess_firms(today, ids, with_text=len(ids) <= 50)
 
 
 def latest(firm_id: int) -> Assessment | None:

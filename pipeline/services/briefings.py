@@ -214,7 +214,7 @@ def send_due(today: date) -> dict:
             continue
         out["due"] += 1
         d = _deliver(schedule, period, today)
-        db.session.commit()
+        db.session.commit()  # issue 13, allowed: a mailed pack is recorded at once, never mailed twice
         if d is not None:
             out["sent" if d.status == "sent" else "failed"] += 1
     return out

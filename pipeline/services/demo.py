@@ -211,7 +211,7 @@ def seed_demo(today: date, firms: int = 1450, seed: int = 42) -> SeedResult:
     _seed_splits(counties, towns, today)
     _seed_history(today)
     firm_logins, firm_users = _seed_firm_users(counties)
-    db.session.commit()
+    db.session.flush()
     total = db.session.scalar(select(func.count()).select_from(Firm))
     return SeedResult(
         len(counties),

@@ -2,7 +2,8 @@
 
 Every function takes the acting user and a firm already fetched through ``scope``; child rows are
 looked up only under that firm (an id from another firm is a 404). Each function is one
-transaction: it records the audit rows, refreshes the cached assessment and commits.
+transaction: it records the audit rows, refreshes the cached assessment and flushes; the request, CLI
+command or job around it commits once (issue 13).
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def refresh(firm_ids, today: date, user=None) -> None:
     firm_ids = list(firm_ids)
     refresh_firms(firm_ids, today)
     compliance.refresh(today, firm_ids)
-    regenerate(firm_ids, today, user, commit=False)
+    regenerate(firm_ids, today, user)
 
 
 RESPONSIBILITY_FIELDS = ("town_id", "officer_id", "leader_id")  # issue 18
@@ -146,11 +147,11 @@ def update_firm(
             value = bool(value)
         setattr(firm, key, value)
     row = record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, audited))
-    if row is None:
-        db.session.rollback()
+    if row is None:  # nothing changed: drop the unflushed no-op assignments (no version bump)
+        db.session.expire(firm, list(data))
         return False
     refresh([firm.id], today, user)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -184,7 +185,6 @@ def save_year(
     firm: Firm,
     data: dict,
     today: date,
-    commit: bool = True,
     create_only: bool = False,
     version: int | None = None,
     labels: dict | None = None,
@@ -244,8 +244,7 @@ def save_year(
     )
     if row is not None:  # the edit form posted back unchanged writes nothing, not even a re-plan (issue 11)
         refresh([firm.id], today, user)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return fy
 
 
@@ -254,7 +253,7 @@ def delete_child(user: User, firm: Firm, row, fields, today: date) -> None:
     record(user, "delete", row.__tablename__, row.id, firm.id, snapshot(row, fields), None)
     db.session.delete(row)
     refresh([firm.id], today, user)
-    db.session.commit()
+    db.session.flush()
 
 
 def add_ip(user: User, firm: Firm, data: dict, today: date) -> IPAsset:
@@ -266,7 +265,7 @@ def add_ip(user: User, firm: Firm, data: dict, today: date) -> IPAsset:
     db.session.flush()
     record(user, "create", "ip_asset", asset.id, firm.id, None, snapshot(asset, IP_FIELDS))
     refresh([firm.id], today, user)
-    db.session.commit()
+    db.session.flush()
     return asset
 
 
@@ -276,7 +275,7 @@ def add_conversion(user: User, firm: Firm, year: int, title: str, form: str, tod
     db.session.flush()
     record(user, "create", "conversion", conv.id, firm.id, None, snapshot(conv, ("year", "title", "form")))
     refresh([firm.id], today, user)
-    db.session.commit()
+    db.session.flush()
     return conv
 
 
@@ -298,7 +297,7 @@ def add_incident(
         snapshot(inc, ("occurred_on", "kind", "description")),
     )
     refresh([firm.id], today, user)
-    db.session.commit()
+    db.session.flush()
     return inc
 
 
@@ -322,7 +321,7 @@ def set_evidence(user: User, firm: Firm, present: set[str], today: date) -> None
         user, "update", "rd_evidence", None, firm.id, {"present": before}, {"present": sorted(present)}
     ):
         refresh([firm.id], today, user)
-    db.session.commit()
+    db.session.flush()
 
 
 def _stage_change(
@@ -358,7 +357,7 @@ def move_stage(user: User, firm: Firm, to_stage: str, reason: str, today: date |
     if not (reason or "").strip():
         raise FirmError(gettext("Give the reason for the stage change"))
     changed = _stage_change(user, firm, to_stage, reason.strip(), today)
-    db.session.commit()
+    db.session.flush()
     return changed
 
 
@@ -366,7 +365,7 @@ def bulk_stage(user: User, firms: list[Firm], to_stage: str, reason: str, today:
     if not (reason or "").strip():
         raise FirmError(gettext("A bulk stage change needs a reason"))
     n = sum(_stage_change(user, f, to_stage, reason.strip(), today) for f in firms)
-    db.session.commit()
+    db.session.flush()
     return n
 
 
@@ -403,7 +402,7 @@ def bulk_assign(user: User, firms: list[Firm], officer_id: int) -> int:
             )
             f.officer_id = officer.id
             n += 1
-    db.session.commit()
+    db.session.flush()
     return n
 
 
@@ -466,7 +465,7 @@ def update_milestone(
     if changed or acknowledge:
         ms.progress_pending = False
     record(user, "update", "milestone", ms.id, firm.id, before, snapshot(ms, fields))
-    db.session.commit()
+    db.session.flush()
     return ms
 
 
@@ -502,7 +501,7 @@ def report_progress(user: User, firm: Firm, ms: Milestone, note: str) -> Milesto
         ),
         f"/firms/{firm.id}#ms-{ms.id}",
     )
-    db.session.commit()
+    db.session.flush()
     return ms
 
 
@@ -561,7 +560,7 @@ def submit_figures(user: User, firm: Firm, data: dict) -> FigureSubmission:
         *pair("submission", firm=firm.name, year=year, n=len(changed)),
         f"/firms/{firm.id}#submissions",
     )
-    db.session.commit()
+    db.session.flush()
     return sub
 
 
@@ -608,7 +607,7 @@ def review_submission(
             raise FirmError(
                 gettext("Choose at least one field to accept, or return the submission with a reason")
             )
-        save_year(user, firm, {"year": sub.year, **{k: sub.data[k] for k in chosen}}, today, commit=False)
+        save_year(user, firm, {"year": sub.year, **{k: sub.data[k] for k in chosen}}, today)
         sub.status = "accepted" if len(chosen) == len(sub.data) else "partial"
         sub.accepted_fields = chosen
     elif decision == "reject":
@@ -645,7 +644,7 @@ def review_submission(
         ),
         "/portal/#submissions",
     )
-    db.session.commit()
+    db.session.flush()
     return sub
 
 

@@ -719,7 +719,7 @@ def take_snapshot(today: date) -> int:
         )
     db.session.execute(delete(Snapshot).where(Snapshot.day == today))
     db.session.execute(insert(Snapshot), rows)
-    db.session.commit()
+    db.session.flush()
     return len(rows)
 
 
@@ -787,7 +787,7 @@ def set_target(
         before,
         snapshot(target, fields),
     )
-    db.session.commit()
+    db.session.flush()
     return target
 
 

@@ -642,84 +642,80 @@ def apply(
     }
     touched = []
     now = utcnow()
-    try:
-        for row in result.rows:
-            values = {k: v for k, v in row.items() if k in FIELDS}
-            firm = firms.get(row["credit_code"])
-            if row["_action"] in ("conflict", "skip_new"):
-                continue
-            if firm is None:
-                values["stage"] = values.get("stage") or "candidate"
-                if values.get("town_id") is None:  # issue 18: every firm is in a town
-                    from pipeline.services.departments import unassigned_town
+    for row in result.rows:
+        values = {k: v for k, v in row.items() if k in FIELDS}
+        firm = firms.get(row["credit_code"])
+        if row["_action"] in ("conflict", "skip_new"):
+            continue
+        if firm is None:
+            values["stage"] = values.get("stage") or "candidate"
+            if values.get("town_id") is None:  # issue 18: every firm is in a town
+                from pipeline.services.departments import unassigned_town
 
-                    own = town_node(user)
-                    values["town_id"] = own.id if own is not None else unassigned_town(values["county_id"]).id
-                firm = Firm(**values, stage_changed_at=now)
-                db.session.add(firm)
-                db.session.flush()
+                own = town_node(user)
+                values["town_id"] = own.id if own is not None else unassigned_town(values["county_id"]).id
+            firm = Firm(**values, stage_changed_at=now)
+            db.session.add(firm)
+            db.session.flush()
+            db.session.add(
+                StageChange(
+                    firm_id=firm.id,
+                    from_stage=None,
+                    to_stage=firm.stage,
+                    user_id=user.id,
+                    at=now,
+                    reason=f"Excel导入（{filename}）",
+                )
+            )
+            record(user, "create", "firm", firm.id, firm.id, None, snapshot(firm, FIELDS))
+        elif row["_action"] == "update":
+            before = snapshot(firm, FIELDS)
+            if values.get("stage") is None:
+                values.pop("stage", None)
+            if values.get("town_id") is None:  # blank town: unchanged
+                values.pop("town_id", None)
+            if "stage" in values and values["stage"] != firm.stage:
                 db.session.add(
                     StageChange(
                         firm_id=firm.id,
-                        from_stage=None,
-                        to_stage=firm.stage,
+                        from_stage=firm.stage,
+                        to_stage=values["stage"],
                         user_id=user.id,
                         at=now,
                         reason=f"Excel导入（{filename}）",
                     )
                 )
-                record(user, "create", "firm", firm.id, firm.id, None, snapshot(firm, FIELDS))
-            elif row["_action"] == "update":
-                before = snapshot(firm, FIELDS)
-                if values.get("stage") is None:
-                    values.pop("stage", None)
-                if values.get("town_id") is None:  # blank town: unchanged
-                    values.pop("town_id", None)
-                if "stage" in values and values["stage"] != firm.stage:
-                    db.session.add(
-                        StageChange(
-                            firm_id=firm.id,
-                            from_stage=firm.stage,
-                            to_stage=values["stage"],
-                            user_id=user.id,
-                            at=now,
-                            reason=f"Excel导入（{filename}）",
-                        )
-                    )
-                    firm.stage_changed_at = now
-                for k, v in values.items():
-                    setattr(firm, k, v)
-                record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, FIELDS))
-            else:
-                continue
-            if row.get("annual_report") is not None and "annual_report" in row.get("_changed", ()):
-                from pipeline.services.compliance import record_report
+                firm.stage_changed_at = now
+            for k, v in values.items():
+                setattr(firm, k, v)
+            record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, FIELDS))
+        else:
+            continue
+        if row.get("annual_report") is not None and "annual_report" in row.get("_changed", ()):
+            from pipeline.services.compliance import record_report
 
-                done, on = row["annual_report"]
-                record_report(user, firm, today.year, done, on, None, today)
-            touched.append(firm.id)
-        record(
-            user,
-            "import",
-            "firm",
-            None,
-            None,
-            None,
-            {
-                "file": filename,
-                "new": result.new,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "conflicts_skipped": result.skipped_rows,
-                "update_only": update_only,
-            },
-        )
-        if touched:
-            from pipeline.services.firms import refresh
+            done, on = row["annual_report"]
+            record_report(user, firm, today.year, done, on, None, today)
+        touched.append(firm.id)
+    record(
+        user,
+        "import",
+        "firm",
+        None,
+        None,
+        None,
+        {
+            "file": filename,
+            "new": result.new,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "conflicts_skipped": result.skipped_rows,
+            "update_only": update_only,
+        },
+    )
+    if touched:
+        from pipeline.services.firms import refresh
 
-            refresh(touched, today, user)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        refresh(touched, today, user)
+    db.session.flush()
     return result

@@ -65,7 +65,7 @@ def save_batch(
         snapshot(batch, BATCH_FIELDS),
     )
     _replan(user, f"batch {code}", today)
-    db.session.commit()
+    db.session.flush()
     return batch
 
 
@@ -76,7 +76,7 @@ def delete_batch(user, batch: ApplicationBatch, today: date | None = None):
     db.session.delete(batch)
     db.session.flush()
     job = _replan(user, f"delete batch {batch.code}", today)
-    db.session.commit()
+    db.session.flush()
     return job
 
 
@@ -107,7 +107,7 @@ def save_lead_time(user, kind: str, months: int, basis: str, today: date | None 
         snapshot(row, ("kind", "months", "basis")),
     )
     _replan(user, f"lead time {kind}", today)
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -150,7 +150,7 @@ def save_calendar_year(user, year: int, data: dict, today: date | None = None) -
         snapshot(row, YEAR_FIELDS),
     )
     _replan(user, f"calendar {year}", today)
-    db.session.commit()
+    db.session.flush()
     return row
 
 
@@ -172,5 +172,5 @@ def save_county_fast_track(user, county, on: bool, was: bool | None) -> bool:
     county.ip_fast_track = on
     db.session.flush()
     record(user, "update", "county", county.id, None, before, {"ip_fast_track": on})
-    db.session.commit()
+    db.session.flush()
     return True

@@ -72,12 +72,12 @@ def run_replan(job: Job, today: date) -> dict:
     ids = affected_firm_ids(today)
     version = current_version(today)
     job.total = len(ids)
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed: a long batch job; its progress is seen while it runs
     user = db.session.get(User, job.created_by_id) if job.created_by_id else None
     result = {"replanned": 0, "target_changed": 0, "dates_moved": 0, "superseded": 0}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        regenerate(chunk, today, user, commit=False)
+        regenerate(chunk, today, user)
         replanned = select(Roadmap.changes).where(
             Roadmap.firm_id.in_(chunk), Roadmap.calendar_version == version
         )
@@ -88,7 +88,7 @@ def run_replan(job: Job, today: date) -> dict:
             result["superseded"] += "superseded" in kinds
         result["replanned"] += len(chunk)
         db.session.execute(update(Job).where(Job.id == job.id).values(progress=result["replanned"]))
-        db.session.commit()
+        db.session.commit()  # issue 13, allowed: one chunk per transaction, progress seen while it runs
     job.params = {**(job.params or {}), "result": result}
     return result
 

@@ -128,5 +128,5 @@ def bulk_set(user: User, firms: list[Firm], key: str, person_id: int | None) -> 
             record(user, "update", "firm", f.id, f.id, {key: getattr(f, key)}, {key: person_id})
             setattr(f, key, person_id)
             n += 1
-    db.session.commit()
+    db.session.flush()
     return n

@@ -99,5 +99,5 @@ def save(user, amounts: list[str], seen_version: str) -> bool:
         {r["name"]: r["amount"] for r in current},
         {r["name"]: r["amount"] for r in new},
     )
-    db.session.commit()
+    db.session.flush()
     return True

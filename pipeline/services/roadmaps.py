@@ -218,7 +218,7 @@ def input_labels(keys: Iterable[str] | None) -> list[str]:
     return out
 
 
-def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = True) -> dict:
+def regenerate(firm_ids: Iterable[int], today: date, user=None) -> dict:
     """Plan the firms and store their roadmaps, keeping every milestone's work. Returns counts."""
     planned, cal, lts, stamps = _plan_with_inputs(firm_ids, today)
     ids = list(planned)
@@ -294,8 +294,7 @@ def regenerate(firm_ids: Iterable[int], today: date, user=None, commit: bool = T
         record(user, "regenerate", "roadmap", roadmap.id, fid, None, _audit_summary(roadmap, changes))
     for firm, m in flagged:
         _flag_superseded_report(firm, m)
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return stats
 
 

@@ -51,11 +51,13 @@ def use_remember_token(raw: str | None) -> tuple[User | None, str | None]:
         return None, None
     user = db.session.get(User, token.user_id)
     db.session.delete(token)
+    # Issue 13, allowed mid-way commits: the token is spent and its replacement set as a cookie on this
+    # response, whatever the request's outcome; a rollback would leave the browser a token that is not stored.
     if user is None or not user.active or token.expires_at <= utcnow():
         db.session.commit()
         return None, None
     new = issue_remember_token(user)
-    db.session.commit()
+    db.session.commit()  # issue 13, allowed (see above)
     return user, new
 
 

@@ -282,7 +282,7 @@ def save_splits(user: User, county_id: int | None, year: int, posted: dict[str, 
     if errors:
         raise SplitError(errors)
     n = sum(_apply(user, year, row, hnte, tsme) for row, hnte, tsme in changes)
-    db.session.commit()
+    db.session.flush()
     return n
 
 

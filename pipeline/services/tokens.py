@@ -18,7 +18,7 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def issue_token(user: User, name: str, commit: bool = True) -> str:
+def issue_token(user: User, name: str) -> str:
     """A new random token for ``user``; returns the raw token (the only time it exists)."""
     from pipeline.services.audit import record
 
@@ -27,8 +27,6 @@ def issue_token(user: User, name: str, commit: bool = True) -> str:
     db.session.add(token)
     db.session.flush()
     record(user, "create", "api_token", token.id, None, None, {"name": token.name})
-    if commit:
-        db.session.commit()
     return raw
 
 
@@ -48,8 +46,7 @@ def user_for_token(raw: str | None) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-        token.last_used_at = now  # at most every 5 minutes, so reads stay reads
-        db.session.commit()
+        token.last_used_at = now  # at most every 5 minutes, so reads stay reads (the request commits)
     return user
 
 
@@ -62,7 +59,7 @@ def revoke(user: User, token: ApiToken) -> bool:
         return False
     token.revoked = True
     record(user, "revoke", "api_token", token.id, None, {"revoked": False}, {"revoked": True})
-    db.session.commit()
+    db.session.flush()
     return True
 
 

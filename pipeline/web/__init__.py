@@ -33,8 +33,9 @@ BLUEPRINTS = (
 
 
 def register_blueprints(app: Flask) -> None:
-    from pipeline.web import loader
+    from pipeline.web import loader, transaction
 
+    transaction.register(app)  # issue 13: each request commits or rolls back once, there
     for ref in BLUEPRINTS:
         app.register_blueprint(resolve(ref))
     loader.install(app)  # every id in a URL becomes its scoped row before the view runs

@@ -11,7 +11,6 @@ from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from pipeline import permissions
-from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.reminders import inbox as alerts
 from pipeline.services import accounts, tokens
@@ -104,7 +103,6 @@ def password():
         try:
             accounts.change_password(current_user, form.current.data, form.new.data)
         except accounts.AccountError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             from flask import session

@@ -62,7 +62,6 @@ def index():
                 form.phone.data or None,
             )
         except accounts.AccountError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             flash(_("Account %(username)s created.", username=user.username), "success")
@@ -71,7 +70,10 @@ def index():
         db.session.scalars(select(User).order_by(User.role, User.county_id, User.username).limit(500))
     )
     locked = {u.id for u in users if accounts.is_locked(u)}
-    return render_template("admin/index.html", form=form, users=users, action=ActionForm(), locked=locked)
+    status = 422 if form.is_submitted() else 200  # issue 13: a refused account keeps nothing
+    return render_template(
+        "admin/index.html", form=form, users=users, action=ActionForm(), locked=locked
+    ), status
 
 
 @bp.post("/users/<int:user_id>/toggle")
@@ -137,7 +139,6 @@ def edit_user(user):
                 current_user, user, form.display_name.data, form.email.data, form.phone.data
             )
         except accounts.AccountError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
         else:
             flash(
@@ -158,7 +159,6 @@ def reset_user_password(user):
         try:
             accounts.reset_password(current_user, user.username, reset.password.data)
         except accounts.AccountError as exc:
-            db.session.rollback()
             reset.password.errors.append(str(exc))
         else:
             flash(
@@ -201,8 +201,7 @@ def rewards():
             amounts = [request.form.get(f"amount-{i}", "") for i in range(len(items))]
             try:
                 changed = svc.save(current_user, amounts, request.form.get("version", ""))
-            except svc.RewardError as exc:
-                db.session.rollback()
+            except svc.RewardError as exc:  # refused before anything is written
                 errors.append(str(exc))
                 status = 409 if isinstance(exc, svc.StaleRewards) else 422
                 items = svc.rewards()

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from pipeline import permissions
-from pipeline.extensions import db
 from pipeline.forms import LoginForm
 from pipeline.i18n import tl
 from pipeline.services import accounts, sessions
@@ -85,7 +84,6 @@ def start_session(user, remember: bool = False) -> None:
     session[sessions.SESSION_KEY] = user.session_version
     if remember:
         g.remember_cookie = sessions.issue_remember_token(user)
-        db.session.commit()
 
 
 @bp.get("/")
@@ -118,7 +116,6 @@ def logout():
 
     sessions.revoke_remember_token(request.cookies.get(sessions.COOKIE))
     sessions.end_sessions(current_user)  # a copied session cookie of this user stops working too
-    db.session.commit()
     logout_user()
     g.remember_cookie = ""
     flash(_("You have logged out."), "info")

@@ -57,11 +57,9 @@ def index():
                 form.recipients.data,
                 form.active.data,
             )
-        except service.BriefingError as exc:
-            db.session.rollback()
+        except service.BriefingError as exc:  # an error status below: the boundary keeps nothing
             form.recipients.errors = list(form.recipients.errors) + [str(exc)]
         else:
-            db.session.commit()
             flash(_("Briefing schedule saved."), "success")
             return redirect(url_for("briefings.index"))
     elif form.errors:
@@ -90,7 +88,6 @@ def toggle(schedule):
     service.save_schedule(
         current_user, schedule.county_id, schedule.cadence, schedule.recipients, not schedule.active, schedule
     )
-    db.session.commit()
     flash(_("Briefing schedule updated."), "success")
     return redirect(url_for("briefings.index"))
 
@@ -101,7 +98,6 @@ def resend(delivery):
     if not ActionForm().validate():
         abort(400)
     new = service.resend(current_user, delivery)
-    db.session.commit()
     flash(
         _("Briefing re-sent.")
         if new.status == "sent"

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pipeline import clock
-from pipeline.extensions import db
 from pipeline.forms.compliance import AnnualReportForm
 from pipeline.i18n import join_errors
 from pipeline.models import Firm
 from pipeline.services import compliance as service
 from pipeline.web.auth import requires
+from pipeline.web.transaction import refuse
 
 bp = Blueprint("compliance", __name__, url_prefix="/firms")
 
@@ -73,9 +73,7 @@ def record_report(firm: Firm):
             clock.today(),
         )
     except service.ComplianceError as exc:
-        db.session.rollback()
-        flash(_("Annual report not saved: %(errors)s", errors=str(exc)), "danger")
+        refuse(_("Annual report not saved: %(errors)s", errors=str(exc)))
         return back
-    db.session.commit()
     flash(_("Annual report for %(year)s saved.", year=form.year.data), "success")
     return back

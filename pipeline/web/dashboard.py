@@ -24,6 +24,7 @@ from pipeline.services import goals as goal_service
 from pipeline.services import stamp, versions
 from pipeline.web import fragments
 from pipeline.web.fragments import render_block
+from pipeline.web.transaction import refuse
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -237,12 +238,11 @@ def targets():
                 version=versions.posted_version(form.version.data),
             )
         except versions.StaleRecord as exc:  # issue 11: nothing written; the entries stay in the form
-            db.session.rollback()
             form.form_errors.append(str(exc))
             form.version.data = exc.current
             stale = True
         except goal_service.TargetError as exc:
-            flash(str(exc), "danger")
+            refuse(str(exc))
         else:
             value = "" if cid is None else str(cid)
             name = next((label for v, label in form.county.choices if v == value), tl("全市"))
@@ -361,11 +361,9 @@ def splits():
         posted = _posted_rows(request.form)
         try:
             n = split_service.save_splits(current_user, county_id, year, posted)
-        except split_service.SplitStale as exc:
-            db.session.rollback()
+        except split_service.SplitStale as exc:  # refused before anything is written
             errors, posted, status = exc.messages, {}, 409  # show the current values, not the stale ones
         except split_service.SplitError as exc:
-            db.session.rollback()
             errors, status = exc.messages, 400
         else:
             flash(_("Saved %(n)s target splits.", n=n) if n else _("Nothing changed."), "success")

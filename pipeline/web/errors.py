@@ -33,6 +33,9 @@ def register(app) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
+        from pipeline.web.transaction import abandon
+
+        abandon()  # issue 13: nothing the service flushed is kept; the page below reads the user
         code = exc.status
         if request.path.startswith("/api/"):
             body = api_error_body(code, exc.message or None)

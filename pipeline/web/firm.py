@@ -48,6 +48,7 @@ from pipeline.vocabulary import (
 )
 from pipeline.web import fragments
 from pipeline.web.auth import requires
+from pipeline.web.transaction import refuse
 
 bp = Blueprint("firm", __name__, url_prefix="/firms")
 
@@ -342,17 +343,16 @@ def _save(form, action, title: str, firm, anchor: str):
         except versions.StaleRecord as exc:
             # Issue 11: filled from an older version; nothing written, the entries stay in the form,
             # which now carries the current version (saving again is a deliberate overwrite).
-            db.session.rollback()
             form.form_errors.append(str(exc))
             form.version.data = exc.current
             status = 409
         except firm_service.YearExists as exc:
-            db.session.rollback()
             form.year.errors.append(str(exc))
             edit_link = url_for("firm.year_edit", firm_id=firm.id, year=exc.year)
+            status = 409  # issue 13: an error status, so the request's boundary keeps nothing
         except firm_service.FirmError as exc:
-            db.session.rollback()
             form.form_errors.append(str(exc))
+            status = 422
         else:
             flash(_("Saved: %(title)s.", title=title), "success")
             return redirect(url_for("firm.show", firm_id=firm.id, _anchor=anchor))
@@ -570,6 +570,5 @@ def review(firm: Firm, submission: FigureSubmission):
                 "success",
             )
         except firm_service.FirmError as exc:
-            db.session.rollback()
-            flash(_("Could not accept: %(error)s", error=exc), "danger")
+            refuse(_("Could not accept: %(error)s", error=exc))
     return redirect(url_for("firm.show", firm_id=firm.id, _anchor="submissions"))

@@ -16,6 +16,7 @@ from pipeline.services.scope import get_firm_or_404
 from pipeline.vocabulary import INBOX_KINDS, INBOX_KINDS_FIRM
 from pipeline.web import fragments
 from pipeline.web.auth import requires
+from pipeline.web.transaction import refuse
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 OVERVIEW_LIMIT = 20  # issue 15: items per kind on the overview (each kind's own view shows more)
@@ -158,8 +159,7 @@ def review(firm: Firm, submission: FigureSubmission):
     try:
         sub = firm_service.review_submission(current_user, firm, submission, decision, note, clock.today())
     except firm_service.FirmError as exc:
-        db.session.rollback()
-        flash(_("Could not review: %(error)s", error=exc), "danger")
+        refuse(_("Could not review: %(error)s", error=exc))
     else:
         flash(
             _("%(firm)s: the figures for %(year)s have been accepted.", firm=firm.name, year=sub.year)
@@ -196,8 +196,7 @@ def confirm(firm: Firm, milestone: Milestone):
         versions.StaleRecord,
         firm_service.FirmError,
     ) as exc:  # issue 11: changed since the inbox was shown
-        db.session.rollback()
-        flash(str(exc), "danger")
+        refuse(str(exc))
         return _back()
     flash(
         _("%(firm)s: “%(title)s” confirmed as done.", firm=firm.name, title=ms.title)

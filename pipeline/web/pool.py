@@ -17,6 +17,7 @@ from pipeline.services.scope import scope_filter, visible_firms
 from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
 from pipeline.web import fragments
 from pipeline.web.auth import requires
+from pipeline.web.transaction import refuse
 
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 
@@ -156,8 +157,7 @@ def bulk():
             n = firm_service.bulk_stage(current_user, firms, form.stage.data, form.reason.data, clock.today())
             flash(_("Moved %(n)s firms to “%(stage)s”.", n=n, stage=tl(STAGES[form.stage.data])), "success")
     except firm_service.FirmError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+        refuse(str(exc))
     return redirect(back)
 
 
@@ -313,6 +313,5 @@ def move(firm: Firm):
                 "info",
             )
     except firm_service.FirmError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+        refuse(str(exc))
     return redirect(back)

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from pipeline import clock, permissions
-from pipeline.extensions import db
 from pipeline.forms import FigureForm
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404
@@ -85,7 +84,6 @@ def figures():
             try:
                 sub = firm_service.submit_figures(current_user, firm, form.data)
             except firm_service.FirmError as exc:
-                db.session.rollback()
                 form.form_errors.append(str(exc))
             else:
                 flash(
@@ -100,4 +98,5 @@ def figures():
         year = request.args.get("year", type=int) or today.year - 1
         current = firm_service.current_year_values(firm, year)
         form = FigureForm(formdata=None, data={"year": year, **current})
-    return render_template("portal/figures.html", form=form, firm=firm)
+    status = 422 if request.method == "POST" else 200  # issue 13: a refused submission keeps nothing
+    return render_template("portal/figures.html", form=form, firm=firm), status

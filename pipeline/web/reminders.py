@@ -111,21 +111,16 @@ def health_page():
 @bp.post("/scan")
 @requires("reminders.admin")
 def scan_now():
-    from pipeline.reminders.deliver import deliver_pending
-    from pipeline.reminders.scan import run_scan
+    """Issue 13: queue the scan (a job the scheduler runs); the job page shows its progress and says
+    whether a background process is running to take it."""
+    from pipeline.reports.jobs import queue_scan
 
-    r = run_scan(clock.today())
-    d = deliver_pending(channels_only=("inapp",))  # e-mail and robots go out with the scheduler's next run
+    job = queue_scan(current_user, clock.today())
     flash(
-        _(
-            "Scan complete: %(created)s reminders created, %(sent)s in-app notifications delivered, in %(seconds)s s.",
-            created=r.created,
-            sent=d.sent,
-            seconds=f"{r.seconds:.1f}",
-        ),
+        _("Reminder scan queued; the background process runs it and delivers the in-app notifications."),
         "success",
     )
-    return redirect(url_for("reminders.health"))
+    return redirect(url_for("reports.job", job_id=job.id))
 
 
 @bp.post("/deliveries/retry-given-up")

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from pipeline import clock, permissions
-from pipeline.extensions import db
 from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
 from pipeline.i18n import join_errors, tl
 from pipeline.models import Firm, Milestone
@@ -15,6 +14,7 @@ from pipeline.services import firms as firm_service
 from pipeline.services import versions
 from pipeline.vocabulary import MILESTONE_STATUSES
 from pipeline.web.auth import requires
+from pipeline.web.transaction import refuse
 
 bp = Blueprint("roadmap", __name__, url_prefix="/firms")
 
@@ -46,17 +46,15 @@ def status(firm: Firm, milestone: Milestone):
     except versions.StaleRecord as exc:
         # Issue 11: nothing written; the page shows this milestone's form again with the officer's
         # entries (and the current version), under the message saying what changed and by whom.
-        db.session.rollback()
         session["milestone_draft"] = {
             "id": milestone.id,
             "status": form.status.data,
             "evidence_note": form.evidence_note.data or "",
         }
-        flash(str(exc), "danger")
+        refuse(str(exc))
         return _back(firm.id, f"ms-{milestone.id}")
     except firm_service.FirmError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+        refuse(str(exc))
         return _back(firm.id)
     flash(
         _(
@@ -79,8 +77,7 @@ def progress(firm: Firm, milestone: Milestone):
     try:
         ms = firm_service.report_progress(current_user, firm, milestone, form.progress_note.data)
     except firm_service.FirmError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+        refuse(str(exc))
         return _back(firm.id)
     flash(
         _("Progress on “%(title)s” submitted; waiting for the officer to confirm.", title=ms.title), "success"
@@ -118,7 +115,6 @@ def whatif(firm: Firm):
 def regenerate(firm: Firm):
     from pipeline.services.roadmaps import regenerate as regen
 
-    regen([firm.id], clock.today(), current_user, commit=False)
-    db.session.commit()
+    regen([firm.id], clock.today(), current_user)
     flash(_("The cultivation roadmap has been regenerated from the latest data."), "success")
     return _back(firm.id)

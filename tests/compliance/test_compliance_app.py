@@ -150,6 +150,7 @@ def test_dashboard_api_and_pdf_show_the_same_at_risk_count(app, db, city, tmp_pa
 
     admin = client_for(app, city.admin)
     token = issue_token(city.admin, "测试")
+    db.session.commit()  # services flush; the caller commits (issue 13)
     for county, expected in ((None, 2), (city.a, 1)):
         q = f"?county={county.id}" if county else ""
         html = get(app, admin, f"/dashboard/{q}").get_data(as_text=True)

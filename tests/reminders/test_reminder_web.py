@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pipeline import clock
 from pipeline.models import AuditLog, Delivery, Reminder, ScanRun
@@ -276,15 +276,35 @@ def test_admin_sets_thresholds_and_the_next_scan_uses_them(client, db, city):
     assert run_scan(TODAY).created == 1  # 20 days ahead: inside the new 21-day window
 
 
-def test_admin_can_scan_now_and_in_app_notices_arrive_at_once(client, db, city):
+def test_admin_scan_now_queues_a_job_that_the_scheduler_runs(client, db, city):
+    """Issue 13: "scan now" queues the scan (no inline scan in the request); the job page says it is
+    queued and that no background process runs; the job runner then scans and delivers in-app."""
+    from pipeline.models import Job
+    from pipeline.reports.jobs import run_pending_jobs
+
     milestone(city.firm_a1, clock.today() - timedelta(days=1), title="立即扫描测试")
     db.session.commit()
     _log_in(client, city.officer_a)
     assert client.post("/admin/reminders/scan").status_code == 404
-    assert db.session.scalar(select(ScanRun.id)) is None
+    assert db.session.scalar(select(Job.id)) is None
     _log_in(client, city.admin)
-    page = client.post("/admin/reminders/scan", follow_redirects=True).get_data(as_text=True)
-    assert "扫描完成：新建提醒 2 条，站内通知已送达 2 条" in page
+    resp = client.post("/admin/reminders/scan")
+    job = db.session.scalars(select(Job)).one()
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/reports/jobs/{job.id}")
+    assert (job.kind, job.status) == ("reminder_scan", "queued")
+    assert db.session.scalar(select(ScanRun.id)) is None  # nothing scanned in the request
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "提醒扫描已排队" in page and "立即扫描提醒" in page and "排队中" in page
+    assert 'id="no-scheduler"' in page  # no scheduler is running in the test: the page says so
+    client.post("/admin/reminders/scan")  # a second click while queued reuses the queued job
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
+    assert run_pending_jobs() == 1
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert job.status == "done" and job.params["result"] == {"created": 2, "sent": 2}
+    assert db.session.scalar(select(ScanRun.id)) is not None
+    page = client.get(f"/reports/jobs/{job.id}").get_data(as_text=True)
+    assert "已完成" in page and 'id="job-download" hidden' in page  # nothing to download
     _log_in(client, city.user_a1)
     assert "立即扫描测试" in client.get("/notifications/").get_data(as_text=True)
 

@@ -52,6 +52,7 @@ def test_killed_batch_render_processes_die_partial_folder_removed_job_requeued(
         f.firm(world["hz"], name=f"批量测试企业{i}", stage="pool")
     db.session.commit()
     job = jobs.queue_job(world["officer"], "roadmaps_county", world["hz"], TODAY)
+    db.session.commit()  # the worker process reads it (issue 13: the caller commits)
     export_dir = tmp_path / "exports"
     monkeypatch.setitem(app.config, "EXPORT_DIR", str(export_dir))
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -103,6 +104,7 @@ def test_a_scan_or_job_of_another_host_is_taken_as_dead_once_its_heartbeat_stops
         ScanRun(started_at=now, today=TODAY, status="running", owner="elsewhere:12", heartbeat_at=now)
     )
     queue_job(world["admin"], "briefing_city", None, TODAY)
+    db.session.commit()  # the worker process reads it (issue 13: the caller commits)
     claim_next("elsewhere:13")
     db.session.commit()
     assert mark_interrupted(now + SCAN_TTL - timedelta(seconds=5)) == []

@@ -142,7 +142,8 @@ def test_refresh_after_a_change_updates_only_that_firm(db):
     for a in firm.ip_assets:
         db.session.delete(a)
     db.session.flush()
-    refresh_firms([firm.id], TODAY, commit=True)
+    refresh_firms([firm.id], TODAY)
+    db.session.commit()
     db.session.expire_all()
     mine = db.session.scalars(select(Assessment).where(Assessment.firm_id == firm.id)).one()
     assert mine.verdict == "not_ready" and mine.result["conditions"]["H2"]["status"] == "fail"

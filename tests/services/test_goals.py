@@ -269,6 +269,7 @@ def test_dashboard_data_follows_every_write_and_checks_access_each_time(db, city
     db.session.commit()
     assert goals.dashboard_data(city["admin"], TODAY)[0]["active"] == 1
     goals.set_target(city["admin"], None, 2026, 77, 1)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     assert goals.dashboard_data(city["admin"], TODAY)[1].year(2026).target == 77
     goals.dashboard_data(city["admin"], TODAY, county_id=city["gy"].id)  # cached for the county now
     with pytest.raises(goals.NotAllowed):

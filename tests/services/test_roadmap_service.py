@@ -52,6 +52,7 @@ def test_regenerate_keeps_done_waived_and_manual_milestones(db):
 
     firm = _firm(db)
     regenerate([firm.id], TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     roadmap = db.session.scalars(select(Roadmap)).one()
     ms = sorted(roadmap.milestones, key=lambda m: (m.code, m.due))
     done, waived = ms[0], ms[1]
@@ -82,11 +83,13 @@ def test_regenerate_after_new_data_moves_and_says_why(db):
 
     firm = _firm(db)
     regenerate([firm.id], TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     before = db.session.scalar(select(func.count()).select_from(Milestone))
     # The firm puts every management piece in place: those tasks go, and the change log says so.
     f.evidence(firm, *[p for p in f.RD_PIECES if p not in ("rules", "accounting")])  # the nine missing
     db.session.commit()
     regenerate([firm.id], TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     db.session.expire_all()
     roadmap = db.session.scalars(select(Roadmap)).one()
     assert not any(m.code.startswith("mgmt.") for m in roadmap.milestones)
@@ -100,12 +103,14 @@ def test_started_work_is_never_deleted(db):
 
     firm = _firm(db)
     regenerate([firm.id], TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     m = db.session.scalars(select(Milestone).where(Milestone.code == "mgmt.rd_unit")).one()
     m.status, m.progress_note = "doing", "研发中心场地已落实"
     db.session.commit()
     f.evidence(firm, "rd_unit")
     db.session.commit()
     regenerate([firm.id], TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     db.session.expire_all()
     kept = db.session.get(Milestone, m.id)
     assert kept is not None and kept.progress_note == "研发中心场地已落实"
@@ -118,6 +123,7 @@ def test_what_if_changes_the_plan_without_saving(db):
 
     firm = _firm(db)
     regenerate([firm.id], TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     snapshot = [
         (m.code, m.due, m.title) for m in db.session.scalars(select(Milestone).order_by(Milestone.id))
     ]

@@ -68,7 +68,7 @@ def build_world(db) -> World:
     except ImportError:  # pragma: no cover
         regenerate = None
     if regenerate is not None:
-        regenerate([own.id, same.id, other.id], TODAY, None, commit=False)
+        regenerate([own.id, same.id, other.id], TODAY, None)
     db.session.commit()
     return w
 

@@ -230,12 +230,12 @@ def _world(db) -> World:
     from pipeline.services.assessments import refresh_firms
 
     refresh_firms([own.id], TODAY)
-    regenerate([own.id], TODAY, None, commit=False)
+    regenerate([own.id], TODAY, None)
     batch = ApplicationBatch(code="2027-1", year=2027, cutoff=date(2027, 5, 29))
     job = Job(kind="county_roadmaps", params={}, county_id=a.id, created_by_id=users["officer"].id)
     db.session.add_all([batch, job])
     db.session.flush()
-    tokens = {role: issue_token(u, "matrix", commit=False) for role, u in users.items()}
+    tokens = {role: issue_token(u, "matrix") for role, u in users.items()}
     from pipeline.models import ApiToken
 
     token_id = db.session.query(ApiToken.id).filter_by(user_id=users["firm_user"].id).scalar()

@@ -61,6 +61,7 @@ def test_lockout_is_kept_in_the_database(app, world, db):
     from pipeline.services.accounts import reset_password
 
     reset_password(None, "officer_a", "New@pass123")
+    db.session.commit()  # services flush; the caller commits (issue 13)
     assert _login(app, c, "officer_a", "New@pass123").status_code == 302
 
 
@@ -68,6 +69,7 @@ def test_disabled_account_cannot_log_in(app, world, db):
     from pipeline.services.accounts import set_active
 
     set_active(None, "officer_a", False)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     assert _login(app, app.test_client(), "officer_a", f.PASSWORD).status_code == 401
 
 

@@ -40,7 +40,8 @@ def _admin(app, world, db):
     for _ in range(6):
         f.ip(firm, "utility_model", core=True)
     f.evidence(firm, *RD_MANAGEMENT_POINTS)
-    regenerate([firm.id], TODAY, commit=True)
+    regenerate([firm.id], TODAY)
+    db.session.commit()
     c = app.test_client()
     login(c, world.admin)
     return c

@@ -47,6 +47,9 @@ def _firm(world):
     f.evidence(firm, "rules", "accounting", "ledger", "rd_unit", "cooperation")
     user = f.user("firm_d", "firm", county=world.county_a, firm=firm, display_name="丁公司联系人")
     regenerate([firm.id], TODAY)
+    from pipeline.extensions import db
+
+    db.session.commit()  # services flush; the caller commits (issue 13)
     return firm, user
 
 

@@ -66,6 +66,9 @@ def test_scope_matrix(app, world, rule):
         headers = {}
         if is_api:
             headers["Authorization"] = f"Bearer {issue_token(user, 'matrix')}"
+            from pipeline.extensions import db as _db
+
+            _db.session.commit()  # services flush; the test is the caller that commits (issue 13)
         else:
             login(client, user)
         for target in TARGETS:

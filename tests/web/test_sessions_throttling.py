@@ -64,6 +64,7 @@ def test_password_reset_ends_every_session_and_token(app, world, db):
     copy.set_cookie("xsg_remember", _cookie(a, "xsg_remember"))
     assert fresh(app, a, "get", "/pool/").status_code == 200
     reset_password(None, "officer_a", "Neue#Passwort9")
+    db.session.commit()  # services flush; the caller commits (issue 13)
     assert fresh(app, a, "get", "/pool/").status_code == 302  # the old session ended
     assert fresh(app, copy, "get", "/pool/").status_code == 302  # the remember token too
     assert db.session.scalar(select(func.count()).select_from(RememberToken)) == 0
@@ -76,6 +77,7 @@ def test_disabling_ends_the_session(app, world, db):
     _login(app, a, "officer_a", f.PASSWORD)
     set_active(None, "officer_a", False)
     set_active(None, "officer_a", True)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     assert fresh(app, a, "get", "/pool/").status_code == 302
 
 
@@ -198,6 +200,7 @@ def test_a_stranger_alone_cannot_lock_an_account(app, world, db):
         from pipeline.services.accounts import unlock
 
         unlock(None, world.officer)
+        db.session.commit()  # services flush; the caller commits (issue 13)
         assert _login(app, app.test_client(), "officer_a", f.PASSWORD, addr="10.0.0.8").status_code == 302
     finally:
         app.config.pop("LOGIN_MAX_FAILURES_ACCOUNT")

@@ -116,6 +116,7 @@ def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, 
     from pipeline.services.tokens import issue_token
 
     token = issue_token(world.officer, "test")
+    db.session.commit()  # services flush; the caller commits (issue 13)
     officer, firm_user = app.test_client(), app.test_client()
     login(officer, world.officer)
     login(firm_user, world.firm_user)
@@ -160,6 +161,7 @@ def test_an_edited_firm_changes_on_every_page_export_and_pdf_that_shows_it(app, 
         assert own.name in text, key
     firm = db.session.get(Firm, own.id)
     assert firm_service.update_firm(world.officer, firm, {"name": "甲改名后智造有限公司"}, TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     after = read_all()
     for key, text in after.items():
         assert "甲改名后智造有限公司" in text, key
@@ -336,6 +338,7 @@ def test_dashboard_content_is_reused_until_a_write_and_shows_the_change_on_the_n
         "hnte_cert_expiry": today + timedelta(days=1000),
     }
     assert firm_service.update_firm(world.officer, firm, data, today)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     after = fresh(app, officer, "get", "/dashboard/").get_data(as_text=True)
     assert active(after) == active(first) + 1
     as_admin = fresh(app, admin, "get", f"/dashboard/?county={world.county_a.id}").get_data(as_text=True)

@@ -69,6 +69,7 @@ def _split(db, key, year=YEAR):
 
 def test_county_rollup_sum_of_towns_and_chains_against_county_target(app, world, towns, db):
     set_target(world.admin, world.county_a.id, YEAR, 100, 200)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     t1, t2 = towns["t1"], towns["t2"]
     cid = world.county_a.id
     _put(YEAR, TargetSplit.make_key(town_id=t1.id), 40, 80, town_id=t1.id, county_id=cid)
@@ -104,8 +105,11 @@ def test_county_rollup_sum_of_towns_and_chains_against_county_target(app, world,
 
 def test_city_rollup_counties_and_chains_against_city_target(app, world, towns, db):
     set_target(world.admin, None, YEAR, 1000, 2000)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     set_target(world.admin, world.county_a.id, YEAR, 300, 500)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     set_target(world.admin, world.county_b.id, YEAR, 200, 400)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     energy = _chain("新能源")
     _put(YEAR, TargetSplit.make_key(county_id=None, chain_id=energy.id), 400, 900, chain_id=energy.id)
     # a county's own chain split is not part of the city's chain split
@@ -132,6 +136,7 @@ def test_no_parent_target_means_no_difference(app, world, towns, db):
 def test_officer_journey_prefilled_change_one_town_rest_unchanged(app, world, towns, db):
     cid = world.county_a.id
     set_target(world.admin, cid, YEAR, 100, 200)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     t1, t2 = towns["t1"], towns["t2"]
     k1, k2 = TargetSplit.make_key(town_id=t1.id), TargetSplit.make_key(town_id=t2.id)
     _put(YEAR, k1, 40, 80, town_id=t1.id, county_id=cid)
@@ -234,6 +239,7 @@ def test_stale_form_refused_nothing_saved(app, world, towns, db):
 
 def test_admin_splits_city_chains(app, world, towns, db):
     set_target(world.admin, None, YEAR, 1000, 2000)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     c = app.test_client()
     login(c, world.admin)
     html = fresh(app, c, "get", f"/dashboard/splits?year={YEAR}").get_data(as_text=True)

@@ -78,6 +78,7 @@ def test_monthly_average_staff_saved_shown_submitted_exported_reimported_and_ass
     h4 = a.result["hnte"]["conditions"]["H4"] if "hnte" in a.result else a.result["conditions"]["H4"]
     assert h4["status"] == "pass" and "10.5人" in h4["explain"] and "96.5人" in h4["explain"]
     token = issue_token(world.officer, "staff-test")
+    db.session.commit()  # services flush; the caller commits (issue 13)
     api = fresh(
         app,
         app.test_client(),

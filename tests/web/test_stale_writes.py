@@ -208,6 +208,7 @@ def test_target_created_by_someone_else_meanwhile_is_refused(app, world, db):
     from pipeline.services.goals import set_target
 
     set_target(f.user("admin3", "admin", display_name="另一位管理员"), None, 2031, 900, 2000, "计划甲")
+    db.session.commit()  # services flush; the caller commits (issue 13)
     resp = fresh(app, c, "post", "/dashboard/targets", data={**form, "hnte": "1000", "tsme": "3000"})
     assert resp.status_code == 409 and "另一位管理员" in _text(resp)
     db.session.expire_all()

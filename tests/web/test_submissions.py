@@ -109,7 +109,7 @@ def test_unchanged_submission_is_refused(app, world, db):
     c = client_for(app, world.firm_user)
     html = fresh(app, c, "get", f"/portal/figures?year={last_year()}").get_data(as_text=True)
     resp = fresh(app, c, "post", "/portal/figures", data=_form_values(html, 'method="post" novalidate'))
-    assert resp.status_code == 200 and "没有修改任何数据" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "没有修改任何数据" in resp.get_data(as_text=True)
     assert db.session.scalars(select(FigureSubmission)).first() is None
 
 
@@ -117,6 +117,7 @@ def test_return_needs_a_reason_and_changes_nothing(app, world, db):
     year = last_year()
     before = _snapshot(_year(db, world.own.id, year))
     sub = firm_service.submit_figures(world.firm_user, world.own, {"year": year, "sales": "1"})
+    db.session.commit()  # services flush; the caller commits (issue 13)
     off = client_for(app, world.officer)
     page = fresh(app, off, "get", f"/firms/{world.own.id}").get_data(as_text=True)
     review = _form_values(page, f'action="/firms/{world.own.id}/submissions/{sub.id}/review"')
@@ -154,7 +155,7 @@ def test_new_year_for_an_existing_year_is_refused_with_a_link(app, world, db):
     data.update(year=str(year), sales="100")
     resp = fresh(app, c, "post", f"/firms/{world.own.id}/years/new", data=data)
     page = resp.get_data(as_text=True)
-    assert resp.status_code == 200 and f"{year}年的数据已存在" in page
+    assert resp.status_code == 409 and f"{year}年的数据已存在" in page
     assert f"/firms/{world.own.id}/years/{year}/edit" in page
     assert _snapshot(_year(db, world.own.id, year)) == before
 

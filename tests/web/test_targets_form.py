@@ -14,8 +14,11 @@ from tests.web.conftest import fresh
 
 def test_targets_prefilled_and_blank_keeps_value(app, world, db):
     set_target(world.admin, None, 2027, 1000, 2000, "十四五高企倍增计划")
+    db.session.commit()  # services flush; the caller commits (issue 13)
     set_target(world.admin, world.county_a.id, 2027, 300, 500)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     set_target(world.admin, world.county_b.id, 2027, 200, 400)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     c = app.test_client()
     login(c, world.admin)
     html = fresh(app, c, "get", "/dashboard/targets?year=2027").get_data(as_text=True)

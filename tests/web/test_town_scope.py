@@ -42,6 +42,9 @@ def test_town_officer_matrix(app, world, towns, rule):
         from pipeline.services.tokens import issue_token
 
         headers["Authorization"] = f"Bearer {issue_token(towns['officer'], 'matrix')}"
+        from pipeline.extensions import db as _db
+
+        _db.session.commit()  # services flush; the test is the caller that commits (issue 13)
     else:
         login(client, towns["officer"])
     failures = []
@@ -85,6 +88,10 @@ def test_api_filters_by_town_within_scope(app, world, towns):
 
     c = app.test_client()
     h = {"Authorization": f"Bearer {issue_token(world.officer, 'api')}"}
+    ht = {"Authorization": f"Bearer {issue_token(towns['officer'], 'api')}"}
+    from pipeline.extensions import db as _db
+
+    _db.session.commit()  # services flush; the test is the caller that commits (issue 13)
     body = fresh(app, c, "get", f"/api/v1/firms?town={towns['t2'].id}", headers=h).get_json()
     assert [i["id"] for i in body["items"]] == [world.same.id] and body["items"][0]["town_id"] == towns[
         "t2"
@@ -92,7 +99,6 @@ def test_api_filters_by_town_within_scope(app, world, towns):
     # another county's town: the scope still applies (nothing, not an error that says it exists)
     body = fresh(app, c, "get", f"/api/v1/firms?town={towns['tb'].id}", headers=h).get_json()
     assert body["items"] == [] and body["total"] == 0
-    ht = {"Authorization": f"Bearer {issue_token(towns['officer'], 'api')}"}
     body = fresh(app, c, "get", "/api/v1/firms", headers=ht).get_json()
     assert [i["id"] for i in body["items"]] == [world.own.id]
     assert fresh(app, c, "get", f"/api/v1/goals?town={towns['t2'].id}", headers=ht).status_code == 404

@@ -115,7 +115,6 @@ def settings(county: County):
             )
         )
         return _page(county, fresh, 409)
-    db.session.commit()
     if not changed:
         flash(_("Nothing changed."), "info")
     elif county.webhook_url:

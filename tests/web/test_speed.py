@@ -386,6 +386,7 @@ def test_list_pages_are_reused_until_a_write_and_the_next_request_shows_it(app, 
     old = world.own.name
     firm = db.session.get(Firm, world.own.id)
     assert firm_service.update_firm(world.officer, firm, {"name": "甲改名后智造有限公司"}, TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     for key, url in urls.items():
         text = _get(app, c, url, token)
         assert "甲改名后智造有限公司" in text and old not in text, key

@@ -71,7 +71,7 @@ def world(db):
     }
     db.session.commit()
     refresh_firms([own.id, other.id], TODAY)
-    regenerate([own.id, other.id], TODAY, None, commit=False)
+    regenerate([own.id, other.id], TODAY, None)
     db.session.commit()
     ms = {m.firm_id: m.id for m in db.session.query(Milestone).all()}
     return {"users": users, "own": own.id, "other": other.id, "milestones": ms}

@@ -608,6 +608,7 @@ def test_firm_page_and_portal_are_reused_until_a_write_and_show_each_change_on_t
     # a firm edit
     firm = db.session.get(Firm, world.own.id)
     assert firm_service.update_firm(world.officer, firm, {"contact_name": "王新联系人"}, TODAY)
+    db.session.commit()  # services flush; the caller commits (issue 13)
     assert "王新联系人" in _page(app, officer, page)
 
     # the firm reports progress through the portal's form -> the officer sees it to confirm

@@ -287,6 +287,7 @@ with app.app_context():
     firms = ids[:400][::20]
     first_view = [i for i in ids if i not in firms][:300]  # pages no worker has rendered yet
     token = issue_token(officer, 'bench_pages')
+    db.session.commit()  # services flush, the caller commits (one transaction boundary)
     print(json.dumps({"county": officer.county_id, "firms": firms, "first_view": first_view,
                       "token": token}))
 """

@@ -478,7 +478,7 @@ from pipeline.models import County, Firm, User, Job
 from sqlalchemy import select
 fx = json.loads(sys.argv[1]); n_batch = int(sys.argv[2]); out = Path(sys.argv[3])
 from pipeline import clock
-today = clock.today() if hasattr(clock, "today") else date.today()
+today = clock.today()
 with app.app_context():
     from pipeline.reports import documents, render, context
     from pipeline.reports import jobs

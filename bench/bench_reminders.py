@@ -124,7 +124,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--firms", type=int, default=20000)
     ap.add_argument("--milestones-per-firm", type=int, default=10)
-    ap.add_argument("--today", type=date.fromisoformat, default=date(date.today().year, 5, 20))
+    ap.add_argument(
+        "--today", type=date.fromisoformat, default=None, help="default: 20 May of the clock's year"
+    )
     ap.add_argument("--database-url", default=None)
     ap.add_argument(
         "--reuse",
@@ -132,6 +134,10 @@ def main() -> None:
         help="with --database-url of an earlier run: keep its data, empty the outbox, time the scans again",
     )
     a = ap.parse_args()
+    if a.today is None:
+        from pipeline import clock
+
+        a.today = clock.today().replace(month=5, day=20)
     if a.reuse and not a.database_url:
         sys.exit("--reuse needs --database-url (printed at the start of an earlier run)")
 

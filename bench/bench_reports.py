@@ -38,7 +38,9 @@ def main() -> None:
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--today", default=None)
     args = ap.parse_args()
-    today = date.fromisoformat(args.today) if args.today else date.today()
+    from pipeline import clock
+
+    today = date.fromisoformat(args.today) if args.today else clock.today()
 
     tmp = tempfile.mkdtemp(prefix="bench-reports-")
     from flask_migrate import upgrade

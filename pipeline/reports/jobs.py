@@ -23,7 +23,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import Select, false, select, update
 
-from pipeline import clock
+from pipeline import clock, permissions
 from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
@@ -104,7 +104,7 @@ def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:
 def queue_scan(user: User, today: date) -> Job:
     """Issue 13: the admin's "scan now" queues the reminder scan for the background process (flushed;
     the request commits). A scan still waiting in the queue is reused: it reads the data when it runs."""
-    if user.role != "admin":
+    if not permissions.can(user, "reminders.admin"):
         raise JobError("只有市级管理员可以立即扫描提醒。")
     job = db.session.scalars(select(Job).where(Job.kind == SCAN_JOB, Job.status == "queued")).first()
     if job is None:

@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import socket
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -335,6 +336,23 @@ def _take_lease(app, holder: str, wait: bool, deadline: float | None, stopping, 
         time.sleep(STANDBY_POLL)
 
 
+def _shutdown_soon(sched, patience: float = 10.0) -> None:
+    """Shut ``sched`` down from a thread of its own; a stop that arrives while the scheduler is still
+    starting waits (up to ``patience`` s) until it runs, so it is never lost."""
+    from apscheduler.schedulers import SchedulerNotRunningError
+    from apscheduler.schedulers.base import STATE_STOPPED
+
+    give_up = time.monotonic() + patience
+    while time.monotonic() < give_up:
+        if sched.state != STATE_STOPPED:
+            try:
+                sched.shutdown(wait=False)
+            except SchedulerNotRunningError:
+                pass
+            return
+        time.sleep(0.05)
+
+
 def run(app, echo=print, max_seconds: float | None = None, wait: bool = True) -> int:
     """Run until stopped. Returns 0. While another process holds the lease this one waits (or, with
     ``wait=False``, returns at once having done nothing)."""
@@ -356,8 +374,11 @@ def run(app, echo=print, max_seconds: float | None = None, wait: bool = True) ->
         echo(f"  任务 {job.id}: {job.trigger}")
 
     def stop(signum, frame):
+        # A signal handler runs in the main thread at any point, possibly inside the scheduler's own
+        # locked sections: shutting down from it can hang (seen: "收到停止信号" and no exit). The handler
+        # only asks; another thread shuts the scheduler down through its locks as any caller does.
+        threading.Thread(target=_shutdown_soon, args=(sched,), name="scheduler-stop", daemon=True).start()
         echo("收到停止信号，正在退出……")
-        sched.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -10,25 +10,14 @@ from decimal import Decimal
 from werkzeug.security import generate_password_hash
 
 from pipeline import uscc
+from pipeline.criteria.model import RD_MANAGEMENT_POINTS
 from pipeline.extensions import db
 from pipeline.models import Assessment, County, Firm, FiscalYear, IPAsset, RdEvidence, Roadmap, User
 
 _seq = itertools.count(1)
 PASSWORD = "Test@12345"
-# The eleven R&D-management pieces (研发组织管理水平), spelled out once for every test that puts all in place.
-RD_PIECES = (
-    "rules",
-    "accounting",
-    "ledger",
-    "rd_unit",
-    "cooperation",
-    "conversion_rules",
-    "open_platform",
-    "training",
-    "skills",
-    "recruitment",
-    "performance_reward",
-)
+# The eleven R&D-management pieces (研发组织管理水平): the core's own list, for every test that puts all in place.
+RD_PIECES = tuple(RD_MANAGEMENT_POINTS)
 _HASH = None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Select, false, select
 from pipeline import permissions
 from pipeline.errors import NotFound
 from pipeline.extensions import db
-from pipeline.models import DeptNode, Firm, User
+from pipeline.models import County, DeptNode, Firm, User
 from pipeline.vocabulary import ROLE_OFFICER, TOWN_KINDS
 
 
@@ -88,6 +88,23 @@ def get_firm_by_code_or_404(user: User, credit_code: str) -> Firm:
     if firm is None:
         raise NotFound()
     return firm
+
+
+COUNTY_ORDER = (County.sort, County.id)
+"""The one order of counties on every page, list, drop-down, report and PDF (issue 13)."""
+
+
+def counties() -> list[County]:
+    """Every county in the city's order (the admin's drop-downs, the city league, reports)."""
+    return list(db.session.scalars(select(County).order_by(*COUNTY_ORDER)))
+
+
+def visible_counties(user: User) -> list[County]:
+    """The counties this user may filter by: all for city staff, their own for a county officer."""
+    q = select(County).order_by(*COUNTY_ORDER)
+    if not permissions.can(user, "city.view"):
+        q = q.where(County.id == user.county_id)
+    return list(db.session.scalars(q))
 
 
 def can_see_county(user: User, county_id: int | None) -> bool:

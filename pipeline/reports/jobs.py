@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import date, timedelta
 from multiprocessing import get_context
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import Select, false, select, update
@@ -28,6 +29,7 @@ from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
 from pipeline.models.base import utcnow
+from pipeline.services import scope, stamp
 from pipeline.vocabulary import CULTIVATION_STAGES, JOB_KINDS, JOB_LABELS, REPLAN_JOB, SCAN_JOB
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,51 @@ def get_job_or_404(user: User, job_id: int) -> Job:
     if job is None:
         raise NotFound()
     return job
+
+
+JOBS_SHOWN = 30
+
+
+class CountyRow(NamedTuple):
+    id: int
+    name: str
+
+
+class ReportsPage(NamedTuple):
+    """The reports page: the user's latest jobs with their state, the counties the user may brief,
+    and every county's name (for the jobs' county column)."""
+
+    jobs: list[tuple[Job, dict]]
+    counties: list[CountyRow]
+    county_names: dict[int, str]
+
+
+def county_rows() -> list[CountyRow]:
+    """Every county's (id, name) in the county order, kept per data stamp (issue 15)."""
+    return stamp.cached("county_rows", (), lambda: [CountyRow(c.id, c.name) for c in scope.counties()])
+
+
+def reports_page(user: User, limit: int = JOBS_SHOWN) -> ReportsPage:
+    """Jobs are not stamped (read live); the county names are, and who may brief which is decided here,
+    on every request."""
+    jobs = db.session.scalars(visible_jobs(user).limit(limit)).all()
+    rows = county_rows()
+    if permissions.can(user, "city.view"):
+        counties = rows
+    elif user.county_id and permissions.can(user, "county.view", user.county_id):
+        counties = [r for r in rows if r.id == user.county_id]
+    else:
+        counties = []
+    return ReportsPage([(j, job_to_dict(j)) for j in jobs], counties, {r.id: r.name for r in rows})
+
+
+def job_county(user: User, county_id: int) -> County:
+    """The county a job form names (not the URL: the loader does those), if the user may see it."""
+    county = db.session.get(County, county_id)
+    if county is None:
+        raise NotFound()
+    permissions.require(user, "county.view", county)
+    return county
 
 
 def queue_job(user: User, kind: str, county: County | None, today: date) -> Job:

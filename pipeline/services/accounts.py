@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from pipeline import runtime
+from pipeline import permissions, runtime
 from pipeline.errors import Invalid
 from pipeline.extensions import db
 from pipeline.i18n import gettext
@@ -165,6 +165,26 @@ def is_locked(user: User) -> bool:
         or _failures_since(since, username_key=key) >= cfg.get("LOGIN_MAX_FAILURES_ACCOUNT", 100)
         or (user.locked_until is not None and user.locked_until > utcnow())
     )
+
+
+ACCOUNTS_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class AccountsPage:
+    """The admin's account list: the accounts (by role, county, username) and which are locked."""
+
+    users: list[User]
+    locked: set[int]
+
+
+def accounts_page(actor: User, limit: int = ACCOUNTS_SHOWN) -> AccountsPage:
+    """The accounts the city admin's page lists, with the ids of those locked after failed logins."""
+    permissions.require(actor, "user.admin")
+    users = list(
+        db.session.scalars(select(User).order_by(User.role, User.county_id, User.username).limit(limit))
+    )
+    return AccountsPage(users, {u.id for u in users if is_locked(u)})
 
 
 def unlock(actor, user: User) -> None:

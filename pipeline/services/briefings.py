@@ -12,6 +12,7 @@ as of its data date) and is logged as its own row (``period#rN``, ``resend_of``)
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 from email.utils import parseaddr
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from pipeline import runtime
+from pipeline import permissions, runtime
 from pipeline.errors import Invalid
 from pipeline.extensions import db
 from pipeline.i18n import gettext
@@ -34,6 +35,25 @@ SCHEDULE_FIELDS = ("county_id", "cadence", "recipients", "active")
 
 class BriefingError(Invalid):
     """A schedule that cannot be saved; the message names the field and line (UI language)."""
+
+
+DELIVERIES_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class SchedulesPage:
+    """The admin's briefing page: every schedule (oldest first) and the latest deliveries (newest first)."""
+
+    schedules: list[BriefingSchedule]
+    deliveries: list[BriefingDelivery]
+
+
+def schedules_page(user, limit: int = DELIVERIES_SHOWN) -> SchedulesPage:
+    permissions.require(user, "briefings.admin")
+    return SchedulesPage(
+        list(db.session.scalars(select(BriefingSchedule).order_by(BriefingSchedule.id))),
+        list(db.session.scalars(select(BriefingDelivery).order_by(BriefingDelivery.id.desc()).limit(limit))),
+    )
 
 
 def parse_recipients(text: str) -> list[tuple[str, str]]:

@@ -6,18 +6,67 @@ records, so a roadmap made under an older calendar can be told apart.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from pipeline import permissions
 from pipeline.errors import Conflict, Invalid
 from pipeline.extensions import db
 from pipeline.i18n import gettext
-from pipeline.models import ApplicationBatch, CalendarYear, LeadTime
+from pipeline.models import ApplicationBatch, CalendarYear, County, Job, LeadTime, Roadmap
 from pipeline.roadmap import DEFAULT_LEAD_TIMES
+from pipeline.services import replan, scope
 from pipeline.services.audit import record, snapshot
+from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 
 BATCH_FIELDS = ("code", "year", "opens_on", "cutoff", "note")
+
+
+@dataclass(frozen=True)
+class CalendarPage:
+    """The admin's planning page: the batches as entered (by cutoff), the calendar the planner uses,
+    how many roadmaps target each batch, the lead times, the years' 科小/年报 dates, the counties
+    (fast track) and the latest re-plan jobs."""
+
+    batches: list[ApplicationBatch]
+    calendar: object
+    targeted: dict[str | None, int]
+    lead_times: dict
+    years: list[dict]
+    counties: list[County]
+    replan_jobs: list[Job]
+
+
+YEARS_AHEAD = 4  # this year and the next three are always listed, with or without a row
+
+
+def _calendar_years(today: date, cal) -> list[dict]:
+    rows = {r.year: r for r in db.session.scalars(select(CalendarYear))}
+    years = sorted(set(range(today.year, today.year + YEARS_AHEAD)) | set(rows))
+    return [
+        {"year": y, "row": rows.get(y), "tsme": cal.tsme_window(y), "annual_report": cal.annual_report_due(y)}
+        for y in years
+    ]
+
+
+def calendar_page(user, today: date) -> CalendarPage:
+    permissions.require(user, "planning.edit")
+    cal = planner_calendar(today)
+    return CalendarPage(
+        batches=list(db.session.scalars(select(ApplicationBatch).order_by(ApplicationBatch.cutoff))),
+        calendar=cal,
+        targeted=dict(
+            db.session.execute(
+                select(Roadmap.target_batch, func.count()).group_by(Roadmap.target_batch)
+            ).all()
+        ),
+        lead_times=planner_lead_times(),
+        years=_calendar_years(today, cal),
+        counties=scope.counties(),
+        replan_jobs=replan.latest_jobs(),
+    )
 
 
 class PlanningError(Invalid):

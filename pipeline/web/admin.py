@@ -7,14 +7,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from pipeline.extensions import db
 from pipeline.i18n import ltl
-from pipeline.models import County, User
-from pipeline.services import accounts
+from pipeline.services import accounts, scope
 from pipeline.vocabulary import ROLES
 from pipeline.web.auth import requires
 
@@ -45,9 +42,7 @@ class ActionForm(FlaskForm):
 @requires("user.admin")
 def index():
     form = UserForm()
-    form.county.choices = [("", "—")] + [
-        (c.code, c.name) for c in db.session.scalars(select(County).order_by(County.sort))
-    ]
+    form.county.choices = [("", "—")] + [(c.code, c.name) for c in scope.counties()]
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
@@ -66,13 +61,10 @@ def index():
         else:
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.index"))
-    users = list(
-        db.session.scalars(select(User).order_by(User.role, User.county_id, User.username).limit(500))
-    )
-    locked = {u.id for u in users if accounts.is_locked(u)}
+    page = accounts.accounts_page(current_user)
     status = 422 if form.is_submitted() else 200  # issue 13: a refused account keeps nothing
     return render_template(
-        "admin/index.html", form=form, users=users, action=ActionForm(), locked=locked
+        "admin/index.html", form=form, users=page.users, action=ActionForm(), locked=page.locked
     ), status
 
 

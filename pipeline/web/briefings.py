@@ -7,15 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired
 
 from pipeline import clock
-from pipeline.extensions import db
 from pipeline.i18n import join_errors, ltl, tl
-from pipeline.models import BriefingDelivery, BriefingSchedule, County
 from pipeline.services import briefings as service
+from pipeline.services import scope
 from pipeline.vocabulary import BRIEFING_CADENCES, BRIEFING_DELIVERY_STATUSES
 from pipeline.web.auth import requires
 
@@ -38,9 +36,7 @@ class ActionForm(FlaskForm):
 
 def _form(**kw) -> ScheduleForm:
     form = ScheduleForm(**kw)
-    form.county.choices = [("", tl("全市"))] + [
-        (str(c.id), c.name) for c in db.session.scalars(select(County).order_by(County.sort, County.id))
-    ]
+    form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in scope.counties()]
     return form
 
 
@@ -64,15 +60,12 @@ def index():
             return redirect(url_for("briefings.index"))
     elif form.errors:
         flash(join_errors(form.errors, form), "danger")
-    schedules = list(db.session.scalars(select(BriefingSchedule).order_by(BriefingSchedule.id)))
-    deliveries = list(
-        db.session.scalars(select(BriefingDelivery).order_by(BriefingDelivery.id.desc()).limit(100))
-    )
+    page = service.schedules_page(current_user)
     return render_template(
         "admin/briefings.html",
         form=form,
-        schedules=schedules,
-        deliveries=deliveries,
+        schedules=page.schedules,
+        deliveries=page.deliveries,
         cadences=BRIEFING_CADENCES,
         statuses=BRIEFING_DELIVERY_STATUSES,
         action=ActionForm(),

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from pipeline import clock
 from pipeline.criteria.rules import REVISIONS, RULES_VERSION
 from pipeline.errors import Invalid
-from pipeline.extensions import db
 from pipeline.forms.dates import IsoDateField
 from pipeline.i18n import tl
-from pipeline.models import ApplicationBatch, CalendarYear, County, Roadmap
+from pipeline.models import ApplicationBatch, County
 from pipeline.roadmap import DEFAULT_LEAD_TIMES, IP_KIND_NAMES
 from pipeline.roadmap.calendar import FAST_TRACK_LEAD_TIMES
 from pipeline.services import planning, replan
-from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 from pipeline.web.auth import requires
 from pipeline.web.errors import put_on_form
 
@@ -92,45 +87,31 @@ class FastTrackForm(FlaskForm):
     was = HiddenField()
 
 
-def _calendar_years(today: date, cal) -> list[dict]:
-    rows = {r.year: r for r in db.session.scalars(select(CalendarYear))}
-    years = sorted(set(range(today.year, today.year + 4)) | set(rows))
-    return [
-        {"year": y, "row": rows.get(y), "tsme": cal.tsme_window(y), "annual_report": cal.annual_report_due(y)}
-        for y in years
-    ]
-
-
 @bp.get("/")
 @requires("planning.edit")
 def index():
     today = clock.today()
-    batches = db.session.scalars(select(ApplicationBatch).order_by(ApplicationBatch.cutoff)).all()
-    cal = planner_calendar(today)
-    targeted = dict(
-        db.session.execute(select(Roadmap.target_batch, db.func.count()).group_by(Roadmap.target_batch)).all()
-    )
-    lead_times = planner_lead_times()
+    page = planning.calendar_page(current_user, today)
     return render_template(
         "planning/index.html",
-        batches=batches,
-        calendar=cal,
+        batches=page.batches,
+        calendar=page.calendar,
         today=today,
-        targeted=targeted,
-        lead_times=lead_times,
+        targeted=page.targeted,
+        lead_times=page.lead_times,
         kind_names=IP_KIND_NAMES,
         defaults=DEFAULT_LEAD_TIMES,
         form=BatchForm(),
         action=ActionForm(),
         lt_form=LeadTimeForm(),
-        years=_calendar_years(today, cal),
+        years=page.years,
         year_form=CalendarYearForm(),
         rules_version=RULES_VERSION,
         revisions=REVISIONS,
-        counties=db.session.scalars(select(County).order_by(County.sort, County.code)).all(),
+        counties=page.counties,
         ft_form=FastTrackForm(),
         fast_track_lead_times=FAST_TRACK_LEAD_TIMES,
-        replan_jobs=replan.latest_jobs(),
+        replan_jobs=page.replan_jobs,
     )
 
 

@@ -20,13 +20,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from pipeline import clock, permissions
-from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.models import County, Firm, Job
-from pipeline.services import stamp
 from pipeline.web.auth import requires
 
 bp = Blueprint("reports", __name__)
@@ -39,44 +36,21 @@ def _pdf_response(data: bytes, filename: str) -> Response:
     return resp
 
 
-def _county_or_404(county_id: int) -> County:
-    """The county a form names (not the URL: the loader does those), if the user may see it."""
-    county = db.session.get(County, county_id)
-    if county is None:
-        abort(404)
-    permissions.require(current_user, "county.view", county)
-    return county
-
-
 @bp.get("/reports/")
 @login_required
 def index():
-    from pipeline.reports.jobs import KINDS, job_to_dict, visible_jobs
-
-    jobs = db.session.scalars(visible_jobs(current_user).limit(30)).all()  # jobs are not stamped: live
-    # Issue 15: the counties (id, name) once per data stamp; who may see which is checked here, live.
-    rows = stamp.cached(
-        "county_rows",
-        (),
-        lambda: db.session.execute(select(County.id, County.name).order_by(County.sort, County.id)).all(),
-    )
-    if permissions.can(current_user, "city.view"):
-        counties = rows
-    elif current_user.county_id and permissions.can(current_user, "county.view", current_user.county_id):
-        counties = [r for r in rows if r.id == current_user.county_id]
-    else:
-        counties = []
-    names = {r.id: r.name for r in rows}
     from pipeline.models.base import utcnow
     from pipeline.reminders.health import scheduler_running
+    from pipeline.reports.jobs import KINDS, reports_page
 
+    page = reports_page(current_user)
     return render_template(
         "reports/index.html",
         scheduler_running=scheduler_running(utcnow()),
-        jobs=[(j, job_to_dict(j)) for j in jobs],
-        counties=counties,
+        jobs=page.jobs,
+        counties=page.counties,
         kinds=KINDS,
-        county_names=names,
+        county_names=page.county_names,
     )
 
 
@@ -135,7 +109,7 @@ def city_briefing_pdf():
 @bp.post("/reports/jobs")
 @login_required
 def queue():
-    from pipeline.reports.jobs import JobError, queue_job
+    from pipeline.reports.jobs import JobError, job_county, queue_job
 
     kind = request.form.get("kind", "")
     county = None
@@ -144,7 +118,7 @@ def queue():
         if county_id is None:
             flash(_("Choose a county."), "error")
             return redirect(url_for("reports.index"))
-        county = _county_or_404(county_id)
+        county = job_county(current_user, county_id)
     try:
         job = queue_job(current_user, kind, county, clock.today())
     except JobError as exc:

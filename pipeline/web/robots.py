@@ -10,15 +10,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import HiddenField, SelectField, StringField, ValidationError
 
 from pipeline import clock, permissions
-from pipeline.extensions import db
 from pipeline.i18n import tl
 from pipeline.models import County
 from pipeline.reminders import robot_url
-from pipeline.services import robots
+from pipeline.services import robots, scope
 from pipeline.services.scope import can_see_county
 from pipeline.vocabulary import ALERT_MODES
 
@@ -64,9 +62,7 @@ def _prefilled(county: County) -> RobotForm:
 def _page(county: County, form: RobotForm, status: int = 200, tested: dict | None = None):
     from pipeline.web.filters import audit_changes
 
-    counties = []
-    if permissions.can(current_user, "city.view"):
-        counties = db.session.scalars(select(County).order_by(County.sort, County.id)).all()
+    counties = scope.counties() if permissions.can(current_user, "city.view") else []
     rules = robot_url.Rules.from_config(current_app.config)
     return render_template(
         "robots/settings.html",
@@ -86,10 +82,10 @@ def _page(county: County, form: RobotForm, status: int = 200, tested: dict | Non
 def index():
     """The officer's own county; the admin's first county (the page lists the others)."""
     if permissions.can(current_user, "city.view"):
-        first = db.session.scalars(select(County).order_by(County.sort, County.id)).first()
-        if first is None:
+        counties = scope.counties()
+        if not counties:
             abort(404)
-        return redirect(url_for("robots.settings", county_id=first.id))
+        return redirect(url_for("robots.settings", county_id=counties[0].id))
     if not can_see_county(current_user, current_user.county_id):
         abort(404)
     return redirect(url_for("robots.settings", county_id=current_user.county_id))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from pipeline.extensions import db
 from pipeline.models import Delivery, DeliveryAttempt, Reminder, ScanRun, SchedulerLease, User
+from pipeline.services.paging import RowPage
 from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES
 
 SCAN_MAX_AGE = timedelta(hours=26)
@@ -108,6 +109,16 @@ def delivery_log(
             when < datetime.combine(day_to + timedelta(days=1), datetime.min.time()) - SHANGHAI_OFFSET
         )
     return q.order_by(when.desc(), Delivery.id.desc())
+
+
+DELIVERIES_PER_PAGE = 50
+
+
+def delivery_page(
+    channel: str | None, status: str | None, day_from: date | None, day_to: date | None, page: int
+) -> RowPage:
+    """One page of the delivery log (:func:`delivery_log`), the health page's table."""
+    return RowPage(delivery_log(channel, status, day_from, day_to), page, DELIVERIES_PER_PAGE)
 
 
 def attempts_for(delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt]]:

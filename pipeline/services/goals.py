@@ -50,7 +50,8 @@ from pipeline.models import (
     Target,
     User,
 )
-from pipeline.services.scope import scope_filter
+from pipeline.services.scope import COUNTY_ORDER, scope_filter
+from pipeline.services.scope import counties as scope_counties
 from pipeline.vocabulary import (
     CITY_LABEL,
     CULTIVATION_STAGES,
@@ -249,6 +250,45 @@ def targets_for(county_id: int | None, town_id: int | None = None) -> dict:
     return {t.year: t for t in rows}
 
 
+def target_of(county_id: int | None, year: int) -> Target | None:
+    """The target of one year for the city (``county_id`` None) or a county."""
+    return db.session.scalars(
+        select(Target).where(
+            Target.county_id.is_(None) if county_id is None else Target.county_id == county_id,
+            Target.year == year,
+        )
+    ).first()
+
+
+class TargetsPage(NamedTuple):
+    """Every target set, by year: ``by_year[year]`` is ``[(target, scope name)]`` (the city first, then
+    the counties in the county order); ``sums[year]`` the city target against the counties' sum."""
+
+    by_year: dict[int, list[tuple[Target, str]]]
+    sums: dict[int, dict]
+
+
+def targets_page(user: User) -> TargetsPage:
+    permissions.require(user, "targets.edit")
+    rows = db.session.execute(
+        select(Target, County.name)
+        .outerjoin(County, County.id == Target.county_id)
+        .order_by(Target.year, *(c.nulls_first() for c in COUNTY_ORDER))  # the city first
+    ).all()
+    by_year: dict[int, list] = {}
+    for t, name in rows:
+        by_year.setdefault(t.year, []).append((t, name or "全市"))
+    sums = {
+        y: {
+            "city": next((t for t, _ in rows if t.county_id is None), None),
+            "counties_hnte": sum(t.hnte_target for t, _ in rows if t.county_id is not None),
+            "counties_tsme": sum(t.tsme_target for t, _ in rows if t.county_id is not None),
+        }
+        for y, rows in by_year.items()
+    }
+    return TargetsPage(by_year, sums)
+
+
 def current_target(targets: dict[int, Target], today: date) -> Target | None:
     """This year's target, else the nearest later one."""
     if today.year in targets:
@@ -416,7 +456,7 @@ def _league_row(cid: int, county: County, fig: dict, target: Target | None, year
 
 def league(per_county: dict[int, dict], outlooks_by_county: dict, today: date) -> list[dict]:
     """Every county's figures against its current target, in the one league order."""
-    counties = {c.id: c for c in db.session.scalars(select(County).order_by(County.sort, County.id))}
+    counties = {c.id: c for c in scope_counties()}
     ctargets: dict[int, dict] = defaultdict(dict)
     for t in db.session.scalars(select(Target).where(Target.county_id.isnot(None))):
         ctargets[t.county_id][t.year] = t
@@ -556,9 +596,7 @@ def compliance_figures(where, today: date, limit: int = COMPLIANCE_LIST_LIMIT) -
             .group_by(Firm.county_id, County.name)
         )
     }
-    order = {
-        cid: i for i, cid in enumerate(db.session.scalars(select(County.id).order_by(County.sort, County.id)))
-    }
+    order = {cid: i for i, cid in enumerate(db.session.scalars(select(County.id).order_by(*COUNTY_ORDER)))}
     by_county = sorted(per.values(), key=lambda r: order.get(r["county_id"], 0))
     items = [
         {
@@ -585,7 +623,7 @@ def compliance_figures(where, today: date, limit: int = COMPLIANCE_LIST_LIMIT) -
             .join(ComplianceWatch, ComplianceWatch.firm_id == Firm.id)
             .join(County, County.id == Firm.county_id)
             .where(base, ComplianceWatch.status == "at_risk")
-            .order_by(County.sort, County.id, Firm.name)
+            .order_by(*COUNTY_ORDER, Firm.name)
             .limit(limit)
         )
     ]
@@ -755,12 +793,7 @@ def set_target(
     if (hnte is not None and hnte < 0) or (tsme is not None and tsme < 0):
         raise TargetError(gettext("Targets cannot be negative."))
     fields = ("county_id", "year", "hnte_target", "tsme_target", "plan_name")
-    target = db.session.scalars(
-        select(Target).where(
-            Target.county_id.is_(None) if county_id is None else Target.county_id == county_id,
-            Target.year == year,
-        )
-    ).first()
+    target = target_of(county_id, year)
     versions.check(target, version, "target")
     before = None if target is None else snapshot(target, fields)
     if target is None:

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from pipeline import permissions
-from pipeline.errors import Invalid
+from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.i18n import gettext, tl
 from pipeline.models import County, DeptNode, IndustryChain, Target, TargetSplit, User
+from pipeline.services import goals, scope
 from pipeline.services.audit import record, snapshot
 from pipeline.vocabulary import CITY_LABEL
 
@@ -80,12 +81,7 @@ def _group(kind: str, rows: list[SplitRow], parent: Target | None) -> dict:
 
 
 def parent_target(county_id: int | None, year: int) -> Target | None:
-    return db.session.scalars(
-        select(Target).where(
-            Target.county_id.is_(None) if county_id is None else Target.county_id == county_id,
-            Target.year == year,
-        )
-    ).first()
+    return goals.target_of(county_id, year)
 
 
 def _splits(year: int, keys: list[str]) -> dict[str, TargetSplit]:
@@ -129,7 +125,7 @@ def rollup(county_id: int | None, year: int) -> dict:
     groups = []
     if county_id is None:
         label = CITY_LABEL
-        counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
+        counties = scope.counties()
         ctargets = {
             t.county_id: t
             for t in db.session.scalars(
@@ -197,6 +193,19 @@ def town_split(town_id: int, year: int) -> TargetSplit | None:
 
 
 # ------------------------------------------------------------------ writes
+
+
+def split_scope(user: User, county_id: int | None, year: int) -> tuple[int | None, int]:
+    """The county (None = the city) and year of the split page, checked against the user: an officer
+    who names no county gets their own; a county they may not split, a year out of 2000–2100 or a
+    county that does not exist is NotFound (404)."""
+    if county_id is None and not permissions.can(user, "city.view"):
+        county_id = user.county_id  # an officer's split is their county's
+    if not can_split(user, county_id) or not 2000 <= year <= 2100:
+        raise NotFound()
+    if county_id is not None and db.session.get(County, county_id) is None:
+        raise NotFound()
+    return county_id, year
 
 
 def can_split(user: User, county_id: int | None) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import aliased
@@ -278,3 +279,39 @@ def firm_choices(user: User, today: date) -> list[tuple[int, str]]:
         select(Firm.id, Firm.name).where(Firm.id.in_(select(having.c[0]))).order_by(Firm.name).limit(2000)
     )
     return [(r.id, r.name) for r in rows]
+
+
+# ------------------------------------------------------------------ the milestones a rendered page lists
+# The ids below come from the user's own worklist (``items``, scoped above); these reads only complete
+# what the page shows of them.
+
+
+class MilestoneVersion(NamedTuple):
+    id: int
+    firm_id: int
+    version: int
+
+
+def milestone_versions(ids: list[int]) -> dict[int, MilestoneVersion]:
+    """Each listed milestone's firm and current version (the confirm forms are built live on them);
+    a milestone gone since the page was rendered is absent."""
+    if not ids:
+        return {}
+    q = select(Milestone.id, Milestone.firm_id, Milestone.version).where(Milestone.id.in_(ids))
+    return {m.id: MilestoneVersion(*m) for m in db.session.connection().execute(q)}
+
+
+def milestone_titles(ids: list[int], lang: str) -> dict[int, str]:
+    """Issue 17: milestone id → its title in ``lang``, rendered from the engine's message kept with the
+    title (one query); Chinese, or a milestone without a message (added by hand, older rows), keeps
+    its stored title and is absent here."""
+    from pipeline.criteria.messages import render
+
+    if lang == "zh" or not ids:
+        return {}
+    rows = db.session.execute(
+        select(Milestone.id, Milestone.title_msg).where(
+            Milestone.id.in_(ids), Milestone.title_msg.isnot(None)
+        )
+    ).all()
+    return {mid: text for mid, m in rows if (text := render(m, lang)) is not None}

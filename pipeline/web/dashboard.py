@@ -11,17 +11,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pipeline import clock, permissions
-from pipeline.extensions import db
 from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
 from pipeline.i18n import tl
-from pipeline.models import County, Target
 from pipeline.services import goals as goal_service
-from pipeline.services import stamp, versions
+from pipeline.services import scope, stamp, versions
 from pipeline.web import fragments
 from pipeline.web.fragments import render_block
 from pipeline.web.transaction import refuse
@@ -86,7 +83,7 @@ def index():
 
 def _content(fig: dict, fc, admin: bool) -> Markup:
     """The dashboard's content block (figures, charts' data, tables) rendered on its own."""
-    counties = list(db.session.scalars(select(County).order_by(County.sort, County.id))) if admin else []
+    counties = scope.counties() if admin else []
     chart = {
         "forecast": fc.to_dict(),
         "funnel": fig["funnel"],
@@ -265,17 +262,12 @@ def targets():
 def _target_form() -> TargetForm:
     """The targets form with its scope choices; on a GET pre-filled with the current target of the
     chosen scope and year."""
-    counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
     form = TargetForm()
-    form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in counties]
+    form.county.choices = [("", tl("全市"))] + [(str(c.id), c.name) for c in scope.counties()]
     if request.method == "GET":
         year = request.args.get("year", type=int) or _today().year
         cid = request.args.get("county", type=int)
-        current = db.session.scalars(
-            select(Target).where(
-                Target.county_id.is_(None) if cid is None else Target.county_id == cid, Target.year == year
-            )
-        ).first()
+        current = goal_service.target_of(cid, year)
         form.county.data = "" if cid is None else str(cid)
         form.year.data = year
         form.version.data = versions.version_of(current)
@@ -290,23 +282,7 @@ def _target_form() -> TargetForm:
 
 def _targets_context(form: TargetForm) -> dict:
     """The form and every target set, by year, with the city target against the counties' sum."""
-    rows = db.session.execute(
-        select(Target, County.name)
-        .outerjoin(County, County.id == Target.county_id)
-        .order_by(Target.year, County.sort.nulls_first(), County.id)
-    ).all()
-    by_year: dict[int, list] = {}
-    for t, name in rows:
-        by_year.setdefault(t.year, []).append((t, name or "全市"))
-    sums = {
-        y: {
-            "city": next((t for t, _ in rows if t.county_id is None), None),
-            "counties_hnte": sum(t.hnte_target for t, _ in rows if t.county_id is not None),
-            "counties_tsme": sum(t.tsme_target for t, _ in rows if t.county_id is not None),
-        }
-        for y, rows in by_year.items()
-    }
-    return {"form": form, "by_year": by_year, "sums": sums}
+    return {"form": form, **goal_service.targets_page(current_user)._asdict()}
 
 
 # ------------------------------------------------------------------ issue 18: targets split by town and chain
@@ -327,13 +303,9 @@ def _split_scope() -> tuple[int | None, int]:
         year = int(source.get("year") or _today().year)
     except ValueError:
         abort(404)
-    if county_id is None and not permissions.can(current_user, "city.view"):
-        county_id = current_user.county_id  # an officer's split is their county's
-    if not permissions.can(current_user, "targets.split", county_id) or not 2000 <= year <= 2100:
-        abort(404)
-    if county_id is not None and db.session.get(County, county_id) is None:
-        abort(404)
-    return county_id, year
+    from pipeline.services.splits import split_scope
+
+    return split_scope(current_user, county_id, year)
 
 
 def _posted_rows(form) -> dict:
@@ -369,11 +341,7 @@ def splits():
             flash(_("Saved %(n)s target splits.", n=n) if n else _("Nothing changed."), "success")
             return redirect(url_for("dashboard.splits", county=county_id or "", year=year))
     view = split_service.rollup(county_id, year)
-    counties = (
-        list(db.session.scalars(select(County).order_by(County.sort, County.id)))
-        if permissions.can(current_user, "city.view")
-        else []
-    )
+    counties = scope.counties() if permissions.can(current_user, "city.view") else []
     return render_template(
         "dashboard/splits.html", form=form, view=view, errors=errors, posted=posted, counties=counties
     ), status
@@ -385,20 +353,16 @@ def workload():
     """包联 workload per responsible officer and per leader over the user's goal scope (issue 18)."""
     _staff_only()
     today = _today()
-    scope = goal_service.goal_scope(
+    goal_scope = goal_service.goal_scope(
         current_user, request.args.get("county", type=int), request.args.get("town", type=int)
     )
-    counties = (
-        list(db.session.scalars(select(County).order_by(County.sort, County.id)))
-        if permissions.can(current_user, "city.view")
-        else []
-    )
+    counties = scope.counties() if permissions.can(current_user, "city.view") else []
     from pipeline.services.stalls import stalled_days
 
     return render_template(
         "dashboard/workload.html",
-        scope=scope,
-        people=goal_service.responsibility(scope, today),
+        scope=goal_scope,
+        people=goal_service.responsibility(goal_scope, today),
         counties=counties,
         today=today,
         stalled_days=stalled_days(),

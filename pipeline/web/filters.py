@@ -259,10 +259,8 @@ def audit_changes(entry, names: dict | None = None) -> list[tuple[str, str | Non
 
 def diff_names(rows) -> dict:
     """``{("town_id", id): name, ("officer_id", id): name}`` for the ids an import preview's changes name."""
-    from sqlalchemy import select
-
-    from pipeline.extensions import db
-    from pipeline.models import DeptNode, User
+    from pipeline.services.departments import town_names
+    from pipeline.services.firms import officer_names
 
     towns, officers = set(), set()
     for r in rows:
@@ -271,23 +269,6 @@ def diff_names(rows) -> dict:
                 towns |= {old, new} - {None}
             elif key == "officer_id":
                 officers |= {old, new} - {None}
-    out = {}
-    if towns:
-        out.update(
-            {
-                ("town_id", i): n
-                for i, n in db.session.execute(
-                    select(DeptNode.id, DeptNode.name).where(DeptNode.id.in_(towns))
-                )
-            }
-        )
-    if officers:
-        out.update(
-            {
-                ("officer_id", i): n
-                for i, n in db.session.execute(
-                    select(User.id, User.display_name).where(User.id.in_(officers))
-                )
-            }
-        )
+    out = {("town_id", i): n for i, n in town_names(towns).items()}
+    out.update({("officer_id", i): n for i, n in officer_names(officers).items()})
     return out

@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from pipeline import clock, permissions
-from pipeline.extensions import db
 from pipeline.models import FigureSubmission, Firm, Milestone
 from pipeline.services import firms as firm_service
 from pipeline.services import stamp, worklist
@@ -106,10 +104,7 @@ def index():
 def _confirm_forms(html: str, kind, firm_id):
     """The confirm forms of the progress reports shown, each with the milestone's version now."""
     ids = [int(name.split(":", 1)[1]) for name in fragments.hole_names(html) if name.startswith("confirm:")]
-    rows = {}
-    if ids:
-        q = select(Milestone.id, Milestone.firm_id, Milestone.version).where(Milestone.id.in_(ids))
-        rows = {m.id: m for m in db.session.connection().execute(q)}
+    rows = worklist.milestone_versions(ids)
     macros = fragments.macros("inbox/_forms.html") if ids else None
 
     def live(name: str) -> str:
@@ -131,22 +126,10 @@ def _titles_in_language(groups) -> dict[int, str]:
     """Issue 17: milestone id → its title in the UI language, for the milestones the page lists (one
     query, English only): rendered from the engine's message kept with the title; a milestone without
     one (added by hand, older rows) keeps its stored title."""
-    from sqlalchemy import select
-
-    from pipeline.criteria.messages import render
-    from pipeline.models import Milestone
     from pipeline.web.filters import ui_language
 
-    lang = ui_language()
     ids = [it.subject_id for k in MILESTONE_KINDS for it in groups.get(k) or () if it.subject_id]
-    if lang == "zh" or not ids:
-        return {}
-    rows = db.session.execute(
-        select(Milestone.id, Milestone.title_msg).where(
-            Milestone.id.in_(ids), Milestone.title_msg.isnot(None)
-        )
-    ).all()
-    return {mid: text for mid, m in rows if (text := render(m, lang)) is not None}
+    return worklist.milestone_titles(ids, ui_language())
 
 
 @bp.post("/firms/<int:firm_id>/submissions/<int:submission_id>")

@@ -10,8 +10,8 @@ from pipeline.models.base import utcnow
 from pipeline.reminders import inbox
 from pipeline.reminders.rules import RULE_LABELS
 from pipeline.services import stamp
+from pipeline.services.paging import RowPage
 from pipeline.web import fragments
-from pipeline.web.reminders import RowPage
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 

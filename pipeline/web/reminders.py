@@ -33,21 +33,6 @@ def banner_context():
     return {"reminder_scan_overdue": reminder_scan_overdue}
 
 
-class RowPage:
-    """A page of multi-column rows (``db.paginate`` keeps only the first entity), same attributes as Pagination."""
-
-    def __init__(self, query, page: int, per_page: int) -> None:
-        from sqlalchemy import func, select
-
-        self.total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-        self.per_page = per_page
-        self.pages = max((self.total + per_page - 1) // per_page, 1)
-        self.page = min(max(page, 1), self.pages)
-        self.items = db.session.execute(query.limit(per_page).offset((self.page - 1) * per_page)).all()
-        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
-        self.prev_num, self.next_num = self.page - 1, self.page + 1
-
-
 def _day(name: str) -> date | None:
     raw = (request.args.get(name) or "").strip()
     if not raw:
@@ -76,7 +61,7 @@ def health_page():
     status = request.args.get("status") or None
     day_from, day_to = _day("from"), _day("to")
     page = request.args.get("page", 1, type=int)
-    log = RowPage(health.delivery_log(channel, status, day_from, day_to), page, 50)
+    log = health.delivery_page(channel, status, day_from, day_to, page)
     ids = [row.Delivery.id for row in log.items]
     lease = health.lease()
     lease_alive = bool(lease and lease.holder and now - lease.heartbeat_at <= LEASE_TTL)

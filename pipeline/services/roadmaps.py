@@ -529,5 +529,16 @@ def current(firm_id: int) -> Roadmap | None:
     return db.session.scalars(select(Roadmap).where(Roadmap.firm_id == firm_id)).first()
 
 
+def milestones_of(roadmap: Roadmap) -> list[Milestone]:
+    """The roadmap's milestones (superseded ones too), by due date."""
+    return list(
+        db.session.scalars(
+            select(Milestone)
+            .where(Milestone.roadmap_id == roadmap.id, Milestone.firm_id == roadmap.firm_id)
+            .order_by(Milestone.due, Milestone.id)
+        )
+    )
+
+
 def planned_firm_ids() -> list[int]:
     return list(db.session.scalars(select(Firm.id).where(Firm.stage.in_(PLANNED_STAGES))))

@@ -12,15 +12,13 @@ from datetime import date
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import func, or_, select
 from werkzeug.exceptions import HTTPException
 
 from pipeline import clock, permissions
-from pipeline.extensions import csrf, db
-from pipeline.models import Assessment, County, Firm, Milestone, Roadmap
-from pipeline.services import stamp
+from pipeline.extensions import csrf
+from pipeline.models import Firm, Milestone
+from pipeline.services import firm_summaries, roadmaps, stamp
 from pipeline.services.certificates import state as cert_state
-from pipeline.services.scope import scope_filter
 from pipeline.vocabulary import MILESTONE_STATUS_LABELS, MILESTONE_STATUSES, STAGES
 from pipeline.web.errors import api_error_body
 
@@ -112,7 +110,7 @@ def _iso(d) -> str | None:
 
 def _firm_summary(firm, county: str | None, assessment, target_batch: int | None, today: date) -> dict:
     """A firm as the list and the firm endpoint give it. ``firm`` and ``assessment`` are the ORM rows
-    or one flat row of ``SUMMARY_COLUMNS`` (the list reads no entity and no assessment JSON)."""
+    or one flat row of ``firm_summaries.SUMMARY_COLUMNS`` (the list reads no entity and no assessment JSON)."""
     return {
         "id": firm.id,
         "name": firm.name,
@@ -133,27 +131,6 @@ def _firm_summary(firm, county: str | None, assessment, target_batch: int | None
         "score_max": assessment.score_max if assessment else None,
         "target_batch": target_batch,
     }
-
-
-SUMMARY_COLUMNS = (
-    Firm.id,
-    Firm.name,
-    Firm.credit_code,
-    Firm.county_id,
-    County.name.label("county"),
-    Firm.stage,
-    Firm.pool_level,
-    Firm.tech_domain,
-    Firm.hnte_cert_date,
-    Firm.hnte_cert_expiry,
-    Firm.tsme_year,
-    Firm.town_id,
-    Firm.chain_id,
-    Assessment.verdict,
-    Assessment.score_min,
-    Assessment.score_max,
-    Roadmap.target_batch,
-)
 
 
 def _milestone(ms: Milestone) -> dict:
@@ -209,35 +186,8 @@ def firms():
 
 def _firms_json(user, today, page, per_page, county_id, town_id, chain_id, stage, verdict, q) -> str:
     """One page of the firm list as JSON text: plain columns (``SUMMARY_COLUMNS``), no entities."""
-    where = [scope_filter(user)]
-    if county_id is not None:
-        where.append(Firm.county_id == county_id)
-    if town_id is not None:  # issue 18: scope_filter above still limits it to what the user may see
-        where.append(Firm.town_id == town_id)
-    if chain_id is not None:
-        where.append(Firm.chain_id == chain_id)
-    if stage:
-        where.append(Firm.stage == stage)
-    if verdict == "unassessed":
-        where.append(Assessment.id.is_(None))
-    elif verdict:
-        where.append(Assessment.verdict == verdict)
-    if q:
-        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(or_(Firm.name.like(like, escape="\\"), Firm.credit_code.like(like, escape="\\")))
-    base = (
-        select(*SUMMARY_COLUMNS)
-        .join(County, County.id == Firm.county_id)
-        .outerjoin(Assessment, Assessment.firm_id == Firm.id)
-        .outerjoin(Roadmap, Roadmap.firm_id == Firm.id)
-        .where(*where)
-    )
-    total = db.session.scalar(
-        select(func.count()).select_from(
-            select(Firm.id).outerjoin(Assessment, Assessment.firm_id == Firm.id).where(*where).subquery()
-        )
-    )
-    rows = db.session.execute(base.order_by(Firm.id).limit(per_page).offset((page - 1) * per_page)).all()
+    filters = firm_summaries.FirmFilters(county_id, town_id, chain_id, stage, verdict, q)
+    rows, total = firm_summaries.firm_page(user, filters, page, per_page)
     return (
         current_app.json.dumps(
             {
@@ -253,20 +203,11 @@ def _firms_json(user, today, page, per_page, county_id, town_id, chain_id, stage
     )
 
 
-def _firm_row(firm: Firm):
-    assessment = db.session.scalars(select(Assessment).where(Assessment.firm_id == firm.id)).first()
-    roadmap = db.session.scalars(select(Roadmap).where(Roadmap.firm_id == firm.id)).first()
-    return firm, assessment, roadmap
-
-
 @bp.get("/firms/<int:firm_id>")
 @token_required
 def firm(firm: Firm):
-    f, assessment, roadmap = _firm_row(firm)
-    county = db.session.get(County, f.county_id)
-    body = _firm_summary(
-        f, county.name if county else None, assessment, roadmap.target_batch if roadmap else None, _today()
-    )
+    f, d = firm, firm_summaries.firm_detail(firm)
+    body = _firm_summary(f, d.county, d.assessment, d.roadmap.target_batch if d.roadmap else None, _today())
     body.update(
         {
             "registered_on": _iso(f.registered_on),
@@ -284,7 +225,7 @@ def firm(firm: Firm):
 @bp.get("/firms/<int:firm_id>/assessment")
 @token_required
 def assessment(firm: Firm):
-    f, a, _ = _firm_row(firm)
+    f, a = firm, firm_summaries.firm_records(firm).assessment
     if a is None:
         raise ApiError(404, f"企业 {f.id} 尚无评估结果。")
     return jsonify(
@@ -305,14 +246,10 @@ def assessment(firm: Firm):
 @bp.get("/firms/<int:firm_id>/roadmap")
 @token_required
 def roadmap(firm: Firm):
-    f, _, rm = _firm_row(firm)
+    f, rm = firm, firm_summaries.firm_records(firm).roadmap
     if rm is None:
         raise ApiError(404, f"企业 {f.id} 尚无培育路线图。")
-    milestones = db.session.scalars(
-        select(Milestone)
-        .where(Milestone.roadmap_id == rm.id, Milestone.firm_id == f.id)
-        .order_by(Milestone.due, Milestone.id)
-    )
+    milestones = roadmaps.milestones_of(rm)
     return jsonify(
         {
             "firm_id": f.id,

@@ -18,8 +18,6 @@ ALLOWED = {
     "loader.py": "the scoped loader: turning URL ids into the rows the user may see is its job",
     "pool.py": "issue 15 (i15d): its list queries move into a pool read service",
     "firm.py": "issue 15 (i15c): its queries move into a firm-page read service",
-    # issue 13 (i13v), this session: moving next
-    "api.py": "i13v: moving",
 }
 
 

@@ -686,6 +686,143 @@ def _spread(extra, open_window, caps):
     return alloc
 
 
+# ---------------------------------------------------------- time-bound blocks of a batch
+# Each block(planner, window) returns why the batch cannot be taken (a Msg), or None. They move
+# the target; no lever on figures lifts them. ``TIME_BOUND`` lists them in the order they are said.
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    """A batch's application year, cutoff and window: the operated fiscal years Y−3..Y−1, those of
+    them still open, and the figures (year → YearFigures) the plan starts from."""
+
+    year: int
+    cutoff: date
+    last: int
+    operated: tuple
+    open: tuple
+    years: dict
+
+
+def _block(code):
+    def mark(fn):
+        fn.code = code
+        return fn
+
+    return mark
+
+
+@_block("cert_valid")
+def _cert_still_valid(pl, w):
+    exp = pl.ex.hnte_cert_expiry
+    if not (pl.certified and w.year < exp.year):
+        return None
+    return Msg(
+        "why.cert_valid",
+        f"高企证书有效期至{exp.isoformat()}，有效期内无需重新认定，"
+        f"应在证书到期当年（{exp.year}年）重新申请认定",
+        exp=exp.isoformat(),
+        year=exp.year,
+    )
+
+
+@_block("one_per_year")
+def _applied_this_year(pl, w):
+    Y = w.year
+    if not (Y in pl.ex.applied_years and (pl.cal is None or pl.cal.one_per_year)):
+        return None
+    return Msg(
+        "why.one_per_year",
+        f"{Y}年已申报过一次，每家企业每年只能申报一次，{Y}年其余批次不能再申报，"
+        f"重新申请须等{Y + 1}年批次",
+        year=Y,
+        next=Y + 1,
+    )
+
+
+@_block("H1")
+def _registered_too_late(pl, w):
+    reg, cutoff = pl.p.registered_on, w.cutoff
+    days = (cutoff - reg).days
+    if days >= 365:
+        return None
+    ok_on = reg + timedelta(days=365)
+    return Msg(
+        "why.h1",
+        f"{reg.isoformat()}注册成立，至截止日{cutoff.isoformat()}仅{days}天，"
+        f"不满365天，{ok_on.isoformat()}起方可申请（{BAN}第十一条（一））",
+        reg=reg.isoformat(),
+        cutoff=cutoff.isoformat(),
+        days=days,
+        on=ok_on.isoformat(),
+    )
+
+
+def _incident_on(pl, w) -> date | None:
+    """The incident that bars the batch (less than a year before its cutoff), or None."""
+    ex = pl.ex
+    incident = ex.incident_date or (pl.today if pl.p.incident_within_year else None)
+    if incident is not None and incident <= w.cutoff and (w.cutoff - incident).days <= 365:
+        return incident
+    return None
+
+
+@_block("H9")
+def _incident_within_year(pl, w):
+    incident = _incident_on(pl, w)
+    if incident is None:
+        return None
+    dated = pl.ex.incident_date
+    note = "" if dated else "（未提供发生日期，按今日计）"
+    return Msg(
+        "why.h9",
+        f"{incident.isoformat()}{note}发生重大安全、质量事故或严重环境违法行为，"
+        f"距截止日{w.cutoff.isoformat()}不满一年，{(incident + timedelta(days=366)).isoformat()}"
+        f"起方可申请（{BAN}第十一条（八））",
+        at=incident.isoformat(),
+        note=Msg("w.empty" if dated else "why.h9.no_date", ""),
+        cutoff=w.cutoff.isoformat(),
+        on=(incident + timedelta(days=366)).isoformat(),
+    )
+
+
+def _revoked(pl, w) -> bool:
+    return bool(pl.p.revoked_this_year and w.year == pl.today.year)
+
+
+@_block("H10")
+def _revoked_this_year(pl, w):
+    if not _revoked(pl, w):
+        return None
+    year = pl.today.year
+    return Msg("why.h10", f"{year}年被取消高新技术企业资格，当年不得再次申请（{GUIDE}五（六））", year=year)
+
+
+@_block("H3")
+def _domain_not_listed(pl, w):
+    h3 = pl.today_assessment.conditions["H3"]
+    return None if h3.status == "pass" else h3.explain
+
+
+TIME_BOUND = (
+    _cert_still_valid,
+    _applied_this_year,
+    _registered_too_late,
+    _incident_within_year,
+    _revoked_this_year,
+    _domain_not_listed,
+)
+
+
+def _growth_bands(years, operated) -> list:
+    """The growth score bands (net assets, sales) over the operated window years."""
+    out = []
+    for attr in ("net_assets", "sales"):
+        vals = [getattr(years.get(y), attr, None) for y in operated]
+        out.append(S.UNKNOWN_GROWTH if None in vals else S.growth_band(S.growth_rate([_D(v) for v in vals])))
+    return out
+
+
 class _Planner:
     def __init__(self, profile, today, lead_times, assumptions, extras, overrides, calendar=None):
         self.cal = calendar
@@ -776,92 +913,53 @@ class _Planner:
 
     # ---------------------------------------------------------- one batch
 
-    def evaluate(self, batch: Batch) -> _Result:
-        p, today, ex = self.p, self.today, self.ex
-        r = _Result(batch)
-        codes = r.codes
-        Y, cutoff = batch.year, batch.cutoff
+    def window(self, batch: Batch) -> _Window:
+        """The batch's three fiscal years and the figures the plan starts from (closed years as
+        given, open operated years from the baseline)."""
+        Y = batch.year
         ly = Y - 1
-        window = (Y - 3, Y - 2, ly)
-        operated = tuple(y for y in window if y >= self.reg_year)
-        r.operated = operated
-        open_window = tuple(y for y in operated if not self.closed(y))
-        r.open_window = open_window
-        base = self.baseline(max(ly, today.year))
-        years = dict(p.years)
+        operated = tuple(y for y in (Y - 3, Y - 2, ly) if y >= self.reg_year)
+        base = self.baseline(max(ly, self.today.year))
+        years = dict(self.p.years)
         for y in operated:
             if base.get(y) is not None:
                 years[y] = base[y]
+        return _Window(
+            year=Y,
+            cutoff=batch.cutoff,
+            last=ly,
+            operated=operated,
+            open=tuple(y for y in operated if not self.closed(y)),
+            years=years,
+        )
 
-        # ---- time-bound conditions: they move the target
-        exp = ex.hnte_cert_expiry
-        if self.certified and Y < exp.year:
-            codes["cert_valid"] = Msg(
-                "why.cert_valid",
-                f"高企证书有效期至{exp.isoformat()}，有效期内无需重新认定，"
-                f"应在证书到期当年（{exp.year}年）重新申请认定",
-                exp=exp.isoformat(),
-                year=exp.year,
-            )
-        if Y in ex.applied_years and (self.cal is None or self.cal.one_per_year):
-            codes["one_per_year"] = Msg(
-                "why.one_per_year",
-                f"{Y}年已申报过一次，每家企业每年只能申报一次，{Y}年其余批次不能再申报，"
-                f"重新申请须等{Y + 1}年批次",
-                year=Y,
-                next=Y + 1,
-            )
-        days = (cutoff - p.registered_on).days
-        if days < 365:
-            ok_on = p.registered_on + timedelta(days=365)
-            codes["H1"] = Msg(
-                "why.h1",
-                f"{p.registered_on.isoformat()}注册成立，至截止日{cutoff.isoformat()}仅{days}天，"
-                f"不满365天，{ok_on.isoformat()}起方可申请（{BAN}第十一条（一））",
-                reg=p.registered_on.isoformat(),
-                cutoff=cutoff.isoformat(),
-                days=days,
-                on=ok_on.isoformat(),
-            )
-        incident = ex.incident_date or (today if p.incident_within_year else None)
-        h9_block = False
-        if incident is not None and incident <= cutoff and (cutoff - incident).days <= 365:
-            h9_block = True
-            note = "" if ex.incident_date else "（未提供发生日期，按今日计）"
-            codes["H9"] = Msg(
-                "why.h9",
-                f"{incident.isoformat()}{note}发生重大安全、质量事故或严重环境违法行为，"
-                f"距截止日{cutoff.isoformat()}不满一年，{(incident + timedelta(days=366)).isoformat()}"
-                f"起方可申请（{BAN}第十一条（八））",
-                at=incident.isoformat(),
-                note=Msg("w.empty" if ex.incident_date else "why.h9.no_date", ""),
-                cutoff=cutoff.isoformat(),
-                on=(incident + timedelta(days=366)).isoformat(),
-            )
-        revoked = bool(p.revoked_this_year and Y == today.year)
-        if revoked:
-            codes["H10"] = Msg(
-                "why.h10",
-                f"{today.year}年被取消高新技术企业资格，当年不得再次申请（{GUIDE}五（六））",
-                year=today.year,
-            )
-        h3 = self.today_assessment.conditions["H3"]
-        if h3.status != "pass":
-            codes["H3"] = h3.explain
+    def evaluate(self, batch: Batch) -> _Result:
+        """Plan ``batch``: the time-bound blocks, the levers on figures, then the projected
+        assessment at its cutoff (every condition it does not pass joins ``codes``)."""
+        r = _Result(batch)
+        w = self.window(batch)
+        r.operated, r.open_window = w.operated, w.open
+        for block in TIME_BOUND:
+            why = block(self, w)
+            if why is not None:
+                r.codes[block.code] = why
+        self._plan_rd(r, w.operated, w.open, w.years, w.last)
+        self._plan_staff(r, w.years, w.last)
+        self._plan_hightech(r, w.years, w.last)
+        growth = _growth_bands(w.years, w.operated)
+        ip_now = self._ip_at(r, w.cutoff)
+        self._plan_score(r, growth, w.operated, w.open, w.cutoff)
+        a = assess(self._projected(r, w, ip_now))
+        r.assessment = a
+        for c, cond in a.conditions.items():
+            if cond.status != "pass" and c not in r.codes:
+                r.codes[c] = cond.explain
+        self._judge_likely(r, a)
+        return r
 
-        # ---- levers on figures
-        self._plan_rd(r, operated, open_window, years, ly)
-        self._plan_staff(r, years, ly)
-        self._plan_hightech(r, years, ly)
-
-        growth = []
-        for attr in ("net_assets", "sales"):
-            vals = [getattr(years.get(y), attr, None) for y in operated]
-            growth.append(
-                S.UNKNOWN_GROWTH if None in vals else S.growth_band(S.growth_rate([_D(v) for v in vals]))
-            )
-        ip_now = self._ip_at(r, cutoff)
-        self._plan_score(r, growth, operated, open_window, cutoff)
+    def _projected(self, r, w: _Window, ip_now) -> Profile:
+        """The profile as planned, at the cutoff: every lever applied, every R&D piece in place."""
+        p = self.p
         conv = dict(p.conversions)
         for y, n in r.conv_extra.items():
             conv[y] = conv.get(y, 0) + n
@@ -870,26 +968,19 @@ class _Planner:
             for k, n, _due, _lt, _core in r.ip_add
             for _ in range(n)
         )
-        proj = replace(
+        r.profile = replace(
             p,
-            application_date=cutoff,
-            years=years,
+            application_date=w.cutoff,
+            years=w.years,
             rd_management=ALL_RDM,
-            incident_within_year=h9_block,
-            revoked_this_year=revoked,
+            incident_within_year=_incident_on(self, w) is not None,
+            revoked_this_year=_revoked(self, w),
             ip=ip_now + new_ip,
             conversions=conv,
-            as_of=today,
+            as_of=self.today,
             standards=p.standards or r.std_add,
         )
-        a = assess(proj)
-        r.profile = proj
-        r.assessment = a
-        for c, cond in a.conditions.items():
-            if cond.status != "pass" and c not in codes:
-                codes[c] = cond.explain
-        self._judge_likely(r, a)
-        return r
+        return r.profile
 
     def _ip_at(self, r, cutoff):
         """The IP list at ``cutoff``: pending items with a filing date whose lead time has passed
@@ -1830,11 +1921,11 @@ def _step_mgmt(c):
             )
 
 
-def _step_application(c):
-    """The application itself: platform account, annual audit and CIT filing, special audit,
-    annuity receipts, linkage pack, self-check, submission."""
-    r, _cut, Y, ly = c.r, c.cut, c.Y, c.ly
-    a = r.assessment
+# The application itself: platform account, annual audit and CIT filing, special audit, annuity
+# receipts, linkage pack, self-check (the submission is ``_step_submit``).
+
+
+def _step_platform(c):
     c.add(
         "platform.account",
         [],
@@ -1846,11 +1937,14 @@ def _step_application(c):
         ),
         Msg("ms.platform.basis", OFFSETS["platform_account"].basis),
     )
-    annual = c.annual_audit_due
+
+
+def _step_annual_audit(c):
+    Y, ly = c.Y, c.ly
     c.add(
         "audit.annual",
         ["H5", "H6", "H7"],
-        annual,
+        c.annual_audit_due,
         "firm",
         Msg(
             "ms.audit.title",
@@ -1864,6 +1958,12 @@ def _step_application(c):
             due=f"{Y}-05-31",
         ),
     )
+
+
+def _step_special_audit(c):
+    """The special audit follows the annual one (never before it)."""
+    r, ly = c.r, c.ly
+    annual = c.annual_audit_due
     special = min(annual + timedelta(days=OFFSETS["special_audit_after_annual"].days), c.off("special_audit"))
     c.add(
         "audit.special",
@@ -1879,18 +1979,26 @@ def _step_application(c):
         ),
         Msg("ms.special.basis", f"{GUIDE}二（三）：申请材料须附专项审计或鉴证报告，以年度审计报表为基础"),
     )
-    has_patent = any(it.kind in ("invention_patent", "utility_model", "design") for it in c.p.ip) or any(
-        k in ("invention_patent", "utility_model", "design") for k, *_ in r.ip_add
+
+
+_PATENTS = ("invention_patent", "utility_model", "design")
+
+
+def _step_annuity(c):
+    """Patent annuities, when the firm holds or plans a patent."""
+    if not (any(it.kind in _PATENTS for it in c.p.ip) or any(k in _PATENTS for k, *_ in c.r.ip_add)):
+        return
+    c.add(
+        "ip.annuity",
+        ["H2"],
+        c.off("annuity"),
+        "firm",
+        Msg("ms.annuity.title", "缴纳专利年费并留存官费收据，核对每项知识产权的有效状态和权利人"),
+        Msg("ms.annuity.basis", OFFSETS["annuity"].basis),
     )
-    if has_patent:
-        c.add(
-            "ip.annuity",
-            ["H2"],
-            c.off("annuity"),
-            "firm",
-            Msg("ms.annuity.title", "缴纳专利年费并留存官费收据，核对每项知识产权的有效状态和权利人"),
-            Msg("ms.annuity.basis", OFFSETS["annuity"].basis),
-        )
+
+
+def _step_linkage_pack(c):
     c.add(
         "pack.linkage",
         ["H2", "H7", "H8"],
@@ -1902,6 +2010,10 @@ def _step_application(c):
         ),
         Msg("ms.linkage.basis", OFFSETS["linkage_pack"].basis),
     )
+
+
+def _step_selfcheck(c):
+    a = c.r.assessment
     c.add(
         "score.selfcheck",
         ["H8"],
@@ -1988,7 +2100,12 @@ STEPS = (
     _step_hightech,
     _step_conversions,
     _step_mgmt,
-    _step_application,
+    _step_platform,
+    _step_annual_audit,
+    _step_special_audit,
+    _step_annuity,
+    _step_linkage_pack,
+    _step_selfcheck,
     _step_annual_reports,
     _step_submit,
 )

@@ -116,17 +116,28 @@ def _request_environ() -> dict | None:
 
 
 def register_extensions(app: Flask) -> None:
+    """The extensions, in the order they depend on each other: the database first, then the
+    login (it loads users), then the language (it reads the logged-in user's choice)."""
+    for step in (register_database, register_login, register_remember_cookie, register_locale):
+        step(app)
+
+
+def register_database(app: Flask) -> None:
     from pipeline import models  # noqa: F401  (every model must be known before migrations run)
-    from pipeline.extensions import babel, csrf, db, login_manager, migrate
+    from pipeline.extensions import csrf, db, migrate
+    from pipeline.services import stamp
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     register_sqlite_pragmas(app)
-    from pipeline.services import stamp
-
     stamp.install(app)  # issue 15: every committed write bumps the data stamp that caches are keyed by
     stamp.request_store = _request_environ  # …and a request reads it once (until it commits)
+
+
+def register_login(app: Flask) -> None:
+    from pipeline.extensions import login_manager
+
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in first.")
@@ -135,39 +146,46 @@ def register_extensions(app: Flask) -> None:
     )
     login_manager.login_message_category = "warning"
     login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+    login_manager.request_loader(load_user_from_remember_token)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from flask import session
 
-        from pipeline.services.sessions import SESSION_KEY, session_is_current
+def load_user(user_id: str):
+    from flask import session
 
-        try:
-            user = db.session.execute(_user_query(), {"id": int(user_id)}).scalars().first()
-        except (TypeError, ValueError, OverflowError):
-            return None
-        if user is None or not user.active or not session_is_current(user, session.get(SESSION_KEY)):
-            return None  # a session from before a logout, password change/reset or disabling: ended
-        return user
+    from pipeline.extensions import db
+    from pipeline.services.sessions import SESSION_KEY, session_is_current
 
-    @login_manager.request_loader
-    def load_user_from_remember_token(req):
-        """No (current) session: a valid remember-me token logs in once and is rotated."""
-        from flask import g, session
-        from flask_login import login_user
+    try:
+        user = db.session.execute(_user_query(), {"id": int(user_id)}).scalars().first()
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if user is None or not user.active or not session_is_current(user, session.get(SESSION_KEY)):
+        return None  # a session from before a logout, password change/reset or disabling: ended
+    return user
 
-        from pipeline.services.sessions import COOKIE, SESSION_KEY, use_remember_token
 
-        raw = req.cookies.get(COOKIE)
-        if not raw:
-            return None
-        user, new = use_remember_token(raw)
-        g.remember_cookie = new or ""  # "" deletes the spent or invalid cookie
-        if user is None:
-            return None
-        login_user(user)
-        session[SESSION_KEY] = user.session_version
-        return user
+def load_user_from_remember_token(req):
+    """No (current) session: a valid remember-me token logs in once and is rotated."""
+    from flask import g, session
+    from flask_login import login_user
+
+    from pipeline.services.sessions import COOKIE, SESSION_KEY, use_remember_token
+
+    raw = req.cookies.get(COOKIE)
+    if not raw:
+        return None
+    user, new = use_remember_token(raw)
+    g.remember_cookie = new or ""  # "" deletes the spent or invalid cookie
+    if user is None:
+        return None
+    login_user(user)
+    session[SESSION_KEY] = user.session_version
+    return user
+
+
+def register_remember_cookie(app: Flask) -> None:
+    """The token rotated by :func:`load_user_from_remember_token` goes out with the response."""
 
     @app.after_request
     def set_remember_cookie(resp):
@@ -191,33 +209,37 @@ def register_extensions(app: Flask) -> None:
             resp.delete_cookie(COOKIE)
         return resp
 
-    def select_locale():
-        from flask_login import current_user
 
-        # Chinese unless the user chose otherwise (or asks with ?lang=en): a browser's English
-        # Accept-Language must not switch a county officer's screen to a partial translation.
-        if not has_request_context():  # CLI, workers: the default language
-            return app.config["BABEL_DEFAULT_LOCALE"]
-        # Order: this request's ?lang= (one page, e.g. a link asking for English), the user's saved
-        # choice, the choice made in this session before logging in (the switcher), then Chinese.
-        from flask import session
-
-        wanted = request.args.get("lang")
-        if wanted in app.config["LANGUAGES"]:
-            return wanted
-        if (
-            getattr(current_user, "is_authenticated", False)
-            and current_user.locale in app.config["LANGUAGES"]
-        ):
-            return current_user.locale
-        if session.get("lang") in app.config["LANGUAGES"]:
-            return session["lang"]
-        return app.config["BABEL_DEFAULT_LOCALE"]
-
-    babel.init_app(app, locale_selector=select_locale)
+def register_locale(app: Flask) -> None:
+    from pipeline.extensions import babel
     from pipeline.i18n import install_jinja_gettext
 
+    babel.init_app(app, locale_selector=_locale_selector(app))
     install_jinja_gettext(app)  # issue 15: the catalogue once per request, not per call
+
+
+def _locale_selector(app: Flask):
+    def select_locale():
+        """Chinese unless the user chose otherwise (or asks with ?lang=en): a browser's English
+        Accept-Language must not switch a county officer's screen to a partial translation.
+        Order: this request's ?lang= (one page, e.g. a link asking for English), the user's saved
+        choice, the choice made in this session before logging in (the switcher), then Chinese."""
+        from flask import session
+        from flask_login import current_user
+
+        languages, default = app.config["LANGUAGES"], app.config["BABEL_DEFAULT_LOCALE"]
+        if not has_request_context():  # CLI, workers: the default language
+            return default
+        wanted = request.args.get("lang")
+        if wanted in languages:
+            return wanted
+        if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+            return current_user.locale
+        if session.get("lang") in languages:
+            return session["lang"]
+        return default
+
+    return select_locale
 
 
 def register_blueprints(app: Flask) -> None:
@@ -227,89 +249,105 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_pages(app: Flask) -> None:
-    def render_error(error):
-        from pipeline.web.transaction import abandon
-
-        abandon()  # issue 13: an error status keeps nothing (the page below reads the user)
-        code = getattr(error, "code", 500) or 500
-        if request.path.startswith("/api/"):
-            from pipeline.web.errors import api_error_body
-
-            return api_error_body(code), code
-        return render_template("errors/error.html", code=code), code
-
-    for code in (400, 403, 404, 405, 413, 429):
-        app.register_error_handler(code, render_error)
-
-    from pipeline.web.errors import register as register_domain_errors
-
-    register_domain_errors(app)  # NotFound, Forbidden, Invalid, Conflict raised by services
-
-    def render_plain(code: int, message: str | None = None):
-        """Issue 12: server and database failures get a page that touches no database (no base.html)."""
-        from pipeline.web.errors import ENGLISH, MESSAGES, api_error_body
-        from pipeline.web.transaction import abandon
-
-        abandon()  # nothing of the failed request is kept (the boundary rolls back too)
-        if has_request_context() and request.path.startswith("/api/"):
-            return api_error_body(code, message), code
-        # Rendered straight from the Jinja environment: no context processors (they load the current user).
-        body = app.jinja_env.get_template("errors/plain.html").render(
-            code=code, message=message or MESSAGES[code], english=ENGLISH.get(code, "")
-        )
-        return body, code, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
-
+    """Every error status gets a page (or the API's error body) and keeps nothing of the request:
+    HTTP errors, domain errors raised by services, then server and database failures."""
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm.exc import StaleDataError
 
-    def server_error(error):
-        # Issue 13: a failed commit at the request's boundary arrives here (as an unhandled error):
-        # the database being unavailable is still 503, a lost version race still 409.
-        original = getattr(error, "original_exception", None)
-        if isinstance(original, OperationalError):
-            return database_busy(original)
-        if isinstance(original, StaleDataError):
-            return stale_row(original)
-        return render_plain(500)
+    from pipeline.web.errors import register as register_domain_errors
 
+    for code in HTTP_ERROR_CODES:
+        app.register_error_handler(code, render_error)
+    register_domain_errors(app)  # NotFound, Forbidden, Invalid, Conflict raised by services
     app.register_error_handler(500, server_error)
-
-    @app.errorhandler(OperationalError)
-    def database_busy(error):
-        app.logger.warning("database unavailable: %s", error)
-        return render_plain(503)
-
-    @app.errorhandler(StaleDataError)
-    def stale_row(error):
-        """Issue 11: two saves of the same row version raced and this one lost (the row's
-        ``version_id_col`` guard); nothing of it was written."""
-        from flask_babel import gettext
-
-        return render_plain(
-            409,
-            gettext(
-                "Not saved: someone else saved this record at the same moment. Nothing was "
-                "overwritten; go back, reload the page and enter your change again."
-            ),
-        )
-
-    @app.before_request
-    def refuse_nul_bytes():
-        """NUL cannot be stored (PostgreSQL refuses it in text) and is never typed: 400 with a message."""
-        from flask import abort
-
-        if request.blueprint == "api":  # the API validates its own parameters: 422 naming the parameter
-            return None
-        values = [request.path, *(v for vs in request.args.listvalues() for v in vs)]
-        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ):
-            values += [v for vs in request.form.listvalues() for v in vs]
-        if any("\x00" in v for v in values):
-            abort(400)
-
+    app.register_error_handler(OperationalError, database_busy)
+    app.register_error_handler(StaleDataError, stale_row)
+    app.before_request(refuse_nul_bytes)
     app.before_request(refuse_out_of_range_ids)
+
+
+HTTP_ERROR_CODES = (400, 403, 404, 405, 413, 429)
+
+
+def render_error(error):
+    from pipeline.web.transaction import abandon
+
+    abandon()  # issue 13: an error status keeps nothing (the page below reads the user)
+    code = getattr(error, "code", 500) or 500
+    if request.path.startswith("/api/"):
+        from pipeline.web.errors import api_error_body
+
+        return api_error_body(code), code
+    return render_template("errors/error.html", code=code), code
+
+
+def render_plain(code: int, message: str | None = None):
+    """Issue 12: server and database failures get a page that touches no database (no base.html)."""
+    from flask import current_app
+
+    from pipeline.web.errors import ENGLISH, MESSAGES, api_error_body
+    from pipeline.web.transaction import abandon
+
+    abandon()  # nothing of the failed request is kept (the boundary rolls back too)
+    if has_request_context() and request.path.startswith("/api/"):
+        return api_error_body(code, message), code
+    # Rendered straight from the Jinja environment: no context processors (they load the current user).
+    body = current_app.jinja_env.get_template("errors/plain.html").render(
+        code=code, message=message or MESSAGES[code], english=ENGLISH.get(code, "")
+    )
+    return body, code, {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+
+
+def server_error(error):
+    """Issue 13: a failed commit at the request's boundary arrives here (as an unhandled error):
+    the database being unavailable is still 503, a lost version race still 409."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    original = getattr(error, "original_exception", None)
+    if isinstance(original, OperationalError):
+        return database_busy(original)
+    if isinstance(original, StaleDataError):
+        return stale_row(original)
+    return render_plain(500)
+
+
+def database_busy(error):
+    from flask import current_app
+
+    current_app.logger.warning("database unavailable: %s", error)
+    return render_plain(503)
+
+
+def stale_row(error):
+    """Issue 11: two saves of the same row version raced and this one lost (the row's
+    ``version_id_col`` guard); nothing of it was written."""
+    from flask_babel import gettext
+
+    return render_plain(
+        409,
+        gettext(
+            "Not saved: someone else saved this record at the same moment. Nothing was "
+            "overwritten; go back, reload the page and enter your change again."
+        ),
+    )
+
+
+FORM_MIMETYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def refuse_nul_bytes():
+    """NUL cannot be stored (PostgreSQL refuses it in text) and is never typed: 400 with a message."""
+    from flask import abort
+
+    if request.blueprint == "api":  # the API validates its own parameters: 422 naming the parameter
+        return None
+    values = [request.path, *(v for vs in request.args.listvalues() for v in vs)]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in FORM_MIMETYPES:
+        values += [v for vs in request.form.listvalues() for v in vs]
+    if any("\x00" in v for v in values):
+        abort(400)
+    return None
 
 
 # Query parameters that name a row or a number the database compares with an integer column.

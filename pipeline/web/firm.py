@@ -14,10 +14,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from pipeline import clock, permissions
-from pipeline.extensions import db
 from pipeline.forms import (
     ConversionForm,
     DeleteForm,
@@ -31,10 +29,10 @@ from pipeline.forms import (
     YearForm,
 )
 from pipeline.i18n import join_errors
-from pipeline.models import AuditLog, FigureSubmission, Firm, FiscalYear, Roadmap
+from pipeline.models import FigureSubmission, Firm, FiscalYear
 from pipeline.models.firm import RD_PIECES
+from pipeline.services import firm_page, versions
 from pipeline.services import firms as firm_service
-from pipeline.services import versions
 from pipeline.vocabulary import (
     CONDITION_STATUSES,
     CONDITIONS,
@@ -129,25 +127,6 @@ def assessment_view(result: dict | None) -> dict | None:
     }
 
 
-def _latest_assessment(firm_id: int):
-    from pipeline.models import Assessment
-
-    return db.session.scalars(select(Assessment).where(Assessment.firm_id == firm_id)).first()
-
-
-def explained(assessment) -> dict | None:
-    """The cached assessment with its Chinese explanations and gaps (computed for this one firm)."""
-    if assessment is None:
-        return None
-    from pipeline.services.assessments import full_result
-
-    return full_result(assessment.firm_id) or assessment.result
-
-
-def _roadmap(firm_id: int) -> Roadmap | None:
-    return db.session.scalars(select(Roadmap).where(Roadmap.firm_id == firm_id)).first()
-
-
 def _form_errors(form) -> str:
     return join_errors(form.errors, form)
 
@@ -170,22 +149,15 @@ def show(firm: Firm):
 
 def _content(firm, editable: bool, today) -> Markup:
     """The page's read-only content (with holes for the live forms)."""
-    assessment = _latest_assessment(firm.id)
-    history = list(
-        db.session.scalars(
-            select(AuditLog)
-            .where(AuditLog.firm_id == firm.id)
-            .order_by(AuditLog.at.desc(), AuditLog.id.desc())
-            .limit(50)
-        )
-    )
+    rows = firm_page.content_rows(firm.id)
+    history = rows.history
     return fragments.render_fragment(
         "firm/_content.html",
         firm=firm,
         time_in_stage=_time_in_stage(firm),
-        assessment=assessment,
-        view=assessment_view(explained(assessment)),
-        roadmap=_roadmap(firm.id),
+        assessment=rows.assessment,
+        view=assessment_view(rows.explained),
+        roadmap=rows.roadmap,
         editable=editable,
         present={e.piece for e in firm.evidence if e.present},
         pieces=RD_PIECES,
@@ -204,7 +176,6 @@ class LiveParts:
 
     def __init__(self, firm, editable: bool, draft, source: str = "firm"):
         self.firm, self.editable, self.draft, self.source = firm, editable, draft, source
-        self.conn = db.session.connection()
         self._rows: dict = {}
         self._macros: dict = {}
 
@@ -222,21 +193,8 @@ class LiveParts:
 
     def rows(self, kind: str) -> dict:
         """One query per kind and request: milestones by id, 年报 records by year."""
-        from pipeline.models import AnnualReport, Milestone
-
         if kind not in self._rows:
-            fid = self.firm.id
-            if kind == "ms":
-                q = select(Milestone.id, Milestone.status, Milestone.version).where(Milestone.firm_id == fid)
-            else:
-                cols = (
-                    AnnualReport.submitted,
-                    AnnualReport.submitted_on,
-                    AnnualReport.note,
-                    AnnualReport.updated_at,
-                )
-                q = select(AnnualReport.year, *cols).where(AnnualReport.firm_id == fid)
-            self._rows[kind] = {r[0]: r for r in self.conn.execute(q)}
+            self._rows[kind] = firm_page.live_rows(self.firm.id, kind)
         return self._rows[kind]
 
     def part_ms(self, arg: str) -> str:
@@ -260,11 +218,8 @@ class LiveParts:
         return fragments.form("report_form", key, lambda: macro(firm, report_form(year, rec)))
 
     def part_evidence(self, arg: str) -> str:
-        from pipeline.models import RdEvidence
-
         firm = self.firm
-        q = select(RdEvidence.piece).where(RdEvidence.firm_id == firm.id, RdEvidence.present.is_(True))
-        present = frozenset(self.conn.execute(q).scalars())
+        present = firm_page.present_pieces(firm.id)
         macro = self.macros("firm/_forms.html").evidence
         return fragments.form(
             "evidence_form", (firm.id, present), lambda: macro(firm, _evidence_form(present))
@@ -299,8 +254,7 @@ def _evidence_form(present) -> EvidenceForm:
 
 def _submissions(firm, editable: bool, forms) -> str:
     """The firm's submissions with the review form of a pending one (rendered live: usually none)."""
-    q = select(FigureSubmission.id).where(FigureSubmission.firm_id == firm.id).limit(1)
-    if db.session.connection().execute(q).first() is None:
+    if not firm_page.has_submissions(firm.id):
         empty = forms.submissions_section
         return fragments.form(
             "no_submissions", (editable,), lambda: empty(firm, [], {}, editable, None, {}, {})

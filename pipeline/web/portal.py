@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 
 from pipeline import clock, permissions
 from pipeline.forms import FigureForm
+from pipeline.services import firm_page
 from pipeline.services import firms as firm_service
 from pipeline.services.scope import get_firm_or_404
 from pipeline.web import fragments
-from pipeline.web.firm import LiveParts, _latest_assessment, _roadmap, assessment_view, explained
+from pipeline.web.firm import LiveParts, assessment_view
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -41,11 +42,11 @@ def index():
 
 
 def _content(firm, today):
-    roadmap = _roadmap(firm.id)
+    rows = firm_page.content_rows(firm.id, history=False)
+    roadmap = rows.roadmap
     milestones = list(roadmap.milestones) if roadmap else []
     open_ms = [m for m in milestones if m.status in ("todo", "doing")]
     due = [m for m in open_ms if m.due <= today + timedelta(days=DUE_SOON_DAYS)]
-    assessment = _latest_assessment(firm.id)
     submissions = firm_service.recent_submissions(firm, 10)
     return fragments.render_fragment(
         "portal/_content.html",
@@ -54,7 +55,7 @@ def _content(firm, today):
         milestones=milestones,
         due=due,
         today=today,
-        view=assessment_view(explained(assessment)),
+        view=assessment_view(rows.explained),
         submissions=submissions,
         due_days=DUE_SOON_DAYS,
     )

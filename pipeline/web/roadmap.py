@@ -11,7 +11,7 @@ from pipeline.forms import MilestoneForm, ProgressForm, WhatIfForm
 from pipeline.i18n import join_errors, tl
 from pipeline.models import Firm, Milestone
 from pipeline.services import firms as firm_service
-from pipeline.services import versions
+from pipeline.services import roadmaps, versions
 from pipeline.vocabulary import MILESTONE_STATUSES
 from pipeline.web.auth import requires
 from pipeline.web.transaction import refuse
@@ -103,10 +103,9 @@ def whatif(firm: Firm):
             error = _("Cannot run the what-if: %(error)s", error=exc)
     elif request.args:
         error = join_errors(form.errors, form)
-    from pipeline.web.firm import _roadmap
-
+    current = roadmaps.current(firm.id)
     return render_template(
-        "roadmap/whatif.html", firm=firm, form=form, plan=plan, error=error, current=_roadmap(firm.id)
+        "roadmap/whatif.html", firm=firm, form=form, plan=plan, error=error, current=current
     )
 
 

@@ -80,6 +80,22 @@ def _pool_for(app) -> ProcessPoolExecutor:
         return _pool
 
 
+def _ready() -> int:
+    """A task that does nothing: submitting it makes the pool spawn and initialise its render process."""
+    return os.getpid()
+
+
+def start(app) -> Future | None:
+    """Spawn and warm this web worker's render process now, in the background (gunicorn's
+    ``post_worker_init``), so the first PDF a user asks for does not wait for a new interpreter, the
+    app and WeasyPrint to start (issue 15: that made the first PDF after start ~4× a warm one).
+    Returns the warm-up's future (None when PDFs render inline, e.g. an in-memory database)."""
+    if _inline(app):
+        return None
+    with app.app_context():  # the render process's settings are read from the app's config
+        return _pool_for(app).submit(_ready)
+
+
 def _reset_pool() -> None:
     global _pool
     with _pool_lock:

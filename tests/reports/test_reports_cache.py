@@ -83,6 +83,43 @@ def test_the_render_runs_in_a_background_process_not_in_the_web_worker(world, cl
         assert os.getpriority(os.PRIO_PROCESS, pid) >= app.config["PDF_RENDER_NICE"]
 
 
+def test_the_worker_starts_its_render_process_before_the_first_pdf_and_that_one_renders_it(
+    world, client, cache, app
+):
+    """Issue 15: gunicorn's post_worker_init calls ``start``, so the first PDF after start does not wait
+    for a new interpreter, the app and WeasyPrint to load; the render that follows uses that process."""
+    ready = pdfcache.start(app)
+    assert ready is not None
+    warmed_pid = ready.result(timeout=300)
+    assert warmed_pid != os.getpid()
+    assert set(pdfcache._pool._processes) == {warmed_pid}
+    login(client, world["officer"])
+    assert client.get(f"/firms/{world['a'].id}/roadmap.pdf").status_code == 200
+    assert set(pdfcache._pool._processes) == {warmed_pid}  # no second spawn on the request path
+
+
+def test_gunicorn_warms_the_render_process_when_a_worker_starts(app, monkeypatch):
+    """The hook gunicorn runs in each worker waits for the render process to be ready."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "gunicorn_conf", Path(__file__).parents[2] / "gunicorn.conf.py"
+    )
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    started = []
+
+    class Ready:
+        def result(self, timeout):
+            started.append(timeout)
+            return 1
+
+    monkeypatch.setattr(pdfcache, "start", lambda a: started.append(a) or Ready())
+    monkeypatch.setattr("gc.freeze", lambda: None)
+    conf.post_worker_init(type("Worker", (), {"wsgi": app, "pid": 1})())
+    assert started[0] is app and len(started) == 2
+
+
 def test_a_slow_render_answers_refresh_later_and_lands_in_the_cache(world, client, cache, monkeypatch, app):
     login(client, world["officer"])
     monkeypatch.setitem(app.config, "PDF_WAIT_SECONDS", 0.01)

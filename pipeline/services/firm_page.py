@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from pipeline.extensions import db
 from pipeline.models import (
@@ -61,23 +61,33 @@ def _history(firm_id: int) -> list[AuditLog]:
     return list(db.session.scalars(q))
 
 
+# Built once (issue 15): a cached firm page runs these on every request, so they are not rebuilt each time.
+_FIRM = bindparam("firm_id")
+_LIVE = {
+    "ms": select(Milestone.id, Milestone.status, Milestone.version).where(Milestone.firm_id == _FIRM),
+    "annual": select(
+        AnnualReport.year,
+        AnnualReport.submitted,
+        AnnualReport.submitted_on,
+        AnnualReport.note,
+        AnnualReport.updated_at,
+    ).where(AnnualReport.firm_id == _FIRM),
+}
+_PRESENT = select(RdEvidence.piece).where(RdEvidence.firm_id == _FIRM, RdEvidence.present.is_(True))
+_ANY_SUBMISSION = select(FigureSubmission.id).where(FigureSubmission.firm_id == _FIRM).limit(1)
+
+
 def live_rows(firm_id: int, kind: str) -> dict:
-    """One query per kind and request: milestone (id → id, status, version) or 年报 (year → record)."""
-    if kind == "ms":
-        q = select(Milestone.id, Milestone.status, Milestone.version).where(Milestone.firm_id == firm_id)
-    else:
-        cols = (AnnualReport.submitted, AnnualReport.submitted_on, AnnualReport.note, AnnualReport.updated_at)
-        q = select(AnnualReport.year, *cols).where(AnnualReport.firm_id == firm_id)
-    return {r[0]: r for r in db.session.connection().execute(q)}
+    """One query per kind and request: milestone (``"ms"``: id → id, status, version) or 年报
+    (``"annual"``: year → record)."""
+    return {r[0]: r for r in db.session.connection().execute(_LIVE[kind], {"firm_id": firm_id})}
 
 
 def present_pieces(firm_id: int) -> frozenset[str]:
     """The R&D-management pieces the firm has evidence of (the evidence form's ticks)."""
-    q = select(RdEvidence.piece).where(RdEvidence.firm_id == firm_id, RdEvidence.present.is_(True))
-    return frozenset(db.session.connection().execute(q).scalars())
+    return frozenset(db.session.connection().execute(_PRESENT, {"firm_id": firm_id}).scalars())
 
 
 def has_submissions(firm_id: int) -> bool:
     """Whether the firm ever submitted figures (usually not: the section is then a cached empty one)."""
-    q = select(FigureSubmission.id).where(FigureSubmission.firm_id == firm_id).limit(1)
-    return db.session.connection().execute(q).first() is not None
+    return db.session.connection().execute(_ANY_SUBMISSION, {"firm_id": firm_id}).first() is not None

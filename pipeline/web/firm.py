@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -143,7 +144,7 @@ def show(firm: Firm):
     html = fragments.cached_html(
         "firm_page", (firm.id, editable, today), lambda: _content(firm, editable, today)
     )
-    content = fragments.fill(html, LiveParts(firm, editable, draft))
+    content = LiveParts(firm, editable, draft).fill(html)
     return render_template("firm/show.html", firm=firm, content=content)
 
 
@@ -186,6 +187,33 @@ class LiveParts:
             raise KeyError(name)
         return part(arg)
 
+    def fill(self, html: str) -> Markup:
+        """The content with every hole filled from this request's rows. Unless a refused form is shown
+        again or a submission waits for review (both rendered live), the filled page is memoized by
+        every value its forms are rendered from (``fragments.fill_memo``)."""
+        if self.draft or self.has_submissions:
+            return fragments.fill(html, self)
+        firm = self.firm
+        values = (
+            firm.id,
+            self.editable,
+            self.source,
+            firm.stage,
+            firm.hnte_cert_expiry,
+            tuple(self.rows("ms").values()),
+            tuple(self.rows("annual").values()) if self.editable else (),
+            self.present if self.editable else (),
+        )
+        return fragments.fill_memo(values, html, self)
+
+    @cached_property
+    def has_submissions(self) -> bool:
+        return firm_page.has_submissions(self.firm.id)
+
+    @cached_property
+    def present(self) -> frozenset[str]:
+        return firm_page.present_pieces(self.firm.id)
+
     def macros(self, template: str):
         if template not in self._macros:
             self._macros[template] = fragments.macros(template)
@@ -218,8 +246,7 @@ class LiveParts:
         return fragments.form("report_form", key, lambda: macro(firm, report_form(year, rec)))
 
     def part_evidence(self, arg: str) -> str:
-        firm = self.firm
-        present = firm_page.present_pieces(firm.id)
+        firm, present = self.firm, self.present
         macro = self.macros("firm/_forms.html").evidence
         return fragments.form(
             "evidence_form", (firm.id, present), lambda: macro(firm, _evidence_form(present))
@@ -242,7 +269,7 @@ class LiveParts:
         return fragments.form("exit_form", (firm.id,), lambda: macro(firm, STAGES))
 
     def part_submissions(self, arg: str) -> str:
-        return _submissions(self.firm, self.editable, self.macros("firm/_forms.html"))
+        return _submissions(self.firm, self.editable, self.macros("firm/_forms.html"), self.has_submissions)
 
 
 def _evidence_form(present) -> EvidenceForm:
@@ -252,9 +279,9 @@ def _evidence_form(present) -> EvidenceForm:
     return form
 
 
-def _submissions(firm, editable: bool, forms) -> str:
+def _submissions(firm, editable: bool, forms, any_submission: bool) -> str:
     """The firm's submissions with the review form of a pending one (rendered live: usually none)."""
-    if not firm_page.has_submissions(firm.id):
+    if not any_submission:
         empty = forms.submissions_section
         return fragments.form(
             "no_submissions", (editable,), lambda: empty(firm, [], {}, editable, None, {}, {})

@@ -113,6 +113,30 @@ def fill(html: str, live: Callable[[str], str]) -> Markup:
     return Markup(_HOLE.sub(lambda m: str(live(m.group(1))), html))
 
 
+FILLED_SIZE = 256  # whole filled pages (~50 KiB each, with the page they were filled from): ~25 MiB
+_filled: OrderedDict = OrderedDict()
+
+
+def fill_memo(values: tuple, html: str, live: Callable[[str], str]) -> Markup:
+    """``fill(html, live)``, memoized by ``values`` — every value the live parts are rendered from, read
+    on this request —, by the session's CSRF token (in every form) and by the page itself (compared in
+    full on a hit, never only by its hash): the same page with the same rows fills the same way, so a
+    repeat view skips a dozen form lookups."""
+    k = (*_request_key(), _csrf(), values, hash(html))  # the forms carry this session's token
+    with _forms_lock:
+        hit = _filled.get(k)
+        if hit is not None:
+            _filled.move_to_end(k)
+    if hit is not None and hit[0] == html:
+        return Markup(hit[1])
+    out = fill(html, live)
+    with _forms_lock:
+        _filled[k] = (html, str(out))
+        while len(_filled) > FILLED_SIZE:
+            _filled.popitem(last=False)
+    return out
+
+
 def macros(template: str):
     """A template's macros as callables, for the live parts."""
     # the environment's globals (url_for, csrf_token, gettext, vocab) are all a form needs; no context
@@ -131,7 +155,7 @@ def form(name: str, values: tuple, render: Callable[[], str]) -> str:
     and version; the evidence pieces present): the same values render the same markup, so the result
     is the form rendered from the current rows whatever the data stamp says; a new version is a new
     entry. Stored without the CSRF token; served with the asking session's."""
-    token = generate_csrf()
+    token = _csrf()
     k = (name, *_request_key(), values)
     with _forms_lock:
         html = _forms.get(k)
@@ -144,6 +168,14 @@ def form(name: str, values: tuple, render: Callable[[], str]) -> str:
             while len(_forms) > FORMS_SIZE:
                 _forms.popitem(last=False)
     return html.replace(CSRF_SLOT, token) if token else html
+
+
+def _csrf() -> str:
+    """This session's CSRF token, looked up once per request (a firm page fills a dozen forms)."""
+    token = g.get("_i15_csrf")
+    if token is None:
+        token = g._i15_csrf = generate_csrf()
+    return token
 
 
 def _request_key() -> tuple[str, str]:

@@ -37,7 +37,7 @@ def index():
     # Issue 15: the content is rendered once per firm, day, locale and data stamp; the progress forms
     # are holes filled on every request from the milestone rows of that request.
     html = fragments.cached_html("portal", (firm.id, today), lambda: _content(firm, today))
-    content = fragments.fill(html, LiveParts(firm, False, None, source="portal"))
+    content = LiveParts(firm, False, None, source="portal").fill(html)
     return render_template("portal/index.html", firm=firm, content=content)
 
 

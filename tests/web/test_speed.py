@@ -780,3 +780,30 @@ def test_the_cached_top_bar_keeps_each_requests_return_path_active_link_and_user
     user.display_name = "海州专员改名"
     db.session.commit()
     assert "海州专员改名" in _get(app, c, "/pool/?q=甲", "")
+
+
+def test_a_repeat_firm_page_view_reuses_its_filled_forms_until_a_row_they_show_changes(
+    app, world, db, monkeypatch
+):
+    """Issue 15: a repeat view of the firm page fills its dozen form holes once, then reuses the filled
+    page while the rows its forms show are the same; a milestone's new status is on the next view."""
+    from pipeline.models import Milestone
+    from pipeline.services import stamp
+    from pipeline.web import fragments
+    from tests.web.formdata import form_data
+
+    c = app.test_client()
+    login(c, world.officer)
+    page = f"/firms/{world.own.id}"
+    ms = _open_milestone(db, world.own.id)
+    fills, real = [], fragments.fill
+    monkeypatch.setattr(fragments, "fill", lambda html, live: fills.append(1) or real(html, live))
+    monkeypatch.setattr(stamp, "current", lambda: 7)  # the content stays cached: only the holes could change
+    first = _page(app, c, page)
+    assert _page(app, c, page) == first and len(fills) == 1  # the second view was the memoized fill
+
+    row = db.session.get(Milestone, ms.id)
+    row.status, row.version = "doing", row.version + 1
+    db.session.commit()
+    form = form_data(_page(app, c, page), f"/milestones/{ms.id}/status")
+    assert len(fills) == 2 and form["version"] == str(row.version) and form["status"] == "doing"

@@ -75,7 +75,8 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_sqlite_pragmas(app: Flask) -> None:
-    """Issue 12: SQLite in WAL mode (readers never wait for the writer) with a busy timeout."""
+    """Issue 12: SQLite in WAL mode (readers never wait for the writer) with a busy timeout; issue 13:
+    a SAVEPOINT always inside a transaction (so releasing it never commits)."""
     from sqlalchemy import event
 
     from pipeline.extensions import db
@@ -92,6 +93,15 @@ def register_sqlite_pragmas(app: Flask) -> None:
         cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.close()
+
+    @event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(conn, _name):
+        # pysqlite opens a transaction only before an INSERT/UPDATE/DELETE: a SAVEPOINT issued first
+        # would open the outermost transaction itself, and its RELEASE would COMMIT everything written
+        # inside it (a rollback of the request afterwards would keep it). Open the transaction first.
+        dbapi_conn = conn.connection.dbapi_connection
+        if not dbapi_conn.in_transaction:
+            dbapi_conn.execute("BEGIN")
 
 
 _USER_QUERY: list = []

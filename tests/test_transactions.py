@@ -153,3 +153,15 @@ def test_a_scheduler_job_commits_once_or_rolls_back(app, db, fails):
         in_app(app, fn)()
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(County)) == (0 if fails else 1)
+
+
+def test_a_savepoint_opened_first_and_released_is_still_undone_by_the_rollback(app, db):
+    """A SAVEPOINT as the first statement of a transaction (a digest claim, a briefing send, a
+    flush inside ``begin_nested``): releasing it must not commit. On SQLite the driver opened no
+    transaction before a SAVEPOINT, so its RELEASE committed the rows (issue 13)."""
+    db.session.commit()
+    with db.session.begin_nested():
+        db.session.add(County(code="329997", name="保存点县"))
+    assert db.session.scalar(select(func.count()).select_from(County).where(County.code == "329997")) == 1
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(County).where(County.code == "329997")) == 0

@@ -19,6 +19,7 @@ from pipeline.models import ApplicationBatch, CalendarYear, County, Job, LeadTim
 from pipeline.roadmap import DEFAULT_LEAD_TIMES
 from pipeline.services import replan, scope
 from pipeline.services.audit import record, snapshot
+from pipeline.services.integrity import flush_or_conflict
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 
 BATCH_FIELDS = ("code", "year", "opens_on", "cutoff", "note")
@@ -93,17 +94,17 @@ def save_batch(
     if clash is not None and clash is not batch:
         raise Conflict(gettext("The batch code “%(code)s” already exists", code=code), field="code")
     before = snapshot(batch, BATCH_FIELDS) if batch else None
-    if batch is None:
-        batch = ApplicationBatch(code=code, year=data["year"], cutoff=cutoff)
-        db.session.add(batch)
-    batch.code, batch.year, batch.cutoff, batch.opens_on, batch.note = (
-        code,
-        data["year"],
-        cutoff,
-        opens_on,
-        (data.get("note") or "").strip() or None,
-    )
-    db.session.flush()
+    with flush_or_conflict():  # a concurrent save of the same code: Conflict on "code", not a 500
+        if batch is None:
+            batch = ApplicationBatch(code=code, year=data["year"], cutoff=cutoff)
+            db.session.add(batch)
+        batch.code, batch.year, batch.cutoff, batch.opens_on, batch.note = (
+            code,
+            data["year"],
+            cutoff,
+            opens_on,
+            (data.get("note") or "").strip() or None,
+        )
     record(
         user,
         "update" if before else "create",

@@ -10,6 +10,7 @@ import pytest
 from pipeline.errors import Conflict
 from pipeline.extensions import db as _db
 from pipeline.models import ApplicationBatch, Target, User
+from pipeline.services import planning
 from pipeline.services.integrity import CONFLICTS, flush_or_conflict
 from tests import factories
 
@@ -49,6 +50,20 @@ def test_a_duplicate_user_name_is_a_conflict_on_username(db):
     assert err.value.field == "username"
     _db.session.rollback()
     assert _count(User) == 1
+
+
+def test_save_batch_raced_past_its_pre_check_still_gets_the_conflict(db, monkeypatch):
+    """The pre-check saw no clash (another request committed just after): the flush catches it."""
+    _db.session.add(ApplicationBatch(code="2027-2", year=2027, cutoff=date(2027, 6, 30)))
+    _db.session.commit()
+    admin = factories.user("admin1", "admin")
+    real_select = planning.select
+    monkeypatch.setattr(planning, "select", lambda *a: real_select(ApplicationBatch).where(False))
+    with pytest.raises(Conflict) as err:
+        planning.save_batch(admin, {"code": "2027-2", "year": 2027, "cutoff": date(2027, 10, 1)})
+    assert err.value.field == "code"
+    _db.session.rollback()
+    assert _count(ApplicationBatch) == 1
 
 
 def test_every_mapped_constraint_exists_in_the_models(app):

@@ -83,3 +83,28 @@ def test_duplicate_batch_code_is_placed_on_the_code_field_in_any_language(db, cl
     cutoff_field = re.search(r'<label[^>]*for="cutoff".*?</div>', html, re.S).group(0)
     assert message not in cutoff_field
     assert db.session.scalar(select(func.count()).select_from(ApplicationBatch)) == 1
+
+
+def test_a_batch_code_saved_by_someone_else_after_the_check_is_placed_on_code(db, client, monkeypatch):
+    """Issue 13: two admins save the same code at once; the second one's pre-check ran before the
+    first committed. The flush's unique violation (services/integrity) is a 409 on "code" in
+    Chinese, not a 500, and nothing of the second form is kept."""
+    from pipeline.services import planning
+
+    admin = f.user("admin1", "admin")
+    db.session.add(ApplicationBatch(code="2027-3", year=2027, cutoff=date(2027, 5, 29)))
+    db.session.commit()
+    real_select = planning.select
+    monkeypatch.setattr(planning, "select", lambda *a: real_select(ApplicationBatch).where(False))
+    login(client, admin)
+    data = form_data(client.get("/admin/planning/batches/new").get_data(as_text=True))
+    data.update(code="2027-3", year="2027", cutoff="2027-06-30", note="second")
+    resp = client.post("/admin/planning/batches/new", data=data)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200  # the form is shown again (not a 500), as for the pre-check
+    code_field = re.search(
+        r'<div class="field[^"]*has-error[^"]*">\s*<label[^>]*for="code".*?</div>\s*</div>', html, re.S
+    )
+    assert code_field is not None and "该批次编号已存在" in code_field.group(0)
+    db.session.expire_all()
+    assert db.session.scalars(select(ApplicationBatch.note)).all() == [None]

@@ -1,8 +1,9 @@
 """gunicorn settings read from the repository root (``gunicorn app:app`` finds this file by itself).
 
-Each worker, once it has loaded the app: warms WeasyPrint and the CJK fonts, and starts its PDF render
-process, which warms the same in itself (the first PDF then costs what a warm one does) and freezes the start-up objects out of the garbage collector's generations
-(the collector then stops rescanning them on every request: fewer latency spikes).
+Each worker, once it has loaded the app: starts its PDF render process (a new interpreter that warms
+WeasyPrint and the CJK fonts in itself, so the first PDF costs what a warm one does), warms the same in
+the worker meanwhile, waits for the render process, and freezes the start-up objects out of the garbage
+collector's generations (the collector then stops rescanning them on every request: fewer latency spikes).
 """
 
 import gc
@@ -16,8 +17,8 @@ def post_worker_init(worker):
             from pipeline.reports.pdfcache import start
             from pipeline.reports.render import warm_up
 
-            took = warm_up(app)
             ready = start(app)  # the render process: a new interpreter that loads the app and warms itself
+            took = warm_up(app)  # this worker warms meanwhile
             if ready is not None:
                 ready.result(timeout=120)  # before this worker takes its first request
             logging.getLogger("gunicorn.error").info(

@@ -26,7 +26,7 @@ from pipeline.models import (
     Setting,
     User,
 )
-from pipeline.services import goals
+from pipeline.services import goals, scope
 from pipeline.vocabulary import (
     CONDITION_STATUSES,
     CONDITIONS,
@@ -171,7 +171,7 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
         return {}
     s = db.session
     firms = {f.id: f for f in s.scalars(select(Firm).where(Firm.id.in_(ids)))}
-    counties = {c.id: c for c in s.scalars(select(County))}
+    counties = {c.id: c for c in scope.counties()}
     officer_ids = {f.officer_id for f in firms.values() if f.officer_id}
     officers = (
         {u.id: u for u in s.scalars(select(User).where(User.id.in_(officer_ids)))} if officer_ids else {}

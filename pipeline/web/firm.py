@@ -160,7 +160,7 @@ def _content(firm, editable: bool, today) -> Markup:
         view=assessment_view(rows.explained),
         roadmap=rows.roadmap,
         editable=editable,
-        present={e.piece for e in firm.evidence if e.present},
+        present=firm_page.present_pieces(firm.id),
         pieces=RD_PIECES,
         whatif_form=WhatIfForm(),
         delete_form=DeleteForm(),

@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from pipeline import clock, permissions
+from pipeline import clock
 from pipeline.extensions import db
 from pipeline.forms import BulkForm, StageForm
 from pipeline.i18n import join_errors, tl
 from pipeline.models import County, Firm
 from pipeline.services import firms as firm_service
+from pipeline.services import scope
 from pipeline.services.scope import scope_filter, visible_firms
 from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
 from pipeline.web import fragments
@@ -22,13 +23,6 @@ from pipeline.web.transaction import refuse
 bp = Blueprint("pool", __name__, url_prefix="/pool")
 
 KANBAN_LIMIT = 20
-
-
-def _counties():
-    q = select(County).order_by(County.sort, County.code)
-    if not permissions.can(current_user, "city.view"):  # an officer filters within their county
-        q = q.where(County.id == current_user.county_id)
-    return list(db.session.scalars(q))
 
 
 def _filter_args() -> dict:
@@ -58,7 +52,7 @@ def _index_context(today) -> dict:
         (o.id, f"{o.display_name}（{o.county.name if o.county else ''}）")
         for o in firm_service.assignable_officers(current_user)
     ]
-    counties = _counties()
+    counties = scope.visible_counties(current_user)
     county_names = {c.id: c.name for c in counties}
     missing = {r.county_id for r in items} - county_names.keys()
     if missing:  # an officer sees only their county in the filter; a row never shows another, but be safe
@@ -187,7 +181,11 @@ def kanban():
     )
     columns = [{"code": code, "label": label, "count": counts.get(code, 0)} for code, label in STAGES.items()]
     return render_template(
-        "pool/kanban.html", columns=columns, counties=_counties(), county=county, limit=KANBAN_LIMIT
+        "pool/kanban.html",
+        columns=columns,
+        counties=scope.visible_counties(current_user),
+        county=county,
+        limit=KANBAN_LIMIT,
     )
 
 

@@ -348,7 +348,7 @@ def _export_query(user, params, today: date):
     """The user's filtered pool list: the firm id, one value per editable column, then the read-only
     tail (officer, verdict, score range, target batch, version), streamed in batches of 1000."""
     from pipeline.models import Firm, Roadmap
-    from pipeline.services.firms import pool_query
+    from pipeline.services.pool import pool_query
 
     cols = [
         Firm.county_id
@@ -436,7 +436,7 @@ def export_bytes(user, params, today: date) -> bytes:
     from openpyxl import Workbook  # imported here, not at the top: every flask command would pay 0.2 s
 
     from pipeline.models import Firm
-    from pipeline.services.firms import pool_query
+    from pipeline.services.pool import pool_query
 
     ids = pool_query(user, params, today, columns=(Firm.id,), order=False).subquery()
     lookups = _export_lookups(ids, today)

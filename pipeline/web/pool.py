@@ -5,16 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from pipeline import clock
-from pipeline.extensions import db
 from pipeline.forms import BulkForm, StageForm
 from pipeline.i18n import join_errors, tl
-from pipeline.models import County, Firm
+from pipeline.models import Firm
 from pipeline.services import firms as firm_service
+from pipeline.services import pool as pool_service
 from pipeline.services import scope
-from pipeline.services.scope import scope_filter, visible_firms
 from pipeline.vocabulary import POOL_LEVELS, STAGES, VERDICTS
 from pipeline.web import fragments
 from pipeline.web.auth import requires
@@ -46,19 +44,13 @@ def index():
 def _index_context(today) -> dict:
     page = request.args.get("page", 1, type=int)
     per_page = current_app.config["PAGE_SIZE"]
-    items, total, page, pages = firm_service.pool_page(current_user, request.args, today, page, per_page)
+    items, total, page, pages = pool_service.pool_page(current_user, request.args, today, page, per_page)
     bulk = BulkForm()
     bulk.officer_id.choices = [
         (o.id, f"{o.display_name}（{o.county.name if o.county else ''}）")
         for o in firm_service.assignable_officers(current_user)
     ]
     counties = scope.visible_counties(current_user)
-    county_names = {c.id: c.name for c in counties}
-    missing = {r.county_id for r in items} - county_names.keys()
-    if missing:  # an officer sees only their county in the filter; a row never shows another, but be safe
-        county_names.update(
-            db.session.execute(select(County.id, County.name).where(County.id.in_(missing))).all()
-        )
     return dict(
         items=items,
         total=total,
@@ -71,8 +63,8 @@ def _index_context(today) -> dict:
         args=_filter_args(),
         bulk=bulk,
         today=today,
-        expiry_days=firm_service.EXPIRY_DAYS,
-        county_names=county_names,
+        expiry_days=pool_service.EXPIRY_DAYS,
+        county_names=pool_service.county_names(counties, items),
         officer_names=firm_service.officer_names(
             [r.officer_id for r in items] + [r.leader_id for r in items] + _person_args()
         ),
@@ -114,7 +106,7 @@ def bulk():
     back = back if back.startswith("/pool") and not back.startswith("//") else url_for("pool.index")
     ids = [int(i) for i in request.form.getlist("firm_ids") if i.isdigit()]
     if request.form.get("all_matching") == "1":  # issue 17: every firm the list's filters match
-        matching = _all_matching(request.form.get("filters") or "")
+        matching = pool_service.matching_ids(current_user, request.form.get("filters") or "", clock.today())
         if str(len(matching)) != (request.form.get("matching") or ""):
             flash(
                 _(
@@ -129,8 +121,8 @@ def bulk():
     if not ids:
         flash(_("Select the firms to process first."), "warning")
         return redirect(back)
-    firms = list(db.session.scalars(visible_firms(current_user).where(Firm.id.in_(ids))))
-    if len(firms) != len(set(ids)):
+    firms = pool_service.firms_in_scope(current_user, ids)
+    if firms is None:
         flash(_("Some of the selected firms are outside your jurisdiction; nothing was changed."), "danger")
         return redirect(back)
     if not form.validate():
@@ -155,30 +147,12 @@ def bulk():
     return redirect(back)
 
 
-def _all_matching(filters: str) -> list[int]:
-    """The ids of every firm in scope that the list's filters (its query string) match."""
-    from urllib.parse import parse_qsl
-
-    from werkzeug.datastructures import MultiDict
-
-    params = MultiDict([(k, v) for k, v in parse_qsl(filters) if k not in ("page", "sort", "dir")])
-    q = firm_service.pool_query(current_user, params, clock.today(), columns=[Firm.id], order=False)
-    return list(db.session.scalars(q))
-
-
-def _kanban_scope() -> tuple[int | None, list]:
-    county = request.args.get("county", type=int)
-    return county, [scope_filter(current_user)] + ([Firm.county_id == county] if county else [])
-
-
 @bp.get("/kanban")
 @requires("pool.view")
 def kanban():
     """The columns with their counts (one GROUP BY); each column's cards load lazily, a page at a time."""
-    county, where = _kanban_scope()
-    counts = dict(
-        db.session.execute(select(Firm.stage, func.count()).where(*where).group_by(Firm.stage)).all()
-    )
+    county = request.args.get("county", type=int)
+    counts = pool_service.kanban_counts(current_user, county)
     columns = [{"code": code, "label": label, "count": counts.get(code, 0)} for code, label in STAGES.items()]
     return render_template(
         "pool/kanban.html",
@@ -201,74 +175,24 @@ def kanban_column(stage: str):
 
 
 def _kanban_column_html(stage: str) -> str:
-    county, where = _kanban_scope()
-    where.append(Firm.stage == stage)
-    total = db.session.scalar(select(func.count()).select_from(Firm).where(*where)) or 0
-    pages = max(1, -(-total // KANBAN_LIMIT))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    from pipeline.models import Assessment
-
-    firms = db.session.execute(
-        select(
-            Firm.id,
-            Firm.name,
-            Firm.county_id,
-            Firm.tech_domain,
-            Firm.stage,
-            Assessment.verdict,
-            Assessment.score_min,
-            Assessment.score_max,
-        )
-        .outerjoin(Assessment, Assessment.firm_id == Firm.id)
-        .where(*where)
-        .order_by(Firm.stage_changed_at.desc().nulls_last(), Firm.name, Firm.id)
-        .limit(KANBAN_LIMIT)
-        .offset((page - 1) * KANBAN_LIMIT)
-    ).all()
-    moves = _last_moves([f.id for f in firms])  # issue 17: who moved the card, when and why
-    county_names = (
-        dict(
-            db.session.execute(
-                select(County.id, County.name).where(County.id.in_({f.county_id for f in firms}))
-            ).all()
-        )
-        if firms
-        else {}
-    )
+    county = request.args.get("county", type=int)
+    page = request.args.get("page", 1, type=int)
+    col = pool_service.kanban_page(current_user, stage, county, page, KANBAN_LIMIT)
     return render_template(
         "pool/_kanban_column.html",
         code=stage,
-        firms=firms,
-        total=total,
-        page=page,
-        pages=pages,
+        firms=col.firms,
+        total=col.total,
+        page=col.page,
+        pages=col.pages,
         county=county,
-        county_names=county_names,
+        county_names=col.county_names,
         limit=KANBAN_LIMIT,
         stage_names={k: tl(v) for k, v in STAGES.items()},
         verdict_names={k: tl(v) for k, v in VERDICTS.items()},
-        moves=moves,
-        shown=min(total, page * KANBAN_LIMIT),
+        moves=col.moves,
+        shown=min(col.total, col.page * KANBAN_LIMIT),
     )
-
-
-def _last_moves(firm_ids: list[int]) -> dict[int, dict]:
-    """The newest stage change of each firm on a kanban page, with who made it (two queries)."""
-    from pipeline.models import StageChange, User
-
-    if not firm_ids:
-        return {}
-    newest = (
-        select(func.max(StageChange.id))
-        .where(StageChange.firm_id.in_(firm_ids))
-        .group_by(StageChange.firm_id)
-    )
-    rows = db.session.execute(
-        select(StageChange.firm_id, StageChange.at, StageChange.reason, User.display_name)
-        .outerjoin(User, User.id == StageChange.user_id)
-        .where(StageChange.id.in_(newest))
-    ).all()
-    return {r.firm_id: {"at": r.at, "reason": r.reason, "by": r.display_name} for r in rows}
 
 
 @bp.post("/firms/<int:firm_id>/stage")

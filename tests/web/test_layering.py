@@ -16,7 +16,6 @@ QUERY = re.compile(r"db\.session\.(query|execute|scalar|get)|\.query\.|select\("
 
 ALLOWED = {
     "loader.py": "the scoped loader: turning URL ids into the rows the user may see is its job",
-    "pool.py": "issue 15 (i15d): its list queries move into a pool read service",
 }
 
 

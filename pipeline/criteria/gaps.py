@@ -547,104 +547,117 @@ def _gaps_rd_management(a, add):
             add(gap)
 
 
+#: The two growth items: (code, the fiscal-year field it grows, its name).
+_GROWTH_ITEMS = (("growth_net_assets", "net_assets", "净资产"), ("growth_sales", "sales", "销售收入"))
+
+
+def _growth_missing_gap(key, field, label, lab, p, f):
+    """A growth item without a value: the operated years whose figure is missing."""
+    miss = [y for y in f.operated if p.years.get(y) is None or getattr(p.years[y], field) is None]
+    return Gap(
+        key,
+        Msg(
+            "gap.growth.missing.what",
+            f"需补充{'、'.join(map(str, miss))}年度的{label}数据",
+            years=miss,
+            label=lab,
+        ),
+        None,
+        None,
+        Msg("gap.growth.missing.explain", f"缺少数据时{label}增长率按0–10分估计（{_ART_GROWTH}）", label=lab),
+    )
+
+
+def _growth_short_gap(key, label, lab):
+    """Fewer than two operated years: no rate."""
+    return Gap(
+        key,
+        Msg("gap.growth.short.what", f"实际经营不足两个会计年度，{label}增长率得0分", label=lab),
+        None,
+        None,
+        Msg(
+            "gap.growth.short.explain",
+            f"企业成长性按实际经营时间计算，仅有一年数据时无法计算增长率（{_ART_GROWTH}）",
+        ),
+    )
+
+
+def _growth_v2_gap(key, label, lab):
+    """The basis year is zero or negative: no rate."""
+    return Gap(
+        key,
+        Msg("gap.growth.v2.what", f"{label}基数年为零或负数，{label}增长率得0分", label=lab),
+        None,
+        None,
+        Msg("gap.growth.v2.explain", f"第二年{label}为零或负数时该项得0分（{_ART_GROWTH}）", label=lab),
+    )
+
+
+def _growth_increase(vals, pct):
+    """How much (万元, up to the cent, at least a cent) the last year must grow for the rate to reach ``pct``."""
+    v2 = Decimal(vals[-2])
+    factor = 1 + Decimal(pct) / 100
+    if len(vals) >= 3 and vals[-3] > 0:
+        need = v2 * (2 * factor - v2 / Decimal(vals[-3]))
+    else:
+        need = v2 * factor
+    x = ceil_cent(need - Decimal(vals[-1]))
+    if pct == 0:
+        x += _CENT
+    if x <= 0:
+        x = _CENT
+    return x
+
+
+def _growth_target_gap(key, label, lab, rate, x, pct):
+    """The increase ``x`` that lifts the rate ``(num, den)`` to the band of ``pct``."""
+    num, den = rate
+    shown = f"{num / den * 100:.2f}%"
+    return Gap(
+        key,
+        Msg(
+            "gap.growth.what",
+            f"最近一年{label}需再增加{_fmt(x)}万元，{label}增长率可升至{_growth_band_name(pct)}分",
+            label=lab,
+            x=_fmt(x),
+            band=_growth_band_name(pct),
+        ),
+        x,
+        "万元",
+        Msg(
+            "gap.growth.explain",
+            f"{label}增长率{shown}；≥35%得9–10分，≥25%得7–8分，≥15%得5–6分，"
+            f"≥5%得3–4分，>0得1–2分（{_ART_GROWTH}）",
+            label=lab,
+            rate=shown,
+        ),
+    )
+
+
+def _growth_gap(key, field, label, p, f):
+    """The gap of one growth item, or None when it is already in the top band."""
+    lab = Msg(f"w.{key}", label)
+    vals = f.growth.get(key)
+    if vals is None:
+        return _growth_missing_gap(key, field, label, lab, p, f)
+    rate = S.growth_rate(vals)
+    if rate == "short":
+        return _growth_short_gap(key, label, lab)
+    if rate == "v2":
+        return _growth_v2_gap(key, label, lab)
+    pct = _next_growth_target(rate)
+    if pct is None:
+        return None
+    return _growth_target_gap(key, label, lab, rate, _growth_increase(vals, pct), pct)
+
+
 def _gaps_growth(a, add):
     """Gaps of growth."""
     p, f, c, Y, ipc, last = _ctx(a)
-    for key, label in (("growth_net_assets", "净资产"), ("growth_sales", "销售收入")):
-        lab = Msg(f"w.{key}", label)
-        g = f.growth.get(key)
-        if g is None:
-            miss = [
-                y
-                for y in f.operated
-                if p.years.get(y) is None
-                or getattr(p.years[y], "net_assets" if key == "growth_net_assets" else "sales") is None
-            ]
-            add(
-                Gap(
-                    key,
-                    Msg(
-                        "gap.growth.missing.what",
-                        f"需补充{'、'.join(map(str, miss))}年度的{label}数据",
-                        years=miss,
-                        label=lab,
-                    ),
-                    None,
-                    None,
-                    Msg(
-                        "gap.growth.missing.explain",
-                        f"缺少数据时{label}增长率按0–10分估计（{_ART_GROWTH}）",
-                        label=lab,
-                    ),
-                )
-            )
-            continue
-        vals = g
-        rate = S.growth_rate(vals)
-        if rate == "short":
-            add(
-                Gap(
-                    key,
-                    Msg("gap.growth.short.what", f"实际经营不足两个会计年度，{label}增长率得0分", label=lab),
-                    None,
-                    None,
-                    Msg(
-                        "gap.growth.short.explain",
-                        f"企业成长性按实际经营时间计算，仅有一年数据时无法计算增长率（{_ART_GROWTH}）",
-                    ),
-                )
-            )
-            continue
-        if rate == "v2":
-            add(
-                Gap(
-                    key,
-                    Msg("gap.growth.v2.what", f"{label}基数年为零或负数，{label}增长率得0分", label=lab),
-                    None,
-                    None,
-                    Msg(
-                        "gap.growth.v2.explain",
-                        f"第二年{label}为零或负数时该项得0分（{_ART_GROWTH}）",
-                        label=lab,
-                    ),
-                )
-            )
-            continue
-        pct = _next_growth_target(rate)
-        if pct is None:
-            continue
-        v2 = Decimal(vals[-2])
-        factor = 1 + Decimal(pct) / 100
-        if len(vals) >= 3 and vals[-3] > 0:
-            need = v2 * (2 * factor - v2 / Decimal(vals[-3]))
-        else:
-            need = v2 * factor
-        x = ceil_cent(need - Decimal(vals[-1]))
-        if pct == 0:
-            x += _CENT
-        if x <= 0:
-            x = _CENT
-        add(
-            Gap(
-                key,
-                Msg(
-                    "gap.growth.what",
-                    f"最近一年{label}需再增加{_fmt(x)}万元，{label}增长率可升至{_growth_band_name(pct)}分",
-                    label=lab,
-                    x=_fmt(x),
-                    band=_growth_band_name(pct),
-                ),
-                x,
-                "万元",
-                Msg(
-                    "gap.growth.explain",
-                    f"{label}增长率{rate[0] / rate[1] * 100:.2f}%；≥35%得9–10分，≥25%得7–8分，≥15%得5–6分，"
-                    f"≥5%得3–4分，>0得1–2分（{_ART_GROWTH}）",
-                    label=lab,
-                    rate=f"{rate[0] / rate[1] * 100:.2f}%",
-                ),
-            )
-        )
+    for key, field, label in _GROWTH_ITEMS:
+        gap = _growth_gap(key, field, label, p, f)
+        if gap is not None:
+            add(gap)
 
 
 def _gaps_h8_h9_h10(a, add):

@@ -10,16 +10,18 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from pipeline import permissions
 from pipeline.extensions import db
-from pipeline.models import County, Firm, Milestone, User
+from pipeline.models import County, Delivery, DeptNode, Firm, Milestone, Reminder, User
 from pipeline.models.base import utcnow
+from pipeline.reminders.prefs import DIGEST_KINDS, DIGESTED, HELD, channels_of
 from pipeline.reminders.rules import OPEN_MILESTONE
 from pipeline.reminders.scan import dedupe_key, message_of, write_outbox
 from pipeline.reminders.texts import blank, label, line, lines_pair, loc, msg, reminder_title
-from pipeline.vocabulary import ROLE_FIRM, ROLE_OFFICER
+from pipeline.vocabulary import ROLE_FIRM, ROLE_OFFICER, TOWN_KINDS
 
 MAX_LINES = 20
 
@@ -174,6 +176,145 @@ class _CountyDigest(NamedTuple):
     hook: str | None  # the robot URL that gets this frequency's digest, or None
 
 
+class DueItem(NamedTuple):
+    """An open milestone in a county digest: the firm's name, the title, the due day, the title's message."""
+
+    name: str
+    title: str
+    due: date
+    title_msg: dict | None = None
+
+
+def digest_period(today: date, frequency: str) -> str:
+    """The outbox period of a digest: the ISO week for a weekly one, the day for a daily one."""
+    return week_period(today) if frequency == "weekly" else today.isoformat()
+
+
+def _digest_fields(
+    rule: str, subject_type: str, subject_id: int, period: str, recipient: str, **columns
+) -> dict:
+    """The outbox columns every digest shares; ``columns`` holds the recipient's (firm_id ... created_at)."""
+    return dict(
+        dedupe_key=dedupe_key(rule, subject_type, subject_id, period, recipient),
+        rule=rule,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        period=period,
+        **columns,
+        **message_of(columns["body"]),
+    )
+
+
+def _digest_counties(conn, frequency: str) -> dict[int, _CountyDigest]:
+    """id → (name, the robot to post this frequency's digest to, or None)."""
+    return {
+        c.id: _CountyDigest(c.name, c.webhook_url if (c.webhook_digest or "weekly") == frequency else None)
+        for c in conn.execute(select(County.id, County.name, County.webhook_url, County.webhook_digest))
+    }
+
+
+def _county_officers(conn) -> list:
+    """The active county officers (issue 18: not town officers; theirs would list other towns' firms)."""
+    town_level = (
+        select(User.id).join(DeptNode, DeptNode.id == User.node_id).where(DeptNode.kind.in_(TOWN_KINDS))
+    )
+    return conn.execute(
+        select(User.id, User.county_id, User.email, User.notify_inapp, User.notify_email).where(
+            permissions.active_with_role(ROLE_OFFICER),
+            User.county_id.isnot(None),
+            User.id.not_in(town_level),
+        )
+    ).all()
+
+
+def _due_items(conn, today: date) -> tuple[dict, dict]:
+    """Per county, the open milestones overdue and those due within 7 days, soonest first."""
+    rows = conn.execute(
+        select(Firm.county_id, Firm.name, Milestone.title, Milestone.due, Milestone.title_msg)
+        .join(Firm, Firm.id == Milestone.firm_id)
+        .where(
+            Milestone.status.in_(OPEN_MILESTONE),
+            Milestone.due <= today + timedelta(days=7),
+            Firm.stage != "exited",
+        )
+        .order_by(Milestone.due, Firm.name)
+    ).all()
+    overdue, soon = defaultdict(list), defaultdict(list)
+    for r in rows:
+        (overdue if r.due < today else soon)[r.county_id].append(DueItem(r.name, r.title, r.due, r.title_msg))
+    return overdue, soon
+
+
+def _county_texts(counties: dict, county_ids: set, overdue, soon, today: date, frequency: str) -> dict:
+    """county id → (head, lines) of its digest, with the compliance (issue 16) and review (11/17) lines."""
+    texts = {
+        cid: compose_parts(counties[cid].name, overdue[cid], soon[cid], today, frequency)
+        for cid in county_ids
+        if cid in counties
+    }
+    for extra in (compliance_lines(today), review_lines()):
+        for cid, lines in extra.items():
+            if cid in texts:
+                texts[cid][1].extend([blank(), *lines])
+    return texts
+
+
+def _officer_rows(officers: list, texts: dict, period: str, today: date, now) -> list:
+    """An outbox row per county officer, with the stalled firms in the officer's scope (issue 18)."""
+    rows = []
+    for o in officers:
+        if o.county_id not in texts:
+            continue
+        head, parts = texts[o.county_id]
+        stalled = stalled_lines(db.session.get(User, o.id), today)
+        title, body = lines_pair(head, parts + ([blank(), *stalled] if stalled else []))
+        chs = tuple(c for c, _ in channels_of(o))  # the county digest is itself a digest: never held
+        fields = _digest_fields(
+            "digest",
+            "county",
+            o.county_id,
+            period,
+            f"u{o.id}",
+            firm_id=None,
+            county_id=o.county_id,
+            user_id=o.id,
+            due_on=None,
+            title=title,
+            body=body,
+            link="/notifications",
+            created_at=now,
+            scan_id=None,
+        )
+        rows.append((fields, chs))
+    return rows
+
+
+def _robot_rows(counties: dict, texts: dict, period: str, now) -> list:
+    """An outbox row per county robot that gets this frequency's digest."""
+    rows = []
+    for cid, county in counties.items():
+        if county.hook and cid in texts:
+            title, body = lines_pair(*texts[cid])
+            fields = _digest_fields(
+                "digest",
+                "county",
+                cid,
+                period,
+                f"c{cid}",
+                firm_id=None,
+                county_id=cid,
+                user_id=None,
+                due_on=None,
+                title=title,
+                body=body,
+                link="/",
+                created_at=now,
+                scan_id=None,
+            )
+            rows.append((fields, ("webhook",)))
+    return rows
+
+
 def run_digest(today: date, frequency: str = "weekly") -> dict:
     """Write this period's county digest reminders; returns counts. Deliveries go out with the next ``deliver``.
 
@@ -183,109 +324,15 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
     """
     now = utcnow()
     with db.engine.connect() as conn:
-        counties = {  # id → (name, the robot to post this frequency's digest to, or None)
-            c.id: _CountyDigest(
-                c.name, c.webhook_url if (c.webhook_digest or "weekly") == frequency else None
-            )
-            for c in conn.execute(select(County.id, County.name, County.webhook_url, County.webhook_digest))
-        }
-        from pipeline.models import DeptNode
-        from pipeline.vocabulary import TOWN_KINDS
-
-        # issue 18: the county digest is for county officers; a town officer's would list other towns' firms
-        town_level = (
-            select(User.id).join(DeptNode, DeptNode.id == User.node_id).where(DeptNode.kind.in_(TOWN_KINDS))
-        )
-        officers = conn.execute(
-            select(User.id, User.county_id, User.email, User.notify_inapp, User.notify_email).where(
-                permissions.active_with_role(ROLE_OFFICER),
-                User.county_id.isnot(None),
-                User.id.not_in(town_level),
-            )
-        ).all()
+        counties = _digest_counties(conn, frequency)
+        officers = _county_officers(conn)
         if frequency != "weekly":
             officers = []
-        items = conn.execute(
-            select(Firm.county_id, Firm.name, Milestone.title, Milestone.due, Milestone.title_msg)
-            .join(Firm, Firm.id == Milestone.firm_id)
-            .where(
-                Milestone.status.in_(OPEN_MILESTONE),
-                Milestone.due <= today + timedelta(days=7),
-                Firm.stage != "exited",
-            )
-            .order_by(Milestone.due, Firm.name)
-        ).all()
-    overdue, soon = defaultdict(list), defaultdict(list)
-    for county_id, name, title, due, title_msg in items:
-        (overdue if due < today else soon)[county_id].append((name, title, due, title_msg))
-    period = week_period(today) if frequency == "weekly" else today.isoformat()
-    rows = []
-    wanted_counties = {o.county_id for o in officers} | {cid for cid, c in counties.items() if c.hook}
-    texts = {
-        cid: compose_parts(counties[cid].name, overdue[cid], soon[cid], today, frequency)
-        for cid in wanted_counties
-        if cid in counties
-    }
-    for extra in (compliance_lines(today), review_lines()):  # issue 16: compliance; 11/17: what to review
-        for cid, lines in extra.items():
-            if cid in texts:
-                texts[cid][1].extend([blank(), *lines])
-    from pipeline.reminders.prefs import channels_of
-
-    for o in officers:
-        if o.county_id not in texts:
-            continue
-        head, parts = texts[o.county_id]
-        stalled = stalled_lines(db.session.get(User, o.id), today)  # issue 18 hook (per officer's scope)
-        title, body = lines_pair(head, parts + ([blank(), *stalled] if stalled else []))
-        chs = tuple(c for c, _ in channels_of(o))  # the county digest is itself a digest: never held
-        rows.append(
-            (
-                dict(
-                    dedupe_key=dedupe_key("digest", "county", o.county_id, period, f"u{o.id}"),
-                    rule="digest",
-                    subject_type="county",
-                    subject_id=o.county_id,
-                    period=period,
-                    firm_id=None,
-                    county_id=o.county_id,
-                    user_id=o.id,
-                    due_on=None,
-                    title=title,
-                    body=body,
-                    link="/notifications",
-                    created_at=now,
-                    scan_id=None,
-                    **message_of(body),
-                ),
-                chs,
-            )
-        )
-    for cid, (_name, hook) in counties.items():
-        if hook and cid in texts:
-            title, body = lines_pair(*texts[cid])
-            rows.append(
-                (
-                    dict(
-                        dedupe_key=dedupe_key("digest", "county", cid, period, f"c{cid}"),
-                        rule="digest",
-                        subject_type="county",
-                        subject_id=cid,
-                        period=period,
-                        firm_id=None,
-                        county_id=cid,
-                        user_id=None,
-                        due_on=None,
-                        title=title,
-                        body=body,
-                        link="/",
-                        created_at=now,
-                        scan_id=None,
-                        **message_of(body),
-                    ),
-                    ("webhook",),
-                )
-            )
+        overdue, soon = _due_items(conn, today)
+    period = digest_period(today, frequency)
+    wanted = {o.county_id for o in officers} | {cid for cid, c in counties.items() if c.hook}
+    texts = _county_texts(counties, wanted, overdue, soon, today, frequency)
+    rows = _officer_rows(officers, texts, period, today, now) + _robot_rows(counties, texts, period, now)
     created, deliveries, _ = write_outbox(rows, now)
     return {"period": period, "officers": len(officers), "created": created, "deliveries": deliveries}
 
@@ -299,9 +346,6 @@ REVIEW_KINDS = {"officer": ("submission", "progress"), "firm": ("returned",)}
 
 
 def _held_rows(user_ids: list[int]):
-    from pipeline.models import Delivery, Reminder
-    from pipeline.reminders.prefs import HELD
-
     if not user_ids:
         return []
     return db.session.execute(
@@ -389,6 +433,109 @@ def _digest_users(frequency: str) -> list[User]:
     )
 
 
+def _users_to_digest(frequency: str) -> dict[int, User]:
+    """id → user for everyone who chose this digest; daily also catches up held rows of users who have
+    since turned their digest off."""
+    users = {u.id: u for u in _digest_users(frequency)}
+    if frequency == "daily":
+        for u in db.session.scalars(
+            select(User)
+            .join(Reminder, Reminder.user_id == User.id)
+            .join(Delivery)
+            .where(Delivery.status == HELD)
+        ).unique():
+            users.setdefault(u.id, u)
+    return users
+
+
+class HeldItem(NamedTuple):
+    """A held reminder a personal digest gathers: its stored title, due day, message code and params."""
+
+    title: str
+    due: date | None
+    msg_code: str | None
+    msg_params: dict | None
+
+
+def _held_items(mine: list, officer: bool) -> list[HeldItem]:
+    """Each held reminder once; an officer's review notifications are left to the worklist section."""
+    seen, held = set(), []
+    for r in mine:
+        if r.reminder_id in seen or (r.rule in REVIEW_RULES and officer):
+            continue
+        seen.add(r.reminder_id)
+        held.append(HeldItem(r.title, r.due_on, r.msg_code, r.msg_params))
+    return held
+
+
+def _mark_digested(delivery_ids: list[int], **values) -> None:
+    db.session.execute(
+        update(Delivery).where(Delivery.id.in_(delivery_ids)).values(status=DIGESTED, **values)
+    )
+
+
+def _write_user_digest(
+    u: User, period: str, title: str, body: str, send_on: list, consumed: list, now
+) -> bool:
+    """The digest's outbox row, its deliveries and the held deliveries it consumes; False when a
+    concurrent run wrote this period's digest first (only this digest is undone)."""
+    rem = Reminder(
+        **_digest_fields(
+            "user_digest",
+            "user",
+            u.id,
+            period,
+            f"u{u.id}",
+            firm_id=u.firm_id if permissions.has_role(u, ROLE_FIRM) else None,
+            county_id=u.county_id,
+            user_id=u.id,
+            title=title[:300],
+            body=body,
+            link="/inbox/",
+            created_at=now,
+        )
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(rem)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    for c in send_on:
+        db.session.add(
+            Delivery(reminder_id=rem.id, channel=c, status="pending", attempts=0, next_attempt_at=now)
+        )
+    if consumed:
+        _mark_digested(consumed, sent_at=now)
+    db.session.flush()
+    return True
+
+
+def _user_digest(u: User, rows: list, frequency: str, period: str, today: date, now) -> int | None:
+    """One user's digest: the number of deliveries written, or None when none was written."""
+    on = dict(channels_of(u))
+    chans = [c for c, d in on.items() if d == frequency or (frequency == "daily" and d not in DIGEST_KINDS)]
+    mine = [r for r in rows if r.channel in chans]
+    dropped = [r.id for r in rows if r.channel not in on]  # channel since turned off
+    key = dedupe_key("user_digest", "user", u.id, period, f"u{u.id}")
+    if db.session.scalar(select(Reminder.id).where(Reminder.dedupe_key == key)):
+        return None
+    send_on = [c for c in chans if on[c] == frequency or any(r.channel == c for r in mine)]
+    review_total, review = _review_section(u, today)
+    officer = permissions.has_role(u, ROLE_OFFICER)
+    stalled = stalled_lines(u, today) if officer else []
+    held = _held_items(mine, officer)
+    consumed = [r.id for r in mine] + (dropped if frequency == "daily" else [])
+    if not send_on or not (held or review_total or stalled):
+        if consumed and not send_on:
+            _mark_digested(consumed)
+        return None
+    title, body = compose_user_digest(frequency, today, review_total, review, held, stalled)
+    if not _write_user_digest(u, period, title, body, send_on, consumed, now):
+        return None
+    return len(send_on)
+
+
 def run_user_digests(today: date, frequency: str) -> dict:
     """Each user who chose a ``frequency`` ("daily" / "weekly") digest on a channel gets one message on
     those channels: what waits for their action (submissions to review and progress reports to confirm;
@@ -397,87 +544,20 @@ def run_user_digests(today: date, frequency: str) -> dict:
     the digest's outbox row; the dedupe key (user, period) makes a second run in a period a no-op.
     Held deliveries on a channel the user has since switched to instant go out with the daily run.
     """
-    from sqlalchemy import update
-    from sqlalchemy.exc import IntegrityError
-
-    from pipeline.models import Delivery, Reminder
-    from pipeline.reminders.prefs import DIGEST_KINDS, DIGESTED, HELD, channels_of
-
     if frequency not in DIGEST_KINDS:
         raise ValueError(frequency)
-    period = today.isoformat() if frequency == "daily" else week_period(today)
+    period = digest_period(today, frequency)
     now = utcnow()
-    users = {u.id: u for u in _digest_users(frequency)}
-    if frequency == "daily":  # catch-up: held rows of users who have since turned their digest off
-        for u in db.session.scalars(
-            select(User)
-            .join(Reminder, Reminder.user_id == User.id)
-            .join(Delivery)
-            .where(Delivery.status == HELD)
-        ).unique():
-            users.setdefault(u.id, u)
+    users = _users_to_digest(frequency)
     held_by_user: dict[int, list] = defaultdict(list)
     for r in _held_rows(list(users)):
         held_by_user[r.user_id].append(r)
     created = deliveries = 0
     for uid, u in users.items():
-        on = dict(channels_of(u))
-        chans = [
-            c for c, d in on.items() if d == frequency or (frequency == "daily" and d not in DIGEST_KINDS)
-        ]
-        mine = [r for r in held_by_user.get(uid, []) if r.channel in chans]
-        dropped = [r.id for r in held_by_user.get(uid, []) if r.channel not in on]  # channel since turned off
-        key = dedupe_key("user_digest", "user", uid, period, f"u{uid}")
-        if db.session.scalar(select(Reminder.id).where(Reminder.dedupe_key == key)):
-            continue
-        send_on = [c for c in chans if on[c] == frequency or any(r.channel == c for r in mine)]
-        review_total, review = _review_section(u, today)
-        officer = permissions.has_role(u, ROLE_OFFICER)
-        stalled = stalled_lines(u, today) if officer else []
-        seen, held = set(), []
-        for r in mine:
-            if r.reminder_id in seen or (r.rule in REVIEW_RULES and officer):
-                continue
-            seen.add(r.reminder_id)
-            held.append((r.title, r.due_on, r.msg_code, r.msg_params))
-        consumed = [r.id for r in mine] + (dropped if frequency == "daily" else [])
-        if not send_on or not (held or review_total or stalled):
-            if consumed and not send_on:
-                db.session.execute(update(Delivery).where(Delivery.id.in_(consumed)).values(status=DIGESTED))
-            continue
-        title, body = compose_user_digest(frequency, today, review_total, review, held, stalled)
-        rem = Reminder(
-            dedupe_key=key,
-            rule="user_digest",
-            subject_type="user",
-            subject_id=uid,
-            period=period,
-            firm_id=u.firm_id if permissions.has_role(u, ROLE_FIRM) else None,
-            county_id=u.county_id,
-            user_id=uid,
-            title=title[:300],
-            body=body,
-            link="/inbox/",
-            created_at=now,
-            **message_of(body),
-        )
-        try:
-            with db.session.begin_nested():  # only this digest is undone if it clashes
-                db.session.add(rem)
-                db.session.flush()
-        except IntegrityError:  # a concurrent run wrote this period's digest first
-            continue
-        for c in send_on:
-            db.session.add(
-                Delivery(reminder_id=rem.id, channel=c, status="pending", attempts=0, next_attempt_at=now)
-            )
-        if consumed:
-            db.session.execute(
-                update(Delivery).where(Delivery.id.in_(consumed)).values(status=DIGESTED, sent_at=now)
-            )
-        db.session.flush()
-        created += 1
-        deliveries += len(send_on)
+        sent = _user_digest(u, held_by_user.get(uid, []), frequency, period, today, now)
+        if sent is not None:
+            created += 1
+            deliveries += sent
     return {"period": period, "users": len(users), "created": created, "deliveries": deliveries}
 
 

@@ -68,49 +68,64 @@ class _Risk(NamedTuple):
     summary: str
 
 
-def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
-    with_figures = set(
+_NO_RISK = _Risk("", "")
+
+
+class _ReportYears(NamedTuple):
+    """Per firm, the 年报 years recorded as submitted and as not submitted (issue 16)."""
+
+    submitted: dict[int, set]
+    not_submitted: dict[int, set]
+
+
+def _firms_with_last_year_figures(conn, today: date) -> set[int]:
+    return set(
         conn.execute(
             select(FiscalYear.firm_id)
             .where(FiscalYear.year == today.year - 1, FiscalYear.is_estimate.is_(False))
             .distinct()
         ).scalars()
     )
-    # issue 16: 年报 submitted, the stored compliance watch, the year's 年报 deadlines and 科小 windows
-    from pipeline.models import AnnualReport, ComplianceWatch
 
-    submitted: dict[int, set] = defaultdict(set)
-    not_submitted: dict[int, set] = defaultdict(set)
-    for fid, y, done in conn.execute(
+
+def _report_years(conn, today: date) -> _ReportYears:
+    from pipeline.models import AnnualReport
+
+    years = _ReportYears(defaultdict(set), defaultdict(set))
+    for r in conn.execute(
         select(AnnualReport.firm_id, AnnualReport.year, AnnualReport.submitted).where(
             AnnualReport.year >= today.year - 4
         )
     ).all():
-        (submitted if done else not_submitted)[fid].add(y)
-    risky = {
-        fid: _Risk(codes, summary)
-        for fid, codes, summary in conn.execute(
+        (years.submitted if r.submitted else years.not_submitted)[r.firm_id].add(r.year)
+    return years
+
+
+def _risks(conn) -> dict[int, _Risk]:
+    """firm id → its stored compliance watch, for the firms at risk (issue 16)."""
+    from pipeline.models import ComplianceWatch
+
+    return {
+        r.firm_id: _Risk(r.codes, r.summary)
+        for r in conn.execute(
             select(ComplianceWatch.firm_id, ComplianceWatch.codes, ComplianceWatch.summary).where(
                 ComplianceWatch.status == "at_risk"
             )
         ).all()
     }
-    from pipeline.services.compliance import calendar
 
-    cal = calendar(today)  # the admin's 年报 deadlines and 科小 windows per year (issue 14's data)
-    deadlines = dict(cal.annual_reports)  # a year without its own date: the reminder setting (31 May)
-    window = cal.tsme_window(today.year)
-    no_risk = _Risk("", "")
-    firms = [
+
+def _firm_facts(conn, with_figures: set[int], reports: _ReportYears, risky: dict) -> list[rules.FirmFacts]:
+    return [
         rules.FirmFacts(
             id=r.id,
             name=r.name,
             county_id=r.county_id,
             stage=r.stage,
-            reports_submitted=frozenset(submitted.get(r.id, ())),
-            reports_not_submitted=frozenset(not_submitted.get(r.id, ())),
-            compliance_codes=risky.get(r.id, no_risk).codes,
-            compliance_summary=risky.get(r.id, no_risk).summary,
+            reports_submitted=frozenset(reports.submitted.get(r.id, ())),
+            reports_not_submitted=frozenset(reports.not_submitted.get(r.id, ())),
+            compliance_codes=risky.get(r.id, _NO_RISK).codes,
+            compliance_summary=risky.get(r.id, _NO_RISK).summary,
             hnte_cert_date=r.hnte_cert_date,
             hnte_cert_expiry=r.hnte_cert_expiry,
             tsme_reg_no=r.tsme_reg_no,
@@ -133,9 +148,21 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
             )
         ).all()  # fetchall: much faster than row by row
     ]
+
+
+def _milestone_facts(conn, today: date, th: rules.Thresholds) -> list[rules.MilestoneFacts]:
+    """The open milestones due within the furthest reminder horizon."""
     horizon = today + timedelta(days=max(th.milestone_days))
-    milestones = [
-        rules.MilestoneFacts(*r)
+    return [
+        rules.MilestoneFacts(
+            id=r.id,
+            firm_id=r.firm_id,
+            title=r.title,
+            due=r.due,
+            owner=r.owner,
+            status=r.status,
+            title_msg=r.title_msg,
+        )
         for r in conn.execute(
             select(
                 Milestone.id,
@@ -148,30 +175,52 @@ def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
             ).where(Milestone.status.in_(rules.OPEN_MILESTONE), Milestone.due <= horizon)
         ).all()
     ]
-    batches = [
-        rules.BatchFacts(code, cutoff)
-        for code, cutoff in conn.execute(
+
+
+def _batch_facts(conn, today: date, th: rules.Thresholds) -> list[rules.BatchFacts]:
+    """The batches whose cutoff falls within the furthest batch reminder."""
+    return [
+        rules.BatchFacts(r.code, r.cutoff)
+        for r in conn.execute(
             select(ApplicationBatch.code, ApplicationBatch.cutoff).where(
                 ApplicationBatch.cutoff >= today,
                 ApplicationBatch.cutoff <= today + timedelta(days=max(th.batch_days)),
             )
         )
     ]
-    target = {}
-    if batches:
-        target = dict(
-            conn.execute(
-                select(Roadmap.firm_id, Roadmap.target_batch).where(
-                    Roadmap.target_batch.in_([b.code for b in batches])
-                )
-            ).all()
-        )
+
+
+def _target_batches(conn, batches: list[rules.BatchFacts]) -> dict[int, str]:
+    """firm id → its roadmap's target batch, for the firms aiming at one of ``batches``."""
+    if not batches:
+        return {}
+    return dict(
+        conn.execute(
+            select(Roadmap.firm_id, Roadmap.target_batch).where(
+                Roadmap.target_batch.in_([b.code for b in batches])
+            )
+        ).all()
+    )
+
+
+def load_inputs(conn, today: date, th: rules.Thresholds) -> rules.Inputs:
+    """Everything the rules read, in a fixed number of queries."""
+    from pipeline.services.compliance import calendar
+
+    with_figures = _firms_with_last_year_figures(conn, today)
+    reports = _report_years(conn, today)  # issue 16: 年报 submitted, the compliance watch
+    risky = _risks(conn)
+    cal = calendar(today)  # the admin's 年报 deadlines and 科小 windows per year (issue 14's data)
+    window = cal.tsme_window(today.year)
+    firms = _firm_facts(conn, with_figures, reports, risky)
+    milestones = _milestone_facts(conn, today, th)
+    batches = _batch_facts(conn, today, th)
     return rules.Inputs(
         firms=firms,
         milestones=milestones,
         batches=batches,
-        target_batch=target,
-        report_deadlines=deadlines,
+        target_batch=_target_batches(conn, batches),
+        report_deadlines=dict(cal.annual_reports),  # a year without its own date: the reminder setting
         tsme_windows=((window.opens, window.closes),),
         tsme_renewal_by=window.renewal_by if today.year in cal.tsme_windows else None,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import case, exists, func, select, true
@@ -161,6 +162,164 @@ def _explained_results(firm_ids: list[int], assessments: dict, today: date) -> d
     return out
 
 
+@dataclass
+class _RoadmapData:
+    """What the roadmap PDFs of a set of firms read, keyed by firm id (officers by user id, counties by id)."""
+
+    firms: dict
+    counties: dict
+    officers: dict
+    county_officer: dict  # county id → its first active officer, the contact of firms without one
+    assessments: dict
+    roadmaps: dict
+    milestones: dict  # firm id → its milestones, by due day
+    years: dict  # firm id → its last five fiscal years, oldest first
+    ip_counts: dict  # firm id → Counter((kind, status) → n)
+    computed: dict = field(default_factory=dict)  # firm id → full engine output (``_explained_results``)
+
+
+def _officers_by_id(firms: dict) -> dict:
+    officer_ids = {f.officer_id for f in firms.values() if f.officer_id}
+    if not officer_ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(officer_ids)))}
+
+
+def _first_officer_by_county() -> dict:
+    county_officer = {}
+    for u in db.session.scalars(
+        select(User).where(permissions.active_with_role(ROLE_OFFICER)).order_by(User.id)
+    ):
+        county_officer.setdefault(u.county_id, u)
+    return county_officer
+
+
+def _milestones_by_firm(ids: list[int]) -> dict[int, list]:
+    milestones: dict[int, list] = defaultdict(list)
+    for m in db.session.scalars(
+        select(Milestone).where(Milestone.firm_id.in_(ids)).order_by(Milestone.due, Milestone.id)
+    ):
+        milestones[m.firm_id].append(m)
+    return milestones
+
+
+def _years_by_firm(ids: list[int], today: date) -> dict[int, list]:
+    years: dict[int, list] = defaultdict(list)
+    for y in db.session.scalars(
+        select(FiscalYear)
+        .where(FiscalYear.firm_id.in_(ids), FiscalYear.year >= today.year - 4)
+        .order_by(FiscalYear.year)
+    ):
+        years[y.firm_id].append(y)
+    return years
+
+
+def _ip_counts_by_firm(ids: list[int]) -> dict[int, Counter]:
+    ip_counts: dict[int, Counter] = defaultdict(Counter)
+    for r in db.session.execute(
+        select(IPAsset.firm_id, IPAsset.kind, IPAsset.status, func.count().label("n"))
+        .where(IPAsset.firm_id.in_(ids))
+        .group_by(IPAsset.firm_id, IPAsset.kind, IPAsset.status)
+    ):
+        ip_counts[r.firm_id][(r.kind, r.status)] += r.n
+    return ip_counts
+
+
+def _load_roadmap_data(ids: list[int], today: date) -> _RoadmapData:
+    s = db.session
+    firms = {f.id: f for f in s.scalars(select(Firm).where(Firm.id.in_(ids)))}
+    return _RoadmapData(
+        firms=firms,
+        counties={c.id: c for c in scope.counties()},
+        officers=_officers_by_id(firms),
+        county_officer=_first_officer_by_county(),
+        assessments={a.firm_id: a for a in s.scalars(select(Assessment).where(Assessment.firm_id.in_(ids)))},
+        roadmaps={r.firm_id: r for r in s.scalars(select(Roadmap).where(Roadmap.firm_id.in_(ids)))},
+        milestones=_milestones_by_firm(ids),
+        years=_years_by_firm(ids, today),
+        ip_counts=_ip_counts_by_firm(ids),
+    )
+
+
+def _is_explained(assessment) -> bool:
+    """Whether a cached assessment row keeps the full explanations (the nightly cache keeps verdicts only)."""
+    result = assessment.result or {}
+    return result.get("explained", "gaps" in result)
+
+
+def _unexplained(ids: list[int], data: _RoadmapData) -> list[int]:
+    return [
+        fid
+        for fid in ids
+        if fid in data.firms and not (fid in data.assessments and _is_explained(data.assessments[fid]))
+    ]
+
+
+def _result_context(result: dict | None, live: bool) -> dict:
+    """The assessment part of a roadmap context (``live``: assessed now, no stored row)."""
+    result_ = result or {}
+    return {
+        "result": result,
+        "assessed_live": live,
+        "verdict": result_.get("verdict"),
+        "verdict_label": VERDICTS.get(result_.get("verdict"), UNASSESSED_LABEL),
+        "conditions": _fmt_condition_rows(result) if result else [],
+        "score": result_.get("score"),
+        "gaps": result_.get("gaps") or [],
+        "tsme": result_.get("tsme"),
+    }
+
+
+def _plan_context(roadmap, ms: list, ip_counts: Counter, today: date) -> dict:
+    """The roadmap, its milestones and the firm's IP counts as the template shows them."""
+    plan = (roadmap.plan or {}) if roadmap else {}
+    return {
+        "ip_rows": [
+            {"kind": IP_KINDS.get(k, k), "status": IP_STATUSES.get(st, st), "count": n}
+            for (k, st), n in sorted(ip_counts.items())
+        ],
+        "roadmap": roadmap,
+        "plan": plan,
+        "plans": plan.get("plans") or {},
+        "ip_plan": [m for m in ms if m.code.startswith("ip.file.")],
+        "milestones": ms,
+        "overdue": [m for m in ms if m.status in ("todo", "doing") and m.due < today],
+        "gantt_rows": [
+            {"title": m.title, "due": m.due, "owner": m.owner, "status": m.status} for m in ms[:26]
+        ],
+        "cutoff": roadmap.target_cutoff if roadmap else None,
+    }
+
+
+#: The labels every roadmap context carries.
+_ROADMAP_LABELS = {
+    "milestone_statuses": MILESTONE_STATUSES,
+    "milestone_owners": MILESTONE_OWNERS,
+    "score_labels": SCORE_ROWS,
+    "year_fields": YEAR_ROWS,
+    "condition_labels": CONDITIONS,
+    "gap_label": gap_label,
+}
+
+
+def _roadmap_context(firm, data: _RoadmapData, gains: dict, today: date) -> dict:
+    fid = firm.id
+    a = data.assessments.get(fid)
+    result = data.computed.get(fid) or (a.result if a is not None else None)
+    return {
+        "firm": firm,
+        "county": data.counties.get(firm.county_id),
+        "officer": data.officers.get(firm.officer_id) or data.county_officer.get(firm.county_id),
+        "today": today,
+        **_result_context(result, a is None and result is not None),
+        "years": data.years.get(fid, []),
+        **_plan_context(data.roadmaps.get(fid), data.milestones.get(fid, []), data.ip_counts[fid], today),
+        "benefits": gains,
+        "stage_label": STAGES.get(firm.stage, firm.stage),
+        **_ROADMAP_LABELS,
+    }
+
+
 def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
     """``firm id → template context`` for the roadmap PDF, in eight queries for any number of firms.
 
@@ -169,101 +328,11 @@ def roadmap_contexts(firm_ids: Iterable[int], today: date) -> dict[int, dict]:
     ids = list(firm_ids)
     if not ids:
         return {}
-    s = db.session
-    firms = {f.id: f for f in s.scalars(select(Firm).where(Firm.id.in_(ids)))}
-    counties = {c.id: c for c in scope.counties()}
-    officer_ids = {f.officer_id for f in firms.values() if f.officer_id}
-    officers = (
-        {u.id: u for u in s.scalars(select(User).where(User.id.in_(officer_ids)))} if officer_ids else {}
-    )
-    # Firms without an assigned officer: the county's first officer is the contact.
-    county_officer = {}
-    for u in s.scalars(select(User).where(permissions.active_with_role(ROLE_OFFICER)).order_by(User.id)):
-        county_officer.setdefault(u.county_id, u)
-    assessments = {a.firm_id: a for a in s.scalars(select(Assessment).where(Assessment.firm_id.in_(ids)))}
-    roadmaps = {r.firm_id: r for r in s.scalars(select(Roadmap).where(Roadmap.firm_id.in_(ids)))}
-    milestones: dict[int, list] = defaultdict(list)
-    for m in s.scalars(
-        select(Milestone).where(Milestone.firm_id.in_(ids)).order_by(Milestone.due, Milestone.id)
-    ):
-        milestones[m.firm_id].append(m)
-    years: dict[int, list] = defaultdict(list)
-    for y in s.scalars(
-        select(FiscalYear)
-        .where(FiscalYear.firm_id.in_(ids), FiscalYear.year >= today.year - 4)
-        .order_by(FiscalYear.year)
-    ):
-        years[y.firm_id].append(y)
-    ip_counts: dict[int, Counter] = defaultdict(Counter)
-    for fid, kind, status, n in s.execute(
-        select(IPAsset.firm_id, IPAsset.kind, IPAsset.status, func.count())
-        .where(IPAsset.firm_id.in_(ids))
-        .group_by(IPAsset.firm_id, IPAsset.kind, IPAsset.status)
-    ):
-        ip_counts[fid][(kind, status)] += n
-    unexplained = [
-        fid
-        for fid in ids
-        if fid in firms
-        and not (
-            fid in assessments
-            and (assessments[fid].result or {}).get("explained", "gaps" in (assessments[fid].result or {}))
-        )
-    ]
-    computed = _explained_results(unexplained, assessments, today) if unexplained else {}
+    data = _load_roadmap_data(ids, today)
+    unexplained = _unexplained(ids, data)
+    data.computed = _explained_results(unexplained, data.assessments, today) if unexplained else {}
     gains = benefits()
-
-    out = {}
-    for fid in ids:
-        firm = firms.get(fid)
-        if firm is None:
-            continue
-        a = assessments.get(fid)
-        result = computed.get(fid) or (a.result if a is not None else None)
-        roadmap = roadmaps.get(fid)
-        ms = milestones.get(fid, [])
-        officer = officers.get(firm.officer_id) or county_officer.get(firm.county_id)
-        plan = (roadmap.plan or {}) if roadmap else {}
-        ip_rows = [
-            {"kind": IP_KINDS.get(k, k), "status": IP_STATUSES.get(st, st), "count": n}
-            for (k, st), n in sorted(ip_counts[fid].items())
-        ]
-        cutoff = roadmap.target_cutoff if roadmap else None
-        out[fid] = {
-            "firm": firm,
-            "county": counties.get(firm.county_id),
-            "officer": officer,
-            "today": today,
-            "result": result,
-            "assessed_live": a is None and result is not None,
-            "verdict": (result or {}).get("verdict"),
-            "verdict_label": VERDICTS.get((result or {}).get("verdict"), UNASSESSED_LABEL),
-            "conditions": _fmt_condition_rows(result) if result else [],
-            "score": (result or {}).get("score"),
-            "gaps": (result or {}).get("gaps") or [],
-            "tsme": (result or {}).get("tsme"),
-            "years": years.get(fid, []),
-            "ip_rows": ip_rows,
-            "roadmap": roadmap,
-            "plan": plan,
-            "plans": plan.get("plans") or {},
-            "ip_plan": [m for m in ms if m.code.startswith("ip.file.")],
-            "milestones": ms,
-            "overdue": [m for m in ms if m.status in ("todo", "doing") and m.due < today],
-            "gantt_rows": [
-                {"title": m.title, "due": m.due, "owner": m.owner, "status": m.status} for m in ms[:26]
-            ],
-            "cutoff": cutoff,
-            "benefits": gains,
-            "stage_label": STAGES.get(firm.stage, firm.stage),
-            "milestone_statuses": MILESTONE_STATUSES,
-            "milestone_owners": MILESTONE_OWNERS,
-            "score_labels": SCORE_ROWS,
-            "year_fields": YEAR_ROWS,
-            "condition_labels": CONDITIONS,
-            "gap_label": gap_label,
-        }
-    return out
+    return {fid: _roadmap_context(data.firms[fid], data, gains, today) for fid in ids if fid in data.firms}
 
 
 # ----------------------------------------------------------------------------------- briefing

@@ -616,6 +616,86 @@ def _settle_conflicts(result: ImportResult, confirmed: dict[int, int]) -> None:
             result.skipped_rows.append(row["_row"])
 
 
+def _stage_change(firm: Firm, from_stage, to_stage: str, user: User, filename: str, now) -> StageChange:
+    return StageChange(
+        firm_id=firm.id,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        user_id=user.id,
+        at=now,
+        reason=f"Excel导入（{filename}）",
+    )
+
+
+def _create_firm(user: User, values: dict, filename: str, now) -> Firm:
+    """A new firm from a row (a candidate unless the row names its stage), with its first stage change."""
+    values["stage"] = values.get("stage") or "candidate"
+    if values.get("town_id") is None:  # issue 18: every firm is in a town
+        from pipeline.services.departments import unassigned_town
+
+        own = town_node(user)
+        values["town_id"] = own.id if own is not None else unassigned_town(values["county_id"]).id
+    firm = Firm(**values, stage_changed_at=now)
+    db.session.add(firm)
+    db.session.flush()
+    db.session.add(_stage_change(firm, None, firm.stage, user, filename, now))
+    record(user, "create", "firm", firm.id, firm.id, None, snapshot(firm, FIELDS))
+    return firm
+
+
+def _update_firm(user: User, firm: Firm, values: dict, filename: str, now) -> None:
+    """A row's cells onto its firm; a blank stage or town keeps the firm's."""
+    before = snapshot(firm, FIELDS)
+    if values.get("stage") is None:
+        values.pop("stage", None)
+    if values.get("town_id") is None:  # blank town: unchanged
+        values.pop("town_id", None)
+    if "stage" in values and values["stage"] != firm.stage:
+        db.session.add(_stage_change(firm, firm.stage, values["stage"], user, filename, now))
+        firm.stage_changed_at = now
+    for k, v in values.items():
+        setattr(firm, k, v)
+    record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, FIELDS))
+
+
+def _apply_row(user: User, row: dict, firm: Firm | None, filename: str, today: date, now) -> Firm | None:
+    """One checked row: the firm it created or updated, or None when the row changes nothing."""
+    if row["_action"] in ("conflict", "skip_new"):
+        return None
+    values = {k: v for k, v in row.items() if k in FIELDS}
+    if firm is None:
+        firm = _create_firm(user, values, filename, now)
+    elif row["_action"] == "update":
+        _update_firm(user, firm, values, filename, now)
+    else:
+        return None
+    report = row.get("annual_report")
+    if report is not None and "annual_report" in row.get("_changed", ()):
+        from pipeline.services.compliance import record_report
+
+        record_report(user, firm, today.year, report.submitted, report.on, None, today)
+    return firm
+
+
+def _record_import(user: User, filename: str, result: ImportResult, update_only: bool) -> None:
+    record(
+        user,
+        "import",
+        "firm",
+        None,
+        None,
+        None,
+        {
+            "file": filename,
+            "new": result.new,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "conflicts_skipped": result.skipped_rows,
+            "update_only": update_only,
+        },
+    )
+
+
 def apply(
     user: User,
     data: bytes,
@@ -643,76 +723,10 @@ def apply(
     touched = []
     now = utcnow()
     for row in result.rows:
-        values = {k: v for k, v in row.items() if k in FIELDS}
-        firm = firms.get(row["credit_code"])
-        if row["_action"] in ("conflict", "skip_new"):
-            continue
-        if firm is None:
-            values["stage"] = values.get("stage") or "candidate"
-            if values.get("town_id") is None:  # issue 18: every firm is in a town
-                from pipeline.services.departments import unassigned_town
-
-                own = town_node(user)
-                values["town_id"] = own.id if own is not None else unassigned_town(values["county_id"]).id
-            firm = Firm(**values, stage_changed_at=now)
-            db.session.add(firm)
-            db.session.flush()
-            db.session.add(
-                StageChange(
-                    firm_id=firm.id,
-                    from_stage=None,
-                    to_stage=firm.stage,
-                    user_id=user.id,
-                    at=now,
-                    reason=f"Excel导入（{filename}）",
-                )
-            )
-            record(user, "create", "firm", firm.id, firm.id, None, snapshot(firm, FIELDS))
-        elif row["_action"] == "update":
-            before = snapshot(firm, FIELDS)
-            if values.get("stage") is None:
-                values.pop("stage", None)
-            if values.get("town_id") is None:  # blank town: unchanged
-                values.pop("town_id", None)
-            if "stage" in values and values["stage"] != firm.stage:
-                db.session.add(
-                    StageChange(
-                        firm_id=firm.id,
-                        from_stage=firm.stage,
-                        to_stage=values["stage"],
-                        user_id=user.id,
-                        at=now,
-                        reason=f"Excel导入（{filename}）",
-                    )
-                )
-                firm.stage_changed_at = now
-            for k, v in values.items():
-                setattr(firm, k, v)
-            record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, FIELDS))
-        else:
-            continue
-        if row.get("annual_report") is not None and "annual_report" in row.get("_changed", ()):
-            from pipeline.services.compliance import record_report
-
-            done, on = row["annual_report"]
-            record_report(user, firm, today.year, done, on, None, today)
-        touched.append(firm.id)
-    record(
-        user,
-        "import",
-        "firm",
-        None,
-        None,
-        None,
-        {
-            "file": filename,
-            "new": result.new,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-            "conflicts_skipped": result.skipped_rows,
-            "update_only": update_only,
-        },
-    )
+        firm = _apply_row(user, row, firms.get(row["credit_code"]), filename, today, now)
+        if firm is not None:
+            touched.append(firm.id)
+    _record_import(user, filename, result, update_only)
     if touched:
         from pipeline.services.firms import refresh
 

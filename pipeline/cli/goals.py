@@ -41,9 +41,9 @@ def register(app: Flask) -> None:
         from sqlalchemy import or_, select
 
         from pipeline import permissions
+        from pipeline.errors import Invalid
         from pipeline.extensions import db
         from pipeline.models import County, User
-        from pipeline.services.goals import TargetError
         from pipeline.services.goals import set_target as do_set
         from pipeline.vocabulary import ROLE_ADMIN
 
@@ -65,7 +65,7 @@ def register(app: Flask) -> None:
             cid = c.id
         try:
             t = do_set(admin, cid, year, hnte, tsme, plan)
-        except TargetError as exc:
+        except Invalid as exc:  # a TargetError, or a Conflict: the county's target saved meanwhile
             raise click.ClickException(str(exc)) from None
         click.echo(
             f"已设置{county or '全市'} {t.year} 年目标：有效高企 {t.hnte_target} 家，科小 {t.tsme_target} 家。"

@@ -17,6 +17,7 @@ from pipeline.i18n import lazy_gettext as _l
 from pipeline.models import County, Firm, LoginAttempt, User
 from pipeline.models.base import utcnow
 from pipeline.services.audit import record
+from pipeline.services.integrity import conflict, flush_or_conflict
 from pipeline.services.sessions import end_sessions
 from pipeline.vocabulary import ROLES
 
@@ -196,6 +197,11 @@ def unlock(actor, user: User) -> None:
     db.session.flush()
 
 
+def _name_taken(username: str) -> bool:
+    """Whether an account has this name already, ignoring case."""
+    return db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None
+
+
 def create_user(
     actor,
     username: str,
@@ -207,14 +213,17 @@ def create_user(
     email: str | None = None,
     phone: str | None = None,
 ) -> User:
-    """A new account; officers need a county, firm users a firm (by credit code). Commits."""
+    """A new account; officers need a county, firm users a firm (by credit code); flushes.
+
+    A user name already taken (ignoring case) is a ``Conflict`` on ``username``, whether the check
+    here sees it or the database's unique constraint does (a concurrent create)."""
     username = (username or "").strip()
     if not username:
         raise AccountError(gettext("The user name is required"))
     if role not in ROLES:
         raise AccountError(gettext("The role must be one of %(roles)s", roles='/'.join(ROLES)))
-    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
-        raise AccountError(gettext("The user name “%(name)s” is taken", name=username))
+    if _name_taken(username):
+        raise conflict("user_account", ("username",))
     check_password_strength(password, username)
     email, phone = normalise_email(email), normalise_phone(phone)
     county_id = firm_id = None
@@ -245,8 +254,8 @@ def create_user(
         password_hash=hash_password(password),
         active=True,
     )
-    db.session.add(user)
-    db.session.flush()
+    with flush_or_conflict():  # a name created since the check: Conflict on "username", not a 500
+        db.session.add(user)
     record(
         actor,
         "create",

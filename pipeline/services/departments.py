@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from pipeline.errors import Conflict
 from pipeline.extensions import db
 from pipeline.models import County, DeptNode, IndustryChain
+from pipeline.services.integrity import flush_or_conflict
 from pipeline.vocabulary import CITY_LABEL, INDUSTRY_CHAINS, TOWN_KINDS, UNASSIGNED_TOWN
 
 
@@ -25,8 +27,8 @@ def _add(
         path="/",
         sort=sort,
     )
-    db.session.add(node)
-    db.session.flush()
+    with flush_or_conflict():  # a sibling of this name added meanwhile: Conflict on "name", not a 500
+        db.session.add(node)
     node.path = f"{parent.path if parent else '/'}{node.id}/"
     db.session.flush()
     return node
@@ -60,14 +62,27 @@ def unassigned_town(county: County | int) -> DeptNode:
 def add_town(
     county: County, name: str, kind: str = "town", code: str | None = None, sort: int = 0
 ) -> DeptNode:
-    """A town/street/park under the county (returns the existing one of that name)."""
+    """A town/street/park under the county (returns the existing one of that name, also when a
+    concurrent call added it after the look-up here)."""
     if kind not in TOWN_KINDS:
         raise ValueError(kind)
     parent = county_node(county)
-    node = db.session.scalars(
+    node = _child(parent, name)
+    if node is not None:
+        return node
+    try:
+        return _add(parent, kind, name, code, county.id, sort)
+    except Conflict:
+        node = _child(parent, name)
+        if node is None:  # the clash was another constraint (the code): say so
+            raise
+        return node
+
+
+def _child(parent: DeptNode, name: str) -> DeptNode | None:
+    return db.session.scalars(
         select(DeptNode).where(DeptNode.parent_id == parent.id, DeptNode.name == name)
     ).first()
-    return node or _add(parent, kind, name, code, county.id, sort)
 
 
 def towns_of(county_id: int) -> list[DeptNode]:

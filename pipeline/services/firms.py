@@ -33,6 +33,7 @@ from pipeline.models import (
 from pipeline.models.base import to_decimal, utcnow
 from pipeline.services import versions
 from pipeline.services.audit import record, snapshot
+from pipeline.services.integrity import conflict, flush_or_conflict
 from pipeline.vocabulary import MILESTONE_STATUSES, RD_PIECE_LABELS, ROLE_OFFICER, STAGES
 
 log = logging.getLogger(__name__)
@@ -106,10 +107,17 @@ def refresh(firm_ids, today: date, user=None) -> None:
 RESPONSIBILITY_FIELDS = ("town_id", "officer_id", "leader_id")  # issue 18
 
 
+def _code_taken(code: str, firm_id: int) -> bool:
+    """Whether another firm has this unified social credit code."""
+    return db.session.scalar(select(Firm.id).where(Firm.credit_code == code, Firm.id != firm_id)) is not None
+
+
 def update_firm(
     user: User, firm: Firm, data: dict, today: date, version: int | None = None, labels: dict | None = None
 ) -> bool:
-    """Save the profile form; False when nothing changed. The credit code must stay unique.
+    """Save the profile form; False when nothing changed. A credit code another firm has is a
+    ``Conflict`` on ``credit_code`` (seen by the check here, or by the unique constraint when a
+    concurrent save took it first).
 
     ``version`` is the firm version the form was filled from: an older one is refused
     (``versions.StaleRecord``) and nothing is written.
@@ -125,30 +133,28 @@ def update_firm(
     data = {k: _blank_to_none(v) for k, v in data.items() if k in FIRM_FIELDS}
     data.update(people)
     code = data.get("credit_code")
-    if code and code != firm.credit_code:
-        if db.session.scalar(select(Firm.id).where(Firm.credit_code == code, Firm.id != firm.id)):
-            raise FirmError(
-                gettext(
-                    "The unified social credit code %(code)s is used by another firm in the pool", code=code
-                )
-            )
+    if code and code != firm.credit_code and _code_taken(code, firm.id):
+        raise conflict("firm", ("credit_code",))
     audited = FIRM_FIELDS + RESPONSIBILITY_FIELDS
     before = snapshot(firm, audited)
-    for key, value in data.items():
-        if key in {
-            "standards",
-            "revoked_this_year",
-            "national_award_5y",
-            "provincial_rd_institution",
-            "led_standard_5y",
-            "restricted_industry",
-            "listed_dishonest",
-        }:
-            value = bool(value)
-        setattr(firm, key, value)
-    row = record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, audited))
-    if row is None:  # nothing changed: drop the unflushed no-op assignments (no version bump)
-        db.session.expire(firm, list(data))
+    # A code another firm saved since the check above: Conflict on "credit_code", not a 500.
+    with flush_or_conflict():
+        for key, value in data.items():
+            if key in {
+                "standards",
+                "revoked_this_year",
+                "national_award_5y",
+                "provincial_rd_institution",
+                "led_standard_5y",
+                "restricted_industry",
+                "listed_dishonest",
+            }:
+                value = bool(value)
+            setattr(firm, key, value)
+        row = record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, audited))
+        if row is None:  # nothing changed: drop the unflushed no-op assignments (no version bump)
+            db.session.expire(firm, list(data))
+    if row is None:
         return False
     refresh([firm.id], today, user)
     db.session.flush()

@@ -50,6 +50,7 @@ from pipeline.models import (
     Target,
     User,
 )
+from pipeline.services.integrity import flush_or_conflict
 from pipeline.services.scope import COUNTY_ORDER, scope_filter
 from pipeline.services.scope import counties as scope_counties
 from pipeline.vocabulary import (
@@ -774,7 +775,10 @@ def set_target(
     plan_name: str | None = None,
     version: int | None = None,
 ) -> Target:
-    """Create or change one target (city when ``county_id`` is None); admins only; audited; commits.
+    """Create or change one target (city when ``county_id`` is None); admins only; audited; flushes.
+
+    A county's target for a year created by a concurrent save after the lookup here is a
+    ``Conflict`` on ``year`` (the unique constraint; the city's has a NULL county and none).
 
     ``version`` is the target's version the form was filled from (0: there was none); an older one
     is refused with ``versions.StaleRecord`` (issue 11). Targets by town or chain (``TargetSplit``)
@@ -796,21 +800,20 @@ def set_target(
     target = target_of(county_id, year)
     versions.check(target, version, "target")
     before = None if target is None else snapshot(target, fields)
-    if target is None:
-        if hnte is None or tsme is None:
-            raise TargetError(
-                gettext("Active HNTE target / tech SME target: a new target needs both numbers.")
-            )
-        target = Target(county_id=county_id, year=year)
-        db.session.add(target)
-    # A blank field keeps its value (issue 11): only what the admin entered changes.
-    if hnte is not None:
-        target.hnte_target = hnte
-    if tsme is not None:
-        target.tsme_target = tsme
-    if plan_name is not None and plan_name.strip():
-        target.plan_name = plan_name.strip()
-    db.session.flush()
+    if target is None and (hnte is None or tsme is None):
+        raise TargetError(gettext("Active HNTE target / tech SME target: a new target needs both numbers."))
+    # The county's target for the year saved by someone else since target_of: Conflict on "year".
+    with flush_or_conflict():
+        if target is None:
+            target = Target(county_id=county_id, year=year)
+            db.session.add(target)
+        # A blank field keeps its value (issue 11): only what the admin entered changes.
+        if hnte is not None:
+            target.hnte_target = hnte
+        if tsme is not None:
+            target.tsme_target = tsme
+        if plan_name is not None and plan_name.strip():
+            target.plan_name = plan_name.strip()
     record(
         user,
         "create" if before is None else "update",

@@ -31,6 +31,7 @@ from pipeline.services.exports import (
     is_readonly_header,
     parse_stamp,
 )
+from pipeline.services.integrity import flush_or_conflict
 from pipeline.services.scope import can_see_county, can_see_town, town_node
 from pipeline.text import InvisibleCharacter, clean_name
 from pipeline.vocabulary import FIRM_FIELDS, POOL_LEVELS, STAGES
@@ -636,8 +637,8 @@ def _create_firm(user: User, values: dict, filename: str, now) -> Firm:
         own = town_node(user)
         values["town_id"] = own.id if own is not None else unassigned_town(values["county_id"]).id
     firm = Firm(**values, stage_changed_at=now)
-    db.session.add(firm)
-    db.session.flush()
+    with flush_or_conflict():  # its code created meanwhile: Conflict on "credit_code", not a 500
+        db.session.add(firm)
     db.session.add(_stage_change(firm, None, firm.stage, user, filename, now))
     record(user, "create", "firm", firm.id, firm.id, None, snapshot(firm, FIELDS))
     return firm

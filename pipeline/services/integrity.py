@@ -67,9 +67,15 @@ def _by_name(name: str) -> tuple[str, tuple[str, ...]] | None:
     return None
 
 
-def conflict_of(error: IntegrityError) -> Conflict:
-    clash = CONFLICTS.get(constraint_of(error) or ("", ()), GENERIC)
+def conflict(table: str, columns: tuple[str, ...]) -> Conflict:
+    """The ``Conflict`` a clash on this constraint is: a service's pre-check ("exists already?")
+    raises this, and so does the flush that a concurrent write raced past it, in the same words."""
+    clash = CONFLICTS.get((table, tuple(columns)), GENERIC)
     return Conflict(str(clash.message), field=clash.field or None)
+
+
+def conflict_of(error: IntegrityError) -> Conflict:
+    return conflict(*(constraint_of(error) or ("", ())))
 
 
 @contextmanager

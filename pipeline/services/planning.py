@@ -12,14 +12,14 @@ from datetime import date
 from sqlalchemy import func, select
 
 from pipeline import permissions
-from pipeline.errors import Conflict, Invalid
+from pipeline.errors import Invalid
 from pipeline.extensions import db
 from pipeline.i18n import gettext
 from pipeline.models import ApplicationBatch, CalendarYear, County, Job, LeadTime, Roadmap
 from pipeline.roadmap import DEFAULT_LEAD_TIMES
 from pipeline.services import replan, scope
 from pipeline.services.audit import record, snapshot
-from pipeline.services.integrity import flush_or_conflict
+from pipeline.services.integrity import conflict, flush_or_conflict
 from pipeline.services.roadmaps import planner_calendar, planner_lead_times
 
 BATCH_FIELDS = ("code", "year", "opens_on", "cutoff", "note")
@@ -92,7 +92,7 @@ def save_batch(
         raise PlanningError(gettext("The opening date cannot be after the cutoff"), field="cutoff")
     clash = db.session.scalars(select(ApplicationBatch).where(ApplicationBatch.code == code)).first()
     if clash is not None and clash is not batch:
-        raise Conflict(gettext("The batch code “%(code)s” already exists", code=code), field="code")
+        raise conflict("application_batch", ("code",))
     before = snapshot(batch, BATCH_FIELDS) if batch else None
     with flush_or_conflict():  # a concurrent save of the same code: Conflict on "code", not a 500
         if batch is None:

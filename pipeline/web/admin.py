@@ -10,10 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from pipeline.errors import Invalid
 from pipeline.i18n import ltl
 from pipeline.services import accounts, scope
 from pipeline.vocabulary import ROLES
 from pipeline.web.auth import requires
+from pipeline.web.errors import put_on_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -43,6 +45,7 @@ class ActionForm(FlaskForm):
 def index():
     form = UserForm()
     form.county.choices = [("", "—")] + [(c.code, c.name) for c in scope.counties()]
+    status = 422 if form.is_submitted() else 200  # issue 13: a refused account keeps nothing
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
@@ -56,13 +59,13 @@ def index():
                 form.email.data or None,
                 form.phone.data or None,
             )
-        except accounts.AccountError as exc:
-            form.form_errors.append(str(exc))
+        except Invalid as exc:  # an AccountError, or a Conflict on the user name
+            put_on_form(form, exc)
+            status = exc.status  # 409 for a taken name
         else:
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.index"))
     page = accounts.accounts_page(current_user)
-    status = 422 if form.is_submitted() else 200  # issue 13: a refused account keeps nothing
     return render_template(
         "admin/index.html", form=form, users=page.users, action=ActionForm(), locked=page.locked
     ), status

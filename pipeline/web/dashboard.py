@@ -15,11 +15,13 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from pipeline import clock, permissions
+from pipeline.errors import Conflict
 from pipeline.forecast import DEFAULT_ASSUMPTIONS, PASS_SCORE
 from pipeline.i18n import tl
 from pipeline.services import goals as goal_service
 from pipeline.services import scope, stamp, versions
 from pipeline.web import fragments
+from pipeline.web.errors import put_on_form
 from pipeline.web.fragments import render_block
 from pipeline.web.transaction import refuse
 
@@ -221,7 +223,7 @@ def targets():
         )
         return render_template("dashboard/targets.html", content_html=content)
     form = _target_form()
-    stale = False
+    clash = False  # a stale form or a target saved meanwhile: 409, nothing kept
     if form.validate_on_submit():
         cid = int(form.county.data) if form.county.data else None
         try:
@@ -237,9 +239,12 @@ def targets():
         except versions.StaleRecord as exc:  # issue 11: nothing written; the entries stay in the form
             form.form_errors.append(str(exc))
             form.version.data = exc.current
-            stale = True
+            clash = True
         except goal_service.TargetError as exc:
             refuse(str(exc))
+        except Conflict as exc:  # issue 13: this county's target for the year saved meanwhile
+            put_on_form(form, exc, "year")
+            clash = True
         else:
             value = "" if cid is None else str(cid)
             name = next((label for v, label in form.county.choices if v == value), tl("全市"))
@@ -255,7 +260,7 @@ def targets():
             )
             return redirect(url_for("dashboard.targets"))
     return render_template("dashboard/targets.html", **_targets_context(form)), (
-        409 if stale else 400 if form.errors else 200
+        409 if clash else 400 if form.errors else 200
     )
 
 

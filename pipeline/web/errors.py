@@ -45,7 +45,11 @@ def register(app) -> None:
         return render_template("errors/error.html", code=code, message=exc.message), code
 
 
-def put_on_form(form, exc, default: str) -> None:
-    """Show a domain error under the form field it names (``default`` when it names none)."""
+def put_on_form(form, exc, default: str | None = None) -> None:
+    """Show a domain error under the form field it names (``default`` when it names none; with no
+    default, above the form)."""
     name = exc.field if getattr(exc, "field", None) in form._fields else default
+    if name is None:
+        form.form_errors.append(str(exc))
+        return
     form[name].errors = [*form[name].errors, str(exc)]

@@ -17,6 +17,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from pipeline import clock, permissions
+from pipeline.errors import Conflict
 from pipeline.forms import (
     ConversionForm,
     DeleteForm,
@@ -47,6 +48,7 @@ from pipeline.vocabulary import (
 )
 from pipeline.web import fragments
 from pipeline.web.auth import requires
+from pipeline.web.errors import put_on_form
 from pipeline.web.transaction import refuse
 
 bp = Blueprint("firm", __name__, url_prefix="/firms")
@@ -331,6 +333,9 @@ def _save(form, action, title: str, firm, anchor: str):
             form.year.errors.append(str(exc))
             edit_link = url_for("firm.year_edit", firm_id=firm.id, year=exc.year)
             status = 409  # issue 13: an error status, so the request's boundary keeps nothing
+        except Conflict as exc:  # issue 13: e.g. a credit code another firm has, under its field
+            put_on_form(form, exc)
+            status = 409
         except firm_service.FirmError as exc:
             form.form_errors.append(str(exc))
             status = 422

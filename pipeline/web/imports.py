@@ -24,8 +24,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField
 
 from pipeline import clock
+from pipeline.errors import Conflict
 from pipeline.services import exports, imports
 from pipeline.web.auth import requires
+from pipeline.web.transaction import refuse
 
 bp = Blueprint("imports", __name__, url_prefix="/pool")
 
@@ -153,6 +155,9 @@ def confirm():
         )
     except imports.ImportRefused as exc:
         flash(str(exc), "danger")
+        return redirect(url_for("imports.upload"))
+    except Conflict as exc:  # issue 13: a firm of the file created by someone else meanwhile
+        refuse(_("Nothing was imported: %(error)s; upload the file again.", error=exc))
         return redirect(url_for("imports.upload"))
     if not result.ok:  # data changed between preview and confirm
         flash(

@@ -64,7 +64,9 @@ def test_out_of_scope_firm_is_the_same_404_on_pages_and_api(world, client, app):
     assert client.get("/firms/2147483000").status_code == 404
 
 
-@pytest.mark.parametrize("lang, message", [("zh", "批次编号“2027-1”已存在"), ("en", "already exists")])
+@pytest.mark.parametrize(
+    "lang, message", [("zh", "该批次编号已存在"), ("en", "This batch code already exists")]
+)
 def test_duplicate_batch_code_is_placed_on_the_code_field_in_any_language(db, client, lang, message):
     admin = f.user("admin1", "admin")
     admin.locale = lang

@@ -12,7 +12,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, select
 
 from pipeline import permissions
 from pipeline.errors import Conflict, Invalid
@@ -105,6 +105,8 @@ def refresh(firm_ids, today: date, user=None) -> None:
 
 
 RESPONSIBILITY_FIELDS = ("town_id", "officer_id", "leader_id")  # issue 18
+# The yes/no facts of the profile form (a checkbox sends nothing when unticked): the model's Boolean columns.
+BOOLEAN_FIELDS = frozenset(k for k in FIRM_FIELDS if isinstance(Firm.__table__.c[k].type, Boolean))
 
 
 def _code_taken(code: str, firm_id: int) -> bool:
@@ -140,15 +142,7 @@ def update_firm(
     # A code another firm saved since the check above: Conflict on "credit_code", not a 500.
     with flush_or_conflict():
         for key, value in data.items():
-            if key in {
-                "standards",
-                "revoked_this_year",
-                "national_award_5y",
-                "provincial_rd_institution",
-                "led_standard_5y",
-                "restricted_industry",
-                "listed_dishonest",
-            }:
+            if key in BOOLEAN_FIELDS:
                 value = bool(value)
             setattr(firm, key, value)
         row = record(user, "update", "firm", firm.id, firm.id, before, snapshot(firm, audited))

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from pipeline.models import AuditLog, Firm
-from pipeline.services.exports import COLUMNS
 from tests import factories as f
 from tests.conftest import login
 from tests.web.conftest import fresh
-
-HEADERS = [c.header for c in COLUMNS]
-
-
-def _xlsx(rows, headers=HEADERS) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(headers)
-    for r in rows:
-        ws.append([r.get(h) for h in headers])
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
+from tests.web.workbooks import HEADERS
+from tests.web.workbooks import pool_xlsx as _xlsx
 
 
 def _row(n: int, county="海州区", division="320706", **kw):

@@ -14,18 +14,17 @@ import re
 from io import BytesIO
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from pipeline.models import AuditLog, DeptNode, Firm, Target, User
 from pipeline.services import accounts, departments, goals, imports
 from pipeline.services import firms as firm_service
-from pipeline.services.exports import COLUMNS
 from pipeline.services.integrity import CONFLICTS
 from tests import factories as f
 from tests.conftest import client_for
 from tests.web.conftest import fresh
 from tests.web.formdata import form_data
+from tests.web.workbooks import pool_xlsx
 
 SELF = "/__no_action__"  # the form posting to its own page (no action), not the list's small forms
 
@@ -157,20 +156,6 @@ def test_a_credit_code_taken_after_the_check_is_refused_under_credit_code(app, w
     assert _profile(db, world.own)[1] == "0518-3"
 
 
-HEADERS = [col.header for col in COLUMNS]
-
-
-def _xlsx(*rows: dict) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(HEADERS)
-    for row in rows:
-        ws.append([row.get(h) for h in HEADERS])
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def test_an_imported_firm_created_by_someone_else_meanwhile_imports_nothing(app, world, db, monkeypatch):
     """The import checked the file (the codes were new); another officer adds one of its firms before
     the insert. The whole import is refused with the clash in words, not a 500."""
@@ -181,7 +166,7 @@ def test_an_imported_firm_created_by_someone_else_meanwhile_imports_nothing(app,
     ]
     c = client_for(app, world.officer)
     upload = form_data(fresh(app, c, "get", "/pool/import").get_data(as_text=True), "/pool/import")
-    upload["file"] = (BytesIO(_xlsx(*rows)), "pool.xlsx")
+    upload["file"] = (BytesIO(pool_xlsx(rows)), "pool.xlsx")
     preview = fresh(app, c, "post", "/pool/import", data=upload, content_type="multipart/form-data")
     assert preview.status_code == 200 and "确认导入" in preview.get_data(as_text=True)
     confirm = form_data(preview.get_data(as_text=True), "/import/confirm")

@@ -10,21 +10,11 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
-from pipeline.cli.options import today_option
+from pipeline.cli.options import county_of, today_option
 
 export = AppGroup("export", help="导出 PDF：企业路线图、县区/全市简报；运行排队的导出任务。")
-
-
-def _county(ref: str):
-    from pipeline.extensions import db
-    from pipeline.models import County
-
-    county = db.session.scalars(select(County).where(or_(County.code == ref, County.name == ref))).first()
-    if county is None:
-        raise click.BadParameter(f"找不到县区“{ref}”（请用县区代码或名称）", param_hint="--county")
-    return county
 
 
 def _write(path: str, data: bytes) -> None:
@@ -67,7 +57,7 @@ def briefing_cmd(county_ref: str | None, city: bool, output: str, today: date, n
 
     if city == bool(county_ref):
         raise click.UsageError("请指定 --county 县区，或 --city 全市（二选一）。")
-    county = None if city else _county(county_ref)
+    county = None if city else county_of(county_ref)
     pdf = render_briefing(county, today, record=not no_record)
     _write(output, pdf)  # the pack is recorded (committed by the command) only once its file is written
     click.echo(f"已导出{county.name if county else '全市'}简报：{output}（{pdf.pages} 页）")
@@ -82,7 +72,7 @@ def roadmaps_cmd(county_ref: str, output: str, today: date) -> None:
     from pipeline.reports.documents import render_roadmaps
     from pipeline.reports.jobs import _county_firm_ids, safe_filename
 
-    county = _county(county_ref)
+    county = county_of(county_ref)
     ids = _county_firm_ids(county.id)
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)

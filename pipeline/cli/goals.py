@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from pipeline.cli.options import today_option
+from pipeline.cli.options import county_of, today_option
 
 
 def register(app: Flask) -> None:
@@ -38,12 +38,12 @@ def register(app: Flask) -> None:
     @click.option("--plan", default=None, help="所属规划名称")
     @click.option("--as-user", "as_user", default=None, help="以哪个市级管理员账号记录（默认第一个管理员）")
     def set_target(county, year, hnte, tsme, plan, as_user):
-        from sqlalchemy import or_, select
+        from sqlalchemy import select
 
         from pipeline import permissions
         from pipeline.errors import Invalid
         from pipeline.extensions import db
-        from pipeline.models import County, User
+        from pipeline.models import User
         from pipeline.services.goals import set_target as do_set
         from pipeline.vocabulary import ROLE_ADMIN
 
@@ -57,12 +57,7 @@ def register(app: Flask) -> None:
             )
         cid = None
         if county:
-            c = db.session.scalars(
-                select(County).where(or_(County.code == county, County.name == county))
-            ).first()
-            if c is None:
-                raise click.ClickException(f"找不到县区“{county}”（可用代码或名称）。")
-            cid = c.id
+            cid = county_of(county).id
         try:
             t = do_set(admin, cid, year, hnte, tsme, plan)
         except Invalid as exc:  # a TargetError, or a Conflict: the county's target saved meanwhile

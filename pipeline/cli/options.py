@@ -1,4 +1,5 @@
-"""The option types every command shares: ``--today`` (a date, default the one clock's today)."""
+"""The option types every command shares: ``--today`` (a date, default the one clock's today) and the
+county a ``--county`` names (its code or its name)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,16 @@ class DayType(click.ParamType):
 
 
 DAY = DayType()
+
+
+def county_of(ref: str, param_hint: str = "--county"):
+    """The county ``ref`` names (code or name), or a Chinese refusal naming the option."""
+    from pipeline.services.scope import county_by_ref
+
+    county = county_by_ref(ref)
+    if county is None:
+        raise click.BadParameter(f"找不到县区“{ref}”（请用县区代码或名称）", param_hint=param_hint)
+    return county
 
 
 def today_option(help: str = "以该日期为“今天”（默认上海当天）"):

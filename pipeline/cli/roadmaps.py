@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from pipeline.cli.options import today_option
+from pipeline.cli.options import county_of, today_option
 
 
 def register(app: Flask) -> None:
@@ -20,10 +20,10 @@ def register(app: Flask) -> None:
     @today_option()
     def regenerate_command(firm_code, county, today) -> None:
         """按最新数据重新生成路线图（保留已完成、已免除和手工添加的节点）。"""
-        from sqlalchemy import or_, select
+        from sqlalchemy import select
 
         from pipeline.extensions import db
-        from pipeline.models import County, Firm
+        from pipeline.models import Firm
         from pipeline.services.roadmaps import regenerate
         from pipeline.vocabulary import PLANNED_STAGES
 
@@ -32,12 +32,7 @@ def register(app: Flask) -> None:
         if firm_code:
             query = select(Firm.id).where(Firm.credit_code == firm_code.strip().upper())
         if county:
-            c = db.session.scalars(
-                select(County).where(or_(County.code == county, County.name == county))
-            ).first()
-            if c is None:
-                raise click.ClickException(f"未找到县区“{county}”")
-            query = query.where(Firm.county_id == c.id)
+            query = query.where(Firm.county_id == county_of(county).id)
         ids = list(db.session.scalars(query))
         if not ids:
             raise click.ClickException("没有符合条件的企业")

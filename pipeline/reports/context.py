@@ -469,7 +469,7 @@ def briefing_context(county: County | None, today: date, list_limit: int = 40) -
     """
     county_id = county.id if county else None
     where = _county_where(county_id)
-    counties = list(db.session.scalars(select(County).order_by(County.sort, County.id)))
+    counties = scope.counties()
     fig, _ = goals.read_model(goals.county_scope(county_id), today)
     city_fig = fig if county_id is None else goals.read_model(goals.county_scope(None), today).figures
     overdue_rows, stale_rows = _overdue_rows(where, today), _stale_rows(where, today.year - 1)

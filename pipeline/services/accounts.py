@@ -14,10 +14,11 @@ from pipeline.errors import Invalid
 from pipeline.extensions import db
 from pipeline.i18n import gettext
 from pipeline.i18n import lazy_gettext as _l
-from pipeline.models import County, Firm, LoginAttempt, User
+from pipeline.models import Firm, LoginAttempt, User
 from pipeline.models.base import utcnow
 from pipeline.services.audit import record
 from pipeline.services.integrity import conflict, flush_or_conflict
+from pipeline.services.scope import county_by_ref
 from pipeline.services.sessions import end_sessions
 from pipeline.vocabulary import ROLES
 
@@ -228,9 +229,7 @@ def create_user(
     email, phone = normalise_email(email), normalise_phone(phone)
     county_id = firm_id = None
     if role == "officer":
-        county = db.session.scalars(
-            select(County).where((County.code == county_code) | (County.name == county_code))
-        ).first()
+        county = county_by_ref(county_code)
         if county is None:
             raise AccountError(gettext("A county officer needs an existing county (code or name)"))
         county_id = county.id

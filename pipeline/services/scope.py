@@ -99,6 +99,12 @@ def counties() -> list[County]:
     return list(db.session.scalars(select(County).order_by(*COUNTY_ORDER)))
 
 
+def county_by_ref(ref: str) -> County | None:
+    """The county an officer or a command names by its code or its name (None: no such county)."""
+    ref = (ref or "").strip()
+    return db.session.scalars(select(County).where((County.code == ref) | (County.name == ref))).first()
+
+
 def visible_counties(user: User) -> list[County]:
     """The counties this user may filter by: all for city staff, their own for a county officer."""
     q = select(County).order_by(*COUNTY_ORDER)

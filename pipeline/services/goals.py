@@ -827,40 +827,17 @@ def set_target(
     return target
 
 
-# ------------------------------------------------------------------ cache
-
-_CACHE: dict = {}
-_CACHE_SIZE = 64
-
-
-def data_stamp() -> tuple:
-    """What the cached figures are valid for: the one data stamp (``services/stamp.py``, issue 15).
-
-    Every committed write bumps it (firm edits, milestones, targets, calendars, assess-all,
-    regeneration, snapshots, the compliance watch, Core and driver-level writes alike), so the
-    figures are recomputed on the first request after any change; one primary-key read. Without the
-    stamp row (an emptied table) nothing is reused."""
-    from pipeline.services import stamp
-
-    n = stamp.current()
-    return (n,) if n is not None else (object(),)
-
-
 def dashboard_data(user: User, today: date, county_id: int | None = None, town_id: int | None = None):
     """``(goal_figures, forecast)`` for the user's goal scope, recomputed whenever the data changes.
 
-    The access check runs on every call; only the computed figures are shared (per process) between
-    users who see the same scope on the same day with the same data.
+    The access check runs on every call; only the computed figures are shared (per process, under the
+    one data stamp: ``services/stamp.py``, issue 15) between users who see the same scope on the same
+    day with the same data. Every committed write moves the stamp, so the next call recomputes.
     """
+    from pipeline.services import stamp
+
     scope = goal_scope(user, county_id, town_id)
-    key = (scope.key, today, data_stamp())
-    hit = _CACHE.get(key)
-    if hit is None:
-        hit = read_model(scope, today)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = hit
-    return hit
+    return stamp.cached("goal_read_model", (scope.key, today), lambda: read_model(scope, today))
 
 
 # ------------------------------------------------------------------ issue 18: progress by town, chain and person

@@ -126,6 +126,29 @@ def current() -> int | None:
     return n
 
 
+def column():
+    """The stamp as a column (a scalar subquery) for the query a request runs first, the user load:
+    the request then reads its stamp without a round trip of its own (issue 15: fixed cost)."""
+    from sqlalchemy import select
+
+    from pipeline.models.stamp import DataStamp
+
+    return select(DataStamp.n).where(DataStamp.id == 1).scalar_subquery().label("stamp")
+
+
+def commits() -> int:
+    """The commits this process has seen: pass it, read before the query, to :func:`remember`."""
+    return _commits
+
+
+def remember(seen: int, n: int | None) -> None:
+    """Keep a stamp read by another query (:func:`column`) as this request's, exactly as
+    :func:`current` keeps the one it reads (``seen``: :func:`commits` before that query ran)."""
+    store = request_store()
+    if store is not None:
+        store[_MEMO] = (seen, n)
+
+
 _cache: OrderedDict = OrderedDict()  # (name, database, stamp, key) -> (value, size)
 _bytes = 0  # the sizes of the cached values (text: its length; anything else counts 1 KiB)
 _newest: dict[str, int] = {}  # database -> the newest stamp seen: older entries are dropped

@@ -812,3 +812,18 @@ def test_a_repeat_firm_page_view_reuses_its_filled_forms_until_a_row_they_show_c
     db.session.commit()
     form = form_data(_page(app, c, page), f"/milestones/{ms.id}/status")
     assert len(fills) == 2 and form["version"] == str(row.version) and form["status"] == "doing"
+
+
+def test_a_request_reads_its_data_stamp_with_its_user_in_one_query(app, world, db):
+    """Issue 15 (fixed cost): the stamp that guards every cached fragment comes with the user load,
+    not as a round trip of its own; and a write made meanwhile is seen by the next request."""
+    c = app.test_client()
+    login(c, world.officer)
+    assert world.own.name in fresh(app, c, "get", "/pool/").get_data(as_text=True)  # now cached
+    with count_queries(db) as seen:
+        assert fresh(app, c, "get", "/pool/").status_code == 200
+    stamped = [q for q in seen if "data_stamp" in q]
+    assert len(stamped) == 1 and "user_account" in stamped[0], seen
+    world.own.name = "改名后的科技有限公司"
+    db.session.commit()
+    assert "改名后的科技有限公司" in fresh(app, c, "get", "/pool/").get_data(as_text=True)

@@ -16,7 +16,7 @@ from . import score as S
 from .hnte import money
 from .messages import Msg, msg_json
 from .model import RD_MANAGEMENT_GROUPS, RD_MANAGEMENT_NAMES, RD_MANAGEMENT_POINTS
-from .rules import BAN, GROWTH_STEPS, GUIDE, PASS_SCORE, hires_needed
+from .rules import BAN, GROWTH_BANDS, GROWTH_POSITIVE_BAND, GROWTH_STEPS, GUIDE, PASS_SCORE, hires_needed
 from .rules import TSME_DOC as TSME
 
 _CENT = Decimal("0.01")
@@ -80,8 +80,15 @@ def _next_growth_target(rate):
     return None
 
 
+#: The points of each growth step (percent; 0: above zero), from the rules table: "9–10" for 35.
+_GROWTH_BAND_NAMES = {
+    0: "{}–{}".format(*GROWTH_POSITIVE_BAND),
+    **{pct: f"{lo}–{hi}" for pct, (lo, hi) in GROWTH_BANDS},
+}
+
+
 def _growth_band_name(pct):
-    return {0: "1–2", 5: "3–4", 15: "5–6", 25: "7–8", 35: "9–10"}[pct]
+    return _GROWTH_BAND_NAMES[pct]
 
 
 _RDM_GAPS = tuple(

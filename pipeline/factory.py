@@ -178,7 +178,7 @@ def load_user(user_id: str):
         return None
     user = row.User
     stamp.remember(seen, row.stamp)
-    if user is None or not user.active or not session_is_current(user, session.get(SESSION_KEY)):
+    if not user.active or not session_is_current(user, session.get(SESSION_KEY)):
         return None  # a session from before a logout, password change/reset or disabling: ended
     return user
 

@@ -259,6 +259,28 @@ def _county_texts(counties: dict, county_ids: set, overdue, soon, today: date, f
     return texts
 
 
+def _county_digest_fields(
+    county_id: int, period: str, recipient: str, user_id: int | None, title: str, body: str, link: str, now
+) -> dict:
+    """The outbox columns of one county digest: to an officer (``user_id``) or to the county robot."""
+    return _digest_fields(
+        "digest",
+        "county",
+        county_id,
+        period,
+        recipient,
+        firm_id=None,
+        county_id=county_id,
+        user_id=user_id,
+        due_on=None,
+        title=title,
+        body=body,
+        link=link,
+        created_at=now,
+        scan_id=None,
+    )
+
+
 def _officer_rows(officers: list, texts: dict, period: str, today: date, now) -> list:
     """An outbox row per county officer, with the stalled firms in the officer's scope (issue 18)."""
     rows = []
@@ -269,21 +291,8 @@ def _officer_rows(officers: list, texts: dict, period: str, today: date, now) ->
         stalled = stalled_lines(db.session.get(User, o.id), today)
         title, body = lines_pair(head, parts + ([blank(), *stalled] if stalled else []))
         chs = tuple(c for c, _ in channels_of(o))  # the county digest is itself a digest: never held
-        fields = _digest_fields(
-            "digest",
-            "county",
-            o.county_id,
-            period,
-            f"u{o.id}",
-            firm_id=None,
-            county_id=o.county_id,
-            user_id=o.id,
-            due_on=None,
-            title=title,
-            body=body,
-            link="/notifications",
-            created_at=now,
-            scan_id=None,
+        fields = _county_digest_fields(
+            o.county_id, period, f"u{o.id}", o.id, title, body, "/notifications", now
         )
         rows.append((fields, chs))
     return rows
@@ -295,22 +304,7 @@ def _robot_rows(counties: dict, texts: dict, period: str, now) -> list:
     for cid, county in counties.items():
         if county.hook and cid in texts:
             title, body = lines_pair(*texts[cid])
-            fields = _digest_fields(
-                "digest",
-                "county",
-                cid,
-                period,
-                f"c{cid}",
-                firm_id=None,
-                county_id=cid,
-                user_id=None,
-                due_on=None,
-                title=title,
-                body=body,
-                link="/",
-                created_at=now,
-                scan_id=None,
-            )
+            fields = _county_digest_fields(cid, period, f"c{cid}", None, title, body, "/", now)
             rows.append((fields, ("webhook",)))
     return rows
 
@@ -325,9 +319,7 @@ def run_digest(today: date, frequency: str = "weekly") -> dict:
     now = utcnow()
     with db.engine.connect() as conn:
         counties = _digest_counties(conn, frequency)
-        officers = _county_officers(conn)
-        if frequency != "weekly":
-            officers = []
+        officers = _county_officers(conn) if frequency == "weekly" else []  # daily: the robots only
         overdue, soon = _due_items(conn, today)
     period = digest_period(today, frequency)
     wanted = {o.county_id for o in officers} | {cid for cid, c in counties.items() if c.hook}

@@ -207,8 +207,8 @@ def pool_page(user: User, params, today: date, page: int, per_page: int):
 
 
 def county_names(counties: list[County], rows) -> dict[int, str]:
-    """County names for a page of rows: the user's counties, plus any a row shows that the filter does
-    not list (an officer filters only within their county; a row never shows another, but be safe)."""
+    """County names for a page of rows: those of ``counties`` (already read for the page's filter), plus
+    any a row shows that they do not list, in one query (none when every row's county is known)."""
     names = {c.id: c.name for c in counties}
     missing = {r.county_id for r in rows} - names.keys()
     if missing:
@@ -274,14 +274,7 @@ def kanban_page(user: User, stage: str, county: int | None, page: int, limit: in
         .limit(limit)
         .offset((page - 1) * limit)
     ).all()
-    return KanbanPage(firms, total, page, pages, _county_names_of(firms), last_moves([f.id for f in firms]))
-
-
-def _county_names_of(rows) -> dict[int, str]:
-    if not rows:
-        return {}
-    ids = {r.county_id for r in rows}
-    return dict(db.session.execute(select(County.id, County.name).where(County.id.in_(ids))).all())
+    return KanbanPage(firms, total, page, pages, county_names([], firms), last_moves([f.id for f in firms]))
 
 
 def last_moves(firm_ids: list[int]) -> dict[int, dict]:

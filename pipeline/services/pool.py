@@ -151,7 +151,7 @@ def _issue18_filters(q, params, user: User, today: date):
     if params.get("exit"):
         from pipeline.services.stalls import exit_suggested_clause
 
-        q = q.where(exit_suggested_clause())
+        q = q.where(exit_suggested_clause(select(Firm.id).where(scope_filter(user))))
     for name, col in (("officer", Firm.officer_id), ("leader", Firm.leader_id)):
         value = params.get(name)
         if value == "me":

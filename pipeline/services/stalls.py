@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select, true
 
 from pipeline import permissions
 from pipeline.extensions import db
@@ -269,9 +269,11 @@ def exit_suggestion(firm: Firm) -> list[date] | None:
     return None
 
 
-def exit_suggested_clause():
+def exit_suggested_clause(ids=None):
     """SQL on ``Firm``: 退库 is suggested (the same rule as :func:`exit_suggestion`, in one query):
-    among the firm's two newest moves to 未通过 / 已认定 / 退库, both are to 未通过."""
+    among the firm's two newest moves to 未通过 / 已认定 / 退库, both are to 未通过. With ``ids``,
+    only those firms' history is windowed (a page's rows or a scope's firms as a subquery,
+    not the whole city's history)."""
     rn = (
         func.row_number()
         .over(partition_by=StageChange.firm_id, order_by=(StageChange.at.desc(), StageChange.id.desc()))
@@ -280,6 +282,7 @@ def exit_suggested_clause():
     sub = (
         select(StageChange.firm_id.label("firm_id"), StageChange.to_stage.label("to_stage"), rn)
         .where(StageChange.to_stage.in_(OUTCOME_STAGES + (EXIT_STAGE,)))
+        .where(StageChange.firm_id.in_(ids) if ids is not None else true())
         .subquery()
     )
     failed = func.sum(case((sub.c.to_stage == "failed", 1), else_=0))
@@ -292,7 +295,7 @@ def exit_suggested_ids(ids) -> set[int]:
     ids = [i for i in ids if i]
     if not ids:
         return set()
-    return set(db.session.scalars(select(Firm.id).where(Firm.id.in_(ids), exit_suggested_clause())))
+    return set(db.session.scalars(select(Firm.id).where(Firm.id.in_(ids), exit_suggested_clause(ids))))
 
 
 def exited_on(firm: Firm) -> date | None:

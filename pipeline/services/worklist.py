@@ -149,26 +149,28 @@ def _firm_flags(user: User, firm_id, clause):
     return q.order_by(moved, Firm.name)
 
 
-def _queries(user: User, today: date, firm_id=None) -> dict:
+def _queries(user: User, today: date, firm_id=None, kinds=None) -> dict:
+    """``{kind: query}`` for ``kinds`` (all by default). Issue 15: each query is built only when it
+    is asked for (the navigation's count needs four of the nine on every page)."""
     from pipeline.services.stalls import exit_suggested_clause, stalled_clause
 
     soon = today + timedelta(days=DUE_SOON_DAYS)
     risk = today + timedelta(days=CERT_RISK_DAYS)
-    return {
-        "submission": _submissions(user, firm_id, "pending").order_by(FigureSubmission.submitted_at),
+    build = {
+        "submission": lambda: _submissions(user, firm_id, "pending").order_by(FigureSubmission.submitted_at),
         # A report on a milestone since superseded is flagged to the officer by a notification at the
         # regeneration (issue 11); it cannot be confirmed any more, so it leaves this list.
-        "progress": _milestones(
+        "progress": lambda: _milestones(
             user, firm_id, Milestone.progress_pending.is_(True), Milestone.status != MILESTONE_SUPERSEDED
         ).order_by(Milestone.updated_at),
-        "overdue": _milestones(
+        "overdue": lambda: _milestones(
             user,
             firm_id,
             Milestone.status.in_(OPEN),
             Milestone.due < today,
             Milestone.progress_pending.is_(False),
         ).order_by(Milestone.due),
-        "due_soon": _milestones(
+        "due_soon": lambda: _milestones(
             user,
             firm_id,
             Milestone.status.in_(OPEN),
@@ -176,18 +178,21 @@ def _queries(user: User, today: date, firm_id=None) -> dict:
             Milestone.due <= soon,
             Milestone.progress_pending.is_(False),
         ).order_by(Milestone.due),
-        "cert_risk": _certs(user, firm_id, today, today - timedelta(days=CERT_RISK_DAYS), risk).order_by(
-            Firm.hnte_cert_expiry
-        ),
-        "cert_expiring": _certs(
+        "cert_risk": lambda: _certs(
+            user, firm_id, today, today - timedelta(days=CERT_RISK_DAYS), risk
+        ).order_by(Firm.hnte_cert_expiry),
+        "cert_expiring": lambda: _certs(
             user, firm_id, today, risk, today + timedelta(days=CERT_EXPIRING_DAYS)
         ).order_by(Firm.hnte_cert_expiry),
-        "returned": _submissions(user, firm_id, "rejected", latest_only=True).order_by(
+        "returned": lambda: _submissions(user, firm_id, "rejected", latest_only=True).order_by(
             FigureSubmission.reviewed_at.desc()
         ),
-        "stalled": _firm_flags(user, firm_id, stalled_clause(today)),
-        "exit_suggested": _firm_flags(user, firm_id, exit_suggested_clause()),
+        "stalled": lambda: _firm_flags(user, firm_id, stalled_clause(today)),
+        "exit_suggested": lambda: _firm_flags(
+            user, firm_id, exit_suggested_clause(select(Firm.id).where(_firms(user)))
+        ),
     }
+    return {k: f() for k, f in build.items() if kinds is None or k in kinds}
 
 
 def _item(kind: str, row) -> Item:
@@ -230,9 +235,7 @@ def items(
 ) -> dict[str, list[Item]]:
     """``{kind: [Item]}`` for the kinds asked (all by default), each capped at ``limit``."""
     out = {}
-    for k, q in _queries(user, today, firm_id).items():
-        if kind and k != kind:
-            continue
+    for k, q in _queries(user, today, firm_id, kinds=(kind,) if kind else None).items():
         out[k] = [_item(k, r) for r in db.session.execute(q.limit(limit))]
     return out
 
@@ -240,9 +243,8 @@ def items(
 def counts(user: User, today: date, firm_id: int | None = None, kinds=None) -> dict[str, int]:
     """Exact counts per kind (only ``kinds`` when given: the navigation needs four of them)."""
     out = {}
-    for k, q in _queries(user, today, firm_id).items():
-        if kinds is None or k in kinds:
-            out[k] = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
+    for k, q in _queries(user, today, firm_id, kinds).items():
+        out[k] = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
     return out
 
 

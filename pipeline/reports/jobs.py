@@ -385,7 +385,8 @@ def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) ->
     tmp = Path(tempfile.mkdtemp(prefix=f"job-{job.id}-", dir=_export_dir()))
     try:
         workers = workers or min(2, os.cpu_count() or 1)
-        chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        size = chunk_size(len(ids), workers)
+        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
         done = 0
         if workers <= 1 or len(ids) <= CHUNK:
             for chunk in chunks:
@@ -415,6 +416,13 @@ def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) ->
         return out
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def chunk_size(n: int, workers: int) -> int:
+    """Firms per task: at most ``CHUNK`` (one batched read per chunk), and small enough that every
+    worker gets at least eight tasks, so the last ones finish together (issue 15: 20 firms in chunks
+    of 4 left one worker idle for a whole chunk)."""
+    return max(1, min(CHUNK, n // (max(1, workers) * 8)))
 
 
 def render_chunk(firm_ids: list[int], today_iso: str, out_dir: str) -> int:

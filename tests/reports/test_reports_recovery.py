@@ -133,3 +133,16 @@ def test_heartbeat_keeps_a_live_owner_alive(world, db):
         time.sleep(0.3)
     db.session.refresh(run)
     assert not owner_dead(run.owner, run.heartbeat_at, utcnow(), timedelta(minutes=2))
+
+
+def test_a_batch_is_split_so_both_render_workers_finish_together():
+    """Issue 15: 20 roadmaps in tasks of 4 gave one worker 12 and the other 8; each worker now gets at
+    least eight tasks (and a task never holds more than CHUNK firms, one batched read each)."""
+    from pipeline.reports.jobs import CHUNK, chunk_size
+
+    assert chunk_size(20, 2) == 1
+    for n in (20, 167, 1000, 5000):
+        size = chunk_size(n, 2)
+        assert 1 <= size <= CHUNK
+        assert -(-n // size) >= 16 or size == 1
+    assert chunk_size(1000, 2) == CHUNK

@@ -133,9 +133,12 @@ def attempts_for(delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt]]:
     return out
 
 
+_HEARTBEAT = select(SchedulerLease.heartbeat_at).where(SchedulerLease.name == "reminders")
+
+
 def scheduler_running(now: datetime) -> bool:
     """Issue 17: a scheduler process holds the lease and its heartbeat is fresh (jobs will be run)."""
     from pipeline.reminders.scheduler import LEASE_TTL
 
-    row = lease()
-    return row is not None and row.heartbeat_at is not None and row.heartbeat_at >= now - LEASE_TTL
+    beat = db.session.connection().execute(_HEARTBEAT).scalar()  # one Core read (issue 15: reports page)
+    return beat is not None and beat >= now - LEASE_TTL

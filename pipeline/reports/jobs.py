@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Select, false, select, update
+from sqlalchemy import Row, Select, false, select, update
 
 from pipeline import clock, permissions
 from pipeline.errors import Invalid, NotFound
@@ -79,7 +79,7 @@ class ReportsPage(NamedTuple):
     """The reports page: the user's latest jobs with their state, the counties the user may brief,
     and every county's name (for the jobs' county column)."""
 
-    jobs: list[tuple[Job, dict]]
+    jobs: list[tuple[Row, dict]]  # a row has the ``_LISTED`` columns as attributes
     counties: list[CountyRow]
     county_names: dict[int, str]
 
@@ -89,10 +89,14 @@ def county_rows() -> list[CountyRow]:
     return stamp.cached("county_rows", (), lambda: [CountyRow(c.id, c.name) for c in scope.counties()])
 
 
+_LISTED = (Job.id, Job.kind, Job.status, Job.progress, Job.total, Job.error, Job.county_id, Job.created_at)
+
+
 def reports_page(user: User, limit: int = JOBS_SHOWN) -> ReportsPage:
     """Jobs are not stamped (read live); the county names are, and who may brief which is decided here,
     on every request."""
-    jobs = db.session.scalars(visible_jobs(user).limit(limit)).all()
+    listed = visible_jobs(user).with_only_columns(*_LISTED, maintain_column_froms=True).limit(limit)
+    jobs = db.session.connection().execute(listed).all()  # Core rows: only what the table shows
     rows = county_rows()
     if permissions.can(user, "city.view"):
         counties = rows

@@ -150,12 +150,18 @@ def bulk():
 @bp.get("/kanban")
 @requires("pool.view")
 def kanban():
-    """The columns with their counts (one GROUP BY); each column's cards load lazily, a page at a time."""
+    """The columns with their counts (one GROUP BY); each column's cards load lazily, a page at a time.
+    The page's content is rendered once per user, query string, language and data stamp (issue 15)."""
+    key = (current_user.id, request.query_string)
+    content = fragments.cached_block("pool_kanban", key, "pool/kanban.html", "content", _kanban_context)
+    return render_template("pool/kanban.html", content_html=content)
+
+
+def _kanban_context() -> dict:
     county = request.args.get("county", type=int)
     counts = pool_service.kanban_counts(current_user, county)
     columns = [{"code": code, "label": label, "count": counts.get(code, 0)} for code, label in STAGES.items()]
-    return render_template(
-        "pool/kanban.html",
+    return dict(
         columns=columns,
         counties=scope.visible_counties(current_user),
         county=county,

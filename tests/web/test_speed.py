@@ -89,6 +89,19 @@ def test_kanban_shows_counts_and_its_column_endpoint_pages(app, world, db):
     assert page.count('class="kanban-col"') == 8
     assert f'<span class="count">{n}</span>' in page and "看板测试" not in page
     assert "/pool/kanban/column/coaching" in page
+    # a repeat is the cached content (no firm read); a stage move shows in the counts at once
+    with count_queries(db) as seen:
+        again = fresh(app, c, "get", "/pool/kanban").get_data(as_text=True)
+    assert again[again.index('<div class="kanban">') :] == page[page.index('<div class="kanban">') :]
+    assert not any(" firm" in q for q in seen), seen
+    moved = f.firm(world.county_a, "看板移出有限公司", stage="coaching")
+    db.session.commit()
+    page = fresh(app, c, "get", "/pool/kanban").get_data(as_text=True)
+    assert f'<span class="count">{n + 1}</span>' in page
+    db.session.delete(moved)
+    db.session.commit()
+    page = fresh(app, c, "get", "/pool/kanban").get_data(as_text=True)
+    assert f'<span class="count">{n}</span>' in page
     first = fresh(app, c, "get", "/pool/kanban/column/coaching").get_data(as_text=True)
     second = fresh(app, c, "get", "/pool/kanban/column/coaching?page=2").get_data(as_text=True)
     assert first.count('class="kcard"') == KANBAN_LIMIT and "page=2" in first

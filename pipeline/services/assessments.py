@@ -215,14 +215,14 @@ def latest(firm_id: int) -> Assessment | None:
     return db.session.scalars(select(Assessment).where(Assessment.firm_id == firm_id)).first()
 
 
-def full_result(firm_id: int, today: date | None = None) -> dict | None:
+def full_result(firm_id: int, today: date | None = None, cached: Assessment | None = None) -> dict | None:
     """The complete engine output for one firm, with every explanation and gap in Chinese.
 
     Assessed as of the cached row's application date (so the page explains exactly the cached
     verdict), or of the next batch after ``today`` when the firm has no row yet. None if the firm
-    cannot be assessed (no registration date).
+    cannot be assessed (no registration date). ``cached``: the firm's row when the caller has read it.
     """
-    cached = latest(firm_id)
+    cached = cached if cached is not None and cached.firm_id == firm_id else latest(firm_id)
     if cached is not None and cached.result.get("explained"):
         return cached.result
     if cached is not None:

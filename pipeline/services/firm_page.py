@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from pipeline.extensions import db
 from pipeline.models import (
@@ -17,6 +18,7 @@ from pipeline.models import (
     Assessment,
     AuditLog,
     FigureSubmission,
+    Firm,
     Milestone,
     RdEvidence,
     Roadmap,
@@ -37,11 +39,24 @@ def explained(assessment: Assessment | None) -> dict | None:
     """The cached assessment with its explanations and gaps (computed for this one firm when missing)."""
     if assessment is None:
         return None
-    return assessments.full_result(assessment.firm_id) or assessment.result
+    return assessments.full_result(assessment.firm_id, cached=assessment) or assessment.result
+
+
+def load_heading(firm_id: int) -> None:
+    """The firm's county, officer, 包联 leader, town and chain in one joined read (the content's
+    heading would otherwise load each lazily: issue 15, a firm page's first view)."""
+    db.session.execute(
+        select(Firm)
+        .where(Firm.id == firm_id)
+        .options(
+            *(joinedload(rel) for rel in (Firm.county, Firm.officer, Firm.leader, Firm.town, Firm.chain))
+        )
+    ).first()
 
 
 def content_rows(firm_id: int, *, history: bool = True) -> Content:
     """The rows the page's read-only content shows: assessment, roadmap and the last 50 changes."""
+    load_heading(firm_id)
     assessment = assessments.latest(firm_id)
     return Content(
         assessment=assessment,

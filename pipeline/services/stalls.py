@@ -48,8 +48,9 @@ RE_ENTRY_STAGES = tuple(s for s in STAGES if s not in ("exited",))
 def stalled_days() -> int:
     """N of the stalled rule: the ``reminders.stalled_days`` setting (the reminder settings page)."""
     from pipeline.reminders.settings import thresholds
+    from pipeline.services import stamp
 
-    return thresholds(db.session).stalled_days
+    return stamp.cached("stalled_days", (), lambda: thresholds(db.session).stalled_days)
 
 
 def _utc_start(day: date) -> datetime:

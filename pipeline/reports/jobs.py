@@ -8,6 +8,7 @@ its own app; progress goes to the row after every chunk, the zip (or the PDF) un
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import re
@@ -484,6 +485,10 @@ def _init_worker(cfg: dict, parent_pid: int | None = None) -> None:
         die_with_parent(parent_pid)
 
     _worker_app = create_app(cfg)
+    # the app's start-up objects leave the collector's generations (as gunicorn.conf.py does for web
+    # workers): WeasyPrint allocates heavily and each full collection would rescan the whole app
+    gc.collect()
+    gc.freeze()
 
 
 def _render_chunk_in_worker(firm_ids: list[int], today_iso: str, out_dir: str) -> int:

@@ -117,7 +117,7 @@ def _init_render_worker(cfg: dict, parent_pid: int, niceness: int) -> None:
     if niceness:
         os.nice(niceness)
     _render_app = create_app(cfg)
-    warm_up(_render_app)
+    warm_up(_render_app, sample=True)
 
 
 def render_to(kind: str, target: str, today_iso: str, path: str) -> str:

@@ -125,11 +125,13 @@ _WARM_HTML = (
 )
 
 
-def warm_up(app=None) -> float:
+def warm_up(app=None, sample: bool = False) -> float:
     """Load WeasyPrint, the CJK fonts, the PDF stylesheet and the PDF templates once, in this process.
 
     Called by gunicorn's ``post_worker_init`` (``gunicorn.conf.py``) so that the first roadmap PDF a
-    worker serves costs what a warm one does; returns the seconds it took.
+    worker serves costs what a warm one does; returns the seconds it took. ``sample`` (the render
+    process): also render one real roadmap, discarded, when the database has a firm: a first real
+    document costs WeasyPrint ~0.4 s more than the tiny page above (issue 15: first PDF 1.54× a warm one).
     """
     import time
 
@@ -143,4 +145,26 @@ def warm_up(app=None) -> float:
                 app.jinja_env.get_template(name)
             except Exception:  # a template renamed by another change must not stop the worker
                 log.warning("PDF template %s not warmed", name)
+        if sample:
+            _render_sample(app)
     return time.perf_counter() - started
+
+
+def _render_sample(app) -> None:
+    from sqlalchemy import select
+
+    from pipeline import clock
+    from pipeline.extensions import db
+    from pipeline.models import Firm
+    from pipeline.reports.documents import render_roadmap
+
+    with app.app_context():
+        try:
+            first = db.session.scalar(select(Firm.id).order_by(Firm.id).limit(1))
+            if first is not None:
+                render_roadmap(first, clock.today())
+        except Exception:  # an empty or migrating database: the warm-up is only an optimisation
+            log.warning("sample roadmap not rendered at warm-up", exc_info=True)
+        finally:
+            db.session.rollback()  # issue 13, allowed: the warm-up only reads; end its transaction
+            db.session.remove()

@@ -173,3 +173,26 @@ def test_city_pack_has_league_of_all_counties(world, tmp_path):
     text = "".join(pdftext(render_briefing(None, TODAY), tmp_path).split())
     assert "县区排名" in text and "海州区" in text and "连云区" in text
     assert "连云港港城软件有限公司" not in text or "连云区" in text
+
+
+def test_the_render_process_warm_up_renders_a_real_roadmap_and_writes_nothing(world, app, db, monkeypatch):
+    """Issue 15: the render process warms on a real roadmap (the first user's PDF then costs a warm
+    one), and only reads."""
+    from sqlalchemy import event
+
+    from pipeline.reports import documents, render
+
+    rendered, sent = [], []
+    real = documents.render_roadmap
+    monkeypatch.setattr(documents, "render_roadmap", lambda fid, today: rendered.append(real(fid, today)))
+
+    def seen(conn, cursor, statement, params, context, many):
+        sent.append(statement.split(None, 1)[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        render.warm_up(app, sample=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert len(rendered) == 1 and rendered[0][:4] == b"%PDF"
+    assert "SELECT" in sent and not {"INSERT", "UPDATE", "DELETE"} & set(sent)

@@ -34,6 +34,7 @@ ALLOWED = {
     "reminders/deliver.py": (3, "a delivery's claim and its result, no transaction over the network"),
     "reports/jobs.py": (10, "SKIP LOCKED claims, re-queue, progress, each job's done/failed row"),
     "reports/pdfcache.py": (1, "a render process only reads: it ends its transaction"),
+    "reports/render.py": (1, "the render process's warm-up roadmap only reads: it ends its transaction"),
 }
 
 

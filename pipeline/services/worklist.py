@@ -242,10 +242,19 @@ def items(
 
 def counts(user: User, today: date, firm_id: int | None = None, kinds=None) -> dict[str, int]:
     """Exact counts per kind (only ``kinds`` when given: the navigation needs four of them)."""
-    out = {}
-    for k, q in _queries(user, today, firm_id, kinds).items():
-        out[k] = db.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
-    return out
+    queries = _queries(user, today, firm_id, kinds)
+    if not queries:
+        return {}
+    # every count in one statement: one round trip and one compiled query (issue 15: the navigation's
+    # count runs on the first page after each write)
+    one = select(
+        *(
+            select(func.count()).select_from(q.order_by(None).subquery()).scalar_subquery().label(k)
+            for k, q in queries.items()
+        )
+    )
+    row = db.session.execute(one).one()
+    return {k: int(v or 0) for k, v in zip(queries, row, strict=True)}
 
 
 def action_count(user: User, today: date) -> int:

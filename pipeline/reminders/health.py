@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from pipeline.extensions import db
 from pipeline.models import Delivery, DeliveryAttempt, Reminder, ScanRun, SchedulerLease, User
+from pipeline.reminders.scheduler import LEASE_NAME, LEASE_TTL
 from pipeline.services.paging import RowPage
 from pipeline.vocabulary import CHANNELS, DELIVERY_STATUSES
 
@@ -47,7 +48,7 @@ def scan_missed(now: datetime) -> bool:
 
 
 # one statement object, reused: its SQL cache key is kept (the banner is on every admin page)
-_LEASE_EXISTS = select(SchedulerLease.name).where(SchedulerLease.name == "reminders")
+_LEASE_EXISTS = select(SchedulerLease.name).where(SchedulerLease.name == LEASE_NAME)
 
 
 def _scan_rows() -> tuple[datetime | None, int]:
@@ -65,7 +66,7 @@ def counts_by_channel() -> dict[str, dict[str, int]]:
 
 
 def lease() -> SchedulerLease | None:
-    return db.session.get(SchedulerLease, "reminders")
+    return db.session.get(SchedulerLease, LEASE_NAME)
 
 
 def recent_scans(limit: int = 10) -> list[ScanRun]:
@@ -133,12 +134,10 @@ def attempts_for(delivery_ids: list[int]) -> dict[int, list[DeliveryAttempt]]:
     return out
 
 
-_HEARTBEAT = select(SchedulerLease.heartbeat_at).where(SchedulerLease.name == "reminders")
+_HEARTBEAT = select(SchedulerLease.heartbeat_at).where(SchedulerLease.name == LEASE_NAME)
 
 
 def scheduler_running(now: datetime) -> bool:
     """Issue 17: a scheduler process holds the lease and its heartbeat is fresh (jobs will be run)."""
-    from pipeline.reminders.scheduler import LEASE_TTL
-
     beat = db.session.connection().execute(_HEARTBEAT).scalar()  # one Core read (issue 15: reports page)
     return beat is not None and beat >= now - LEASE_TTL

@@ -907,22 +907,18 @@ def group_figures(where, today: date, key, *more) -> dict | tuple[dict, ...]:
     }
     stalled = set(db.session.scalars(select(Firm.id).where(where, stalled_clause(today))))
     outs = tuple(defaultdict(lambda: dict.fromkeys(GROUP_FIGURES, 0)) for _ in keys)
-    counted: set[int] = set()  # a firm's milestones and stall once per group, however many rows it has
     n_keys = len(keys)
-    for row in per_firm:
+    for row in per_firm:  # one row per firm (a firm has at most one assessment row)
         fid, values, flags = row[0], row[1 : 1 + n_keys], row[1 + n_keys :]
-        first = fid not in counted
-        counted.add(fid)
-        open_n, overdue_n = milestones.get(fid, (0, 0)) if first else (0, 0)
+        open_n, overdue_n = milestones.get(fid, (0, 0))
         for out, value in zip(outs, values, strict=True):
             figs = out[value]
             figs["firms"] += 1
             for name, v in zip(("active", "tsme", "pool", "ready", "at_risk"), flags, strict=True):
                 figs[name] += int(v)
-            if first:
-                figs["open"] += open_n
-                figs["overdue"] += overdue_n
-                figs["stalled"] += fid in stalled
+            figs["open"] += open_n
+            figs["overdue"] += overdue_n
+            figs["stalled"] += fid in stalled
     return outs[0] if not more else outs
 
 
@@ -947,15 +943,18 @@ def _with_target(row: dict, split) -> dict:
     return row
 
 
-def by_town(scope: GoalScope, today: date, year: int, figs: dict | None = None) -> list[dict]:
-    """A county's towns (every one, also those without firms) against their split targets of ``year``."""
+def _groups_towns(scope: GoalScope) -> bool:
+    """A county's figures are split by town; the city's and a town's are not."""
+    return scope.county_id is not None and not scope.is_town
+
+
+def by_town(scope: GoalScope, year: int, figs: dict) -> list[dict]:
+    """A county's towns (every one, also those without firms) against their split targets of ``year``
+    (only for a scope that :func:`_groups_towns`; ``figs``: :func:`group_figures` by town)."""
     from pipeline.models import TargetSplit
     from pipeline.services.departments import towns_of
 
-    if scope.county_id is None or scope.is_town:
-        return []
     towns = towns_of(scope.county_id)
-    figs = figs if figs is not None else group_figures(scope.where, today, Firm.town_id)
     splits = _split_targets([TargetSplit.make_key(town_id=t.id) for t in towns], year)
     return [
         _with_target(
@@ -967,14 +966,13 @@ def by_town(scope: GoalScope, today: date, year: int, figs: dict | None = None) 
     ]
 
 
-def by_chain(scope: GoalScope, today: date, year: int, figs: dict | None = None) -> list[dict]:
+def by_chain(scope: GoalScope, year: int, figs: dict) -> list[dict]:
     """Every industry chain (and the firms with none) against the scope's chain split of ``year``
     (the county's for a county, the city's for the city; a town has no chain split)."""
     from pipeline.models import TargetSplit
     from pipeline.services.departments import chain_rows
     from pipeline.vocabulary import NO_CHAIN
 
-    figs = figs if figs is not None else group_figures(scope.where, today, Firm.chain_id)
     rows = chain_rows()
     keys = {c.id: TargetSplit.make_key(county_id=scope.county_id, chain_id=c.id) for c in rows}
     splits = {} if scope.is_town else _split_targets(list(keys.values()), year)
@@ -1058,14 +1056,14 @@ def progress_groups(scope: GoalScope, today: date, target) -> dict:
 
     year = target.year if target is not None else today.year
     # every grouping from one pass over the scope's firms (3 queries, not 3 per grouping)
-    towns = scope.county_id is not None and not scope.is_town
+    towns = _groups_towns(scope)
     keys = (Firm.chain_id, Firm.officer_id, Firm.leader_id) + ((Firm.town_id,) if towns else ())
     chain, officer, leader, *town = group_figures(scope.where, today, *keys)
     return {
         "stage_times": stage_durations(scope.where, today),
         "stalled_days": stalled_days(),
         "groups_year": year,
-        "by_town": by_town(scope, today, year, town[0]) if towns else [],
-        "by_chain": by_chain(scope, today, year, chain),
+        "by_town": by_town(scope, year, town[0]) if towns else [],
+        "by_chain": by_chain(scope, year, chain),
         "by_person": responsibility(scope, today, (officer, leader)),
     }

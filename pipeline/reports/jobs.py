@@ -384,64 +384,79 @@ def safe_filename(text: str) -> str:
 
 
 def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) -> Path:
+    """Render the county's roadmaps into one zip. Each finished chunk goes into the zip at once (the
+    parent deflates while the workers render), so nothing serial is left at the end but closing it."""
     ids = _county_firm_ids(county.id)
     job.total = len(ids)
     db.session.commit()  # issue 13, allowed: progress (the total) is seen while it runs
     tmp = Path(tempfile.mkdtemp(prefix=f"job-{job.id}-", dir=_export_dir()))
+    out = _export_dir() / f"job-{job.id}-roadmaps-{county.code}-{today.isoformat()}.zip"
+    part = out.with_name(out.name + ".part")  # a kill mid-zip leaves a .part, swept on requeue
     try:
         workers = workers or min(2, os.cpu_count() or 1)
-        size = chunk_size(len(ids), workers)
-        chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+        if len(ids) <= CHUNK:  # a few firms: rendered here sooner than worker processes start
+            workers = 1
         done = 0
-        if workers <= 1 or len(ids) <= CHUNK:
-            for chunk in chunks:
-                done += render_chunk(chunk, today.isoformat(), str(tmp))
-                _set_progress(job, done)
-        else:
-            cfg = _worker_config()
-            with ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(cfg, os.getpid()),
-            ) as pool:
-                futures = [
-                    pool.submit(_render_chunk_in_worker, chunk, today.isoformat(), str(tmp))
-                    for chunk in chunks
-                ]
-                for fut in as_completed(futures):
-                    done += fut.result()
-                    _set_progress(job, done)
-        out = _export_dir() / f"job-{job.id}-roadmaps-{county.code}-{today.isoformat()}.zip"
-        part = out.with_name(out.name + ".part")  # a kill mid-zip leaves a .part, swept on requeue
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            for pdf in sorted(tmp.glob("*.pdf")):
-                zf.write(pdf, arcname=pdf.name)
+            for names in _rendered_chunks(plan_chunks(ids, workers), today.isoformat(), tmp, workers):
+                for name in names:
+                    zf.write(tmp / name, arcname=name)
+                    (tmp / name).unlink()
+                done += len(names)
+                _set_progress(job, done)
         os.replace(part, out)
         return out
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def chunk_size(n: int, workers: int) -> int:
-    """Firms per task: at most ``CHUNK`` (one batched read per chunk), and small enough that every
-    worker gets at least eight tasks, so the last ones finish together (issue 15: 20 firms in chunks
-    of 4 left one worker idle for a whole chunk)."""
-    return max(1, min(CHUNK, n // (max(1, workers) * 8)))
+def _rendered_chunks(chunks: list[list[int]], today_iso: str, tmp: Path, workers: int):
+    """Yield each chunk's file names as soon as it is rendered: in this process when one worker (or one
+    chunk) is enough, else in a pool of ``workers`` spawned processes, in the order they finish."""
+    if workers <= 1:
+        for chunk in chunks:
+            yield render_chunk(chunk, today_iso, str(tmp))
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(_worker_config(), os.getpid()),
+    ) as pool:
+        futures = [pool.submit(_render_chunk_in_worker, chunk, today_iso, str(tmp)) for chunk in chunks]
+        for fut in as_completed(futures):
+            yield fut.result()
 
 
-def render_chunk(firm_ids: list[int], today_iso: str, out_dir: str) -> int:
-    """Render the roadmaps of ``firm_ids`` into ``out_dir``; returns how many were written."""
+def plan_chunks(ids: list[int], workers: int) -> list[list[int]]:
+    """The firms of each task, in order. One worker: chunks of ``CHUNK`` (one batched read each). Several:
+    every worker gets at least eight tasks, and the last two per worker are single firms, so the
+    workers finish within one document of each other (issue 15: 20 firms in chunks of 4 left one worker
+    idle for a whole chunk; a trailing chunk of 4 still left a core idle for up to 3 documents)."""
+    if workers <= 1:
+        return [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+    tail = min(len(ids), 2 * workers)
+    head = ids[: len(ids) - tail]
+    size = max(1, min(CHUNK, len(ids) // (workers * 8)))
+    return [head[i : i + size] for i in range(0, len(head), size)] + [[i] for i in ids[len(head) :]]
+
+
+def render_chunk(firm_ids: list[int], today_iso: str, out_dir: str) -> list[str]:
+    """Render the roadmaps of ``firm_ids`` into ``out_dir``; returns the names of the files written."""
     from pipeline.reports.documents import render_roadmaps
 
-    n = 0
+    names = []
     pause = float(os.environ.get("PIPELINE_TEST_RENDER_PAUSE", "0"))  # tests: time to kill a job mid-way
     for firm, pdf in render_roadmaps(firm_ids, date.fromisoformat(today_iso)):
-        Path(out_dir, f"{firm.credit_code}-{safe_filename(firm.name)}.pdf").write_bytes(pdf)
-        n += 1
+        name = f"{firm.credit_code}-{safe_filename(firm.name)}.pdf"
+        Path(out_dir, name).write_bytes(pdf)
+        names.append(name)
         if pause:
             time.sleep(pause)
-    return n
+    return names
 
 
 def _worker_config() -> dict:
@@ -491,7 +506,7 @@ def _init_worker(cfg: dict, parent_pid: int | None = None) -> None:
     gc.freeze()
 
 
-def _render_chunk_in_worker(firm_ids: list[int], today_iso: str, out_dir: str) -> int:
+def _render_chunk_in_worker(firm_ids: list[int], today_iso: str, out_dir: str) -> list[str]:
     with _worker_app.app_context():
         try:
             return render_chunk(firm_ids, today_iso, out_dir)

@@ -24,8 +24,13 @@ from pipeline.vocabulary import ROLES
 
 # One message for every failure, so the login form never tells whether an account exists.
 LOGIN_FAILED = _l("Wrong username or password, or the account is disabled or temporarily locked.")
-# Checked against when the user does not exist, so both paths cost one scrypt.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+# Checked against when the user does not exist, so both paths cost one scrypt. A constant (the hash of
+# "not-a-real-password" with werkzeug's scrypt parameters, as hash_password makes them): computing it at
+# import cost every process 0.1 s of start-up, the PDF render workers included (issue 15).
+_DUMMY_HASH = (
+    "scrypt:32768:8:1$xn5NERXai70gdx8u$5404be354fb2e1c63f194bb4c33b179347a037ad9fee1991e7b56fd26aa50966"
+    "c99938cfc4088c5efd163f8e115cbefa8907957a890c2d01477913e0298182d3"
+)
 
 
 class AccountError(Invalid):

@@ -137,12 +137,16 @@ def test_heartbeat_keeps_a_live_owner_alive(world, db):
 
 def test_a_batch_is_split_so_both_render_workers_finish_together():
     """Issue 15: 20 roadmaps in tasks of 4 gave one worker 12 and the other 8; each worker now gets at
-    least eight tasks (and a task never holds more than CHUNK firms, one batched read each)."""
-    from pipeline.reports.jobs import CHUNK, chunk_size
+    least eight tasks, a task never holds more than CHUNK firms (one batched read each), and the last
+    two tasks per worker are single firms, so the workers finish within one document of each other."""
+    from pipeline.reports.jobs import CHUNK, plan_chunks
 
-    assert chunk_size(20, 2) == 1
-    for n in (20, 167, 1000, 5000):
-        size = chunk_size(n, 2)
-        assert 1 <= size <= CHUNK
-        assert -(-n // size) >= 16 or size == 1
-    assert chunk_size(1000, 2) == CHUNK
+    for n in (1, 3, 20, 167, 1000, 5000):
+        ids = list(range(100, 100 + n))
+        chunks = plan_chunks(ids, 2)
+        assert [i for c in chunks for i in c] == ids  # every firm once, in order
+        assert all(1 <= len(c) <= CHUNK for c in chunks)
+        assert len(chunks) >= min(n, 16)
+        assert [len(c) for c in chunks[-min(n, 4) :]] == [1] * min(n, 4)
+    assert max(len(c) for c in plan_chunks(list(range(1000)), 2)) == CHUNK
+    assert [len(c) for c in plan_chunks(list(range(10)), 1)] == [4, 4, 2]  # one worker: batched reads

@@ -175,6 +175,17 @@ def test_locked_wrong_and_unknown_answer_alike(app, world, db):
     assert t_locked > 0.4 * min(t_unknown, t_wrong)
 
 
+def test_the_dummy_hash_costs_what_a_real_one_does():
+    """The hash checked for unknown users is a constant (no scrypt at import): it must carry the
+    parameters hash_password uses today, so an unknown name still costs one full scrypt."""
+    from werkzeug.security import check_password_hash
+
+    from pipeline.services import accounts
+
+    assert accounts._DUMMY_HASH.split("$")[0] == accounts.hash_password("x").split("$")[0]
+    assert check_password_hash(accounts._DUMMY_HASH, "not-a-real-password")
+
+
 def test_a_stranger_alone_cannot_lock_an_account(app, world, db):
     """Issue 12: failures from one address lock that address out of the account, not its owner; only
     a guess storm from many addresses (LOGIN_MAX_FAILURES_ACCOUNT) locks the account itself."""

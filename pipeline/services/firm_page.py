@@ -1,15 +1,16 @@
 """What the firm page and the portal read beyond the loaded firm (issue 13: views parse, call one service, render).
 
 The read-only content reads ``content_rows`` once per cached render; the live forms in its holes read
-``live_rows`` / ``present_pieces`` / ``has_submissions`` on every request (Core rows through the
+``live_state`` (one statement) on every request (Core rows through the
 request's connection: no ORM entities, so a cached page costs a few small indexed queries).
 """
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, cast, exists, literal_column, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from pipeline.extensions import db
@@ -78,31 +79,77 @@ def _history(firm_id: int) -> list[AuditLog]:
 
 # Built once (issue 15): a cached firm page runs these on every request, so they are not rebuilt each time.
 _FIRM = bindparam("firm_id")
-_LIVE = {
-    "ms": select(Milestone.id, Milestone.status, Milestone.version).where(Milestone.firm_id == _FIRM),
-    "annual": select(
-        AnnualReport.year,
-        AnnualReport.submitted,
-        AnnualReport.submitted_on,
-        AnnualReport.note,
-        AnnualReport.updated_at,
-    ).where(AnnualReport.firm_id == _FIRM),
-}
 _PRESENT = select(RdEvidence.piece).where(RdEvidence.firm_id == _FIRM, RdEvidence.present.is_(True))
-_ANY_SUBMISSION = select(FigureSubmission.id).where(FigureSubmission.firm_id == _FIRM).limit(1)
 
 
-def live_rows(firm_id: int, kind: str) -> dict:
-    """One query per kind and request: milestone (``"ms"``: id → id, status, version) or 年报
-    (``"annual"``: year → record)."""
-    return {r[0]: r for r in db.session.connection().execute(_LIVE[kind], {"firm_id": firm_id})}
+class MilestoneState(NamedTuple):
+    id: int
+    status: str
+    version: int
+
+
+class ReportState(NamedTuple):
+    year: int
+    submitted: bool
+    submitted_on: date | None
+    note: str | None
+    updated_at: datetime | None
+
+
+class Live(NamedTuple):
+    """What the live forms of a cached firm page (or portal) are rendered from, read on every request."""
+
+    ms: dict[int, MilestoneState]  # milestone id → id, status, version
+    annual: dict[int, ReportState]  # year → the 年报 record
+    present: frozenset[str]  # the R&D-management pieces with evidence (the evidence form's ticks)
+    has_submissions: bool  # whether the firm ever submitted figures (usually not)
+
+
+def _live_statement():
+    """One UNION ALL for the four reads (issue 15: on PostgreSQL every statement is a round trip and a
+    result description; four per cached page were most of its cost). The first branch carries the real
+    column types, so every branch's values come back as the separate reads returned them."""
+    ar, ms, ev, sub = AnnualReport, Milestone, RdEvidence, FigureSubmission
+
+    def tag(kind: str):
+        return literal_column(f"'{kind}'")
+
+    def none(column):
+        return cast(null(), column.type)
+
+    no_flag, no_day, no_at = none(ar.submitted), none(ar.submitted_on), none(ar.updated_at)
+    return union_all(
+        select(
+            tag("a"), ar.year, none(ms.version), ar.note, ar.submitted, ar.submitted_on, ar.updated_at
+        ).where(ar.firm_id == _FIRM),
+        select(tag("m"), ms.id, ms.version, ms.status, no_flag, no_day, no_at).where(ms.firm_id == _FIRM),
+        select(tag("e"), none(ar.year), none(ms.version), ev.piece, no_flag, no_day, no_at).where(
+            ev.firm_id == _FIRM, ev.present.is_(True)
+        ),
+        select(tag("s"), none(ar.year), none(ms.version), none(ar.note), no_flag, no_day, no_at).where(
+            exists().where(sub.firm_id == _FIRM)
+        ),
+    )
+
+
+_LIVE = _live_statement()
+
+
+def live_state(firm_id: int) -> Live:
+    """The firm's milestones, 年报 records, evidence ticks and whether it has submissions: one statement."""
+    ms, annual, present, any_sub = {}, {}, set(), False
+    for kind, k, v, text, flag, day, at in db.session.connection().execute(_LIVE, {"firm_id": firm_id}):
+        if kind == "m":
+            ms[k] = MilestoneState(k, text, v)
+        elif kind == "a":
+            annual[k] = ReportState(k, flag, day, text, at)
+        elif kind == "e":
+            present.add(text)
+        else:
+            any_sub = True
+    return Live(ms, annual, frozenset(present), any_sub)
 
 
 def present_pieces(firm_id: int) -> frozenset[str]:
     """The R&D-management pieces the firm has evidence of (the evidence form's ticks)."""
     return frozenset(db.session.connection().execute(_PRESENT, {"firm_id": firm_id}).scalars())
-
-
-def has_submissions(firm_id: int) -> bool:
-    """Whether the firm ever submitted figures (usually not: the section is then a cached empty one)."""
-    return db.session.connection().execute(_ANY_SUBMISSION, {"firm_id": firm_id}).first() is not None

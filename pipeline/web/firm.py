@@ -179,7 +179,6 @@ class LiveParts:
 
     def __init__(self, firm, editable: bool, draft, source: str = "firm"):
         self.firm, self.editable, self.draft, self.source = firm, editable, draft, source
-        self._rows: dict = {}
         self._macros: dict = {}
 
     def __call__(self, name: str) -> str:
@@ -202,34 +201,29 @@ class LiveParts:
             self.source,
             firm.stage,
             firm.hnte_cert_expiry,
-            tuple(self.rows("ms").values()),
-            tuple(self.rows("annual").values()) if self.editable else (),
-            self.present if self.editable else (),
+            tuple(self.live.ms.values()),
+            tuple(self.live.annual.values()) if self.editable else (),
+            self.live.present if self.editable else (),
         )
         return fragments.fill_memo(values, html, self)
 
     @cached_property
-    def has_submissions(self) -> bool:
-        return firm_page.has_submissions(self.firm.id)
+    def live(self) -> firm_page.Live:
+        """Everything the holes are rendered from, in one statement per request."""
+        return firm_page.live_state(self.firm.id)
 
-    @cached_property
-    def present(self) -> frozenset[str]:
-        return firm_page.present_pieces(self.firm.id)
+    @property
+    def has_submissions(self) -> bool:
+        return self.live.has_submissions
 
     def macros(self, template: str):
         if template not in self._macros:
             self._macros[template] = fragments.macros(template)
         return self._macros[template]
 
-    def rows(self, kind: str) -> dict:
-        """One query per kind and request: milestones by id, 年报 records by year."""
-        if kind not in self._rows:
-            self._rows[kind] = firm_page.live_rows(self.firm.id, kind)
-        return self._rows[kind]
-
     def part_ms(self, arg: str) -> str:
         firm, editable = self.firm, self.editable
-        m = self.rows("ms").get(int(arg))
+        m = self.live.ms.get(int(arg))
         if m is None:
             return ""
         timeline = self.macros("roadmap/_timeline.html")
@@ -242,13 +236,13 @@ class LiveParts:
         from pipeline.web.compliance import report_form
 
         firm, year = self.firm, int(arg)
-        rec = self.rows("annual").get(year)
+        rec = self.live.annual.get(year)
         macro = self.macros("firm/_compliance.html").report_form
         key = (firm.id, year, *(tuple(rec) if rec else ()))
         return fragments.form("report_form", key, lambda: macro(firm, report_form(year, rec)))
 
     def part_evidence(self, arg: str) -> str:
-        firm, present = self.firm, self.present
+        firm, present = self.firm, self.live.present
         macro = self.macros("firm/_forms.html").evidence
         return fragments.form(
             "evidence_form", (firm.id, present), lambda: macro(firm, _evidence_form(present))

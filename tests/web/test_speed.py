@@ -74,6 +74,49 @@ def test_pool_page_issues_the_same_number_of_queries_at_10_and_at_60_firms(app, 
         assert len(again) <= 3 and not any(" firm" in q or "assessment" in q for q in again), again
 
 
+def test_a_cached_firm_page_reads_the_user_the_firm_and_its_live_forms_in_three_statements(app, world, db):
+    """Issue 15: the live holes (milestone actions, 年报 forms, evidence ticks, submissions) come from one
+    statement; on PostgreSQL each was a round trip. It returns what the separate reads did, typed alike
+    (the 年报 form's version is its record's updated_at), and the page shows it."""
+    import re
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from pipeline.models import AnnualReport, Milestone, RdEvidence
+    from pipeline.services import firm_page
+
+    firm = world.own
+    db.session.add(RdEvidence(firm_id=firm.id, piece="rd_unit", present=True))
+    db.session.add(RdEvidence(firm_id=firm.id, piece="ledger", present=False))
+    db.session.add(
+        AnnualReport(firm_id=firm.id, year=2025, submitted=True, submitted_on=date(2026, 3, 2), note="已报")
+    )
+    db.session.commit()
+    url = f"/firms/{firm.id}"
+    again = _queries(app, db, world.officer, url, cold=False)
+    assert len(again) <= 3, again
+    live = firm_page.live_state(firm.id)
+    db.session.expire_all()
+    ms = db.session.scalars(select(Milestone).where(Milestone.firm_id == firm.id)).all()
+    assert {k: tuple(v) for k, v in live.ms.items()} == {m.id: (m.id, m.status, m.version) for m in ms}
+    rec = db.session.scalars(select(AnnualReport).where(AnnualReport.firm_id == firm.id)).one()
+    assert tuple(live.annual[2025]) == (2025, True, date(2026, 3, 2), "已报", rec.updated_at)
+    present = db.session.scalars(
+        select(RdEvidence.piece).where(RdEvidence.firm_id == firm.id, RdEvidence.present)
+    )
+    assert live.present == frozenset(present) and "rd_unit" in live.present and "ledger" not in live.present
+    assert live.has_submissions is False
+    c = app.test_client()
+    login(c, world.officer)
+    html = fresh(app, c, "get", url).get_data(as_text=True)
+    ticks = {
+        m.group(2): "checked" in m.group(0)
+        for m in re.finditer(r'<input([^>]*)name="piece_(\w+)"[^>]*>', html)
+    }
+    assert ticks["rd_unit"] is True and ticks["ledger"] is False, ticks
+
+
 def test_kanban_shows_counts_and_its_column_endpoint_pages(app, world, db):
     from pipeline.web.pool import KANBAN_LIMIT
 

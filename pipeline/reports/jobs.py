@@ -30,6 +30,7 @@ from pipeline.errors import Invalid, NotFound
 from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
 from pipeline.models.base import utcnow
+from pipeline.reports.workers import boot as boot_worker
 from pipeline.services import scope, stamp
 from pipeline.vocabulary import CULTIVATION_STAGES, JOB_KINDS, JOB_LABELS, REPLAN_JOB, SCAN_JOB
 
@@ -423,7 +424,7 @@ def _rendered_chunks(chunks: list[list[int]], today_iso: str, tmp: Path, workers
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=get_context("spawn"),
-        initializer=_init_worker,
+        initializer=boot_worker,
         initargs=(_worker_config(), os.getpid()),
     ) as pool:
         futures = [pool.submit(_render_chunk_in_worker, chunk, today_iso, str(tmp)) for chunk in chunks]
@@ -500,6 +501,10 @@ def _init_worker(cfg: dict, parent_pid: int | None = None) -> None:
         die_with_parent(parent_pid)
 
     _worker_app = create_app(cfg)
+    import weasyprint  # noqa: F401  (imported now, with the app: frozen below with it)
+
+    from pipeline.reports import documents  # noqa: F401
+
     # the app's start-up objects leave the collector's generations (as gunicorn.conf.py does for web
     # workers): WeasyPrint allocates heavily and each full collection would rescan the whole app
     gc.collect()

@@ -150,3 +150,27 @@ def test_a_batch_is_split_so_both_render_workers_finish_together():
         assert [len(c) for c in chunks[-min(n, 4) :]] == [1] * min(n, 4)
     assert max(len(c) for c in plan_chunks(list(range(1000)), 2)) == CHUNK
     assert [len(c) for c in plan_chunks(list(range(10)), 1)] == [4, 4, 2]  # one worker: batched reads
+
+
+def _collector_state() -> tuple[bool, int]:
+    import gc
+
+    return gc.isenabled(), gc.get_freeze_count()
+
+
+def test_a_render_worker_starts_with_the_collector_off_and_renders_with_it_on(app):
+    """Issue 15: a worker imports the app with garbage collection off (faster start-up); it must render
+    with the collector on again, the app's objects frozen out of its generations."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from pipeline.reports.jobs import _worker_config
+    from pipeline.reports.workers import boot
+
+    with app.app_context():
+        cfg = _worker_config()
+    with ProcessPoolExecutor(
+        1, mp_context=get_context("spawn"), initializer=boot, initargs=(cfg, os.getpid())
+    ) as pool:
+        enabled, frozen = pool.submit(_collector_state).result(timeout=120)
+    assert enabled and frozen > 10_000

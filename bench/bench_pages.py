@@ -7,16 +7,18 @@ indexed driver query, a 50-row table from a template compiled once), then for ea
 ``--clients`` concurrent clients (bounded by ``--requests`` and ``--seconds``) and prints
 
 * server CPU per request: utime+stime of the gunicorn workers (``/proc/<pid>/stat``) before/after,
-  divided by the requests served; its ratio to the floor's, measured in the same run;
-* p50/p95 latency and the p95 ratio to the floor's p95;
+  divided by the requests served; its ratio to the floor's, measured in the same run right before
+  that page (columns ``flr ms`` / ``flr p95``: the machine's speed drifts over minutes);
+* p50/p95 latency and the p95 ratio to that floor's p95;
 * the Excel export of every firm (time, workers' peak RSS) against a floor (driver read + write-only
   workbook of the same rows);
 * PDFs: first after start vs warm (a fresh 1-worker gunicorn), the roadmap PDF vs WeasyPrint alone on
-  the same HTML, a batch job vs two processes running WeasyPrint alone, zip compression, peak memory.
+  the same HTML, a batch job vs two processes running WeasyPrint alone (alternating rounds, best of
+  each), zip compression, peak memory.
 
     .venv/bin/python bench/bench_pages.py [--db sqlite,pg] [--firms 20000] [--clients 20]
         [--requests 300] [--seconds 30] [--sqlite-file PATH] [--pg-url URL] [--reseed]
-        [--only pool,kanban] [--skip-pdf] [--skip-export] [--batch-firms 60]
+        [--only pool,kanban] [--skip-pdf] [--skip-export] [--batch-firms 60] [--batch-rounds 2]
 
 ``--sqlite-file`` / ``--pg-url`` name a database to reuse; it is seeded when empty (or ``--reseed``).
 PostgreSQL defaults to the dedicated database ``pipeline_bench_pages`` on the TEST_DATABASE_URL server.
@@ -383,16 +385,25 @@ def bench_db(kind: str, url: str, args) -> dict:
             "token": {"headers": {"Authorization": f"Bearer {fx['token']}"}},
         }
         only = set(args.only.split(",")) if args.only else None
-        f = measure(
-            floor,
-            [f"{floor.base}/floor?county={fx['county']}"],
-            {},
-            args.clients,
-            args.requests,
-            args.seconds,
-        )
+
+        def floor_now() -> dict:
+            return measure(
+                floor,
+                [f"{floor.base}/floor?county={fx['county']}"],
+                {},
+                args.clients,
+                args.requests,
+                args.seconds,
+            )
+
+        # The machine's speed drifts by tens of per cent over minutes (a shared VM): the floor is measured
+        # again right before every page, and each page is divided by that adjacent floor (flr ms column).
+        f = floor_now()
         report["floor"] = f
-        head = f"{'page':28} {'n':>5} {'err':>3} {'CPU ms':>7} {'×floor':>6} {'p50 ms':>7} {'p95 ms':>7} {'×floor':>6} {'req/s':>6} {'KiB':>6}"
+        head = (
+            f"{'page':28} {'n':>5} {'err':>3} {'CPU ms':>7} {'×floor':>6} {'p50 ms':>7} {'p95 ms':>7} {'×floor':>6} "
+            f"{'req/s':>6} {'KiB':>6} {'flr ms':>6} {'flr p95':>7}"
+        )
         print(head)
         line("floor (1 query, 50 rows)", f, f)
         for label, who, urls in pages(app.base, fx):
@@ -403,7 +414,9 @@ def bench_db(kind: str, url: str, args) -> dict:
                 continue
             warm = WARM_EACH.get(label, 0)
             first_view = "first view" in label  # each URL's first render is what it measures
+            f = floor_now()
             r = measure(app, urls, auth[who], args.clients, args.requests, args.seconds, warm, not first_view)
+            r["floor"] = f
             report["pages"][label] = r
             if r.get("skip"):
                 print(f"{label:28} (not on this build: {urls[0].split(app.base)[1]} is not a 200 page)")
@@ -425,7 +438,8 @@ def line(label, r, f) -> None:
         return
     print(
         f"{label:28} {r['n']:5d} {r['errors']:3d} {r['cpu_ms']:7.1f} {r['cpu_ms'] / f['cpu_ms']:6.1f} "
-        f"{r['p50']:7.1f} {r['p95']:7.1f} {r['p95'] / f['p95']:6.1f} {r['rps']:6.0f} {r['kib']:6.0f}"
+        f"{r['p50']:7.1f} {r['p95']:7.1f} {r['p95'] / f['p95']:6.1f} {r['rps']:6.0f} {r['kib']:6.0f} "
+        f"{f['cpu_ms']:6.1f} {f['p95']:7.1f}"
     )
 
 

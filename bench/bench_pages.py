@@ -7,8 +7,8 @@ indexed driver query, a 50-row table from a template compiled once), then for ea
 ``--clients`` concurrent clients (bounded by ``--requests`` and ``--seconds``) and prints
 
 * server CPU per request: utime+stime of the gunicorn workers (``/proc/<pid>/stat``) before/after,
-  divided by the requests served; its ratio to the floor's, measured in the same run right before
-  that page (columns ``flr ms`` / ``flr p95``: the machine's speed drifts over minutes);
+  divided by the requests served; its ratio to the floor's, measured in the same run just before and
+  just after that page (their mean: columns ``flr ms`` / ``flr p95``; the machine drifts over minutes);
 * p50/p95 latency and the p95 ratio to that floor's p95;
 * the Excel export of every firm (time, workers' peak RSS) against a floor (driver read + write-only
   workbook of the same rows);
@@ -397,7 +397,8 @@ def bench_db(kind: str, url: str, args) -> dict:
             )
 
         # The machine's speed drifts by tens of per cent over minutes (a shared VM): the floor is measured
-        # again right before every page, and each page is divided by that adjacent floor (flr ms column).
+        # again between pages, and each page is divided by the mean of the floors just before and just
+        # after it (flr ms / flr p95 columns).
         f = floor_now()
         report["floor"] = f
         head = (
@@ -406,6 +407,7 @@ def bench_db(kind: str, url: str, args) -> dict:
         )
         print(head)
         line("floor (1 query, 50 rows)", f, f)
+        before = f
         for label, who, urls in pages(app.base, fx):
             if only and not any(o in label for o in only):
                 continue
@@ -414,8 +416,10 @@ def bench_db(kind: str, url: str, args) -> dict:
                 continue
             warm = WARM_EACH.get(label, 0)
             first_view = "first view" in label  # each URL's first render is what it measures
-            f = floor_now()
             r = measure(app, urls, auth[who], args.clients, args.requests, args.seconds, warm, not first_view)
+            after = floor_now()
+            f = {k: (before[k] + after[k]) / 2 for k in ("cpu_ms", "p50", "p95")}
+            before = after
             r["floor"] = f
             report["pages"][label] = r
             if r.get("skip"):

@@ -415,8 +415,8 @@ def _run_roadmaps(job: Job, county: County, today: date, workers: int | None) ->
 
 
 def _rendered_chunks(chunks: list[list[int]], today_iso: str, tmp: Path, workers: int):
-    """Yield each chunk's file names as soon as it is rendered: in this process when one worker (or one
-    chunk) is enough, else in a pool of ``workers`` spawned processes, in the order they finish."""
+    """Yield each chunk's file names as soon as it is rendered: in this process for one worker, else in a
+    pool of ``workers`` spawned processes, in the order they finish."""
     if workers <= 1:
         for chunk in chunks:
             yield render_chunk(chunk, today_iso, str(tmp))

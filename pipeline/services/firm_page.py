@@ -79,7 +79,8 @@ def _history(firm_id: int) -> list[AuditLog]:
 
 # Built once (issue 15): a cached firm page runs these on every request, so they are not rebuilt each time.
 _FIRM = bindparam("firm_id")
-_PRESENT = select(RdEvidence.piece).where(RdEvidence.firm_id == _FIRM, RdEvidence.present.is_(True))
+_HAS_EVIDENCE = (RdEvidence.firm_id == _FIRM, RdEvidence.present.is_(True))  # the evidence form's ticks
+_PRESENT = select(RdEvidence.piece).where(*_HAS_EVIDENCE)
 
 
 class MilestoneState(NamedTuple):
@@ -124,7 +125,7 @@ def _live_statement():
         ).where(ar.firm_id == _FIRM),
         select(tag("m"), ms.id, ms.version, ms.status, no_flag, no_day, no_at).where(ms.firm_id == _FIRM),
         select(tag("e"), none(ar.year), none(ms.version), ev.piece, no_flag, no_day, no_at).where(
-            ev.firm_id == _FIRM, ev.present.is_(True)
+            *_HAS_EVIDENCE
         ),
         select(tag("s"), none(ar.year), none(ms.version), none(ar.note), no_flag, no_day, no_at).where(
             exists().where(sub.firm_id == _FIRM)

@@ -192,7 +192,7 @@ class LiveParts:
         """The content with every hole filled from this request's rows. Unless a refused form is shown
         again or a submission waits for review (both rendered live), the filled page is memoized by
         every value its forms are rendered from (``fragments.fill_memo``)."""
-        if self.draft or self.has_submissions:
+        if self.draft or self.live.has_submissions:
             return fragments.fill(html, self)
         firm = self.firm
         values = (
@@ -211,10 +211,6 @@ class LiveParts:
     def live(self) -> firm_page.Live:
         """Everything the holes are rendered from, in one statement per request."""
         return firm_page.live_state(self.firm.id)
-
-    @property
-    def has_submissions(self) -> bool:
-        return self.live.has_submissions
 
     def macros(self, template: str):
         if template not in self._macros:
@@ -265,7 +261,9 @@ class LiveParts:
         return fragments.form("exit_form", (firm.id,), lambda: macro(firm, STAGES))
 
     def part_submissions(self, arg: str) -> str:
-        return _submissions(self.firm, self.editable, self.macros("firm/_forms.html"), self.has_submissions)
+        return _submissions(
+            self.firm, self.editable, self.macros("firm/_forms.html"), self.live.has_submissions
+        )
 
 
 def _evidence_form(present) -> EvidenceForm:

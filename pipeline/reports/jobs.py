@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Row, Select, false, select, update
+from sqlalchemy import Row, Select, bindparam, false, select, update
 
 from pipeline import clock, permissions
 from pipeline.errors import Invalid, NotFound
@@ -50,16 +50,33 @@ class JobError(Invalid):
 # ----------------------------------------------------------------------------- queue and scope
 
 
-def visible_jobs(user: User) -> Select:
-    """Jobs the user may see: admins all, officers their county's (never the city pack), firms none."""
-    from pipeline import permissions
-
-    stmt = select(Job).order_by(Job.id.desc())
+def _job_scope(user: User) -> tuple[str, dict]:
+    """Which jobs the user may see: admins all, officers their county's (never the city pack), firms
+    and town officers (issue 18: county batches are county-level) none; with the statement's values."""
     if permissions.can(user, "city.view"):
-        return stmt
+        return "city", {}
     if user.county_id is not None and permissions.can(user, "county.view", user.county_id):
-        return stmt.where(Job.county_id == user.county_id, Job.kind != "briefing_city")
-    return stmt.where(false())  # town officers (issue 18): county batches are county-level
+        return "county", {"county": user.county_id}
+    return "none", {}
+
+
+def _scoped(stmt: Select) -> dict[str, Select]:
+    """``stmt`` for each scope of ``_job_scope``, built once (issue 15: not per request)."""
+    return {
+        "city": stmt,
+        "county": stmt.where(Job.county_id == bindparam("county"), Job.kind != "briefing_city"),
+        "none": stmt.where(false()),
+    }
+
+
+_VISIBLE = _scoped(select(Job).order_by(Job.id.desc()))
+
+
+def visible_jobs(user: User) -> Select:
+    """The jobs the user may see, newest first."""
+    scope_name, values = _job_scope(user)
+    stmt = _VISIBLE[scope_name]
+    return stmt.params(**values) if values else stmt
 
 
 def get_job_or_404(user: User, job_id: int) -> Job:
@@ -78,11 +95,10 @@ class CountyRow(NamedTuple):
 
 
 class ReportsPage(NamedTuple):
-    """The reports page: the user's latest jobs with their state, the counties the user may brief,
-    and every county's name (for the jobs' county column)."""
+    """The reports page's live part: the user's latest jobs with their state, and every county's name
+    (for the jobs' county column)."""
 
     jobs: list[tuple[Row, dict]]  # a row has the ``_LISTED`` columns as attributes
-    counties: list[CountyRow]
     county_names: dict[int, str]
 
 
@@ -91,22 +107,26 @@ def county_rows() -> list[CountyRow]:
     return stamp.cached("county_rows", (), lambda: [CountyRow(c.id, c.name) for c in scope.counties()])
 
 
-_LISTED = (Job.id, Job.kind, Job.status, Job.progress, Job.total, Job.error, Job.county_id, Job.created_at)
-
-
-def reports_page(user: User, limit: int = JOBS_SHOWN) -> ReportsPage:
-    """Jobs are not stamped (read live); the county names are, and who may brief which is decided here,
-    on every request."""
-    listed = visible_jobs(user).with_only_columns(*_LISTED, maintain_column_froms=True).limit(limit)
-    jobs = db.session.connection().execute(listed).all()  # Core rows: only what the table shows
-    rows = county_rows()
+def briefing_counties(user: User) -> list[CountyRow]:
+    """The counties the user may brief (and export the roadmaps of): an admin every one, an officer
+    their own, anyone else none."""
     if permissions.can(user, "city.view"):
-        counties = rows
-    elif user.county_id and permissions.can(user, "county.view", user.county_id):
-        counties = [r for r in rows if r.id == user.county_id]
-    else:
-        counties = []
-    return ReportsPage([(j, job_to_dict(j)) for j in jobs], counties, {r.id: r.name for r in rows})
+        return county_rows()
+    if user.county_id and permissions.can(user, "county.view", user.county_id):
+        return [r for r in county_rows() if r.id == user.county_id]
+    return []
+
+
+_LISTED = (Job.id, Job.kind, Job.status, Job.progress, Job.total, Job.error, Job.county_id, Job.created_at)
+_LISTED_JOBS = _scoped(select(*_LISTED).order_by(Job.id.desc()).limit(JOBS_SHOWN))
+
+
+def reports_page(user: User) -> ReportsPage:
+    """Jobs are not stamped (read live, one Core statement built once: only what the table shows);
+    the county names are."""
+    scope_name, values = _job_scope(user)
+    jobs = db.session.connection().execute(_LISTED_JOBS[scope_name], values).all()
+    return ReportsPage([(j, job_to_dict(j)) for j in jobs], {r.id: r.name for r in county_rows()})
 
 
 def job_county(user: User, county_id: int) -> County:

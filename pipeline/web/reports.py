@@ -24,6 +24,7 @@ from flask_login import current_user, login_required
 from pipeline import clock, permissions
 from pipeline.i18n import tl
 from pipeline.models import County, Firm, Job
+from pipeline.web import fragments
 from pipeline.web.auth import requires
 
 bp = Blueprint("reports", __name__)
@@ -41,14 +42,23 @@ def _pdf_response(data: bytes, filename: str) -> Response:
 def index():
     from pipeline.models.base import utcnow
     from pipeline.reminders.health import scheduler_running
-    from pipeline.reports.jobs import KINDS, reports_page
+    from pipeline.reports.jobs import KINDS, briefing_counties, reports_page
 
-    page = reports_page(current_user)
+    user = current_user._get_current_object()
+    page = reports_page(user)
+
+    def briefings():  # called by the template for staff only; kept per user, language and data stamp
+        return fragments.cached_html(
+            "report_briefings",
+            (user.id,),
+            lambda: fragments.render_fragment("reports/_briefings.html", counties=briefing_counties(user)),
+        )
+
     return render_template(
         "reports/index.html",
         scheduler_running=scheduler_running(utcnow()),
         jobs=page.jobs,
-        counties=page.counties,
+        briefings=briefings,
         kinds=KINDS,
         county_names=page.county_names,
     )

@@ -883,3 +883,29 @@ def test_a_request_reads_its_data_stamp_with_its_user_in_one_query(app, world, d
     world.own.name = "改名后的科技有限公司"
     db.session.commit()
     assert "改名后的科技有限公司" in fresh(app, c, "get", "/pool/").get_data(as_text=True)
+
+
+def test_reports_page_reads_its_jobs_live_and_its_briefing_table_once_per_data_stamp(app, world, db):
+    """Issue 15: a repeat of the reports page reads the user, the data stamp, the jobs and the
+    scheduler's heartbeat (no county, no firm); a job queued or advanced (the job table does not move
+    the stamp) shows on the very next request, and only the jobs of the officer's county."""
+    from pipeline.models import Job
+    from pipeline.services import stamp
+
+    again = _queries(app, db, world.officer, "/reports/", cold=False)
+    assert len(again) <= 4, again
+    assert not any(" county" in q or " firm" in q for q in again), again
+    c = app.test_client()
+    login(c, world.officer)
+    assert "还没有导出任务" in _page(app, c, "/reports/")
+    s0 = stamp.current()
+    own = Job(kind="roadmaps_county", county_id=world.county_a.id, status="running", progress=3, total=9)
+    other = Job(kind="roadmaps_county", county_id=world.county_b.id, status="running", progress=5, total=7)
+    db.session.add_all([own, other])
+    db.session.commit()
+    assert stamp.current() == s0  # the jobs did not move the stamp: the page must not cache them
+    page = _page(app, c, "/reports/")
+    assert "<td>3/9</td>" in page and "<td>5/7</td>" not in page
+    own.progress = 4
+    db.session.commit()
+    assert "<td>4/9</td>" in _page(app, c, "/reports/")

@@ -15,6 +15,32 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _pin_the_run_date():
+    """One date for the whole run: the day in Asia/Shanghai when it started, pinned before any test
+    module computes its ``TODAY`` from the clock. A run that crosses midnight in Beijing (16:00 UTC)
+    must not see one day in its fixtures and the next on its pages."""
+    from pipeline import clock
+
+    clock.set_today(None)
+    day = clock.today()
+    clock.set_today(day)
+    return day
+
+
+RUN_TODAY = _pin_the_run_date()
+
+
+@pytest.fixture(autouse=True)
+def _one_date_per_run():
+    """Every test starts on the run's date (a test that pins another date or unpins restores it)."""
+    from pipeline import clock
+
+    clock.set_today(RUN_TODAY)
+    yield
+    clock.set_now_utc(None)
+    clock.set_today(RUN_TODAY)
+
+
 def _database_url(tmp_dir: str) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
 

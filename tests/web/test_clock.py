@@ -16,6 +16,7 @@ from tests.web.conftest import fresh
 @pytest.fixture
 def early_morning_in_beijing():
     # 18:30 UTC on 1 Dec is 02:30 on 2 Dec in Asia/Shanghai: the server's UTC date is still the 1st.
+    clock.set_today(None)  # the date follows the pinned instant, not the run's pinned date
     clock.set_now_utc(datetime(2026, 12, 1, 18, 30))
     yield date(2026, 12, 2)
     clock.set_now_utc(None)

@@ -31,7 +31,7 @@ from pipeline.extensions import db
 from pipeline.models import County, Firm, Job, User
 from pipeline.models.base import utcnow
 from pipeline.reports.workers import boot as boot_worker
-from pipeline.services import scope, stamp
+from pipeline.services import scope
 from pipeline.vocabulary import CULTIVATION_STAGES, JOB_KINDS, JOB_LABELS, REPLAN_JOB, SCAN_JOB
 
 log = logging.getLogger(__name__)
@@ -89,11 +89,6 @@ def get_job_or_404(user: User, job_id: int) -> Job:
 JOBS_SHOWN = 30
 
 
-class CountyRow(NamedTuple):
-    id: int
-    name: str
-
-
 class ReportsPage(NamedTuple):
     """The reports page's live part: the user's latest jobs with their state, and every county's name
     (for the jobs' county column)."""
@@ -102,18 +97,13 @@ class ReportsPage(NamedTuple):
     county_names: dict[int, str]
 
 
-def county_rows() -> list[CountyRow]:
-    """Every county's (id, name) in the county order, kept per data stamp (issue 15)."""
-    return stamp.cached("county_rows", (), lambda: [CountyRow(c.id, c.name) for c in scope.counties()])
-
-
-def briefing_counties(user: User) -> list[CountyRow]:
+def briefing_counties(user: User) -> list[scope.CountyRow]:
     """The counties the user may brief (and export the roadmaps of): an admin every one, an officer
     their own, anyone else none."""
     if permissions.can(user, "city.view"):
-        return county_rows()
+        return scope.county_rows()
     if user.county_id and permissions.can(user, "county.view", user.county_id):
-        return [r for r in county_rows() if r.id == user.county_id]
+        return [r for r in scope.county_rows() if r.id == user.county_id]
     return []
 
 
@@ -126,7 +116,7 @@ def reports_page(user: User) -> ReportsPage:
     the county names are."""
     scope_name, values = _job_scope(user)
     jobs = db.session.connection().execute(_LISTED_JOBS[scope_name], values).all()
-    return ReportsPage([(j, job_to_dict(j)) for j in jobs], {r.id: r.name for r in county_rows()})
+    return ReportsPage([(j, job_to_dict(j)) for j in jobs], scope.county_names())
 
 
 def job_county(user: User, county_id: int) -> County:

@@ -51,7 +51,7 @@ from pipeline.models import (
     User,
 )
 from pipeline.services.integrity import flush_or_conflict
-from pipeline.services.scope import COUNTY_ORDER, scope_filter
+from pipeline.services.scope import COUNTY_ORDER, county_names, scope_filter
 from pipeline.services.scope import counties as scope_counties
 from pipeline.vocabulary import (
     CITY_LABEL,
@@ -147,10 +147,10 @@ def goal_scope(user: User, county_id: int | None = None, town_id: int | None = N
             raise NotAllowed
         return GoalScope(town.county_id, town.name, and_(where, Firm.town_id == town.id), town.id)
     if county_id is not None:
-        county = db.session.get(County, county_id)
-        if county is None:
+        name = county_names().get(county_id)  # issue 15: kept per data stamp, not a read per request
+        if name is None:
             raise NotAllowed
-        return GoalScope(county_id, county.name, and_(where, Firm.county_id == county_id))
+        return GoalScope(county_id, name, and_(where, Firm.county_id == county_id))
     return GoalScope(None, CITY_LABEL, where)
 
 

@@ -12,6 +12,8 @@ targets): ``can_see_county`` is False for them.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Select, false, select
 
 from pipeline import permissions
@@ -97,6 +99,26 @@ COUNTY_ORDER = (County.sort, County.id)
 def counties() -> list[County]:
     """Every county in the city's order (the admin's drop-downs, the city league, reports)."""
     return list(db.session.scalars(select(County).order_by(*COUNTY_ORDER)))
+
+
+class CountyRow(NamedTuple):
+    id: int
+    name: str
+
+
+def county_rows() -> list[CountyRow]:
+    """Every county's (id, name) in the county order, kept per data stamp (issue 15: read on every
+    dashboard and reports page)."""
+    from pipeline.services import stamp
+
+    return stamp.cached("county_rows", (), lambda: [CountyRow(c.id, c.name) for c in counties()])
+
+
+def county_names() -> dict[int, str]:
+    """Every county's name by id, kept per data stamp."""
+    from pipeline.services import stamp
+
+    return stamp.cached("county_names", (), lambda: {r.id: r.name for r in county_rows()})
 
 
 def county_by_ref(ref: str) -> County | None:

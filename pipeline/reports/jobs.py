@@ -100,10 +100,11 @@ class ReportsPage(NamedTuple):
 def briefing_counties(user: User) -> list[scope.CountyRow]:
     """The counties the user may brief (and export the roadmaps of): an admin every one, an officer
     their own, anyone else none."""
-    if permissions.can(user, "city.view"):
+    scope_name, values = _job_scope(user)  # the same decision as which jobs the user sees
+    if scope_name == "city":
         return scope.county_rows()
-    if user.county_id and permissions.can(user, "county.view", user.county_id):
-        return [r for r in scope.county_rows() if r.id == user.county_id]
+    if scope_name == "county":
+        return [r for r in scope.county_rows() if r.id == values["county"]]
     return []
 
 

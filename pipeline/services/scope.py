@@ -115,10 +115,8 @@ def county_rows() -> list[CountyRow]:
 
 
 def county_names() -> dict[int, str]:
-    """Every county's name by id, kept per data stamp."""
-    from pipeline.services import stamp
-
-    return stamp.cached("county_names", (), lambda: {r.id: r.name for r in county_rows()})
+    """Every county's name by id (from ``county_rows``)."""
+    return {r.id: r.name for r in county_rows()}
 
 
 def county_by_ref(ref: str) -> County | None:
